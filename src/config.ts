@@ -1,0 +1,302 @@
+// Reads and validates every setting once, from an injectable environment (process.env plus .env by default).
+// All problems are reported together, each naming the variable, what a valid value looks like and where to find it.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { Secret } from './secret.js';
+
+export const OPERATIONS = ['create', 'update', 'suspend', 'delete'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export type RoleEntry =
+  | { kind: 'user'; id: string }
+  | { kind: 'group'; id: string }
+  | { kind: 'workspace_admins' }
+  | { kind: 'everyone' };
+
+export type PasswordMode = 'email' | 'generate';
+
+export interface Config {
+  readonly slack: {
+    readonly mode: 'socket' | 'http';
+    readonly botToken: Secret;
+    readonly signingSecret: Secret | undefined;
+    readonly appToken: Secret | undefined;
+    /** Web API base URL ending in a slash, e.g. https://slack.com/api/ */
+    readonly apiUrl: string | undefined;
+  };
+  readonly moodle: {
+    /** Site root without a trailing slash. */
+    readonly url: string;
+    readonly token: Secret;
+    readonly timeoutMs: number;
+  };
+  readonly roles: {
+    readonly requesters: readonly RoleEntry[];
+    readonly approvers: readonly RoleEntry[];
+    readonly admins: readonly RoleEntry[];
+  };
+  readonly approvalRequired: ReadonlySet<Operation>;
+  readonly approvalChannel: string;
+  readonly notifyChannel: string;
+  readonly requestTtlHours: number;
+  readonly defaultAuth: string;
+  readonly allowedAuth: readonly string[];
+  readonly passwordMode: PasswordMode;
+  readonly protectedUsers: readonly string[];
+  readonly databaseUrl: string;
+  readonly port: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Where an operator finds each value: printed with every problem so that the fix is one read away. */
+export const SETTING_HELP: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'api.slack.com/apps > your app > OAuth & Permissions > Bot User OAuth Token (xoxb-…)',
+  SLACK_SIGNING_SECRET: 'api.slack.com/apps > your app > Basic Information > App Credentials > Signing Secret',
+  SLACK_APP_TOKEN:
+    'api.slack.com/apps > your app > Basic Information > App-Level Tokens, with the connections:write scope (xapp-…)',
+  SLACK_API_URL: 'leave unset in production; tests point it at a local fake',
+  MOODLE_URL: 'the address of your Moodle site, e.g. https://lms.example.org',
+  MOODLE_TOKEN: 'Moodle: Site administration > Server > Web services > Manage tokens (32 hex characters)',
+  MOODLE_TIMEOUT_MS: 'milliseconds to wait for one Moodle call, e.g. 15000',
+  SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
+  SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
+  SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
+  APPROVAL_REQUIRED: 'comma-separated operations from create,update,suspend,delete (or none)',
+  APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
+  NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
+  REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
+  DEFAULT_AUTH: 'a Moodle auth plugin name listed in ALLOWED_AUTH, e.g. manual',
+  ALLOWED_AUTH: 'comma-separated Moodle auth plugin names, e.g. manual,oauth2',
+  PASSWORD_MODE: 'email (Moodle mails a generated password) or generate (shown once to the requester)',
+  PROTECTED_USERS: 'comma-separated Moodle usernames the app must never change',
+  DATABASE_URL: 'sqlite:path/to/file.db',
+  PORT: 'a TCP port number, e.g. 3000',
+  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+};
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `moodle-provisioner cannot start: ${problems.length} setting${problems.length === 1 ? '' : 's'} to fix.\n` +
+        `Set them in the environment or in a .env file in ${process.cwd()} (see .env.example).\n\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const csv = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+const required = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .trim()
+    .min(1, { error: `${name} is required` });
+
+const optional = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const roleList = (name: string, allowEveryone: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): RoleEntry[] => {
+      const entries: RoleEntry[] = [];
+      for (const item of csv(value)) {
+        if (/^[UW][A-Z0-9]{2,}$/.test(item)) entries.push({ kind: 'user', id: item });
+        else if (/^S[A-Z0-9]{2,}$/.test(item)) entries.push({ kind: 'group', id: item });
+        else if (item === 'workspace_admins') entries.push({ kind: 'workspace_admins' });
+        else if (item === 'everyone' && allowEveryone) entries.push({ kind: 'everyone' });
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `${name} has "${item}", which is not a Slack user id (U…/W…), a user-group id (S…), workspace_admins${allowEveryone ? ' or everyone' : ''}`,
+          });
+      }
+      return entries;
+    });
+
+const intIn = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be a whole number from ${min} to ${max}, not "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const channelId = (name: string) =>
+  z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: `${name} must be a channel id such as C0123456789, not a name` });
+
+const schema = z.object({
+  SLACK_BOT_TOKEN: required('SLACK_BOT_TOKEN').startsWith('xoxb-', { error: 'SLACK_BOT_TOKEN must start with xoxb-' }),
+  SLACK_SIGNING_SECRET: optional,
+  SLACK_APP_TOKEN: optional.refine((v) => v === undefined || v.startsWith('xapp-'), {
+    error: 'SLACK_APP_TOKEN must start with xapp-',
+  }),
+  SLACK_API_URL: optional.refine((v) => v === undefined || URL.canParse(v), {
+    error: 'SLACK_API_URL must be a URL such as http://127.0.0.1:4000/api/',
+  }),
+  MOODLE_URL: required('MOODLE_URL').refine(
+    (v) => {
+      if (!URL.canParse(v)) return false;
+      const u = new URL(v);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.search === '' && u.username === '';
+    },
+    { error: 'MOODLE_URL must be the site address, such as https://lms.example.org (no query, no credentials)' },
+  ),
+  MOODLE_TOKEN: required('MOODLE_TOKEN').regex(/^[A-Za-z0-9]{16,128}$/, {
+    error: 'MOODLE_TOKEN must be the web-service token (32 letters and digits), not a password',
+  }),
+  MOODLE_TIMEOUT_MS: intIn('MOODLE_TIMEOUT_MS', 100, 600_000, 15_000),
+  SLACK_REQUESTERS: roleList('SLACK_REQUESTERS', true),
+  SLACK_APPROVERS: roleList('SLACK_APPROVERS', true),
+  SLACK_ADMINS: roleList('SLACK_ADMINS', false),
+  APPROVAL_REQUIRED: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return new Set<Operation>(['delete']);
+      const ops = new Set<Operation>();
+      for (const item of csv(value)) {
+        if (item === 'none') continue;
+        if ((OPERATIONS as readonly string[]).includes(item)) ops.add(item as Operation);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: `APPROVAL_REQUIRED has "${item}"; use operations from ${OPERATIONS.join(',')} or none`,
+          });
+      }
+      return ops;
+    }),
+  APPROVAL_CHANNEL: required('APPROVAL_CHANNEL').pipe(channelId('APPROVAL_CHANNEL')),
+  NOTIFY_CHANNEL: optional.pipe(channelId('NOTIFY_CHANNEL').optional()),
+  REQUEST_TTL_HOURS: intIn('REQUEST_TTL_HOURS', 1, 24 * 365, 72),
+  DEFAULT_AUTH: optional.transform((v) => v ?? 'manual'),
+  ALLOWED_AUTH: optional.transform((v) => (v === undefined ? ['manual'] : csv(v))),
+  PASSWORD_MODE: optional.pipe(
+    z.enum(['email', 'generate'], { error: 'PASSWORD_MODE must be email or generate' }).default('email'),
+  ),
+  PROTECTED_USERS: optional.transform((v) => csv(v).map((u) => u.toLowerCase())),
+  DATABASE_URL: optional
+    .transform((v) => v ?? 'sqlite:data/moodle-provisioner.db')
+    .refine((v) => v.startsWith('sqlite:'), {
+      error: 'DATABASE_URL must look like sqlite:data/moodle-provisioner.db (only SQLite is supported for now)',
+    }),
+  PORT: intIn('PORT', 0, 65_535, 3000),
+  LOG_LEVEL: optional.pipe(
+    z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
+  ),
+});
+
+/** Rules that span several variables; checked on the raw values so that they are reported with all the others. */
+function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[] {
+  const issues: z.core.$ZodIssue[] = [];
+  const add = (name: string, message: string) =>
+    issues.push({ code: 'custom', path: [name], message, input: undefined } as z.core.$ZodIssue);
+  if (!env.SLACK_APP_TOKEN?.trim() && !env.SLACK_SIGNING_SECRET?.trim()) {
+    add(
+      'SLACK_SIGNING_SECRET',
+      'SLACK_SIGNING_SECRET is required in HTTP mode (or set SLACK_APP_TOKEN to use Socket Mode)',
+    );
+  }
+  if (csv(env.SLACK_APPROVERS).length === 0) {
+    add(
+      'SLACK_APPROVERS',
+      'SLACK_APPROVERS is required: at least one Slack user id, user-group id or workspace_admins',
+    );
+  }
+  const allowed = env.ALLOWED_AUTH?.trim() ? csv(env.ALLOWED_AUTH) : ['manual'];
+  const auth = env.DEFAULT_AUTH?.trim() || 'manual';
+  if (!allowed.includes(auth)) {
+    add('DEFAULT_AUTH', `DEFAULT_AUTH "${auth}" must be one of ALLOWED_AUTH (${allowed.join(',')})`);
+  }
+  return issues;
+}
+
+/** Reads KEY=value pairs from .env in the working directory, if there is one. The environment wins. */
+export function readDotenv(cwd: string = process.cwd()): Record<string, string> {
+  const path = resolve(cwd, '.env');
+  return existsSync(path) ? parseDotenv(readFileSync(path)) : {};
+}
+
+export function defaultEnv(): Record<string, string | undefined> {
+  return { ...readDotenv(), ...process.env };
+}
+
+/** Validates the environment; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined> = defaultEnv()): Config {
+  const result = schema.safeParse(env);
+  const issues = [...(result.success ? [] : result.error.issues), ...crossCheck(env)];
+  if (!result.success || issues.length > 0) {
+    const problems = issues.map((issue) => {
+      const name = String(issue.path[0] ?? '');
+      const help = SETTING_HELP[name];
+      return help ? `${issue.message} (${help})` : issue.message;
+    });
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const e = result.data;
+  const config: Config = {
+    slack: {
+      mode: e.SLACK_APP_TOKEN ? 'socket' : 'http',
+      botToken: new Secret(e.SLACK_BOT_TOKEN),
+      signingSecret: e.SLACK_SIGNING_SECRET ? new Secret(e.SLACK_SIGNING_SECRET) : undefined,
+      appToken: e.SLACK_APP_TOKEN ? new Secret(e.SLACK_APP_TOKEN) : undefined,
+      apiUrl: e.SLACK_API_URL ? (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`) : undefined,
+    },
+    moodle: {
+      url: e.MOODLE_URL.replace(/\/+$/, ''),
+      token: new Secret(e.MOODLE_TOKEN),
+      timeoutMs: e.MOODLE_TIMEOUT_MS,
+    },
+    roles: {
+      requesters: e.SLACK_REQUESTERS.length > 0 ? e.SLACK_REQUESTERS : [{ kind: 'everyone' }],
+      approvers: e.SLACK_APPROVERS,
+      admins: e.SLACK_ADMINS,
+    },
+    approvalRequired: e.APPROVAL_REQUIRED,
+    approvalChannel: e.APPROVAL_CHANNEL,
+    notifyChannel: e.NOTIFY_CHANNEL ?? e.APPROVAL_CHANNEL,
+    requestTtlHours: e.REQUEST_TTL_HOURS,
+    defaultAuth: e.DEFAULT_AUTH,
+    allowedAuth: e.ALLOWED_AUTH,
+    passwordMode: e.PASSWORD_MODE,
+    protectedUsers: e.PROTECTED_USERS,
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Secret) && !(value instanceof Set)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

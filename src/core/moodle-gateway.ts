@@ -1,0 +1,111 @@
+// The port through which the core talks to Moodle. src/moodle implements it; the core never sees the wire format.
+// Shapes follow Moodle's own field names so that nothing is lost in translation.
+
+/** A user as Moodle's look-up functions return it (optional keys are absent when Moodle omits them). */
+export interface MoodleUser {
+  id: number;
+  username: string;
+  firstname: string;
+  lastname: string;
+  fullname: string;
+  email: string;
+  auth: string;
+  suspended: boolean;
+  confirmed: boolean;
+  department?: string;
+  institution?: string;
+  idnumber?: string;
+  city?: string;
+  country?: string;
+  lang?: string;
+  timezone?: string;
+  phone1?: string;
+  phone2?: string;
+  address?: string;
+  firstaccess?: number;
+  lastaccess?: number;
+}
+
+/** The profile fields the app lets people set (DESIGN.md "Keys"), as Moodle names them. */
+export interface UserProfileFields {
+  username: string;
+  email: string;
+  firstname: string;
+  lastname: string;
+  auth: string;
+  idnumber?: string;
+  institution?: string;
+  department?: string;
+  city?: string;
+  country?: string;
+  lang?: string;
+  timezone?: string;
+  phone1?: string;
+  phone2?: string;
+  address?: string;
+}
+
+export interface CreateUserInput extends UserProfileFields {
+  /** Set exactly one of password / createpassword for auth methods with local passwords; neither otherwise. */
+  password?: string;
+  createpassword?: boolean;
+  preferences?: Array<{ type: string; value: string }>;
+  customfields?: Array<{ type: string; value: string }>;
+}
+
+export interface UpdateUserInput extends Partial<UserProfileFields> {
+  id: number;
+  suspended?: boolean;
+  password?: string;
+  preferences?: Array<{ type: string; value: string }>;
+  customfields?: Array<{ type: string; value: string }>;
+}
+
+export interface CreatedUser {
+  id: number;
+  username: string;
+}
+
+export interface SiteInfo {
+  sitename: string;
+  siteurl: string;
+  release: string;
+  version: string;
+  userid: number;
+  username: string;
+  fullname: string;
+  userissiteadmin: boolean;
+  functions: string[];
+}
+
+/** Criteria keys that core_user_get_users really supports; any other key makes Moodle return every user. */
+export type GetUsersCriterionKey = 'id' | 'lastname' | 'firstname' | 'idnumber' | 'username' | 'email' | 'auth';
+
+/**
+ * What every error out of the gateway looks like to the core. src/moodle's MoodleError implements it.
+ * `outcomeUnknown` is true when a write may or may not have happened (transport failure after sending):
+ * the caller must look the user up before doing anything else.
+ */
+export interface GatewayErrorShape {
+  code: string;
+  /** One or two sentences a person can act on, naming the Moodle admin page where relevant. */
+  hint: string;
+  outcomeUnknown: boolean;
+}
+
+export interface MoodleGateway {
+  getSiteInfo(): Promise<SiteInfo>;
+  /** All-or-nothing, like Moodle: one bad user fails the whole call. */
+  createUsers(users: CreateUserInput[]): Promise<CreatedUser[]>;
+  /** Resolves when Moodle reported no warning; rejects with the per-user warnings otherwise. */
+  updateUsers(users: UpdateUserInput[]): Promise<void>;
+  /** All-or-nothing, like Moodle. */
+  deleteUsers(userIds: number[]): Promise<void>;
+  getUsersByField(
+    field: 'id' | 'idnumber' | 'username' | 'email',
+    values: Array<string | number>,
+  ): Promise<MoodleUser[]>;
+  getUsers(criteria: Array<{ key: GetUsersCriterionKey; value: string }>): Promise<MoodleUser[]>;
+  /** Accounts whose email equals `email` ignoring case: the same accounts Moodle's duplicate check on create finds. */
+  findUsersByEmail(email: string): Promise<MoodleUser[]>;
+}

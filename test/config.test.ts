@@ -1,0 +1,104 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const valid = {
+  SLACK_BOT_TOKEN: 'xoxb-test-bot-token',
+  SLACK_SIGNING_SECRET: 'sign-secret-value',
+  MOODLE_URL: 'https://lms.example.org/',
+  MOODLE_TOKEN: '0123456789abcdef0123456789abcdef',
+  SLACK_APPROVERS: 'U0APPROVER,S0GROUP',
+  APPROVAL_CHANNEL: 'C0APPROVALS',
+};
+
+function problemsOf(env: Record<string, string | undefined>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(valid);
+    expect(c.slack.mode).toBe('http');
+    expect(c.moodle.url).toBe('https://lms.example.org');
+    expect(c.moodle.timeoutMs).toBe(15000);
+    expect(c.roles.requesters).toEqual([{ kind: 'everyone' }]);
+    expect(c.roles.approvers).toEqual([
+      { kind: 'user', id: 'U0APPROVER' },
+      { kind: 'group', id: 'S0GROUP' },
+    ]);
+    expect([...c.approvalRequired]).toEqual(['delete']);
+    expect(c.notifyChannel).toBe('C0APPROVALS');
+    expect(c.requestTtlHours).toBe(72);
+    expect(c.defaultAuth).toBe('manual');
+    expect(c.allowedAuth).toEqual(['manual']);
+    expect(c.passwordMode).toBe('email');
+    expect(c.databaseUrl).toBe('sqlite:data/moodle-provisioner.db');
+    expect(c.port).toBe(3000);
+    expect(c.logLevel).toBe('info');
+    expect(Object.isFrozen(c.roles)).toBe(true);
+  });
+
+  it('uses Socket Mode when SLACK_APP_TOKEN is set, without a signing secret', () => {
+    const c = loadConfig({ ...valid, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1-A0-1-abc' });
+    expect(c.slack.mode).toBe('socket');
+  });
+
+  it('reports every missing setting at once, naming each variable and where to find it', () => {
+    const problems = problemsOf({});
+    const text = problems.join('\n');
+    for (const name of [
+      'SLACK_BOT_TOKEN',
+      'MOODLE_URL',
+      'MOODLE_TOKEN',
+      'APPROVAL_CHANNEL',
+      'SLACK_APPROVERS',
+      'SLACK_SIGNING_SECRET',
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toContain('Manage tokens');
+    expect(problems.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('says what a valid value looks like', () => {
+    const text = problemsOf({
+      ...valid,
+      SLACK_BOT_TOKEN: 'xoxp-user-token',
+      APPROVAL_CHANNEL: '#approvals',
+      SLACK_APPROVERS: 'bob',
+      APPROVAL_REQUIRED: 'create,destroy',
+      PORT: 'eighty',
+      PASSWORD_MODE: 'plain',
+      DEFAULT_AUTH: 'ldap',
+      MOODLE_URL: 'lms.example.org',
+    }).join('\n');
+    expect(text).toContain('SLACK_BOT_TOKEN must start with xoxb-');
+    expect(text).toContain('APPROVAL_CHANNEL must be a channel id');
+    expect(text).toContain('SLACK_APPROVERS has "bob"');
+    expect(text).toContain('APPROVAL_REQUIRED has "destroy"');
+    expect(text).toContain('PORT must be a whole number');
+    expect(text).toContain('PASSWORD_MODE must be email or generate');
+    expect(text).toContain('DEFAULT_AUTH "ldap" must be one of ALLOWED_AUTH');
+    expect(text).toContain('MOODLE_URL must be the site address');
+  });
+
+  it('never shows secrets when the config is logged or inspected', () => {
+    const c = loadConfig(valid);
+    const shown = `${inspect(c, { depth: 10 })} ${JSON.stringify(c)} ${String(c.moodle.token)}`;
+    expect(shown).not.toContain(valid.MOODLE_TOKEN);
+    expect(shown).not.toContain(valid.SLACK_BOT_TOKEN);
+    expect(shown).not.toContain(valid.SLACK_SIGNING_SECRET);
+    expect(c.moodle.token.reveal()).toBe(valid.MOODLE_TOKEN);
+  });
+
+  it('does not echo a secret value inside an error message', () => {
+    const text = problemsOf({ ...valid, MOODLE_TOKEN: 'my password with spaces!' }).join('\n');
+    expect(text).not.toContain('my password with spaces!');
+  });
+});
