@@ -78,7 +78,11 @@ export const SETTING_HELP: Record<string, string> = {
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
-  constructor(readonly problems: readonly string[]) {
+  constructor(
+    readonly problems: readonly string[],
+    /** The names of the variables that have a problem, so a caller (the doctor) can still use the others. */
+    readonly variables: ReadonlySet<string> = new Set(),
+  ) {
     super(
       `moodle-provisioner cannot start: ${problems.length} setting${problems.length === 1 ? '' : 's'} to fix.\n` +
         `Set them in the environment or in a .env file in ${process.cwd()} (see .env.example).\n\n` +
@@ -257,7 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
       const help = SETTING_HELP[name];
       return help ? `${issue.message} (${help})` : issue.message;
     });
-    throw new ConfigError([...new Set(problems)]);
+    throw new ConfigError([...new Set(problems)], new Set(issues.map((issue) => String(issue.path[0] ?? ''))));
   }
   const e = result.data;
   const config: Config = {
