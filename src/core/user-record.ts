@@ -1,0 +1,378 @@
+// Moodle's rules for a user record, checked before anything reaches Moodle.
+// With production debugging Moodle answers almost every bad create with the same "Invalid parameter value detected",
+// and over-long values with "Error writing to database" (real-responses.md c3-c13), so the app must say what is wrong
+// itself. The rules follow ws-reference §2.0-§3.6: PARAM_USERNAME with extendedusernamechars off, validate_email,
+// the `user` table's column sizes, country codes Moodle knows, allowed auth plugins, PARAM_LANG and PARAM_TIMEZONE.
+import { z } from 'zod';
+import { findCountryCode, isCountryCode } from './countries.js';
+import type { UserProfileFields } from './moodle-gateway.js';
+
+export { checkPasswordPolicy, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password.js';
+
+export type ProfileFieldKey = keyof UserProfileFields;
+
+/** One problem with one field, worded for the person who typed it. */
+export interface FieldProblem {
+  /** A profile key, an unknown key as given, or '*' for the record as a whole. */
+  field: string;
+  message: string;
+}
+
+export interface UserRecordOptions {
+  /** ALLOWED_AUTH: auth plugin names this app may set. */
+  allowedAuth: readonly string[];
+  /** DEFAULT_AUTH: used on create when no auth is given. */
+  defaultAuth: string;
+}
+
+export type ValidationResult<T> = { ok: true; record: T } | { ok: false; problems: FieldProblem[] };
+
+export const PROFILE_FIELD_KEYS = [
+  'username',
+  'email',
+  'firstname',
+  'lastname',
+  'auth',
+  'idnumber',
+  'institution',
+  'department',
+  'city',
+  'country',
+  'lang',
+  'timezone',
+  'phone1',
+  'phone2',
+  'address',
+] as const satisfies readonly ProfileFieldKey[];
+
+/** Keys that belong to the request rather than the record; the validators skip them. */
+export const REQUEST_ONLY_KEYS = ['reason'] as const;
+
+/** How Moodle's own forms name each field. */
+export const FIELD_LABELS: Readonly<Record<ProfileFieldKey, string>> = {
+  username: 'Username',
+  email: 'Email address',
+  firstname: 'First name',
+  lastname: 'Last name',
+  auth: 'Authentication method',
+  idnumber: 'ID number',
+  institution: 'Institution',
+  department: 'Department',
+  city: 'City/town',
+  country: 'Country',
+  lang: 'Language',
+  timezone: 'Time zone',
+  phone1: 'Phone',
+  phone2: 'Mobile phone',
+  address: 'Address',
+};
+
+/** Column sizes of Moodle's `user` table (lib/db/install.xml), in characters; longer values fail in the database. */
+export const FIELD_MAX_LENGTHS: Readonly<Record<ProfileFieldKey, number>> = {
+  username: 100,
+  email: 100,
+  firstname: 100,
+  lastname: 100,
+  auth: 20,
+  idnumber: 255,
+  institution: 255,
+  department: 255,
+  city: 120,
+  country: 2,
+  lang: 30,
+  timezone: 100,
+  phone1: 20,
+  phone2: 20,
+  address: 255,
+};
+
+const REQUIRED_ON_CREATE: ReadonlySet<ProfileFieldKey> = new Set(['username', 'email', 'firstname', 'lastname']);
+/** Fields an update may not set to '' (the others are cleared by ''). */
+const NOT_CLEARABLE: ReadonlySet<ProfileFieldKey> = new Set([
+  'username',
+  'email',
+  'firstname',
+  'lastname',
+  'auth',
+  'lang',
+  'timezone',
+]);
+/** PARAM_NOTAGS / PARAM_TEXT fields: Moodle strips HTML tags, and a value that changes is rejected. */
+const TAG_FREE: ReadonlySet<ProfileFieldKey> = new Set([
+  'firstname',
+  'lastname',
+  'institution',
+  'department',
+  'city',
+  'address',
+  'phone1',
+  'phone2',
+]);
+
+const USERNAME_CHARS = /^[-.@_a-z0-9]+$/;
+// lib/classes/param.php PARAM_TIMEZONE; 99 means "the site's default".
+const PARAM_TIMEZONE = /^(?:[+-]?(?:0?[0-9](?:\.[5|0])?|1[0-3](?:\.0)?|1[0-2]\.5)|99|[\p{L}\p{N}]+(?:\/?[\p{L}_-])+)$/u;
+// Moodle language pack directory names: en, de, pt_br, en_us_k12 ...
+const LANG_CODE = /^[a-z]{2,3}(?:_[a-z0-9]+)*$/;
+
+const length = (value: string): number => [...value].length;
+// A lone UTF-16 surrogate cannot be sent as UTF-8; Moodle's fix_utf8 would mangle it.
+const isWellFormed = (value: string): boolean => !/\p{Cs}/u.test(value);
+
+/** Shows a value inside a message without letting a huge or multi-line paste flood the reply. */
+export function quoteForMessage(value: string, max = 60): string {
+  const flat = value.replace(/[\p{Cc}]/gu, ' ');
+  return `"${length(flat) > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat}"`;
+}
+
+function describeChar(ch: string): string {
+  if (ch === ' ') return 'space';
+  if (/\s/.test(ch)) return 'whitespace';
+  return `"${ch}"`;
+}
+
+// Local parts of 65+ characters are refused by PHP's filter (its first two look-aheads); Moodle's 100-character
+// column makes the 254 limit moot. Checking these outside the regex avoids its exponential back-tracking.
+const EMAIL_LOCAL = String.raw`(?:[\x21\x23-\x27\x2A\x2B\x2D\x2F-\x39\x3D\x3F\x5E-\x7E]+|\x22(?:[\x01-\x08\x0B\x0C\x0E-\x1F\x21\x23-\x5B\x5D-\x7F]|\x5C[\x00-\x7F])*\x22)`;
+const EMAIL_IPV4 = String.raw`(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}`;
+const EMAIL_DOMAIN = String.raw`(?:(?!.*[^.]{64,})(?:(?:xn--)?[a-z0-9]+(?:-+[a-z0-9]+)*\.)+(?:[a-z][a-z0-9]*|xn--[a-z0-9]+)(?:-+[a-z0-9]+)*|\[${EMAIL_IPV4}\])`;
+const EMAIL_PATTERN = new RegExp(`^${EMAIL_LOCAL}(?:\\.${EMAIL_LOCAL})*@${EMAIL_DOMAIN}$`, 'i');
+
+/**
+ * Moodle's validate_email (lib/weblib.php): PHP's FILTER_VALIDATE_EMAIL (ASCII only, a dot in the domain), no
+ * < or >, no line breaks. One deliberate difference: IPv6 domain literals (a@[IPv6:…]) are refused.
+ */
+export function isValidEmail(address: string): boolean {
+  if (address === '' || address.length > 320 || /[<>\r\n]/.test(address)) return false;
+  const at = address.lastIndexOf('@');
+  if (at < 1) return false;
+  const localUnits = address
+    .slice(0, at)
+    .replace(/\\[\s\S]/g, 'x')
+    .replace(/"/g, '').length;
+  if (localUnits > 64) return false;
+  return EMAIL_PATTERN.test(address);
+}
+
+function isKnownTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Normalises a value the way a person would expect (trim, NFC; codes to Moodle's case). */
+function normalise(key: ProfileFieldKey, raw: string): string {
+  const trimmed = raw.trim();
+  switch (key) {
+    case 'country':
+      return findCountryCode(trimmed) ?? trimmed;
+    case 'lang':
+      return trimmed.toLowerCase().replace(/-/g, '_');
+    case 'username':
+    case 'email':
+    case 'auth':
+    case 'timezone':
+      return trimmed;
+    default:
+      return isWellFormed(trimmed) ? trimmed.normalize('NFC') : trimmed;
+  }
+}
+
+/** The problems of one non-empty, normalised value. */
+function checkField(key: ProfileFieldKey, value: string, options: UserRecordOptions): string[] {
+  const label = FIELD_LABELS[key];
+  const problems: string[] = [];
+  if (!isWellFormed(value)) return [`${label} contains characters that are not valid text.`];
+  if (/[\p{Cc}]/u.test(value)) problems.push(`${label} may not contain line breaks, tabs or control characters.`);
+  if (TAG_FREE.has(key) && /[<>]/.test(value)) {
+    problems.push(`${label} may not contain < or > (Moodle removes anything that looks like HTML).`);
+  }
+  switch (key) {
+    case 'username': {
+      if (!USERNAME_CHARS.test(value)) {
+        const lower = value.toLowerCase();
+        if (USERNAME_CHARS.test(lower)) {
+          problems.push(`Username must be in lowercase: use ${quoteForMessage(lower)} instead.`);
+        } else {
+          const bad = [...new Set([...lower].filter((ch) => !/[-.@_a-z0-9]/.test(ch)))].slice(0, 5);
+          problems.push(
+            `Username may only contain lowercase letters, digits and - . _ @ (not ${bad.map(describeChar).join(', ')}).`,
+          );
+        }
+      }
+      break;
+    }
+    case 'email':
+      if (!isValidEmail(value)) {
+        problems.push(
+          `Email address ${quoteForMessage(value)} is not valid: write it as name@example.org, without spaces or accents.`,
+        );
+      }
+      break;
+    case 'auth':
+      if (!options.allowedAuth.includes(value)) {
+        problems.push(
+          `Authentication method ${quoteForMessage(value)} is not allowed here; use ${
+            options.allowedAuth.length === 1 ? options.allowedAuth[0] : `one of ${options.allowedAuth.join(', ')}`
+          }.`,
+        );
+      }
+      break;
+    case 'country':
+      if (!isCountryCode(value)) {
+        problems.push(
+          `Country ${quoteForMessage(value)} is not one Moodle knows: use a two-letter code such as GB, DE or US, or the English name.`,
+        );
+      }
+      break;
+    case 'lang':
+      if (!LANG_CODE.test(value)) {
+        problems.push(
+          `Language ${quoteForMessage(value)} is not a Moodle language code: use one such as en, de or pt_br (the language pack must be installed).`,
+        );
+      }
+      break;
+    case 'timezone':
+      if (value !== '99' && !(PARAM_TIMEZONE.test(value) && isKnownTimeZone(value))) {
+        problems.push(
+          `Time zone ${quoteForMessage(value)} is not one Moodle accepts: use a name such as Europe/London or America/New_York, or 99 for the site's default.`,
+        );
+      }
+      break;
+    default:
+      break;
+  }
+  const max = FIELD_MAX_LENGTHS[key];
+  const n = length(value);
+  if (n > max && key !== 'country') {
+    problems.push(`${label} is too long: ${n} characters, at most ${max}.`);
+  }
+  return problems;
+}
+
+type Mode = 'create' | 'update';
+
+function fieldSchema(key: ProfileFieldKey, mode: Mode, options: UserRecordOptions) {
+  const label = FIELD_LABELS[key];
+  return z
+    .string({ error: `${label} must be text.` })
+    .optional()
+    .transform((raw, ctx): string | undefined => {
+      const addProblem = (message: string) => ctx.addIssue({ code: 'custom', message, input: raw });
+      if (raw === undefined) {
+        if (mode === 'create' && REQUIRED_ON_CREATE.has(key)) addProblem(`${label} is required.`);
+        return undefined;
+      }
+      const value = normalise(key, raw);
+      if (value === '') {
+        if (mode === 'create' && REQUIRED_ON_CREATE.has(key)) addProblem(`${label} cannot be blank.`);
+        else if (mode === 'update' && NOT_CLEARABLE.has(key)) {
+          addProblem(
+            key === 'timezone'
+              ? `${label} cannot be blank: use 99 for the site's default.`
+              : `${label} cannot be blank.`,
+          );
+        }
+        // On create an empty optional field is simply not sent; on update '' clears it.
+        return mode === 'update' ? '' : undefined;
+      }
+      for (const message of checkField(key, value, options)) addProblem(message);
+      return value;
+    });
+}
+
+/**
+ * The zod schema of a user record. On create, username, email, firstname and lastname are required and auth
+ * defaults to `defaultAuth`; on update every field is optional and '' clears the optional ones.
+ * Unknown keys are not this schema's business: see validateNewUser.
+ */
+export function buildUserRecordSchema(mode: Mode, options: UserRecordOptions) {
+  const shape = Object.fromEntries(PROFILE_FIELD_KEYS.map((key) => [key, fieldSchema(key, mode, options)])) as Record<
+    ProfileFieldKey,
+    ReturnType<typeof fieldSchema>
+  >;
+  return z.object(shape);
+}
+
+function unknownKeyProblems(input: Record<string, unknown>): FieldProblem[] {
+  const known = new Set<string>([...PROFILE_FIELD_KEYS, ...REQUEST_ONLY_KEYS]);
+  return Object.keys(input)
+    .filter((key) => !known.has(key))
+    .map((key) => ({
+      field: key,
+      message: `${quoteForMessage(key)} is not a user field; the fields are ${PROFILE_FIELD_KEYS.join(', ')}.`,
+    }));
+}
+
+function run(
+  mode: Mode,
+  input: Record<string, string | undefined>,
+  options: UserRecordOptions,
+): { problems: FieldProblem[]; values: Partial<Record<ProfileFieldKey, string>> } {
+  // The input is untrusted: anything but a plain object is a single problem, never a throw.
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { problems: [{ field: '*', message: 'No user fields were given.' }], values: {} };
+  }
+  const problems = unknownKeyProblems(input);
+  const picked: Record<string, unknown> = {};
+  for (const key of PROFILE_FIELD_KEYS) if (Object.hasOwn(input, key)) picked[key] = input[key];
+  if (mode === 'create') {
+    const auth = picked.auth;
+    if (auth === undefined || (typeof auth === 'string' && auth.trim() === '')) picked.auth = options.defaultAuth;
+  }
+  const result = buildUserRecordSchema(mode, options).safeParse(picked);
+  if (!result.success) {
+    for (const issue of result.error.issues)
+      problems.push({ field: String(issue.path[0] ?? '*'), message: issue.message });
+    return { problems, values: {} };
+  }
+  const values: Partial<Record<ProfileFieldKey, string>> = {};
+  for (const key of PROFILE_FIELD_KEYS) {
+    const value = result.data[key];
+    if (value !== undefined) values[key] = value;
+  }
+  return { problems, values };
+}
+
+/**
+ * Checks a new user against Moodle's rules and returns the record to send, or every problem at once.
+ * `reason` is ignored (it belongs to the request); other unknown keys are problems.
+ */
+export function validateNewUser(
+  input: Record<string, string | undefined>,
+  options: UserRecordOptions,
+): ValidationResult<UserProfileFields> {
+  const { problems, values } = run('create', input, options);
+  if (problems.length > 0) return { ok: false, problems };
+  const { username, email, firstname, lastname, auth, ...rest } = values;
+  if (username === undefined || email === undefined || firstname === undefined || lastname === undefined || !auth) {
+    // Unreachable: the schema reports missing required fields; kept so the types need no assertion.
+    return {
+      ok: false,
+      problems: [{ field: '*', message: 'Username, email, first name and last name are required.' }],
+    };
+  }
+  return { ok: true, record: { username, email, firstname, lastname, auth, ...rest } };
+}
+
+/**
+ * Checks the fields of an update (only those given; username may be renamed). '' clears an optional field.
+ * At least one field must be given.
+ */
+export function validateUserUpdate(
+  input: Record<string, string | undefined>,
+  options: UserRecordOptions,
+): ValidationResult<Partial<UserProfileFields>> {
+  const { problems, values } = run('update', input, options);
+  if (problems.length > 0) return { ok: false, problems };
+  if (Object.keys(values).length === 0) {
+    return {
+      ok: false,
+      problems: [{ field: '*', message: `Nothing to change: give at least one field, e.g. city="New York".` }],
+    };
+  }
+  return { ok: true, record: values };
+}
