@@ -1,0 +1,58 @@
+// The Store port: durable requests and the audit log, as the core needs them. src/store implements it
+// (SQLite by default). Methods are async even where SQLite is not, so that a networked database can follow
+// without touching the core.
+import type { AuditEvent, NewAuditEvent, RequestAuditDraft } from './audit.js';
+import type { MessageLocation, NewRequest, RequestPatch, RequestRecord, RequestStatus } from './requests.js';
+
+export interface TransitionChange {
+  /** The status the caller saw; the change happens only if the request still has it... */
+  from: RequestStatus;
+  /** ...and still has this version. Together they make the change a compare-and-set. */
+  expectedVersion: number;
+  to: RequestStatus;
+  at: Date;
+  patch?: RequestPatch;
+  /** Written in the same database transaction as the change, and only if the change wins. */
+  audit?: RequestAuditDraft[];
+}
+
+/** The loser of a compare-and-set learns the request as the winner left it (undefined: no such request). */
+export type TransitionResult = { ok: true; request: RequestRecord } | { ok: false; current: RequestRecord | undefined };
+
+export interface ListRequestsQuery {
+  requester?: string;
+  statuses?: readonly RequestStatus[];
+  limit: number;
+}
+
+export interface AuditQuery {
+  /** Inclusive. */
+  since?: Date;
+  /** Exclusive. */
+  until?: Date;
+  limit?: number;
+}
+
+export interface Store {
+  /** Stores a new request with a fresh unique id, and its audit events, in one transaction. */
+  createRequest(input: NewRequest, audit?: RequestAuditDraft[]): Promise<RequestRecord>;
+  getRequest(id: string): Promise<RequestRecord | undefined>;
+  /** Atomic compare-and-set on id + status + version; exactly one of any number of concurrent callers wins. */
+  transition(id: string, change: TransitionChange): Promise<TransitionResult>;
+  /** Where the approval card is, so it can be updated. Not a lifecycle change: the version stays. */
+  setApprovalMessage(id: string, location: MessageLocation): Promise<void>;
+  /** The notification line's ts. Not a lifecycle change: the version stays. */
+  setNotificationTs(id: string, ts: string): Promise<void>;
+  /** Newest first. */
+  listRequests(query: ListRequestsQuery): Promise<RequestRecord[]>;
+  /** Pending requests created before `olderThan`, oldest first. */
+  findExpired(olderThan: Date): Promise<RequestRecord[]>;
+  /** Oldest first. */
+  findByStatus(status: RequestStatus): Promise<RequestRecord[]>;
+  appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
+  /** Oldest first. */
+  listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
+  /** For /readyz: true while the database answers. */
+  isHealthy(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,121 @@
+// Versioned schema migrations for the SQLite store, applied in order at start-up. Each entry is applied once,
+// in its own transaction, and recorded in schema_migrations. Never edit an entry that has shipped: add one.
+import type { Database } from 'better-sqlite3';
+import { StoreError } from './errors.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'requests and audit events',
+    sql: `
+      CREATE TABLE requests (
+        id TEXT PRIMARY KEY,
+        operation TEXT NOT NULL CHECK (operation IN ('create', 'update', 'suspend', 'unsuspend', 'delete')),
+        status TEXT NOT NULL CHECK (status IN
+          ('pending', 'approved', 'executing', 'succeeded', 'failed', 'rejected', 'cancelled', 'expired')),
+        version INTEGER NOT NULL,
+        requester_id TEXT NOT NULL,
+        requester_team_id TEXT,
+        requester_channel_id TEXT,
+        target_moodle_id INTEGER,
+        target_username TEXT,
+        target_email TEXT,
+        payload TEXT NOT NULL,
+        preflight TEXT,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT,
+        decision_comment TEXT,
+        corrections TEXT,
+        executed_at TEXT,
+        result TEXT,
+        approval_channel TEXT,
+        approval_ts TEXT,
+        notification_ts TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX requests_status_created ON requests (status, created_at);
+      CREATE INDEX requests_requester_created ON requests (requester_id, created_at);
+
+      -- No foreign key to requests: the audit trail must outlive any clean-up of old requests.
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        request_id TEXT,
+        operation TEXT,
+        target_moodle_id INTEGER,
+        target_username TEXT,
+        target_email TEXT,
+        outcome TEXT,
+        moodle_id INTEGER,
+        detail TEXT
+      ) STRICT;
+      CREATE INDEX audit_events_at ON audit_events (at);
+      CREATE INDEX audit_events_request ON audit_events (request_id);
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+function currentVersion(db: Database): number {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
+    | { version: number | null }
+    | undefined;
+  return row?.version ?? 0;
+}
+
+/**
+ * Brings the schema up to date and returns the migrations it applied. Safe to run from two processes at
+ * once: each step re-reads the version inside an IMMEDIATE transaction, so a step is applied exactly once.
+ */
+export function runMigrations(db: Database, where: string, migrations: readonly Migration[] = MIGRATIONS): Migration[] {
+  const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const found = currentVersion(db);
+  if (found > latest) {
+    throw new StoreError(
+      'schema_too_new',
+      `The database ${where} has schema version ${found}, but this moodle-provisioner knows versions up to ${latest}. ` +
+        'It was written by a newer release: run that release (or newer), or point DATABASE_URL at another file. ' +
+        'The database was left untouched.',
+    );
+  }
+  const applied: Migration[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    const step = db.transaction(() => {
+      if (currentVersion(db) >= migration.version) return false;
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      );
+      return true;
+    });
+    try {
+      if (step.immediate()) applied.push(migration);
+    } catch (cause) {
+      throw new StoreError(
+        'migration_failed',
+        `Could not upgrade the database ${where} to schema version ${migration.version} (${migration.name}): ${
+          cause instanceof Error ? cause.message : String(cause)
+        }. Nothing of this step was applied.`,
+        { cause },
+      );
+    }
+  }
+  return applied;
+}
