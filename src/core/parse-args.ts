@@ -1,0 +1,231 @@
+// Turns the text of a slash command into fields: `/moodle-adduser a@b.org "Mary Ann" Smith city="New York"`.
+// Slack rewrites what people type (ws reference §1.2): emails arrive as <mailto:a@b.org|a@b.org>, & < > as entities,
+// and some clients turn "..." into “...”. Tokenizing is hand-written rather than done with string-argv because
+// string-argv treats every apostrophe as a quote (O'Brien becomes OBrien), accepts unbalanced quotes silently and
+// does not say whether an = was inside quotes; here an unclosed quote is reported, O'Brien stays O'Brien and
+// 't Hooft stays 't Hooft.
+
+/** Every key the commands accept (DESIGN.md "Keys"). */
+export const USER_ARG_KEYS = [
+  'username',
+  'email',
+  'firstname',
+  'lastname',
+  'auth',
+  'idnumber',
+  'institution',
+  'department',
+  'city',
+  'country',
+  'lang',
+  'timezone',
+  'phone1',
+  'phone2',
+  'address',
+  'reason',
+] as const;
+
+export type UserArgKey = (typeof USER_ARG_KEYS)[number];
+
+export interface ArgToken {
+  /** The token with its quotes removed, e.g. `city=New York`. */
+  text: string;
+  /** Lowercased key when the token is key=value with an unquoted key; '' for `=value`. */
+  key?: string;
+  /** The part after the first unquoted = for key=value tokens; the whole text otherwise. */
+  value: string;
+}
+
+export interface Tokenized {
+  tokens: ArgToken[];
+  problems: string[];
+}
+
+export interface ParsedUserArgs {
+  fields: Record<string, string>;
+  problems: string[];
+}
+
+const DOUBLE_QUOTES = new Set(['"', '\u201C', '\u201D', '\u201E', '\u201F', '\u2033']);
+const SINGLE_QUOTES = new Set(["'", '\u2018', '\u2019', '\u201A', '\u201B']);
+const KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
+const isSpace = (ch: string | undefined): boolean => ch !== undefined && /\s/u.test(ch);
+
+const SLACK_LINK = /<(mailto:|https?:\/\/)([^|>]*)(?:\|([^>]*))?>/g;
+
+/**
+ * Undoes Slack's formatting of command text: `<mailto:a@b|a@b>` and `<mailto:a@b>` become `a@b`, links become
+ * what was typed, and `&lt; &gt; &amp;` become `< > &`. Other markup (user or channel mentions) is left alone.
+ */
+export function decodeSlackText(text: string): string {
+  return text
+    .replace(SLACK_LINK, (_match, scheme: string, target: string, label: string | undefined) =>
+      label !== undefined && label !== '' ? label : scheme === 'mailto:' ? target : `${scheme}${target}`,
+    )
+    .replace(/&(lt|gt|amp);/g, (_match, name: string) => (name === 'lt' ? '<' : name === 'gt' ? '>' : '&'));
+}
+
+function preview(chars: readonly string[], from: number): string {
+  const rest = chars.slice(from, from + 20).join('');
+  return from + 20 < chars.length ? `${rest}…` : rest;
+}
+
+/**
+ * Splits command text into tokens after decoding Slack's formatting. Double quotes (straight or typographic)
+ * group words anywhere in a token; single quotes only at the start of a token or right after `key=`, and only when
+ * a closing one ends a word, so apostrophes in names are kept.
+ */
+export function tokenize(text: string): Tokenized {
+  const chars = [...decodeSlackText(typeof text === 'string' ? text : '')];
+  const tokens: ArgToken[] = [];
+  const problems: string[] = [];
+  let current = '';
+  let inToken = false;
+  let keyEnd = -1;
+  let quotedBeforeEquals = false;
+
+  const finish = () => {
+    if (!inToken) return;
+    const keyText = current.slice(0, keyEnd);
+    if (keyEnd === 0) tokens.push({ text: current, key: '', value: current.slice(1) });
+    else if (keyEnd > 0 && KEY_PATTERN.test(keyText)) {
+      tokens.push({ text: current, key: keyText.toLowerCase(), value: current.slice(keyEnd + 1) });
+    } else tokens.push({ text: current, value: current });
+    current = '';
+    inToken = false;
+    keyEnd = -1;
+    quotedBeforeEquals = false;
+  };
+
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (isSpace(ch)) {
+      finish();
+      continue;
+    }
+    if (DOUBLE_QUOTES.has(ch)) {
+      let close = i + 1;
+      while (close < chars.length && !DOUBLE_QUOTES.has(chars[close]!)) close++;
+      if (close >= chars.length) {
+        problems.push(`A quote is not closed: ${ch}${preview(chars, i + 1)}. Add the closing ".`);
+      }
+      current += chars.slice(i + 1, close).join('');
+      if (keyEnd < 0) quotedBeforeEquals = true;
+      inToken = true;
+      i = close;
+      continue;
+    }
+    const atValueStart = current === '' || (keyEnd >= 0 && current.length === keyEnd + 1);
+    if (SINGLE_QUOTES.has(ch) && atValueStart) {
+      let close = i + 1;
+      while (
+        close < chars.length &&
+        !(SINGLE_QUOTES.has(chars[close]!) && (close + 1 === chars.length || isSpace(chars[close + 1])))
+      ) {
+        close++;
+      }
+      if (close < chars.length) {
+        current += chars.slice(i + 1, close).join('');
+        if (keyEnd < 0) quotedBeforeEquals = true;
+        inToken = true;
+        i = close;
+        continue;
+      }
+      // No closing quote: it is an apostrophe ('t Hooft).
+    }
+    if (ch === '=' && keyEnd < 0 && !quotedBeforeEquals) keyEnd = current.length;
+    current += ch;
+    inToken = true;
+  }
+  finish();
+  return { tokens, problems };
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** The known key a mistyped one most likely meant (first → firstname, mail → email), if any. */
+export function suggestKey(key: string): UserArgKey | undefined {
+  const lower = key.toLowerCase();
+  const prefixed = USER_ARG_KEYS.find((k) => k.startsWith(lower) || (lower.startsWith(k) && k.length >= 4));
+  if (prefixed && lower.length >= 3) return prefixed;
+  let best: { key: UserArgKey; distance: number } | undefined;
+  for (const candidate of USER_ARG_KEYS) {
+    const distance = editDistance(lower, candidate);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+const show = (value: string): string => `"${value.length > 40 ? `${value.slice(0, 39)}…` : value}"`;
+const looksLikeEmail = (value: string): boolean => /^[^\s@]+@[^\s@]+$/u.test(value);
+const POSITIONAL_FIELDS = ['email', 'firstname', 'lastname'] as const;
+const FIELD_WORDS: Record<string, string> = { email: 'email address', firstname: 'first name', lastname: 'last name' };
+
+/**
+ * Parses `/moodle-adduser` text: `<email> <first> <last> [key=value ...]` or only key=value pairs.
+ * Returns the fields given (values as typed, not yet validated) and every problem found; empty text gives neither.
+ * Recognising `help` is the caller's job.
+ */
+export function parseUserArgs(text: string): ParsedUserArgs {
+  const { tokens, problems } = tokenize(text);
+  const fields: Record<string, string> = {};
+  const fromPositional = new Set<string>();
+
+  const positionals = tokens.filter((t) => t.key === undefined);
+  const first = positionals[0];
+  if (first !== undefined) {
+    if (looksLikeEmail(first.value)) {
+      positionals.slice(0, POSITIONAL_FIELDS.length).forEach((token, index) => {
+        const field = POSITIONAL_FIELDS[index]!;
+        fields[field] = token.value;
+        fromPositional.add(field);
+      });
+      const extra = positionals.slice(POSITIONAL_FIELDS.length).map((t) => show(t.value));
+      if (extra.length > 0) {
+        problems.push(
+          `There are more words than email, first name and last name: ${extra.join(', ')}. ` +
+            'Put a name with spaces in quotes, e.g. "Mary Ann" Smith, and give other fields as key=value.',
+        );
+      }
+    } else {
+      problems.push(
+        `${show(first.value)} is not an email address. Start with the email address, e.g. ` +
+          'jane@example.org Jane Doe, or give every field as key=value.',
+      );
+    }
+  }
+
+  const fromKey = new Set<string>();
+  for (const token of tokens) {
+    if (token.key === undefined) continue;
+    const key = token.key;
+    if (key === '') {
+      problems.push(`${show(token.text)} has no key before the =; write it as key=value.`);
+    } else if (!(USER_ARG_KEYS as readonly string[]).includes(key)) {
+      const suggestion = suggestKey(key);
+      problems.push(
+        `Unknown key ${show(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}. The keys are ${USER_ARG_KEYS.join(', ')}.`,
+      );
+    } else if (fromPositional.has(key)) {
+      problems.push(
+        `The ${FIELD_WORDS[key] ?? key} is given twice: ${show(fields[key] ?? '')} at the start and ${key}=${show(token.value)}. Give it once.`,
+      );
+    } else if (fromKey.has(key)) {
+      problems.push(`The key ${key} is given more than once; give it once.`);
+    } else {
+      fields[key] = token.value;
+      fromKey.add(key);
+    }
+  }
+  return { fields, problems };
+}

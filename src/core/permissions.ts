@@ -1,0 +1,209 @@
+// Who may do what: the requester / approver / admin roles of SLACK_REQUESTERS, SLACK_APPROVERS and SLACK_ADMINS.
+// Slack is reached through the SlackDirectory port (src/slack/slack-directory.ts implements it), so this policy
+// stays testable and free of Bolt. A failed look-up never throws at the caller: it becomes a refusal that says
+// what went wrong and who can fix it.
+import type { Config, RoleEntry } from '../config.js';
+
+export type Role = 'requester' | 'approver' | 'admin';
+
+export interface DirectoryUser {
+  id: string;
+  isAdmin: boolean;
+  /** Workspace owner or primary owner. */
+  isOwner: boolean;
+  isBot: boolean;
+  isDeleted: boolean;
+  /** Multi-channel guest. */
+  isRestricted: boolean;
+  /** Single-channel guest. */
+  isUltraRestricted: boolean;
+}
+
+/** The Slack facts the policy needs. */
+export interface SlackDirectory {
+  getUser(userId: string): Promise<DirectoryUser>;
+  getGroupMembers(groupId: string): Promise<string[]>;
+}
+
+export type DirectoryErrorCode =
+  | 'plan_upgrade_required'
+  | 'missing_scope'
+  | 'user_not_found'
+  | 'group_not_found'
+  | 'unavailable';
+
+/** The one error a SlackDirectory rejects with; `code` says what the policy should tell the person. */
+export class DirectoryError extends Error {
+  override readonly name = 'DirectoryError';
+  constructor(
+    readonly code: DirectoryErrorCode,
+    message: string,
+    readonly details: { scope?: string; slackError?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type PermissionCheck = { ok: true } | { ok: false; reason: string };
+
+export interface Permissions {
+  /** The roles this user certainly has; a role whose look-up failed is left out (fail closed). */
+  rolesOf(userId: string): Promise<Set<Role>>;
+  /** Never rejects: a refusal's reason names the role, the setting and who can change it. */
+  check(userId: string, role: Role): Promise<PermissionCheck>;
+}
+
+export interface PermissionsOptions {
+  /** How long Slack's answers are reused; a changed group or admin flag is seen after at most this long. */
+  cacheTtlMs?: number;
+  clock?: { now(): number | Date };
+}
+
+const SETTING: Record<Role, string> = {
+  requester: 'SLACK_REQUESTERS',
+  approver: 'SLACK_APPROVERS',
+  admin: 'SLACK_ADMINS',
+};
+const ROLE_WORDS: Record<Role, string> = {
+  requester: 'a requester',
+  approver: 'an approver',
+  admin: 'an admin of the Moodle provisioner',
+};
+const WHO_GRANTS = 'your Moodle provisioner admin';
+
+/** Reuses answers for `ttlMs` and shares one look-up between concurrent callers. Failures are not kept. */
+function createTtlCache<T>(load: (key: string) => Promise<T>, ttlMs: number, now: () => number) {
+  const values = new Map<string, { value: T; expiresAt: number }>();
+  const pending = new Map<string, Promise<T>>();
+  return (key: string): Promise<T> => {
+    const hit = values.get(key);
+    if (hit && hit.expiresAt > now()) return Promise.resolve(hit.value);
+    const inFlight = pending.get(key);
+    if (inFlight) return inFlight;
+    const promise = (async () => {
+      try {
+        const value = await load(key);
+        values.set(key, { value, expiresAt: now() + ttlMs });
+        return value;
+      } finally {
+        pending.delete(key);
+      }
+    })();
+    pending.set(key, promise);
+    return promise;
+  };
+}
+
+type Grant = { granted: true } | { granted: false; failure?: DirectoryError; guest?: boolean };
+
+function asDirectoryError(error: unknown): DirectoryError {
+  if (error instanceof DirectoryError) return error;
+  return new DirectoryError('unavailable', 'The Slack directory look-up failed', {}, { cause: error });
+}
+
+function failureReason(role: Role, error: DirectoryError): string {
+  const what = `I could not check whether you are ${ROLE_WORDS[role]}`;
+  const setting = SETTING[role];
+  switch (error.code) {
+    case 'plan_upgrade_required':
+      return `${what}: ${setting} lists a Slack user group, and user groups need a paid Slack plan. Ask ${WHO_GRANTS} to list user ids in ${setting} instead.`;
+    case 'missing_scope':
+      return `${what}: the Slack app lacks the ${error.details.scope ?? 'needed'} permission (scope). Ask ${WHO_GRANTS} to add it in the app's settings and reinstall the app.`;
+    case 'group_not_found':
+      return `${what}: ${setting} lists a user group that Slack does not know (it may have been deleted). Ask ${WHO_GRANTS} to correct ${setting}.`;
+    case 'user_not_found':
+      return `${what}: Slack does not know your account to this app. Ask ${WHO_GRANTS} to check the app's installation.`;
+    default:
+      return `${what}: Slack did not answer. Please try again in a minute.`;
+  }
+}
+
+const isGuest = (user: DirectoryUser): boolean => user.isRestricted || user.isUltraRestricted;
+const isActiveHuman = (user: DirectoryUser): boolean => !user.isBot && !user.isDeleted;
+
+/**
+ * `workspace_admins`: admins and owners who are active people, never guests, bots or deactivated accounts.
+ * `everyone`: every active member except guests. Guests are outside collaborators (contractors, parents,
+ * partner staff) limited to a few channels; letting them request Moodle accounts because a setting says
+ * "everyone" would surprise the admin who wrote it. A guest can still be listed by user id.
+ */
+export function createPermissions(
+  roles: Config['roles'],
+  directory: SlackDirectory,
+  options: PermissionsOptions = {},
+): Permissions {
+  const ttl = options.cacheTtlMs ?? 5 * 60_000;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const now = (): number => {
+    const t = clock.now();
+    return typeof t === 'number' ? t : t.getTime();
+  };
+  const getUser = createTtlCache((id) => directory.getUser(id), ttl, now);
+  const getMembers = createTtlCache(async (id) => new Set(await directory.getGroupMembers(id)), ttl, now);
+
+  const listsFor = (role: Role): readonly RoleEntry[] => {
+    // Admins and approvers may also ask for changes.
+    if (role === 'requester') return [...roles.requesters, ...roles.approvers, ...roles.admins];
+    return role === 'approver' ? roles.approvers : roles.admins;
+  };
+
+  async function evaluate(userId: string, role: Role): Promise<Grant> {
+    const entries = listsFor(role);
+    // Cheapest first: ids need no look-up; the user's own record is one call; groups are rate-limited (Tier 2).
+    if (entries.some((e) => e.kind === 'user' && e.id === userId)) return { granted: true };
+    let failure: DirectoryError | undefined;
+    let guest = false;
+    if (entries.some((e) => e.kind === 'everyone' || e.kind === 'workspace_admins')) {
+      try {
+        const user = await getUser(userId);
+        if (isActiveHuman(user)) {
+          if (isGuest(user)) guest = true;
+          else if (entries.some((e) => e.kind === 'everyone')) return { granted: true };
+          else if ((user.isAdmin || user.isOwner) && entries.some((e) => e.kind === 'workspace_admins')) {
+            return { granted: true };
+          }
+        }
+      } catch (error) {
+        failure = asDirectoryError(error);
+      }
+    }
+    for (const entry of entries) {
+      if (entry.kind !== 'group') continue;
+      try {
+        if ((await getMembers(entry.id)).has(userId)) return { granted: true };
+      } catch (error) {
+        failure ??= asDirectoryError(error);
+      }
+    }
+    return failure ? { granted: false, failure, guest } : { granted: false, guest };
+  }
+
+  return {
+    async rolesOf(userId) {
+      const result = new Set<Role>();
+      for (const role of ['requester', 'approver', 'admin'] as const) {
+        if ((await evaluate(userId, role)).granted) result.add(role);
+      }
+      return result;
+    },
+    async check(userId, role) {
+      let grant: Grant;
+      try {
+        grant = await evaluate(userId, role);
+      } catch (error) {
+        grant = { granted: false, failure: asDirectoryError(error) };
+      }
+      if (grant.granted) return { ok: true };
+      if (grant.failure) return { ok: false, reason: failureReason(role, grant.failure) };
+      const setting = SETTING[role];
+      const guestNote = grant.guest
+        ? ` Guest accounts are not included in "everyone" or "workspace_admins", so ${WHO_GRANTS} would have to add your user id itself.`
+        : '';
+      return {
+        ok: false,
+        reason: `You need to be ${ROLE_WORDS[role]} for this. Ask ${WHO_GRANTS} to add you (or a user group you are in) to ${setting}.${guestNote}`,
+      };
+    },
+  };
+}
