@@ -1,0 +1,395 @@
+// The Moodle web-service client: implements the MoodleGateway port over REST (POST to
+// /webservice/rest/server.php, form-encoded, JSON answers). One method and one response schema per function; every
+// failure becomes a MoodleError. Reads retry transport failures; writes never do, and say when their outcome is
+// unknown. The token travels only in the request body and is scrubbed from every error and log line.
+import { performance } from 'node:perf_hooks';
+import pRetry from 'p-retry';
+import type { Logger } from 'pino';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { z } from 'zod';
+import type {
+  CreatedUser,
+  CreateUserInput,
+  GetUsersCriterionKey,
+  MoodleGateway,
+  MoodleUser,
+  SiteInfo,
+  UpdateUserInput,
+} from '../core/moodle-gateway.js';
+import type { Secret } from '../secret.js';
+import {
+  EncodeError,
+  encodeCreateUser,
+  encodeFormBody,
+  encodeUpdateUser,
+  type FormObject,
+  flattenParams,
+  isSecretField,
+} from './encode.js';
+import {
+  asMoodleError,
+  badResponseError,
+  envelopeError,
+  httpStatusError,
+  invalidRequestError,
+  MoodleError,
+  MoodleErrorCode,
+  notJsonError,
+  type RedactedRequest,
+  scrubMoodleError,
+  transportErrorFrom,
+  updateWarningsError,
+} from './errors.js';
+import {
+  createUsersResponseSchema,
+  deleteUsersResponseSchema,
+  exceptionEnvelopeSchema,
+  getUsersByFieldResponseSchema,
+  getUsersResponseSchema,
+  looksLikeException,
+  siteInfoResponseSchema,
+  toMoodleUser,
+  toSiteInfo,
+  updateUsersResponseSchema,
+} from './schemas.js';
+
+export interface MoodleClientOptions {
+  /** Site root, e.g. https://lms.example.org (a trailing slash is ignored). */
+  url: string;
+  token: Secret;
+  /** Per call, covering the wait for headers and for the whole body. */
+  timeoutMs: number;
+  /** Transport (tests inject a MockAgent); default: a keep-alive Agent owned and closed by the client. */
+  dispatcher?: Dispatcher;
+  logger?: Logger;
+  /** How many times reads are retried after a transport failure or 5xx (default 2). Writes are never retried. */
+  readRetries?: number;
+  /** First retry delay in ms (default 200; doubles, at most 2000). */
+  retryMinDelayMs?: number;
+}
+
+export type CallKind = 'read' | 'write';
+
+/** Whether a function can be called with this token (see probeFunction). */
+export type FunctionProbe = 'available' | 'not_in_service' | 'unknown_function';
+
+export interface MoodleClient extends MoodleGateway {
+  /** The REST endpoint (no token in it). */
+  readonly endpoint: string;
+  /**
+   * Calls any function and returns its parsed JSON, or throws a MoodleError (exception envelopes included).
+   * `kind` decides retries and outcome reporting; by default functions named *_get_* are reads.
+   */
+  call(wsfunction: string, params?: FormObject, options?: { kind?: CallKind }): Promise<unknown>;
+  /**
+   * Asks Moodle whether the token's service holds `wsfunction`, by calling it without parameters: access control
+   * runs before parameter validation, so nothing happens. Only for reads and functions with a required parameter.
+   */
+  probeFunction(wsfunction: string): Promise<FunctionProbe>;
+  close(): Promise<void>;
+}
+
+/** The keys core_user_get_users supports; any other key is dropped by Moodle, which then returns every user. */
+export const GET_USERS_CRITERION_KEYS: readonly GetUsersCriterionKey[] = [
+  'id',
+  'lastname',
+  'firstname',
+  'idnumber',
+  'username',
+  'email',
+  'auth',
+];
+
+const LOOKUP_FIELDS = ['id', 'idnumber', 'username', 'email'] as const;
+const RESERVED_PARAMS = new Set(['wstoken', 'wsfunction', 'moodlewsrestformat']);
+
+export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
+  const base = new URL(options.url);
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') {
+    throw new Error(`MOODLE_URL must start with https:// or http://, got ${base.protocol}`);
+  }
+  const endpoint = `${base.origin}${base.pathname.replace(/\/+$/, '')}/webservice/rest/server.php`;
+  const host = base.host;
+  const timeoutMs = options.timeoutMs;
+  const ownDispatcher = options.dispatcher === undefined;
+  const dispatcher =
+    options.dispatcher ??
+    new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: { timeout: timeoutMs } });
+  const log = options.logger?.child({ component: 'moodle-client' });
+  const readRetries = options.readRetries ?? 2;
+  const retryMinDelayMs = options.retryMinDelayMs ?? 200;
+  const token = options.token;
+
+  async function sendOnce(
+    wsfunction: string,
+    body: string,
+    ctx: { write: boolean; request: RedactedRequest },
+  ): Promise<unknown> {
+    let timedOut = false;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    let status: number;
+    let text: string;
+    try {
+      const res = await request(endpoint, {
+        method: 'POST',
+        dispatcher,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body,
+        signal: controller.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      throw (
+        transportErrorFrom(err, { wsfunction, write: ctx.write, host, timeoutMs, request: ctx.request, timedOut }) ??
+        asMoodleError(err, { wsfunction, write: ctx.write })
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    if (status !== 200) throw httpStatusError(status, text, { wsfunction, write: ctx.write, request: ctx.request });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw notJsonError(text, { wsfunction, write: ctx.write, request: ctx.request, cause: err });
+    }
+    if (looksLikeException(parsed)) {
+      const envelope = exceptionEnvelopeSchema.safeParse(parsed);
+      if (!envelope.success) {
+        throw badResponseError('malformed exception', { wsfunction, write: ctx.write, request: ctx.request });
+      }
+      const { exception, errorcode, message, debuginfo } = envelope.data;
+      throw envelopeError(
+        {
+          exception,
+          errorcode: errorcode ?? '',
+          message: message ?? '',
+          ...(typeof debuginfo === 'string' ? { debuginfo } : {}),
+        },
+        { wsfunction, write: ctx.write, request: ctx.request },
+      );
+    }
+    return parsed;
+  }
+
+  async function call(
+    wsfunction: string,
+    params: FormObject = {},
+    callOptions: { kind?: CallKind } = {},
+  ): Promise<unknown> {
+    const kind = callOptions.kind ?? (/_get_/.test(wsfunction) ? 'read' : 'write');
+    const write = kind === 'write';
+    let fields: Array<[string, string]>;
+    try {
+      fields = flattenParams(params);
+    } catch (err) {
+      if (err instanceof EncodeError) throw invalidRequestError(wsfunction, err.message);
+      throw err;
+    }
+    const reserved = fields.find(([name]) => RESERVED_PARAMS.has(name));
+    if (reserved) throw invalidRequestError(wsfunction, `${reserved[0]} is set by the client itself`);
+    const secrets = [token.reveal(), ...fields.filter(([name]) => isSecretField(name)).map(([, value]) => value)];
+    const redacted: RedactedRequest = {
+      method: 'POST',
+      url: endpoint,
+      wsfunction,
+      params: Object.fromEntries(fields.map(([name, value]) => [name, isSecretField(name) ? '[redacted]' : value])),
+    };
+    const body = encodeFormBody([
+      ['wstoken', token.reveal()],
+      ['wsfunction', wsfunction],
+      ['moodlewsrestformat', 'json'],
+      ...fields,
+    ]);
+
+    const attempt = async (attemptNumber: number): Promise<unknown> => {
+      const started = performance.now();
+      try {
+        const result = await sendOnce(wsfunction, body, { write, request: redacted });
+        const entry = {
+          wsfunction,
+          durationMs: Math.round(performance.now() - started),
+          outcome: 'ok',
+          attempt: attemptNumber,
+        };
+        if (write) log?.info(entry, 'moodle call');
+        else log?.debug(entry, 'moodle call');
+        return result;
+      } catch (err) {
+        const error = scrubMoodleError(asMoodleError(err, { wsfunction, write }), secrets);
+        log?.warn(
+          {
+            wsfunction,
+            durationMs: Math.round(performance.now() - started),
+            outcome: error.code,
+            attempt: attemptNumber,
+            ...(error.envelope ? { errorcode: error.envelope.errorcode.slice(0, 80) } : {}),
+            ...(error.status === undefined ? {} : { status: error.status }),
+            ...(error.transport === undefined ? {} : { transport: error.transport }),
+            ...(error.outcomeUnknown ? { outcomeUnknown: true } : {}),
+          },
+          'moodle call failed',
+        );
+        throw error;
+      }
+    };
+
+    if (write || readRetries <= 0) return attempt(1);
+    return pRetry(attempt, {
+      retries: readRetries,
+      minTimeout: retryMinDelayMs,
+      maxTimeout: Math.max(retryMinDelayMs, 2000),
+      factor: 2,
+      randomize: true,
+      shouldRetry: ({ error }) => error instanceof MoodleError && error.retryable,
+    });
+  }
+
+  /** Parses a success body; a mismatch is a MoodleError (scrubbed: zod messages never echo values, but be sure). */
+  function parseWith<S extends z.ZodType>(schema: S, body: unknown, wsfunction: string, write: boolean): z.output<S> {
+    const result = schema.safeParse(body);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    const detail = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'no detail';
+    throw scrubMoodleError(badResponseError(detail, { wsfunction, write, cause: result.error }), [token.reveal()]);
+  }
+
+  const gateway: MoodleClient = {
+    endpoint,
+    call,
+
+    async getSiteInfo(): Promise<SiteInfo> {
+      const fn = 'core_webservice_get_site_info';
+      return toSiteInfo(parseWith(siteInfoResponseSchema, await call(fn, {}, { kind: 'read' }), fn, false));
+    },
+
+    async createUsers(users: CreateUserInput[]): Promise<CreatedUser[]> {
+      const fn = 'core_user_create_users';
+      if (users.length === 0) return [];
+      const body = await call(fn, { users: users.map(encodeCreateUser) }, { kind: 'write' });
+      const created = parseWith(createUsersResponseSchema, body, fn, true);
+      if (created.length !== users.length) {
+        throw badResponseError(`${created.length} users returned for ${users.length} sent`, {
+          wsfunction: fn,
+          write: true,
+        });
+      }
+      return created.map((c) => ({ id: c.id, username: c.username }));
+    },
+
+    async updateUsers(users: UpdateUserInput[]): Promise<void> {
+      const fn = 'core_user_update_users';
+      if (users.length === 0) return;
+      const body = await call(fn, { users: users.map(encodeUpdateUser) }, { kind: 'write' });
+      const { warnings } = parseWith(updateUsersResponseSchema, body, fn, true);
+      if (warnings.length > 0) {
+        throw scrubMoodleError(
+          updateWarningsError(
+            warnings.map((w) => ({
+              warningcode: w.warningcode,
+              message: w.message,
+              ...(w.item === undefined ? {} : { item: w.item }),
+              ...(w.itemid === undefined ? {} : { itemid: w.itemid }),
+            })),
+            { wsfunction: fn },
+          ),
+          [token.reveal(), ...users.flatMap((u) => (u.password ? [u.password] : []))],
+        );
+      }
+    },
+
+    async deleteUsers(userIds: number[]): Promise<void> {
+      const fn = 'core_user_delete_users';
+      if (userIds.length === 0) return;
+      parseWith(deleteUsersResponseSchema, await call(fn, { userids: userIds }, { kind: 'write' }), fn, true);
+    },
+
+    async getUsersByField(field, values): Promise<MoodleUser[]> {
+      const fn = 'core_user_get_users_by_field';
+      if (!(LOOKUP_FIELDS as readonly string[]).includes(field)) {
+        throw invalidRequestError(fn, `field must be one of ${LOOKUP_FIELDS.join(', ')}, got "${String(field)}"`);
+      }
+      if (values.length === 0) return [];
+      const wireValues = values.map((v) => {
+        if (field !== 'id') return String(v);
+        const n = typeof v === 'number' ? v : /^-?(0|[1-9]\d*)$/.test(v) ? Number(v) : Number.NaN;
+        if (!Number.isSafeInteger(n)) throw invalidRequestError(fn, `user id "${String(v)}" is not a whole number`);
+        return n;
+      });
+      const body = await call(fn, { field, values: wireValues }, { kind: 'read' });
+      return parseWith(getUsersByFieldResponseSchema, body, fn, false).map(toMoodleUser);
+    },
+
+    async getUsers(criteria): Promise<MoodleUser[]> {
+      const fn = 'core_user_get_users';
+      if (criteria.length === 0) throw invalidRequestError(fn, 'at least one search criterion is needed');
+      const seen = new Set<string>();
+      for (const c of criteria) {
+        // Moodle ignores an unsupported key and then returns every user (real-responses d8): never send one.
+        if (!(GET_USERS_CRITERION_KEYS as readonly string[]).includes(c.key)) {
+          throw invalidRequestError(
+            fn,
+            `"${String(c.key)}" is not a search key Moodle supports (${GET_USERS_CRITERION_KEYS.join(', ')})`,
+          );
+        }
+        if (seen.has(c.key)) throw invalidRequestError(fn, `the search key "${c.key}" is given twice`);
+        if (typeof c.value !== 'string') throw invalidRequestError(fn, `the value for "${c.key}" must be text`);
+        seen.add(c.key);
+      }
+      const body = await call(
+        fn,
+        { criteria: criteria.map((c) => ({ key: c.key, value: c.value })) },
+        { kind: 'read' },
+      );
+      const parsed = parseWith(getUsersResponseSchema, body, fn, false);
+      if (parsed.warnings.length > 0) {
+        // A dropped criterion widens the search, so the list cannot be trusted.
+        const w = parsed.warnings[0];
+        throw badResponseError(`warning ${w?.warningcode ?? ''} for ${w?.item ?? '?'}`, {
+          wsfunction: fn,
+          write: false,
+          hint: `Moodle ignored a search criterion (${w?.message ?? 'no message'}), so the result would list unrelated users.`,
+        });
+      }
+      return parsed.users.map(toMoodleUser);
+    },
+
+    async findUsersByEmail(email: string): Promise<MoodleUser[]> {
+      const wanted = email.trim();
+      if (wanted === '') throw invalidRequestError('core_user_get_users', 'the email address is empty');
+      // core_user_get_users compares emails with a case-insensitive LIKE, as Moodle's duplicate check on create does
+      // (get_users_by_field is case-sensitive: real-responses d3b). In LIKE, % and _ are wildcards and \ escapes;
+      // we let the wildcards widen the search (a backslash becomes _ so it still matches itself) and keep only
+      // exact case-insensitive matches below.
+      const pattern = wanted.replace(/\\/g, '_');
+      const users = await gateway.getUsers([{ key: 'email', value: pattern }]);
+      const lower = wanted.toLowerCase();
+      return users.filter((u) => u.email.trim().toLowerCase() === lower);
+    },
+
+    async probeFunction(wsfunction: string): Promise<FunctionProbe> {
+      try {
+        await call(wsfunction, {}, { kind: 'read' });
+        return 'available';
+      } catch (err) {
+        if (!(err instanceof MoodleError)) throw err;
+        if (err.code === MoodleErrorCode.InvalidParameter) return 'available';
+        if (err.code === MoodleErrorCode.AccessException) return 'not_in_service';
+        if (err.code === MoodleErrorCode.InvalidRecord) return 'unknown_function';
+        throw err;
+      }
+    },
+
+    async close(): Promise<void> {
+      if (ownDispatcher) await dispatcher.close();
+    },
+  };
+  return gateway;
+}
