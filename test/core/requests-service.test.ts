@@ -1,0 +1,317 @@
+// The lifecycle service over a real (in-memory SQLite) store and a manual clock.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/core/audit.js';
+import { createManualClock, HOUR_MS, type ManualClock } from '../../src/core/clock.js';
+import {
+  createRequestService,
+  type LifecycleResult,
+  type RequestRecord,
+  type RequestService,
+  type SubmitInput,
+} from '../../src/core/requests.js';
+import type { Store } from '../../src/core/store.js';
+import { openStore } from '../../src/store/index.js';
+
+const REQUESTER = 'UREQUEST1';
+const APPROVER = 'UAPPROVE1';
+const OTHER = 'UAPPROVE2';
+
+const createInput: SubmitInput = {
+  requester: { userId: REQUESTER, teamId: 'T1', channelId: 'C1' },
+  target: { username: 'jdoe', email: 'jane.doe@example.org' },
+  payload: {
+    operation: 'create',
+    user: { username: 'jdoe', email: 'jane.doe@example.org', firstname: 'Jane', lastname: 'Doe', auth: 'manual' },
+  },
+  preflight: { checked: true, notes: ['No account uses this username or email.'], conflicts: [] },
+  reason: 'new teacher',
+};
+const deleteInput: SubmitInput = {
+  requester: { userId: REQUESTER },
+  target: { moodleId: 42, username: 'old', email: 'old@example.org' },
+  payload: { operation: 'delete' },
+  reason: 'left the school',
+};
+
+let store: Store;
+let clock: ManualClock;
+let service: RequestService;
+
+beforeEach(() => {
+  store = openStore('sqlite::memory:');
+  clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
+  service = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
+});
+afterEach(async () => {
+  await store.close();
+});
+
+function ok(result: LifecycleResult): RequestRecord {
+  if (!result.ok) throw new Error(`expected success, got ${result.code}: ${result.message}`);
+  return result.request;
+}
+
+async function auditOf(id: string): Promise<Array<Pick<AuditEvent, 'kind' | 'outcome' | 'actor'>>> {
+  return (await store.listAudit())
+    .filter((e) => e.requestId === id)
+    .map(({ kind, outcome, actor }) => ({ kind, outcome, actor }));
+}
+
+describe('submit', () => {
+  it('stores a pending request with everything the card needs, and audits it', async () => {
+    const request = await service.submit(createInput);
+    expect(request).toMatchObject({
+      operation: 'create',
+      status: 'pending',
+      version: 1,
+      requester: { userId: REQUESTER, teamId: 'T1', channelId: 'C1' },
+      target: { username: 'jdoe', email: 'jane.doe@example.org' },
+      reason: 'new teacher',
+      attempts: 0,
+      decidedBy: undefined,
+    });
+    expect(request.createdAt).toEqual(clock.now());
+    expect(await store.getRequest(request.id)).toEqual(request);
+    expect(await auditOf(request.id)).toEqual([{ kind: 'request', outcome: 'pending', actor: REQUESTER }]);
+  });
+
+  it('stores an admin’s direct execution as already approved by the admin', async () => {
+    const request = await service.submit(deleteInput, { direct: true });
+    expect(request).toMatchObject({ status: 'approved', decidedBy: REQUESTER });
+    expect(request.decidedAt).toEqual(clock.now());
+    expect((await auditOf(request.id)).map((e) => e.kind)).toEqual(['request', 'direct_execution']);
+    expect(ok(await service.startExecution(request.id, REQUESTER)).status).toBe('executing');
+  });
+});
+
+describe('approve and reject', () => {
+  it('approves with a comment, once', async () => {
+    const { id } = await service.submit(createInput);
+    clock.advance(60_000);
+    const approved = ok(await service.approve(id, APPROVER, { comment: '  welcome Jane ' }));
+    expect(approved).toMatchObject({
+      status: 'approved',
+      version: 2,
+      decidedBy: APPROVER,
+      decisionComment: 'welcome Jane',
+    });
+    expect(approved.decidedAt).toEqual(clock.now());
+    const again = await service.approve(id, OTHER);
+    expect(again).toMatchObject({
+      ok: false,
+      code: 'not_pending',
+      message: `${id} was already approved by <@${APPROVER}>.`,
+      current: { status: 'approved', decidedBy: APPROVER },
+    });
+    expect(await auditOf(id)).toEqual([
+      { kind: 'request', outcome: 'pending', actor: REQUESTER },
+      { kind: 'decision', outcome: 'approved', actor: APPROVER },
+      { kind: 'refusal', outcome: 'not_pending', actor: OTHER },
+    ]);
+  });
+
+  it('applies and records an approver’s corrections', async () => {
+    const { id } = await service.submit(createInput);
+    const approved = ok(await service.approve(id, APPROVER, { corrections: { firstname: 'Janet', lastname: 'Doe' } }));
+    expect(approved.corrections).toEqual([{ field: 'firstname', before: 'Jane', after: 'Janet' }]);
+    expect(approved.payload).toMatchObject({ operation: 'create', user: { firstname: 'Janet', lastname: 'Doe' } });
+    const correction = (await store.listAudit()).find((e) => e.kind === 'correction');
+    expect(JSON.parse(correction?.detail ?? 'null')).toEqual(approved.corrections);
+  });
+
+  it('refuses bad corrections without deciding', async () => {
+    const { id } = await service.submit(createInput);
+    expect(await service.approve(id, APPROVER, { corrections: { email: '' } })).toMatchObject({
+      ok: false,
+      code: 'invalid_corrections',
+    });
+    expect((await store.getRequest(id))?.status).toBe('pending');
+  });
+
+  it('refuses the requester deciding their own request, either way', async () => {
+    const { id } = await service.submit(createInput);
+    const approve = await service.approve(id, REQUESTER);
+    expect(approve).toMatchObject({ ok: false, code: 'self_decision' });
+    expect(approve.ok ? '' : approve.message).toMatch(/another approver has to approve it.*cancel/);
+    expect(await service.reject(id, REQUESTER, 'changed my mind')).toMatchObject({ ok: false, code: 'self_decision' });
+    expect(await store.getRequest(id)).toMatchObject({ status: 'pending', version: 1 });
+    expect((await auditOf(id)).filter((e) => e.kind === 'refusal')).toEqual([
+      { kind: 'refusal', outcome: 'self_decision', actor: REQUESTER },
+      { kind: 'refusal', outcome: 'self_decision', actor: REQUESTER },
+    ]);
+  });
+
+  it('needs a reason to reject, and keeps it', async () => {
+    const { id } = await service.submit(createInput);
+    expect(await service.reject(id, APPROVER, '   ')).toMatchObject({ ok: false, code: 'reason_required' });
+    const rejected = ok(await service.reject(id, APPROVER, 'duplicate of jane.doe2'));
+    expect(rejected).toMatchObject({
+      status: 'rejected',
+      decidedBy: APPROVER,
+      decisionComment: 'duplicate of jane.doe2',
+    });
+    expect(await service.approve(id, OTHER)).toMatchObject({
+      ok: false,
+      code: 'not_pending',
+      message: `${id} was already rejected by <@${APPROVER}>.`,
+    });
+  });
+
+  it('says when there is no such request', async () => {
+    expect(await service.approve('R-ZZZZZZ', APPROVER)).toMatchObject({
+      ok: false,
+      code: 'not_found',
+      message: 'There is no request R-ZZZZZZ.',
+      current: undefined,
+    });
+  });
+});
+
+describe('cancel', () => {
+  it('is for the requester only, and only while pending', async () => {
+    const { id } = await service.submit(createInput);
+    expect(await service.cancel(id, APPROVER)).toMatchObject({ ok: false, code: 'not_requester' });
+    expect(ok(await service.cancel(id, REQUESTER))).toMatchObject({ status: 'cancelled' });
+    expect(await service.cancel(id, REQUESTER)).toMatchObject({ ok: false, code: 'not_pending' });
+    expect(await service.approve(id, APPROVER)).toMatchObject({
+      ok: false,
+      code: 'not_pending',
+      message: `${id} was cancelled by its requester.`,
+    });
+
+    const second = await service.submit(createInput);
+    ok(await service.approve(second.id, APPROVER));
+    expect(await service.cancel(second.id, REQUESTER)).toMatchObject({ ok: false, code: 'not_pending' });
+  });
+});
+
+describe('execution and retry', () => {
+  it('runs approved → executing → succeeded and keeps the Moodle id', async () => {
+    const { id } = await service.submit(createInput);
+    expect(await service.startExecution(id)).toMatchObject({ ok: false, code: 'not_approved' });
+    ok(await service.approve(id, APPROVER));
+    expect(ok(await service.startExecution(id))).toMatchObject({ status: 'executing', attempts: 1 });
+    expect(await service.startExecution(id)).toMatchObject({ ok: false, code: 'not_approved' });
+    clock.advance(2000);
+    const done = ok(await service.recordSuccess(id, { moodleId: 314 }));
+    expect(done).toMatchObject({ status: 'succeeded', result: { ok: true, moodleId: 314 }, target: { moodleId: 314 } });
+    expect(done.executedAt).toEqual(clock.now());
+    expect(await service.recordSuccess(id, { moodleId: 314 })).toMatchObject({ ok: false, code: 'not_executing' });
+    expect(await service.retry(id, APPROVER)).toMatchObject({ ok: false, code: 'not_failed' });
+    const execution = (await store.listAudit()).filter((e) => e.kind === 'execution');
+    expect(execution.map((e) => [e.outcome, e.moodleId])).toEqual([
+      ['started', undefined],
+      ['succeeded', 314],
+    ]);
+  });
+
+  it('records a failure, allows a retry only from failed, and counts attempts', async () => {
+    const { id } = await service.submit(deleteInput);
+    ok(await service.approve(id, APPROVER));
+    expect(await service.retry(id, APPROVER)).toMatchObject({ ok: false, code: 'not_failed' });
+    ok(await service.startExecution(id));
+    const failed = ok(
+      await service.recordFailure(id, {
+        code: 'moodle_unreachable',
+        message: 'Moodle did not answer within 15 s.',
+        hint: 'Check that the site is up.',
+        outcomeUnknown: true,
+      }),
+    );
+    expect(failed).toMatchObject({
+      status: 'failed',
+      result: { ok: false, code: 'moodle_unreachable', outcomeUnknown: true },
+    });
+    const retried = ok(await service.retry(id, OTHER));
+    expect(retried).toMatchObject({ status: 'executing', attempts: 2, result: undefined });
+    expect(await service.retry(id, OTHER)).toMatchObject({ ok: false, code: 'not_failed' });
+    ok(await service.recordSuccess(id));
+    expect((await store.getRequest(id))?.result).toEqual({ ok: true, moodleId: 42 });
+    expect((await auditOf(id)).map((e) => `${e.kind}:${e.outcome}`)).toEqual([
+      'request:pending',
+      'decision:approved',
+      'refusal:not_failed',
+      'execution:started',
+      'execution:outcome_unknown',
+      'retry:retried',
+      'execution:started',
+      'refusal:not_failed',
+      'execution:succeeded',
+    ]);
+  });
+});
+
+describe('expiry', () => {
+  it('expires pending requests after the TTL, and only those', async () => {
+    const old = await service.submit(createInput);
+    const decided = await service.submit(deleteInput);
+    ok(await service.approve(decided.id, APPROVER));
+    clock.advance(71 * HOUR_MS);
+    const young = await service.submit(createInput);
+    expect(await service.expireDue()).toEqual([]);
+
+    clock.advance(HOUR_MS + 1);
+    const expired = await service.expireDue();
+    expect(expired.map((r) => r.id)).toEqual([old.id]);
+    expect(expired[0]).toMatchObject({ status: 'expired', version: 2 });
+    expect((await store.getRequest(young.id))?.status).toBe('pending');
+    expect((await store.getRequest(decided.id))?.status).toBe('approved');
+    expect(await service.expireDue()).toEqual([]);
+    expect(await service.approve(old.id, APPROVER)).toMatchObject({
+      ok: false,
+      code: 'not_pending',
+      message: `${old.id} expired without a decision.`,
+    });
+    expect(await auditOf(old.id)).toContainEqual({ kind: 'expiry', outcome: 'expired', actor: 'system' });
+  });
+});
+
+describe('reconciliation after a crash', () => {
+  async function interrupted(input: SubmitInput): Promise<string> {
+    const { id } = await service.submit(input);
+    ok(await service.approve(id, APPROVER));
+    ok(await service.startExecution(id));
+    return id;
+  }
+
+  it('finds executing requests and settles them both ways', async () => {
+    const created = await interrupted(createInput);
+    const deleted = await interrupted(deleteInput);
+    expect((await service.findInterrupted()).map((r) => r.id).sort()).toEqual([created, deleted].sort());
+
+    expect(ok(await service.reconcile(created, { applied: true, moodleId: 77 }))).toMatchObject({
+      status: 'succeeded',
+      result: { ok: true, moodleId: 77 },
+      target: { moodleId: 77 },
+    });
+    const notDone = ok(await service.reconcile(deleted, { applied: false, detail: 'user 42 still exists' }));
+    expect(notDone).toMatchObject({
+      status: 'failed',
+      result: { ok: false, code: 'interrupted', outcomeUnknown: false },
+    });
+    expect(await service.findInterrupted()).toEqual([]);
+    expect(await service.reconcile(created, { applied: true })).toMatchObject({ ok: false, code: 'not_executing' });
+    // A request reconciled as not done is retried by an approver, like any failure.
+    expect(ok(await service.retry(deleted, APPROVER)).status).toBe('executing');
+    expect((await store.listAudit()).filter((e) => e.kind === 'reconciliation').map((e) => e.outcome)).toEqual([
+      'applied',
+      'not_applied',
+    ]);
+  });
+});
+
+describe('recordRefusal', () => {
+  it('audits a permission refusal decided by the caller', async () => {
+    const { id } = await service.submit(deleteInput);
+    await service.recordRefusal('UNOBODY', { reason: 'permission', requestId: id, detail: 'not an approver' });
+    const [event] = (await store.listAudit()).filter((e) => e.kind === 'refusal');
+    expect(event).toMatchObject({
+      actor: 'UNOBODY',
+      outcome: 'permission',
+      requestId: id,
+      operation: 'delete',
+      target: { moodleId: 42, username: 'old' },
+      detail: 'not an approver',
+    });
+  });
+});

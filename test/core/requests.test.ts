@@ -1,0 +1,169 @@
+// The pure parts of the request lifecycle: the transition table, policy mapping, ids, corrections, sentences.
+import { describe, expect, it } from 'vitest';
+import {
+  applyCorrections,
+  canTransition,
+  describeStatus,
+  generateRequestId,
+  isFinalStatus,
+  parseRequestId,
+  policyOperation,
+  REQUEST_STATUSES,
+  type RequestRecord,
+  type RequestStatus,
+  requestPayloadSchema,
+} from '../../src/core/requests.js';
+
+const ALLOWED: ReadonlyArray<[RequestStatus, RequestStatus]> = [
+  ['pending', 'approved'],
+  ['pending', 'rejected'],
+  ['pending', 'cancelled'],
+  ['pending', 'expired'],
+  ['approved', 'executing'],
+  ['executing', 'succeeded'],
+  ['executing', 'failed'],
+  ['failed', 'executing'],
+];
+
+describe('canTransition', () => {
+  const allowed = new Set(ALLOWED.map(([from, to]) => `${from}>${to}`));
+  const pairs = REQUEST_STATUSES.flatMap((from) => REQUEST_STATUSES.map((to) => [from, to] as const));
+
+  it.each(pairs)('%s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(allowed.has(`${from}>${to}`));
+  });
+
+  it('has exactly the designed transitions, and four final statuses', () => {
+    expect(pairs.filter(([from, to]) => canTransition(from, to))).toHaveLength(ALLOWED.length);
+    expect(REQUEST_STATUSES.filter(isFinalStatus)).toEqual(['succeeded', 'rejected', 'cancelled', 'expired']);
+  });
+});
+
+describe('policyOperation', () => {
+  it('maps unsuspend to suspend and every other operation to itself', () => {
+    expect(policyOperation('unsuspend')).toBe('suspend');
+    for (const op of ['create', 'update', 'suspend', 'delete'] as const) expect(policyOperation(op)).toBe(op);
+  });
+});
+
+describe('request ids', () => {
+  it('look like R-7K3QX9, avoid look-alike characters and do not repeat', () => {
+    const ids = new Set(Array.from({ length: 2000 }, () => generateRequestId()));
+    expect(ids.size).toBe(2000);
+    for (const id of ids) expect(id).toMatch(/^R-[2-9A-HJKMNP-TV-Z]{6}$/);
+  });
+
+  it('parses what people type and refuses what cannot be an id', () => {
+    expect(parseRequestId(' r-7k3qx9 ')).toBe('R-7K3QX9');
+    expect(parseRequestId('R-7K3QX')).toBeUndefined();
+    expect(parseRequestId('R-7K3QXO')).toBeUndefined(); // O is not in the alphabet
+    expect(parseRequestId("R-7K3QX9'; DROP TABLE requests")).toBeUndefined();
+  });
+});
+
+describe('requestPayloadSchema', () => {
+  it('drops keys it does not know, such as a password', () => {
+    const parsed = requestPayloadSchema.parse({
+      operation: 'create',
+      user: {
+        username: 'jdoe',
+        email: 'j@x.org',
+        firstname: 'Jane',
+        lastname: 'Doe',
+        auth: 'manual',
+        password: 'S3cret!pass',
+        createpassword: true,
+      },
+      token: 'abc',
+    });
+    expect(JSON.stringify(parsed)).not.toMatch(/password|S3cret|token/);
+  });
+});
+
+function record(overrides: Partial<RequestRecord>): RequestRecord {
+  return {
+    id: 'R-AAAAAA',
+    operation: 'create',
+    status: 'pending',
+    version: 1,
+    requester: { userId: 'UREQ' },
+    target: { username: 'jdoe', email: 'j@x.org' },
+    payload: {
+      operation: 'create',
+      user: { username: 'jdoe', email: 'j@x.org', firstname: 'Jane', lastname: 'Doe', auth: 'manual', city: 'Bern' },
+    },
+    preflight: undefined,
+    reason: undefined,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    decidedAt: undefined,
+    decidedBy: undefined,
+    decisionComment: undefined,
+    corrections: undefined,
+    executedAt: undefined,
+    result: undefined,
+    approvalMessage: undefined,
+    notificationTs: undefined,
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+describe('applyCorrections', () => {
+  it('records only real changes for a create, updates the target, and clears optional fields on empty', () => {
+    const out = applyCorrections(record({}), { firstname: 'Janet', lastname: 'Doe', email: 'janet@x.org', city: '' });
+    expect(out).toEqual({
+      ok: true,
+      diff: [
+        { field: 'email', before: 'j@x.org', after: 'janet@x.org' },
+        { field: 'firstname', before: 'Jane', after: 'Janet' },
+        { field: 'city', before: 'Bern', after: '' },
+      ],
+      payload: {
+        operation: 'create',
+        user: { username: 'jdoe', email: 'janet@x.org', firstname: 'Janet', lastname: 'Doe', auth: 'manual' },
+      },
+      target: { username: 'jdoe', email: 'janet@x.org' },
+    });
+  });
+
+  it('refuses to empty a required field of a new account', () => {
+    expect(applyCorrections(record({}), { lastname: ' ' })).toEqual({
+      ok: false,
+      message: 'lastname cannot be empty for a new account.',
+    });
+  });
+
+  it('corrects the new value of an update, and refuses fields the requester did not change', () => {
+    const update = record({
+      operation: 'update',
+      target: { moodleId: 7, username: 'jdoe' },
+      payload: { operation: 'update', changes: [{ field: 'city', before: 'Bern', after: 'Zurich' }] },
+    });
+    expect(applyCorrections(update, { city: 'Zürich' })).toMatchObject({
+      ok: true,
+      diff: [{ field: 'city', before: 'Zurich', after: 'Zürich' }],
+      payload: { operation: 'update', changes: [{ field: 'city', before: 'Bern', after: 'Zürich' }] },
+    });
+    expect(applyCorrections(update, { lastname: 'Smith' })).toMatchObject({ ok: false });
+  });
+
+  it('has nothing to correct on a delete', () => {
+    const del = record({ operation: 'delete', payload: { operation: 'delete' } });
+    expect(applyCorrections(del, {})).toMatchObject({ ok: true, diff: [] });
+    expect(applyCorrections(del, { city: 'x' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('describeStatus', () => {
+  it('names who decided, through the caller’s formatter', () => {
+    const mention = (id: string) => `<@${id}>`;
+    expect(describeStatus(record({ status: 'approved', decidedBy: 'U123' }), mention)).toBe(
+      'R-AAAAAA was already approved by <@U123>.',
+    );
+    expect(describeStatus(record({ status: 'rejected', decidedBy: 'U9' }))).toBe(
+      'R-AAAAAA was already rejected by U9.',
+    );
+    expect(describeStatus(record({ status: 'expired' }))).toBe('R-AAAAAA expired without a decision.');
+  });
+});
