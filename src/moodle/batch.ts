@@ -1,0 +1,269 @@
+// Creating many users: batches sized under PHP's max_input_vars, and, because core_user_create_users is
+// all-or-nothing, isolation of the bad users of a failed batch by binary search, so that N users with k bad ones
+// end with N−k created in at most k·(⌈log2 batch⌉+1) extra round trips. A batch whose outcome is unknown
+// (transport failure after sending) is reconciled by looking its usernames up, never blindly resent.
+import type { Logger } from 'pino';
+import type { CreatedUser, CreateUserInput, MoodleGateway, MoodleUser } from '../core/moodle-gateway.js';
+import { countCreateUserFields } from './encode.js';
+import { asMoodleError, MoodleError, MoodleErrorCode } from './errors.js';
+
+export interface CreateUsersInBatchesOptions {
+  /** Form fields per call, including wstoken, wsfunction and moodlewsrestformat (default 900; PHP's default limit is 1000). */
+  maxFieldsPerBatch?: number;
+  /** Users per call (default 50). */
+  maxUsersPerBatch?: number;
+  /** Batches in flight at once (default 1). */
+  concurrency?: number;
+  /** How many times an unknown-outcome batch is reconciled and its missing users resent (default 2). */
+  maxReconciliations?: number;
+  logger?: Logger;
+}
+
+export interface BatchCreateResult {
+  created: Array<{ index: number; id: number; username: string }>;
+  failed: Array<{ index: number; username: string; error: MoodleError }>;
+  /** Every call to Moodle, creates and look-ups. */
+  roundTrips: number;
+  /** How many batches the users were split into before any failure. */
+  batches: number;
+}
+
+type BatchClient = Pick<MoodleGateway, 'createUsers' | 'getUsersByField'>;
+
+interface Entry {
+  index: number;
+  user: CreateUserInput;
+}
+
+type Outcome =
+  | { kind: 'ok' }
+  /** After reconciliation every user is resolved, some as failures (their usernames already existed). */
+  | { kind: 'mixed' }
+  | { kind: 'data'; error: MoodleError }
+  | { kind: 'fatal'; error: MoodleError };
+
+const RESERVED_FIELDS = 3; // wstoken, wsfunction, moodlewsrestformat
+const DATA_ERRORS: ReadonlySet<string> = new Set([
+  MoodleErrorCode.InvalidParameter,
+  MoodleErrorCode.PasswordPolicy,
+  MoodleErrorCode.DatabaseWrite,
+]);
+
+/** Whether a failed create is about the users' data (then bisection can isolate the culprits). */
+export function isDataError(error: MoodleError): boolean {
+  return DATA_ERRORS.has(error.code) && !error.outcomeUnknown;
+}
+
+/** Splits users (by index) into batches of at most maxUsers users and maxFields form fields. */
+export function planBatches(users: readonly CreateUserInput[], maxFields: number, maxUsers: number): number[][] {
+  const batches: number[][] = [];
+  let current: number[] = [];
+  let fields = RESERVED_FIELDS;
+  users.forEach((user, index) => {
+    const n = countCreateUserFields(user);
+    if (current.length > 0 && (current.length >= maxUsers || fields + n > maxFields)) {
+      batches.push(current);
+      current = [];
+      fields = RESERVED_FIELDS;
+    }
+    current.push(index);
+    fields += n;
+  });
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export async function createUsersInBatches(
+  client: BatchClient,
+  users: readonly CreateUserInput[],
+  options: CreateUsersInBatchesOptions = {},
+): Promise<BatchCreateResult> {
+  const maxFields = options.maxFieldsPerBatch ?? 900;
+  const maxUsers = options.maxUsersPerBatch ?? 50;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const maxReconciliations = options.maxReconciliations ?? 2;
+  const log = options.logger?.child({ component: 'moodle-batch' });
+
+  const created = new Map<number, { index: number; id: number; username: string }>();
+  const failed = new Map<number, { index: number; username: string; error: MoodleError }>();
+  let roundTrips = 0;
+  let stopError: MoodleError | undefined;
+
+  const isResolved = (e: Entry) => created.has(e.index) || failed.has(e.index);
+  const unresolved = (entries: readonly Entry[]) => entries.filter((e) => !isResolved(e));
+  const fail = (e: Entry, error: MoodleError) => {
+    if (!isResolved(e)) failed.set(e.index, { index: e.index, username: e.user.username, error });
+  };
+  const failAll = (entries: readonly Entry[], error: MoodleError) => {
+    for (const e of entries) fail(e, error);
+  };
+  const succeed = (e: Entry, c: CreatedUser) =>
+    created.set(e.index, { index: e.index, id: c.id, username: c.username });
+
+  async function attempt(entries: Entry[], reconciliationsLeft = maxReconciliations): Promise<Outcome> {
+    roundTrips += 1;
+    try {
+      const result = await client.createUsers(entries.map((e) => e.user));
+      const byName = new Map(result.map((c) => [c.username, c]));
+      entries.forEach((e, i) => {
+        // Moodle answers in request order; match on the username anyway.
+        const c = byName.get(e.user.username) ?? result[i];
+        if (c) succeed(e, c);
+      });
+      return { kind: 'ok' };
+    } catch (err) {
+      const error = asMoodleError(err, { wsfunction: 'core_user_create_users', write: true });
+      if (isDataError(error)) return { kind: 'data', error };
+      if (!error.outcomeUnknown || reconciliationsLeft <= 0) return { kind: 'fatal', error };
+      return reconcile(entries, error, reconciliationsLeft - 1);
+    }
+  }
+
+  /** After a create whose outcome is unknown: find out what Moodle holds before sending anything again. */
+  async function reconcile(entries: Entry[], error: MoodleError, reconciliationsLeft: number): Promise<Outcome> {
+    let found: MoodleUser[];
+    roundTrips += 1;
+    try {
+      found = await client.getUsersByField(
+        'username',
+        entries.map((e) => e.user.username),
+      );
+    } catch {
+      // Cannot tell what happened: report the original unknown outcome, resend nothing.
+      return { kind: 'fatal', error };
+    }
+    const byName = new Map(found.map((u) => [u.username, u]));
+    const isOurs = (e: Entry) => {
+      const u = byName.get(e.user.username);
+      return u !== undefined && (u.email === '' || u.email.toLowerCase() === e.user.email.toLowerCase());
+    };
+    if (entries.every(isOurs)) {
+      for (const e of entries) {
+        const u = byName.get(e.user.username);
+        if (u) succeed(e, { id: u.id, username: u.username });
+      }
+      log?.info({ users: entries.length }, 'create outcome was unknown: all users found, counted as created');
+      // Not 'ok': the accounts might have existed before, so the bisection must not infer anything from them.
+      return { kind: 'mixed' };
+    }
+    // The call is all-or-nothing, so it did not commit: accounts found under these usernames existed before.
+    const missing: Entry[] = [];
+    for (const e of entries) {
+      const u = byName.get(e.user.username);
+      if (u) fail(e, usernameTakenError(e.user.username, u.id));
+      else missing.push(e);
+    }
+    log?.info(
+      { users: entries.length, existing: entries.length - missing.length },
+      'create outcome was unknown: batch not committed, resending the missing users',
+    );
+    if (missing.length === 0) return { kind: 'mixed' };
+    const resent = await attempt(missing, reconciliationsLeft);
+    if (resent.kind === 'ok') return missing.length === entries.length ? { kind: 'ok' } : { kind: 'mixed' };
+    return resent;
+  }
+
+  /** `pool` failed with `poolError` (a data error): find its bad users one by one, creating the others. */
+  async function isolate(pool: Entry[], poolError: MoodleError): Promise<void> {
+    let suspects = unresolved(pool);
+    let error = poolError;
+    for (;;) {
+      // Binary search for one bad user in `suspects` (known to hold one). Halves that succeed are created
+      // for good; the other half of a failing split is set aside, status unknown, for one call later.
+      let x = suspects;
+      const setAside: Entry[] = [];
+      while (x.length > 1) {
+        const left = x.slice(0, Math.ceil(x.length / 2));
+        const right = x.slice(left.length);
+        const out = await attempt(left);
+        if (out.kind === 'ok') {
+          x = right;
+        } else if (out.kind === 'data') {
+          setAside.push(...right);
+          x = unresolved(left);
+          error = out.error;
+        } else if (out.kind === 'mixed') {
+          // Some culprits were found by reconciliation: the right half is no longer known to hold one.
+          setAside.push(...right);
+          x = [];
+        } else {
+          const rest = unresolved([...x, ...setAside]);
+          failAll(rest, out.error);
+          stopError ??= out.error;
+          return;
+        }
+      }
+      // Everything else in the set that failed with `error` was created, so `error` is this user's.
+      const [culprit] = x;
+      if (culprit) fail(culprit, error);
+      const rest = unresolved(setAside);
+      if (rest.length === 0) return;
+      const out = await attempt(rest);
+      if (out.kind === 'ok' || out.kind === 'mixed') return;
+      if (out.kind === 'fatal') {
+        failAll(unresolved(rest), out.error);
+        stopError ??= out.error;
+        return;
+      }
+      suspects = unresolved(rest);
+      error = out.error;
+    }
+  }
+
+  async function runBatch(entries: Entry[]): Promise<void> {
+    if (stopError) {
+      failAll(entries, stopError);
+      return;
+    }
+    const out = await attempt(entries);
+    if (out.kind === 'ok') return;
+    if (out.kind === 'fatal') {
+      // Transport and auth failures would repeat for every user: fail the rest without splitting.
+      failAll(unresolved(entries), out.error);
+      stopError ??= out.error;
+      return;
+    }
+    if (out.kind === 'data') await isolate(entries, out.error);
+    // 'mixed': every user is resolved (found existing, or created after reconciliation).
+  }
+
+  const plan = planBatches(users, maxFields, maxUsers).map((indices) =>
+    indices.map((index) => ({ index, user: users[index] as CreateUserInput })),
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.length) {
+      const batch = plan[next];
+      next += 1;
+      if (batch) await runBatch(batch);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, plan.length) }, worker));
+
+  const result: BatchCreateResult = {
+    created: [...created.values()].sort((a, b) => a.index - b.index),
+    failed: [...failed.values()].sort((a, b) => a.index - b.index),
+    roundTrips,
+    batches: plan.length,
+  };
+  log?.info(
+    {
+      users: users.length,
+      batches: plan.length,
+      created: result.created.length,
+      failed: result.failed.length,
+      roundTrips,
+    },
+    'batch create finished',
+  );
+  return result;
+}
+
+function usernameTakenError(username: string, id: number): MoodleError {
+  return new MoodleError({
+    code: MoodleErrorCode.InvalidParameter,
+    message: `core_user_create_users: the username ${username} already exists (user id ${id})`,
+    hint: `The username "${username}" is already taken in Moodle (account id ${id}). Nothing was created for this user.`,
+    wsfunction: 'core_user_create_users',
+  });
+}
