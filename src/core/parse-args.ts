@@ -153,9 +153,29 @@ function editDistance(a: string, b: string): number {
   return previous[b.length]!;
 }
 
-/** The known key a mistyped one most likely meant (first → firstname, mail → email), if any. */
+// Words people use for Moodle's keys; only suggested, never accepted silently, so that the audit shows real keys.
+const SYNONYMS: Readonly<Record<string, UserArgKey>> = {
+  surname: 'lastname',
+  familyname: 'lastname',
+  givenname: 'firstname',
+  forename: 'firstname',
+  mobile: 'phone2',
+  telephone: 'phone1',
+  town: 'city',
+  language: 'lang',
+  tz: 'timezone',
+  school: 'institution',
+  organisation: 'institution',
+  organization: 'institution',
+  login: 'username',
+  user: 'username',
+};
+
+/** The known key a mistyped one most likely meant (first → firstname, mail → email, surname → lastname), if any. */
 export function suggestKey(key: string): UserArgKey | undefined {
   const lower = key.toLowerCase();
+  const synonym = SYNONYMS[lower.replace(/[-_ ]/g, '')];
+  if (synonym) return synonym;
   const prefixed = USER_ARG_KEYS.find((k) => k.startsWith(lower) || (lower.startsWith(k) && k.length >= 4));
   if (prefixed && lower.length >= 3) return prefixed;
   let best: { key: UserArgKey; distance: number } | undefined;

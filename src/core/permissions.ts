@@ -3,6 +3,7 @@
 // stays testable and free of Bolt. A failed look-up never throws at the caller: it becomes a refusal that says
 // what went wrong and who can fix it.
 import type { Config, RoleEntry } from '../config.js';
+import { type Clock, systemClock } from './clock.js';
 
 export type Role = 'requester' | 'approver' | 'admin';
 
@@ -57,7 +58,7 @@ export interface Permissions {
 export interface PermissionsOptions {
   /** How long Slack's answers are reused; a changed group or admin flag is seen after at most this long. */
   cacheTtlMs?: number;
-  clock?: { now(): number | Date };
+  clock?: Clock;
 }
 
 const SETTING: Record<Role, string> = {
@@ -134,11 +135,8 @@ export function createPermissions(
   options: PermissionsOptions = {},
 ): Permissions {
   const ttl = options.cacheTtlMs ?? 5 * 60_000;
-  const clock = options.clock ?? { now: () => Date.now() };
-  const now = (): number => {
-    const t = clock.now();
-    return typeof t === 'number' ? t : t.getTime();
-  };
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.now().getTime();
   const getUser = createTtlCache((id) => directory.getUser(id), ttl, now);
   const getMembers = createTtlCache(async (id) => new Set(await directory.getGroupMembers(id)), ttl, now);
 

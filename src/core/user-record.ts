@@ -286,7 +286,8 @@ function fieldSchema(key: ProfileFieldKey, mode: Mode, options: UserRecordOption
 
 /**
  * The zod schema of a user record. On create, username, email, firstname and lastname are required and auth
- * defaults to `defaultAuth`; on update every field is optional and '' clears the optional ones.
+ * must be in `allowedAuth` (validateNewUser fills in `defaultAuth`); on update every field is optional and ''
+ * clears the optional ones.
  * Unknown keys are not this schema's business: see validateNewUser.
  */
 export function buildUserRecordSchema(mode: Mode, options: UserRecordOptions) {
@@ -295,6 +296,20 @@ export function buildUserRecordSchema(mode: Mode, options: UserRecordOptions) {
     ReturnType<typeof fieldSchema>
   >;
   return z.object(shape);
+}
+
+const schemaCache = new Map<string, ReturnType<typeof buildUserRecordSchema>>();
+
+/** Options come from the frozen config, so a handful of schemas serve the whole process. */
+function schemaFor(mode: Mode, options: UserRecordOptions) {
+  const key = JSON.stringify([mode, options.allowedAuth]);
+  let schema = schemaCache.get(key);
+  if (!schema) {
+    if (schemaCache.size > 32) schemaCache.clear();
+    schema = buildUserRecordSchema(mode, options);
+    schemaCache.set(key, schema);
+  }
+  return schema;
 }
 
 function unknownKeyProblems(input: Record<string, unknown>): FieldProblem[] {
@@ -323,7 +338,7 @@ function run(
     const auth = picked.auth;
     if (auth === undefined || (typeof auth === 'string' && auth.trim() === '')) picked.auth = options.defaultAuth;
   }
-  const result = buildUserRecordSchema(mode, options).safeParse(picked);
+  const result = schemaFor(mode, options).safeParse(picked);
   if (!result.success) {
     for (const issue of result.error.issues)
       problems.push({ field: String(issue.path[0] ?? '*'), message: issue.message });

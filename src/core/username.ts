@@ -6,8 +6,21 @@ const MAX = FIELD_MAX_LENGTHS.username;
 /** Used when nothing usable is left of the local part (e.g. 李@example.org). */
 export const FALLBACK_USERNAME = 'user';
 
+// Latin letters that Unicode does not decompose into a base letter plus accents.
+const LATIN_LETTERS: Readonly<Record<string, string>> = {
+  ł: 'l',
+  ø: 'o',
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  đ: 'd',
+  ð: 'd',
+  þ: 'th',
+  ı: 'i',
+};
+
 /**
- * jane.doe+moodle@example.org → jane.doe. The local part is lowercased, accents are dropped (José → jose),
+ * jane.doe+moodle@example.org → jane.doe. The local part is lowercased, accents are dropped (José → jose, Łukasz → lukasz),
  * a +tag is removed, other characters Moodle refuses are dropped, and separators at the ends are trimmed.
  */
 export function deriveUsername(email: string): string {
@@ -20,6 +33,7 @@ export function deriveUsername(email: string): string {
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
+    .replace(/[łøßæœđðþı]/g, (ch) => LATIN_LETTERS[ch] ?? '')
     .replace(/[^-._a-z0-9]/g, '')
     .replace(/^[-._]+|[-._]+$/g, '')
     .slice(0, MAX)

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { COUNTRIES, COUNTRY_CODES, findCountryCode, getCountryName, isCountryCode } from '../../src/core/countries.js';
+
+describe('countries', () => {
+  it('has every code once, each with a name, sorted by name', () => {
+    expect(new Set(COUNTRY_CODES).size).toBe(COUNTRY_CODES.length);
+    expect(COUNTRIES).toHaveLength(COUNTRY_CODES.length);
+    for (const c of COUNTRIES) {
+      expect(c.code).toMatch(/^[A-Z]{2}$/);
+      expect(c.name.length).toBeGreaterThan(2);
+    }
+    const names = COUNTRIES.map((c) => c.name);
+    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en')));
+  });
+
+  it('knows what Moodle knows and nothing else', () => {
+    expect(isCountryCode('GB')).toBe(true);
+    expect(isCountryCode('SS')).toBe(true);
+    expect(isCountryCode('gb')).toBe(false);
+    expect(isCountryCode('XX')).toBe(false);
+    expect(isCountryCode('UK')).toBe(false);
+    expect(getCountryName('DE')).toBe('Germany');
+    expect(getCountryName('AN')).toBe('Netherlands Antilles');
+  });
+
+  it('finds codes from codes or English names in any case', () => {
+    expect(findCountryCode(' de ')).toBe('DE');
+    expect(findCountryCode('GERMANY')).toBe('DE');
+    expect(findCountryCode("Côte d'Ivoire")).toBe('CI');
+    expect(findCountryCode('Narnia')).toBeUndefined();
+    expect(findCountryCode('')).toBeUndefined();
+  });
+});

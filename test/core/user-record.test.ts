@@ -1,0 +1,417 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  buildUserRecordSchema,
+  FIELD_MAX_LENGTHS,
+  type FieldProblem,
+  isValidEmail,
+  PROFILE_FIELD_KEYS,
+  validateNewUser,
+  validateUserUpdate,
+} from '../../src/core/user-record.js';
+
+const options = { allowedAuth: ['manual', 'oauth2'], defaultAuth: 'manual' } as const;
+const valid = { username: 'gt_new', firstname: 'New', lastname: 'User', email: 'gt_new@example.com' };
+
+function problemsOf(input: Record<string, string | undefined>): FieldProblem[] {
+  const result = validateNewUser(input, options);
+  if (result.ok) throw new Error(`expected problems, got ${JSON.stringify(result.record)}`);
+  return result.problems;
+}
+
+function onlyProblem(input: Record<string, string | undefined>): FieldProblem {
+  const problems = problemsOf(input);
+  expect(problems).toHaveLength(1);
+  return problems[0]!;
+}
+
+describe('validateNewUser: the records real Moodle refused (real-responses.md section c)', () => {
+  it('c3: uppercase username is refused with the lowercase version suggested', () => {
+    const problem = onlyProblem({
+      username: 'GT_Upper',
+      firstname: 'Upper',
+      lastname: 'Case',
+      email: 'gt_upper@example.com',
+    });
+    expect(problem).toEqual({ field: 'username', message: 'Username must be in lowercase: use "gt_upper" instead.' });
+  });
+
+  it('c4a: username with a space', () => {
+    const problem = onlyProblem({
+      username: 'gt space',
+      firstname: 'Space',
+      lastname: 'Name',
+      email: 'gt_space@example.com',
+    });
+    expect(problem.field).toBe('username');
+    expect(problem.message).toBe('Username may only contain lowercase letters, digits and - . _ @ (not space).');
+  });
+
+  it('c4b: username with # and !', () => {
+    const problem = onlyProblem({
+      username: 'gt#bad!',
+      firstname: 'Bad',
+      lastname: 'Chars',
+      email: 'gt_badchars@example.com',
+    });
+    expect(problem.message).toBe('Username may only contain lowercase letters, digits and - . _ @ (not "#", "!").');
+  });
+
+  it('c5: invalid email', () => {
+    const problem = onlyProblem({
+      username: 'gt_bademail',
+      firstname: 'Bad',
+      lastname: 'Email',
+      email: 'not-an-email',
+    });
+    expect(problem.field).toBe('email');
+    expect(problem.message).toContain('"not-an-email" is not valid');
+  });
+
+  it('c7: missing firstname', () => {
+    const problem = onlyProblem({ username: 'gt_nofirst', lastname: 'Nofirst', email: 'gt_nofirst@example.com' });
+    expect(problem).toEqual({ field: 'firstname', message: 'First name is required.' });
+  });
+
+  it('c7b: empty firstname, and one made only of spaces', () => {
+    const base = { username: 'gt_emptyfirst', lastname: 'Empty', email: 'gt_emptyfirst@example.com' };
+    expect(onlyProblem({ ...base, firstname: '' })).toEqual({
+      field: 'firstname',
+      message: 'First name cannot be blank.',
+    });
+    expect(onlyProblem({ ...base, firstname: '   ' })).toEqual({
+      field: 'firstname',
+      message: 'First name cannot be blank.',
+    });
+  });
+
+  it('c11: firstname of 300 characters (Moodle: dmlwriteexception)', () => {
+    const problem = onlyProblem({ ...valid, firstname: 'A'.repeat(300) });
+    expect(problem).toEqual({ field: 'firstname', message: 'First name is too long: 300 characters, at most 100.' });
+  });
+
+  it('c13: username of 123 characters', () => {
+    const problem = onlyProblem({ ...valid, username: `gt_${'x'.repeat(120)}` });
+    expect(problem).toEqual({ field: 'username', message: 'Username is too long: 123 characters, at most 100.' });
+  });
+
+  it('e7: the update to email "bad" is refused too', () => {
+    const result = validateUserUpdate({ email: 'bad' }, options);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems.map((p) => p.field)).toEqual(['email']);
+  });
+
+  it('c9: an auth plugin outside ALLOWED_AUTH', () => {
+    expect(onlyProblem({ ...valid, auth: 'foo' })).toEqual({
+      field: 'auth',
+      message: 'Authentication method "foo" is not allowed here; use one of manual, oauth2.',
+    });
+  });
+
+  it('c12: an unknown key is named', () => {
+    const problem = onlyProblem({ ...valid, slackid: 'U123' });
+    expect(problem.field).toBe('slackid');
+    expect(problem.message).toContain('"slackid" is not a user field');
+  });
+});
+
+describe('validateNewUser: accepted records', () => {
+  it('returns the trimmed record with the default auth', () => {
+    const result = validateNewUser({ ...valid, username: '  gt_new ', email: ' gt_new@example.com  ' }, options);
+    expect(result).toEqual({ ok: true, record: { ...valid, auth: 'manual' } });
+  });
+
+  it('keeps unicode names and normalises them to NFC', () => {
+    const result = validateNewUser(
+      { ...valid, firstname: 'Zoe\u0308', lastname: '王小明', institution: 'Ško\u0301la Łódź', city: 'São Paulo' },
+      options,
+    );
+    expect(result.ok && result.record).toMatchObject({
+      firstname: 'Zoë',
+      lastname: '王小明',
+      institution: 'Škóla Łódź',
+      city: 'São Paulo',
+    });
+  });
+
+  it('accepts "0" as a name (Moodle only refuses blank ones)', () => {
+    expect(validateNewUser({ ...valid, firstname: '0' }, options).ok).toBe(true);
+  });
+
+  it('accepts every allowed character in a username', () => {
+    expect(validateNewUser({ ...valid, username: 'a-b.c_d@e9' }, options).ok).toBe(true);
+  });
+
+  it('normalises country codes and names, lang codes; omits empty optional fields', () => {
+    const result = validateNewUser(
+      {
+        ...valid,
+        country: 'de',
+        lang: 'pt-BR',
+        timezone: 'Europe/Berlin',
+        city: '',
+        phone1: undefined,
+        reason: 'new teacher',
+      },
+      options,
+    );
+    expect(result).toEqual({
+      ok: true,
+      record: { ...valid, auth: 'manual', country: 'DE', lang: 'pt_br', timezone: 'Europe/Berlin' },
+    });
+    const byName = validateNewUser({ ...valid, country: "cote d'ivoire" }, options);
+    expect(byName.ok).toBe(false);
+    expect(validateNewUser({ ...valid, country: 'Côte d’Ivoire' }, options)).toMatchObject({
+      record: { country: 'CI' },
+    });
+    expect(validateNewUser({ ...valid, country: 'united kingdom' }, options)).toMatchObject({
+      record: { country: 'GB' },
+    });
+  });
+
+  it('uses the given auth when allowed, and the default when it is blank', () => {
+    expect(validateNewUser({ ...valid, auth: 'oauth2' }, options)).toMatchObject({ record: { auth: 'oauth2' } });
+    expect(validateNewUser({ ...valid, auth: ' ' }, options)).toMatchObject({ record: { auth: 'manual' } });
+  });
+
+  it('accepts 99 and real time zones', () => {
+    for (const timezone of ['99', 'UTC', 'America/Argentina/Buenos_Aires', 'America/Port-au-Prince']) {
+      expect(validateNewUser({ ...valid, timezone }, options).ok, timezone).toBe(true);
+    }
+  });
+});
+
+describe('validateNewUser: every problem at once', () => {
+  it('lists each field, in field order, with a sentence each', () => {
+    const problems = problemsOf({
+      username: 'Bad Name',
+      email: 'x@',
+      lastname: 'L',
+      auth: 'ldap',
+      country: 'XX',
+      lang: 'english!',
+      timezone: 'Mars/Olympus',
+      phone2: '+1 555 0100 0100 0100 9',
+      city: '<b>Paris</b>',
+    });
+    expect(problems.map((p) => p.field)).toEqual([
+      'username',
+      'email',
+      'firstname',
+      'auth',
+      'city',
+      'country',
+      'lang',
+      'timezone',
+      'phone2',
+    ]);
+    for (const p of problems) expect(p.message).toMatch(/^[A-Z"].*\.$/);
+    expect(problems.find((p) => p.field === 'username')?.message).toContain('(not space)');
+  });
+
+  it('reports every problem of one field too', () => {
+    const problems = problemsOf({ ...valid, firstname: `<${'x'.repeat(100)}` });
+    expect(problems.map((p) => p.message)).toEqual([
+      'First name may not contain < or > (Moodle removes anything that looks like HTML).',
+      'First name is too long: 101 characters, at most 100.',
+    ]);
+  });
+
+  it('refuses control characters and broken UTF-16', () => {
+    expect(onlyProblem({ ...valid, lastname: 'Doe\nSmith' }).message).toContain('line breaks');
+    expect(onlyProblem({ ...valid, lastname: 'Doe\uD800' }).message).toBe(
+      'Last name contains characters that are not valid text.',
+    );
+  });
+
+  it('says "must be text" for non-string values instead of throwing', () => {
+    const input = { ...valid, city: 42 } as unknown as Record<string, string>;
+    expect(onlyProblem(input)).toEqual({ field: 'city', message: 'City/town must be text.' });
+    expect(validateNewUser(null as unknown as Record<string, string>, options).ok).toBe(false);
+  });
+});
+
+describe('field lengths at the boundary (Moodle column sizes)', () => {
+  const textKeys = [
+    'firstname',
+    'lastname',
+    'idnumber',
+    'institution',
+    'department',
+    'city',
+    'address',
+    'phone1',
+    'phone2',
+  ] as const;
+
+  it.each(textKeys)('%s: the maximum passes, one more fails', (key) => {
+    const max = FIELD_MAX_LENGTHS[key];
+    // Multi-byte characters: the limit counts characters, as PostgreSQL and MySQL utf8mb4 do.
+    const char = key.startsWith('phone') || key === 'idnumber' ? '7' : 'é';
+    expect(validateNewUser({ ...valid, [key]: char.repeat(max) }, options).ok).toBe(true);
+    expect(onlyProblem({ ...valid, [key]: char.repeat(max + 1) })).toEqual({
+      field: key,
+      message: expect.stringContaining(`too long: ${max + 1} characters, at most ${max}.`),
+    });
+  });
+
+  it('username: 100 passes, 101 fails', () => {
+    expect(validateNewUser({ ...valid, username: 'u'.repeat(100) }, options).ok).toBe(true);
+    expect(onlyProblem({ ...valid, username: 'u'.repeat(101) }).field).toBe('username');
+  });
+
+  it('email: 100 passes, 101 fails', () => {
+    const at100 = `${'e'.repeat(64)}@${'d'.repeat(31)}.org`;
+    const at101 = `${'e'.repeat(64)}@${'d'.repeat(32)}.org`;
+    expect(at100).toHaveLength(100);
+    expect(validateNewUser({ ...valid, email: at100 }, options).ok).toBe(true);
+    expect(onlyProblem({ ...valid, email: at101 }).message).toBe(
+      'Email address is too long: 101 characters, at most 100.',
+    );
+  });
+
+  it('timezone and lang limits', () => {
+    expect(onlyProblem({ ...valid, lang: `en_${'a'.repeat(28)}` }).message).toContain('at most 30');
+    expect(validateNewUser({ ...valid, lang: `en_${'a'.repeat(27)}` }, options).ok).toBe(true);
+  });
+});
+
+describe('isValidEmail (Moodle validate_email = PHP FILTER_VALIDATE_EMAIL + no < >)', () => {
+  it.each([
+    'a@b.co',
+    'first.last@example.org',
+    'a.b+tag@sub-domain.example.org',
+    "o'brien@example.ie",
+    'x@xn--bcher-kva.ch',
+    'user@[192.168.1.1]',
+    '"quoted"@example.org',
+    'UPPER@EXAMPLE.ORG',
+  ])('accepts %s', (email) => expect(isValidEmail(email)).toBe(true));
+
+  it.each([
+    '',
+    'not-an-email',
+    'bad',
+    'a@localhost',
+    'a@',
+    '@b.org',
+    'a..b@x.org',
+    '.a@x.org',
+    'a.@x.org',
+    'a b@x.org',
+    'jośe@example.org',
+    'a@exämple.org',
+    'a@x.123',
+    'a@-x.org',
+    '<a@x.org>',
+    'a@x.org\n',
+    `${'a'.repeat(65)}@x.org`,
+    `a@${'b'.repeat(64)}.org`,
+    'a@[IPv6:::1]',
+  ])('refuses %j', (email) => expect(isValidEmail(email)).toBe(false));
+
+  it('a 64-character local part passes, 65 fails', () => {
+    expect(isValidEmail(`${'a'.repeat(64)}@x.org`)).toBe(true);
+    expect(isValidEmail(`${'a'.repeat(65)}@x.org`)).toBe(false);
+  });
+
+  it('answers quickly on inputs built to make the PHP regex back-track', () => {
+    const started = performance.now();
+    isValidEmail(`${'"a"'.repeat(30)}@${'a.'.repeat(45)}!`);
+    isValidEmail(`a@${'xn--a.'.repeat(16)}!`);
+    isValidEmail(`${'a.'.repeat(40)}@`);
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+});
+
+describe('validateUserUpdate', () => {
+  it('checks only the given fields and allows a rename', () => {
+    expect(validateUserUpdate({ username: 'new.name', city: 'New York' }, options)).toEqual({
+      ok: true,
+      record: { username: 'new.name', city: 'New York' },
+    });
+  });
+
+  it('clears optional fields with "" but refuses blank names, email, auth, lang, timezone', () => {
+    expect(validateUserUpdate({ city: '', country: '', phone1: ' ' }, options)).toEqual({
+      ok: true,
+      record: { city: '', country: '', phone1: '' },
+    });
+    const result = validateUserUpdate({ firstname: '', email: ' ', timezone: '', auth: '' }, options);
+    expect(!result.ok && result.problems).toEqual([
+      { field: 'email', message: 'Email address cannot be blank.' },
+      { field: 'firstname', message: 'First name cannot be blank.' },
+      { field: 'auth', message: 'Authentication method cannot be blank.' },
+      { field: 'timezone', message: "Time zone cannot be blank: use 99 for the site's default." },
+    ]);
+  });
+
+  it('applies the same rules as create', () => {
+    const result = validateUserUpdate({ username: 'GT_Upper', lastname: 'x'.repeat(101), auth: 'foo' }, options);
+    expect(!result.ok && result.problems.map((p) => p.field)).toEqual(['username', 'lastname', 'auth']);
+  });
+
+  it('needs at least one field, and ignores reason', () => {
+    expect(validateUserUpdate({}, options)).toEqual({
+      ok: false,
+      problems: [{ field: '*', message: 'Nothing to change: give at least one field, e.g. city="New York".' }],
+    });
+    expect(validateUserUpdate({ reason: 'x' }, options).ok).toBe(false);
+  });
+});
+
+describe('buildUserRecordSchema', () => {
+  it('is a zod schema whose issues carry the field as path', () => {
+    const result = buildUserRecordSchema('create', options).safeParse({ username: 'A B' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path[0])).toEqual(['username', 'email', 'firstname', 'lastname']);
+  });
+});
+
+describe('property: the validators never throw and explain every refusal', () => {
+  const fieldValue = fc.oneof(
+    fc.string({ maxLength: 120 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc.constantFrom('', ' ', 'gt_bob', 'a@b.org', 'DE', '99', '<b>', '\u0000', '\uD800'),
+    fc.constant(undefined),
+  );
+  const input = fc.dictionary(
+    fc.oneof(fc.constantFrom(...PROFILE_FIELD_KEYS, 'reason'), fc.string({ maxLength: 8 })),
+    fieldValue,
+    { maxKeys: 18 },
+  );
+
+  it('validateNewUser and validateUserUpdate (2,000 runs each)', () => {
+    fc.assert(
+      fc.property(input, (record) => {
+        for (const result of [validateNewUser(record, options), validateUserUpdate(record, options)]) {
+          if (result.ok) {
+            for (const [key, value] of Object.entries(result.record)) {
+              expect(PROFILE_FIELD_KEYS).toContain(key);
+              expect([...value].length).toBeLessThanOrEqual(FIELD_MAX_LENGTHS[key as keyof typeof FIELD_MAX_LENGTHS]);
+            }
+          } else {
+            expect(result.problems.length).toBeGreaterThan(0);
+            for (const p of result.problems) {
+              expect(p.field.length).toBeGreaterThanOrEqual(0);
+              expect(p.message.trim().length).toBeGreaterThan(0);
+            }
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('an accepted username is always one Moodle would accept unchanged', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 110 }), (username) => {
+        const result = validateNewUser({ ...valid, username }, options);
+        if (result.ok) {
+          expect(result.record.username).toMatch(/^[-.@_a-z0-9]{1,100}$/);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
