@@ -1,0 +1,346 @@
+// Builds the Bolt app for either transport (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise), with the
+// health routes, per-request logging, one error handler, a start-up check of the Slack tokens that explains every
+// failure, and a graceful stop that lets requests in flight finish within a bound.
+import {
+  App,
+  AuthorizationError,
+  type Context,
+  HTTPModuleFunctions,
+  HTTPReceiver,
+  SocketModeReceiver,
+  webApi,
+} from '@slack/bolt';
+import type { Config } from '../config.js';
+import { SETTING_HELP } from '../config.js';
+import { type Logger, toBoltLogger } from '../logger.js';
+import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
+import { type ListenerDeps, registerListeners } from './listeners/index.js';
+import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
+import { buildWebClientOptions } from './web-client-options.js';
+
+/** Bot scopes the features need; manifest.yml requests the same list (a test keeps them equal). */
+export const REQUIRED_BOT_SCOPES = [
+  'commands',
+  'chat:write',
+  'chat:write.public',
+  'im:write',
+  'users:read',
+  'users:read.email',
+  'usergroups:read',
+  'channels:read',
+  'groups:read',
+] as const;
+
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+export interface SlackAppDeps {
+  config: Config;
+  logger: Logger;
+  /** What listeners get; defaults to { config, logger }. */
+  listenerDeps?: ListenerDeps;
+  /** Answers GET /readyz (e.g. "the store is open"); always ready when absent. */
+  isReady?: ReadinessCheck;
+  /** How long stop() waits for requests in flight before closing anyway. */
+  drainTimeoutMs?: number;
+  /** Web API retry policy override (tests use { retries: 0 }). */
+  retryConfig?: webApi.RetryOptions;
+}
+
+export interface SlackApp {
+  readonly app: App;
+  /** The HTTP port actually bound (health routes; also Slack requests in HTTP mode). 0 before start(). */
+  readonly port: number;
+  /** Slack requests whose listeners are still running. */
+  readonly inFlight: number;
+  /** Checks the tokens with Slack, then listens (HTTP) or connects (Socket Mode). Throws SlackStartupError. */
+  start(): Promise<void>;
+  /** Stops taking requests, waits for those in flight (bounded), then closes the server and the socket. */
+  stop(): Promise<void>;
+}
+
+export type SlackStartupErrorCode =
+  | 'slack_token_rejected'
+  | 'slack_unreachable'
+  | 'slack_http_error'
+  | 'slack_startup_failed';
+
+/** A start-up failure with a message that names the setting to fix and where to find its value. */
+export class SlackStartupError extends Error {
+  override readonly name = 'SlackStartupError';
+  constructor(
+    readonly code: SlackStartupErrorCode,
+    message: string,
+    /** The environment variable to fix, when there is one. */
+    readonly setting?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const REJECTED_TOKEN_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'user_removed_from_team',
+  'team_disabled',
+  'not_allowed_token_type',
+]);
+
+function networkCause(error: webApi.WebAPIRequestError): string {
+  const original = error.original as Error & { cause?: { code?: unknown; message?: unknown } };
+  const code = original.cause?.code ?? (original as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  if (original.name === 'TimeoutError' || original.name === 'AbortError') return 'timed out';
+  return original.message;
+}
+
+/** Turns a failed Slack call made at start-up into an error a person can act on. `step` is what was attempted. */
+export function explainStartupError(
+  error: unknown,
+  step: { setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN'; apiUrl: string },
+): SlackStartupError {
+  const where = SETTING_HELP[step.setting];
+  if (error instanceof webApi.WebAPIPlatformError) {
+    const code = String(error.data.error);
+    if (REJECTED_TOKEN_ERRORS.has(code)) {
+      const why =
+        code === 'account_inactive' || code === 'token_revoked' || code === 'token_expired'
+          ? 'the app was uninstalled or its token revoked; reinstall the app to the workspace and copy the new token'
+          : 'the token is wrong, incomplete or belongs to another app';
+      return new SlackStartupError(
+        'slack_token_rejected',
+        `Slack rejected ${step.setting} (${code}): ${why}. Get it from ${where}.`,
+        step.setting,
+        { cause: error },
+      );
+    }
+    const hint =
+      step.setting === 'SLACK_APP_TOKEN'
+        ? ' Check that Socket Mode is enabled for the app (api.slack.com/apps > your app > Socket Mode).'
+        : '';
+    return new SlackStartupError(
+      'slack_startup_failed',
+      `Slack refused the start-up call with ${step.setting} (${code}).${hint}`,
+      step.setting,
+      { cause: error },
+    );
+  }
+  if (error instanceof webApi.WebAPIRequestError) {
+    return new SlackStartupError(
+      'slack_unreachable',
+      `Cannot reach the Slack Web API at ${step.apiUrl} (${networkCause(error)}). Check the network, proxy and ` +
+        'firewall of this host; leave SLACK_API_URL unset in production.',
+      'SLACK_API_URL',
+      { cause: error },
+    );
+  }
+  if (error instanceof webApi.WebAPIHTTPError) {
+    return new SlackStartupError(
+      'slack_http_error',
+      `The Slack Web API at ${step.apiUrl} answered HTTP ${error.statusCode}. If SLACK_API_URL is set, check it; ` +
+        'otherwise Slack may be having trouble (status.slack.com): try again in a few minutes.',
+      'SLACK_API_URL',
+      { cause: error },
+    );
+  }
+  if (error instanceof webApi.WebAPIRateLimitedError) {
+    return new SlackStartupError(
+      'slack_http_error',
+      `Slack is rate-limiting this app; try again in ${error.retryAfter} seconds.`,
+      undefined,
+      { cause: error },
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new SlackStartupError('slack_startup_failed', `Slack start-up failed: ${message}`, undefined, {
+    cause: error,
+  });
+}
+
+/** Log fields that identify a Slack failure without its payload. */
+export function describeSlackError(error: unknown): Record<string, unknown> {
+  const e = error as { code?: unknown; name?: unknown };
+  const fields: Record<string, unknown> = {
+    errorCode: typeof e.code === 'string' ? e.code : String(e.name ?? 'unknown'),
+  };
+  if (error instanceof webApi.WebAPIPlatformError) fields.slackError = error.data.error;
+  if (error instanceof webApi.WebAPIHTTPError) fields.statusCode = error.statusCode;
+  if (error instanceof webApi.WebAPIRateLimitedError) fields.retryAfter = error.retryAfter;
+  if (error instanceof webApi.WebAPIRequestError) fields.cause = networkCause(error);
+  if (error instanceof Error && 'statusCode' in error)
+    fields.statusCode = (error as { statusCode: unknown }).statusCode;
+  return fields;
+}
+
+export function createSlackApp(deps: SlackAppDeps): SlackApp {
+  const { config, logger } = deps;
+  const log = logger.child({ component: 'slack' });
+  const boltLogger = toBoltLogger(logger, 'bolt');
+  const clientOptions = buildWebClientOptions(config, {
+    logger: boltLogger,
+    ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}),
+  });
+  const apiUrl = config.slack.apiUrl ?? 'https://slack.com/api/';
+  const botToken = config.slack.botToken.reveal();
+  const inFlight = new InFlightTracker();
+  const drainTimeoutMs = deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  let stopping = false;
+
+  // Errors were already logged by app.error with the request's context; these only decide the transport answer.
+  const socketReceiver =
+    config.slack.mode === 'socket' && config.slack.appToken
+      ? new SocketModeReceiver({
+          appToken: config.slack.appToken.reveal(),
+          logger: boltLogger,
+          installerOptions: { clientOptions },
+          processEventErrorHandler: async ({ error }) => error instanceof AuthorizationError,
+        })
+      : undefined;
+  const httpReceiver = socketReceiver
+    ? undefined
+    : new HTTPReceiver({
+        signingSecret: config.slack.signingSecret?.reveal() ?? '',
+        logger: boltLogger,
+        processBeforeResponse: false,
+        processEventErrorHandler: async ({ error, response }) => {
+          if (response.headersSent) return false;
+          const status = error instanceof AuthorizationError ? 401 : 500;
+          response.writeHead(status);
+          response.end();
+          return status === 401;
+        },
+      });
+
+  const app = new App({
+    token: botToken,
+    receiver: (socketReceiver ?? httpReceiver) as HTTPReceiver,
+    ...(socketReceiver ? { socketMode: true } : {}),
+    logger: boltLogger,
+    clientOptions,
+    // Without this, Bolt calls auth.test in the constructor and a bad token kills the process with an unhandled
+    // rejection; start() calls init() and explains the failure instead.
+    deferInitialization: true,
+    convoStore: false,
+    extendedErrorHandler: true,
+  });
+
+  app.use(createRequestContextMiddleware(logger, inFlight));
+  // Parameters<> of an overloaded method resolves to the last overload: the extended handler's arguments.
+  const onError = async ({ error, context, body }: Parameters<Parameters<App['error']>[0]>[0]): Promise<void> => {
+    const reqLog = requestLogger(context as Context, log);
+    const type = (body as { type?: unknown } | undefined)?.type;
+    reqLog.error({ ...describeSlackError(error), err: error, payloadType: type }, 'slack listener failed');
+    // Rethrown so that the receiver answers Slack (HTTP 500 when nothing was sent yet) instead of timing out.
+    throw error;
+  };
+  app.error(onError);
+  registerListeners(app, deps.listenerDeps ?? { config, logger });
+
+  let server: RunningHttpServer | undefined;
+  let stopPromise: Promise<void> | undefined;
+
+  async function verifyBotToken(): Promise<void> {
+    let result: webApi.AuthTestResponse;
+    try {
+      result = await app.client.auth.test();
+    } catch (error) {
+      throw explainStartupError(error, { setting: 'SLACK_BOT_TOKEN', apiUrl });
+    }
+    const granted = result.response_metadata?.scopes;
+    if (granted) {
+      const missing = REQUIRED_BOT_SCOPES.filter((scope) => !granted.includes(scope));
+      if (missing.length > 0) {
+        log.warn(
+          { missingScopes: missing },
+          `the Slack bot token lacks the scopes ${missing.join(', ')}; some features will fail. Add them under ` +
+            'api.slack.com/apps > your app > OAuth & Permissions > Scopes (or apply manifest.yml), then reinstall the app',
+        );
+      }
+    }
+    log.info({ team: result.team, teamId: result.team_id, botUserId: result.user_id }, 'connected to Slack');
+    try {
+      await app.init();
+    } catch (error) {
+      throw explainStartupError(error, { setting: 'SLACK_BOT_TOKEN', apiUrl });
+    }
+  }
+
+  async function start(): Promise<void> {
+    await verifyBotToken();
+    const listener = httpReceiver
+      ? (
+          req: Parameters<typeof httpReceiver.requestListener>[0],
+          res: Parameters<typeof httpReceiver.requestListener>[1],
+        ) => {
+          try {
+            httpReceiver.requestListener(req, res);
+          } catch (error) {
+            // Unknown paths arrive here as HTTPReceiverDeferredRequestError and become a 404.
+            HTTPModuleFunctions.defaultDispatchErrorHandler({
+              error: error as Error,
+              logger: boltLogger,
+              request: req,
+              response: res,
+            });
+          }
+        }
+      : undefined;
+    server = await startHttpServer({
+      port: config.port,
+      logger: log,
+      isReady: deps.isReady ?? (() => true),
+      isStopping: () => stopping,
+      ...(listener ? { slackListener: listener } : {}),
+    });
+    if (socketReceiver) {
+      try {
+        await app.start();
+      } catch (error) {
+        await socketReceiver.client.disconnect().catch(() => undefined);
+        await server.close();
+        throw explainStartupError(error, { setting: 'SLACK_APP_TOKEN', apiUrl });
+      }
+      log.info({ port: server.port }, 'listening to Slack over Socket Mode; health routes on the HTTP port');
+    } else {
+      log.info({ port: server.port }, 'listening for Slack requests on POST /slack/events');
+    }
+  }
+
+  async function drainAndClose(): Promise<void> {
+    stopping = true;
+    server?.stopAccepting();
+    const idle = await inFlight.whenIdle(drainTimeoutMs);
+    if (!idle) {
+      log.warn(
+        { inFlight: inFlight.count, drainTimeoutMs },
+        `stopping with ${inFlight.count} Slack request(s) still running after ${drainTimeoutMs} ms`,
+      );
+    }
+    if (socketReceiver) {
+      // disconnect() waits for the socket to close; a dead peer must not hold the stop forever.
+      await Promise.race([
+        socketReceiver.client.disconnect(),
+        new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+      ]);
+    }
+    await server?.close();
+  }
+
+  return {
+    app,
+    get port() {
+      return server?.port ?? 0;
+    },
+    get inFlight() {
+      return inFlight.count;
+    },
+    start,
+    stop() {
+      stopPromise ??= drainAndClose();
+      return stopPromise;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The private help replies of the two slash commands: plain usage text that reads well in Slack and as a
+// notification preview.
+import type { types } from '@slack/bolt';
+import { COMMANDS } from '../ids.js';
+import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+
+export interface EphemeralMessage {
+  response_type: 'ephemeral';
+  text: string;
+  blocks: types.KnownBlock[];
+}
+
+const ADD_USER_HELP = [
+  `*${COMMANDS.addUser}* asks for a new Moodle account. Everything you type here stays private.`,
+  '',
+  `\`${COMMANDS.addUser}\`  open the "New Moodle user" form`,
+  `\`${COMMANDS.addUser} <email> <first name> <last name> [key=value ...]\``,
+  `\`${COMMANDS.addUser} username=jdoe email=j@x.org firstname=Jane lastname="Doe Smith"\``,
+  `\`${COMMANDS.addUser} help\`  this message`,
+  '',
+  'Keys: username email firstname lastname auth idnumber institution department city country lang timezone ' +
+    'phone1 phone2 address reason. Put values with spaces in quotes. Without username=, it is made from the ' +
+    'email address. Passwords are never typed into Slack: Moodle emails one, or the app shows it once, privately.',
+].join('\n');
+
+const USER_HELP = [
+  `*${COMMANDS.user}* looks up and changes existing Moodle accounts.`,
+  '',
+  `\`${COMMANDS.user} show <username | email | id>\``,
+  `\`${COMMANDS.user} update <user> key=value ...\`  (no fields: opens a form with the current values)`,
+  `\`${COMMANDS.user} suspend <user> [reason="..."]\``,
+  `\`${COMMANDS.user} unsuspend <user>\``,
+  `\`${COMMANDS.user} delete <user>\`  always asks for confirmation`,
+  `\`${COMMANDS.user} requests [mine | pending]\``,
+  `\`${COMMANDS.user} doctor\`  setup check, admins only`,
+  `\`${COMMANDS.user} help\`  this message`,
+  '',
+  `To ask for a new account, use \`${COMMANDS.addUser}\`.`,
+].join('\n');
+
+function buildEphemeral(text: string, fallback: string): EphemeralMessage {
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(fallback, LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(text) }],
+  };
+}
+
+export function buildAddUserHelp(): EphemeralMessage {
+  return buildEphemeral(ADD_USER_HELP, `How to use ${COMMANDS.addUser}`);
+}
+
+export function buildUserHelp(): EphemeralMessage {
+  return buildEphemeral(USER_HELP, `How to use ${COMMANDS.user}`);
+}
+
+/** A short private answer for input the command does not understand, followed by the usage. */
+export function buildUnknownSubcommand(command: string, word: string, help: EphemeralMessage): EphemeralMessage {
+  // The word is user input: escape it so it cannot mention @channel or break the code span.
+  const shown = escapeMrkdwn(truncateText(word, 40)).replace(/`/g, "'");
+  const intro = `\`${shown}\` is not something ${command} knows.`;
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(`${intro} Try ${command} help.`, LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(intro) }, ...help.blocks],
+  };
+}

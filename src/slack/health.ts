@@ -1,0 +1,111 @@
+// The app's own HTTP server, used in both transports: GET /healthz (the process is up), GET /readyz (what requests
+// need is open, e.g. the store) and, in HTTP mode, everything else handed to Bolt's request listener
+// (POST /slack/events). Owning the server, rather than Bolt's customRoutes, gives the same routes in Socket Mode,
+// an awaited listen whose errors (EADDRINUSE) are reported instead of crashing, the bound port when PORT=0, and
+// control over connections during a graceful stop.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger.js';
+
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+export interface HttpServerOptions {
+  port: number;
+  logger: Logger;
+  isReady: ReadinessCheck;
+  /** True once a stop has begun: /readyz answers 503 and Slack requests are refused with 503. */
+  isStopping: () => boolean;
+  /** HTTP mode: Bolt's listener for every other request. Socket Mode: absent, other paths get 404. */
+  slackListener?: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface RunningHttpServer {
+  /** The port actually bound (differs from the setting when PORT=0). */
+  readonly port: number;
+  /** Stops accepting connections and drops idle keep-alive ones; requests in progress continue. */
+  stopAccepting(): void;
+  /** Ends every remaining connection and resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function answerReadiness(options: HttpServerOptions, res: ServerResponse): Promise<void> {
+  if (options.isStopping()) return sendJson(res, 503, { status: 'stopping' });
+  try {
+    const ready = await options.isReady();
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
+  } catch (error) {
+    options.logger.warn({ err: error }, 'readiness check failed');
+    sendJson(res, 503, { status: 'not_ready' });
+  }
+}
+
+export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const method = req.method ?? 'GET';
+    if ((method === 'GET' || method === 'HEAD') && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if ((method === 'GET' || method === 'HEAD') && path === '/readyz') {
+      void answerReadiness(options, res);
+      return;
+    }
+    if (!options.slackListener) {
+      res.writeHead(404).end();
+      return;
+    }
+    if (options.isStopping()) {
+      // Slack shows the person an error at once instead of after a timeout; no half-done work is started.
+      res.writeHead(503, { connection: 'close' }).end();
+      return;
+    }
+    options.slackListener(req, res);
+  });
+  // Slack waits at most 3 s for an ack; a client that sends its headers slower is not Slack.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        Object.assign(
+          new Error(
+            error.code === 'EADDRINUSE'
+              ? `port ${options.port} is already in use; set PORT to a free port`
+              : `cannot listen on port ${options.port}: ${error.message}`,
+            { cause: error },
+          ),
+          { code: error.code },
+        ),
+      );
+    };
+    server.once('error', onError);
+    server.listen(options.port, () => {
+      server.off('error', onError);
+      server.on('error', (error) => options.logger.error({ err: error }, 'HTTP server error'));
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        port,
+        stopAccepting() {
+          server.close();
+          server.closeIdleConnections();
+        },
+        close() {
+          return new Promise<void>((done) => {
+            if (!server.listening) {
+              server.closeAllConnections();
+              done();
+              return;
+            }
+            server.close(() => done());
+            server.closeAllConnections();
+          });
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,74 @@
+// Every identifier the app shares with Slack: slash commands, action_ids, callback_ids and block_ids. Builders and
+// listeners import them from here so that a renamed id cannot leave a button without a handler. Ids are snake_case
+// with a suffix that says what they name (_button, _modal, _block, _input, _select).
+
+/** Slash commands; manifest.yml declares the same set (a test checks both directions). */
+export const COMMANDS = {
+  addUser: '/moodle-adduser',
+  user: '/moodle-user',
+} as const;
+export type CommandName = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+/** Modal callback_ids (view_submission / view_closed). */
+export const CALLBACK_IDS = {
+  newUserModal: 'new_user_modal',
+  editUserModal: 'edit_user_modal',
+  deleteUserConfirmModal: 'delete_user_confirm_modal',
+  approveRequestModal: 'approve_request_modal',
+  rejectRequestModal: 'reject_request_modal',
+} as const;
+
+/** action_ids of interactive elements outside input blocks (buttons on messages). */
+export const ACTION_IDS = {
+  approveRequestButton: 'approve_request_button',
+  rejectRequestButton: 'reject_request_button',
+  retryRequestButton: 'retry_request_button',
+  showExistingUserButton: 'show_existing_user_button',
+} as const;
+
+/** block_ids of non-input blocks that listeners look up. */
+export const BLOCK_IDS = {
+  requestActionsBlock: 'request_actions_block',
+  approveCommentBlock: 'approve_comment_block',
+  rejectReasonBlock: 'reject_reason_block',
+  reasonBlock: 'reason_block',
+} as const;
+
+/** action_ids inside the approval/rejection modals' input blocks. */
+export const INPUT_ACTION_IDS = {
+  approveCommentInput: 'approve_comment_input',
+  rejectReasonInput: 'reject_reason_input',
+  reasonInput: 'reason_input',
+} as const;
+
+/** User profile fields that appear as inputs in the user modals (DESIGN.md "Keys", without reason). */
+export const USER_FIELD_KEYS = [
+  'username',
+  'email',
+  'firstname',
+  'lastname',
+  'auth',
+  'idnumber',
+  'institution',
+  'department',
+  'city',
+  'country',
+  'lang',
+  'timezone',
+  'phone1',
+  'phone2',
+  'address',
+] as const;
+export type UserFieldKey = (typeof USER_FIELD_KEYS)[number];
+
+/**
+ * block_id and action_id of a user field's input block. The same ids are used by the modal builder, by the
+ * submission parser and as keys of `response_action: errors`, and they stay stable across views.update so that
+ * Slack keeps what the person typed.
+ */
+export function userFieldIds(key: UserFieldKey): {
+  blockId: `${UserFieldKey}_block`;
+  actionId: `${UserFieldKey}_input`;
+} {
+  return { blockId: `${key}_block`, actionId: `${key}_input` };
+}

@@ -1,0 +1,14 @@
+// Registers every listener surface on the Bolt app.
+import type { App } from '@slack/bolt';
+import { register as registerActions } from './actions/index.js';
+import { register as registerCommands } from './commands/index.js';
+import type { ListenerDeps } from './deps.js';
+import { register as registerViews } from './views/index.js';
+
+export type { ListenerDeps } from './deps.js';
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  registerCommands(app, deps);
+  registerViews(app, deps);
+  registerActions(app, deps);
+}
