@@ -1,0 +1,34 @@
+// Moodle exceptions as the REST server renders them (ws-reference §1.3): `debuginfo` only when debugging is on
+// (Appendix A) and, in DEVELOPER mode with debugdisplay, appended to `message` in parentheses (Appendix B).
+import type { FakeMoodleSite } from './site.js';
+
+export type FakeMoodleDebug = 'none' | 'normal' | 'developer';
+
+/** What every handler needs to know about the request it is serving. */
+export interface RequestContext {
+  readonly site: FakeMoodleSite;
+  readonly debug: FakeMoodleDebug;
+  /** The site root as the client reached it, without trailing slash. */
+  readonly wwwroot: string;
+  /** Seconds since the epoch, as Moodle's time(). */
+  readonly now: number;
+}
+
+export class MoodleError extends Error {
+  readonly exception: string;
+  readonly errorcode: string;
+  readonly debuginfo: string | undefined;
+
+  constructor(ctx: RequestContext, exception: string, errorcode: string, message: string, debuginfo?: string) {
+    // moodle_exception's constructor appends the debuginfo under DEVELOPER + debugdisplay (Appendix B).
+    super(ctx.debug === 'developer' && debuginfo !== undefined ? `${message} (${debuginfo})` : message);
+    this.exception = exception;
+    this.errorcode = errorcode;
+    this.debuginfo = debuginfo;
+  }
+}
+
+/** moodle_exception for a string that has no English text: the message becomes `<module>/<errorcode>`. */
+export function missingStringError(ctx: RequestContext, errorcode: string, debuginfo?: string): MoodleError {
+  return new MoodleError(ctx, 'core\\exception\\moodle_exception', errorcode, `error/${errorcode}`, debuginfo);
+}

@@ -1,0 +1,217 @@
+// A fake Moodle 4.5 web-service server for tests: the six user-provisioning functions over REST, with the
+// exact bodies recorded in /work/shared/moodle/real-responses.md, a mutable site model and injectable faults.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { FakeMoodleDebug, RequestContext } from './errors.js';
+import { type FakeResponse, handleRest, handleTokenPhp, parseRequest } from './server.js';
+import { FakeMoodleSite } from './site.js';
+
+export type { FakeMoodleDebug } from './errors.js';
+export type { FakeMail, FakeMoodleSettings, FakeToken, FakeUser, NewUser } from './site.js';
+export { ALL_FUNCTIONS, API_USER_CAPABILITIES, FakeMoodleSite } from './site.js';
+
+/**
+ * refuse: destroy the socket on connect/request; hang: never answer; html: 200 with a PHP notice page (function
+ * not run); truncated: run the function, answer 200 with the body cut in half; reset: run the function, send the
+ * headers and half the body, then destroy the socket; {status}: answer that status (function not run).
+ */
+export type FakeMoodleFault =
+  | 'refuse'
+  | 'hang'
+  | 'html'
+  | 'truncated'
+  | 'reset'
+  | { status: number; body?: string; headers?: Record<string, string> };
+
+export interface FakeMoodleOptions {
+  debug?: FakeMoodleDebug;
+  latencyMs?: number;
+  host?: string;
+  port?: number;
+  /** Clock in epoch milliseconds (Moodle's time() is derived from it); defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface FakeMoodleCall {
+  wsfunction: string;
+  /** Request variables (query and body, body winning) by their wire names, without wstoken. */
+  params: Record<string, string>;
+  method: string;
+  contentType: string | undefined;
+  /** 0 while unanswered (or never answered: hang, refuse, reset). */
+  status: number;
+  at: number;
+}
+
+export interface FakeMoodle {
+  readonly url: string;
+  readonly token: string;
+  readonly limitedToken: string;
+  readonly calls: FakeMoodleCall[];
+  readonly site: FakeMoodleSite;
+  setFault(fault: FakeMoodleFault | null, options?: { times?: number }): void;
+  setLatency(ms: number): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+// A PHP notice printed before the page, as a misconfigured site with display_errors on would send.
+const HTML_FAULT_BODY =
+  '<br />\n<b>Notice</b>:  Undefined index: HTTP_HOST in <b>/var/www/moodle/config.php</b> on line <b>31</b><br />\n' +
+  '<!DOCTYPE html>\n<html><head><title>Error</title></head><body><h1>Error</h1>' +
+  '<p>Database connection failed</p></body></html>\n';
+
+export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<FakeMoodle> {
+  const clock = options.now ?? Date.now;
+  const token = randomBytes(16).toString('hex');
+  const limitedToken = randomBytes(16).toString('hex');
+  const site = new FakeMoodleSite(clock, { token, limitedToken });
+  const initialDebug = options.debug ?? 'none';
+  site.settings.debug = initialDebug;
+  const calls: FakeMoodleCall[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let latency = options.latencyMs ?? 0;
+  let fault: { fault: FakeMoodleFault; remaining: number | undefined } | null = null;
+  let url = '';
+
+  const takeFault = (onlyRefuse: boolean): FakeMoodleFault | null => {
+    if (!fault || (onlyRefuse && fault.fault !== 'refuse')) return null;
+    const current = fault.fault;
+    if (fault.remaining !== undefined) {
+      fault.remaining -= 1;
+      if (fault.remaining <= 0) fault = null;
+    }
+    return current;
+  };
+
+  const send = (res: ServerResponse, response: FakeResponse, call: FakeMoodleCall | undefined) => {
+    if (res.destroyed) return;
+    if (call) call.status = response.status;
+    const body = Buffer.from(response.body, 'utf8');
+    res.writeHead(response.status, { ...response.headers, 'Content-Length': String(body.length) });
+    res.end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const isRest = path === '/webservice/rest/server.php';
+    const isToken = path === '/login/token.php';
+    if ((!isRest && !isToken) || (req.method !== 'GET' && req.method !== 'POST')) {
+      send(res, { status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not found' }, undefined);
+      return;
+    }
+    const parsed = await parseRequest(req, body);
+    let call: FakeMoodleCall | undefined;
+    if (isRest) {
+      const params: Record<string, string> = {};
+      for (const [k, v] of parsed.pairs) if (k !== 'wstoken') params[k] = v;
+      const fn = parsed.vars.get('wsfunction');
+      call = {
+        wsfunction: typeof fn === 'string' ? fn : '',
+        params,
+        method: req.method ?? 'GET',
+        contentType: req.headers['content-type'],
+        status: 0,
+        at: clock(),
+      };
+      calls.push(call);
+    }
+    const active = takeFault(false);
+    if (active === 'refuse') {
+      req.socket.destroy();
+      return;
+    }
+    if (active === 'hang') return;
+    await new Promise<void>((resolve) => {
+      if (latency <= 0) return resolve();
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, latency);
+      timers.add(timer);
+    });
+    if (res.destroyed) return;
+    if (active === 'html') {
+      send(res, { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: HTML_FAULT_BODY }, call);
+      return;
+    }
+    if (active !== null && typeof active === 'object') {
+      send(
+        res,
+        {
+          status: active.status,
+          headers: { 'Content-Type': 'text/html; charset=utf-8', ...active.headers },
+          body: active.body ?? '',
+        },
+        call,
+      );
+      return;
+    }
+    const ctx: RequestContext = { site, debug: site.settings.debug, wwwroot: url, now: site.now() };
+    const response = isRest ? handleRest(ctx, parsed.vars) : handleTokenPhp(ctx, parsed.vars);
+    if (active === 'truncated') {
+      const cut = response.body.slice(0, Math.floor(response.body.length / 2));
+      send(res, { ...response, body: cut }, call);
+      return;
+    }
+    if (active === 'reset') {
+      const full = Buffer.from(response.body, 'utf8');
+      res.writeHead(response.status, { ...response.headers, 'Content-Length': String(full.length) });
+      res.write(full.subarray(0, Math.floor(full.length / 2)), () => res.socket?.destroy());
+      return;
+    }
+    send(res, response, call);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
+        // A bug in the fake must be loud in the test that hit it, like a PHP fatal error would be.
+        send(res, { status: 500, headers: { 'Content-Type': 'text/plain' }, body: String(error) }, undefined);
+      });
+    });
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (takeFault(true) === 'refuse') socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  url = `http://${host}:${address.port}`;
+
+  return {
+    url,
+    token,
+    limitedToken,
+    calls,
+    site,
+    setFault(next, opts) {
+      fault = next === null ? null : { fault: next, remaining: opts?.times };
+    },
+    setLatency(ms) {
+      latency = ms;
+    },
+    reset() {
+      site.seed(initialDebug);
+      calls.length = 0;
+      fault = null;
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
