@@ -536,7 +536,7 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
       if (request.status !== 'pending') {
         return refuse('not_pending', describeStatus(request, formatActor), actor, request);
       }
-      return move(request, 'cancelled', actor, 'not_pending', { decidedAt: clock.now() }, [
+      return move(request, 'cancelled', actor, 'not_pending', { decidedAt: clock.now(), decidedBy: actor }, [
         { actor, kind: 'cancellation', outcome: 'cancelled' },
       ]);
     },
@@ -620,7 +620,7 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
           expectedVersion: request.version,
           to: 'expired',
           at: clock.now(),
-          patch: {},
+          patch: { decidedAt: clock.now() },
           audit: [
             {
               actor: SYSTEM_ACTOR,

@@ -171,7 +171,7 @@ describe('cancel', () => {
   it('is for the requester only, and only while pending', async () => {
     const { id } = await service.submit(createInput);
     expect(await service.cancel(id, APPROVER)).toMatchObject({ ok: false, code: 'not_requester' });
-    expect(ok(await service.cancel(id, REQUESTER))).toMatchObject({ status: 'cancelled' });
+    expect(ok(await service.cancel(id, REQUESTER))).toMatchObject({ status: 'cancelled', decidedBy: REQUESTER });
     expect(await service.cancel(id, REQUESTER)).toMatchObject({ ok: false, code: 'not_pending' });
     expect(await service.approve(id, APPROVER)).toMatchObject({
       ok: false,
@@ -253,7 +253,7 @@ describe('expiry', () => {
     clock.advance(HOUR_MS + 1);
     const expired = await service.expireDue();
     expect(expired.map((r) => r.id)).toEqual([old.id]);
-    expect(expired[0]).toMatchObject({ status: 'expired', version: 2 });
+    expect(expired[0]).toMatchObject({ status: 'expired', version: 2, decidedAt: clock.now(), decidedBy: undefined });
     expect((await store.getRequest(young.id))?.status).toBe('pending');
     expect((await store.getRequest(decided.id))?.status).toBe('approved');
     expect(await service.expireDue()).toEqual([]);

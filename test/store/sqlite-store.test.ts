@@ -108,6 +108,9 @@ describe('opening and migrations', () => {
     expect(error.message).toContain('schema version 99');
     expect(error.message).toContain(`up to ${LATEST_SCHEMA_VERSION}`);
     expect(error.message).toContain('newer release');
+    const after = new BetterSqlite3(dbPath, { readonly: true });
+    expect(after.prepare('SELECT MAX(version) AS v FROM schema_migrations').get()).toEqual({ v: 99 });
+    after.close();
   });
 
   it('says clearly when the file is not a database, or the URL is not SQLite', () => {
