@@ -128,6 +128,7 @@ export function quoteForMessage(value: string, max = 60): string {
 function describeChar(ch: string): string {
   if (ch === ' ') return 'space';
   if (/\s/.test(ch)) return 'whitespace';
+  if (/[\p{Cc}\p{Cf}]/u.test(ch)) return 'control characters';
   return `"${ch}"`;
 }
 

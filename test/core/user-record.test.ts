@@ -219,6 +219,10 @@ describe('validateNewUser: every problem at once', () => {
 
   it('refuses control characters and broken UTF-16', () => {
     expect(onlyProblem({ ...valid, lastname: 'Doe\nSmith' }).message).toContain('line breaks');
+    const username = problemsOf({ ...valid, username: 'a\u0007b' }).map((p) => p.message);
+    expect(username).toContain(
+      'Username may only contain lowercase letters, digits and - . _ @ (not control characters).',
+    );
     expect(onlyProblem({ ...valid, lastname: 'Doe\uD800' }).message).toBe(
       'Last name contains characters that are not valid text.',
     );
