@@ -94,7 +94,8 @@ function networkCause(error: webApi.WebAPIRequestError): string {
   const code = original.cause?.code ?? (original as { code?: unknown }).code;
   if (typeof code === 'string') return code;
   if (original.name === 'TimeoutError' || original.name === 'AbortError') return 'timed out';
-  return original.message;
+  // fetch reports everything as "fetch failed"; the reason is in the cause.
+  return typeof original.cause?.message === 'string' ? original.cause.message : original.message;
 }
 
 /** Turns a failed Slack call made at start-up into an error a person can act on. `step` is what was attempted. */

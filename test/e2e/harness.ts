@@ -21,7 +21,7 @@ import {
 export const TEST_SIGNING_SECRET = 'test-signing-secret-8f3e2a1b9c7d6e5f';
 export const TEST_MOODLE_TOKEN = '0123456789abcdef0123456789abcdef';
 /** A Moodle URL nothing listens on; pass a fake Moodle's URL as `moodleUrl` where Moodle is needed. */
-export const UNREACHABLE_MOODLE_URL = 'http://127.0.0.1:9';
+export const UNREACHABLE_MOODLE_URL = 'http://127.0.0.1:65534';
 
 export type Transport = 'http' | 'socket';
 
@@ -125,6 +125,11 @@ export function createMemoryDestination(): DestinationStream & { lines: string[]
   };
 }
 
+/** A bare ack is `{}` on the socket and an empty body over HTTP; both become undefined. */
+function socketAckBody(payload: unknown): unknown {
+  return payload && typeof payload === 'object' && Object.keys(payload).length === 0 ? undefined : payload;
+}
+
 export async function startTestApp(options: StartTestAppOptions = {}): Promise<TestApp> {
   const transport = options.transport ?? 'http';
   const ownsSlack = !(options.slack instanceof FakeSlack);
@@ -148,7 +153,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
   const deliverInteractivity = async (payload: Record<string, unknown>): Promise<AckResult> => {
     if (transport === 'socket') {
       const ack = await slack.socket.send('interactive', payload);
-      return { status: 200, body: ack.payload };
+      return { status: 200, body: socketAckBody(ack.payload) };
     }
     const answer = await postSigned(`${baseUrl}/slack/events`, encodeInteractivity(payload), FORM_CONTENT_TYPE, {
       secret: TEST_SIGNING_SECRET,
@@ -184,7 +189,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
       let ack: AckResult;
       if (transport === 'socket') {
         const socketAck = await slack.socket.send('slash_commands', body);
-        ack = { status: 200, body: socketAck.payload };
+        ack = { status: 200, body: socketAckBody(socketAck.payload) };
       } else {
         const answer = await postSigned(`${baseUrl}/slack/events`, encodeForm(body), FORM_CONTENT_TYPE, {
           secret: TEST_SIGNING_SECRET,

@@ -1,0 +1,86 @@
+// The real entry point (src/index.ts) as a child process: exit codes and messages at start-up, and SIGTERM.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
+import { buildTestEnv } from './harness.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+// An empty working directory, so that no developer .env is read.
+const CWD = mkdtempSync(join(tmpdir(), 'moodle-provisioner-e2e-'));
+
+let slack: FakeSlack;
+beforeAll(async () => {
+  slack = await FakeSlack.start();
+});
+afterAll(async () => {
+  await slack.close();
+});
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function runEntryPoint(env: Record<string, string | undefined>): Run {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src/index.ts')], {
+    cwd: CWD,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitForOutput(run: Run, text: string, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!run.stdout().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`no "${text}" in output:\n${run.stdout()}\n${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.concurrent('src/index.ts', () => {
+  it('prints every settings problem without a stack trace and exits 78', async () => {
+    const run = runEntryPoint({ MOODLE_URL: 'not a url' });
+    expect(await run.exited).toEqual({ code: 78, signal: null });
+    expect(run.stderr()).toContain('SLACK_BOT_TOKEN is required');
+    expect(run.stderr()).toContain('MOODLE_URL must be the site address');
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('explains a rejected bot token and exits 78 without a stack trace or the token', async () => {
+    const badToken = 'xoxb-1234-5678-definitelyNotValid';
+    const run = runEntryPoint(buildTestEnv(slack, { env: { SLACK_BOT_TOKEN: badToken, LOG_LEVEL: 'info' } }));
+    expect(await run.exited).toEqual({ code: 78, signal: null });
+    expect(run.stderr()).toContain('Slack rejected SLACK_BOT_TOKEN (invalid_auth)');
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+    expect(run.stderr() + run.stdout()).not.toContain(badToken);
+    expect(run.stderr()).not.toContain('nhandled');
+  });
+
+  it('stops gracefully on SIGTERM and exits 0', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }));
+    await waitForOutput(run, 'listening for Slack requests');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"stopped"');
+    expect(run.stderr()).toBe('');
+  });
+});
