@@ -122,7 +122,18 @@ describe('graceful stop', () => {
     let closedAt = 0;
     t = await startTestApp({
       slack,
-      overrides: { deps: { closers: [{ name: 'store', close: () => void (closedAt = Date.now()) }] } },
+      overrides: {
+        deps: {
+          closers: [
+            {
+              name: 'store',
+              close: () => {
+                closedAt = Date.now();
+              },
+            },
+          ],
+        },
+      },
     });
     slack.setResponseUrlDelay(300);
     const result = await t.command('/moodle-user', 'help');
