@@ -111,6 +111,12 @@ describe('export', () => {
   });
 });
 
+it('prints its usage on --help', async () => {
+  const { code, stdout } = await run(['--help']);
+  expect(code).toBe(0);
+  expect(stdout).toContain('--format    csv (default) or json');
+});
+
 describe('mistakes', () => {
   it.each([
     [['--since', 'yesterday'], '--since must be a date such as 2026-01-01'],

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIT_DETAIL_MAX } from '../../src/core/audit.js';
 import { createManualClock } from '../../src/core/clock.js';
 import {
   canTransition,
@@ -299,6 +300,13 @@ describe('queries', () => {
     expect(await details({ since: day(2) })).toEqual(['day 2', 'day 3']);
     expect(await details({ until: day(2) })).toEqual(['day 1']);
     expect(await details({ since: day(1), until: day(3), limit: 1 })).toEqual(['day 1']);
+  });
+
+  it('cuts an overlong audit detail instead of refusing it', async () => {
+    const store = open();
+    const event = await store.appendAudit({ at: T0, actor: 'UX', kind: 'refusal', detail: 'x'.repeat(5000) });
+    expect(event.detail).toHaveLength(AUDIT_DETAIL_MAX);
+    expect(event.detail?.endsWith('…')).toBe(true);
   });
 
   it('names the request when a stored row cannot be read', async () => {
