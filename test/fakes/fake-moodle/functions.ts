@@ -607,7 +607,6 @@ type Warning = {
 };
 
 function updateUsers(ctx: RequestContext, caller: Caller, params: { [key: string]: Validated }): Returned {
-  const site = ctx.site;
   requireCapability(ctx, caller, 'moodle/user:update', 'Update user profiles');
   validateContext(ctx, caller);
   const warnings: Warning[] = [];

@@ -141,8 +141,14 @@ export function phpEmpty(value: string | undefined): boolean {
 }
 
 /** PHP trim() default character set. */
+const TRIM_CHARS = new Set([' ', '\t', '\n', '\r', '\u0000', '\u000b']);
+
 export function phpTrim(text: string): string {
-  return text.replace(/^[ \t\n\r\0\x0B]+|[ \t\n\r\0\x0B]+$/g, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && TRIM_CHARS.has(text[start]!)) start++;
+  while (end > start && TRIM_CHARS.has(text[end - 1]!)) end--;
+  return text.slice(start, end);
 }
 
 export function md5(text: string): string {
