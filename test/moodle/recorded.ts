@@ -20,7 +20,7 @@ export const recorded = {
   d2: '[]',
   d6b: `{"users":[${user(122, 'gt_bob', 'Bob', 'Brown', 'gt_bob@example.com')}],"warnings":[]}`,
   d7: '{"users":[],"warnings":[]}',
-  d8warning: String.raw`{"users":[${user(1, 'guest', 'Guest user', ' ', 'root@localhost')}],"warnings":[{"item":"foo","warningcode":"invalidfieldparameter","message":"The search key 'foo' is not supported, look at the web service documentation"}]}`,
+  d8warning: `{"users":[${user(1, 'guest', 'Guest user', ' ', 'root@localhost')}],"warnings":[{"item":"foo","warningcode":"invalidfieldparameter","message":"The search key 'foo' is not supported, look at the web service documentation"}]}`,
   e1: '{"warnings":[]}',
   e2: '{"warnings":[{"item":"user","itemid":122,"warningcode":"useremailduplicate","message":"Duplicate address"}]}',
   e3: '{"warnings":[{"item":"user","itemid":999999,"warningcode":"invaliduserid","message":"Invalid user ID"}]}',

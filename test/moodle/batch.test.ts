@@ -1,0 +1,207 @@
+// createUsersInBatches against an in-memory gateway with Moodle's all-or-nothing create semantics.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CreatedUser, CreateUserInput, MoodleGateway, MoodleUser } from '../../src/core/moodle-gateway.js';
+import { createUsersInBatches, planBatches } from '../../src/moodle/batch.js';
+import { countCreateUserFields } from '../../src/moodle/encode.js';
+import { MoodleError, MoodleErrorCode } from '../../src/moodle/errors.js';
+
+function userN(i: number, bad = false): CreateUserInput {
+  return {
+    username: bad ? `User${i}` : `user${i}`,
+    firstname: `First${i}`,
+    lastname: `Last${i}`,
+    email: `user${i}@example.com`,
+    auth: 'manual',
+    createpassword: true,
+  };
+}
+
+const invalid = () =>
+  new MoodleError({ code: MoodleErrorCode.InvalidParameter, message: 'Invalid parameter value detected', hint: 'x' });
+
+/** Moodle in memory: uppercase usernames are invalid, usernames unique, each create all-or-nothing. */
+class MemoryMoodle implements Pick<MoodleGateway, 'createUsers' | 'getUsersByField'> {
+  users = new Map<string, MoodleUser>();
+  nextId = 100;
+  createCalls = 0;
+  lookupCalls = 0;
+  /** Called before each create: may throw (before commit) or return 'after' to fail after committing. */
+  fault: ((batch: CreateUserInput[]) => 'after' | undefined) | undefined;
+
+  async createUsers(batch: CreateUserInput[]): Promise<CreatedUser[]> {
+    this.createCalls += 1;
+    const when = this.fault?.(batch);
+    const seen = new Set<string>();
+    for (const u of batch) {
+      if (u.username !== u.username.toLowerCase() || this.users.has(u.username) || seen.has(u.username)) {
+        throw invalid();
+      }
+      seen.add(u.username);
+    }
+    const created = batch.map((u) => {
+      const id = this.nextId++;
+      this.users.set(u.username, {
+        id,
+        username: u.username,
+        firstname: u.firstname,
+        lastname: u.lastname,
+        fullname: `${u.firstname} ${u.lastname}`,
+        email: u.email,
+        auth: u.auth,
+        suspended: false,
+        confirmed: true,
+      });
+      return { id, username: u.username };
+    });
+    if (when === 'after') {
+      throw new MoodleError({
+        code: MoodleErrorCode.Timeout,
+        message: 't',
+        hint: 'h',
+        outcomeUnknown: true,
+        retryable: true,
+      });
+    }
+    return created;
+  }
+
+  async getUsersByField(_field: string, values: Array<string | number>): Promise<MoodleUser[]> {
+    this.lookupCalls += 1;
+    return values.flatMap((v) => {
+      const u = this.users.get(String(v));
+      return u ? [u] : [];
+    });
+  }
+}
+
+const extraBound = (k: number, size: number) => k * (Math.ceil(Math.log2(size)) + 1);
+
+describe('planBatches', () => {
+  it("stays under the field and user limits, counting each user's real fields", () => {
+    const users = Array.from({ length: 120 }, (_, i) => userN(i));
+    const perUser = countCreateUserFields(users[0] as CreateUserInput);
+    const byUsers = planBatches(users, 900, 50);
+    expect(byUsers.map((b) => b.length)).toEqual([50, 50, 20]);
+    const byFields = planBatches(users, 3 + perUser * 10, 50);
+    expect(byFields.every((b) => b.length <= 10)).toBe(true);
+    expect(byFields.flat()).toEqual(users.map((_, i) => i));
+    const big = { ...userN(0), customfields: Array.from({ length: 100 }, (_, i) => ({ type: `f${i}`, value: 'v' })) };
+    expect(planBatches([big, userN(1)], 100, 50)).toEqual([[0], [1]]);
+  });
+});
+
+describe('createUsersInBatches', () => {
+  it('creates everything in one round trip per batch when all users are good', async () => {
+    const moodle = new MemoryMoodle();
+    const users = Array.from({ length: 120 }, (_, i) => userN(i));
+    const r = await createUsersInBatches(moodle, users);
+    expect(r.created).toHaveLength(120);
+    expect(r.failed).toHaveLength(0);
+    expect(r.roundTrips).toBe(3);
+    expect(r.created.map((c) => c.index)).toEqual(users.map((_, i) => i));
+  });
+
+  it.each([[[0]], [[49]], [[17]], [[0, 1, 2, 3, 4]], [[3, 11, 25, 38, 49]], [[45, 46, 47, 48, 49]]])(
+    'isolates bad users %j among 50 within k·(⌈log2 50⌉+1) extra round trips',
+    async (bad) => {
+      const moodle = new MemoryMoodle();
+      const users = Array.from({ length: 50 }, (_, i) => userN(i, bad.includes(i)));
+      const r = await createUsersInBatches(moodle, users);
+      expect(r.failed.map((f) => f.index)).toEqual(bad);
+      expect(r.created).toHaveLength(50 - bad.length);
+      expect(moodle.users.size).toBe(50 - bad.length);
+      expect(r.roundTrips - 1).toBeLessThanOrEqual(extraBound(bad.length, 50));
+      for (const f of r.failed) expect(f.error.code).toBe(MoodleErrorCode.InvalidParameter);
+    },
+  );
+
+  it('holds for any set of bad users, batch sizes and concurrency (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (n, batchSize, concurrency, picks) => {
+          const bad = [...new Set(picks.map((p) => p % n))].sort((a, b) => a - b);
+          const moodle = new MemoryMoodle();
+          const users = Array.from({ length: n }, (_, i) => userN(i, bad.includes(i)));
+          const r = await createUsersInBatches(moodle, users, { maxUsersPerBatch: batchSize, concurrency });
+          expect(r.failed.map((f) => f.index)).toEqual(bad);
+          expect(r.created.map((c) => c.index)).toEqual(users.map((_, i) => i).filter((i) => !bad.includes(i)));
+          let bound = 0;
+          for (const batch of planBatches(users, 900, batchSize)) {
+            const k = batch.filter((i) => bad.includes(i)).length;
+            bound += 1 + extraBound(k, batch.length);
+          }
+          expect(r.roundTrips).toBeLessThanOrEqual(bound);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('fails the rest without splitting on an auth error', async () => {
+    const moodle = new MemoryMoodle();
+    moodle.fault = () => {
+      throw new MoodleError({ code: MoodleErrorCode.InvalidToken, message: 'bad token', hint: 'h' });
+    };
+    const r = await createUsersInBatches(
+      moodle,
+      Array.from({ length: 120 }, (_, i) => userN(i)),
+    );
+    expect(r.created).toHaveLength(0);
+    expect(r.failed).toHaveLength(120);
+    expect(r.roundTrips).toBe(1);
+    expect(r.failed[119]?.error.code).toBe(MoodleErrorCode.InvalidToken);
+  });
+
+  it('reconciles a batch that committed before the connection broke, without duplicates or resending', async () => {
+    const moodle = new MemoryMoodle();
+    let first = true;
+    moodle.fault = () => {
+      if (!first) return undefined;
+      first = false;
+      return 'after';
+    };
+    const users = Array.from({ length: 10 }, (_, i) => userN(i));
+    const r = await createUsersInBatches(moodle, users);
+    expect(r.created).toHaveLength(10);
+    expect(r.failed).toHaveLength(0);
+    expect(moodle.createCalls).toBe(1);
+    expect(moodle.lookupCalls).toBe(1);
+    expect(r.roundTrips).toBe(2);
+  });
+
+  it('resends only the missing users when the batch did not commit, and reports accounts that existed', async () => {
+    const moodle = new MemoryMoodle();
+    await moodle.createUsers([{ ...userN(3), email: 'someone.else@example.com' }]);
+    moodle.createCalls = 0;
+    let first = true;
+    moodle.fault = () => {
+      if (!first) return undefined;
+      first = false;
+      throw new MoodleError({ code: MoodleErrorCode.Timeout, message: 't', hint: 'h', outcomeUnknown: true });
+    };
+    const users = Array.from({ length: 10 }, (_, i) => userN(i));
+    const r = await createUsersInBatches(moodle, users);
+    expect(r.failed.map((f) => f.index)).toEqual([3]);
+    expect(r.failed[0]?.error.hint).toMatch(/already taken/);
+    expect(r.created).toHaveLength(9);
+    expect(moodle.createCalls).toBe(2);
+    expect(moodle.users.size).toBe(10);
+  });
+
+  it('reports the unknown outcome and resends nothing when the look-up fails too', async () => {
+    const moodle = new MemoryMoodle();
+    moodle.fault = () => 'after';
+    moodle.getUsersByField = async () => {
+      throw new MoodleError({ code: MoodleErrorCode.Unreachable, message: 'u', hint: 'h', retryable: true });
+    };
+    const r = await createUsersInBatches(moodle, [userN(1), userN(2)]);
+    expect(r.created).toHaveLength(0);
+    expect(r.failed.map((f) => f.error.outcomeUnknown)).toEqual([true, true]);
+    expect(moodle.createCalls).toBe(1);
+  });
+});
