@@ -71,8 +71,7 @@ describe('functions', () => {
 
   it('creates a user with createpassword, which look-ups then find (b1, d1)', async () => {
     const { password: _, ...noPassword } = person('gt_new');
-    const [created] = await client.createUsers([{ ...noPassword, createpassword: true }]);...person('gt_new'), password: undefined, createpassword: true as CreateUserInput,
-    ]);
+    const [created] = await client.createUsers([{ ...noPassword, createpassword: true }]);
     expect(created?.username).toBe('gt_new');
     const [found] = await client.getUsersByField('username', ['gt_new']);
     expect(found).toMatchObject({ id: created?.id, email: 'gt_new@example.com', suspended: false, auth: 'manual' });
