@@ -1,0 +1,52 @@
+// The files an operator deploys with: .env.example documents every setting; the Dockerfile keeps the promises
+// STYLE.md makes (multi-stage, production deps only, non-root, init process, health check).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SETTING_HELP } from '../../src/config.js';
+
+const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+describe('.env.example', () => {
+  const text = read('.env.example');
+
+  it('mentions every setting the app reads, each with a comment above it', () => {
+    const lines = text.split('\n');
+    for (const name of Object.keys(SETTING_HELP)) {
+      const index = lines.findIndex((line) => new RegExp(`^#? ?${name}=`).test(line));
+      expect(index, name).toBeGreaterThan(0);
+      expect(
+        lines.slice(0, index).some((line) => line.startsWith('# ') && !line.includes('=')),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('holds no real-looking token', () => {
+    expect(text).not.toMatch(/xox[bpa]-\d+-/);
+    expect(text).not.toMatch(/xapp-\d-/);
+    expect(text).not.toMatch(/\b[0-9a-f]{32}\b/);
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = read('Dockerfile');
+
+  it('builds in a separate stage and runs production dependencies as the node user behind tini', () => {
+    expect(text.match(/^FROM node:24-bookworm-slim AS \w+$/gm)).toHaveLength(2);
+    expect(text).toContain('npm ci --omit=dev');
+    expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+    expect(text).toMatch(/^CMD \["node", "dist\/index.js"\]$/m);
+    expect(text).toMatch(/HEALTHCHECK[\s\S]*CMD \["node", "-e", .*\/healthz/);
+  });
+
+  it('keeps compilers out of the runtime stage', () => {
+    const runtime = text.slice(text.lastIndexOf('FROM '));
+    expect(runtime).not.toMatch(/g\+\+|make|python3/);
+  });
+
+  it('is paired with a .dockerignore that keeps secrets and local data out of the build context', () => {
+    const ignore = read('.dockerignore').split('\n');
+    for (const entry of ['.env', 'node_modules', 'data', '.git']) expect(ignore).toContain(entry);
+  });
+});

@@ -1,0 +1,80 @@
+// The app's own HTTP server: health routes in both transports, readiness, stopping, port handling.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { type RunningHttpServer, startHttpServer } from '../../src/slack/health.js';
+
+const { logger } = createLogger({ level: 'silent' });
+let server: RunningHttpServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function get(path: string, method = 'GET'): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${server?.port}${path}`, { method });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('startHttpServer', () => {
+  it('binds a free port for PORT=0 and serves /healthz', async () => {
+    server = await startHttpServer({ port: 0, logger, isReady: () => true, isStopping: () => false });
+    expect(server.port).toBeGreaterThan(0);
+    expect(await get('/healthz')).toEqual({ status: 200, text: '{"status":"ok"}' });
+    expect(await get('/healthz?probe=1')).toEqual({ status: 200, text: '{"status":"ok"}' });
+    expect((await get('/healthz', 'HEAD')).status).toBe(200);
+  });
+
+  it('answers /readyz from an async readiness check, and 503 when the check throws', async () => {
+    let state: 'ready' | 'not' | 'throw' = 'ready';
+    server = await startHttpServer({
+      port: 0,
+      logger,
+      isStopping: () => false,
+      isReady: async () => {
+        if (state === 'throw') throw new Error('store closed');
+        return state === 'ready';
+      },
+    });
+    expect((await get('/readyz')).status).toBe(200);
+    state = 'not';
+    expect(await get('/readyz')).toEqual({ status: 503, text: '{"status":"not_ready"}' });
+    state = 'throw';
+    expect((await get('/readyz')).status).toBe(503);
+  });
+
+  it('without a Slack listener (Socket Mode) answers other paths with 404', async () => {
+    server = await startHttpServer({ port: 0, logger, isReady: () => true, isStopping: () => false });
+    expect((await get('/slack/events', 'POST')).status).toBe(404);
+  });
+
+  it('hands other requests to the Slack listener, and refuses them with 503 while stopping', async () => {
+    let stopping = false;
+    server = await startHttpServer({
+      port: 0,
+      logger,
+      isReady: () => true,
+      isStopping: () => stopping,
+      slackListener: (_req, res) => res.writeHead(200).end('bolt'),
+    });
+    expect(await get('/slack/events', 'POST')).toEqual({ status: 200, text: 'bolt' });
+    stopping = true;
+    expect((await get('/slack/events', 'POST')).status).toBe(503);
+    expect(await get('/readyz')).toEqual({ status: 503, text: '{"status":"stopping"}' });
+    expect((await get('/healthz')).status).toBe(200);
+  });
+
+  it('reports a port in use as an error naming PORT, instead of crashing', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(startHttpServer({ port, logger, isReady: () => true, isStopping: () => false })).rejects.toThrow(
+        `port ${port} is already in use; set PORT to a free port`,
+      );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});

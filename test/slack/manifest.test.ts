@@ -1,0 +1,74 @@
+// manifest.yml is the source of truth for commands and scopes: what it declares must be what the code registers
+// and what the start-up check requires, in both directions.
+import { readFileSync } from 'node:fs';
+import { App } from '@slack/bolt';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { REQUIRED_BOT_SCOPES } from '../../src/slack/app.js';
+import { COMMANDS } from '../../src/slack/ids.js';
+import { registerListeners } from '../../src/slack/listeners/index.js';
+
+interface Manifest {
+  features: {
+    slash_commands: Array<{ command: string; description: string; usage_hint?: string; should_escape?: boolean }>;
+  };
+  oauth_config: { scopes: { bot: string[] } };
+  settings: { interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean; token_rotation_enabled: boolean };
+  display_information: { name: string; description: string };
+}
+
+const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as Manifest;
+
+/** The command names registerListeners registers, recorded on a real (never started) Bolt app. */
+function registeredCommands(): string[] {
+  const app = new App({ token: 'xoxb-unit-test', signingSecret: 'unit-test-secret', deferInitialization: true });
+  const seen: string[] = [];
+  const original = app.command.bind(app);
+  app.command = ((name: string | RegExp, ...listeners: Parameters<typeof original>[1][]) => {
+    seen.push(String(name));
+    return original(name, ...listeners);
+  }) as typeof app.command;
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-unit-test',
+    SLACK_SIGNING_SECRET: 'unit-test-secret',
+    MOODLE_URL: 'https://lms.example.org',
+    MOODLE_TOKEN: '0123456789abcdef0123456789abcdef',
+    SLACK_APPROVERS: 'U0APPROVER',
+    APPROVAL_CHANNEL: 'C0APPROVALS',
+  });
+  const { logger } = createLogger({ level: 'silent' });
+  registerListeners(app, { config, logger });
+  return seen;
+}
+
+describe('manifest.yml', () => {
+  it('declares exactly the slash commands the app registers', () => {
+    const declared = manifest.features.slash_commands.map((c) => c.command).sort();
+    expect(registeredCommands().sort()).toEqual(declared);
+    expect(declared).toEqual(Object.values(COMMANDS).sort());
+  });
+
+  it('gives every command a description and usage hint within Slack limits', () => {
+    for (const command of manifest.features.slash_commands) {
+      expect(command.command).toMatch(/^\/[a-z0-9-]{1,31}$/);
+      expect(command.description.length).toBeGreaterThan(0);
+      expect(command.description.length).toBeLessThanOrEqual(2000);
+      expect(command.usage_hint?.length ?? 0).toBeLessThanOrEqual(1000);
+      expect(command.should_escape).toBe(false);
+    }
+    expect(manifest.display_information.name.length).toBeLessThanOrEqual(35);
+    expect(manifest.display_information.description.length).toBeLessThanOrEqual(140);
+  });
+
+  it('requests exactly the bot scopes the start-up check requires', () => {
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...REQUIRED_BOT_SCOPES].sort());
+  });
+
+  it('enables interactivity and Socket Mode, without token rotation', () => {
+    expect(manifest.settings.interactivity.is_enabled).toBe(true);
+    expect(manifest.settings.socket_mode_enabled).toBe(true);
+    expect(manifest.settings.token_rotation_enabled).toBe(false);
+  });
+});
