@@ -120,7 +120,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     }
     const active = takeFault(false);
     if (active === 'refuse') {
-      req.socket.destroy();
+      req.socket.resetAndDestroy();
       return;
     }
     if (active === 'hang') return;
@@ -178,7 +178,8 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    if (takeFault(true) === 'refuse') socket.destroy();
+    // An RST rather than a FIN, so the client sees ECONNRESET at once instead of a half-open connection.
+    if (takeFault(true) === 'refuse') socket.resetAndDestroy();
   });
 
   await new Promise<void>((resolve, reject) => {
