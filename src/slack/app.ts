@@ -240,6 +240,22 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   app.error(onError);
   registerListeners(app, deps.listenerDeps ?? { config, logger });
 
+  // In Socket Mode nothing reaches the app while the socket is down (e.g. reconnecting), so it is not ready then.
+  let socketConnected = false;
+  if (socketReceiver) {
+    socketReceiver.client.on('connected', () => {
+      socketConnected = true;
+    });
+    for (const state of ['reconnecting', 'disconnecting', 'disconnected']) {
+      socketReceiver.client.on(state, () => {
+        socketConnected = false;
+        if (!stopping) log.warn({ state }, 'Socket Mode connection lost; reconnecting');
+      });
+    }
+  }
+  const isReady: ReadinessCheck = async () =>
+    (socketReceiver ? socketConnected : true) && (await (deps.isReady?.() ?? true));
+
   let server: RunningHttpServer | undefined;
   let stopPromise: Promise<void> | undefined;
 
@@ -292,7 +308,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     server = await startHttpServer({
       port: config.port,
       logger: log,
-      isReady: deps.isReady ?? (() => true),
+      isReady,
       isStopping: () => stopping,
       ...(listener ? { slackListener: listener } : {}),
     });

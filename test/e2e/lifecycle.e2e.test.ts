@@ -118,10 +118,11 @@ describe('graceful stop', () => {
     t = undefined;
   });
 
-  it('finishes a request in flight before closing, then refuses connections', async () => {
+  it.each(['http', 'socket'] as const)('finishes a request in flight before closing (%s)', async (transport) => {
     let closedAt = 0;
     t = await startTestApp({
       slack,
+      transport,
       overrides: {
         deps: {
           closers: [
@@ -146,6 +147,7 @@ describe('graceful stop', () => {
     expect(t.logRecords().some((r) => r.msg === 'slack listener failed')).toBe(false);
     expect(t.logRecords().at(-1)?.msg).toBe('stopped');
     await expect(fetch(`${t.baseUrl}/healthz`)).rejects.toThrow();
+    if (transport === 'socket') expect(t.socket.connectionCount).toBe(0);
   });
 
   it('gives up waiting after the drain bound and says how many requests were cut off', async () => {
