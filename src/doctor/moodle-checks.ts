@@ -90,7 +90,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
     results.push({ id: 'moodle.token', status: 'ok', title: 'Moodle token', detail: 'accepted' });
   } else {
     const code = codeOf(site.error);
-    if (code === 'unreachable' || code === 'timeout') {
+    if (code === 'moodle_unreachable' || code === 'moodle_timeout') {
       results.push({
         id: 'moodle.reachable',
         status: 'fail',
@@ -104,7 +104,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
       );
       return results;
     }
-    if (code === 'webservice_disabled') {
+    if (code === 'moodle_webservices_disabled') {
       results.push({ id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url });
       const enabled = await moodle.webServicesEnabled().catch(() => undefined);
       if (enabled === false) {
@@ -139,7 +139,12 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
       skipRest(['moodle.token', 'moodle.functions', 'moodle.capabilities'], 'web services must answer first');
       return results;
     }
-    if (code === 'maintenance' || code === 'http_status' || code === 'not_json' || code === 'invalid_response') {
+    if (
+      code === 'moodle_maintenance' ||
+      code === 'moodle_http_status' ||
+      code === 'moodle_not_json' ||
+      code === 'moodle_bad_response'
+    ) {
       results.push({
         id: 'moodle.reachable',
         status: 'fail',
@@ -156,7 +161,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
     results.push({ id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url });
     results.push({ id: 'moodle.webservices', status: 'ok', title: 'Moodle web services enabled' });
     results.push({ id: 'moodle.rest', status: 'ok', title: 'Moodle REST protocol enabled' });
-    if (code === 'invalid_token') {
+    if (code === 'moodle_invalid_token') {
       results.push({
         id: 'moodle.token',
         status: 'fail',
@@ -167,7 +172,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
       skipRest(['moodle.functions', 'moodle.capabilities'], 'needs a valid token');
       return results;
     }
-    if (code === 'access_denied') {
+    if (code === 'moodle_access_exception') {
       // Either get_site_info is not in the service, or the role lacks webservice/rest:use. A probe of
       // create_users with no parameters tells them apart: access control runs before parameter checks.
       probed = await probeFunctions(moodle);
@@ -291,7 +296,7 @@ async function checkCapabilities(moodle: DoctorMoodle, available: ReadonlySet<st
   ): [boolean | undefined, string | undefined] => {
     if (outcome.ok) return [true, undefined];
     const code = codeOf(outcome.error);
-    if (code === 'no_permission') return [false, undefined];
+    if (code === 'moodle_no_permissions') return [false, undefined];
     if (code && expected.includes(code)) return [true, undefined];
     return [undefined, `unexpected answer: ${messageOf(outcome.error)}`];
   };
@@ -310,31 +315,34 @@ async function checkCapabilities(moodle: DoctorMoodle, available: ReadonlySet<st
         },
       ]),
     );
-    const [granted, detail] = verdict(r, ['invalid_parameter']);
+    const [granted, detail] = verdict(r, ['moodle_invalid_parameter']);
     capability('moodle/user:create', granted, detail, 'the app cannot create users');
   }
   if (available.has('core_user_update_users')) {
     // Updating the guest is always refused with a warning, after the capability check.
     const r = await attempt(() => moodle.updateUsers([{ id: 1 }]));
-    const [granted, detail] = verdict(r, ['update_warnings']);
+    const [granted, detail] = verdict(r, ['moodle_update_warnings']);
     capability('moodle/user:update', granted, detail, 'the app cannot update or suspend users');
   }
   if (available.has('core_user_delete_users')) {
     // No user has id 0: with the capability Moodle answers "Invalid user".
     const r = await attempt(() => moodle.deleteUsers([0]));
-    const [granted, detail] = verdict(r, ['invalid_user']);
+    const [granted, detail] = verdict(r, ['moodle_invalid_user']);
     capability('moodle/user:delete', granted, detail, 'the app cannot delete users');
   }
   if (available.has('core_user_get_users_by_field')) {
     // Look-ups never throw for missing capabilities: Moodle hides what the caller may not see.
     const byId = await attempt(() => moodle.getUsersByField('id', [1]));
     const byName = await attempt(() => moodle.getUsersByField('username', ['guest']));
-    const seesGuest = byId.ok ? byId.value.length > 0 : undefined;
+    // Without viewalldetails the guest comes back without its username, which the client refuses as a bad
+    // response: the record was visible, so viewdetails is there.
+    const byIdCode = byId.ok ? undefined : codeOf(byId.error);
+    const seesGuest = byId.ok ? byId.value.length > 0 : byIdCode === 'moodle_bad_response' ? true : undefined;
     const seesUsername = byName.ok ? byName.value.some((u) => u.username === 'guest') : undefined;
     capability(
       'moodle/user:viewdetails',
       seesGuest,
-      byId.ok ? undefined : messageOf(byId.error),
+      byId.ok || seesGuest ? undefined : messageOf(byId.error),
       'look-ups return nothing, so existing accounts cannot be found',
     );
     capability(
