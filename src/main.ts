@@ -1,11 +1,23 @@
 // Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by the
 // process entry point (src/index.ts) and the end-to-end tests, so that tests run exactly what production runs.
+import { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
+import { doctorFactories } from './cli/doctor.js';
 import type { Config } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { systemClock } from './core/clock.js';
+import { createPermissions } from './core/permissions.js';
+import { createProvisioningService } from './core/provisioning.js';
+import { createRequestService } from './core/requests.js';
+import { runDoctor } from './doctor/run-doctor.js';
+import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
+import { createMoodleClient } from './moodle/client.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { ReadinessCheck } from './slack/health.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
+import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackDirectory } from './slack/slack-directory.js';
+import { buildWebClientOptions } from './slack/web-client-options.js';
+import { openStore } from './store/index.js';
 
 /** Something to close on stop (store, Moodle HTTP pool), in the order given, after Slack stopped taking requests. */
 export interface Closer {
@@ -18,6 +30,8 @@ export interface ApplicationDeps {
   readonly listenerDeps: ListenerDeps;
   readonly isReady: ReadinessCheck;
   readonly closers: readonly Closer[];
+  /** Work to run once Slack is connected (start-up reconciliation, the expiry timer); returns its stopper. */
+  readonly background?: () => Closer;
 }
 
 export interface ApplicationOverrides {
@@ -39,15 +53,110 @@ export interface RunningApplication {
   stop(): Promise<void>;
 }
 
+/** How often pending requests are checked for expiry. */
+export const EXPIRY_CHECK_INTERVAL_MS = 5 * 60 * 1000;
+
 /**
- * The application's dependencies. The store and the Moodle client are created here: each adds itself to
- * `listenerDeps`, its open state to `isReady`, and its shutdown to `closers`.
+ * The application's dependencies: the store, the Moodle client, the Slack directory and notifier (on a WebClient
+ * of their own, for work that runs outside any Slack request), and the core services over them.
  */
-export function buildDependencies(config: Config, logger: Logger): ApplicationDeps {
+export function buildDependencies(
+  config: Config,
+  logger: Logger,
+  scrubber?: SecretScrubber,
+  options: { env?: Record<string, string | undefined>; expiryIntervalMs?: number } = {},
+): ApplicationDeps {
+  const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
+  const gateway = createMoodleClient({
+    url: config.moodle.url,
+    token: config.moodle.token,
+    timeoutMs: config.moodle.timeoutMs,
+    logger,
+  });
+  const client = new webApi.WebClient(
+    config.slack.botToken.reveal(),
+    buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
+  );
+  const clock = systemClock;
+  const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
+  const requests = createRequestService({
+    store,
+    clock,
+    ttlHours: config.requestTtlHours,
+    formatActor: (id) => `<@${id}>`,
+  });
+  const provisioning = createProvisioningService({
+    gateway,
+    requests,
+    store,
+    permissions,
+    notifier: createSlackNotifier({ client, config }),
+    clock,
+    settings: {
+      approvalRequired: config.approvalRequired,
+      passwordMode: config.passwordMode,
+      allowedAuth: config.allowedAuth,
+      defaultAuth: config.defaultAuth,
+      protectedUsers: config.protectedUsers,
+      moodleUrl: config.moodle.url,
+    },
+    log: (level, message, context) => logger[level](context ?? {}, message),
+  });
+  const env = options.env ?? process.env;
+  const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
+
+  const background = (): Closer => {
+    const runExpiry = async () => {
+      try {
+        const expired = await provisioning.expireDue();
+        if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
+      } catch (err) {
+        logger.error({ err }, 'checking for expired requests failed');
+      }
+    };
+    const startup = (async () => {
+      try {
+        const { reconciled, unresolved } = await provisioning.reconcileInterrupted();
+        if (reconciled.length + unresolved.length > 0) {
+          logger.info(
+            { reconciled: reconciled.map((r) => r.id), unresolved: unresolved.map((r) => r.id) },
+            'reconciled requests interrupted by a stop',
+          );
+        }
+      } catch (err) {
+        logger.error({ err }, 'reconciling interrupted requests failed');
+      }
+      await runExpiry();
+    })();
+    const timer = setInterval(runExpiry, expiryIntervalMs);
+    timer.unref();
+    return {
+      name: 'background jobs',
+      close: async () => {
+        clearInterval(timer);
+        await startup;
+      },
+    };
+  };
+
   return {
-    listenerDeps: { config, logger },
-    isReady: () => true,
-    closers: [],
+    listenerDeps: {
+      config,
+      logger,
+      provisioning,
+      requests,
+      store,
+      gateway,
+      permissions,
+      clock,
+      runDoctor: () => runDoctor(env, doctorFactories),
+    },
+    isReady: () => store.isHealthy(),
+    closers: [
+      { name: 'Moodle HTTP pool', close: () => gateway.close() },
+      { name: 'store', close: () => store.close() },
+    ],
+    background,
   };
 }
 
@@ -55,12 +164,12 @@ export async function startApplication(
   config: Config,
   overrides: ApplicationOverrides = {},
 ): Promise<RunningApplication> {
-  const { logger } = createLogger({
+  const { logger, scrubber } = createLogger({
     level: config.logLevel,
     secrets: [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.moodle.token],
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
-  const deps = { ...buildDependencies(config, logger), ...overrides.deps };
+  const deps = { ...buildDependencies(config, logger, scrubber), ...overrides.deps };
   const slack = createSlackApp({
     config,
     logger,
@@ -85,6 +194,7 @@ export async function startApplication(
     await closeAll();
     throw error;
   }
+  const backgroundJobs = deps.background?.();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -98,6 +208,7 @@ export async function startApplication(
       stopping ??= (async () => {
         logger.info('stopping');
         await slack.stop();
+        await backgroundJobs?.close();
         await closeAll();
         logger.info('stopped');
         await new Promise<void>((resolve) => logger.flush(() => resolve()));

@@ -36,8 +36,8 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export interface SlackAppDeps {
   config: Config;
   logger: Logger;
-  /** What listeners get; defaults to { config, logger }. */
-  listenerDeps?: ListenerDeps;
+  /** What listeners get (built by src/main.ts buildDependencies). */
+  listenerDeps: ListenerDeps;
   /** Answers GET /readyz (e.g. "the store is open"); always ready when absent. */
   isReady?: ReadinessCheck;
   /** How long stop() waits for requests in flight before closing anyway. */
@@ -238,7 +238,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     throw error;
   };
   app.error(onError);
-  registerListeners(app, deps.listenerDeps ?? { config, logger });
+  registerListeners(app, deps.listenerDeps);
 
   // In Socket Mode nothing reaches the app while the socket is down (e.g. reconnecting), so it is not ready then.
   let socketConnected = false;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { buildDependencies } from '../../src/main.js';
 import { REQUIRED_BOT_SCOPES } from '../../src/slack/app.js';
 import { COMMANDS } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
@@ -37,9 +38,12 @@ function registeredCommands(): string[] {
     MOODLE_TOKEN: '0123456789abcdef0123456789abcdef',
     SLACK_APPROVERS: 'U0APPROVER',
     APPROVAL_CHANNEL: 'C0APPROVALS',
+    DATABASE_URL: 'sqlite::memory:',
   });
   const { logger } = createLogger({ level: 'silent' });
-  registerListeners(app, { config, logger });
+  const deps = buildDependencies(config, logger);
+  registerListeners(app, deps.listenerDeps);
+  for (const closer of deps.closers) void closer.close();
   return seen;
 }
 
