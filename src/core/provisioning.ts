@@ -74,7 +74,7 @@ export interface Execution {
   password?: Secret;
 }
 
-export type SubmitCreateOutcome =
+export type SubmitOutcome =
   | { kind: 'refused'; reason: string }
   | { kind: 'invalid'; problems: FieldProblem[] }
   | { kind: 'exists'; message: string; conflicts: PreflightSummary['conflicts'] }
@@ -353,7 +353,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     payload: RequestRecord['payload'],
     preflight: PreflightSummary | undefined,
     reason: string | undefined,
-  ): Promise<SubmitCreateOutcome> {
+  ): Promise<SubmitOutcome> {
     const direct = await mayActDirectly(requester.userId, payload.operation);
     const request = await requests.submit(
       { requester, target, payload, ...(preflight ? { preflight } : {}), ...(reason ? { reason } : {}) },
@@ -385,7 +385,30 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     }
   }
 
+  /**
+   * Checks a new user against Moodle's rules without asking Moodle (fast enough for a modal's 3-second ack).
+   * A missing username is derived from the email; `derived` says so (a free variant is picked at submit).
+   */
+  function validateCreate(
+    input: Record<string, string | undefined>,
+  ): ({ ok: true; record: UserProfileFields } | { ok: false; problems: FieldProblem[] }) & { derived: boolean } {
+    const derived = !input.username?.trim();
+    const candidate = derived && input.email?.trim() ? { ...input, username: deriveUsername(input.email) } : input;
+    return {
+      ...validateNewUser(candidate, { allowedAuth: settings.allowedAuth, defaultAuth: settings.defaultAuth }),
+      derived,
+    };
+  }
+
   return {
+    validateCreate,
+
+    /** Stores and then executes or posts for approval any request (used by update, suspend, delete). */
+    submitRequest: submit,
+
+    /** Accounts that would clash with creating this user. */
+    preflightCreate,
+
     /** May this person use the create form at all? Checked before a modal is opened. */
     async canRequest(userId: string) {
       return requireRole(userId, 'requester', 'create');
@@ -398,19 +421,13 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     async submitCreate(
       requester: RequesterContext,
       input: Record<string, string | undefined>,
-    ): Promise<SubmitCreateOutcome> {
+    ): Promise<SubmitOutcome> {
       const allowed = await requireRole(requester.userId, 'requester', 'create');
       if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
 
-      const derive = !input.username?.trim();
-      const candidate = derive && input.email ? { ...input, username: deriveUsername(input.email) } : input;
-      const validated = validateNewUser(candidate, {
-        allowedAuth: settings.allowedAuth,
-        defaultAuth: settings.defaultAuth,
-      });
-      if (!validated.ok) {
-        return { kind: 'invalid', problems: validated.problems };
-      }
+      const validated = validateCreate(input);
+      if (!validated.ok) return { kind: 'invalid', problems: validated.problems };
+      const derive = validated.derived;
       let user = validated.record;
       try {
         if (derive) {

@@ -1,6 +1,13 @@
-// Wires buttons and selects (action_ids from ids.ts) to their handlers. Only wiring here: one handler per file.
-// No action is registered yet; Approve…/Reject…/Retry on the approval card plug in here.
+// Wires buttons (action_ids from ids.ts) to their handlers. Only wiring here: one handler per file.
 import type { App } from '@slack/bolt';
+import { ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { createApproveRequestAction } from './approve-request.js';
+import { createRejectRequestAction } from './reject-request.js';
+import { createRetryRequestAction } from './retry-request.js';
 
-export function register(_app: App, _deps: ListenerDeps): void {}
+export function register(app: App, deps: ListenerDeps): void {
+  app.action(ACTION_IDS.approveRequestButton, createApproveRequestAction(deps));
+  app.action(ACTION_IDS.rejectRequestButton, createRejectRequestAction(deps));
+  app.action(ACTION_IDS.retryRequestButton, createRetryRequestAction(deps));
+}

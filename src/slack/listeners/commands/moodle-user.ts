@@ -1,16 +1,53 @@
-// /moodle-user: look up and change existing accounts. Subcommands are dispatched on the first word; this handler
-// currently answers `help` (and an empty command) with the usage and tells the person about anything it does not know.
+// /moodle-user: look up and change existing accounts. Only dispatch here: the first word picks a subcommand
+// handler (one file each under user/); help and unknown words get the usage.
 import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { buildUnknownSubcommand, buildUserHelp } from '../../blocks/help.js';
 import { COMMANDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { requestLogger } from '../request-context.js';
 import { firstWord } from './first-word.js';
+import { handleCancel } from './user/cancel.js';
+import { handleDelete } from './user/delete.js';
+import { handleDoctor } from './user/doctor.js';
+import { handleRequests } from './user/requests.js';
+import { handleShow } from './user/show.js';
+import { handleSuspend } from './user/suspend.js';
+import type { SubcommandHandler } from './user/types.js';
+import { handleUnsuspend } from './user/unsuspend.js';
+import { handleUpdate } from './user/update.js';
 
-export function createMoodleUserCommand(_deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
-  return async ({ ack, respond, command }) => {
+export const USER_SUBCOMMANDS: Readonly<Record<string, SubcommandHandler>> = {
+  show: handleShow,
+  update: handleUpdate,
+  suspend: handleSuspend,
+  unsuspend: handleUnsuspend,
+  delete: handleDelete,
+  requests: handleRequests,
+  cancel: handleCancel,
+  doctor: handleDoctor,
+};
+
+export function createMoodleUserCommand(deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
+  return async ({ ack, respond, command, client, context }) => {
     await ack();
     const word = firstWord(command.text);
     const help = buildUserHelp();
-    await respond(word === '' || word === 'help' ? help : buildUnknownSubcommand(COMMANDS.user, word, help));
+    const handler = Object.hasOwn(USER_SUBCOMMANDS, word) ? USER_SUBCOMMANDS[word] : undefined;
+    if (!handler) {
+      await respond(word === '' || word === 'help' ? help : buildUnknownSubcommand(COMMANDS.user, word, help));
+      return;
+    }
+    const args = command.text.trim().slice(word.length).trim();
+    const logger = requestLogger(context, deps.logger);
+    try {
+      await handler({ args, command, respond, client, deps, logger });
+    } catch (err) {
+      // Never leave the person with silence: say what failed, log the detail.
+      logger.error({ err, subcommand: word }, 'subcommand failed');
+      await respond({
+        response_type: 'ephemeral',
+        text: `Sorry, \`${COMMANDS.user} ${word}\` failed unexpectedly. Nothing was changed by this failure; try again, and if it persists ask an admin to check the app's log.`,
+      }).catch(() => {});
+    }
   };
 }

@@ -1,6 +1,17 @@
 // Wires modal submissions (callback_ids from ids.ts) to their handlers. Only wiring here: one handler per file.
-// No modal is registered yet; the user-record, approval and confirmation modals plug in here.
 import type { App } from '@slack/bolt';
+import { CALLBACK_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { createApproveRequestSubmission } from './approve-request-submission.js';
+import { createDeleteUserSubmission } from './delete-user-submission.js';
+import { createEditUserSubmission } from './edit-user-submission.js';
+import { createNewUserSubmission } from './new-user-submission.js';
+import { createRejectRequestSubmission } from './reject-request-submission.js';
 
-export function register(_app: App, _deps: ListenerDeps): void {}
+export function register(app: App, deps: ListenerDeps): void {
+  app.view(CALLBACK_IDS.newUserModal, createNewUserSubmission(deps));
+  app.view(CALLBACK_IDS.approveRequestModal, createApproveRequestSubmission(deps));
+  app.view(CALLBACK_IDS.rejectRequestModal, createRejectRequestSubmission(deps));
+  app.view(CALLBACK_IDS.editUserModal, createEditUserSubmission(deps));
+  app.view(CALLBACK_IDS.deleteUserConfirmModal, createDeleteUserSubmission(deps));
+}
