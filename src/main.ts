@@ -8,7 +8,7 @@ import { systemClock } from './core/clock.js';
 import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/requests.js';
-import { runDoctor } from './doctor/run-doctor.js';
+import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
 import { createMoodleClient } from './moodle/client.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
@@ -64,7 +64,7 @@ export function buildDependencies(
   config: Config,
   logger: Logger,
   scrubber?: SecretScrubber,
-  options: { env?: Record<string, string | undefined>; expiryIntervalMs?: number } = {},
+  options: { expiryIntervalMs?: number } = {},
 ): ApplicationDeps {
   const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
   const gateway = createMoodleClient({
@@ -102,7 +102,6 @@ export function buildDependencies(
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
-  const env = options.env ?? process.env;
   const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
 
   const background = (): Closer => {
@@ -149,7 +148,7 @@ export function buildDependencies(
       gateway,
       permissions,
       clock,
-      runDoctor: () => runDoctor(env, doctorFactories),
+      runDoctor: () => runDoctorForConfig(config, doctorFactories),
     },
     isReady: () => store.isHealthy(),
     closers: [

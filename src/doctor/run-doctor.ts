@@ -13,15 +13,21 @@ export interface DoctorFactories {
   requiredScopes: readonly string[];
 }
 
+/** The doctor for a running app, whose settings were already validated at start-up. */
+export function runDoctorForConfig(config: Config, factories: DoctorFactories): Promise<DoctorReport> {
+  return runDoctor({}, factories, config);
+}
+
 export async function runDoctor(
   env: Record<string, string | undefined>,
   factories: DoctorFactories,
+  validConfig?: Config,
 ): Promise<DoctorReport> {
   const results: CheckResult[] = [];
-  let config: Config | undefined;
+  let config: Config | undefined = validConfig;
   let bad = new Set<string>();
   try {
-    config = loadConfig(env);
+    config ??= loadConfig(env);
     results.push({ id: 'settings', status: 'ok', title: 'Settings', detail: 'all valid' });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
