@@ -51,7 +51,8 @@ const SINGLE_QUOTES = new Set(["'", '\u2018', '\u2019', '\u201A', '\u201B']);
 const KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 const isSpace = (ch: string | undefined): boolean => ch !== undefined && /\s/u.test(ch);
 
-const SLACK_LINK = /<(mailto:|https?:\/\/)([^|>]*)(?:\|([^>]*))?>/g;
+// Slack sends a typed < as &lt;, so a link never holds one; excluding it keeps a paste of unclosed links linear.
+const SLACK_LINK = /<(mailto:|https?:\/\/)([^|<>]*)(?:\|([^<>]*))?>/g;
 
 /**
  * Undoes Slack's formatting of command text: `<mailto:a@b|a@b>` and `<mailto:a@b>` become `a@b`, links become
@@ -83,6 +84,14 @@ export function tokenize(text: string): Tokenized {
   let inToken = false;
   let keyEnd = -1;
   let quotedBeforeEquals = false;
+  // closingSingle[i]: the first single quote at or after i that ends a word (or chars.length). Precomputed so that
+  // a paste full of apostrophes ('a 'a 'a …) is parsed in linear time instead of rescanning the rest each time.
+  const closingSingle = new Array<number>(chars.length + 1);
+  closingSingle[chars.length] = chars.length;
+  for (let j = chars.length - 1; j >= 0; j--) {
+    const endsWord = SINGLE_QUOTES.has(chars[j]!) && (j + 1 === chars.length || isSpace(chars[j + 1]));
+    closingSingle[j] = endsWord ? j : closingSingle[j + 1]!;
+  }
 
   const finish = () => {
     if (!inToken) return;
@@ -117,13 +126,7 @@ export function tokenize(text: string): Tokenized {
     }
     const atValueStart = current === '' || (keyEnd >= 0 && current.length === keyEnd + 1);
     if (SINGLE_QUOTES.has(ch) && atValueStart) {
-      let close = i + 1;
-      while (
-        close < chars.length &&
-        !(SINGLE_QUOTES.has(chars[close]!) && (close + 1 === chars.length || isSpace(chars[close + 1])))
-      ) {
-        close++;
-      }
+      const close = closingSingle[i + 1]!;
       if (close < chars.length) {
         current += chars.slice(i + 1, close).join('');
         if (keyEnd < 0) quotedBeforeEquals = true;
