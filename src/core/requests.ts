@@ -471,8 +471,15 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
       if (input.preflight) draft.preflight = input.preflight;
       if (input.reason !== undefined) draft.reason = input.reason;
       if (direct) draft.decidedBy = input.requester.userId;
+      // The requester's reason goes into the audit too, so that the log alone says why (e.g. why a suspension).
+      const reasonDetail = truncateDetail(input.reason?.trim() || undefined);
       const audit: RequestAuditDraft[] = [
-        { actor: input.requester.userId, kind: 'request', outcome: direct ? 'approved' : 'pending' },
+        {
+          actor: input.requester.userId,
+          kind: 'request',
+          outcome: direct ? 'approved' : 'pending',
+          ...(reasonDetail === undefined ? {} : { detail: `Reason: ${reasonDetail}` }),
+        },
       ];
       if (direct) {
         audit.push({
