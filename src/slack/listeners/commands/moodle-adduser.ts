@@ -1,16 +1,149 @@
-// /moodle-adduser: ask for a new Moodle account. This handler currently answers `help` (and an empty command) with
-// the usage; anything else gets a private "not understood" reply with the usage.
-import type { Middleware, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { buildAddUserHelp, buildUnknownSubcommand } from '../../blocks/help.js';
+// /moodle-adduser: ask for a new Moodle account. `help` answers with the usage; text is parsed into fields and
+// handed to provisioning.submitCreate, whose outcome is the one private reply; no text opens the "New Moodle user"
+// modal (its submission is handled in views/new-user-submission.ts).
+import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
+import { parseUserArgs } from '../../../core/parse-args.js';
+import type { PermissionCheck } from '../../../core/permissions.js';
+import type { Logger } from '../../../logger.js';
+import { buildArgumentProblemsReply, buildCreateReply } from '../../blocks/create-result.js';
+import { buildAddUserHelp } from '../../blocks/help.js';
+import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
-import { firstWord } from './first-word.js';
+import { requestLogger } from '../request-context.js';
 
-export function createMoodleAddUserCommand(_deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
-  return async ({ ack, respond, command }) => {
+/**
+ * How long the modal waits for the permission check. Slack's trigger_id lives 3 s from the keystroke; a cached or
+ * id-listed role answers in milliseconds, a cold users.info/usergroups look-up in a few hundred. When Slack is
+ * slower than this, the modal opens anyway and the submission refuses (submitCreate checks again), so a slow
+ * directory never costs the person the form.
+ */
+export const MODAL_PERMISSION_BUDGET_MS = 1_000;
+
+type Respond = SlackCommandMiddlewareArgs['respond'];
+
+function ephemeral(text: string) {
+  return { response_type: 'ephemeral' as const, text };
+}
+
+/** A reply that must not throw: an expired response_url is logged, and the work it reports is not undone. */
+async function reply(respond: Respond, message: Parameters<Respond>[0], logger: Logger): Promise<void> {
+  try {
+    await respond(message);
+  } catch (err) {
+    logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not send the private reply');
+  }
+}
+
+async function checkWithin(check: Promise<PermissionCheck>, ms: number): Promise<PermissionCheck | 'slow'> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<'slow'>((resolve) => {
+    timer = setTimeout(() => resolve('slow'), ms);
+  });
+  try {
+    return await Promise.race([check, slow]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function slackErrorCode(err: unknown): string {
+  const data = (err as { data?: { error?: unknown } } | undefined)?.data;
+  if (data && typeof data.error === 'string') return data.error;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : 'unknown_error';
+}
+
+async function openModal(
+  deps: ListenerDeps,
+  command: SlackCommandMiddlewareArgs['command'],
+  client: webApi.WebClient,
+  respond: Respond,
+  logger: Logger,
+): Promise<void> {
+  const permission = deps.provisioning.canRequest(command.user_id);
+  // The check is recorded either way; a late refusal is shown at submission.
+  permission.catch(() => {});
+  const early = await checkWithin(permission, MODAL_PERMISSION_BUDGET_MS);
+  if (early !== 'slow' && !early.ok) {
+    logger.warn({ requester: command.user_id, operation: 'create' }, 'permission refused');
+    await reply(respond, ephemeral(`:no_entry: ${early.reason}`), logger);
+    return;
+  }
+  if (early === 'slow') logger.info('permission check slower than the modal allows; it is repeated at submission');
+  const view = buildNewUserModal({
+    allowedAuth: deps.config.allowedAuth,
+    defaultAuth: deps.config.defaultAuth,
+    metadata: { channelId: command.channel_id },
+  });
+  try {
+    await client.views.open({ trigger_id: command.trigger_id, view });
+  } catch (err) {
+    const code = slackErrorCode(err);
+    logger.error({ slackError: code }, 'could not open the new user modal');
+    await reply(
+      respond,
+      ephemeral(
+        `I could not open the form (Slack said: ${code}). Run ${COMMANDS.addUser} again, or give the fields as text: ` +
+          `\`${COMMANDS.addUser} jane.doe@example.org Jane Doe\` (\`${COMMANDS.addUser} help\` for more).`,
+      ),
+      logger,
+    );
+  }
+}
+
+async function createFromText(
+  deps: ListenerDeps,
+  command: SlackCommandMiddlewareArgs['command'],
+  respond: Respond,
+  logger: Logger,
+): Promise<void> {
+  const parsed = parseUserArgs(command.text);
+  if (parsed.problems.length > 0) {
+    await reply(respond, buildArgumentProblemsReply(parsed.problems), logger);
+    return;
+  }
+  const outcome = await deps.provisioning.submitCreate(
+    { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id },
+    parsed.fields,
+  );
+  if (outcome.kind === 'refused') logger.warn({ requester: command.user_id, operation: 'create' }, 'create refused');
+  else logger.info({ outcome: outcome.kind }, 'create submitted');
+  await reply(
+    respond,
+    buildCreateReply(outcome, {
+      moodleUrl: deps.config.moodle.url,
+      approvalChannel: deps.config.approvalChannel,
+      input: parsed.fields,
+    }),
+    logger,
+  );
+}
+
+export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
+  return async ({ ack, respond, command, client, context }) => {
     await ack();
-    const word = firstWord(command.text);
-    const help = buildAddUserHelp();
-    await respond(word === '' || word === 'help' ? help : buildUnknownSubcommand(COMMANDS.addUser, word, help));
+    const logger = requestLogger(context, deps.logger);
+    const text = command.text.trim();
+    try {
+      if (text === '') {
+        await openModal(deps, command, client, respond, logger);
+      } else if (text.toLowerCase() === 'help') {
+        await reply(respond, buildAddUserHelp(), logger);
+      } else {
+        await createFromText(deps, command, respond, logger);
+      }
+    } catch (err) {
+      // Never leave the person with silence: say what failed, log the detail (never the typed text).
+      logger.error({ err }, '/moodle-adduser failed');
+      await reply(
+        respond,
+        ephemeral(
+          `Sorry, ${COMMANDS.addUser} failed unexpectedly. If a request was saved, \`/moodle-user requests mine\` ` +
+            `shows it; otherwise try again, and if it persists ask an admin to check the app's log.`,
+        ),
+        logger,
+      );
+    }
   };
 }

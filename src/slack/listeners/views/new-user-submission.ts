@@ -1,9 +1,151 @@
-// Placeholder: acks the submission (closing the modal) until the real handler is built.
-import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
+// Submission of the "New Moodle user" modal. Within the 3-second ack: parse the values and check Moodle's rules
+// locally; problems go back inline under their fields (`response_action: errors`, keyed by block_id). Otherwise the
+// modal is replaced by a "Checking Moodle…" view, and after submitCreate (permission, pre-flight, direct execution or
+// approval) by the result, through views.update. The result view is the only place a generated password appears.
+import type { Middleware, SlackViewMiddlewareArgs, types, webApi } from '@slack/bolt';
+import type { SubmitOutcome } from '../../../core/provisioning.js';
+import type { FieldProblem } from '../../../core/user-record.js';
+import type { Logger } from '../../../logger.js';
+import { buildCreateReply, buildCreateResultView, type CreateResultContext } from '../../blocks/create-result.js';
+import { buildCheckingView, showsAuthChoice } from '../../blocks/new-user-modal.js';
+import { truncateText } from '../../blocks/text.js';
+import { BLOCK_IDS, userFieldIds } from '../../ids.js';
+import {
+  NEW_USER_MODAL_FIELDS,
+  type NewUserFieldKey,
+  parseNewUserMetadata,
+  parseNewUserValues,
+} from '../../views/new-user-values.js';
 import type { ListenerDeps } from '../deps.js';
+import { requestLogger } from '../request-context.js';
 
-export function createNewUserSubmission(_deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
-  return async ({ ack }) => {
-    await ack();
+/** Slack shows an inline error under one input; long texts are cut so that the whole ack stays valid. */
+const MAX_ERROR_LENGTH = 2_000;
+
+/** The block_ids of the modal's input blocks, by field, as built for this configuration. */
+function inputBlocks(allowedAuth: readonly string[]): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const key of NEW_USER_MODAL_FIELDS) {
+    if (key === 'auth' && !showsAuthChoice(allowedAuth)) continue;
+    blocks.set(key, userFieldIds(key).blockId);
+  }
+  blocks.set('reason', BLOCK_IDS.reasonBlock);
+  return blocks;
+}
+
+/**
+ * `response_action: errors` keyed by block_id. A problem whose field has no input in the modal (the record as a
+ * whole, or a field the form does not show) goes under the email, the field that identifies the account.
+ */
+export function buildInlineErrors(
+  problems: readonly FieldProblem[],
+  allowedAuth: readonly string[],
+): Record<string, string> {
+  const blocks = inputBlocks(allowedAuth);
+  const fallback = userFieldIds('email').blockId;
+  const errors: Record<string, string> = {};
+  for (const problem of problems) {
+    const blockId = blocks.get(problem.field) ?? fallback;
+    errors[blockId] = errors[blockId] ? `${errors[blockId]} ${problem.message}` : problem.message;
+  }
+  for (const [blockId, message] of Object.entries(errors)) errors[blockId] = truncateText(message, MAX_ERROR_LENGTH);
+  return errors;
+}
+
+function slackErrorCode(err: unknown): string {
+  const data = (err as { data?: { error?: unknown } } | undefined)?.data;
+  return data && typeof data.error === 'string' ? data.error : err instanceof Error ? err.message : 'unknown_error';
+}
+
+/**
+ * When the result view cannot be shown (the person closed the modal, Slack failed), the same message goes to them
+ * privately: an ephemeral in the channel where they typed the command, or else a direct message. The direct
+ * message leaves a generated password out (a DM is kept in history); it says how to set a new one instead.
+ */
+async function sendFallback(
+  client: webApi.WebClient,
+  userId: string,
+  channelId: string | undefined,
+  outcome: SubmitOutcome,
+  context: CreateResultContext,
+  logger: Logger,
+): Promise<void> {
+  if (channelId) {
+    try {
+      const message = buildCreateReply(outcome, context);
+      await client.chat.postEphemeral({ channel: channelId, user: userId, text: message.text, blocks: message.blocks });
+      return;
+    } catch (err) {
+      logger.warn({ slackError: slackErrorCode(err) }, 'could not post the result as an ephemeral message');
+    }
+  }
+  try {
+    let withoutPassword = outcome;
+    if (outcome.kind === 'executed' && outcome.execution.password) {
+      const { password: _hidden, ...execution } = outcome.execution;
+      withoutPassword = { kind: 'executed', execution };
+    }
+    const message = buildCreateReply(withoutPassword, context);
+    const blocks: types.KnownBlock[] = [...message.blocks];
+    if (outcome.kind === 'executed' && outcome.execution.password) {
+      blocks.push({
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: 'The temporary password could not be shown to you safely; set a new one on the account in Moodle.',
+        },
+      });
+    }
+    await client.chat.postMessage({ channel: userId, text: message.text, blocks });
+  } catch (err) {
+    logger.error({ slackError: slackErrorCode(err) }, 'could not tell the requester the result of their create');
+  }
+}
+
+export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
+  return async ({ ack, body, view, client, context }) => {
+    const logger = requestLogger(context, deps.logger);
+    const { allowedAuth } = deps.config;
+    const parsed = parseNewUserValues(view.state?.values);
+    const local = parsed.problems.length > 0 ? undefined : deps.provisioning.validateCreate(parsed.fields);
+    const problems = local && !local.ok ? local.problems : parsed.problems;
+    if (problems.length > 0) {
+      logger.info({ fields: problems.map((p) => p.field) }, 'new user form has problems');
+      await ack({ response_action: 'errors', errors: buildInlineErrors(problems, allowedAuth) });
+      return;
+    }
+    await ack({ response_action: 'update', view: buildCheckingView() });
+
+    const userId = body.user.id;
+    const { channelId } = parseNewUserMetadata(view.private_metadata);
+    const resultContext: CreateResultContext = {
+      moodleUrl: deps.config.moodle.url,
+      approvalChannel: deps.config.approvalChannel,
+      input: parsed.fields,
+    };
+    let outcome: SubmitOutcome;
+    try {
+      outcome = await deps.provisioning.submitCreate(
+        { userId, ...(body.team?.id ? { teamId: body.team.id } : {}), ...(channelId ? { channelId } : {}) },
+        parsed.fields as Record<NewUserFieldKey, string | undefined>,
+      );
+    } catch (err) {
+      logger.error({ err }, 'new user submission failed');
+      outcome = {
+        kind: 'unavailable',
+        message:
+          'The app failed unexpectedly before anything was sent to Moodle. Try again; if it persists, ask an admin to check the app’s log.',
+      };
+    }
+    if (outcome.kind === 'refused') logger.warn({ requester: userId, operation: 'create' }, 'create refused');
+    else logger.info({ outcome: outcome.kind }, 'create submitted');
+
+    try {
+      // No hash: the ack's `update` gave the view a new one that this handler never sees.
+      await client.views.update({ view_id: view.id, view: buildCreateResultView(outcome, resultContext) });
+    } catch (err) {
+      logger.warn({ slackError: slackErrorCode(err) }, 'could not show the result in the modal');
+      await sendFallback(client, userId, channelId, outcome, resultContext, logger);
+    }
   };
 }

@@ -1,0 +1,222 @@
+// What the person who asked for a new Moodle account is told: one message per outcome of provisioning.submitCreate
+// (refused, invalid, exists, unavailable, pending, executed, failed), rendered the same way for the private reply of
+// the text command and for the modal's result view. A generated password is put only into these (private) renderings,
+// only in the blocks (not in the notification `text`), and is never logged.
+import type { types } from '@slack/bolt';
+import type { SubmitOutcome } from '../../core/provisioning.js';
+import { FIELD_LABELS, type FieldProblem, type ProfileFieldKey } from '../../core/user-record.js';
+import { deriveUsername } from '../../core/username.js';
+import type { EphemeralMessage } from './help.js';
+import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
+import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+
+export interface CreateResultContext {
+  moodleUrl: string;
+  approvalChannel: string;
+  /** The fields as the person gave them: says whether the username was made from the email. */
+  input: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RenderedResult {
+  /** Notification/fallback text: never the password. */
+  text: string;
+  blocks: types.KnownBlock[];
+}
+
+/** Blocks Slack allows in a message; a modal allows 100, so the stricter bound serves both. */
+const MAX_BLOCKS = 50;
+
+const isProfileKey = (field: string): field is ProfileFieldKey => Object.hasOwn(FIELD_LABELS, field);
+
+function section(text: string): types.SectionBlock {
+  return { type: 'section', text: mrkdwn(text) };
+}
+
+/** A link Slack shows as `text`; the URL is ours (MOODLE_URL + an id), the label is escaped. */
+function link(url: string, text: string): string {
+  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(text).replace(/\|/g, '¦')}>`;
+}
+
+function profileLink(moodleUrl: string, id: number): string {
+  return `${moodleUrl}/user/profile.php?id=${id}`;
+}
+
+/** One line per problem, with the field's label (and its key, for the text command's key=value). */
+export function describeProblem(problem: FieldProblem): string {
+  const message = escapeMrkdwn(problem.message);
+  if (problem.field === '*' || problem.field === '') return `• ${message}`;
+  const label = isProfileKey(problem.field) ? FIELD_LABELS[problem.field] : problem.field === 'reason' ? 'Reason' : '';
+  return label ? `• *${label}* (${escapeMrkdwn(problem.field)}=): ${message}` : `• ${message}`;
+}
+
+/** Blocks that list lines, each section kept under Slack's text limit, however many lines there are. */
+function listBlocks(lines: string[]): types.SectionBlock[] {
+  const blocks: types.SectionBlock[] = [];
+  let current = '';
+  for (const line of lines) {
+    const piece = truncateText(line, LIMITS.sectionText);
+    if (current !== '' && current.length + 1 + piece.length > LIMITS.sectionText) {
+      blocks.push(section(current));
+      current = '';
+    }
+    current = current === '' ? piece : `${current}\n${piece}`;
+  }
+  if (current !== '') blocks.push(section(current));
+  return blocks;
+}
+
+function usernameNote(username: string, context: CreateResultContext): string | undefined {
+  if (context.input.username?.trim()) return undefined;
+  const base = context.input.email ? deriveUsername(context.input.email) : undefined;
+  const taken = base && base !== username ? ` (${escapeMrkdwn(base)} was taken)` : '';
+  return `The username *${escapeMrkdwn(username)}* was made from the email address${taken}.`;
+}
+
+/** Renders the outcome of a create for the person who asked. */
+export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResultContext): RenderedResult {
+  switch (outcome.kind) {
+    case 'refused': {
+      const text = `Not allowed: ${outcome.reason}`;
+      return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(outcome.reason)}`)] };
+    }
+    case 'invalid': {
+      const count = outcome.problems.length;
+      const intro = `Nothing was created: ${count === 1 ? 'one thing needs' : `${count} things need`} fixing.`;
+      return {
+        text: intro,
+        blocks: [section(`:warning: ${intro}`), ...listBlocks(outcome.problems.map(describeProblem))],
+      };
+    }
+    case 'exists': {
+      const intro = 'Nothing was created: Moodle already has an account with this username or email.';
+      const lines = outcome.conflicts.map(
+        (c) =>
+          `• ${link(profileLink(context.moodleUrl, c.moodleId), c.username)} (id ${c.moodleId}${
+            c.email ? `, ${escapeMrkdwn(c.email)}` : ''
+          }): same ${c.matchedOn === 'username' ? 'username' : 'email address'}`,
+      );
+      return {
+        text: `${intro} ${outcome.conflicts.map((c) => `${c.username} (id ${c.moodleId})`).join(', ')}`,
+        blocks: [
+          section(`:information_source: ${intro}`),
+          ...listBlocks(lines),
+          section('Use the existing account, or change the username or email address and ask again.'),
+        ],
+      };
+    }
+    case 'unavailable': {
+      const intro = 'Nothing was requested: Moodle could not be checked.';
+      return {
+        text: `${intro} ${outcome.message}`,
+        blocks: [section(`:warning: ${intro} ${escapeMrkdwn(outcome.message)}`)],
+      };
+    }
+    case 'pending': {
+      const { request } = outcome;
+      const user = request.payload.operation === 'create' ? request.payload.user : undefined;
+      const who = user
+        ? ` for *${escapeMrkdwn(`${user.firstname} ${user.lastname}`)}* (username *${escapeMrkdwn(user.username)}*, ${escapeMrkdwn(user.email)})`
+        : '';
+      const text = `Request ${request.id} is saved; an approver will review it.`;
+      const lines = [
+        `:inbox_tray: Request *${escapeMrkdwn(request.id)}*${who} is saved.`,
+        `An approver will review it in <#${context.approvalChannel}>; you will get a direct message when it is decided.`,
+      ];
+      const note = user ? usernameNote(user.username, context) : undefined;
+      if (note) lines.push(note);
+      const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
+      if (outcome.cardError) blocks.push(section(`:warning: ${escapeMrkdwn(outcome.cardError)}`));
+      return { text, blocks };
+    }
+    case 'executed': {
+      const { execution } = outcome;
+      const username = execution.username ?? '';
+      const user = execution.request.payload.operation === 'create' ? execution.request.payload.user : undefined;
+      const where =
+        execution.moodleId === undefined
+          ? ''
+          : ` (id ${execution.moodleId}): ${link(execution.profileUrl ?? profileLink(context.moodleUrl, execution.moodleId), 'open the profile in Moodle')}`;
+      const text = `Created the Moodle account ${username}${execution.moodleId === undefined ? '' : ` (id ${execution.moodleId})`}.`;
+      const lines = [`:white_check_mark: Created the Moodle account *${escapeMrkdwn(username)}*${where}.`];
+      const note = usernameNote(username, context);
+      if (note) lines.push(note);
+      const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
+      if (execution.password) {
+        // Only the person who triggered the creation sees this (ephemeral reply or their own modal), once.
+        blocks.push(
+          section(
+            `Temporary password: \`${execution.password.reveal()}\`\nIt is shown only to you and only now: give it to ` +
+              `the person privately. Moodle asks for a new password at the first login.`,
+          ),
+        );
+      } else if (user && (user.auth === 'manual' || user.auth === 'email')) {
+        blocks.push(section(`Moodle emails the login details to ${escapeMrkdwn(user.email)}.`));
+      }
+      return { text, blocks };
+    }
+    case 'failed': {
+      const { execution, failure } = outcome;
+      const detail = failure.code === 'already_exists' ? `${failure.message} ${failure.hint}` : failure.hint;
+      const intro = 'Moodle did not create the account.';
+      return {
+        text: `${intro} ${detail}`,
+        blocks: [
+          section(`:x: ${intro} ${escapeMrkdwn(detail)}`),
+          {
+            type: 'context',
+            elements: [
+              mrkdwn(
+                `Request ${escapeMrkdwn(execution.request.id)} is recorded as failed.${
+                  failure.outcomeUnknown
+                    ? ' It is not certain whether Moodle created the account; a retry looks it up first.'
+                    : ''
+                }`,
+                LIMITS.contextText,
+              ),
+            ],
+          },
+        ],
+      };
+    }
+  }
+}
+
+function capBlocks(blocks: types.KnownBlock[]): types.KnownBlock[] {
+  if (blocks.length <= MAX_BLOCKS) return blocks;
+  return [...blocks.slice(0, MAX_BLOCKS - 1), section(`…and ${blocks.length - MAX_BLOCKS + 1} more.`)];
+}
+
+/** The private reply to `/moodle-adduser <fields>`. */
+export function buildCreateReply(outcome: SubmitOutcome, context: CreateResultContext): EphemeralMessage {
+  const rendered = renderCreateOutcome(outcome, context);
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(rendered.text, LIMITS.messageText),
+    blocks: capBlocks(rendered.blocks),
+  };
+}
+
+/** Parse problems of the text command (strings without a field), all in one private reply. */
+export function buildArgumentProblemsReply(problems: readonly string[]): EphemeralMessage {
+  const intro = `Nothing was created: ${problems.length === 1 ? 'one thing needs' : `${problems.length} things need`} fixing.`;
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(intro, LIMITS.messageText),
+    blocks: capBlocks([
+      section(`:warning: ${intro}`),
+      ...listBlocks(problems.map((p) => `• ${escapeMrkdwn(p)}`)),
+      section('Type `/moodle-adduser help` for the usage, or `/moodle-adduser` alone for a form.'),
+    ]),
+  };
+}
+
+/** The modal's final view: the same message as the private reply. */
+export function buildCreateResultView(outcome: SubmitOutcome, context: CreateResultContext): types.ModalView {
+  const rendered = renderCreateOutcome(outcome, context);
+  return {
+    type: 'modal',
+    title: plainText(NEW_USER_MODAL_TITLE, LIMITS.modalTitle),
+    close: plainText('Close', LIMITS.modalButton),
+    blocks: capBlocks(rendered.blocks),
+  };
+}

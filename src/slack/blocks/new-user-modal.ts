@@ -1,0 +1,207 @@
+// The "New Moodle user" modal and the "Checking Moodle…" view that replaces it while the app asks Moodle. Input
+// block_ids and action_ids come from ids.ts (userFieldIds) so that the submission parser and the inline errors of
+// `response_action: errors` use the same ids as the view.
+import type { types } from '@slack/bolt';
+import { COUNTRIES } from '../../core/countries.js';
+import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
+import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
+import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+
+export const NEW_USER_MODAL_TITLE = 'New Moodle user';
+/** Slack allows at most 100 options per static_select (or per option group). */
+export const MAX_SELECT_OPTIONS = 100;
+/** A requester's reason; long enough for a sentence or two, short enough for an approval card. */
+export const REASON_MAX_LENGTH = 500;
+
+export interface NewUserModalOptions {
+  allowedAuth: readonly string[];
+  defaultAuth: string;
+  /** Carried in private_metadata to the submission. */
+  metadata?: NewUserMetadata;
+}
+
+const HINTS: Partial<Record<(typeof NEW_USER_MODAL_FIELDS)[number], string>> = {
+  email: 'Moodle sends the login details here. Each Moodle account needs its own address.',
+  username:
+    'Lowercase letters, digits and - . _ @ only. Leave it empty to make it from the email address ' +
+    '(jane.doe@example.org → jane.doe); a number is added if that one is taken (jane.doe2).',
+  idnumber: 'An identifier from another system (staff or student number), if you use one.',
+};
+
+const PLACEHOLDERS: Partial<Record<(typeof NEW_USER_MODAL_FIELDS)[number], string>> = {
+  email: 'jane.doe@example.org',
+  username: 'Empty: made from the email address',
+  country: 'Choose a country',
+};
+
+function option(text: string, value: string): types.PlainTextOption {
+  return { text: plainText(text, LIMITS.optionText), value: truncateText(value, LIMITS.optionValue) };
+}
+
+/** The first letter of a name without its accent, so that Åland Islands sorts under A. */
+function initialOf(name: string): string {
+  const letter = name.normalize('NFD').replace(/\p{M}/gu, '').charAt(0).toUpperCase();
+  return /[A-Z]/.test(letter) ? letter : '#';
+}
+
+export type CountryOptionGroup = { label: types.PlainTextElement; options: types.PlainTextOption[] };
+
+/**
+ * Every country Moodle knows, grouped by initial: a single static_select may list at most 100 options, Moodle
+ * knows about 250 countries, and option groups keep one searchable menu (an external_select would need an
+ * options endpoint and a round trip per keystroke).
+ */
+export function buildCountryOptionGroups(): CountryOptionGroup[] {
+  const groups = new Map<string, types.PlainTextOption[]>();
+  for (const country of COUNTRIES) {
+    const initial = initialOf(country.name);
+    const list = groups.get(initial) ?? [];
+    list.push(option(country.name, country.code));
+    groups.set(initial, list);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([initial, options]) => ({ label: plainText(initial, LIMITS.optionText), options }));
+}
+
+function textInput(
+  key: 'firstname' | 'lastname' | 'username' | 'department' | 'institution' | 'city' | 'idnumber',
+): types.InputBlock {
+  const { blockId, actionId } = userFieldIds(key);
+  const placeholder = PLACEHOLDERS[key];
+  const hint = HINTS[key];
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: plainText(FIELD_LABELS[key], LIMITS.inputLabel),
+    optional: key !== 'firstname' && key !== 'lastname',
+    element: {
+      type: 'plain_text_input',
+      action_id: actionId,
+      max_length: FIELD_MAX_LENGTHS[key],
+      ...(placeholder ? { placeholder: plainText(placeholder, LIMITS.placeholder) } : {}),
+    },
+    ...(hint ? { hint: plainText(hint, LIMITS.inputHint) } : {}),
+  };
+}
+
+function emailInput(): types.InputBlock {
+  const { blockId, actionId } = userFieldIds('email');
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: plainText(FIELD_LABELS.email, LIMITS.inputLabel),
+    element: {
+      type: 'email_text_input',
+      action_id: actionId,
+      placeholder: plainText(PLACEHOLDERS.email ?? '', LIMITS.placeholder),
+    },
+    hint: plainText(HINTS.email ?? '', LIMITS.inputHint),
+  };
+}
+
+function authSelect(allowed: readonly string[], defaultAuth: string): types.InputBlock {
+  const { blockId, actionId } = userFieldIds('auth');
+  const options = allowed.slice(0, MAX_SELECT_OPTIONS).map((auth) => option(auth, auth));
+  const initial = options.find((o) => o.value === defaultAuth);
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: plainText(FIELD_LABELS.auth, LIMITS.inputLabel),
+    element: {
+      type: 'static_select',
+      action_id: actionId,
+      options,
+      ...(initial ? { initial_option: initial } : {}),
+    },
+    hint: plainText('How the person logs in to Moodle.', LIMITS.inputHint),
+  };
+}
+
+function countrySelect(): types.InputBlock {
+  const { blockId, actionId } = userFieldIds('country');
+  return {
+    type: 'input',
+    block_id: blockId,
+    label: plainText(FIELD_LABELS.country, LIMITS.inputLabel),
+    optional: true,
+    element: {
+      type: 'static_select',
+      action_id: actionId,
+      placeholder: plainText(PLACEHOLDERS.country ?? '', LIMITS.placeholder),
+      option_groups: buildCountryOptionGroups(),
+    },
+  };
+}
+
+function reasonInput(): types.InputBlock {
+  return {
+    type: 'input',
+    block_id: BLOCK_IDS.reasonBlock,
+    label: plainText('Reason', LIMITS.inputLabel),
+    optional: true,
+    element: {
+      type: 'plain_text_input',
+      action_id: INPUT_ACTION_IDS.reasonInput,
+      multiline: true,
+      max_length: REASON_MAX_LENGTH,
+      placeholder: plainText('Why the account is needed (shown to the approvers)', LIMITS.placeholder),
+    },
+  };
+}
+
+/** Whether the auth block is shown: a choice of one is no choice. */
+export function showsAuthChoice(allowedAuth: readonly string[]): boolean {
+  return allowedAuth.length > 1;
+}
+
+export function buildNewUserModal(options: NewUserModalOptions): types.ModalView {
+  const blocks: types.KnownBlock[] = [
+    {
+      type: 'section',
+      text: mrkdwn(
+        'Ask for a new Moodle account. Passwords are never typed into Slack: Moodle emails one, or the app shows ' +
+          'a temporary one to you once.',
+      ),
+    },
+  ];
+  for (const key of NEW_USER_MODAL_FIELDS) {
+    if (key === 'email') blocks.push(emailInput());
+    else if (key === 'auth') {
+      if (showsAuthChoice(options.allowedAuth)) blocks.push(authSelect(options.allowedAuth, options.defaultAuth));
+    } else if (key === 'country') blocks.push(countrySelect());
+    else blocks.push(textInput(key));
+  }
+  blocks.push(reasonInput());
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.newUserModal,
+    title: plainText(NEW_USER_MODAL_TITLE, LIMITS.modalTitle),
+    submit: plainText('Submit', LIMITS.modalButton),
+    close: plainText('Cancel', LIMITS.modalButton),
+    private_metadata: truncateMetadata(encodeNewUserMetadata(options.metadata ?? {})),
+    blocks,
+  };
+}
+
+function truncateMetadata(text: string): string {
+  // The metadata is a channel id, far below the limit; an oversized one is dropped rather than cut into bad JSON.
+  return text.length <= LIMITS.privateMetadata ? text : '{}';
+}
+
+/** Shown between the submission and the result, while Moodle is asked (it may take seconds). */
+export function buildCheckingView(): types.ModalView {
+  return {
+    type: 'modal',
+    callback_id: CALLBACK_IDS.newUserModal,
+    title: plainText(NEW_USER_MODAL_TITLE, LIMITS.modalTitle),
+    close: plainText('Close', LIMITS.modalButton),
+    blocks: [
+      {
+        type: 'section',
+        text: mrkdwn(':hourglass_flowing_sand: Checking Moodle for existing accounts… This takes a few seconds.'),
+      },
+    ],
+  };
+}
