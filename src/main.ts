@@ -4,7 +4,7 @@ import { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
 import { doctorFactories } from './cli/doctor.js';
 import type { Config } from './config.js';
-import { systemClock } from './core/clock.js';
+import { type Clock, systemClock } from './core/clock.js';
 import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/requests.js';
@@ -41,6 +41,10 @@ export interface ApplicationOverrides {
   deps?: Partial<ApplicationDeps>;
   /** Bound on waiting for requests in flight during stop(); 10 s by default. */
   drainTimeoutMs?: number;
+  /** Time for the core (request ages, expiry); tests move a manual clock instead of waiting. */
+  clock?: Clock;
+  /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
+  expiryIntervalMs?: number;
 }
 
 export interface RunningApplication {
@@ -49,6 +53,8 @@ export interface RunningApplication {
   readonly slack: SlackApp;
   /** The bound HTTP port (health routes; Slack requests in HTTP mode). */
   readonly port: number;
+  /** What the composition root built (tests drive the core services of the running app through it). */
+  readonly deps: ApplicationDeps;
   /** Graceful stop: Slack first (drains requests), then the closers, then the logs are flushed. Idempotent. */
   stop(): Promise<void>;
 }
@@ -64,7 +70,7 @@ export function buildDependencies(
   config: Config,
   logger: Logger,
   scrubber?: SecretScrubber,
-  options: { expiryIntervalMs?: number } = {},
+  options: { expiryIntervalMs?: number; clock?: Clock } = {},
 ): ApplicationDeps {
   const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
   const gateway = createMoodleClient({
@@ -77,7 +83,7 @@ export function buildDependencies(
     config.slack.botToken.reveal(),
     buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
   );
-  const clock = systemClock;
+  const clock = options.clock ?? systemClock;
   const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
   const requests = createRequestService({
     store,
@@ -92,6 +98,7 @@ export function buildDependencies(
     permissions,
     notifier: createSlackNotifier({ client, config }),
     clock,
+    formatActor: (id) => `<@${id}>`,
     settings: {
       approvalRequired: config.approvalRequired,
       passwordMode: config.passwordMode,
@@ -168,7 +175,13 @@ export async function startApplication(
     secrets: [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.moodle.token],
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
-  const deps = { ...buildDependencies(config, logger, scrubber), ...overrides.deps };
+  const deps: ApplicationDeps = {
+    ...buildDependencies(config, logger, scrubber, {
+      ...(overrides.clock ? { clock: overrides.clock } : {}),
+      ...(overrides.expiryIntervalMs !== undefined ? { expiryIntervalMs: overrides.expiryIntervalMs } : {}),
+    }),
+    ...overrides.deps,
+  };
   const slack = createSlackApp({
     config,
     logger,
@@ -200,6 +213,7 @@ export async function startApplication(
     config,
     logger,
     slack,
+    deps,
     get port() {
       return slack.port;
     },

@@ -16,7 +16,9 @@ import { generatePassword } from './password.js';
 import type { Permissions, Role } from './permissions.js';
 import {
   type ApproveOptions,
+  describeStatus,
   type FailureInput,
+  type FormatActor,
   type LifecycleResult,
   type MessageLocation,
   type PreflightSummary,
@@ -59,6 +61,8 @@ export interface ProvisioningDeps {
   notifier: Notifier;
   clock: Clock;
   settings: ProvisioningSettings;
+  /** How refusal sentences name a person (the Slack layer passes a mention); the raw id by default. */
+  formatActor?: FormatActor;
   /** Where problems that reach nobody else are written (a failed DM, say). Never given secrets. */
   log?: (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 }
@@ -82,6 +86,18 @@ export type SubmitOutcome =
   | { kind: 'pending'; request: RequestRecord; cardError?: string }
   | { kind: 'executed'; execution: Execution }
   | { kind: 'failed'; execution: Execution; failure: FailureInput };
+
+/** What an approver is about to do from the card: open the Approve or Reject form, or retry a failed request. */
+export type DecisionVerb = 'approve' | 'reject' | 'retry';
+
+export type DecisionCheck =
+  | { ok: true; request: RequestRecord }
+  | {
+      ok: false;
+      code: 'not_found' | 'permission' | 'self_decision' | 'not_pending' | 'not_failed';
+      reason: string;
+      current?: RequestRecord;
+    };
 
 export type DecisionOutcome =
   | { kind: 'refused'; reason: string; current?: RequestRecord }
@@ -124,6 +140,7 @@ function failureOf(err: unknown): FailureInput {
 export function createProvisioningService(deps: ProvisioningDeps) {
   const { gateway, requests, permissions, notifier, settings } = deps;
   const log = deps.log ?? (() => {});
+  const formatActor = deps.formatActor ?? ((id: string) => id);
 
   /** Runs a notification without letting its failure undo or hide the work it reports. */
   async function tell(what: string, request: RequestRecord, fn: () => Promise<unknown>): Promise<void> {
@@ -418,10 +435,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
      * Validates a new user (deriving the username when none is given), checks Moodle for clashes, then
      * executes directly or stores a request for approval. Input keys are DESIGN.md's (plus `reason`).
      */
-    async submitCreate(
-      requester: RequesterContext,
-      input: Record<string, string | undefined>,
-    ): Promise<SubmitOutcome> {
+    async submitCreate(requester: RequesterContext, input: Record<string, string | undefined>): Promise<SubmitOutcome> {
       const allowed = await requireRole(requester.userId, 'requester', 'create');
       if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
 
@@ -459,6 +473,40 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         preflight,
         reason,
       );
+    },
+
+    /**
+     * Whether `actor` may take this step on this request now: is an approver, did not ask for it (admins included),
+     * and the request is still pending (failed, for a retry). Checked at every click and every submission, before
+     * anything is shown; refusals are audited. The decision itself is still a compare-and-set: this only says early.
+     */
+    async checkDecision(requestId: string, actor: string, verb: DecisionVerb): Promise<DecisionCheck> {
+      const request = await deps.store.getRequest(requestId);
+      if (!request) {
+        await requests.recordRefusal(actor, { reason: 'not_found', detail: `asked to ${verb} ${requestId}` });
+        return { ok: false, code: 'not_found', reason: `There is no request ${requestId}.` };
+      }
+      const refuse = async (code: Exclude<DecisionCheck, { ok: true }>['code'], reason: string) => {
+        await requests.recordRefusal(actor, { reason: code, requestId, detail: reason });
+        return { ok: false as const, code, reason, current: request };
+      };
+      const allowed = await permissions.check(actor, 'approver');
+      if (!allowed.ok) return refuse('permission', allowed.reason);
+      if (verb === 'retry') {
+        if (request.status !== 'failed') {
+          return refuse('not_failed', `Only a failed request can be retried. ${describeStatus(request, formatActor)}`);
+        }
+        return { ok: true, request };
+      }
+      if (request.requester.userId === actor) {
+        return refuse(
+          'self_decision',
+          `You asked for ${request.id} yourself, so another approver has to ${verb} it.` +
+            (request.status === 'pending' ? ' To withdraw it, cancel it instead.' : ''),
+        );
+      }
+      if (request.status !== 'pending') return refuse('not_pending', describeStatus(request, formatActor));
+      return { ok: true, request };
     },
 
     /** An approver approves (optionally correcting fields); the request is then executed once. */

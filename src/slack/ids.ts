@@ -16,6 +16,8 @@ export const CALLBACK_IDS = {
   deleteUserConfirmModal: 'delete_user_confirm_modal',
   approveRequestModal: 'approve_request_modal',
   rejectRequestModal: 'reject_request_modal',
+  /** "Looking the account up…" and refusal notices shown in place of the edit/delete modals; never submitted. */
+  accountNoticeModal: 'account_notice_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -23,6 +25,8 @@ export const ACTION_IDS = {
   approveRequestButton: 'approve_request_button',
   rejectRequestButton: 'reject_request_button',
   retryRequestButton: 'retry_request_button',
+  /** On a requester's own pending request in /moodle-user requests. */
+  cancelRequestButton: 'cancel_request_button',
   showExistingUserButton: 'show_existing_user_button',
 } as const;
 
@@ -32,6 +36,8 @@ export const BLOCK_IDS = {
   approveCommentBlock: 'approve_comment_block',
   rejectReasonBlock: 'reject_reason_block',
   reasonBlock: 'reason_block',
+  /** The delete confirmation modal's "type the username" input. */
+  deleteConfirmBlock: 'delete_confirm_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -39,6 +45,7 @@ export const INPUT_ACTION_IDS = {
   approveCommentInput: 'approve_comment_input',
   rejectReasonInput: 'reject_reason_input',
   reasonInput: 'reason_input',
+  deleteConfirmInput: 'delete_confirm_input',
 } as const;
 
 /** User profile fields that appear as inputs in the user modals (DESIGN.md "Keys", without reason). */

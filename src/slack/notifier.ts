@@ -1,39 +1,140 @@
 // The core's Notifier port over Slack's Web API: the approval card in APPROVAL_CHANNEL, direct messages to
-// requesters, one line per outcome in NOTIFY_CHANNEL. Rendering lives in blocks/; this file only sends.
-import type { webApi } from '@slack/bolt';
+// requesters, one line per outcome in NOTIFY_CHANNEL. Also the two ways the approval flow talks to one person
+// privately: an ephemeral message (falling back to a DM), and the one-time delivery of a generated password on a
+// client that logs nothing. Rendering lives in blocks/; this file only sends.
+import { type Logger as BoltLogger, LogLevel, webApi } from '@slack/bolt';
+import pRetry from 'p-retry';
 import type { Config } from '../config.js';
 import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
+import type { Secret } from '../secret.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
+import { buildWebClientOptions } from './web-client-options.js';
 
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
   config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & { moodle: { url: string } };
+  /** Longest Retry-After (seconds) worth waiting for in the background; longer waits fail the call. */
+  maxRateLimitWaitSeconds?: number;
 }
 
-export function createSlackNotifier({ client, config }: SlackNotifierOptions): Notifier {
+function rateLimitWait(error: unknown): number | undefined {
+  const e = error as { code?: unknown; retryAfter?: unknown };
+  return e.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number' ? e.retryAfter : undefined;
+}
+
+/**
+ * Notifications run outside any Slack request, so unlike a reply they can wait out a short rate limit: the
+ * shared client rejects rate-limited calls at once (a person may be waiting elsewhere), this retries once.
+ */
+function withRateLimitRetry<T>(call: () => Promise<T>, maxWaitSeconds: number): Promise<T> {
+  return pRetry(call, {
+    retries: 1,
+    minTimeout: 0,
+    maxTimeout: 0,
+    shouldRetry: ({ error }) => {
+      const wait = rateLimitWait(error);
+      return wait !== undefined && wait <= maxWaitSeconds;
+    },
+    onFailedAttempt: async ({ error }) => {
+      const wait = rateLimitWait(error);
+      if (wait !== undefined && wait <= maxWaitSeconds) await new Promise((r) => setTimeout(r, wait * 1000));
+    },
+  });
+}
+
+export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 5 }: SlackNotifierOptions): Notifier {
   const moodleUrl = config.moodle.url;
+  const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
       const card = buildApprovalCard(request, { moodleUrl });
-      const res = await client.chat.postMessage({ channel: config.approvalChannel, ...card });
+      const res = await send(() =>
+        client.chat.postMessage({ channel: config.approvalChannel, ...card, unfurl_links: false }),
+      );
       if (!res.ts || !res.channel) throw new Error('Slack did not return the card’s location');
       return { channel: res.channel, ts: res.ts };
     },
     async updateApprovalCard(request: RequestRecord): Promise<void> {
       if (!request.approvalMessage) return;
+      const { channel, ts } = request.approvalMessage;
       const card = buildApprovalCard(request, { moodleUrl });
-      await client.chat.update({ channel: request.approvalMessage.channel, ts: request.approvalMessage.ts, ...card });
+      await send(() => client.chat.update({ channel, ts, ...card }));
     },
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
+      // Only the requester can cancel, and they are answered where they typed the command.
+      if (event === 'cancelled') return;
       const message = buildRequesterMessage(request, event, { moodleUrl });
-      // A DM channel is opened by posting to the user id (needs im:write / chat:write).
-      await client.chat.postMessage({ channel: request.requester.userId, ...message });
+      // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
+      await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));
     },
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
-      const line = buildNotificationLine(request, event, { moodleUrl });
-      const res = await client.chat.postMessage({ channel: config.notifyChannel, text: line, unfurl_links: false });
+      // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.
+      if (event === 'cancelled') return undefined;
+      const text = buildNotificationLine(request, event, { moodleUrl });
+      const res = await send(() =>
+        client.chat.postMessage({ channel: config.notifyChannel, text, unfurl_links: false }),
+      );
       return res.ts;
     },
   };
+}
+
+export interface PrivateMessage {
+  /** Where the person is (the approval channel); without it, or if Slack refuses, a DM is sent. */
+  channel?: string;
+  user: string;
+  text: string;
+}
+
+/**
+ * Tells one person something privately: an ephemeral message in the channel where they acted, or a DM when that
+ * is impossible (not in the channel, channel archived). Throws only if both fail.
+ */
+export async function sendPrivately(client: webApi.WebClient, message: PrivateMessage): Promise<'ephemeral' | 'dm'> {
+  if (message.channel) {
+    try {
+      await client.chat.postEphemeral({ channel: message.channel, user: message.user, text: message.text });
+      return 'ephemeral';
+    } catch {
+      // Fall through to the DM: the person must hear of it.
+    }
+  }
+  await client.chat.postMessage({ channel: message.user, text: message.text, unfurl_links: false });
+  return 'dm';
+}
+
+const SILENT_LOGGER: BoltLogger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  setLevel: () => {},
+  getLevel: () => LogLevel.ERROR,
+  setName: () => {},
+};
+
+/**
+ * Shows a generated password once, privately, to the person who triggered the creation. The Web API client logs
+ * request bodies at debug level, so this message goes through a client of its own that logs nothing; errors are
+ * reduced to Slack's error code before they leave, so that the text cannot ride along.
+ */
+export async function sendPasswordPrivately(
+  config: Config,
+  message: Omit<PrivateMessage, 'text'> & { text: (password: string) => string; password: Secret },
+): Promise<'ephemeral' | 'dm'> {
+  const client = new webApi.WebClient(config.slack.botToken.reveal(), {
+    ...buildWebClientOptions(config, { logger: SILENT_LOGGER }),
+  });
+  try {
+    return await sendPrivately(client, {
+      ...(message.channel ? { channel: message.channel } : {}),
+      user: message.user,
+      text: message.text(message.password.reveal()),
+    });
+  } catch (error) {
+    const code =
+      (error as { data?: { error?: unknown }; code?: unknown }).data?.error ?? (error as { code?: unknown }).code;
+    throw new Error(`Slack refused the private message with the password (${String(code ?? 'unknown error')})`);
+  }
 }

@@ -1,10 +1,12 @@
-// Block Kit for a request: the approval card (redrawn from the request's state at every change), the requester's
-// direct message and the one-line notification. Pure functions of the request record.
+// Block Kit for a request: the approval card (redrawn in full from the request at every change, so that a lost or
+// late update is repaired by the next one), the requester's direct message and the one-line notification.
+// Pure functions of the request record; everything a person typed is escaped, every text cut to Slack's limits.
 import type { types } from '@slack/bolt';
 import type { RequestEvent } from '../../core/provisioning.js';
-import type { RequestRecord } from '../../core/requests.js';
+import type { FieldChange, RequestRecord, RequestResult } from '../../core/requests.js';
+import { FIELD_LABELS } from '../../core/user-record.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
-import { mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
 export interface RenderOptions {
   moodleUrl: string;
@@ -15,7 +17,7 @@ export interface SlackMessage {
   blocks?: types.KnownBlock[];
 }
 
-const OPERATION_WORDS: Record<RequestRecord['operation'], string> = {
+export const OPERATION_WORDS: Readonly<Record<RequestRecord['operation'], string>> = {
   create: 'Create account',
   update: 'Update account',
   suspend: 'Suspend account',
@@ -23,37 +25,76 @@ const OPERATION_WORDS: Record<RequestRecord['operation'], string> = {
   delete: 'Delete account',
 };
 
+/** The account a request is about, for a person (raw: escape before putting it in mrkdwn). */
 export function describeTarget(request: RequestRecord): string {
   const t = request.target;
   const name = t.username ?? t.email ?? (t.moodleId !== undefined ? `id ${t.moodleId}` : 'unknown account');
   return t.moodleId !== undefined && t.username ? `${name} (id ${t.moodleId})` : name;
 }
 
-function profileLink(request: RequestRecord, moodleUrl: string): string | undefined {
-  const id = request.result?.ok ? (request.result.moodleId ?? request.target.moodleId) : request.target.moodleId;
-  return id === undefined ? undefined : `<${moodleUrl}/user/profile.php?id=${id}|Moodle profile>`;
+/** `<!date^…>` renders in each reader's time zone; the fallback is UTC ISO. */
+export function slackDate(at: Date): string {
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString()}>`;
 }
 
-function statusLine(request: RequestRecord, moodleUrl: string): string {
-  const by = request.decidedBy ? ` by <@${request.decidedBy}>` : '';
+function mention(userId: string): string {
+  return `<@${userId}>`;
+}
+
+function moodleIdOf(request: RequestRecord): number | undefined {
+  return request.result?.ok ? (request.result.moodleId ?? request.target.moodleId) : request.target.moodleId;
+}
+
+function profileLink(request: RequestRecord, moodleUrl: string): string | undefined {
+  const id = moodleIdOf(request);
+  return id === undefined ? undefined : `<${moodleUrl}/user/profile.php?id=${id}|Moodle account ${id}>`;
+}
+
+function labelOf(field: string): string {
+  return (FIELD_LABELS as Record<string, string>)[field] ?? field;
+}
+
+function shown(value: string): string {
+  return value === '' ? '∅' : escapeMrkdwn(value);
+}
+
+export function formatChange(change: FieldChange): string {
+  return `*${labelOf(change.field)}*: ${shown(change.before)} → ${shown(change.after)}`;
+}
+
+function failureText(result: RequestResult | undefined): string {
+  if (!result || result.ok) return 'unknown error.';
+  const unknown = result.outcomeUnknown
+    ? ' Moodle may have carried it out anyway; a retry looks the account up first and never does it twice.'
+    : '';
+  return `${escapeMrkdwn(result.message)} ${escapeMrkdwn(result.hint)}${unknown}`;
+}
+
+/** What happened to the request, who decided and when: the part of the card that changes. */
+export function buildStatusText(request: RequestRecord, moodleUrl: string): string {
+  const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
+  const when = request.decidedAt ? ` ${slackDate(request.decidedAt)}` : '';
+  const comment = request.decisionComment ? `\n> ${escapeMrkdwn(request.decisionComment).replace(/\n/g, '\n> ')}` : '';
   switch (request.status) {
     case 'pending':
-      return ':hourglass_flowing_sand: Waiting for an approver.';
+      return ':hourglass_flowing_sand: *Waiting for an approver.*';
     case 'approved':
     case 'executing':
-      return `:gear: Approved${by}; running in Moodle…`;
+      return `:gear: *Approved${by}*${when}; running in Moodle…${comment}`;
     case 'succeeded': {
       const link = profileLink(request, moodleUrl);
-      return `:white_check_mark: Done${by}.${link ? ` ${link}` : ''}`;
+      return `:white_check_mark: *Approved${by} and done.*${link ? ` ${link}` : ''}${comment}`;
     }
-    case 'failed':
-      return `:x: Approved${by}, but Moodle refused: ${request.result && !request.result.ok ? `${request.result.message} ${request.result.hint}` : 'unknown error'}`;
+    case 'failed': {
+      const attempts = request.attempts > 1 ? ` (attempt ${request.attempts})` : '';
+      return `:x: *Approved${by}, but it failed in Moodle${attempts}:* ${failureText(request.result)}\nAn approver can retry.${comment}`;
+    }
     case 'rejected':
-      return `:no_entry: Rejected${by}${request.decisionComment ? `: ${request.decisionComment}` : '.'}`;
+      return `:no_entry: *Rejected${by}*${when}.${comment}`;
     case 'cancelled':
-      return ':leftwards_arrow_with_hook: Cancelled by the requester.';
+      return `:leftwards_arrow_with_hook: *Cancelled by the requester*${when}.`;
     case 'expired':
-      return ':alarm_clock: Expired without a decision.';
+      return `:alarm_clock: *Expired without a decision*${when}.`;
   }
 }
 
@@ -62,46 +103,53 @@ function recordLines(request: RequestRecord): string[] {
   if (p.operation === 'create') {
     return Object.entries(p.user)
       .filter(([, v]) => v !== undefined && v !== '')
-      .map(([k, v]) => `*${k}*: ${v}`);
+      .map(([k, v]) => `*${labelOf(k)}*: ${escapeMrkdwn(String(v))}`);
   }
-  if (p.operation === 'update') return p.changes.map((c) => `*${c.field}*: ${c.before || '∅'} → ${c.after || '∅'}`);
+  if (p.operation === 'update') return p.changes.map(formatChange);
   return [];
 }
 
+function preflightText(request: RequestRecord): string | undefined {
+  const pre = request.preflight;
+  if (!pre) return undefined;
+  if (!pre.checked) return `:warning: Pre-flight: ${escapeMrkdwn(pre.notes.join(' '))}`;
+  if (pre.conflicts.length === 0) return `Pre-flight: ${escapeMrkdwn(pre.notes.join(' ') || 'no clash found.')}`;
+  const clashes = pre.conflicts
+    .map((c) => `${escapeMrkdwn(c.username)} (id ${c.moodleId}, same ${c.matchedOn})`)
+    .join(', ');
+  return `:warning: Pre-flight: clashes with ${clashes}`;
+}
+
+function title(request: RequestRecord): string {
+  return `${OPERATION_WORDS[request.operation]}: ${describeTarget(request)}`;
+}
+
+/** The whole approval card, from the request alone. Buttons carry the request id; everything else is looked up. */
 export function buildApprovalCard(request: RequestRecord, options: RenderOptions): SlackMessage {
-  const title = `${OPERATION_WORDS[request.operation]}: ${describeTarget(request)}`;
-  const lines = [
-    `*${title}*  ·  request ${request.id}`,
-    `Asked by <@${request.requester.userId}> <!date^${Math.floor(request.createdAt.getTime() / 1000)}^{date_short_pretty} {time}|${request.createdAt.toISOString()}>`,
+  const head = [
+    `*${escapeMrkdwn(title(request))}*  ·  request \`${request.id}\``,
+    `Asked by ${mention(request.requester.userId)} ${slackDate(request.createdAt)}`,
   ];
-  if (request.reason) lines.push(`Reason: ${request.reason}`);
-  const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(lines.join('\n')) }];
+  if (request.reason) head.push(`*Reason*: ${escapeMrkdwn(request.reason)}`);
+  const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(head.join('\n')) }];
   const record = recordLines(request);
   if (record.length > 0) blocks.push({ type: 'section', text: mrkdwn(record.join('\n')) });
   if (request.corrections && request.corrections.length > 0) {
     blocks.push({
       type: 'section',
-      text: mrkdwn(
-        `Corrected by the approver:\n${request.corrections.map((c) => `*${c.field}*: ${c.before || '∅'} → ${c.after || '∅'}`).join('\n')}`,
-      ),
+      text: mrkdwn(`*Corrected by the approver:*\n${request.corrections.map(formatChange).join('\n')}`),
     });
   }
-  if (request.preflight) {
-    const pre = request.preflight;
-    const text = pre.checked
-      ? pre.conflicts.length === 0
-        ? `Pre-flight: ${pre.notes.join(' ') || 'no clash found.'}`
-        : `Pre-flight: clashes with ${pre.conflicts.map((c) => `${c.username} (id ${c.moodleId}, same ${c.matchedOn})`).join(', ')}`
-      : `Pre-flight: ${pre.notes.join(' ')}`;
-    blocks.push({ type: 'context', elements: [mrkdwn(text)] });
-  }
+  const pre = preflightText(request);
+  if (pre) blocks.push({ type: 'context', elements: [mrkdwn(pre, LIMITS.contextText)] });
   if (request.operation === 'delete') {
     blocks.push({
       type: 'context',
       elements: [mrkdwn(':warning: Deletion cannot be undone. Consider suspending the account instead.')],
     });
   }
-  blocks.push({ type: 'section', text: mrkdwn(statusLine(request, options.moodleUrl)) });
+  blocks.push({ type: 'divider' });
+  blocks.push({ type: 'section', text: mrkdwn(buildStatusText(request, options.moodleUrl)) });
   if (request.status === 'pending') {
     blocks.push({
       type: 'actions',
@@ -110,14 +158,14 @@ export function buildApprovalCard(request: RequestRecord, options: RenderOptions
         {
           type: 'button',
           action_id: ACTION_IDS.approveRequestButton,
-          text: plainText('Approve…'),
+          text: plainText('Approve…', LIMITS.buttonText),
           style: 'primary',
           value: request.id,
         },
         {
           type: 'button',
           action_id: ACTION_IDS.rejectRequestButton,
-          text: plainText('Reject…'),
+          text: plainText('Reject…', LIMITS.buttonText),
           style: 'danger',
           value: request.id,
         },
@@ -128,44 +176,79 @@ export function buildApprovalCard(request: RequestRecord, options: RenderOptions
       type: 'actions',
       block_id: BLOCK_IDS.requestActionsBlock,
       elements: [
-        { type: 'button', action_id: ACTION_IDS.retryRequestButton, text: plainText('Retry'), value: request.id },
+        {
+          type: 'button',
+          action_id: ACTION_IDS.retryRequestButton,
+          text: plainText('Retry', LIMITS.buttonText),
+          value: request.id,
+        },
       ],
     });
   }
-  return { text: truncateText(`${title} (${request.id}): ${request.status}`, 3000), blocks };
+  return {
+    text: truncateText(`${escapeMrkdwn(title(request))} (${request.id}): ${request.status}`, LIMITS.messageText),
+    blocks,
+  };
 }
 
+/** The direct message to the requester when their request reaches an outcome. */
 export function buildRequesterMessage(
   request: RequestRecord,
   event: RequestEvent,
   options: RenderOptions,
 ): SlackMessage {
-  const what = `${OPERATION_WORDS[request.operation].toLowerCase()} ${describeTarget(request)} (${request.id})`;
-  const status = statusLine(request, options.moodleUrl);
-  const text =
-    event === 'executed'
-      ? `Your request to ${what} is done. ${status}`
-      : event === 'failed'
-        ? `Your request to ${what} failed. ${status}`
-        : event === 'rejected'
-          ? `Your request to ${what} was rejected. ${status}`
-          : event === 'expired'
-            ? `Your request to ${what} expired without a decision. Ask again if it is still needed.`
-            : `Your request to ${what} was cancelled.`;
-  return { text: truncateText(text, 3000) };
+  const what = `${OPERATION_WORDS[request.operation].toLowerCase()} ${escapeMrkdwn(describeTarget(request))} (\`${request.id}\`)`;
+  const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
+  const comment = request.decisionComment ? ` “${escapeMrkdwn(request.decisionComment)}”` : '';
+  let text: string;
+  switch (event) {
+    case 'executed': {
+      const link = profileLink(request, options.moodleUrl);
+      text = `:white_check_mark: Your request to ${what} was approved${by} and is done.${link ? ` ${link}` : ''}${comment}`;
+      break;
+    }
+    case 'failed':
+      text = `:x: Your request to ${what} was approved${by} but failed in Moodle: ${failureText(request.result)} An approver can retry it.`;
+      break;
+    case 'rejected':
+      text = `:no_entry: Your request to ${what} was rejected${by}.${comment ? ` Reason:${comment}` : ''}`;
+      break;
+    case 'expired':
+      text = `:alarm_clock: Your request to ${what} expired without a decision. Ask again if it is still needed.`;
+      break;
+    case 'cancelled':
+      text = `Your request to ${what} was cancelled.`;
+      break;
+  }
+  return { text: truncateText(text, LIMITS.messageText) };
 }
 
+/** One line for NOTIFY_CHANNEL. */
 export function buildNotificationLine(request: RequestRecord, event: RequestEvent, options: RenderOptions): string {
-  const who = `<@${request.requester.userId}>`;
+  const who = mention(request.requester.userId);
   const decider =
-    request.decidedBy && request.decidedBy !== request.requester.userId ? `, decided by <@${request.decidedBy}>` : '';
-  const what = `${OPERATION_WORDS[request.operation]} ${describeTarget(request)} (${request.id})`;
+    request.decidedBy && request.decidedBy !== request.requester.userId
+      ? `, decided by ${mention(request.decidedBy)}`
+      : '';
+  const what = `${OPERATION_WORDS[request.operation]} ${escapeMrkdwn(describeTarget(request))} (${request.id})`;
   const link = profileLink(request, options.moodleUrl);
-  const outcome =
-    event === 'executed'
-      ? `done${link ? ` ${link}` : ''}`
-      : event === 'failed'
-        ? `failed: ${request.result && !request.result.ok ? request.result.message : 'unknown error'}`
-        : event;
-  return truncateText(`${what}, asked by ${who}${decider}: ${outcome}`, 3000);
+  let outcome: string;
+  switch (event) {
+    case 'executed':
+      outcome = `:white_check_mark: done${link ? ` ${link}` : ''}`;
+      break;
+    case 'failed':
+      outcome = `:x: failed: ${request.result && !request.result.ok ? escapeMrkdwn(request.result.message) : 'unknown error'}`;
+      break;
+    case 'rejected':
+      outcome = ':no_entry: rejected';
+      break;
+    case 'expired':
+      outcome = ':alarm_clock: expired without a decision';
+      break;
+    case 'cancelled':
+      outcome = 'cancelled by the requester';
+      break;
+  }
+  return truncateText(`${what}, asked by ${who}${decider}: ${outcome}`, LIMITS.messageText);
 }

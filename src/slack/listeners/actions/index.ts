@@ -3,6 +3,7 @@ import type { App } from '@slack/bolt';
 import { ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { createApproveRequestAction } from './approve-request.js';
+import { createCancelRequestAction } from './cancel-request.js';
 import { createRejectRequestAction } from './reject-request.js';
 import { createRetryRequestAction } from './retry-request.js';
 
@@ -10,4 +11,5 @@ export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.approveRequestButton, createApproveRequestAction(deps));
   app.action(ACTION_IDS.rejectRequestButton, createRejectRequestAction(deps));
   app.action(ACTION_IDS.retryRequestButton, createRetryRequestAction(deps));
+  app.action(ACTION_IDS.cancelRequestButton, createCancelRequestAction(deps));
 }

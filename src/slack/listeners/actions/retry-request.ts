@@ -1,9 +1,43 @@
-// Placeholder: acks the click until the real handler is built.
+// The Retry button on a failed request's card: acks, re-checks that the clicker is an approver and the request
+// still failed, then retries through the core (an earlier unknown outcome is looked up first, so an account is
+// never created twice). The card, DM and notification follow from the core; the clicker hears of a refusal, a new
+// failure or a generated password privately.
 import type { Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ListenerDeps } from '../deps.js';
+import { requestLogger } from '../request-context.js';
+import { readButtonClick, refreshCard, reportOutcome, tellPrivately } from './decision-flow.js';
 
-export function createRetryRequestAction(_deps: ListenerDeps): Middleware<SlackActionMiddlewareArgs> {
-  return async ({ ack }) => {
+export function createRetryRequestAction(deps: ListenerDeps): Middleware<SlackActionMiddlewareArgs> {
+  return async ({ ack, body, client, context }) => {
     await ack();
+    const logger = requestLogger(context, deps.logger);
+    const click = readButtonClick(body);
+    if (!click) {
+      logger.warn('retry click without the expected payload');
+      return;
+    }
+    const to = { user: click.userId, channel: click.channelId };
+    if (!click.requestId) {
+      await tellPrivately(client, logger, to, 'This button does not name a request; use the newest card.');
+      return;
+    }
+    try {
+      const check = await deps.provisioning.checkDecision(click.requestId, click.userId, 'retry');
+      if (!check.ok) {
+        await tellPrivately(client, logger, to, `:no_entry_sign: ${check.reason}`);
+        await refreshCard(deps, client, logger, check.current, click.card);
+        return;
+      }
+      const outcome = await deps.provisioning.retry(click.requestId, click.userId);
+      await reportOutcome(deps, client, logger, outcome, to);
+    } catch (err) {
+      logger.error({ err, requestId: click.requestId }, 'retry failed unexpectedly');
+      await tellPrivately(
+        client,
+        logger,
+        to,
+        `Sorry, retrying ${click.requestId} failed unexpectedly. Look at the card before trying again; an admin can check the app's log.`,
+      );
+    }
   };
 }

@@ -1,0 +1,200 @@
+// What the approval buttons and the decision modals share: reading a button click, telling the person privately
+// why they were refused, redrawing a stale card from the stored request, and reporting a decision's outcome to the
+// approver who made it (the card, the requester's DM and the notification are the core's, through the Notifier).
+import type { types, webApi } from '@slack/bolt';
+import { z } from 'zod';
+import type { DecisionOutcome } from '../../../core/provisioning.js';
+import { type MessageLocation, parseRequestId, type RequestRecord } from '../../../core/requests.js';
+import type { Logger } from '../../../logger.js';
+import { buildApprovalCard } from '../../blocks/approval-card.js';
+import type { DecisionMetadata } from '../../blocks/decision-modals.js';
+import { sendPasswordPrivately, sendPrivately } from '../../notifier.js';
+import type { ListenerDeps } from '../deps.js';
+
+const buttonClickSchema = z.looseObject({
+  user: z.looseObject({ id: z.string().min(1) }),
+  trigger_id: z.string().min(1),
+  actions: z.array(z.looseObject({ value: z.string().max(100).optional() })).min(1),
+  channel: z.looseObject({ id: z.string() }).optional(),
+  container: z
+    .looseObject({
+      channel_id: z.string().optional(),
+      message_ts: z.string().optional(),
+      is_ephemeral: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+export interface ButtonClick {
+  userId: string;
+  triggerId: string;
+  /** Undefined when the button's value is not a request id. */
+  requestId: string | undefined;
+  /** Where the click happened (for ephemeral replies). */
+  channelId: string | undefined;
+  /** The card clicked, when it is a regular message (ephemeral messages cannot be updated). */
+  card: MessageLocation | undefined;
+}
+
+/** Reads a block_actions payload from a request button; undefined when it is not one (never trusted further). */
+export function readButtonClick(body: unknown): ButtonClick | undefined {
+  const parsed = buttonClickSchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  const b = parsed.data;
+  const value = b.actions[0]?.value;
+  const channelId = b.channel?.id ?? b.container?.channel_id;
+  const ts = b.container?.message_ts;
+  return {
+    userId: b.user.id,
+    triggerId: b.trigger_id,
+    requestId: value === undefined ? undefined : parseRequestId(value),
+    channelId,
+    card: channelId && ts && !b.container?.is_ephemeral ? { channel: channelId, ts } : undefined,
+  };
+}
+
+/** Tells one person something privately; a failure is logged, never thrown (the person is already acked). */
+export async function tellPrivately(
+  client: webApi.WebClient,
+  logger: Logger,
+  to: { user: string; channel?: string | undefined },
+  text: string,
+): Promise<void> {
+  try {
+    await sendPrivately(client, { user: to.user, text, ...(to.channel ? { channel: to.channel } : {}) });
+  } catch (err) {
+    logger.warn({ err, slackUser: to.user }, 'could not send a private reply');
+  }
+}
+
+/**
+ * Redraws the card from the stored request, so that a card a lost update left behind (still showing buttons on a
+ * decided request) is repaired by the next click on it.
+ */
+export async function refreshCard(
+  deps: ListenerDeps,
+  client: webApi.WebClient,
+  logger: Logger,
+  request: RequestRecord | undefined,
+  clicked?: MessageLocation,
+): Promise<void> {
+  const location = request?.approvalMessage ?? clicked;
+  if (!request || !location) return;
+  try {
+    await client.chat.update({
+      channel: location.channel,
+      ts: location.ts,
+      ...buildApprovalCard(request, { moodleUrl: deps.config.moodle.url }),
+    });
+  } catch (err) {
+    logger.warn({ err, requestId: request.id }, 'could not refresh the approval card');
+  }
+}
+
+/**
+ * Tells the approver who decided (or retried) what came of it, privately: a lost race, a Moodle failure, and, in
+ * PASSWORD_MODE=generate, the new account's password, once, on a client that logs nothing.
+ */
+export async function reportOutcome(
+  deps: ListenerDeps,
+  client: webApi.WebClient,
+  logger: Logger,
+  outcome: DecisionOutcome,
+  to: { user: string; channel?: string | undefined },
+): Promise<void> {
+  switch (outcome.kind) {
+    case 'refused':
+      await tellPrivately(client, logger, to, `:no_entry_sign: ${outcome.reason}`);
+      await refreshCard(deps, client, logger, outcome.current);
+      return;
+    case 'rejected':
+      return;
+    case 'failed': {
+      const { request } = outcome.execution;
+      await tellPrivately(
+        client,
+        logger,
+        to,
+        `:x: ${request.id} failed in Moodle: ${outcome.failure.hint} Use *Retry* on the card when the cause is fixed.`,
+      );
+      return;
+    }
+    case 'executed': {
+      const { execution } = outcome;
+      if (!execution.password) return;
+      const username = execution.username ?? execution.request.target.username ?? 'the new account';
+      try {
+        await sendPasswordPrivately(deps.config, {
+          user: to.user,
+          ...(to.channel ? { channel: to.channel } : {}),
+          password: execution.password,
+          text: (password) =>
+            `:key: ${execution.request.id}: the password for *${username}* is \`${password}\`\n` +
+            'Shown only to you, only this once, and stored nowhere. Pass it on privately; Moodle asks for a new one at first login.',
+        });
+      } catch (err) {
+        logger.error({ err, requestId: execution.request.id }, 'could not show the generated password');
+        await tellPrivately(
+          client,
+          logger,
+          to,
+          `:warning: ${execution.request.id}: the account ${username} was created, but Slack refused the private message with its password. Reset the password in Moodle (Site administration > Users > Browse list of users).`,
+        );
+      }
+      return;
+    }
+  }
+}
+
+export type DecisionModalBuilder = (
+  request: RequestRecord,
+  options: { moodleUrl: string; metadata: DecisionMetadata },
+) => types.ModalView;
+
+/**
+ * Approve… / Reject…: after the ack, check who clicked and the request's state, then open the modal with the
+ * click's trigger_id at once (it lives 3 s and works once). Everything is checked again at submission.
+ */
+export async function openDecisionModal(
+  deps: ListenerDeps,
+  client: webApi.WebClient,
+  logger: Logger,
+  body: unknown,
+  verb: 'approve' | 'reject',
+  build: DecisionModalBuilder,
+): Promise<void> {
+  const click = readButtonClick(body);
+  if (!click) {
+    logger.warn({ verb }, 'decision click without the expected payload');
+    return;
+  }
+  const to = { user: click.userId, channel: click.channelId };
+  if (!click.requestId) {
+    await tellPrivately(client, logger, to, 'This button does not name a request; use the newest card.');
+    return;
+  }
+  try {
+    const check = await deps.provisioning.checkDecision(click.requestId, click.userId, verb);
+    if (!check.ok) {
+      await tellPrivately(client, logger, to, `:no_entry_sign: ${check.reason}`);
+      await refreshCard(deps, client, logger, check.current, click.card);
+      return;
+    }
+    const card = check.request.approvalMessage ?? click.card;
+    await client.views.open({
+      trigger_id: click.triggerId,
+      view: build(check.request, {
+        moodleUrl: deps.config.moodle.url,
+        metadata: { requestId: check.request.id, ...(card ? { card } : {}) },
+      }),
+    });
+  } catch (err) {
+    logger.error({ err, requestId: click.requestId, verb }, 'could not open the decision form');
+    await tellPrivately(
+      client,
+      logger,
+      to,
+      `Sorry, the ${verb === 'approve' ? 'Approve' : 'Reject'} form for ${click.requestId} could not be opened (Slack allows 3 seconds). Click the button again.`,
+    );
+  }
+}
