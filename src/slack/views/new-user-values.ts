@@ -57,6 +57,16 @@ const FORM_WORDS: Record<NewUserFieldKey, string> = {
   reason: 'reason',
 };
 
+/** The typed text or chosen option's value; Slack sends null for an empty input or a select left unchosen. */
+function readValue(isSelect: boolean, raw: unknown): { ok: true; value: string | undefined } | { ok: false } {
+  if (isSelect) {
+    const parsed = selectValueSchema.safeParse(raw);
+    return parsed.success ? { ok: true, value: parsed.data.selected_option?.value } : { ok: false };
+  }
+  const parsed = textValueSchema.safeParse(raw);
+  return parsed.success ? { ok: true, value: parsed.data.value ?? undefined } : { ok: false };
+}
+
 function idsOf(key: NewUserFieldKey): { blockId: string; actionId: string } {
   return key === 'reason'
     ? { blockId: BLOCK_IDS.reasonBlock, actionId: INPUT_ACTION_IDS.reasonInput }
@@ -84,21 +94,15 @@ export function parseNewUserValues(stateValues: unknown): NewUserValues {
     if (block.success && !Object.hasOwn(block.data, actionId)) continue;
     const raw = block.success ? block.data[actionId] : undefined;
     const isSelect = key !== 'reason' && SELECT_FIELDS.has(key);
-    let value: string | null | undefined;
-    if (isSelect) {
-      const parsed = selectValueSchema.safeParse(raw);
-      value = parsed.success ? parsed.data.selected_option?.value : null;
-    } else {
-      const parsed = textValueSchema.safeParse(raw);
-      value = parsed.success ? parsed.data.value : null;
-    }
-    if (value === null || !block.success) {
+    const read = block.success ? readValue(isSelect, raw) : { ok: false as const };
+    if (!read.ok) {
       problems.push({
         field: key,
         message: `The form sent the ${FORM_WORDS[key]} in a shape this app does not know. Close the form and open it again.`,
       });
       continue;
     }
+    const { value } = read;
     if (value !== undefined && value.trim() !== '') fields[key] = value;
   }
   return { fields, problems };
