@@ -76,7 +76,7 @@ async function openModal(userId: string): Promise<{ call: RecordedCall; viewId: 
   const view = call.args.view as Record<string, unknown>;
   return {
     call,
-    viewId: String((call.response?.view as { id: string }).id),
+    viewId: String((call.response?.view as { id?: string } | undefined)?.id),
     metadata: String(view.private_metadata),
   };
 }
