@@ -349,7 +349,8 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     const check = await permissions.check(userId, role);
     if (!check.ok) {
       await requests.recordRefusal(userId, {
-        reason: check.reason,
+        reason: 'permission',
+        detail: check.reason,
         ...(operation ? { operation } : {}),
         ...(requestId ? { requestId } : {}),
       });

@@ -1,0 +1,476 @@
+// The provisioning service end to end below Slack: the real Moodle client against the fake Moodle, an in-memory
+// SQLite store, a manual clock and a Notifier that records what it was asked to say.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { createManualClock, HOUR_MS, type ManualClock } from '../../src/core/clock.js';
+import type { MoodleGateway } from '../../src/core/moodle-gateway.js';
+import { createPermissions } from '../../src/core/permissions.js';
+import {
+  createProvisioningService,
+  type Notifier,
+  type ProvisioningService,
+  type RequestEvent,
+} from '../../src/core/provisioning.js';
+import { createRequestService, type RequestRecord } from '../../src/core/requests.js';
+import type { Store } from '../../src/core/store.js';
+import { createMoodleClient } from '../../src/moodle/client.js';
+import { Secret } from '../../src/secret.js';
+import { openStore } from '../../src/store/index.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+
+const REQUESTER = 'U0REQUESTER';
+const APPROVER = 'U0APPROVER';
+const ADMIN = 'U0ADMIN';
+const STRANGER = 'U0STRANGER';
+
+const roles: Config['roles'] = {
+  requesters: [{ kind: 'everyone' }],
+  approvers: [
+    { kind: 'user', id: APPROVER },
+    { kind: 'user', id: ADMIN },
+  ],
+  admins: [{ kind: 'user', id: ADMIN }],
+};
+
+/** Records every notification; `failing` makes every call throw, as a Slack outage would. */
+function recordingNotifier() {
+  const events: Array<{ kind: string; id: string; status: string; event?: RequestEvent }> = [];
+  let failing = false;
+  let ts = 0;
+  const notifier: Notifier = {
+    async postApprovalCard(request) {
+      if (failing) throw new Error('slack down');
+      events.push({ kind: 'card', id: request.id, status: request.status });
+      ts += 1;
+      return { channel: 'C0APPROVALS', ts: `1700000000.${String(ts).padStart(6, '0')}` };
+    },
+    async updateApprovalCard(request) {
+      if (failing) throw new Error('slack down');
+      events.push({ kind: 'update', id: request.id, status: request.status });
+    },
+    async notifyRequester(request, event) {
+      if (failing) throw new Error('slack down');
+      events.push({ kind: 'dm', id: request.id, status: request.status, event });
+    },
+    async announce(request, event) {
+      if (failing) throw new Error('slack down');
+      events.push({ kind: 'announce', id: request.id, status: request.status, event });
+      return '1700000099.000001';
+    },
+  };
+  return {
+    notifier,
+    events,
+    fail(on: boolean) {
+      failing = on;
+    },
+  };
+}
+
+let fake: FakeMoodle;
+let store: Store;
+let clock: ManualClock;
+let client: ReturnType<typeof createMoodleClient>;
+let recorder: ReturnType<typeof recordingNotifier>;
+let gateway: MoodleGateway;
+let provisioning: ProvisioningService;
+let logs: string[];
+
+beforeAll(async () => {
+  fake = await startFakeMoodle();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+function build(options: { passwordMode?: 'email' | 'generate'; gateway?: MoodleGateway } = {}): void {
+  const requests = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
+  provisioning = createProvisioningService({
+    gateway: options.gateway ?? gateway,
+    requests,
+    store,
+    permissions: createPermissions(
+      roles,
+      {
+        getUser: async (id) => ({
+          id,
+          isAdmin: false,
+          isOwner: false,
+          isBot: false,
+          isDeleted: false,
+          isRestricted: false,
+          isUltraRestricted: false,
+        }),
+        getGroupMembers: async () => [],
+      },
+      { clock },
+    ),
+    notifier: recorder.notifier,
+    clock,
+    formatActor: (id) => `<@${id}>`,
+    settings: {
+      approvalRequired: new Set(['delete']),
+      passwordMode: options.passwordMode ?? 'email',
+      allowedAuth: ['manual'],
+      defaultAuth: 'manual',
+      protectedUsers: [],
+      moodleUrl: fake.url,
+    },
+    log: (level, message, context) => logs.push(`${level} ${message} ${JSON.stringify(context ?? {})}`),
+  });
+}
+
+beforeEach(() => {
+  fake.reset();
+  store = openStore('sqlite::memory:');
+  clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
+  client = createMoodleClient({
+    url: fake.url,
+    token: new Secret(fake.token),
+    timeoutMs: 2000,
+    readRetries: 0,
+  });
+  gateway = client;
+  recorder = recordingNotifier();
+  logs = [];
+  build();
+});
+afterEach(async () => {
+  fake.setFault(null);
+  await client.close();
+  await store.close();
+});
+
+const jane = { email: 'jane.doe@example.org', firstname: 'Jane', lastname: 'Doe', reason: 'new teacher' };
+
+function creates(): number {
+  return fake.calls.filter((c) => c.wsfunction === 'core_user_create_users').length;
+}
+
+async function pending(): Promise<RequestRecord> {
+  const outcome = await provisioning.submitCreate({ userId: REQUESTER, channelId: 'C0GENERAL' }, jane);
+  if (outcome.kind !== 'pending') throw new Error(`expected pending, got ${outcome.kind}`);
+  return outcome.request;
+}
+
+async function auditKinds(id: string): Promise<string[]> {
+  return (await store.listAudit()).filter((e) => e.requestId === id).map((e) => `${e.kind}:${e.outcome}`);
+}
+
+describe('submit', () => {
+  it('executes an admin’s create directly (create is not in APPROVAL_REQUIRED)', async () => {
+    const outcome = await provisioning.submitCreate({ userId: ADMIN }, jane);
+    expect(outcome.kind).toBe('executed');
+    if (outcome.kind !== 'executed') return;
+    expect(outcome.execution.request.status).toBe('succeeded');
+    expect(fake.site.findUser('jane.doe')?.id).toBe(outcome.execution.moodleId);
+    expect(recorder.events.filter((e) => e.kind === 'card')).toEqual([]);
+    expect(await auditKinds(outcome.execution.request.id)).toEqual([
+      'request:approved',
+      'direct_execution:allowed',
+      'execution:started',
+      'execution:succeeded',
+    ]);
+  });
+
+  it('stores a requester’s create as pending, with the pre-flight, and posts the card before answering', async () => {
+    const request = await pending();
+    expect(request.status).toBe('pending');
+    expect(request.approvalMessage?.channel).toBe('C0APPROVALS');
+    expect(request.preflight?.checked).toBe(true);
+    expect(await store.getRequest(request.id)).toMatchObject({
+      status: 'pending',
+      approvalMessage: request.approvalMessage,
+    });
+    expect(recorder.events).toEqual([{ kind: 'card', id: request.id, status: 'pending' }]);
+    expect(creates()).toBe(0);
+  });
+
+  it('keeps the request when the card cannot be posted, and says how to find it', async () => {
+    recorder.fail(true);
+    const outcome = await provisioning.submitCreate({ userId: REQUESTER }, jane);
+    expect(outcome.kind).toBe('pending');
+    if (outcome.kind !== 'pending') return;
+    expect(outcome.cardError).toContain('/moodle-user requests pending');
+    expect((await store.getRequest(outcome.request.id))?.status).toBe('pending');
+  });
+});
+
+describe('decisions', () => {
+  it('approve executes once, updates the card, tells the requester and announces', async () => {
+    const request = await pending();
+    const outcome = await provisioning.approve(request.id, APPROVER, { comment: 'welcome' });
+    expect(outcome.kind).toBe('executed');
+    const user = fake.site.findUser('jane.doe');
+    expect(user).toBeDefined();
+    const stored = await store.getRequest(request.id);
+    expect(stored).toMatchObject({
+      status: 'succeeded',
+      decidedBy: APPROVER,
+      decisionComment: 'welcome',
+      result: { ok: true, moodleId: user?.id },
+      notificationTs: '1700000099.000001',
+    });
+    expect(recorder.events.slice(1)).toEqual([
+      { kind: 'update', id: request.id, status: 'succeeded' },
+      { kind: 'dm', id: request.id, status: 'succeeded', event: 'executed' },
+      { kind: 'announce', id: request.id, status: 'succeeded', event: 'executed' },
+    ]);
+    expect(await auditKinds(request.id)).toEqual([
+      'request:pending',
+      'decision:approved',
+      'execution:started',
+      'execution:succeeded',
+    ]);
+  });
+
+  it('records an approver’s correction as a diff and creates the corrected account', async () => {
+    const request = await pending();
+    const outcome = await provisioning.approve(request.id, APPROVER, {
+      corrections: { city: 'Lyon', lastname: 'Doe' },
+    });
+    expect(outcome.kind).toBe('executed');
+    expect(fake.site.findUser('jane.doe')?.city).toBe('Lyon');
+    const stored = await store.getRequest(request.id);
+    expect(stored?.corrections).toEqual([{ field: 'city', before: '', after: 'Lyon' }]);
+    const correction = (await store.listAudit()).find((e) => e.kind === 'correction');
+    expect(JSON.parse(correction?.detail ?? '[]')).toEqual([{ field: 'city', before: '', after: 'Lyon' }]);
+  });
+
+  it('reject stores the reason and tells everyone; no Moodle call', async () => {
+    const request = await pending();
+    const outcome = await provisioning.reject(request.id, APPROVER, 'not a staff member');
+    expect(outcome.kind).toBe('rejected');
+    expect(await store.getRequest(request.id)).toMatchObject({
+      status: 'rejected',
+      decisionComment: 'not a staff member',
+    });
+    expect(recorder.events.map((e) => e.kind)).toEqual(['card', 'update', 'dm', 'announce']);
+    expect(creates()).toBe(0);
+  });
+
+  it('refuses the requester deciding their own request, even an admin approver, and audits it', async () => {
+    const outcome = await provisioning.submitCreate({ userId: ADMIN }, { ...jane, email: 'x@example.org' });
+    expect(outcome.kind).toBe('executed'); // create is direct for admins; delete needs approval even from them
+    const own = await provisioning.submitRequest(
+      { userId: ADMIN },
+      { moodleId: fake.site.findUser('x')?.id ?? 0, username: 'x' },
+      { operation: 'delete' },
+      undefined,
+      'left',
+    );
+    expect(own.kind).toBe('pending');
+    if (own.kind !== 'pending') return;
+    const check = await provisioning.checkDecision(own.request.id, ADMIN, 'approve');
+    expect(check).toMatchObject({ ok: false, code: 'self_decision' });
+    const decided = await provisioning.approve(own.request.id, ADMIN);
+    expect(decided).toMatchObject({ kind: 'refused' });
+    expect(await auditKinds(own.request.id)).toContain('refusal:self_decision');
+    expect(fake.calls.filter((c) => c.wsfunction === 'core_user_delete_users')).toHaveLength(0);
+  });
+
+  it('checkDecision refuses non-approvers and decided requests, naming who decided', async () => {
+    const request = await pending();
+    expect(await provisioning.checkDecision(request.id, STRANGER, 'approve')).toMatchObject({
+      ok: false,
+      code: 'permission',
+    });
+    expect(await provisioning.checkDecision(request.id, APPROVER, 'approve')).toMatchObject({ ok: true });
+    expect(await provisioning.checkDecision(request.id, APPROVER, 'retry')).toMatchObject({
+      ok: false,
+      code: 'not_failed',
+    });
+    await provisioning.reject(request.id, APPROVER, 'no');
+    const late = await provisioning.checkDecision(request.id, ADMIN, 'approve');
+    expect(late).toMatchObject({ ok: false, code: 'not_pending' });
+    if (!late.ok) expect(late.reason).toBe(`${request.id} was already rejected by <@${APPROVER}>.`);
+    expect(await provisioning.checkDecision('R-ZZZZZZ', APPROVER, 'approve')).toMatchObject({ code: 'not_found' });
+    const refusals = (await store.listAudit()).filter((e) => e.kind === 'refusal').map((e) => e.outcome);
+    expect(refusals).toEqual(['permission', 'not_failed', 'not_pending', 'not_found']);
+  });
+
+  it('a failing notifier neither loses the request nor hides the outcome', async () => {
+    const request = await pending();
+    recorder.fail(true);
+    const outcome = await provisioning.approve(request.id, APPROVER);
+    expect(outcome.kind).toBe('executed');
+    expect((await store.getRequest(request.id))?.status).toBe('succeeded');
+    expect(logs.some((l) => l.includes('could not update the approval card'))).toBe(true);
+  });
+
+  it('cancel: only the requester, only while pending', async () => {
+    const request = await pending();
+    expect(await provisioning.cancel(request.id, APPROVER)).toMatchObject({ ok: false, code: 'not_requester' });
+    expect(await provisioning.cancel(request.id, REQUESTER)).toMatchObject({ ok: true });
+    expect(await provisioning.cancel(request.id, REQUESTER)).toMatchObject({ ok: false, code: 'not_pending' });
+    expect(await auditKinds(request.id)).toEqual([
+      'request:pending',
+      'refusal:not_requester',
+      'cancellation:cancelled',
+      'refusal:not_pending',
+    ]);
+  });
+});
+
+describe('failures and retries', () => {
+  it('a lost answer to create (connection reset after Moodle ran it) is settled by a look-up: no second create', async () => {
+    const request = await pending();
+    build({
+      gateway: {
+        ...client,
+        createUsers: (users) => {
+          fake.setFault('reset', { times: 1 });
+          return client.createUsers(users);
+        },
+      },
+    });
+    const outcome = await provisioning.approve(request.id, APPROVER);
+    expect(outcome.kind).toBe('executed');
+    expect(creates()).toBe(1);
+    const user = fake.site.findUser('jane.doe');
+    expect(await store.getRequest(request.id)).toMatchObject({
+      status: 'succeeded',
+      result: { ok: true, moodleId: user?.id },
+    });
+    expect(await auditKinds(request.id)).toContain('execution:succeeded');
+  });
+
+  it('when the look-up fails too, the request is failed (outcome unknown); Retry looks up first and does not create twice', async () => {
+    const request = await pending();
+    build({
+      gateway: {
+        ...client,
+        createUsers: async (users) => {
+          fake.setFault('reset', { times: 1 });
+          try {
+            return await client.createUsers(users);
+          } finally {
+            fake.setFault('refuse', { times: 1 });
+          }
+        },
+      },
+    });
+    const first = await provisioning.approve(request.id, APPROVER);
+    expect(first.kind).toBe('failed');
+    const failed = await store.getRequest(request.id);
+    expect(failed).toMatchObject({ status: 'failed', result: { ok: false, outcomeUnknown: true } });
+    expect(recorder.events.at(-3)).toMatchObject({ kind: 'update', status: 'failed' });
+
+    build(); // the next attempt talks to a healthy Moodle
+    expect(await provisioning.retry(request.id, STRANGER)).toMatchObject({ kind: 'refused' });
+    const retried = await provisioning.retry(request.id, APPROVER);
+    expect(retried.kind).toBe('executed');
+    expect(creates()).toBe(1);
+    expect(await store.getRequest(request.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(await auditKinds(request.id)).toEqual([
+      'request:pending',
+      'decision:approved',
+      'execution:started',
+      'execution:outcome_unknown',
+      'refusal:permission',
+      'retry:retried',
+      'execution:started',
+      'execution:succeeded',
+    ]);
+  });
+
+  it('a Moodle refusal fails the request with the hint; Retry after the fix succeeds', async () => {
+    const request = await pending();
+    fake.setFault({ status: 503 });
+    const first = await provisioning.approve(request.id, APPROVER);
+    expect(first.kind).toBe('failed');
+    if (first.kind === 'failed') expect(first.failure.hint).toContain('maintenance');
+    fake.setFault(null);
+    expect((await provisioning.retry(request.id, APPROVER)).kind).toBe('executed');
+    // Two create calls reached the server, but the first was answered 503 without running.
+    expect(creates()).toBe(2);
+    expect(fake.site.snapshotUsers().filter((u) => u.email === jane.email)).toHaveLength(1);
+  });
+
+  it('generate mode returns the password once, and it is stored nowhere', async () => {
+    build({ passwordMode: 'generate' });
+    const request = await pending();
+    const outcome = await provisioning.approve(request.id, APPROVER);
+    if (outcome.kind !== 'executed') throw new Error(outcome.kind);
+    const password = outcome.execution.password?.reveal() ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(8);
+    const everything = JSON.stringify([await store.getRequest(request.id), await store.listAudit(), recorder.events]);
+    expect(everything).not.toContain(password);
+    expect(logs.join('\n')).not.toContain(password);
+  });
+});
+
+describe('expiry and reconciliation', () => {
+  it('expires pending requests older than the TTL and tells everyone', async () => {
+    const old = await pending();
+    clock.advance(71 * HOUR_MS);
+    const fresh = await provisioning.submitCreate({ userId: REQUESTER }, { ...jane, email: 'other@example.org' });
+    clock.advance(2 * HOUR_MS);
+    const expired = await provisioning.expireDue();
+    expect(expired.map((r) => r.id)).toEqual([old.id]);
+    expect((await store.getRequest(old.id))?.status).toBe('expired');
+    if (fresh.kind === 'pending') expect((await store.getRequest(fresh.request.id))?.status).toBe('pending');
+    expect(recorder.events.filter((e) => e.id === old.id).map((e) => e.kind)).toEqual([
+      'card',
+      'update',
+      'dm',
+      'announce',
+    ]);
+    expect(await auditKinds(old.id)).toEqual(['request:pending', 'expiry:expired']);
+  });
+
+  async function interrupted(username: string): Promise<RequestRecord> {
+    const request = await store.createRequest({
+      requester: { userId: REQUESTER },
+      target: { username, email: `${username}@example.org` },
+      payload: {
+        operation: 'create',
+        user: { username, email: `${username}@example.org`, firstname: 'A', lastname: 'B', auth: 'manual' },
+      },
+      createdAt: clock.now(),
+      initialStatus: 'approved',
+      decidedBy: APPROVER,
+    });
+    const started = await store.transition(request.id, {
+      from: 'approved',
+      expectedVersion: request.version,
+      to: 'executing',
+      at: clock.now(),
+      patch: { incrementAttempts: true },
+    });
+    if (!started.ok) throw new Error('could not start');
+    return started.request;
+  }
+
+  it('reconciles an interrupted create both ways by looking the user up, never re-executing', async () => {
+    const done = await interrupted('made.it');
+    const lost = await interrupted('never.made');
+    const existingId = fake.site.addUser({ username: 'made.it', email: 'made.it@example.org' });
+    const { reconciled, unresolved } = await provisioning.reconcileInterrupted();
+    expect(unresolved).toEqual([]);
+    expect(reconciled.map((r) => r.id).sort()).toEqual([done.id, lost.id].sort());
+    expect(await store.getRequest(done.id)).toMatchObject({
+      status: 'succeeded',
+      result: { ok: true, moodleId: existingId },
+    });
+    expect(await store.getRequest(lost.id)).toMatchObject({
+      status: 'failed',
+      result: { ok: false, code: 'interrupted' },
+    });
+    expect(creates()).toBe(0);
+    expect(await auditKinds(done.id)).toContain('reconciliation:applied');
+    expect(await auditKinds(lost.id)).toContain('reconciliation:not_applied');
+    // The failed one is retryable and then created once.
+    expect((await provisioning.retry(lost.id, APPROVER)).kind).toBe('executed');
+    expect(creates()).toBe(1);
+  });
+
+  it('leaves an interrupted request for later when Moodle cannot be reached', async () => {
+    const request = await interrupted('unknown.yet');
+    fake.setFault('refuse');
+    const { reconciled, unresolved } = await provisioning.reconcileInterrupted();
+    expect(reconciled).toEqual([]);
+    expect(unresolved.map((r) => r.id)).toEqual([request.id]);
+    expect((await store.getRequest(request.id))?.status).toBe('executing');
+  });
+});
