@@ -16,6 +16,7 @@ import { type Logger, toBoltLogger } from '../logger.js';
 import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
+import { findEnvelopeProblem, MalformedPayloadError } from './payload-envelope.js';
 import { buildWebClientOptions } from './web-client-options.js';
 
 /** Bot scopes the features need; manifest.yml requests the same list (a test keeps them equal). */
@@ -190,6 +191,22 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   const drainTimeoutMs = deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
   let stopping = false;
 
+  // Errors from listeners and middleware pass through app.error (onError below), which logs them. An error that
+  // never did was thrown by Bolt itself before routing, on a body without the parts every Slack payload has (e.g.
+  // no team): a malformed request, answered 400 rather than 500, and acknowledged on the socket so it is not resent.
+  const listenerErrors = new WeakSet<object>();
+  const isMalformedPayload = (error: unknown): boolean =>
+    !(error instanceof AuthorizationError) &&
+    !(typeof error === 'object' && error !== null && listenerErrors.has(error));
+  const logMalformed = (error: unknown) =>
+    log.warn(
+      {
+        errorCode: error instanceof Error ? error.name : 'unknown',
+        ...(error instanceof MalformedPayloadError ? { problem: error.message } : {}),
+      },
+      'malformed Slack payload refused',
+    );
+
   // Errors were already logged by app.error with the request's context; these only decide the transport answer.
   const socketReceiver =
     config.slack.mode === 'socket' && config.slack.appToken
@@ -197,7 +214,11 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
           appToken: config.slack.appToken.reveal(),
           logger: boltLogger,
           installerOptions: { clientOptions },
-          processEventErrorHandler: async ({ error }) => error instanceof AuthorizationError,
+          processEventErrorHandler: async ({ error }) => {
+            if (!isMalformedPayload(error)) return error instanceof AuthorizationError;
+            logMalformed(error);
+            return true;
+          },
         })
       : undefined;
   const httpReceiver = socketReceiver
@@ -208,10 +229,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         processBeforeResponse: false,
         processEventErrorHandler: async ({ error, response }) => {
           if (response.headersSent) return false;
-          const status = error instanceof AuthorizationError ? 401 : 500;
+          const malformed = isMalformedPayload(error);
+          if (malformed) logMalformed(error);
+          const status = error instanceof AuthorizationError ? 401 : malformed ? 400 : 500;
           response.writeHead(status);
           response.end();
-          return status === 401;
+          return status !== 500;
         },
       });
 
@@ -228,12 +251,20 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     extendedErrorHandler: true,
   });
 
+  app.use(async ({ body, next }) => {
+    const problem = findEnvelopeProblem(body);
+    if (problem) throw new MalformedPayloadError(problem);
+    await next();
+  });
   app.use(createRequestContextMiddleware(logger, inFlight));
   // Parameters<> of an overloaded method resolves to the last overload: the extended handler's arguments.
   const onError = async ({ error, context, body }: Parameters<Parameters<App['error']>[0]>[0]): Promise<void> => {
+    // Not a listener failure: left out of listenerErrors so that the receiver answers 400 (logged there).
+    if (error instanceof MalformedPayloadError) throw error;
     const reqLog = requestLogger(context as Context, log);
     const type = (body as { type?: unknown } | undefined)?.type;
     reqLog.error({ ...describeSlackError(error), err: error, payloadType: type }, 'slack listener failed');
+    if (typeof error === 'object' && error !== null) listenerErrors.add(error);
     // Rethrown so that the receiver answers Slack (HTTP 500 when nothing was sent yet) instead of timing out.
     throw error;
   };

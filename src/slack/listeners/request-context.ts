@@ -58,7 +58,7 @@ export function describeRequest(body: AnyMiddlewareArgs['body']): { kind: string
   const b = body as Record<string, unknown>;
   if (typeof b.command === 'string') return { kind: 'command', target: b.command };
   if (b.type === 'block_actions' && Array.isArray(b.actions)) {
-    const ids = (b.actions as Array<{ action_id?: unknown }>).map((a) => String(a.action_id ?? '?'));
+    const ids = (b.actions as Array<{ action_id?: unknown } | null>).map((a) => String(a?.action_id ?? '?'));
     return { kind: 'action', target: ids.join(',') };
   }
   if ((b.type === 'view_submission' || b.type === 'view_closed') && typeof b.view === 'object' && b.view) {
