@@ -96,7 +96,7 @@ export type LookupOutcome =
   | { kind: 'not_found'; message: string }
   /** Several accounts match (two accounts sharing an email, or an id and a numeric username). */
   | { kind: 'ambiguous'; users: MoodleUser[]; message: string }
-  | { kind: 'invalid'; message: string }
+  | { kind: 'bad_ref'; message: string }
   | { kind: 'unavailable'; message: string };
 
 function unavailable(err: unknown, what: string): { kind: 'unavailable'; message: string } {
@@ -105,8 +105,7 @@ function unavailable(err: unknown, what: string): { kind: 'unavailable'; message
 }
 
 function dedupe(users: MoodleUser[]): MoodleUser[] {
-  const seen = new Set<number>();
-  return users.filter((u) => (seen.has(u.id) ? false : (seen.add(u.id), true)));
+  return [...new Map(users.map((u) => [u.id, u])).values()];
 }
 
 /** Looks `<user>` up: by id, by username, or by email ignoring case (like Moodle's own duplicate check). */
@@ -430,7 +429,7 @@ export function createAccountService(deps: AccountDeps) {
   async function resolve(refText: string | AccountRef): Promise<LookupOutcome> {
     if (typeof refText !== 'string') return lookUpAccount(gateway, refText);
     const parsed = parseAccountRef(refText);
-    if (!parsed.ok) return { kind: 'invalid', message: parsed.message };
+    if (!parsed.ok) return { kind: 'bad_ref', message: parsed.message };
     return lookUpAccount(gateway, parsed.ref);
   }
 
@@ -566,15 +565,14 @@ export function createAccountService(deps: AccountDeps) {
     },
 
     /**
-     * Delete, after the confirmation modal: the typed username must equal the account's exactly. The account is
-     * looked up again by id so that a rename since the modal opened is noticed.
+     * Delete, from the confirmation modal: the typed username must equal the account's exactly. The account is
+     * looked up again by id so that a rename or a deletion since the modal opened is noticed. Stores nothing.
      */
-    async requestDeletion(
+    async planDeletion(
       requester: RequesterContext,
       moodleId: number,
       typedUsername: string,
-      reason?: string,
-    ): Promise<ChangeOutcome | { kind: 'mismatch'; message: string }> {
+    ): Promise<AccountTarget | Refusal | NotOne | { kind: 'mismatch'; message: string }> {
       const found = await target(requester, { by: 'id', id: moodleId }, 'delete');
       if (found.kind !== 'target') return found;
       if (typedUsername.trim() !== found.user.username) {
@@ -583,7 +581,12 @@ export function createAccountService(deps: AccountDeps) {
           message: `Type the username exactly as shown (${found.user.username}) to confirm the deletion.`,
         };
       }
-      return provisioning.submitRequest(requester, targetOf(found.user), { operation: 'delete' }, undefined, reason);
+      return found;
+    },
+
+    /** Stores the deletion of an account planDeletion returned (APPROVAL_REQUIRED applies, delete by default). */
+    submitDeletion(requester: RequesterContext, user: MoodleUser, reason?: string): Promise<SubmitOutcome> {
+      return provisioning.submitRequest(requester, targetOf(user), { operation: 'delete' }, undefined, reason);
     },
   };
 }

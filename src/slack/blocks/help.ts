@@ -24,17 +24,30 @@ const ADD_USER_HELP = [
 ].join('\n');
 
 const USER_HELP = [
-  `*${COMMANDS.user}* looks up and changes existing Moodle accounts.`,
+  `*${COMMANDS.user}* looks up and changes existing Moodle accounts. \`<user>\` is a username, an email address or a Moodle id. Everything you type here stays private.`,
   '',
-  `\`${COMMANDS.user} show <username | email | id>\``,
-  `\`${COMMANDS.user} update <user> key=value ...\`  (no fields: opens a form with the current values)`,
-  `\`${COMMANDS.user} suspend <user> [reason="..."]\``,
-  `\`${COMMANDS.user} unsuspend <user>\``,
-  `\`${COMMANDS.user} delete <user>\`  always asks for confirmation`,
-  `\`${COMMANDS.user} requests [mine | pending]\``,
+  `\`${COMMANDS.user} show <user>\`  the account's profile, state and last access`,
+  `    e.g. \`${COMMANDS.user} show jdoe\`, \`${COMMANDS.user} show jane.doe@example.org\`, \`${COMMANDS.user} show 42\``,
+  `\`${COMMANDS.user} update <user> key=value ...\`  change fields; only changed ones are sent (no fields: opens a form with the current values)`,
+  `    e.g. \`${COMMANDS.user} update jdoe city="New York" email=jane@example.org\`, \`${COMMANDS.user} update jdoe username=jane.doe\`, \`${COMMANDS.user} update jdoe\``,
+  `\`${COMMANDS.user} suspend <user> [reason="..."]\`  stop the account logging in, keeping its data`,
+  `    e.g. \`${COMMANDS.user} suspend jdoe reason="left the school"\``,
+  `\`${COMMANDS.user} unsuspend <user> [reason="..."]\``,
+  `    e.g. \`${COMMANDS.user} unsuspend jdoe\``,
+  `\`${COMMANDS.user} delete <user>\`  always asks you to confirm by typing the username; cannot be undone`,
+  `    e.g. \`${COMMANDS.user} delete jdoe\``,
+  `\`${COMMANDS.user} requests [mine | pending]\`  your requests, or those waiting for approval`,
+  `    e.g. \`${COMMANDS.user} requests pending\``,
+  `\`${COMMANDS.user} cancel <request id>\`  withdraw your own pending request`,
+  `    e.g. \`${COMMANDS.user} cancel R-7K3QX9\``,
   `\`${COMMANDS.user} doctor\`  setup check, admins only`,
+  `    e.g. \`${COMMANDS.user} doctor\``,
   `\`${COMMANDS.user} help\`  this message`,
   '',
+  'Keys for update: username email firstname lastname auth idnumber institution department city country lang ' +
+    'timezone phone1 phone2 address, plus reason="...". Put values with spaces in quotes; an empty value ' +
+    '(city="") clears an optional field. If a number is also a username, write id:42 or username:42. Changes may ' +
+    'need an approver first; you get a direct message when they are done.',
   `To ask for a new account, use \`${COMMANDS.addUser}\`.`,
 ].join('\n');
 

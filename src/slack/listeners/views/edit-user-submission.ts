@@ -1,9 +1,144 @@
-// Placeholder: acks the submission (closing the modal) until the real handler is built.
+// The "Edit Moodle user" modal's submission. Within Slack's 3 seconds: the form is read (zod), the account looked
+// up again by id, only the changed fields kept and validated, renames and email changes checked for clashes; every
+// problem goes back inline under its field. Then the modal closes, the request is stored (executed directly or
+// posted for approval) and the person gets a direct message. If Moodle is too slow for the 3 seconds, the modal
+// says it is still checking and shows the outcome when it has one.
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
+import { accountServiceFor, type PlanOutcome } from '../../../core/accounts.js';
+import type { FieldProblem } from '../../../core/user-record.js';
+import { buildNoticeModal, decodeAccountMetadata, EDIT_USER_FIELDS } from '../../blocks/edit-user-modal.js';
+import { buildChangeOutcome, type EphemeralReply } from '../../blocks/user-card.js';
+import { BLOCK_IDS, INPUT_ACTION_IDS, USER_FIELD_KEYS, type UserFieldKey, userFieldIds } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { requestLogger } from '../request-context.js';
 
-export function createEditUserSubmission(_deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
-  return async ({ ack }) => {
+const TITLE = 'Edit Moodle user';
+/** How long the submission may wait for Moodle before answering Slack (which gives up after 3 s). */
+export const PLAN_DEADLINE_MS = 2_300;
+
+const textStateSchema = z.object({ value: z.string().nullish() }).loose();
+const stateSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
+
+/** A text input's value from untrusted view state ('' when empty or missing). */
+export function readText(values: unknown, blockId: string, actionId: string): string {
+  const state = stateSchema.safeParse(values);
+  if (!state.success) return '';
+  const parsed = textStateSchema.safeParse(state.data[blockId]?.[actionId]);
+  return parsed.success ? (parsed.data.value ?? '') : '';
+}
+
+export function readEditValues(values: unknown): { fields: Record<UserFieldKey, string>; reason: string } {
+  const fields = Object.fromEntries(
+    EDIT_USER_FIELDS.map((key) => {
+      const { blockId, actionId } = userFieldIds(key);
+      return [key, readText(values, blockId, actionId)];
+    }),
+  ) as Record<UserFieldKey, string>;
+  return { fields, reason: readText(values, BLOCK_IDS.reasonBlock, INPUT_ACTION_IDS.reasonInput).trim() };
+}
+
+/** `response_action: errors` keyed by the field's block; problems about the record as a whole go on the first field. */
+export function inlineErrors(problems: readonly FieldProblem[]): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const p of problems) {
+    const blockId = (USER_FIELD_KEYS as readonly string[]).includes(p.field)
+      ? userFieldIds(p.field as UserFieldKey).blockId
+      : userFieldIds(EDIT_USER_FIELDS[0]).blockId;
+    errors[blockId] = errors[blockId] ? `${errors[blockId]} ${p.message}` : p.message;
+  }
+  return errors;
+}
+
+function messageOf(outcome: Exclude<PlanOutcome, { kind: 'planned' }>): string {
+  if (outcome.kind === 'problems') return `Nothing was stored. ${outcome.problems.map((p) => p.message).join(' ')}`;
+  return outcome.kind === 'refused' ? outcome.reason : outcome.message;
+}
+
+type Timed<T> = { done: true; value: T } | { done: false };
+
+export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<Timed<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Timed<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ done: false }), ms);
+  });
+  try {
+    return await Promise.race([work.then((value) => ({ done: true as const, value })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createEditUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
+  return async ({ ack, body, view, client, context }) => {
+    const logger = requestLogger(context, deps.logger);
+    const metadata = decodeAccountMetadata(view.private_metadata);
+    if (!metadata) {
+      await ack({
+        response_action: 'update',
+        view: buildNoticeModal(TITLE, 'This form is out of date or damaged. Run /moodle-user update <user> again.'),
+      });
+      return;
+    }
+    const { fields, reason } = readEditValues(view.state.values);
+    const requester = {
+      userId: body.user.id,
+      ...(body.user.team_id ? { teamId: body.user.team_id } : {}),
+      ...(metadata.channelId ? { channelId: metadata.channelId } : {}),
+    };
+    const accounts = accountServiceFor(deps);
+    const planning = accounts.planUpdate(requester, { by: 'id', id: metadata.moodleId }, fields);
+    const timed = await withinDeadline(planning, PLAN_DEADLINE_MS);
+
+    const dm = async (reply: EphemeralReply) => {
+      try {
+        await client.chat.postMessage({
+          channel: body.user.id,
+          text: reply.text,
+          ...(reply.blocks ? { blocks: reply.blocks } : {}),
+        });
+      } catch (err) {
+        logger.warn({ err }, 'could not send the outcome of an account edit');
+      }
+    };
+
+    if (!timed.done) {
+      // Moodle is slow: keep the person informed in the modal and finish there.
+      await ack({ response_action: 'update', view: buildNoticeModal(TITLE, 'Still checking with Moodle…') });
+      const viewId = view.id;
+      const show = async (text: string) => {
+        try {
+          await client.views.update({ view_id: viewId, view: buildNoticeModal(TITLE, text) });
+        } catch (err) {
+          logger.warn({ err }, 'could not update the edit modal');
+        }
+      };
+      const planned = await planning;
+      if (planned.kind !== 'planned') {
+        await show(messageOf(planned));
+        return;
+      }
+      const outcome = await accounts.submitUpdate(requester, planned, reason || undefined);
+      const reply = buildChangeOutcome(outcome, 'update', metadata.username);
+      await show(reply.text);
+      if (outcome.kind !== 'executed' && outcome.kind !== 'failed') await dm(reply);
+      return;
+    }
+
+    const planned = timed.value;
+    if (planned.kind === 'problems') {
+      await ack({ response_action: 'errors', errors: inlineErrors(planned.problems) });
+      return;
+    }
+    if (planned.kind !== 'planned') {
+      await ack({ response_action: 'update', view: buildNoticeModal(TITLE, messageOf(planned)) });
+      return;
+    }
     await ack();
+    const outcome = await accounts.submitUpdate(requester, planned, reason || undefined);
+    // An executed or failed request is told to the requester by the notifier's direct message already.
+    if (outcome.kind !== 'executed' && outcome.kind !== 'failed') {
+      await dm(buildChangeOutcome(outcome, 'update', metadata.username));
+    }
   };
 }

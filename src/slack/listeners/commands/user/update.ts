@@ -1,6 +1,103 @@
-// /moodle-user update: not built yet (placeholder so that the dispatcher's table is complete).
+// /moodle-user update <user> key=value ... : asks to change the given fields (only those that differ are sent).
+// With no fields it opens the "Edit Moodle user" modal filled with the account's current values: a "Looking up…"
+// modal opens at once (the trigger_id expires in 3 s), and is replaced once Moodle has answered.
+import type { types } from '@slack/bolt';
+import {
+  type AccountTarget,
+  accountServiceFor,
+  describeAccount,
+  type NotOne,
+  parseAccountArgs,
+  type Refusal,
+} from '../../../../core/accounts.js';
+import { buildEditUserModal, buildLoadingModal, buildNoticeModal } from '../../../blocks/edit-user-modal.js';
+import { accountNameOf, buildChangeReply, buildNotice, buildProblems } from '../../../blocks/user-card.js';
+import { COMMANDS } from '../../../ids.js';
 import type { SubcommandContext } from './types.js';
 
+export const UPDATE_USAGE =
+  `Usage: \`${COMMANDS.user} update <username | email | id> key=value ...\`, e.g. ` +
+  `\`${COMMANDS.user} update jdoe city="New York" department=Maths\`; without fields it opens a form.`;
+
+/**
+ * Opens a "Looking up…" modal with the command's trigger_id, finds the account (permission, protection and
+ * in-flight checks included), then replaces the modal with `build(user)` or with why it cannot be shown.
+ */
+export async function openAccountModal(
+  { command, respond, client, logger }: SubcommandContext,
+  title: string,
+  userText: string,
+  find: () => Promise<AccountTarget | Refusal | NotOne>,
+  build: (target: AccountTarget) => types.ModalView,
+): Promise<void> {
+  let viewId: string | undefined;
+  try {
+    const opened = await client.views.open({
+      trigger_id: command.trigger_id,
+      view: buildLoadingModal(title, userText),
+    });
+    viewId = opened.view?.id;
+  } catch (err) {
+    logger.warn({ err }, 'could not open the loading modal');
+    await respond(buildNotice('Slack did not let the app open the form in time; run the command again.', ':warning:'));
+    return;
+  }
+  const found = await find();
+  const view =
+    found.kind === 'target'
+      ? build(found)
+      : buildNoticeModal(title, found.kind === 'refused' ? found.reason : found.message);
+  try {
+    if (viewId) await client.views.update({ view_id: viewId, view });
+  } catch (err) {
+    logger.warn({ err }, 'could not show the account modal');
+    await respond(
+      buildNotice(
+        found.kind === 'target'
+          ? `The form for ${describeAccount(found.user)} could not be shown; run the command again.`
+          : found.kind === 'refused'
+            ? found.reason
+            : found.message,
+        ':warning:',
+      ),
+    );
+  }
+}
+
 export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
-  await ctx.respond({ response_type: 'ephemeral', text: '`/moodle-user update` is not available yet.' });
+  const { args, command, respond, deps } = ctx;
+  const parsed = parseAccountArgs(args, { allowFields: true, allowReason: true });
+  if (parsed.problems.length > 0) {
+    await respond(
+      buildProblems(
+        'Nothing was stored; fix the following and ask again:',
+        parsed.problems.map((message) => ({ field: '*', message })),
+      ),
+    );
+    return;
+  }
+  const user = parsed.user;
+  if (user === undefined) {
+    await respond(buildNotice(`Say which account to update. ${UPDATE_USAGE}`));
+    return;
+  }
+  const requester = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id };
+  const accounts = accountServiceFor(deps);
+  if (Object.keys(parsed.fields).length === 0) {
+    await openAccountModal(
+      ctx,
+      'Edit Moodle user',
+      user,
+      () => accounts.target(requester, user, 'update'),
+      (target) =>
+        buildEditUserModal(target.user, {
+          moodleId: target.user.id,
+          username: target.user.username,
+          channelId: command.channel_id,
+        }),
+    );
+    return;
+  }
+  const outcome = await accounts.requestUpdate(requester, user, parsed.fields, parsed.reason);
+  await respond(buildChangeReply(outcome, 'update', accountNameOf(outcome, user)));
 }

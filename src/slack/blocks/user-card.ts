@@ -1,0 +1,209 @@
+// Private replies of /moodle-user show, update, suspend, unsuspend and delete: the account card (profile fields,
+// never secrets), the list of accounts when `<user>` matched several, and what became of a change (stored for
+// approval, done, failed in Moodle, refused). Pure functions; all text goes through text.ts.
+import type { types } from '@slack/bolt';
+import {
+  type ChangeOutcome,
+  describeAccount,
+  type NotOne,
+  type Protection,
+  type Refusal,
+} from '../../core/accounts.js';
+import type { MoodleUser } from '../../core/moodle-gateway.js';
+import type { SubmitOutcome } from '../../core/provisioning.js';
+import type { RequestOperation } from '../../core/requests.js';
+import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
+import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+
+export interface EphemeralReply {
+  response_type: 'ephemeral';
+  text: string;
+  blocks?: types.KnownBlock[];
+}
+
+/** The profile fields shown on the card, in Moodle's order. Passwords, tokens and private keys are never shown. */
+const CARD_FIELDS = [
+  'email',
+  'idnumber',
+  'institution',
+  'department',
+  'city',
+  'country',
+  'lang',
+  'timezone',
+  'phone1',
+  'phone2',
+  'address',
+] as const satisfies readonly (keyof MoodleUser & keyof typeof FIELD_LABELS)[];
+
+const e = (text: string) => escapeMrkdwn(text);
+
+/** Slack renders the time in the reader's own time zone; the fallback is ISO. */
+export function formatMoodleTime(epochSeconds: number | undefined): string {
+  if (!epochSeconds || epochSeconds <= 0) return 'never';
+  const iso = new Date(epochSeconds * 1000).toISOString();
+  return `<!date^${Math.floor(epochSeconds)}^{date_short_pretty} {time}|${iso}>`;
+}
+
+export function buildUserCard(
+  user: MoodleUser,
+  options: { profileUrl: string; protection?: Protection },
+): EphemeralReply {
+  const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
+  const header = [
+    `*${e(user.fullname.trim() || `${user.firstname} ${user.lastname}`.trim() || user.username)}*  ·  \`${e(user.username)}\`  ·  id ${user.id}`,
+    `${state}  ·  authentication: ${e(user.auth)}${user.confirmed ? '' : '  ·  not confirmed'}`,
+    `Last access: ${formatMoodleTime(user.lastaccess)}  ·  first access: ${formatMoodleTime(user.firstaccess)}`,
+  ];
+  const fields = CARD_FIELDS.flatMap((key) => {
+    const value = user[key];
+    return typeof value === 'string' && value.trim() !== '' ? [`*${FIELD_LABELS[key]}*: ${e(value)}`] : [];
+  });
+  const blocks: types.KnownBlock[] = [
+    { type: 'section', text: mrkdwn(header.join('\n')) },
+    { type: 'section', text: mrkdwn(fields.join('\n') || '_No other profile fields are filled in._') },
+  ];
+  const context = [`<${options.profileUrl}|Open the Moodle profile>`];
+  if (options.protection && options.protection.protected === true) {
+    context.push(`:lock: ${e(options.protection.reason)}`);
+  }
+  blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(
+      `Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`,
+      LIMITS.messageText,
+    ),
+    blocks,
+  };
+}
+
+/** `<user>` matched several accounts: list them (username, name, email, id) and say how to pick one. */
+export function buildAccountChoice(message: string, users: readonly MoodleUser[]): EphemeralReply {
+  const lines = users
+    .slice(0, 20)
+    .map(
+      (u) =>
+        `• \`${e(u.username)}\`  ${e(u.fullname)}  ·  ${e(u.email)}  ·  id ${u.id}${u.suspended ? '  ·  suspended' : ''}`,
+    );
+  if (users.length > 20) lines.push(`…and ${users.length - 20} more.`);
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(message, LIMITS.messageText),
+    blocks: [
+      { type: 'section', text: mrkdwn(e(message)) },
+      { type: 'section', text: mrkdwn(lines.join('\n')) },
+    ],
+  };
+}
+
+/** A one-sentence private answer (not found, refused, nothing to change...). */
+export function buildNotice(text: string, emoji = ':information_source:'): EphemeralReply {
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(text, LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}`) }],
+  };
+}
+
+/** Every problem with what was typed, one per line, with the field's name. */
+export function buildProblems(intro: string, problems: readonly FieldProblem[]): EphemeralReply {
+  const lines = problems.map((p) => `• ${e(p.message)}`);
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(`${intro} ${problems.map((p) => p.message).join(' ')}`, LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`:warning: ${e(intro)}\n${lines.join('\n')}`) }],
+  };
+}
+
+const DONE_WORDS: Record<Exclude<RequestOperation, 'create'>, string> = {
+  update: 'updated',
+  suspend: 'suspended',
+  unsuspend: 'unsuspended',
+  delete: 'deleted',
+};
+
+/** What became of a change request, for the person who asked. */
+export function buildChangeOutcome(
+  outcome: SubmitOutcome,
+  operation: Exclude<RequestOperation, 'create'>,
+  account: string,
+): EphemeralReply {
+  switch (outcome.kind) {
+    case 'refused':
+      return buildNotice(outcome.reason, ':no_entry:');
+    case 'invalid':
+      return buildProblems(`Nothing was stored; fix the following and ask again:`, outcome.problems);
+    case 'exists':
+      return buildNotice(`Nothing was stored. ${outcome.message}`, ':warning:');
+    case 'unavailable':
+      return buildNotice(`Nothing was stored. ${outcome.message}`, ':warning:');
+    case 'pending': {
+      const extra =
+        operation === 'delete'
+          ? ' Deletion cannot be undone; an approver may suggest suspending the account instead.'
+          : '';
+      const text = `Request ${outcome.request.id} to ${operation} ${account} is waiting for an approver. You will get a direct message when it is decided.${extra}`;
+      return buildNotice(outcome.cardError ? `${text} ${outcome.cardError}` : text, ':hourglass_flowing_sand:');
+    }
+    case 'executed': {
+      const link = outcome.execution.profileUrl;
+      const text = `Done: ${account} was ${DONE_WORDS[operation]} in Moodle (request ${outcome.execution.request.id}).`;
+      const reply = buildNotice(text, ':white_check_mark:');
+      if (link && operation !== 'delete') {
+        reply.blocks?.push({ type: 'context', elements: [mrkdwn(`<${link}|Open the Moodle profile>`)] });
+      }
+      return reply;
+    }
+    case 'failed':
+      return buildNotice(
+        `Moodle did not carry out request ${outcome.execution.request.id} (${operation} ${account}): ${outcome.failure.hint}`,
+        ':x:',
+      );
+  }
+}
+
+/** `<user>` was not exactly one account, or the person may not ask: say so, listing the candidates if several. */
+export function buildLookupFailure(outcome: NotOne | Refusal): EphemeralReply {
+  switch (outcome.kind) {
+    case 'refused':
+      return buildNotice(outcome.reason, ':no_entry:');
+    case 'ambiguous':
+      return buildAccountChoice(outcome.message, outcome.users);
+    case 'not_found':
+      return buildNotice(outcome.message, ':mag:');
+    case 'bad_ref':
+    case 'unavailable':
+      return buildNotice(outcome.message, ':warning:');
+  }
+}
+
+/** Any answer of an update, suspend, unsuspend or delete request. */
+export function buildChangeReply(
+  outcome: ChangeOutcome,
+  operation: Exclude<RequestOperation, 'create'>,
+  account: string,
+): EphemeralReply {
+  switch (outcome.kind) {
+    case 'unchanged':
+      return buildNotice(outcome.message);
+    case 'ambiguous':
+    case 'not_found':
+    case 'bad_ref':
+      return buildLookupFailure(outcome);
+    default:
+      return buildChangeOutcome(outcome, operation, account);
+  }
+}
+
+/** How to name the account in a reply: as stored on the request when there is one, else as typed. */
+export function accountNameOf(outcome: ChangeOutcome, typed: string): string {
+  const request =
+    outcome.kind === 'pending'
+      ? outcome.request
+      : outcome.kind === 'executed' || outcome.kind === 'failed'
+        ? outcome.execution.request
+        : undefined;
+  const t = request?.target;
+  return t?.username ? `${t.username}${t.moodleId !== undefined ? ` (id ${t.moodleId})` : ''}` : typed;
+}
