@@ -1,0 +1,131 @@
+// Helpers for the approval-workflow end-to-end tests: submit a request through the running app's core, click the
+// card's buttons and submit the modals the app opened, as Slack would (signed requests through the harness).
+import { expect } from 'vitest';
+import type { RequestRecord } from '../../src/core/requests.js';
+import { BLOCK_IDS } from '../../src/slack/ids.js';
+import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
+import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
+import type { AckResult, TestApp } from './harness.js';
+
+export const REQUESTER = 'U0REQUESTER';
+export const APPROVER = 'U0APPROVER';
+export const APPROVER2 = 'U0APPROVER2';
+export const ADMIN = 'U0ADMIN';
+export const STRANGER = 'U0STRANGER';
+
+export const SLACK_USERS = [REQUESTER, APPROVER, APPROVER2, ADMIN, STRANGER].map((id) => ({ id }));
+
+export const APPROVAL_ENV = {
+  SLACK_APPROVERS: `${APPROVER},${APPROVER2},${ADMIN}`,
+  SLACK_ADMINS: ADMIN,
+  APPROVAL_REQUIRED: 'create,delete',
+};
+
+let counter = 0;
+/** A fresh person to create, so that tests sharing one app and one fake Moodle never collide. */
+export function newPerson(prefix = 'pat'): { email: string; firstname: string; lastname: string; username: string } {
+  counter += 1;
+  const username = `${prefix}${counter}${Date.now() % 100000}`;
+  return { email: `${username}@example.org`, firstname: 'Pat', lastname: `Tester${counter}`, username };
+}
+
+/** Asks for an account through the running app's provisioning service; returns the pending request and its card. */
+export async function requestAccount(
+  t: TestApp,
+  requester: string,
+  person: { email: string; firstname: string; lastname: string },
+  reason = 'new colleague',
+): Promise<{ request: RequestRecord; card: RecordedCall }> {
+  const outcome = await t.application.deps.listenerDeps.provisioning.submitCreate(
+    { userId: requester, channelId: 'C0GENERAL' },
+    { ...person, reason },
+  );
+  if (outcome.kind !== 'pending') throw new Error(`expected a pending request, got ${JSON.stringify(outcome)}`);
+  const { request } = outcome;
+  const card = await t.slack.waitForCall(
+    'chat.postMessage',
+    (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(request.id),
+  );
+  return { request, card };
+}
+
+export function cardTs(card: RecordedCall): string {
+  return String(card.response?.ts);
+}
+
+/** Clicks a button on the card as `user`; returns the ack and the trigger id used. */
+export async function clickCard(
+  t: TestApp,
+  user: string,
+  actionId: string,
+  request: RequestRecord,
+  ts: string,
+): Promise<{ ack: AckResult; triggerId: string }> {
+  const triggerId = t.slack.issueTriggerId();
+  const ack = await t.action(
+    buildBlockActions({
+      user: { id: user },
+      actions: [{ action_id: actionId, block_id: BLOCK_IDS.requestActionsBlock, value: request.id }],
+      triggerId,
+      channelId: 'C0APPROVALS',
+      message: { ts },
+    }),
+  );
+  return { ack, triggerId };
+}
+
+type Block = { type: string; block_id?: string; element?: { action_id: string; initial_value?: string } };
+
+/** The state Slack would submit for a view: every input's initial value, then `overrides` (block_id → value). */
+export function stateOf(view: Record<string, unknown>, overrides: Record<string, string | null> = {}) {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const block of (view.blocks as Block[]) ?? []) {
+    if (block.type !== 'input' || !block.block_id || !block.element) continue;
+    const value = block.block_id in overrides ? overrides[block.block_id] : (block.element.initial_value ?? null);
+    values[block.block_id] = { [block.element.action_id]: { type: 'plain_text_input', value } };
+  }
+  return values;
+}
+
+/** Waits for the modal opened with this trigger id. */
+export async function openedView(t: TestApp, triggerId: string): Promise<Record<string, unknown>> {
+  const call = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+  expect(call.response?.ok).toBe(true);
+  return call.args.view as Record<string, unknown>;
+}
+
+export function submitModal(
+  t: TestApp,
+  user: string,
+  view: Record<string, unknown>,
+  overrides: Record<string, string | null> = {},
+): Promise<AckResult> {
+  return t.submitView(
+    buildViewSubmission({
+      user: { id: user },
+      callbackId: String(view.callback_id),
+      privateMetadata: String(view.private_metadata),
+      values: stateOf(view, overrides),
+      blocks: view.blocks as unknown[],
+      triggerId: t.slack.issueTriggerId(),
+    }),
+  );
+}
+
+/** The first chat.update of this card whose text shows `status`. */
+export function waitForCard(t: TestApp, ts: string, status: string, timeoutMs = 4_000): Promise<RecordedCall> {
+  return t.slack.waitForCall(
+    'chat.update',
+    (c) => c.args.ts === ts && String(c.args.text).endsWith(`: ${status}`),
+    timeoutMs,
+  );
+}
+
+export function blocksText(call: RecordedCall): string {
+  return JSON.stringify(call.args.blocks ?? []);
+}
+
+export async function auditOf(t: TestApp, requestId: string): Promise<string[]> {
+  const events = await t.application.deps.listenerDeps.store.listAudit();
+  return events.filter((e) => e.requestId === requestId).map((e) => `${e.kind}:${e.outcome}:${e.actor}`);
+}
