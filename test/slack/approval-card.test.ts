@@ -1,0 +1,182 @@
+// The approval card, the requester's DM and the notification line, as pure functions of a request in every status.
+import { describe, expect, it } from 'vitest';
+import { REQUEST_STATUSES, type RequestRecord, type RequestStatus } from '../../src/core/requests.js';
+import {
+  buildApprovalCard,
+  buildNotificationLine,
+  buildRequesterMessage,
+} from '../../src/slack/blocks/approval-card.js';
+import { ACTION_IDS } from '../../src/slack/ids.js';
+import { makeRequest } from './approval-fixtures.js';
+
+const MOODLE = 'https://lms.example.org';
+
+const decided = { decidedBy: 'U0APP', decidedAt: new Date('2026-03-02T09:00:00Z') };
+const byStatus: Record<RequestStatus, Partial<RequestRecord>> = {
+  pending: {},
+  approved: decided,
+  executing: { ...decided, attempts: 1 },
+  succeeded: { ...decided, attempts: 1, result: { ok: true, moodleId: 42 }, decisionComment: 'welcome' },
+  failed: {
+    ...decided,
+    attempts: 2,
+    result: {
+      ok: false,
+      code: 'moodle_maintenance',
+      message: 'Moodle answered 503',
+      hint: 'The site is in maintenance mode.',
+      outcomeUnknown: true,
+    },
+  },
+  rejected: { ...decided, decisionComment: 'not staff' },
+  cancelled: { decidedBy: 'U0REQ', decidedAt: decided.decidedAt },
+  expired: { decidedAt: decided.decidedAt },
+};
+
+function text(card: ReturnType<typeof buildApprovalCard>): string {
+  return JSON.stringify(card.blocks);
+}
+
+function actionIds(card: ReturnType<typeof buildApprovalCard>): string[] {
+  return (card.blocks ?? []).flatMap((b) =>
+    b.type === 'actions' ? b.elements.map((e) => ('action_id' in e ? String(e.action_id) : '')) : [],
+  );
+}
+
+describe('buildApprovalCard', () => {
+  it.each(REQUEST_STATUSES)('draws a %s request with who asked, when, the record, pre-flight and reason', (status) => {
+    const card = buildApprovalCard(makeRequest({ status, ...byStatus[status] }), { moodleUrl: MOODLE });
+    const all = text(card);
+    expect(all).toContain('<@U0REQ>');
+    expect(all).toContain('<!date^');
+    expect(all).toContain('jane@example.org');
+    expect(all).toContain('Pre-flight');
+    expect(all).toContain('new teacher');
+    expect(card.text).toContain('R-7K3QX9');
+    expect(card.text.endsWith(`: ${status}`)).toBe(true);
+    expect((card.blocks ?? []).length).toBeLessThanOrEqual(50);
+  });
+
+  it('offers Approve… and Reject… only while pending, Retry only when failed, nothing otherwise', () => {
+    for (const status of REQUEST_STATUSES) {
+      const ids = actionIds(buildApprovalCard(makeRequest({ status, ...byStatus[status] }), { moodleUrl: MOODLE }));
+      if (status === 'pending') expect(ids).toEqual([ACTION_IDS.approveRequestButton, ACTION_IDS.rejectRequestButton]);
+      else if (status === 'failed') expect(ids).toEqual([ACTION_IDS.retryRequestButton]);
+      else expect(ids).toEqual([]);
+    }
+  });
+
+  it('says who decided and the outcome: Moodle id and link on success, error and hint on failure', () => {
+    const ok = text(
+      buildApprovalCard(makeRequest({ status: 'succeeded', ...byStatus.succeeded }), { moodleUrl: MOODLE }),
+    );
+    expect(ok).toContain('<@U0APP>');
+    expect(ok).toContain(`${MOODLE}/user/profile.php?id=42`);
+    expect(ok).toContain('welcome');
+    const failed = text(
+      buildApprovalCard(makeRequest({ status: 'failed', ...byStatus.failed }), { moodleUrl: MOODLE }),
+    );
+    expect(failed).toContain('Moodle answered 503');
+    expect(failed).toContain('maintenance mode');
+    expect(failed).toContain('attempt 2');
+    expect(failed).toContain('looks the account up first');
+    const rejected = text(
+      buildApprovalCard(makeRequest({ status: 'rejected', ...byStatus.rejected }), { moodleUrl: MOODLE }),
+    );
+    expect(rejected).toContain('Rejected by <@U0APP>');
+    expect(rejected).toContain('not staff');
+  });
+
+  it('shows corrections as before → after', () => {
+    const card = buildApprovalCard(
+      makeRequest({
+        status: 'succeeded',
+        ...byStatus.succeeded,
+        corrections: [
+          { field: 'firstname', before: 'Jnae', after: 'Jane' },
+          { field: 'city', before: '', after: 'Lyon' },
+        ],
+      }),
+      { moodleUrl: MOODLE },
+    );
+    expect(text(card)).toContain('Corrected by the approver');
+    expect(text(card)).toContain('*First name*: Jnae → Jane');
+    expect(text(card)).toContain('*City/town*: ∅ → Lyon');
+  });
+
+  it('escapes what people typed, so a reason cannot ping the channel or forge a link', () => {
+    const card = buildApprovalCard(
+      makeRequest({ reason: '<!channel> see <https://evil.example|here>', decisionComment: '<@U999>' }),
+      { moodleUrl: MOODLE },
+    );
+    expect(text(card)).not.toContain('<!channel>');
+    expect(text(card)).toContain('&lt;!channel&gt;');
+    expect(text(card)).not.toContain('<https://evil.example');
+  });
+
+  it('cuts every text to Slack’s limits', () => {
+    const long = 'x'.repeat(10_000);
+    const card = buildApprovalCard(
+      makeRequest({
+        status: 'failed',
+        ...byStatus.failed,
+        reason: long,
+        result: { ok: false, code: 'c', message: long, hint: long, outcomeUnknown: false },
+      }),
+      { moodleUrl: MOODLE },
+    );
+    for (const block of card.blocks ?? []) {
+      if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
+      if (block.type === 'context') for (const e of block.elements) expect(JSON.stringify(e).length).toBeLessThan(2100);
+    }
+    expect(card.text.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('warns on delete and lists an update’s changes', () => {
+    const del = buildApprovalCard(
+      makeRequest({ operation: 'delete', payload: { operation: 'delete' }, target: { moodleId: 7, username: 'old' } }),
+      { moodleUrl: MOODLE },
+    );
+    expect(text(del)).toContain('cannot be undone');
+    const upd = buildApprovalCard(
+      makeRequest({
+        operation: 'update',
+        payload: { operation: 'update', changes: [{ field: 'city', before: 'Paris', after: 'Lyon' }] },
+      }),
+      { moodleUrl: MOODLE },
+    );
+    expect(text(upd)).toContain('Paris → Lyon');
+  });
+});
+
+describe('requester message and notification line', () => {
+  it('tells the requester each outcome', () => {
+    const done = buildRequesterMessage(makeRequest({ status: 'succeeded', ...byStatus.succeeded }), 'executed', {
+      moodleUrl: MOODLE,
+    });
+    expect(done.text).toContain('is done');
+    expect(done.text).toContain('profile.php?id=42');
+    const rejected = buildRequesterMessage(makeRequest({ status: 'rejected', ...byStatus.rejected }), 'rejected', {
+      moodleUrl: MOODLE,
+    });
+    expect(rejected.text).toContain('not staff');
+    const expired = buildRequesterMessage(makeRequest({ status: 'expired', ...byStatus.expired }), 'expired', {
+      moodleUrl: MOODLE,
+    });
+    expect(expired.text).toContain('expired');
+    const failed = buildRequesterMessage(makeRequest({ status: 'failed', ...byStatus.failed }), 'failed', {
+      moodleUrl: MOODLE,
+    });
+    expect(failed.text).toContain('maintenance mode');
+  });
+
+  it('one line with the requester, the decider and the outcome', () => {
+    const line = buildNotificationLine(makeRequest({ status: 'succeeded', ...byStatus.succeeded }), 'executed', {
+      moodleUrl: MOODLE,
+    });
+    expect(line).toContain('<@U0REQ>');
+    expect(line).toContain('decided by <@U0APP>');
+    expect(line).toContain('done');
+    expect(line).not.toContain('\n');
+  });
+});
