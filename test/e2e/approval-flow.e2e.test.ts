@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import { buildViewSubmission } from '../fakes/sign.js';
+import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
 import {
   ADMIN,
   APPROVAL_ENV,
@@ -286,6 +286,21 @@ describe('requests list and cancel', () => {
     expect(audit).toContain(`cancellation:cancelled:${REQUESTER}`);
     const bad = await t.command('/moodle-user', 'cancel banana', { userId: REQUESTER });
     expect(String((await bad.waitForResponse()).body.text)).toContain('not a request id');
+  });
+
+  it('the Cancel button in the private list cancels through the click’s response_url', async () => {
+    const { request, card } = await requestAccount(t, REQUESTER, newPerson());
+    const payload = buildBlockActions({
+      user: { id: REQUESTER },
+      actions: [{ action_id: ACTION_IDS.cancelRequestButton, block_id: 'row', value: request.id }],
+      triggerId: t.slack.issueTriggerId(),
+      channelId: 'C0GENERAL',
+      responseUrl: t.slack.responseUrl('cancel-click'),
+    });
+    payload.container = { type: 'message', message_ts: '1.000009', channel_id: 'C0GENERAL', is_ephemeral: true };
+    await t.action(payload);
+    expect(String((await t.slack.waitForResponse('cancel-click')).body.text)).toContain('cancelled');
+    await waitForCard(t, cardTs(card), 'cancelled');
   });
 
   it('leaks no secret into the logs', () => {
