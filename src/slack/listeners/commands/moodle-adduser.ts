@@ -124,7 +124,12 @@ export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<Slack
   return async ({ ack, respond, command, client, context }) => {
     await ack();
     const logger = requestLogger(context, deps.logger);
-    const text = command.text.trim();
+    // The payload is untrusted: a command without text is an empty one, one without a user gets no answer.
+    const text = typeof command.text === 'string' ? command.text.trim() : '';
+    if (typeof command.user_id !== 'string' || command.user_id === '') {
+      logger.warn('slash command without a user id; ignored');
+      return;
+    }
     try {
       if (text === '') {
         await openModal(deps, command, client, respond, logger);

@@ -105,6 +105,13 @@ async function sendFallback(
 export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
   return async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
+    const userId = typeof body.user?.id === 'string' ? body.user.id : '';
+    if (userId === '') {
+      // Nobody to check or answer: close the modal rather than act for an unknown person.
+      logger.warn('view submission without a user id; ignored');
+      await ack();
+      return;
+    }
     const { allowedAuth } = deps.config;
     const parsed = parseNewUserValues(view.state?.values);
     const local = parsed.problems.length > 0 ? undefined : deps.provisioning.validateCreate(parsed.fields);
@@ -116,7 +123,6 @@ export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackVie
     }
     await ack({ response_action: 'update', view: buildCheckingView() });
 
-    const userId = body.user.id;
     const { channelId } = parseNewUserMetadata(view.private_metadata);
     const resultContext: CreateResultContext = {
       moodleUrl: deps.config.moodle.url,
