@@ -1,0 +1,319 @@
+// /moodle-user update without fields (the edit modal) and /moodle-user delete (the confirmation modal) end to end
+// over signed HTTP: "Looking up…" opened at once with the trigger_id and replaced after the look-up; inline errors;
+// the deletion approved through the card's Approve… button and the approve modal; protected accounts refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { buildViewSubmission } from '../fakes/sign.js';
+import {
+  ADMIN,
+  APPROVER,
+  auditOf,
+  blocksText,
+  cardTs,
+  clickCard,
+  openedView,
+  REQUESTER,
+  SLACK_USERS,
+  stateOf,
+  submitModal,
+  waitForCard,
+} from './approval-helpers.js';
+import { startTestApp, type TestApp } from './harness.js';
+
+let fake: FakeMoodle;
+let t: TestApp;
+let counter = 0;
+
+beforeAll(async () => {
+  fake = await startFakeMoodle();
+  fake.site.seedRecordingUsers();
+  t = await startTestApp({
+    moodleUrl: fake.url,
+    env: {
+      MOODLE_TOKEN: fake.token,
+      MOODLE_TIMEOUT_MS: '5000',
+      SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
+      SLACK_ADMINS: ADMIN,
+    },
+    slack: { users: SLACK_USERS },
+  });
+});
+afterAll(async () => {
+  await t?.stop();
+  await fake?.close();
+});
+
+function person() {
+  counter += 1;
+  const username = `mod${counter}`;
+  const email = `${username}@example.org`;
+  const id = fake.site.addUser({ username, firstname: 'Mo', lastname: `Dal${counter}`, email, city: 'Leeds' });
+  return { id, username, email };
+}
+
+type View = Record<string, unknown>;
+
+/** Runs the command, checks the loading modal opened with its trigger_id, and returns the view that replaced it. */
+async function modalOf(text: string, userId = REQUESTER): Promise<{ loading: View; view: View; viewId: string }> {
+  const result = await t.command('/moodle-user', text, { userId });
+  expect(result.ack.status).toBe(200);
+  const loading = await openedView(t, result.triggerId);
+  expect(JSON.stringify(loading)).toContain('Looking up');
+  const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === result.triggerId);
+  const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
+  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 4_000);
+  expect(update.response?.ok).toBe(true);
+  return { loading, view: update.args.view as View, viewId };
+}
+
+function inputValue(view: View, blockId: string): string | undefined {
+  const blocks = view.blocks as Array<{ block_id?: string; element?: { initial_value?: string } }>;
+  return blocks.find((b) => b.block_id === blockId)?.element?.initial_value;
+}
+
+async function requestCount(): Promise<number> {
+  return (await t.application.deps.listenerDeps.store.listRequests({ limit: 1000 })).length;
+}
+
+function dmTo(user: string, includes: string) {
+  return t.slack.waitForCall(
+    'chat.postMessage',
+    (c) => c.args.channel === user && String(c.args.text).includes(includes),
+    4_000,
+  );
+}
+
+describe('edit modal', () => {
+  it('opens filled with the current values; a submitted change is stored for approval as before → after', async () => {
+    const p = person();
+    const { view } = await modalOf(`update ${p.username}`);
+    expect(view.callback_id).toBe(CALLBACK_IDS.editUserModal);
+    expect(inputValue(view, userFieldIds('username').blockId)).toBe(p.username);
+    expect(inputValue(view, userFieldIds('email').blockId)).toBe(p.email);
+    expect(inputValue(view, userFieldIds('city').blockId)).toBe('Leeds');
+
+    const ack = await submitModal(t, REQUESTER, view, {
+      [userFieldIds('city').blockId]: 'York',
+      [userFieldIds('department').blockId]: 'Science',
+      [BLOCK_IDS.reasonBlock]: 'moved campus',
+    });
+    expect(ack).toEqual({ status: 200, body: undefined });
+    const dm = await dmTo(REQUESTER, `update ${p.username}`);
+    const id = /R-[A-Z0-9]{6}/.exec(String(dm.args.text))?.[0];
+    expect(String(dm.args.text)).toContain('waiting for an approver');
+    const request = await t.application.deps.listenerDeps.store.getRequest(String(id));
+    expect(request?.payload).toEqual({
+      operation: 'update',
+      changes: [
+        { field: 'department', before: '', after: 'Science' },
+        { field: 'city', before: 'Leeds', after: 'York' },
+      ],
+    });
+    expect(request?.reason).toBe('moved campus');
+    const card = await t.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(String(id)),
+    );
+    expect(blocksText(card)).toContain('Leeds → York');
+  });
+
+  it('shows problems inline under their fields, a rename onto another account included, and stores nothing', async () => {
+    const p = person();
+    const { view } = await modalOf(`update ${p.username}`);
+    const before = await requestCount();
+    const bad = await submitModal(t, REQUESTER, view, {
+      [userFieldIds('email').blockId]: 'not-an-email',
+      [userFieldIds('firstname').blockId]: '',
+    });
+    expect(bad.body).toMatchObject({
+      response_action: 'errors',
+      errors: {
+        [userFieldIds('email').blockId]: expect.stringContaining('is not valid'),
+        [userFieldIds('firstname').blockId]: expect.stringContaining('cannot be blank'),
+      },
+    });
+    const clash = await submitModal(t, REQUESTER, view, { [userFieldIds('username').blockId]: 'gt_alice' });
+    expect(clash.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [userFieldIds('username').blockId]: expect.stringContaining('already used by gt_alice') },
+    });
+    const same = await submitModal(t, REQUESTER, view);
+    expect(same.body).toMatchObject({ response_action: 'update' });
+    expect(JSON.stringify(same.body)).toContain('Nothing to change');
+    expect(await requestCount()).toBe(before);
+  });
+
+  it('when Moodle is slower than Slack’s 3 seconds, the modal says it is still checking, then shows the outcome', async () => {
+    const p = person();
+    const { view, viewId } = await modalOf(`update ${p.username}`);
+    fake.setLatency(2_500);
+    let ack: Awaited<ReturnType<TestApp['submitView']>>;
+    try {
+      ack = await t.submitView(
+        buildViewSubmission({
+          user: { id: REQUESTER },
+          callbackId: CALLBACK_IDS.editUserModal,
+          privateMetadata: String(view.private_metadata),
+          values: stateOf(view, { [userFieldIds('city').blockId]: 'Hull' }),
+          triggerId: t.slack.issueTriggerId(),
+          viewId,
+        }),
+      );
+    } finally {
+      fake.setLatency(0);
+    }
+    expect(ack.body).toMatchObject({ response_action: 'update' });
+    expect(JSON.stringify(ack.body)).toContain('Still checking');
+    const done = await t.slack.waitForCall(
+      'views.update',
+      (c) => c.args.view_id === viewId && JSON.stringify(c.args.view).includes('waiting for an approver'),
+      5_000,
+    );
+    expect(JSON.stringify(done.args.view)).toMatch(/R-[A-Z0-9]{6}/);
+  });
+
+  it('answers a damaged form with a notice instead of a failure', async () => {
+    const ack = await t.submitView(
+      buildViewSubmission({
+        user: { id: REQUESTER },
+        callbackId: CALLBACK_IDS.editUserModal,
+        privateMetadata: '{"moodleId":"DROP TABLE"}',
+        values: {},
+        triggerId: t.slack.issueTriggerId(),
+      }),
+    );
+    expect(ack.status).toBe(200);
+    expect(JSON.stringify(ack.body)).toContain('out of date or damaged');
+  });
+
+  it('refuses to open the form for a protected account, and says why', async () => {
+    const { view } = await modalOf('update guest');
+    expect(view.callback_id).toBe(CALLBACK_IDS.accountNoticeModal);
+    expect(JSON.stringify(view)).toContain('guest account');
+    expect(view.submit).toBeUndefined();
+  });
+});
+
+describe('delete', () => {
+  it('confirmation → wrong username refused inline → request → Approve… → account soft-deleted in Moodle', async () => {
+    const p = person();
+    const { view } = await modalOf(`delete ${p.email}`);
+    expect(view.callback_id).toBe(CALLBACK_IDS.deleteUserConfirmModal);
+    const shown = JSON.stringify(view);
+    expect(shown).toContain(p.username);
+    expect(shown).toContain('cannot be undone');
+    expect(shown).toContain('suspend');
+
+    const before = await requestCount();
+    const wrong = await submitModal(t, REQUESTER, view, { [BLOCK_IDS.deleteConfirmBlock]: p.username.toUpperCase() });
+    expect(wrong.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [BLOCK_IDS.deleteConfirmBlock]: expect.stringContaining(`Type ${p.username} exactly`) },
+    });
+    expect(await requestCount()).toBe(before);
+
+    const right = await submitModal(t, REQUESTER, view, {
+      [BLOCK_IDS.deleteConfirmBlock]: p.username,
+      [BLOCK_IDS.reasonBlock]: 'left in June',
+    });
+    expect(right).toEqual({ status: 200, body: undefined });
+    const dm = await dmTo(REQUESTER, `delete ${p.username}`);
+    const id = String(/R-[A-Z0-9]{6}/.exec(String(dm.args.text))?.[0]);
+    const request = await t.application.deps.listenerDeps.store.getRequest(id);
+    expect(request).toMatchObject({ operation: 'delete', status: 'pending', reason: 'left in June' });
+    const card = await t.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
+    );
+    expect(blocksText(card)).toContain('cannot be undone');
+    expect(fake.site.getUser(p.id)?.deleted).toBe(false);
+
+    if (!request) throw new Error('no request');
+    const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
+    const approveView = await openedView(t, triggerId);
+    const approved = await submitModal(t, APPROVER, approveView);
+    expect(approved.status).toBe(200);
+    await waitForCard(t, cardTs(card), 'succeeded');
+    expect(fake.site.getUser(p.id)?.deleted).toBe(true);
+    expect(await auditOf(t, id)).toEqual([
+      `request:pending:${REQUESTER}`,
+      `decision:approved:${APPROVER}`,
+      `execution:started:${APPROVER}`,
+      'execution:succeeded:system',
+    ]);
+  });
+
+  it('an admin still needs approval to delete (APPROVAL_REQUIRED defaults to delete)', async () => {
+    const p = person();
+    const { view } = await modalOf(`delete ${p.id}`, ADMIN);
+    const ack = await submitModal(t, ADMIN, view, { [BLOCK_IDS.deleteConfirmBlock]: p.username });
+    expect(ack.body).toBeUndefined();
+    const dm = await dmTo(ADMIN, `delete ${p.username}`);
+    expect(String(dm.args.text)).toContain('waiting for an approver');
+    expect(fake.site.getUser(p.id)?.deleted).toBe(false);
+  });
+
+  it('Moodle’s refusal to delete a site administrator reaches the card in words', async () => {
+    const { view } = await modalOf('delete admin');
+    await submitModal(t, REQUESTER, view, { [BLOCK_IDS.deleteConfirmBlock]: 'admin' });
+    const dm = await dmTo(REQUESTER, 'delete admin');
+    const id = String(/R-[A-Z0-9]{6}/.exec(String(dm.args.text))?.[0]);
+    const card = await t.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
+    );
+    const request = await t.application.deps.listenerDeps.store.getRequest(id);
+    if (!request) throw new Error('no request');
+    const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
+    await submitModal(t, APPROVER, await openedView(t, triggerId));
+    const failed = await waitForCard(t, cardTs(card), 'failed');
+    expect(blocksText(failed)).toContain('Site administrators cannot be deleted');
+    expect(fake.site.findUser('admin')?.deleted).toBe(false);
+  });
+
+  it.each([
+    ['the token’s own user', 'api-user', 'token belongs to'],
+    ['the guest', 'guest', 'guest account'],
+  ])('refuses to delete %s: a notice instead of the form, nothing stored', async (_what, ref, words) => {
+    const before = await requestCount();
+    const { view } = await modalOf(`delete ${ref}`);
+    expect(view.callback_id).toBe(CALLBACK_IDS.accountNoticeModal);
+    expect(JSON.stringify(view)).toContain(words);
+    expect(await requestCount()).toBe(before);
+  });
+
+  it('refuses a submission for an account that became protected meanwhile (metadata forged), inline', async () => {
+    const before = await requestCount();
+    const ack = await t.submitView(
+      buildViewSubmission({
+        user: { id: REQUESTER },
+        callbackId: CALLBACK_IDS.deleteUserConfirmModal,
+        privateMetadata: JSON.stringify({ moodleId: 3, username: 'api-user' }),
+        values: stateOf(
+          {
+            blocks: [
+              { type: 'input', block_id: BLOCK_IDS.deleteConfirmBlock, element: { action_id: 'delete_confirm_input' } },
+            ],
+          },
+          { [BLOCK_IDS.deleteConfirmBlock]: 'api-user' },
+        ),
+        triggerId: t.slack.issueTriggerId(),
+      }),
+    );
+    expect(JSON.stringify(ack.body)).toContain('token belongs to');
+    expect(await requestCount()).toBe(before);
+    expect(fake.calls.some((c) => c.wsfunction === 'core_user_delete_users' && c.params['userids[0]'] === '3')).toBe(
+      false,
+    );
+  });
+
+  it('says when the account to delete does not exist', async () => {
+    const { view } = await modalOf('delete nobody.at.all');
+    expect(JSON.stringify(view)).toContain('No Moodle account has the username');
+  });
+
+  it('leaks no secret into the logs', () => {
+    expect(t.leakedSecrets()).toEqual([]);
+  });
+});
