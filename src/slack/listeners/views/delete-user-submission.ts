@@ -10,12 +10,12 @@ import { buildChangeOutcome, buildNotice, type EphemeralReply } from '../../bloc
 import { BLOCK_IDS, INPUT_ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
-import { PLAN_DEADLINE_MS, readText, withinDeadline } from './edit-user-submission.js';
+import { guardSubmission, PLAN_DEADLINE_MS, readText, withinDeadline } from './edit-user-submission.js';
 
 const TITLE = 'Delete Moodle user';
 
 export function createDeleteUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
-  return async ({ ack, body, view, client, context }) => {
+  return guardSubmission(TITLE, deps, async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
     const metadata = decodeAccountMetadata(view.private_metadata);
     if (!metadata) {
@@ -81,5 +81,5 @@ export function createDeleteUserSubmission(deps: ListenerDeps): Middleware<Slack
     if (outcome.kind !== 'executed' && outcome.kind !== 'failed') {
       await dm(buildChangeOutcome(outcome, 'delete', `${planned.user.username} (id ${planned.user.id})`));
     }
-  };
+  });
 }

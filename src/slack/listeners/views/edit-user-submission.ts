@@ -3,7 +3,7 @@
 // problem goes back inline under its field. Then the modal closes, the request is stored (executed directly or
 // posted for approval) and the person gets a direct message. If Moodle is too slow for the 3 seconds, the modal
 // says it is still checking and shows the outcome when it has one.
-import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, Middleware, SlackViewMiddlewareArgs, ViewResponseAction } from '@slack/bolt';
 import { z } from 'zod';
 import { accountServiceFor, type PlanOutcome } from '../../../core/accounts.js';
 import type { FieldProblem } from '../../../core/user-record.js';
@@ -69,8 +69,38 @@ export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T
   }
 }
 
+type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
+
+/**
+ * Runs a submission handler so that an unexpected failure still reaches the person: inside the modal when Slack is
+ * still waiting for the answer, by direct message once it has been given.
+ */
+export function guardSubmission(
+  title: string,
+  deps: ListenerDeps,
+  handle: (args: ViewArgs) => Promise<void>,
+): Middleware<SlackViewMiddlewareArgs> {
+  return async (args) => {
+    let acked = false;
+    const ack = (async (response?: ViewResponseAction) => {
+      acked = true;
+      // The union ack type takes void for view_closed; this listener only gets view_submission.
+      await (args.ack as (r?: ViewResponseAction) => Promise<void>)(response);
+    }) as ViewArgs['ack'];
+    try {
+      await handle({ ...args, ack });
+    } catch (err) {
+      requestLogger(args.context, deps.logger).error({ err, callbackId: args.view.callback_id }, 'submission failed');
+      const text =
+        'Sorry, this failed unexpectedly. Check `/moodle-user requests mine` before trying again, and ask an admin to look at the app log.';
+      if (!acked) await args.ack({ response_action: 'update', view: buildNoticeModal(title, text) }).catch(() => {});
+      else await args.client.chat.postMessage({ channel: args.body.user.id, text }).catch(() => {});
+    }
+  };
+}
+
 export function createEditUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
-  return async ({ ack, body, view, client, context }) => {
+  return guardSubmission(TITLE, deps, async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
     const metadata = decodeAccountMetadata(view.private_metadata);
     if (!metadata) {
@@ -140,5 +170,5 @@ export function createEditUserSubmission(deps: ListenerDeps): Middleware<SlackVi
     if (outcome.kind !== 'executed' && outcome.kind !== 'failed') {
       await dm(buildChangeOutcome(outcome, 'update', metadata.username));
     }
-  };
+  });
 }
