@@ -18,6 +18,11 @@ const ENVELOPES: Readonly<Record<string, z.ZodType>> = {
   block_suggestion: z.looseObject({ user, action_id: id }),
 };
 const COMMAND = z.looseObject({ command: z.string(), text: z.string().optional(), user_id: id });
+// Bolt takes actions[0] and view from any payload that has them, whatever its type.
+const ANY_INTERACTIVE = z.looseObject({
+  actions: z.array(z.looseObject({})).optional(),
+  view: z.looseObject({}).optional(),
+});
 
 /** Thrown by the envelope middleware; `code` keeps Bolt from wrapping it, so the receiver can answer 400. */
 export class MalformedPayloadError extends Error {
@@ -29,10 +34,16 @@ export class MalformedPayloadError extends Error {
 export function findEnvelopeProblem(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return 'the body is not an object';
   const b = body as Record<string, unknown>;
+  if (b.type === 'event_callback' || b.type === 'url_verification') return undefined;
+  const base = ANY_INTERACTIVE.safeParse(b);
+  if (!base.success) return describe(b, base.error);
   const schema = 'command' in b ? COMMAND : typeof b.type === 'string' ? ENVELOPES[b.type] : undefined;
-  if (!schema) return undefined;
-  const result = schema.safeParse(b);
-  if (result.success) return undefined;
-  const issue = result.error.issues[0];
-  return `${String(b.type ?? 'command')} payload: ${issue?.path.join('.') || 'body'} is missing or malformed`;
+  const result = schema?.safeParse(b);
+  return result && !result.success ? describe(b, result.error) : undefined;
+}
+
+function describe(body: Record<string, unknown>, error: z.ZodError): string {
+  const issue = error.issues[0];
+  const kind = typeof body.type === 'string' ? body.type.slice(0, 40) : 'command';
+  return `${kind} payload: ${issue?.path.join('.').slice(0, 80) || 'body'} is missing or malformed`;
 }
