@@ -26,6 +26,26 @@ export interface MoodleUser {
   lastaccess?: number;
 }
 
+/** The profile fields every account has; Moodle requires them on create. */
+export const REQUIRED_PROFILE_FIELDS = ['username', 'email', 'firstname', 'lastname', 'auth'] as const;
+
+/** The optional profile fields the app lets people set, in the order Moodle's forms list them. */
+export const OPTIONAL_PROFILE_FIELDS = [
+  'idnumber',
+  'institution',
+  'department',
+  'city',
+  'country',
+  'lang',
+  'timezone',
+  'phone1',
+  'phone2',
+  'address',
+] as const;
+
+/** Every profile field the app lets people set (DESIGN.md "Keys" without `reason`), as Moodle names them. */
+export const PROFILE_FIELDS = [...REQUIRED_PROFILE_FIELDS, ...OPTIONAL_PROFILE_FIELDS] as const;
+
 /** The profile fields the app lets people set (DESIGN.md "Keys"), as Moodle names them. */
 export interface UserProfileFields {
   username: string;

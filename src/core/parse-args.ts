@@ -4,26 +4,10 @@
 // string-argv treats every apostrophe as a quote (O'Brien becomes OBrien), accepts unbalanced quotes silently and
 // does not say whether an = was inside quotes; here an unclosed quote is reported, O'Brien stays O'Brien and
 // 't Hooft stays 't Hooft.
+import { PROFILE_FIELDS } from './moodle-gateway.js';
 
 /** Every key the commands accept (DESIGN.md "Keys"). */
-export const USER_ARG_KEYS = [
-  'username',
-  'email',
-  'firstname',
-  'lastname',
-  'auth',
-  'idnumber',
-  'institution',
-  'department',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
-  'reason',
-] as const;
+export const USER_ARG_KEYS = [...PROFILE_FIELDS, 'reason'] as const;
 
 export type UserArgKey = (typeof USER_ARG_KEYS)[number];
 

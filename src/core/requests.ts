@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Operation } from '../config.js';
 import { type NewAuditEvent, type RequestAuditDraft, SYSTEM_ACTOR, truncateDetail } from './audit.js';
 import type { Clock } from './clock.js';
-import type { UserProfileFields } from './moodle-gateway.js';
+import { PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS, type UserProfileFields } from './moodle-gateway.js';
 import type { Store } from './store.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -79,25 +79,8 @@ export function parseRequestId(text: string): string | undefined {
 // What a request holds. The payload schemas strip every key they do not name, so a password or token that
 // slipped into an object on its way here is dropped before anything is written.
 
-export const PROFILE_FIELDS = [
-  'username',
-  'email',
-  'firstname',
-  'lastname',
-  'auth',
-  'idnumber',
-  'institution',
-  'department',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
-] as const satisfies readonly (keyof UserProfileFields)[];
+export { PROFILE_FIELDS };
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
-const REQUIRED_PROFILE_FIELDS: readonly ProfileField[] = ['username', 'email', 'firstname', 'lastname', 'auth'];
 
 const optionalText = z.string().exactOptional();
 export const userProfileFieldsSchema = z.object({
@@ -734,7 +717,7 @@ export function applyCorrections(request: RequestRecord, corrections: Correction
     for (const [field, after] of entries) {
       const before = user[field] ?? '';
       if (before === after) continue;
-      if (after === '' && REQUIRED_PROFILE_FIELDS.includes(field)) {
+      if (after === '' && (REQUIRED_PROFILE_FIELDS as readonly ProfileField[]).includes(field)) {
         return { ok: false, message: `${field} cannot be empty for a new account.` };
       }
       if (after === '') delete user[field as Exclude<ProfileField, (typeof REQUIRED_PROFILE_FIELDS)[number]>];

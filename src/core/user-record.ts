@@ -5,7 +5,7 @@
 // the `user` table's column sizes, country codes Moodle knows, allowed auth plugins, PARAM_LANG and PARAM_TIMEZONE.
 import { z } from 'zod';
 import { findCountryCode, isCountryCode } from './countries.js';
-import type { UserProfileFields } from './moodle-gateway.js';
+import { PROFILE_FIELDS, type UserProfileFields } from './moodle-gateway.js';
 
 export { checkPasswordPolicy, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password.js';
 
@@ -27,23 +27,7 @@ export interface UserRecordOptions {
 
 export type ValidationResult<T> = { ok: true; record: T } | { ok: false; problems: FieldProblem[] };
 
-export const PROFILE_FIELD_KEYS = [
-  'username',
-  'email',
-  'firstname',
-  'lastname',
-  'auth',
-  'idnumber',
-  'institution',
-  'department',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
-] as const satisfies readonly ProfileFieldKey[];
+export const PROFILE_FIELD_KEYS = PROFILE_FIELDS;
 
 /** Keys that belong to the request rather than the record; the validators skip them. */
 export const REQUEST_ONLY_KEYS = ['reason'] as const;

@@ -1,7 +1,7 @@
 // Moodle's wire format for requests: PHP form encoding with explicit indices (users[0][customfields][0][type]=…),
 // booleans as 1/0, canonical integers, optional fields and empty optional arrays omitted. Values Moodle would
 // reject for their form (non-integer ids, ill-formed UTF-16) are refused here, before anything is sent.
-import type { CreateUserInput, UpdateUserInput } from '../core/moodle-gateway.js';
+import { type CreateUserInput, OPTIONAL_PROFILE_FIELDS, type UpdateUserInput } from '../core/moodle-gateway.js';
 
 /** A parameter value as the encoder accepts it. `undefined` and `null` mean "omit". */
 export type FormValue = string | number | boolean | undefined | null | readonly FormValue[] | FormObject;
@@ -51,18 +51,7 @@ export function encodeFormBody(fields: ReadonlyArray<readonly [string, string]>)
   return new URLSearchParams(fields as Array<[string, string]>).toString();
 }
 
-const PROFILE_KEYS = [
-  'idnumber',
-  'institution',
-  'department',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
-] as const;
+const PROFILE_KEYS = OPTIONAL_PROFILE_FIELDS;
 
 function typeValueList(list: ReadonlyArray<{ type: string; value: string }> | undefined): FormValue {
   if (!list || list.length === 0) return undefined;

@@ -1,6 +1,7 @@
 // Every identifier the app shares with Slack: slash commands, action_ids, callback_ids and block_ids. Builders and
 // listeners import them from here so that a renamed id cannot leave a button without a handler. Ids are snake_case
 // with a suffix that says what they name (_button, _modal, _block, _input, _select).
+import { PROFILE_FIELDS } from '../core/moodle-gateway.js';
 
 /** Slash commands; manifest.yml declares the same set (a test checks both directions). */
 export const COMMANDS = {
@@ -49,23 +50,7 @@ export const INPUT_ACTION_IDS = {
 } as const;
 
 /** User profile fields that appear as inputs in the user modals (DESIGN.md "Keys", without reason). */
-export const USER_FIELD_KEYS = [
-  'username',
-  'email',
-  'firstname',
-  'lastname',
-  'auth',
-  'idnumber',
-  'institution',
-  'department',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
-] as const;
+export const USER_FIELD_KEYS = PROFILE_FIELDS;
 export type UserFieldKey = (typeof USER_FIELD_KEYS)[number];
 
 /**

@@ -9,7 +9,7 @@ import {
   type Protection,
   type Refusal,
 } from '../../core/accounts.js';
-import type { MoodleUser } from '../../core/moodle-gateway.js';
+import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
@@ -22,19 +22,8 @@ export interface EphemeralReply {
 }
 
 /** The profile fields shown on the card, in Moodle's order. Passwords, tokens and private keys are never shown. */
-const CARD_FIELDS = [
-  'email',
-  'idnumber',
-  'institution',
-  'department',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
-] as const satisfies readonly (keyof MoodleUser & keyof typeof FIELD_LABELS)[];
+const CARD_FIELDS = ['email', ...OPTIONAL_PROFILE_FIELDS] as const satisfies readonly (keyof MoodleUser &
+  keyof typeof FIELD_LABELS)[];
 
 const e = (text: string) => escapeMrkdwn(text);
 
