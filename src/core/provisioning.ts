@@ -155,14 +155,27 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   }
 
   async function announceOutcome(request: RequestRecord, event: RequestEvent): Promise<void> {
-    await tell('update the approval card', request, () =>
-      request.approvalMessage ? notifier.updateApprovalCard(request) : Promise.resolve(),
-    );
+    if (event === 'failed' && !request.approvalMessage) {
+      // An admin's direct execution has no card, but a failed request is retried from its card's Retry button:
+      // without one, nobody could retry it from Slack. Post it now, drawn from the failed request.
+      await tell('post the card of the failed request', request, () => postCard(request));
+    } else {
+      await tell('update the approval card', request, () =>
+        request.approvalMessage ? notifier.updateApprovalCard(request) : Promise.resolve(),
+      );
+    }
     await tell('message the requester', request, () => notifier.notifyRequester(request, event));
     await tell('post the notification', request, async () => {
       const ts = await notifier.announce(request, event);
       if (ts) await deps.store.setNotificationTs(request.id, ts);
     });
+  }
+
+  /** Posts the request's card in the approval channel and remembers where it is. */
+  async function postCard(request: RequestRecord): Promise<MessageLocation> {
+    const location = await notifier.postApprovalCard(request);
+    await deps.store.setApprovalMessage(request.id, location);
+    return location;
   }
 
   /** Accounts that would clash with creating `user`: same username, or same email ignoring case. */
@@ -386,8 +399,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       return { kind: 'refused', reason: 'The request could not be carried out.' };
     }
     try {
-      const location = await notifier.postApprovalCard(request);
-      await deps.store.setApprovalMessage(request.id, location);
+      const location = await postCard(request);
       return { kind: 'pending', request: { ...request, approvalMessage: location } };
     } catch (err) {
       log('error', 'could not post the approval card', {

@@ -166,7 +166,7 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
             type: 'context',
             elements: [
               mrkdwn(
-                `Request ${escapeMrkdwn(execution.request.id)} is recorded as failed.${
+                `Request ${escapeMrkdwn(execution.request.id)} is recorded as failed; once the cause is fixed, an approver can retry it with the Retry button on its card in <#${context.approvalChannel}>.${
                   failure.outcomeUnknown
                     ? ' It is not certain whether Moodle created the account; a retry looks it up first.'
                     : ''

@@ -146,7 +146,7 @@ export function buildChangeOutcome(
     }
     case 'failed':
       return buildNotice(
-        `Moodle did not carry out request ${outcome.execution.request.id} (${operation} ${account}): ${outcome.failure.hint}`,
+        `Moodle did not carry out request ${outcome.execution.request.id} (${operation} ${account}): ${outcome.failure.hint} Once the cause is fixed, an approver can retry it with the Retry button on its card in the approval channel.`,
         ':x:',
       );
   }
