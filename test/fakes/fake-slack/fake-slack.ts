@@ -52,6 +52,8 @@ export interface FakeSlackChannel {
 }
 
 export interface FakeSlackOptions {
+  /** Port to listen on; 0 (any free port) by default. */
+  port?: number;
   botToken?: string;
   appToken?: string;
   /** Scopes reported by auth.test in the x-oauth-scopes header. */
@@ -179,7 +181,7 @@ export class FakeSlack {
       if ((req.url ?? '').startsWith('/socket-mode')) fake.socket.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
     fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
   }
