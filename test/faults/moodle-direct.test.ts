@@ -111,6 +111,8 @@ describe('a Moodle fault on the create call of an admin’s direct create', () =
       await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, failed, cardTs(card));
       await waitForCard(t, cardTs(card), 'succeeded', 6_000);
       expect(accountsNamed(fake, person.username)).toBe(1);
+      // The faulted call (a refused connection never reaches Moodle's log) and the retry's.
+      expect(createCalls(fake, person.username)).toBe(fault === 'refuse' ? 1 : 2);
       expect((await storedRequest(t, id)).status).toBe('succeeded');
       const audit = await auditTrail(t, id);
       expect(audit).toContain(`retry:retried:${APPROVER}`);
