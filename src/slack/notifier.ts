@@ -43,14 +43,58 @@ function withRateLimitRetry<T>(call: () => Promise<T>, maxWaitSeconds: number): 
   });
 }
 
+/** Slack's reason for a failed call, as a short code: the API's error, `ratelimited`, or `http_<status>`. */
+export function slackFailureCode(error: unknown): string {
+  const e = error as { data?: { error?: unknown }; code?: unknown; statusCode?: unknown } | undefined;
+  if (typeof e?.data?.error === 'string') return e.data.error;
+  if (e?.code === webApi.ErrorCode.RateLimitedError) return 'ratelimited';
+  if (e?.code === webApi.ErrorCode.HTTPError && typeof e.statusCode === 'number') return `http_${e.statusCode}`;
+  return typeof e?.code === 'string' ? e.code : 'unknown_error';
+}
+
+/** What the operator must do when Slack refuses a post in a configured channel (the setup doctor's words). */
+export function explainChannelFailure(code: string, setting: string, channel: string): string {
+  switch (code) {
+    case 'not_in_channel':
+      return `Invite the bot: type /invite @<bot name> in the channel ${channel} (${setting}).`;
+    case 'channel_not_found':
+      return `Check ${setting}=${channel}: it must be the channel's id (channel details > bottom, C…), and for a private channel invite the bot with /invite @<bot name>.`;
+    case 'is_archived':
+      return `Unarchive the channel ${channel} or set ${setting} to another channel's id.`;
+    case 'ratelimited':
+      return 'Slack is rate-limiting the app; it recovers by itself. If it persists, look for a loop posting messages.';
+    case 'not_authed':
+    case 'invalid_auth':
+    case 'token_revoked':
+    case 'account_inactive':
+    case 'missing_scope':
+      return 'Check SLACK_BOT_TOKEN and the scopes in manifest.yml; reinstall the app and use the new bot token.';
+    default:
+      return 'Run /moodle-user doctor (or npm run doctor) to check the Slack setup.';
+  }
+}
+
+/** A refused post in a configured channel, as an error whose message names the channel, the reason and the fix. */
+async function inChannel<T>(setting: string, channel: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = slackFailureCode(error);
+    throw new Error(
+      `Slack refused the post in ${setting} (${channel}): ${code}. Fix: ${explainChannelFailure(code, setting, channel)}`,
+      { cause: error },
+    );
+  }
+}
+
 export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 5 }: SlackNotifierOptions): Notifier {
   const moodleUrl = config.moodle.url;
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
       const card = buildApprovalCard(request, { moodleUrl });
-      const res = await send(() =>
-        client.chat.postMessage({ channel: config.approvalChannel, ...card, unfurl_links: false }),
+      const res = await inChannel('APPROVAL_CHANNEL', config.approvalChannel, () =>
+        send(() => client.chat.postMessage({ channel: config.approvalChannel, ...card, unfurl_links: false })),
       );
       if (!res.ts || !res.channel) throw new Error('Slack did not return the card’s location');
       return { channel: res.channel, ts: res.ts };
@@ -72,8 +116,8 @@ export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.
       if (event === 'cancelled') return undefined;
       const text = buildNotificationLine(request, event, { moodleUrl });
-      const res = await send(() =>
-        client.chat.postMessage({ channel: config.notifyChannel, text, unfurl_links: false }),
+      const res = await inChannel('NOTIFY_CHANNEL', config.notifyChannel, () =>
+        send(() => client.chat.postMessage({ channel: config.notifyChannel, text, unfurl_links: false })),
       );
       return res.ts;
     },
