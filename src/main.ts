@@ -30,7 +30,7 @@ export interface ApplicationDeps {
   readonly listenerDeps: ListenerDeps;
   readonly isReady: ReadinessCheck;
   readonly closers: readonly Closer[];
-  /** Work to run once Slack is connected (start-up reconciliation, the expiry timer); returns its stopper. */
+  /** Work to run once Slack is connected (start-up reconciliation, expiry and missing cards); returns its stopper. */
   readonly background?: () => Closer;
 }
 
@@ -118,6 +118,12 @@ export function buildDependencies(
         if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
       } catch (err) {
         logger.error({ err }, 'checking for expired requests failed');
+      }
+      try {
+        const posted = await provisioning.postMissingCards();
+        if (posted.length > 0) logger.info({ requestIds: posted.map((r) => r.id) }, 'posted missing approval cards');
+      } catch (err) {
+        logger.error({ err }, 'posting missing approval cards failed');
       }
     };
     const startup = (async () => {

@@ -171,11 +171,19 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     });
   }
 
+  /** Requests whose card is being posted right now, so that postMissingCards never posts a second one. */
+  const cardsInFlight = new Set<string>();
+
   /** Posts the request's card in the approval channel and remembers where it is. */
   async function postCard(request: RequestRecord): Promise<MessageLocation> {
-    const location = await notifier.postApprovalCard(request);
-    await deps.store.setApprovalMessage(request.id, location);
-    return location;
+    cardsInFlight.add(request.id);
+    try {
+      const location = await notifier.postApprovalCard(request);
+      await deps.store.setApprovalMessage(request.id, location);
+      return location;
+    } finally {
+      cardsInFlight.delete(request.id);
+    }
   }
 
   /** Accounts that would clash with creating `user`: same username, or same email ignoring case. */
@@ -556,6 +564,29 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const cancelled = await requests.cancel(requestId, actor);
       if (cancelled.ok) await announceOutcome(cancelled.request, 'cancelled');
       return cancelled;
+    },
+
+    /**
+     * Posts the cards that could not be posted when their request was stored or failed (Slack down, rate-limited,
+     * the bot not in the channel): a pending request without a card cannot be approved, a failed one cannot be
+     * retried. Stops at the first refusal, since Slack refuses the rest for the same reason; the next run resumes.
+     */
+    async postMissingCards(): Promise<RequestRecord[]> {
+      const posted: RequestRecord[] = [];
+      const waiting = [...(await deps.store.findByStatus('pending')), ...(await deps.store.findByStatus('failed'))];
+      for (const request of waiting) {
+        if (request.approvalMessage || cardsInFlight.has(request.id)) continue;
+        try {
+          posted.push({ ...request, approvalMessage: await postCard(request) });
+        } catch (err) {
+          log('warn', 'could not post a missing approval card yet', {
+            requestId: request.id,
+            error: err instanceof Error ? err.message : String(err),
+          });
+          break;
+        }
+      }
+      return posted;
     },
 
     /** Expires overdue pending requests and tells everyone concerned. */
