@@ -159,3 +159,38 @@ describe('a Moodle fault on the create call of an admin’s direct create', () =
     expect(t.leakedSecrets()).toEqual([]);
   });
 });
+
+describe('Moodle down during the pre-flight look-up as well', () => {
+  it('with Moodle down throughout an admin’s create: failed, told why, the card offers Retry, Retry works', async () => {
+    const person = freshPerson('down');
+    fake.setFault({ status: 503 });
+    const reply = await addUser(addUserText(person));
+    fake.setFault(null);
+    expectHumane(reply.text);
+    expect(reply.text).toMatch(/maintenance/i);
+    const id = requestIdIn(reply.text);
+    const failed = await storedRequest(t, id);
+    expect(failed.status).toBe('failed');
+    expect(failed.preflight).toMatchObject({ checked: false });
+    const card = await cardOf(id);
+    await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, failed, cardTs(card));
+    await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+    expect(accountsNamed(fake, person.username)).toBe(1);
+    // The refused attempt (503, not run) and the retry.
+    expect(createCalls(fake, person.username)).toBe(2);
+  });
+
+  it('a requester whose pre-flight could not run gets a pending request whose card warns the approvers', async () => {
+    const person = freshPerson('req');
+    fake.setFault('hang');
+    const reply = await addUser(addUserText(person), 'U0REQUESTER');
+    fake.setFault(null);
+    expectHumane(reply.text);
+    const id = requestIdIn(reply.text);
+    expect(reply.text).toContain('saved');
+    expect(await storedRequest(t, id)).toMatchObject({ status: 'pending', preflight: { checked: false } });
+    const card = await cardOf(id);
+    expect(visibleText(card.args.blocks)).toContain('Could not check Moodle for existing accounts');
+    expect(JSON.stringify(card.args.blocks)).toContain(ACTION_IDS.approveRequestButton);
+  });
+});
