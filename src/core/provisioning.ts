@@ -76,6 +76,11 @@ export interface Execution {
   profileUrl?: string;
   /** Only with PASSWORD_MODE=generate, only for the person who triggered the creation, never stored. */
   password?: Secret;
+  /**
+   * PASSWORD_MODE=generate, but the account was made by an earlier attempt whose answer was lost: its password was
+   * never shown and is stored nowhere, so someone must set a new one in Moodle.
+   */
+  passwordUnknown?: boolean;
 }
 
 export type SubmitOutcome =
@@ -263,7 +268,10 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   }
 
   /** The one Moodle call of a request that this caller has just moved to executing. */
-  async function callMoodle(request: RequestRecord): Promise<{ moodleId?: number; password?: Secret }> {
+  async function callMoodle(
+    request: RequestRecord,
+    createInput: CreateUserInput | undefined,
+  ): Promise<{ moodleId?: number }> {
     const payload = request.payload;
     switch (payload.operation) {
       case 'create': {
@@ -275,9 +283,8 @@ export function createProvisioningService(deps: ProvisioningDeps) {
             outcomeUnknown: false,
           });
         }
-        const { input, password } = createInputFor(payload.user);
-        const [created] = await gateway.createUsers([input]);
-        return { ...(created ? { moodleId: created.id } : {}), ...(password ? { password } : {}) };
+        const [created] = await gateway.createUsers([createInput ?? createInputFor(payload.user).input]);
+        return created ? { moodleId: created.id } : {};
       }
       case 'update': {
         const id = requireTargetId(request);
@@ -312,13 +319,19 @@ export function createProvisioningService(deps: ProvisioningDeps) {
   async function run(started: RequestRecord, previous: RequestRecord['result']): Promise<DecisionOutcome> {
     let moodleId: number | undefined;
     let password: Secret | undefined;
+    let passwordUnknown = false;
+    // Prepared before the call, so that a create whose answer is lost but which Moodle committed still has the
+    // password that was sent.
+    const prepared = started.payload.operation === 'create' ? createInputFor(started.payload.user) : undefined;
     try {
       const alreadyDone =
         previous && !previous.ok && previous.outcomeUnknown ? await lookUpOutcome(started) : { applied: false };
       if (alreadyDone.applied) {
         moodleId = alreadyDone.moodleId;
+        passwordUnknown = prepared?.password !== undefined;
       } else {
-        ({ moodleId, password } = await callMoodle(started));
+        ({ moodleId } = await callMoodle(started, prepared?.input));
+        password = prepared?.password;
       }
     } catch (err) {
       const settled = await settleFailure(started, failureOf(err));
@@ -330,6 +343,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         return { kind: 'failed', execution: { request }, failure };
       }
       moodleId = settled.moodleId;
+      password = prepared?.password;
     }
     const recorded = await requests.recordSuccess(started.id, moodleId === undefined ? {} : { moodleId });
     const request = recorded.ok ? recorded.request : started;
@@ -342,6 +356,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     const username = request.payload.operation === 'create' ? request.payload.user.username : request.target.username;
     if (username) execution.username = username;
     if (password) execution.password = password;
+    if (passwordUnknown) execution.passwordUnknown = true;
     return { kind: 'executed', execution };
   }
 

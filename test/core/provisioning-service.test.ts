@@ -387,6 +387,52 @@ describe('failures and retries', () => {
     expect(fake.site.snapshotUsers().filter((u) => u.email === jane.email)).toHaveLength(1);
   });
 
+  it('generate mode, answer lost but Moodle committed: the password shown is the one Moodle got', async () => {
+    const request = await pending();
+    build({
+      passwordMode: 'generate',
+      gateway: {
+        ...client,
+        createUsers: (users) => {
+          fake.setFault('truncated', { times: 1 });
+          return client.createUsers(users);
+        },
+      },
+    });
+    const outcome = await provisioning.approve(request.id, APPROVER);
+    if (outcome.kind !== 'executed') throw new Error(outcome.kind);
+    const sent = fake.calls.find((c) => c.wsfunction === 'core_user_create_users')?.params['users[0][password]'];
+    expect(sent).toBeDefined();
+    expect(outcome.execution.password?.reveal()).toBe(sent);
+    expect(outcome.execution.passwordUnknown).toBeUndefined();
+    expect(creates()).toBe(1);
+  });
+
+  it('generate mode, account made by an earlier lost attempt: Retry says the password is unknown, shows none', async () => {
+    const request = await pending();
+    build({
+      passwordMode: 'generate',
+      gateway: {
+        ...client,
+        createUsers: async (users) => {
+          fake.setFault('reset', { times: 1 });
+          try {
+            return await client.createUsers(users);
+          } finally {
+            fake.setFault('refuse', { times: 1 });
+          }
+        },
+      },
+    });
+    expect((await provisioning.approve(request.id, APPROVER)).kind).toBe('failed');
+    build({ passwordMode: 'generate' });
+    const retried = await provisioning.retry(request.id, APPROVER);
+    if (retried.kind !== 'executed') throw new Error(retried.kind);
+    expect(retried.execution.password).toBeUndefined();
+    expect(retried.execution.passwordUnknown).toBe(true);
+    expect(creates()).toBe(1);
+  });
+
   it('generate mode returns the password once, and it is stored nowhere', async () => {
     build({ passwordMode: 'generate' });
     const request = await pending();

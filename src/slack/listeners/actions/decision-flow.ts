@@ -121,8 +121,12 @@ export async function reportOutcome(
     }
     case 'executed': {
       const { execution } = outcome;
-      if (!execution.password) return;
       const username = execution.username ?? execution.request.target.username ?? 'the new account';
+      if (execution.passwordUnknown) {
+        await tellPrivately(client, logger, to, passwordUnknownNote(execution.request.id, username));
+        return;
+      }
+      if (!execution.password) return;
       try {
         await sendPasswordPrivately(deps.config, {
           user: to.user,
@@ -197,4 +201,13 @@ export async function openDecisionModal(
       `Sorry, the ${verb === 'approve' ? 'Approve' : 'Reject'} form for ${click.requestId} could not be opened (Slack allows 3 seconds). Click the button again.`,
     );
   }
+}
+
+/** For an account made by an earlier attempt whose answer (and so its generated password) was lost. */
+export function passwordUnknownNote(requestId: string, username: string): string {
+  return (
+    `:warning: ${requestId}: the account ${username} had already been created by an earlier attempt whose answer was lost, ` +
+    'so its generated password was never shown and is stored nowhere. Set a new password in Moodle ' +
+    '(Site administration > Users > Browse list of users > the account > Edit profile).'
+  );
 }
