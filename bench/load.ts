@@ -1,0 +1,84 @@
+// A bounded load generator on 127.0.0.1: sends `total` requests with at most `concurrency` in flight over
+// keep-alive connections and records each one's latency (request written → response fully read).
+import { Agent, request } from 'node:http';
+
+export interface LoadRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadResult {
+  latenciesMs: number[];
+  statuses: Map<number, number>;
+  errors: number;
+  wallMs: number;
+}
+
+/** Sends `total` requests built by `build(i)`; every request has a 10 s timeout and the whole run `deadlineMs`. */
+export async function runLoad(options: {
+  baseUrl: string;
+  total: number;
+  concurrency: number;
+  build: (index: number) => LoadRequest;
+  deadlineMs?: number;
+}): Promise<LoadResult> {
+  const url = new URL(options.baseUrl);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const latenciesMs: number[] = [];
+  const statuses = new Map<number, number>();
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + (options.deadlineMs ?? 120_000);
+
+  const one = (spec: LoadRequest) =>
+    new Promise<void>((resolve) => {
+      const t0 = performance.now();
+      const body = spec.body ?? '';
+      const req = request(
+        {
+          agent,
+          host: url.hostname,
+          port: url.port,
+          method: spec.method,
+          path: spec.path,
+          headers: {
+            ...spec.headers,
+            ...(spec.method === 'POST' ? { 'content-length': Buffer.byteLength(body) } : {}),
+          },
+        },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => {
+            latenciesMs.push(performance.now() - t0);
+            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+            resolve();
+          });
+          res.on('error', () => {
+            errors += 1;
+            resolve();
+          });
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+      req.end(body);
+    });
+
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      while (next < options.total && performance.now() < deadline) {
+        const index = next;
+        next += 1;
+        await one(options.build(index));
+      }
+    }),
+  );
+  agent.destroy();
+  return { latenciesMs, statuses, errors, wallMs: performance.now() - started };
+}

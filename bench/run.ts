@@ -1,0 +1,196 @@
+// `npm run bench`: measures ack latency, bulk creation, start-up time and memory, prints a table and writes
+// docs/PERFORMANCE.md with the figures and the machine they were measured on. Everything runs on 127.0.0.1 against
+// the fake Slack and fake Moodle, bounded in count and time (a few minutes on 2 cores). With --moodle-url and
+// --moodle-token it also runs the bulk benchmark against a real Moodle (creates and deletes bench_* users; asks
+// first unless --yes). Not part of the test run.
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
+import { startFakes } from './apps.js';
+import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
+import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
+import { renderPerformanceDoc } from './report.js';
+import { describeMachine, formatTable, round } from './stats.js';
+
+const USAGE = `Usage: npm run bench -- [options]
+  --moodle-url URL      also run the bulk benchmark against this Moodle (creates and deletes bench_* users)
+  --moodle-token TOKEN  its web-service token (or MOODLE_BENCH_TOKEN)
+  --real-users N        users per real-Moodle run (default 200)
+  --yes                 do not ask before creating users on the real Moodle
+  --quick               fewer rounds (a smoke run; figures are not written to docs/PERFORMANCE.md)
+  --no-doc              print only, do not write docs/PERFORMANCE.md`;
+
+const { values } = parseArgs({
+  options: {
+    'moodle-url': { type: 'string' },
+    'moodle-token': { type: 'string' },
+    'real-users': { type: 'string', default: '200' },
+    yes: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    'no-doc': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const log = (line: string) => console.log(line);
+const quick = values.quick;
+const moodleToken = values['moodle-token'] ?? process.env.MOODLE_BENCH_TOKEN;
+
+async function confirmRealRun(url: string, users: number): Promise<boolean> {
+  if (values.yes) return true;
+  if (!process.stdin.isTTY) {
+    log('Not asking on a non-interactive terminal: add --yes to run against the real Moodle.');
+    return false;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await rl.question(
+    `This creates up to ${users * 4} users named bench_* on ${url} and deletes them afterwards. Continue? [y/N] `,
+  );
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
+function printAck(rows: AckLatencyRow[]) {
+  log('\n(a) Ack latency of a signed /moodle-adduser <email> <first> <last> (ms, median of rounds)');
+  log(
+    formatTable(
+      ['concurrency', 'requests', 'ours p50', 'ours p99', 'bare p50', 'bare p99', 'p99 ratio', 'non-200'],
+      rows.map((r) => [
+        r.concurrency,
+        r.requests,
+        round(r.oursP50),
+        round(r.oursP99),
+        round(r.bareP50),
+        round(r.bareP99),
+        round(r.p99Ratio),
+        r.non200,
+      ]),
+    ),
+  );
+}
+
+function printBulk(title: string, rows: BulkRow[]) {
+  log(`\n${title}`);
+  log(
+    formatTable(
+      [
+        'concurrency',
+        'users',
+        'invalid',
+        'batches',
+        'round trips',
+        'extra/invalid',
+        'wall ms',
+        'ideal ms',
+        'ratio',
+        '0-latency ms',
+        'adjusted',
+      ],
+      rows.map((r) => [
+        r.concurrency,
+        r.users,
+        r.invalid,
+        r.batches,
+        r.roundTrips,
+        round(r.extraPerInvalid, 1),
+        round(r.wallMs, 0),
+        round(r.idealMs, 0),
+        round(r.ratio),
+        r.zeroLatencyWallMs === undefined ? '-' : round(r.zeroLatencyWallMs, 0),
+        r.adjustedRatio === undefined ? '-' : round(r.adjustedRatio),
+      ]),
+    ),
+  );
+}
+
+function printProcess(startup: StartupResult[], memory: MemoryResult[]) {
+  log('\n(d) Start-up and memory (node dist/index.js vs a bare Bolt process)');
+  log(
+    formatTable(
+      [
+        'process',
+        'ready ms (median)',
+        'idle RSS MB',
+        'after warm-up MB',
+        'after 10k MB',
+        'after 20k MB',
+        'idle→10k',
+        'warm→10k',
+        '10k→20k',
+      ],
+      startup.map((s) => {
+        const m = memory.find((x) => x.name === s.name);
+        return [
+          s.name,
+          round(s.readyMedianMs, 0),
+          m ? round(m.idleMb, 1) : '-',
+          m ? round(m.afterWarmupMb, 1) : '-',
+          m ? round(m.after10kMb, 1) : '-',
+          m ? round(m.after20kMb, 1) : '-',
+          m ? `${round(m.growthFromIdle * 100, 1)}%` : '-',
+          m ? `${round(m.growthAfterWarmup * 100, 1)}%` : '-',
+          m ? `${round(m.growthSecondWindow * 100, 1)}%` : '-',
+        ];
+      }),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const machine = describeMachine();
+  log(
+    `moodle-provisioner benchmarks: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`,
+  );
+
+  const buildMs = ensureBuild();
+  if (buildMs > 1_000) log(`built dist/ in ${(buildMs / 1000).toFixed(1)} s`);
+
+  const fakes = await startFakes();
+  let ack: AckLatencyRow[];
+  let bulk: BulkRow[];
+  let startup: StartupResult[];
+  let memory: MemoryResult[];
+  try {
+    log('\nrunning (a) ack latency…');
+    ack = await benchAckLatency(fakes, { rounds: quick ? 1 : 3 });
+    printAck(ack);
+    log('\nrunning (b) bulk creation against the fake Moodle…');
+    bulk = await benchBulkFake({ repeats: quick ? 1 : 3 });
+    printBulk('(b) 1,000 users through createUsersInBatches, fake Moodle with 20 ms per call (median of runs)', bulk);
+    log('\nrunning (d) start-up and memory…');
+    startup = await benchStartup(fakes, quick ? 2 : 5);
+    memory = await benchMemory(fakes, quick ? 2_000 : 10_000);
+    printProcess(startup, memory);
+  } finally {
+    await fakes.close();
+  }
+
+  let real: BulkRow[] = [];
+  const moodleUrl = values['moodle-url'];
+  if (moodleUrl && moodleToken) {
+    const users = Number(values['real-users']);
+    if (await confirmRealRun(moodleUrl, users)) {
+      real = await benchBulkReal({ url: moodleUrl, token: moodleToken, users, log });
+      printBulk(`(c) ${users} users through createUsersInBatches against ${new URL(moodleUrl).host}`, real);
+    }
+  } else if (moodleUrl || moodleToken) {
+    log('\n(c) skipped: give both --moodle-url and --moodle-token (or MOODLE_BENCH_TOKEN).');
+  }
+
+  const totalS = (performance.now() - started) / 1000;
+  log(`\nfinished in ${totalS.toFixed(0)} s`);
+  if (!quick && !values['no-doc']) {
+    const path = new URL('../docs/PERFORMANCE.md', import.meta.url);
+    writeFileSync(path, renderPerformanceDoc({ machine, ack, bulk, real, startup, memory, totalS }));
+    log(`wrote ${path.pathname}`);
+  }
+}
+
+await main();
