@@ -196,6 +196,40 @@ describe('submit', () => {
   });
 });
 
+describe('requests already in progress', () => {
+  it('refuses a second create for the same username or email while the first waits, naming it', async () => {
+    const first = await pending();
+    const again = await provisioning.submitCreate({ userId: STRANGER }, { ...jane, email: 'JANE.DOE@example.org' });
+    expect(again.kind).toBe('refused');
+    if (again.kind === 'refused') {
+      expect(again.reason).toContain(first.id);
+      expect(again.reason).toContain(`<@${REQUESTER}>`);
+    }
+    const sameName = await provisioning.submitCreate(
+      { userId: STRANGER },
+      { ...jane, username: 'jane.doe', email: 'someone.else@example.org' },
+    );
+    expect(sameName.kind).toBe('refused');
+    expect(await store.listRequests({ limit: 10 })).toHaveLength(1);
+  });
+
+  it('a derived username skips one that a waiting request will take', async () => {
+    await pending();
+    const other = await provisioning.submitCreate(
+      { userId: STRANGER },
+      { email: 'jane.doe@other.example.org', firstname: 'Jane', lastname: 'Doe' },
+    );
+    if (other.kind !== 'pending') throw new Error(other.kind);
+    expect(other.request.target.username).toBe('jane.doe2');
+  });
+
+  it('a decided request no longer blocks a new one', async () => {
+    const first = await pending();
+    await provisioning.reject(first.id, APPROVER, 'wrong school');
+    expect((await provisioning.submitCreate({ userId: REQUESTER }, jane)).kind).toBe('pending');
+  });
+});
+
 describe('decisions', () => {
   it('approve executes once, updates the card, tells the requester and announces', async () => {
     const request = await pending();
