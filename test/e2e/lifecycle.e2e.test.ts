@@ -75,7 +75,7 @@ describe('start-up', () => {
   it('explains an app-level token Slack rejects in Socket Mode', async () => {
     const error = await startupError({
       transport: 'socket',
-      env: { SLACK_APP_TOKEN: 'xapp-1-A0TESTAPP-0000-wrongwrongwrong' },
+      env: { SLACK_APP_TOKEN: 'xapp-fake-A0TESTAPP-wrongwrongwrong' },
     });
     expect(error.code).toBe('slack_token_rejected');
     expect(error.setting).toBe('SLACK_APP_TOKEN');

@@ -23,7 +23,7 @@ import {
 import { ADMIN, APPROVER, APPROVER2, REQUESTER, SLACK_USERS } from './approval-helpers.js';
 import { startTestApp, type TestApp } from './harness.js';
 
-const BOT_TOKEN = 'xoxb-7391046628-5502918374651-SeCrEtBoTtOkEn4TesTs9Zq';
+const BOT_TOKEN = 'xoxb-secrets-test-SeCrEtBoTtOkEn4TesTs9Zq';
 const SIGNING_SECRET = 'S1gn1ng+Secr3t/with%odd&chars=8d2f6a0c';
 
 let fake: FakeMoodle;

@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { FakeSocketMode } from '../fake-socket-mode/fake-socket-mode.js';
 
-export const FAKE_BOT_TOKEN = 'xoxb-0000000000-1111111111111-FAKEbotTOKENfortests';
-export const FAKE_APP_TOKEN = 'xapp-1-A0TESTAPP-2222222222222-fakeapptokenfortests0000';
+export const FAKE_BOT_TOKEN = 'xoxb-fake-bot-token-FAKEbotTOKENfortests';
+export const FAKE_APP_TOKEN = 'xapp-fake-A0TESTAPP-fakeapptokenfortests0000';
 
 /** Every scope manifest.yml asks for; auth.test reports these in x-oauth-scopes unless told otherwise. */
 export const FAKE_DEFAULT_SCOPES = [
