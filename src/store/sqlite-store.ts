@@ -111,10 +111,21 @@ const jsonText = z.string().transform((text, ctx) => {
   }
 });
 
+// One pipe per column schema, built once: every row read parses four JSON columns, and building a zod schema costs
+// more than parsing a small value with it.
+const jsonPipes = new WeakMap<z.ZodType, z.ZodType>();
+
 function parseJsonColumn<T extends z.ZodType>(schema: T, text: string | null): z.output<T> | undefined {
   if (text === null) return undefined;
-  return jsonText.pipe(schema).parse(text);
+  let pipe = jsonPipes.get(schema);
+  if (!pipe) {
+    pipe = jsonText.pipe(schema);
+    jsonPipes.set(schema, pipe);
+  }
+  return pipe.parse(text) as z.output<T>;
 }
+
+const fieldChangesSchema = z.array(fieldChangeSchema);
 
 const date = (iso: string | null): Date | undefined => (iso === null ? undefined : new Date(iso));
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
@@ -149,7 +160,7 @@ function decodeRequest(raw: unknown): RequestRecord {
       decidedAt: date(row.decided_at),
       decidedBy: orUndefined(row.decided_by),
       decisionComment: orUndefined(row.decision_comment),
-      corrections: parseJsonColumn(z.array(fieldChangeSchema), row.corrections),
+      corrections: parseJsonColumn(fieldChangesSchema, row.corrections),
       executedAt: date(row.executed_at),
       result: parseJsonColumn(requestResultSchema, row.result),
       approvalMessage:
@@ -513,7 +524,7 @@ function buildUpdate(patch: RequestPatch, scrub: (text: string) => string): { sq
   if (patch.decidedBy !== undefined) set('decided_by', patch.decidedBy);
   if (patch.decisionComment !== undefined) set('decision_comment', scrub(patch.decisionComment));
   if (patch.corrections !== undefined) {
-    const corrections: FieldChange[] = z.array(fieldChangeSchema).parse(patch.corrections);
+    const corrections: FieldChange[] = fieldChangesSchema.parse(patch.corrections);
     set('corrections', scrub(JSON.stringify(corrections)));
   }
   if (patch.payload !== undefined) set('payload', scrub(JSON.stringify(requestPayloadSchema.parse(patch.payload))));
