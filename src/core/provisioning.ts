@@ -191,16 +191,6 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     }
   }
 
-  /** Create requests that are pending, approved or executing, with their records. */
-  async function inFlightCreates(): Promise<Array<{ request: RequestRecord; user: UserProfileFields }>> {
-    const lists = await Promise.all(
-      (['pending', 'approved', 'executing'] as const).map((status) => deps.store.findByStatus(status)),
-    );
-    return lists
-      .flat()
-      .flatMap((request) => (request.payload.operation === 'create' ? [{ request, user: request.payload.user }] : []));
-  }
-
   /** Accounts that would clash with creating `user`: same username, or same email ignoring case. */
   async function preflightCreate(user: UserProfileFields): Promise<PreflightSummary> {
     const conflicts: PreflightSummary['conflicts'] = [];
@@ -490,11 +480,11 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const derive = validated.derived;
       let user = validated.record;
       // Creates already asked for but not carried out yet: Moodle does not know their usernames and emails.
-      const inFlight = await inFlightCreates();
+      const inFlight = await deps.store.listCreatesInFlight();
       try {
         if (derive) {
           const free = await pickFreeUsername(user.username, async (u) => {
-            if (inFlight.some((r) => r.user.username === u)) return true;
+            if (inFlight.some((r) => r.username === u)) return true;
             return (await gateway.getUsersByField('username', [u])).length > 0;
           });
           if (!free) {
@@ -511,16 +501,16 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         return { kind: 'unavailable', message: failureOf(err).hint };
       }
       const twin = inFlight.find(
-        (r) => r.user.username === user.username || r.user.email.toLowerCase() === user.email.toLowerCase(),
+        (r) => r.username === user.username || r.email.toLowerCase() === user.email.toLowerCase(),
       );
       if (twin) {
-        const same = twin.user.username === user.username ? `the username ${user.username}` : 'this email address';
+        const same = twin.username === user.username ? `the username ${user.username}` : 'this email address';
         return {
           kind: 'refused',
           reason:
-            `A request to create an account with ${same} is already in progress: ${twin.request.id}, asked by ` +
-            `${formatActor(twin.request.requester.userId)} (${twin.request.status}). Nothing new was requested; ` +
-            `an approver decides the existing one, or its requester cancels it with /moodle-user cancel ${twin.request.id}.`,
+            `A request to create an account with ${same} is already in progress: ${twin.id}, asked by ` +
+            `${formatActor(twin.requesterId)} (${twin.status}). Nothing new was requested; ` +
+            `an approver decides the existing one, or its requester cancels it with /moodle-user cancel ${twin.id}.`,
         };
       }
       const preflight = await preflightCreate(user);

@@ -33,6 +33,15 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** A create request that is pending, approved or executing: what identifies the account it would create. */
+export interface CreateInFlight {
+  id: string;
+  status: Extract<RequestStatus, 'pending' | 'approved' | 'executing'>;
+  requesterId: string;
+  username: string;
+  email: string;
+}
+
 export interface Store {
   /** Stores a new request with a fresh unique id, and its audit events, in one transaction. */
   createRequest(input: NewRequest, audit?: RequestAuditDraft[]): Promise<RequestRecord>;
@@ -49,6 +58,11 @@ export interface Store {
   findExpired(olderThan: Date): Promise<RequestRecord[]>;
   /** Oldest first. */
   findByStatus(status: RequestStatus): Promise<RequestRecord[]>;
+  /**
+   * Create requests not carried out yet: pending, then approved, then executing, each oldest first. Reads only the
+   * fields it returns, so that every new create can check them without decoding every waiting request.
+   */
+  listCreatesInFlight(): Promise<CreateInFlight[]>;
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;

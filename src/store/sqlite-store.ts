@@ -127,6 +127,14 @@ function parseJsonColumn<T extends z.ZodType>(schema: T, text: string | null): z
 
 const fieldChangesSchema = z.array(fieldChangeSchema);
 
+const createInFlightRowSchema = z.object({
+  id: z.string(),
+  status: z.enum(['pending', 'approved', 'executing']),
+  requester_id: z.string(),
+  username: z.string(),
+  email: z.string(),
+});
+
 const date = (iso: string | null): Date | undefined => (iso === null ? undefined : new Date(iso));
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
@@ -237,6 +245,14 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       @moodle_id, @detail
     )`);
   const selectAudit = db.prepare('SELECT * FROM audit_events WHERE id = ?');
+  // The order findByStatus gives for pending, approved and executing, one after the other.
+  const selectCreatesInFlight = db.prepare(
+    `SELECT id, status, requester_id, json_extract(payload, '$.user.username') AS username,
+            json_extract(payload, '$.user.email') AS email
+       FROM requests
+      WHERE operation = 'create' AND status IN ('pending', 'approved', 'executing')
+      ORDER BY CASE status WHEN 'pending' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, created_at, id`,
+  );
   const updateStatements = new Map<string, BetterSqlite3.Statement>();
 
   const getRow = (id: string): RequestRecord | undefined => {
@@ -412,6 +428,28 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
 
     async findByStatus(status: RequestStatus) {
       return listFrom('SELECT * FROM requests WHERE status = ? ORDER BY created_at, id', status);
+    },
+
+    async listCreatesInFlight() {
+      return selectCreatesInFlight.all().map((raw) => {
+        const parsed = createInFlightRowSchema.safeParse(raw);
+        if (!parsed.success) {
+          const id = (raw as { id?: unknown } | null)?.id;
+          throw new StoreError(
+            'corrupt_row',
+            `The stored request ${String(id)} cannot be read: ${summarise(parsed.error)}`,
+            { cause: parsed.error },
+          );
+        }
+        const row = parsed.data;
+        return {
+          id: row.id,
+          status: row.status,
+          requesterId: row.requester_id,
+          username: row.username,
+          email: row.email,
+        };
+      });
     },
 
     async appendAudit(event) {
