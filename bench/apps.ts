@@ -1,115 +1,93 @@
-// The systems under test: the real application (startApplication, as src/index.ts runs it) against the fake Slack
-// and fake Moodle, and a bare Bolt app on the same kind of receiver that only acknowledges, as the baseline.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { App, HTTPModuleFunctions, HTTPReceiver, LogLevel } from '@slack/bolt';
-import { loadConfig } from '../src/config.js';
-import { type RunningApplication, startApplication } from '../src/main.js';
-import { buildTestEnv, TEST_SIGNING_SECRET } from '../test/e2e/harness.js';
-import { type FakeMoodle, startFakeMoodle } from '../test/fakes/fake-moodle/index.js';
-import { FakeSlack } from '../test/fakes/fake-slack/fake-slack.js';
-import { buildSlashCommand, encodeForm, FORM_CONTENT_TYPE, nowSeconds, signRequest } from '../test/fakes/sign.js';
-import type { LoadRequest } from './load.js';
+// The process layout of the benchmarks. The fakes (fake Slack + fake Moodle) run in one child process, the load
+// generator in another, and each system under test in its own: the real application (`node dist/index.js`, as in
+// production) or a bare Bolt app on the same kind of receiver that only acks (bench/bare-bolt-server.mjs). Ours and
+// bare are measured under identical conditions: same layout, same load generator, same fakes.
+import { startChild } from './child.js';
+import type { FakesHello } from './fakes-process.js';
+import type { LoadResult } from './load.js';
+import type { LoadSpec, RemoteLoadResult } from './load-process.js';
+import { BENCH_SIGNING_SECRET, type RequestKind } from './requests.js';
+import { sleep } from './stats.js';
 
-export interface Fakes {
-  slack: FakeSlack;
-  moodle: FakeMoodle;
+export interface Fakes extends FakesHello {
+  /** Forgets recorded calls on both fakes; resets the Moodle site. */
+  reset(): Promise<void>;
+  /** Calls seen by both fakes since the last reset. */
+  activity(): Promise<number>;
+  /** Fixed delay before the fake Moodle answers each call. */
+  setMoodleLatency(ms: number): Promise<void>;
+  /** Waits (at most 10 s) until the fakes have seen no new call for 200 ms: the app's post-ack work is done. */
+  waitForQuiet(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startFakes(): Promise<Fakes> {
-  const slack = await FakeSlack.start();
-  const moodle = await startFakeMoodle();
+  const rpc = await startChild(new URL('./fakes-process.ts', import.meta.url));
+  const hello = rpc.hello as FakesHello;
+  const activity = () => rpc.call<number>('activity');
   return {
-    slack,
-    moodle,
-    async close() {
-      await slack.close();
-      await moodle.close();
+    ...hello,
+    reset: () => rpc.call('reset'),
+    activity,
+    setMoodleLatency: (ms) => rpc.call('moodleLatency', ms),
+    async waitForQuiet() {
+      const deadline = performance.now() + 10_000;
+      let last = -1;
+      while (performance.now() < deadline) {
+        const seen = await activity();
+        if (seen === last) return;
+        last = seen;
+        await sleep(200);
+      }
     },
+    close: () => rpc.close(),
   };
 }
 
-/** The env the real app runs with in the benchmarks: production log level, the fakes, an in-memory store. */
-export function benchEnv(fakes: Fakes, extra: Record<string, string> = {}): Record<string, string | undefined> {
-  return buildTestEnv(fakes.slack, {
-    moodleUrl: fakes.moodle.url,
-    env: { MOODLE_TOKEN: fakes.moodle.token, LOG_LEVEL: 'info', ...extra },
-  });
-}
-
-export interface AppUnderTest {
-  baseUrl: string;
-  stop(): Promise<void>;
-}
-
-const discard = { write: () => undefined };
-
-export async function startRealApp(fakes: Fakes): Promise<AppUnderTest> {
-  const running: RunningApplication = await startApplication(loadConfig(benchEnv(fakes)), { logDestination: discard });
-  return { baseUrl: `http://127.0.0.1:${running.port}`, stop: () => running.stop() };
-}
-
-/** Bolt with an HTTPReceiver, the same signing secret and a listener that only acks: the floor for ack latency. */
-export async function startBareBoltApp(slack: FakeSlack): Promise<AppUnderTest> {
-  const receiver = new HTTPReceiver({
-    signingSecret: TEST_SIGNING_SECRET,
-    processBeforeResponse: false,
-    logLevel: LogLevel.ERROR,
-  });
-  // auth.test once at construction, cached, against the fake Slack (as the real app does at start-up).
-  const app = new App({
-    token: slack.botToken,
-    receiver,
-    clientOptions: { slackApiUrl: slack.apiUrl },
-    logLevel: LogLevel.ERROR,
-  });
-  app.command('/moodle-adduser', async ({ ack }) => {
-    await ack();
-  });
-  const server: Server = createServer((req, res) => {
-    try {
-      receiver.requestListener(req, res);
-    } catch (error) {
-      HTTPModuleFunctions.defaultDispatchErrorHandler({
-        error: error as Error,
-        logger: app.logger,
-        request: req,
-        response: res,
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+/** The env the apps under test run with: production log level, the fakes, the bench signing secret. */
+export function benchEnv(fakes: Fakes, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    SLACK_BOT_TOKEN: fakes.slack.botToken,
+    SLACK_SIGNING_SECRET: BENCH_SIGNING_SECRET,
+    SLACK_API_URL: fakes.slack.apiUrl,
+    MOODLE_URL: fakes.moodle.url,
+    MOODLE_TOKEN: fakes.moodle.token,
+    MOODLE_TIMEOUT_MS: '5000',
+    SLACK_APPROVERS: 'U0APPROVER',
+    SLACK_ADMINS: 'U0ADMIN',
+    // The load generator's requester (test/fakes/sign.ts): the command takes the full path (validation, Moodle
+    // look-ups, store, approval card, reply), not the short refusal a person outside every role gets.
+    SLACK_REQUESTERS: 'U0REQUESTER',
+    APPROVAL_CHANNEL: 'C0APPROVALS',
+    NOTIFY_CHANNEL: 'C0NOTIFY',
+    DATABASE_URL: 'sqlite::memory:',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ...extra,
   };
 }
 
-/** A signed `/moodle-adduser <email> <first> <last>` from a requester, unique per index. */
-export function signedAddUser(slack: FakeSlack, tag: string, index: number, text?: string): LoadRequest {
-  const body = encodeForm(
-    buildSlashCommand({
-      command: '/moodle-adduser',
-      text: text ?? `bench.${tag}.${index}@example.org Bench User${tag}x${index}`,
-      response_url: slack.responseUrl(),
-      trigger_id: slack.issueTriggerId(),
-    }),
-  );
-  const timestamp = nowSeconds();
+export interface LoadGenerator {
+  run(options: {
+    baseUrl: string;
+    total: number;
+    concurrency: number;
+    kind: RequestKind;
+    tag: string;
+    deadlineMs?: number;
+  }): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+/** The load generator in its own process (bench/load-process.ts). */
+export async function startLoadGenerator(fakes: Fakes): Promise<LoadGenerator> {
+  const rpc = await startChild(new URL('./load-process.ts', import.meta.url));
   return {
-    method: 'POST',
-    path: '/slack/events',
-    headers: {
-      'content-type': FORM_CONTENT_TYPE,
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signRequest(TEST_SIGNING_SECRET, timestamp, body),
+    async run(options) {
+      const spec: LoadSpec = { deadlineMs: 60_000, ...options, slackUrl: fakes.slack.url };
+      const result = await rpc.call<RemoteLoadResult>('run', spec);
+      return { ...result, statuses: new Map(result.statuses) };
     },
-    body,
+    close: () => rpc.close(),
   };
 }

@@ -4,7 +4,8 @@ import type { CreateUserInput } from '../src/core/moodle-gateway.js';
 import { createUsersInBatches } from '../src/moodle/batch.js';
 import { createMoodleClient } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
-import { startFakeMoodle } from '../test/fakes/fake-moodle/index.js';
+import type { Fakes } from './apps.js';
+import { replaySchedule } from './schedule.js';
 import { median } from './stats.js';
 
 export interface BulkRow {
@@ -22,11 +23,18 @@ export interface BulkRow {
   wallMs: number;
   /** roundTrips × latency ÷ concurrency: the wall time if nothing but the network latency cost anything. */
   idealMs: number;
+  /** wall ÷ ideal */
   ratio: number;
-  /** The same run with no injected latency: the per-call work that is not latency (client and server CPU). */
-  zeroLatencyWallMs?: number;
-  /** (wall − zeroLatencyWall) ÷ ideal: the batch helper's own overhead on top of latency and per-call work. */
-  adjustedRatio?: number;
+  /** The helper's own schedule with every call costing exactly the latency (bisection calls wait on each other). */
+  scheduleIdealMs?: number;
+  /** Median time of one call as the client saw it: latency + Moodle's work + the client's encoding and parsing. */
+  medianCallMs?: number;
+  /** The helper's schedule replayed with the call times measured in this run: what the wall should have been. */
+  expectedMs?: number;
+  /** wall ÷ expected: what the helper itself adds beyond the calls. */
+  helperRatio?: number;
+  /** CPU time of this (the client's) process per round trip: encoding, HTTP, parsing, the helper. */
+  clientCpuPerCallMs?: number;
 }
 
 /** `count` distinct users; `invalid` of them, spread evenly, have an email address Moodle refuses. */
@@ -45,18 +53,43 @@ export function buildUsers(prefix: string, count: number, invalid: number): Crea
   });
 }
 
-async function runOnce(
-  client: Parameters<typeof createUsersInBatches>[0],
-  users: CreateUserInput[],
-  concurrency: number,
-) {
+type BatchClient = Parameters<typeof createUsersInBatches>[0];
+
+/** Runs the helper once; `callMs` holds every call's duration as the client saw it, in the order they were made. */
+async function runOnce(client: BatchClient, users: CreateUserInput[], concurrency: number) {
+  const callMs: number[] = [];
+  const timed =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const slot = callMs.length;
+      callMs.push(Number.NaN);
+      const t0 = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        callMs[slot] = performance.now() - t0;
+      }
+    };
+  const wrapped: BatchClient = {
+    createUsers: timed((list: CreateUserInput[]) => client.createUsers(list)),
+    getUsersByField: timed((field: Parameters<BatchClient['getUsersByField']>[0], values: string[]) =>
+      client.getUsersByField(field, values),
+    ),
+  };
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = await createUsersInBatches(client, users, { concurrency });
-  return { result, wallMs: performance.now() - started };
+  const result = await createUsersInBatches(wrapped, users, { concurrency });
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { result, wallMs, callMs, cpuMs: (used.user + used.system) / 1_000 };
 }
 
-/** Against the fake Moodle: each (invalid, concurrency) case `repeats` times on a fresh site; medians reported. */
+/**
+ * Against the fake Moodle (in its own process, so its per-call work is not charged to the client): each
+ * (invalid, concurrency) case `repeats` times on a fresh site; medians reported.
+ */
 export async function benchBulkFake(
+  fakes: Fakes,
   options: {
     users?: number;
     latencyMs?: number;
@@ -69,27 +102,38 @@ export async function benchBulkFake(
   const latencyMs = options.latencyMs ?? 20;
   const repeats = options.repeats ?? 3;
   const rows: BulkRow[] = [];
-  const fake = await startFakeMoodle({ latencyMs });
-  const client = createMoodleClient({ url: fake.url, token: new Secret(fake.token), timeoutMs: 30_000 });
+  const client = createMoodleClient({
+    url: fakes.moodle.url,
+    token: new Secret(fakes.moodle.token),
+    timeoutMs: 30_000,
+  });
   let run = 0;
   try {
+    await fakes.setMoodleLatency(latencyMs);
     for (const concurrency of options.concurrencies ?? [1, 4]) {
       for (const invalid of options.invalidCounts ?? [0, 1, 10]) {
-        const samples: Array<Awaited<ReturnType<typeof runOnce>>> = [];
-        const zero: number[] = [];
+        const samples: Array<{ wallMs: number; expectedMs: number; medianCallMs: number; cpuPerCall: number }> = [];
+        let first: Awaited<ReturnType<typeof runOnce>> | undefined;
+        let scheduleIdealMs = Number.NaN;
         for (let r = 0; r < repeats; r++) {
-          for (const injected of [latencyMs, 0]) {
-            run += 1;
-            fake.reset();
-            fake.setLatency(injected);
-            const once = await runOnce(client, buildUsers(`bench_r${run}`, count, invalid), concurrency);
-            if (injected === 0) zero.push(once.wallMs);
-            else samples.push(once);
-          }
+          run += 1;
+          await fakes.reset();
+          const users = buildUsers(`bench_r${run}`, count, invalid);
+          const once = await runOnce(client, users, concurrency);
+          first ??= once;
+          const expected = await replaySchedule(users, concurrency, (i) => once.callMs[i] ?? Number.NaN);
+          scheduleIdealMs = (await replaySchedule(users, concurrency, () => latencyMs)).makespanMs;
+          samples.push({
+            wallMs: once.wallMs,
+            expectedMs: expected.makespanMs,
+            medianCallMs: median(once.callMs),
+            cpuPerCall: once.cpuMs / once.result.roundTrips,
+          });
         }
+        if (!first) continue;
+        const { result } = first;
         const wallMs = median(samples.map((s) => s.wallMs));
-        const zeroLatencyWallMs = median(zero);
-        const { result } = samples[0] as (typeof samples)[number];
+        const expectedMs = median(samples.map((s) => s.expectedMs));
         const idealMs = (result.roundTrips * latencyMs) / concurrency;
         rows.push({
           target: 'fake',
@@ -105,14 +149,17 @@ export async function benchBulkFake(
           wallMs,
           idealMs,
           ratio: wallMs / idealMs,
-          zeroLatencyWallMs,
-          adjustedRatio: (wallMs - zeroLatencyWallMs) / idealMs,
+          scheduleIdealMs,
+          medianCallMs: median(samples.map((s) => s.medianCallMs)),
+          expectedMs,
+          helperRatio: median(samples.map((s) => s.wallMs / s.expectedMs)),
+          clientCpuPerCallMs: median(samples.map((s) => s.cpuPerCall)),
         });
       }
     }
   } finally {
+    await fakes.setMoodleLatency(0);
     await client.close();
-    await fake.close();
   }
   return rows;
 }

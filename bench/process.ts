@@ -7,8 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchEnv, type Fakes, signedAddUser } from './apps.js';
-import { runLoad } from './load.js';
+import { benchEnv, type Fakes, type LoadGenerator } from './apps.js';
 import { median, sleep } from './stats.js';
 
 export interface StartupResult {
@@ -61,25 +60,37 @@ export function rssMb(pid: number): number {
   return kb / 1024;
 }
 
-interface Spawned {
+export interface Spawned {
   child: ChildProcess;
   baseUrl: string;
   readyMs: number;
   stop(): Promise<void>;
 }
 
-type Kind = 'app' | 'bare';
+export type Kind = 'app' | 'bare';
 
-async function spawnAndWaitReady(kind: Kind, fakes: Fakes): Promise<Spawned> {
+/**
+ * Spawns `node dist/index.js` (app) or bench/bare-bolt-server.mjs (bare) on a free port; resolves once /readyz is
+ * 200. The app's store is an SQLite file in the temp directory (as in production), or in memory when asked.
+ */
+export async function spawnAndWaitReady(
+  kind: Kind,
+  fakes: Fakes,
+  options: { nodeArgs?: string[]; store?: 'file' | 'memory' } = {},
+): Promise<Spawned> {
+  const nodeArgs = options.nodeArgs ?? [];
   const port = await freePort();
   const dbFile = join(tmpdir(), `moodle-provisioner-bench-${process.pid}-${port}.db`);
   const env = {
     ...process.env,
-    ...benchEnv(fakes, { PORT: String(port), DATABASE_URL: `sqlite:${dbFile}` }),
+    ...benchEnv(fakes, {
+      PORT: String(port),
+      DATABASE_URL: options.store === 'memory' ? 'sqlite::memory:' : `sqlite:${dbFile}`,
+    }),
   } as NodeJS.ProcessEnv;
   const script = kind === 'app' ? join(ROOT, 'dist/index.js') : join(ROOT, 'bench/bare-bolt-server.mjs');
   const started = performance.now();
-  const child = spawn(process.execPath, [script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
@@ -134,7 +145,7 @@ export async function benchStartup(fakes: Fakes, repeats = 5): Promise<StartupRe
   return results;
 }
 
-export async function benchMemory(fakes: Fakes, requests = 10_000): Promise<MemoryResult[]> {
+export async function benchMemory(fakes: Fakes, load: LoadGenerator, requests = 10_000): Promise<MemoryResult[]> {
   const results: MemoryResult[] = [];
   for (const kind of ['bare', 'app'] as const) {
     const spawned = await spawnAndWaitReady(kind, fakes);
@@ -143,27 +154,27 @@ export async function benchMemory(fakes: Fakes, requests = 10_000): Promise<Memo
       await sleep(1_000);
       const idleMb = rssMb(pid);
       let non2xx = 0;
-      const load = async (total: number, tag: string) => {
-        const result = await runLoad({
+      const send = async (total: number, tag: string) => {
+        // One in four is a health check; the rest are signed /moodle-adduser help commands (ack + one reply).
+        const result = await load.run({
           baseUrl: spawned.baseUrl,
           total,
           concurrency: 20,
           deadlineMs: 120_000,
-          // One in four is a health check; the rest are signed /moodle-adduser help commands (ack + one reply).
-          build: (i) =>
-            i % 4 === 0 ? { method: 'GET', path: '/healthz' } : signedAddUser(fakes.slack, tag, i, 'help'),
+          kind: 'help-and-health',
+          tag,
         });
         non2xx += [...result.statuses].filter(([s]) => s < 200 || s >= 300).reduce((n, [, c]) => n + c, 0);
         non2xx += result.errors;
         await sleep(1_000);
-        fakes.slack.reset();
+        await fakes.reset();
       };
-      await load(1_000, `${kind}warm`);
+      await send(1_000, `${kind}warm`);
       const afterWarmupMb = rssMb(pid);
       non2xx = 0;
-      await load(requests, `${kind}mem`);
+      await send(requests, `${kind}mem`);
       const after10kMb = rssMb(pid);
-      await load(requests, `${kind}mem2`);
+      await send(requests, `${kind}mem2`);
       const after20kMb = rssMb(pid);
       results.push({
         name: kind === 'app' ? 'moodle-provisioner' : 'bare Bolt',

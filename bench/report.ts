@@ -21,6 +21,8 @@ function verdict(ok: boolean, detail: string): string {
 
 const pct = (x: number) => `${round(x * 100, 1)}%`;
 
+const opt = (x: number | undefined, digits = 0) => (x === undefined || Number.isNaN(x) ? '-' : round(x, digits));
+
 function bulkTable(rows: BulkRow[]): string {
   return formatMarkdownTable(
     [
@@ -28,7 +30,6 @@ function bulkTable(rows: BulkRow[]): string {
       'batch concurrency',
       'users',
       'invalid',
-      'batches',
       'round trips',
       'extra trips per invalid',
       'created',
@@ -36,13 +37,17 @@ function bulkTable(rows: BulkRow[]): string {
       'wall ms',
       'ideal ms',
       'wall ÷ ideal',
+      'schedule ideal ms',
+      'call ms (median)',
+      'client CPU ms per call',
+      'expected ms',
+      'wall ÷ expected',
     ],
     rows.map((r) => [
       r.target,
       r.concurrency,
       r.users,
       r.invalid,
-      r.batches,
       r.roundTrips,
       round(r.extraPerInvalid, 1),
       r.created,
@@ -50,8 +55,11 @@ function bulkTable(rows: BulkRow[]): string {
       round(r.wallMs, 0),
       round(r.idealMs, 0),
       round(r.ratio),
-      r.zeroLatencyWallMs === undefined ? '-' : round(r.zeroLatencyWallMs, 0),
-      r.adjustedRatio === undefined ? '-' : round(r.adjustedRatio),
+      opt(r.scheduleIdealMs),
+      opt(r.medianCallMs, 1),
+      opt(r.clientCpuPerCallMs, 2),
+      opt(r.expectedMs),
+      opt(r.helperRatio),
     ]),
   );
 }
@@ -63,20 +71,43 @@ export function renderPerformanceDoc(report: BenchReport): string {
   const appStart = startup.find((s) => s.name === 'moodle-provisioner');
   const bareStart = startup.find((s) => s.name === 'bare Bolt');
   const worstAck = Math.max(...ack.map((r) => r.p99Ratio));
+  const worstHelp = Math.max(...ack.map((r) => r.helpRatio));
   const worstBulk = Math.max(...bulk.map((r) => r.ratio));
-  const worstAdjusted = Math.max(...bulk.map((r) => r.adjustedRatio ?? Number.NaN));
+  const worstSchedule = Math.max(...bulk.map((r) => r.wallMs / (r.scheduleIdealMs ?? Number.NaN)));
+  const worstHelper = Math.max(...bulk.map((r) => r.helperRatio ?? Number.NaN));
   const maxUsersPerBatch = 50;
   const bisectionBound = Math.ceil(Math.log2(maxUsersPerBatch)) + 1;
   const worstExtra = Math.max(0, ...bulk.filter((r) => r.invalid > 0).map((r) => r.extraPerInvalid));
+  const ackList = ack.map((r) => `${round(r.p99Ratio)} at ${r.concurrency}`).join(', ');
+  const helpList = ack.map((r) => `${round(r.helpRatio)} at ${r.concurrency}`).join(', ');
+  const medianCall = bulk.map((r) => r.medianCallMs ?? Number.NaN).filter((x) => !Number.isNaN(x));
+  const callRange =
+    medianCall.length > 0 ? `${round(Math.min(...medianCall), 1)}–${round(Math.max(...medianCall), 1)}` : '-';
+  const cpuCall = bulk.map((r) => r.clientCpuPerCallMs ?? Number.NaN).filter((x) => !Number.isNaN(x));
+  const cpuRange = cpuCall.length > 0 ? `${round(Math.min(...cpuCall), 2)}–${round(Math.max(...cpuCall), 2)}` : '-';
 
   const targets = formatMarkdownTable(
     ['target', 'result'],
     [
-      ['ack p99 ≤ 1.15 × bare Bolt (every concurrency)', verdict(worstAck <= 1.15, `worst ratio ${round(worstAck)}`)],
-      ['bulk wall ≤ 1.10 × ideal', verdict(worstBulk <= 1.1, `worst ratio ${round(worstBulk)}`)],
       [
-        'bulk: the batch helper adds ≤ 10% beyond latency and per-call work',
-        verdict(worstAdjusted <= 1.1, `worst (wall − wall at 0 ms latency) ÷ ideal ${round(worstAdjusted)}`),
+        'ack p99 ≤ 1.15 × bare Bolt (every concurrency), `/moodle-adduser <email> <first> <last>`',
+        verdict(worstAck <= 1.15, `p99 ratio ${ackList}`),
+      ],
+      [
+        'the same for `/moodle-adduser help` (the ack path with almost no work after the ack)',
+        verdict(worstHelp <= 1.15, `p99 ratio ${helpList}`),
+      ],
+      [
+        'bulk wall ≤ 1.10 × ideal (round trips × latency ÷ concurrency)',
+        verdict(worstBulk <= 1.1, `worst ratio ${round(worstBulk)}`),
+      ],
+      [
+        'bulk wall ≤ 1.10 × the ideal of the helper’s own schedule (bisection calls wait on each other)',
+        verdict(worstSchedule <= 1.1, `worst ratio ${round(worstSchedule)}`),
+      ],
+      [
+        'bulk: the batch helper adds ≤ 10% beyond its calls',
+        verdict(worstHelper <= 1.1, `worst wall ÷ expected ${round(worstHelper)}`),
       ],
       [
         `each invalid user costs O(log batch) extra round trips (≤ ⌈log2 ${maxUsersPerBatch}⌉+1 = ${bisectionBound})`,
@@ -114,14 +145,32 @@ ${targets}
 These machines are noisy, so every figure is compared with a baseline measured in the same run (a bare Bolt app,
 or the ideal time of the round trips) and repeated figures are medians.
 
+## How the benchmarks run
+
+Four kinds of process, so that nothing but the app under test runs on the app's event loop:
+
+- **the app under test**: \`node dist/index.js\` (the production build, LOG_LEVEL=info, a fresh SQLite file in the temp
+  directory, as in production) or, as the baseline, \`bench/bare-bolt-server.mjs\`: a Bolt \`App\` on an \`HTTPReceiver\`
+  with the same signing secret whose only listener acks \`/moodle-adduser\`;
+- **the fakes** (bench/fakes-process.ts): the fake Slack and the fake Moodle, controlled over IPC (reset, activity
+  count, latency per Moodle call);
+- **the load generator** (bench/load-process.ts): builds and signs every request and times its answer;
+- **bench/run.ts** itself, which only orchestrates (and in (b) is the client of the batch helper).
+
+Ours and bare are measured under identical conditions: same layout, same load generator, same fakes, same requests.
+On ${machine.cores} cores the four still share the machine: our app's work after the ack makes the fakes work too, and the
+bare app's does not.
+
 ## (a) Ack latency
 
-A signed \`/moodle-adduser <email> <first> <last>\` (a different person each time) is POSTed to /slack/events and the
-time to the HTTP answer (the ack) is measured. "Ours" is the real application started with \`startApplication\`
-(as \`src/index.ts\` does, LOG_LEVEL=info, logs discarded) against the fake Moodle and fake Slack; "bare" is a Bolt
-\`App\` on an \`HTTPReceiver\` with the same signing secret whose listener only acks, in the same process. Each
-concurrency level runs three rounds alternating between the two (after a warm-up); the table shows the
-medians of each round's p50 and p99, in milliseconds.
+A signed \`/moodle-adduser <email> <first> <last>\` (a different person each time, from a requester listed in
+SLACK_REQUESTERS) is POSTed to /slack/events and the time to the HTTP answer (the ack) is measured by the load
+generator, with 1, 10 or 50 requests in flight (a closed loop: each client sends its next request as soon as the
+previous one is answered). Every round starts the app in a fresh process with an empty store, sends a warm-up of
+200 requests (10 in flight), waits until the fakes see no more calls, then measures; five rounds per concurrency,
+the order of the three series rotated; the table shows the medians of each round's p50 and p99, in milliseconds.
+"Ours (help)" is our app answering \`/moodle-adduser help\`: the same signature check, middlewares and listener
+matching before the ack, and only one reply after it, so it measures the ack path apart from the create's work.
 
 ${formatMarkdownTable(
   [
@@ -132,6 +181,9 @@ ${formatMarkdownTable(
     'bare p50',
     'bare p99',
     'p99 ours ÷ bare',
+    'ours (help) p50',
+    'ours (help) p99',
+    'p99 help ÷ bare',
     'non-200 answers',
   ],
   ack.map((r) => [
@@ -142,6 +194,9 @@ ${formatMarkdownTable(
     round(r.bareP50),
     round(r.bareP99),
     round(r.p99Ratio),
+    round(r.helpP50),
+    round(r.helpP99),
+    round(r.helpRatio),
     r.non200,
   ]),
 )}
@@ -150,11 +205,21 @@ ${ACK_NOTES}
 
 ## (b) Bulk creation
 
-1,000 distinct users through \`createUsersInBatches\` (src/moodle/batch.ts) with the real Moodle client, against the
-fake Moodle answering every call after a fixed 20 ms. Batches hold at most ${maxUsersPerBatch} users (and stay under PHP's
-max_input_vars). "Ideal" is round trips × 20 ms ÷ batch concurrency: the time if nothing but the network latency
-cost anything. Invalid users have an email address Moodle refuses, spread evenly over the batches. Median of three
-runs, each on a fresh fake site.
+1,000 distinct users through \`createUsersInBatches\` (src/moodle/batch.ts) with the real Moodle client (in the bench
+process), against the fake Moodle (in its own process) answering every call after a fixed 20 ms. Batches hold at
+most ${maxUsersPerBatch} users (and stay under PHP's max_input_vars). Invalid users have an email address Moodle refuses, spread
+evenly over the batches. Median of three runs, each on a fresh fake site.
+
+- **ideal** = round trips × 20 ms ÷ batch concurrency (the issue's definition);
+- **schedule ideal**: the helper's own schedule replayed on a virtual clock with every call costing exactly 20 ms
+  (bench/schedule.ts). It equals the ideal at concurrency 1; at concurrency 4 it is larger when a batch must be
+  bisected, because each bisection call waits for the one before;
+- **call ms**: one call's time as the client saw it (20 ms + the fake Moodle's work for the batch + the client's);
+  **client CPU per call**: the bench process's CPU time per round trip, all its threads (the client's encoding, HTTP
+  and parsing, the helper, but also V8's GC and compiler threads and tsx's loader): an upper bound on the client's
+  share (profiled, the client's own JavaScript is a small part of it);
+- **expected**: the helper's schedule replayed with the call times measured in that run, so **wall ÷ expected** is
+  what the helper itself adds on top of its calls.
 
 ${bulkTable(bulk)}
 
@@ -177,6 +242,11 @@ if a run fails half-way. It asks before creating anything unless \`--yes\` is gi
 the provisioning service plus core_user_delete_users.`
 }
 
+The fake Moodle's per-call work in (b) (${callRange} ms per call against 20 ms of latency, while the client's process used at
+most ${cpuRange} ms of CPU per call) stands in for a real Moodle's: a real server spends far longer per created user (password
+hashing, events, the delegated transaction), so there the ratio to "round trips × latency" is further from 1 still,
+and only wall ÷ expected says anything about the helper.
+
 ## (d) Start-up and memory
 
 \`node dist/index.js\` (built first when dist/ is missing or older than src/) is spawned with a valid env against the
@@ -193,8 +263,10 @@ ${formatMarkdownTable(
     'idle RSS MB',
     'after warm-up MB',
     'after 10,000 MB',
+    'after 20,000 MB',
     'growth idle → 10k',
     'growth warm → 10k',
+    'growth 10k → 20k',
     'non-2xx',
   ],
   startup.map((s) => {
@@ -225,32 +297,48 @@ ${PROCESS_NOTES}
 `;
 }
 
-const ACK_NOTES = `How to read it: both apps answer the HTTP request as soon as the listener calls \`ack()\` (our handler acks
-before any other work); the difference is what else runs on the same event loop. Before the ack ours runs two global
-middlewares (the payload envelope check, src/slack/payload-envelope.ts, and the request context with a child logger)
-and Bolt matches the body against ten listeners instead of one. After the ack it does the command's work: parsing,
-validation, the permission check, Moodle pre-flight look-ups, the SQLite store and the Slack posts (approval card,
-reply). That work competes with the next requests' acks, and the fake Slack and fake Moodle that serve it (and the
-load generator) run in this same process, so their CPU is counted against our app too.
+const ACK_NOTES = `**Why "ours" misses 1.15 × bare.** Both apps answer as soon as the listener calls \`ack()\`, and ours acks before
+any other work; what differs is what the app's single event loop does next. After the ack, every create runs: the
+permission check, validation, a Moodle look-up for a free username and two for existing accounts, a check against
+the creates already waiting, a store transaction (the request and its audit events), the approval card
+(chat.postMessage), a second store write (where the card is) and the private reply. That is several milliseconds of
+CPU per request, and in a closed loop the next requests arrive while it runs: at concurrency c a request waits for
+the work of the c requests before it, so ours grows with c while bare, whose listener does nothing, does not.
+Profiled (\`node --cpu-prof dist/index.js\` under this load), the largest parts after the ack were, in order: the
+check against the creates in flight, the two SQLite commits (each an fsync: the store runs with synchronous=FULL so
+that an acknowledged request and its audit events survive a power cut), garbage collection, and the five HTTP calls.
+Before the ack, the envelope check (src/slack/payload-envelope.ts), the request context (a pino child logger) and
+Bolt's matching against ten listeners are each well under 1% of the profile; the "ours (help)" column measures that
+path: its ratio to bare is what the ack path itself costs.
 
-**The ack p99 target (≤ 1.15 × bare Bolt) is missed**, by the factors in the table. The absolute figures stay far
-inside Slack's 3-second deadline (p99 ≈ 6 ms sequentially, ≈ 14 ms at 10 concurrent, ≈ 0.2 s at 50 concurrent on 2
-cores with the fakes on the same cores), but the ratio cannot come near 1.15 while a request's follow-up work (a
-handful of HTTP calls and a database write, a few milliseconds of CPU) shares the event loop with a baseline whose
-listener does nothing. The ratio at concurrency 1 (no overlap between requests except the previous one's follow-up)
-is the fairest reading. Ways to narrow it, none of them in the benchmark's paths: run the fakes out of process when
-benchmarking (would remove their CPU from our figures), and move post-ack work off the hot path (e.g. defer the
-pre-flight look-ups with setImmediate so that queued acks go first). Neither changes behaviour for a person: the ack
-already comes first.`;
+**What was changed for this run.** The benchmark: the fakes and the load generator left the app's process (their
+CPU was charged to our app, and the load generator's timer only read an answer once the app's post-ack work yielded);
+the app runs as the production build in its own process, with a file store; and the requester is allowed, so each
+command takes the full create path. The earlier figures (ratios 4.34, 2.63 and 2.73) measured a refusal: the
+requester was unknown to the fake Slack's directory, so "everyone" could not be confirmed and each command ended
+in a refusal and one audit write. The app: a new create looked for conflicting creates in flight by decoding every
+pending, approved and executing request with zod (O(waiting requests) and the largest item of the profile); it now
+reads only their id, status, requester, username and email in one query (Store.listCreatesInFlight), about 5×
+cheaper per waiting request; and the store builds its JSON column parsers once instead of on every row read.
+Deferring the create's work with \`setImmediate\` after the ack (so that pending acks go first) was measured in this
+harness and left out: the difference was within the noise between runs (it moves only the first slice of the work;
+the rest runs when its I/O completes, as before).
 
-const BULK_NOTES = `**"Wall ≤ 1.10 × ideal" is missed against the raw ideal** (round trips × latency), and met when the per-call work
-is accounted for: each \`core_user_create_users\` call of 50 users costs a few milliseconds of CPU that is not latency
-(the client's form encoding and response parsing, and above all the fake Moodle's own validation, which runs in this
-process). The "wall at 0 ms latency" column measures that work in the same run; subtracting it, the batch helper adds
-at most a few percent at concurrency 1 — it does nothing between calls but wait. At concurrency 4 the adjusted ratio
-is higher because four batches' server-side work then competes for the same two cores as the client; against a real
-Moodle, whose work runs on its own server, the batches overlap for real (see (c)). Against a real Moodle the
-"ideal" also ignores the server's own time per call, which is far larger than the client's.
+**What would meet the target**, none of it done here: moving the store and the post-ack work off the event loop (a
+worker thread for SQLite, or a queue drained by a worker), so that acks never wait for it; an index for the
+creates-in-flight check (an expression index on the payload's username and email, a migration); fewer commits per
+create (the card's location written with the next change instead of in its own transaction). Relaxing
+synchronous=FULL would cut the fsyncs but weaken the audit log's durability, which is the product's promise.
+Against Slack's own deadline the figures are far inside: the ack must arrive within 3 s.`;
+
+const BULK_NOTES = `**"Wall ≤ 1.10 × ideal" is missed against the raw ideal, and the helper is not the reason.** With the fake Moodle
+out of process its CPU no longer competes with the client, but its work still lies on every call's path: a call
+that should take 20 ms takes the "call ms" column, because the fake validates 50 users, checks each against every
+existing account (its cost grows as the site fills) and writes them. The helper's own overhead, wall ÷ expected,
+stays within a few percent of the calls it makes: between calls it does nothing but wait. At batch concurrency 4
+the raw ideal (round trips × latency ÷ 4) is also out of reach by construction when users are invalid: a refused
+batch is bisected call after call, so the schedule ideal (the same schedule at exactly 20 ms a call) is the
+fair floor there.
 
 Why parallel batches are safe: \`core_user_create_users\` runs each call in one delegated transaction, so a batch
 is created entirely or not at all, and batches are independent of each other. The only cross-batch risk is two

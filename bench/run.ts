@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
-import { startFakes } from './apps.js';
+import { startFakes, startLoadGenerator } from './apps.js';
 import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
 import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
 import { renderPerformanceDoc } from './report.js';
@@ -60,7 +60,19 @@ function printAck(rows: AckLatencyRow[]) {
   log('\n(a) Ack latency of a signed /moodle-adduser <email> <first> <last> (ms, median of rounds)');
   log(
     formatTable(
-      ['concurrency', 'requests', 'ours p50', 'ours p99', 'bare p50', 'bare p99', 'p99 ratio', 'non-200'],
+      [
+        'concurrency',
+        'requests',
+        'ours p50',
+        'ours p99',
+        'bare p50',
+        'bare p99',
+        'p99 ratio',
+        'help p50',
+        'help p99',
+        'help ratio',
+        'non-200',
+      ],
       rows.map((r) => [
         r.concurrency,
         r.requests,
@@ -69,6 +81,9 @@ function printAck(rows: AckLatencyRow[]) {
         round(r.bareP50),
         round(r.bareP99),
         round(r.p99Ratio),
+        round(r.helpP50),
+        round(r.helpP99),
+        round(r.helpRatio),
         r.non200,
       ]),
     ),
@@ -77,33 +92,38 @@ function printAck(rows: AckLatencyRow[]) {
 
 function printBulk(title: string, rows: BulkRow[]) {
   log(`\n${title}`);
+  const opt = (x: number | undefined, digits = 0) => (x === undefined ? '-' : round(x, digits));
   log(
     formatTable(
       [
         'concurrency',
         'users',
         'invalid',
-        'batches',
         'round trips',
         'extra/invalid',
         'wall ms',
         'ideal ms',
-        'ratio',
-        '0-latency ms',
-        'adjusted',
+        'wall/ideal',
+        'schedule ideal',
+        'call ms (median)',
+        'client CPU/call',
+        'expected ms',
+        'wall/expected',
       ],
       rows.map((r) => [
         r.concurrency,
         r.users,
         r.invalid,
-        r.batches,
         r.roundTrips,
         round(r.extraPerInvalid, 1),
         round(r.wallMs, 0),
         round(r.idealMs, 0),
         round(r.ratio),
-        r.zeroLatencyWallMs === undefined ? '-' : round(r.zeroLatencyWallMs, 0),
-        r.adjustedRatio === undefined ? '-' : round(r.adjustedRatio),
+        opt(r.scheduleIdealMs),
+        opt(r.medianCallMs, 1),
+        opt(r.clientCpuPerCallMs, 1),
+        opt(r.expectedMs),
+        opt(r.helperRatio, 2),
       ]),
     ),
   );
@@ -153,22 +173,27 @@ async function main(): Promise<void> {
   if (buildMs > 1_000) log(`built dist/ in ${(buildMs / 1000).toFixed(1)} s`);
 
   const fakes = await startFakes();
+  const load = await startLoadGenerator(fakes).catch(async (error: unknown) => {
+    await fakes.close();
+    throw error;
+  });
   let ack: AckLatencyRow[];
   let bulk: BulkRow[];
   let startup: StartupResult[];
   let memory: MemoryResult[];
   try {
     log('\nrunning (a) ack latency…');
-    ack = await benchAckLatency(fakes, { rounds: quick ? 1 : 3 });
+    ack = await benchAckLatency(fakes, load, { rounds: quick ? 1 : 5 });
     printAck(ack);
     log('\nrunning (b) bulk creation against the fake Moodle…');
-    bulk = await benchBulkFake({ repeats: quick ? 1 : 3 });
+    bulk = await benchBulkFake(fakes, { repeats: quick ? 1 : 3 });
     printBulk('(b) 1,000 users through createUsersInBatches, fake Moodle with 20 ms per call (median of runs)', bulk);
     log('\nrunning (d) start-up and memory…');
     startup = await benchStartup(fakes, quick ? 2 : 5);
-    memory = await benchMemory(fakes, quick ? 2_000 : 10_000);
+    memory = await benchMemory(fakes, load, quick ? 2_000 : 10_000);
     printProcess(startup, memory);
   } finally {
+    await load.close();
     await fakes.close();
   }
 
