@@ -7,9 +7,17 @@ import { SlackStartupError } from './slack/app.js';
 const EX_CONFIG = 78;
 
 async function main(): Promise<void> {
-  let running: RunningApplication;
+  let running: RunningApplication | undefined;
+  const exitAfterStop = (code: number): void => {
+    const stopped = running ? running.stop() : Promise.resolve();
+    stopped.then(
+      () => process.exit(code),
+      () => process.exit(code || 1),
+    );
+  };
   try {
-    running = await startApplication(loadConfig());
+    // A Socket Mode connection that stays down serves nobody: stop, and exit 1 so the supervisor restarts us.
+    running = await startApplication(loadConfig(), { onConnectionLost: () => exitAfterStop(1) });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

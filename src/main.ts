@@ -45,6 +45,9 @@ export interface ApplicationOverrides {
   clock?: Clock;
   /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
   expiryIntervalMs?: number;
+  /** Socket Mode: what to do when the socket stays down (the entry point stops and exits for its supervisor). */
+  onConnectionLost?: () => void;
+  connectionLostAfterMs?: number;
 }
 
 export interface RunningApplication {
@@ -194,6 +197,10 @@ export async function startApplication(
     listenerDeps: deps.listenerDeps,
     isReady: deps.isReady,
     ...(overrides.drainTimeoutMs !== undefined ? { drainTimeoutMs: overrides.drainTimeoutMs } : {}),
+    ...(overrides.onConnectionLost ? { onConnectionLost: overrides.onConnectionLost } : {}),
+    ...(overrides.connectionLostAfterMs !== undefined
+      ? { connectionLostAfterMs: overrides.connectionLostAfterMs }
+      : {}),
   });
 
   const closeAll = async (): Promise<void> => {

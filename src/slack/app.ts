@@ -47,7 +47,16 @@ export interface SlackAppDeps {
   drainTimeoutMs?: number;
   /** Web API retry policy override (tests use { retries: 0 }). */
   retryConfig?: webApi.RetryOptions;
+  /**
+   * Socket Mode: called once when the socket has been down for `connectionLostAfterMs` (default 2 minutes) while
+   * not stopping. Nothing reaches the app then, so the entry point stops it and exits non-zero for its supervisor
+   * (Docker, systemd, Kubernetes) to start a fresh process.
+   */
+  onConnectionLost?: () => void;
+  connectionLostAfterMs?: number;
 }
+
+export const DEFAULT_CONNECTION_LOST_AFTER_MS = 2 * 60 * 1000;
 
 export interface SlackApp {
   readonly app: App;
@@ -275,16 +284,39 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
 
   // In Socket Mode nothing reaches the app while the socket is down (e.g. reconnecting), so it is not ready then.
   let socketConnected = false;
+  let downSince: number | undefined;
+  let watchdog: NodeJS.Timeout | undefined;
   if (socketReceiver) {
     socketReceiver.client.on('connected', () => {
       socketConnected = true;
+      downSince = undefined;
     });
-    for (const state of ['reconnecting', 'disconnecting', 'disconnected']) {
+    // 'close' comes at once when the WebSocket drops; 'reconnecting' only after the client's back-off (seconds).
+    for (const state of ['close', 'reconnecting', 'disconnecting', 'disconnected']) {
       socketReceiver.client.on(state, () => {
         socketConnected = false;
+        downSince ??= Date.now();
         if (!stopping) log.warn({ state }, 'Socket Mode connection lost; reconnecting');
       });
     }
+    // The Socket Mode client can give up reconnecting (Slack unreachable for long); a process that stays up without
+    // its socket answers nobody, so after a bound it says so and hands over to the supervisor.
+    const limit = deps.connectionLostAfterMs ?? DEFAULT_CONNECTION_LOST_AFTER_MS;
+    let reported = false;
+    watchdog = setInterval(
+      () => {
+        if (stopping || reported || downSince === undefined || Date.now() - downSince < limit) return;
+        reported = true;
+        log.error(
+          { downForMs: Date.now() - downSince },
+          `the Socket Mode connection to Slack has been down for more than ${Math.round(limit / 1000)} s; ` +
+            'stopping so that the supervisor starts a fresh process. Check the network and SLACK_APP_TOKEN',
+        );
+        deps.onConnectionLost?.();
+      },
+      Math.min(5_000, Math.max(50, limit / 4)),
+    );
+    watchdog.unref();
   }
   const isReady: ReadinessCheck = async () =>
     (socketReceiver ? socketConnected : true) && (await (deps.isReady?.() ?? true));
@@ -393,6 +425,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
 
   async function drainAndClose(): Promise<void> {
     stopping = true;
+    clearInterval(watchdog);
     server?.stopAccepting();
     const idle = await inFlight.whenIdle(drainTimeoutMs);
     if (!idle) {
