@@ -28,7 +28,6 @@ export const ACTION_IDS = {
   retryRequestButton: 'retry_request_button',
   /** On a requester's own pending request in /moodle-user requests. */
   cancelRequestButton: 'cancel_request_button',
-  showExistingUserButton: 'show_existing_user_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
