@@ -11,6 +11,7 @@ import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
+import { createWorkGate } from '../work-gate.js';
 
 /**
  * How long the modal waits for the permission check. Slack's trigger_id lives 3 s from the keystroke; a cached or
@@ -120,7 +121,15 @@ async function createFromText(
   );
 }
 
+/**
+ * Creates from text in progress at once (see work-gate.ts: unbounded post-ack work made new connections wait
+ * seconds for their ack under load). Large enough that a slow Moodle (three look-ups per create) still serves a
+ * burst of creates side by side; the modal path is not gated, its trigger_id expires 3 s after the keystroke.
+ */
+export const CREATES_IN_PROGRESS_LIMIT = 8;
+
 export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
+  const creates = createWorkGate(CREATES_IN_PROGRESS_LIMIT);
   return async ({ ack, respond, command, client, context }) => {
     await ack();
     const logger = requestLogger(context, deps.logger);
@@ -136,7 +145,7 @@ export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<Slack
       } else if (text.toLowerCase() === 'help') {
         await reply(respond, buildAddUserHelp(), logger);
       } else {
-        await createFromText(deps, command, respond, logger);
+        await creates.run(() => createFromText(deps, command, respond, logger));
       }
     } catch (err) {
       // Never leave the person with silence: say what failed, log the detail (never the typed text).
