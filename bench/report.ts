@@ -302,8 +302,9 @@ any other work; what differs is what the app's single event loop does next. Afte
 permission check, validation, a Moodle look-up for a free username and two for existing accounts, a check against
 the creates already waiting, a store transaction (the request and its audit events), the approval card
 (chat.postMessage), a second store write (where the card is) and the private reply. That is several milliseconds of
-CPU per request, and in a closed loop the next requests arrive while it runs: at concurrency c a request waits for
-the work of the c requests before it, so ours grows with c while bare, whose listener does nothing, does not.
+CPU per request, and in a closed loop the next requests arrive while it runs: a request waits for the work that
+is ready in the same event-loop turn (at most 8 creates in progress, see "The stalls" below), so ours grows with
+the load while bare, whose listener does nothing, does not.
 Profiled (\`node --cpu-prof dist/index.js\` under this load), the largest parts after the ack were, in order: the
 check against the creates in flight, the two SQLite commits (each an fsync: the store runs with synchronous=FULL so
 that an acknowledged request and its audit events survive a power cut), garbage collection, and the five HTTP calls.
@@ -330,8 +331,30 @@ the rest runs when its I/O completes, as before).
 the commit before them and from the commit after, one run right after the other): ours p50 at concurrency 1, 10
 and 50 went from 11.0, 135 and 727 ms to 4.1, 37.6 and 159 ms; p99 from 21.6, 246 and 1,756 ms to 12.3, 68.5 and
 (varying from run to run) 0.3–2 s at 50; before, 20 of the requests at concurrency 50 had no answer within the load
-generator's 10 s, after, none. At 50 in flight our p99 swings between runs because of occasional stalls of a
-second or more in our process under this load, not explained yet (bare shows none).
+generator's 10 s, after, none. At 50 in flight the p99 still swung between runs (0.3–2 s): the stalls below.
+
+**The stalls (found and fixed on 2026-11-26).** The slow answers were all on new connections. Node 20's libuv
+(≥ 1.45, libuv/libuv#3696) accepts one new TCP connection per event-loop turn, and a turn lasts as long as the
+synchronous work of every I/O completion ready in it. Every create's post-ack work ran at once, so at 50 in flight a
+turn lasted 40–700 ms (a 5 ms timer in the app measured the lag) and the k-th of the 50 connections the load
+generator opens at the start of a round waited k turns for its ack: 17–37 requests per round above 0.5 s, answered
+one per turn 80–100 ms apart, up to 9 s (single rounds of 1,500 requests at 50 in flight, this layout: p99 0.4–3.7 s
+over 8 rounds, p50 150–264 ms). The client's connect took 3–5 ms (the kernel completes the handshake); strace
+showed one accept4 per turn, never one returning EAGAIN; a 15-line Node HTTP server that burns 5 ms after each
+answer shows the same (the 50th of 50 new connections accepted 5.9 s after the first). Ruled out: garbage
+collection (no pause over 30 ms, from perf_hooks' gc entries), the fakes (the time is spent before our process
+reads the request), fsync (~0.1 ms per commit). Bare Bolt does the same one accept per turn, but its turns are
+microseconds long. The fix: at most 8 creates from text in progress at once, the others wait in arrival order
+(src/slack/listeners/work-gate.ts), which bounds a turn's length; outcomes, replies and checks are unchanged, the
+work's throughput is the CPU's as before, and under overload the private replies come later while the acks do
+not. Measured the same way after the fix (3 rounds): p50 20–28 ms, p99 0.46–0.58 s, max 0.83–0.98 s; what is left
+of the tail is still the new connections of the round's start, one per (now ~30 ms) turn. Slack opens new
+connections too, so this matters in production, not only in the benchmark: a create burst made acks of new
+connections wait seconds, close to Slack's 3 s deadline. In this benchmark (the table above against the previous
+run's, same harness), ours p50 at concurrency 1, 10 and 50 went from 3.97, 47.0 and 194 ms to 4.46, 7.74 and
+17.6 ms and p99 from 12.1, 85.4 and 338 ms (0.3–2 s between runs at 50) to 11.0, 22.6 and 320 ms; the p99 at 50 is
+the new connections of each round's start (a \`--quick\` rerun gave 34 ms against bare's 35 ms; bare's own p99 at 50 varied
+from 25 to 137 ms between runs on this machine).
 
 **What would meet the target**, none of it done here: moving the store and the post-ack work off the event loop (a
 worker thread for SQLite, or a queue drained by a worker), so that acks never wait for it; an index for the
