@@ -345,7 +345,7 @@ answer shows the same (the 50th of 50 new connections accepted 5.9 s after the f
 collection (no pause over 30 ms, from perf_hooks' gc entries), the fakes (the time is spent before our process
 reads the request), fsync (~0.1 ms per commit). Bare Bolt does the same one accept per turn, but its turns are
 microseconds long. The fix: at most 8 creates from text in progress at once, the others wait in arrival order
-(src/slack/listeners/work-gate.ts), which bounds a turn's length; outcomes, replies and checks are unchanged, the
+(p-limit in src/slack/listeners/commands/moodle-adduser.ts), which bounds a turn's length; outcomes, replies and checks are unchanged, the
 work's throughput is the CPU's as before, and under overload the private replies come later while the acks do
 not. Measured the same way after the fix (3 rounds): p50 20–28 ms, p99 0.46–0.58 s, max 0.83–0.98 s; what is left
 of the tail is still the new connections of the round's start, one per (now ~30 ms) turn. Slack opens new

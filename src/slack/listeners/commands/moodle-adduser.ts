@@ -2,6 +2,7 @@
 // handed to provisioning.submitCreate, whose outcome is the one private reply; no text opens the "New Moodle user"
 // modal (its submission is handled in views/new-user-submission.ts).
 import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
+import pLimit from 'p-limit';
 import { parseUserArgs } from '../../../core/parse-args.js';
 import type { PermissionCheck } from '../../../core/permissions.js';
 import type { Logger } from '../../../logger.js';
@@ -11,7 +12,6 @@ import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
-import { createWorkGate } from '../work-gate.js';
 
 /**
  * How long the modal waits for the permission check. Slack's trigger_id lives 3 s from the keystroke; a cached or
@@ -122,14 +122,18 @@ async function createFromText(
 }
 
 /**
- * Creates from text in progress at once (see work-gate.ts: unbounded post-ack work made new connections wait
- * seconds for their ack under load). Large enough that a slow Moodle (three look-ups per create) still serves a
- * burst of creates side by side; the modal path is not gated, its trigger_id expires 3 s after the keystroke.
+ * Creates from text in progress at once; the rest wait their turn in arrival order. Why: Node (libuv ≥ 1.45) accepts
+ * one new TCP connection per event-loop turn, and a turn lasts as long as the synchronous work of every I/O
+ * completion ready in it. With dozens of creates in progress each completion (a Moodle look-up answered, a store
+ * commit, a Slack post) runs milliseconds of CPU, turns grow to hundreds of milliseconds, and the k-th request on a
+ * new connection waited k turns for its ack: seconds under load, near Slack's 3 s deadline (docs/PERFORMANCE.md).
+ * Bounding the work in progress bounds a turn. Large enough that a slow Moodle (three look-ups per create) still
+ * serves a burst side by side; the modal path is not gated, its trigger_id expires 3 s after the keystroke.
  */
 export const CREATES_IN_PROGRESS_LIMIT = 8;
 
 export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
-  const creates = createWorkGate(CREATES_IN_PROGRESS_LIMIT);
+  const creates = pLimit(CREATES_IN_PROGRESS_LIMIT);
   return async ({ ack, respond, command, client, context }) => {
     await ack();
     const logger = requestLogger(context, deps.logger);
@@ -145,7 +149,7 @@ export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<Slack
       } else if (text.toLowerCase() === 'help') {
         await reply(respond, buildAddUserHelp(), logger);
       } else {
-        await creates.run(() => createFromText(deps, command, respond, logger));
+        await creates(() => createFromText(deps, command, respond, logger));
       }
     } catch (err) {
       // Never leave the person with silence: say what failed, log the detail (never the typed text).
