@@ -1,9 +1,11 @@
 // What every fault test checks after a failure: the words a person saw (no stack trace, no raw JSON or HTML), the
 // request as stored (status, audit trail), Moodle's accounts and call log, and that the process still serves.
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
-import type { TestApp } from '../e2e/harness.js';
-import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
+import { SLACK_USERS } from '../e2e/approval-helpers.js';
+import { startTestApp, type TestApp } from '../e2e/harness.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
 export const FAST_MOODLE_TIMEOUT_MS = '300';
 
@@ -77,4 +79,56 @@ export function freshPerson(prefix: string): { username: string; email: string; 
 
 export function addUserText(p: { username: string; email: string; firstname: string; lastname: string }): string {
   return `${p.email} ${p.firstname} ${p.lastname} username=${p.username}`;
+}
+
+export interface FaultRig {
+  fake: FakeMoodle;
+  proxy: FaultProxy;
+  t: TestApp;
+}
+
+/**
+ * One app per test file, against the fake Moodle behind a proxy that aims a fault at one function, with a short
+ * Moodle timeout; faults are cleared before each test. `ready` receives the rig once it runs.
+ */
+export function useFaultRig(env: Record<string, string>, ready: (rig: FaultRig) => void): void {
+  let rig: FaultRig | undefined;
+  beforeAll(async () => {
+    const fake = await startFakeMoodle();
+    const proxy = await startFaultProxy(fake);
+    const t = await startTestApp({
+      moodleUrl: proxy.url,
+      env: { MOODLE_TOKEN: fake.token, MOODLE_TIMEOUT_MS: FAST_MOODLE_TIMEOUT_MS, ...env },
+      slack: { users: SLACK_USERS },
+    });
+    rig = { fake, proxy, t };
+    ready(rig);
+  });
+  afterAll(async () => {
+    await rig?.t.stop();
+    await rig?.proxy.close();
+    await rig?.fake.close();
+  });
+  beforeEach(() => {
+    rig?.fake.setFault(null);
+    rig?.proxy.disarm();
+  });
+}
+
+/** A /moodle-adduser text command and its one private reply. */
+export async function addUserReply(t: TestApp, text: string, userId: string) {
+  const result = await t.command('/moodle-adduser', text, { userId });
+  expect(result.ack.status).toBe(200);
+  const post = await result.waitForResponse(6_000);
+  expect(post.body.response_type).toBe('ephemeral');
+  return { body: post.body, text: visibleText(post.body) };
+}
+
+/** The approval card the app posted for a request, by its id in the card's text. */
+export function cardOf(t: TestApp, id: string) {
+  return t.slack.waitForCall(
+    'chat.postMessage',
+    (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
+    4_000,
+  );
 }

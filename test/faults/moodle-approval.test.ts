@@ -3,7 +3,7 @@
 // approver and the requester are told in words; the card shows the failure with Retry; Retry creates exactly one
 // account. When Moodle committed but the answer was lost (truncated, reset), the account is found, never created
 // twice. One app, one fake Moodle (behind a proxy that aims the fault at the create call) for the file.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import {
   APPROVAL_ENV,
@@ -13,48 +13,32 @@ import {
   clickCard,
   openedView,
   REQUESTER,
-  SLACK_USERS,
   submitModal,
   waitForCard,
 } from '../e2e/approval-helpers.js';
-import { startTestApp, type TestApp } from '../e2e/harness.js';
-import { type FakeMoodle, type FakeMoodleFault, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { TestApp } from '../e2e/harness.js';
+import type { FakeMoodle, FakeMoodleFault } from '../fakes/fake-moodle/index.js';
 import {
   accountsNamed,
   addUserText,
   auditTrail,
+  cardOf,
   createCalls,
   expectHumane,
   expectServing,
-  FAST_MOODLE_TIMEOUT_MS,
   freshPerson,
   requestIdIn,
   storedRequest,
+  useFaultRig,
   visibleText,
 } from './fault-helpers.js';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
+import type { FaultProxy } from './fault-proxy.js';
 
 let fake: FakeMoodle;
 let proxy: FaultProxy;
 let t: TestApp;
-
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  proxy = await startFaultProxy(fake);
-  t = await startTestApp({
-    moodleUrl: proxy.url,
-    env: { MOODLE_TOKEN: fake.token, MOODLE_TIMEOUT_MS: FAST_MOODLE_TIMEOUT_MS, ...APPROVAL_ENV },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await proxy?.close();
-  await fake?.close();
-});
-beforeEach(() => {
-  fake.setFault(null);
-  proxy.disarm();
+useFaultRig(APPROVAL_ENV, (rig) => {
+  ({ fake, proxy, t } = rig);
 });
 
 /** A requester asks through Slack; returns the stored pending request and its card. */
@@ -64,10 +48,7 @@ async function askAndApprove(fault: FakeMoodleFault) {
   const id = requestIdIn(visibleText((await asked.waitForResponse(4_000)).body));
   const request = await storedRequest(t, id);
   expect(request.status).toBe('pending');
-  const card = await t.slack.waitForCall(
-    'chat.postMessage',
-    (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
-  );
+  const card = await cardOf(t, id);
   proxy.armOn('core_user_create_users', fault);
   const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
   const submitted = await submitModal(t, APPROVER, await openedView(t, triggerId));

@@ -3,70 +3,36 @@
 // do; the request is stored as failed with a Retry button on its card (or, when Moodle committed but the answer was
 // lost, the account is found and reported as created); Retry then creates exactly one account; the process keeps
 // serving. One app, one fake Moodle (behind a proxy that aims a fault at one function) for the file.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { ADMIN, APPROVER, cardTs, clickCard, SLACK_USERS, waitForCard } from '../e2e/approval-helpers.js';
-import { startTestApp, type TestApp } from '../e2e/harness.js';
-import { type FakeMoodle, type FakeMoodleFault, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { ADMIN, APPROVER, cardTs, clickCard, waitForCard } from '../e2e/approval-helpers.js';
+import type { TestApp } from '../e2e/harness.js';
+import type { FakeMoodle, FakeMoodleFault } from '../fakes/fake-moodle/index.js';
 import {
   accountsNamed,
+  addUserReply,
   addUserText,
   auditTrail,
+  cardOf,
   createCalls,
   expectHumane,
   expectServing,
-  FAST_MOODLE_TIMEOUT_MS,
   freshPerson,
   requestIdIn,
   storedRequest,
+  useFaultRig,
   visibleText,
 } from './fault-helpers.js';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
+import type { FaultProxy } from './fault-proxy.js';
 
 let fake: FakeMoodle;
 let proxy: FaultProxy;
 let t: TestApp;
-
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  proxy = await startFaultProxy(fake);
-  t = await startTestApp({
-    moodleUrl: proxy.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
-      MOODLE_TIMEOUT_MS: FAST_MOODLE_TIMEOUT_MS,
-      SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
-      SLACK_ADMINS: ADMIN,
-    },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await proxy?.close();
-  await fake?.close();
-});
-beforeEach(() => {
-  fake.setFault(null);
-  proxy.disarm();
+useFaultRig({ SLACK_APPROVERS: `${APPROVER},${ADMIN}`, SLACK_ADMINS: ADMIN }, (rig) => {
+  ({ fake, proxy, t } = rig);
 });
 
-async function addUser(text: string, userId = ADMIN) {
-  const result = await t.command('/moodle-adduser', text, { userId });
-  expect(result.ack.status).toBe(200);
-  const post = await result.waitForResponse(6_000);
-  expect(post.body.response_type).toBe('ephemeral');
-  return { body: post.body, text: visibleText(post.body) };
-}
-
-/** The card the app posted for a request, by its id in the card's text. */
-function cardOf(id: string) {
-  return t.slack.waitForCall(
-    'chat.postMessage',
-    (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
-    4_000,
-  );
-}
+const addUser = (text: string, userId = ADMIN) => addUserReply(t, text, userId);
 
 // The fault, and words the admin must read. None of these runs the function except truncated and reset.
 const NOT_COMMITTED: Array<[string, FakeMoodleFault, RegExp]> = [
@@ -103,7 +69,7 @@ describe('a Moodle fault on the create call of an admin’s direct create', () =
       ]);
 
       // A failed direct create must still be retryable from Slack: its card, with Retry, is in the approval channel.
-      const card = await cardOf(id);
+      const card = await cardOf(t, id);
       expect(JSON.stringify(card.args.blocks)).toContain(ACTION_IDS.retryRequestButton);
       expectHumane(visibleText(card.args.blocks));
       await expectServing(t);
@@ -172,7 +138,7 @@ describe('Moodle down during the pre-flight look-up as well', () => {
     const failed = await storedRequest(t, id);
     expect(failed.status).toBe('failed');
     expect(failed.preflight).toMatchObject({ checked: false });
-    const card = await cardOf(id);
+    const card = await cardOf(t, id);
     await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, failed, cardTs(card));
     await waitForCard(t, cardTs(card), 'succeeded', 6_000);
     expect(accountsNamed(fake, person.username)).toBe(1);
@@ -189,7 +155,7 @@ describe('Moodle down during the pre-flight look-up as well', () => {
     const id = requestIdIn(reply.text);
     expect(reply.text).toContain('saved');
     expect(await storedRequest(t, id)).toMatchObject({ status: 'pending', preflight: { checked: false } });
-    const card = await cardOf(id);
+    const card = await cardOf(t, id);
     expect(visibleText(card.args.blocks)).toContain('Could not check Moodle for existing accounts');
     expect(JSON.stringify(card.args.blocks)).toContain(ACTION_IDS.approveRequestButton);
   });

@@ -2,64 +2,19 @@
 // the real app over signed HTTP: nothing is stored and the person is told to try again (the cases with Moodle down
 // throughout a create are in moodle-direct.test.ts, split off to keep each file short).
 // Look-ups are retried by the client, so every fault here stays on for all calls until the reply. One app per file.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ADMIN, APPROVER, SLACK_USERS } from '../e2e/approval-helpers.js';
-import { startTestApp, type TestApp } from '../e2e/harness.js';
-import { type FakeMoodle, type FakeMoodleFault, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import {
-  accountsNamed,
-  expectHumane,
-  expectServing,
-  FAST_MOODLE_TIMEOUT_MS,
-  freshPerson,
-  visibleText,
-} from './fault-helpers.js';
-import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, APPROVER } from '../e2e/approval-helpers.js';
+import type { TestApp } from '../e2e/harness.js';
+import type { FakeMoodle, FakeMoodleFault } from '../fakes/fake-moodle/index.js';
+import { accountsNamed, addUserReply, expectHumane, expectServing, freshPerson, useFaultRig } from './fault-helpers.js';
 
 let fake: FakeMoodle;
-let proxy: FaultProxy;
 let t: TestApp;
-
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  proxy = await startFaultProxy(fake);
-  t = await startTestApp({
-    moodleUrl: proxy.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
-      MOODLE_TIMEOUT_MS: FAST_MOODLE_TIMEOUT_MS,
-      SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
-      SLACK_ADMINS: ADMIN,
-    },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await proxy?.close();
-  await fake?.close();
-});
-beforeEach(() => {
-  fake.setFault(null);
-  proxy.disarm();
+useFaultRig({ SLACK_APPROVERS: `${APPROVER},${ADMIN}`, SLACK_ADMINS: ADMIN }, (rig) => {
+  ({ fake, t } = rig);
 });
 
-async function addUser(text: string, userId = ADMIN) {
-  const result = await t.command('/moodle-adduser', text, { userId });
-  expect(result.ack.status).toBe(200);
-  const post = await result.waitForResponse(6_000);
-  expect(post.body.response_type).toBe('ephemeral');
-  return { body: post.body, text: visibleText(post.body) };
-}
-
-/** The card the app posted for a request, by its id in the card's text. */
-function _cardOf(id: string) {
-  return t.slack.waitForCall(
-    'chat.postMessage',
-    (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
-    4_000,
-  );
-}
+const addUser = (text: string, userId = ADMIN) => addUserReply(t, text, userId);
 
 const READ_FAULTS: Array<[string, FakeMoodleFault]> = [
   ['refuse', 'refuse'],
