@@ -31,7 +31,7 @@ import {
 } from './requests.js';
 import type { Store } from './store.js';
 import { type FieldProblem, validateNewUser } from './user-record.js';
-import { deriveUsername, pickFreeUsername } from './username.js';
+import { deriveUsername, pickFreeUsername, withSuffix } from './username.js';
 
 /** What happened to a request, for the people who must hear of it. */
 export type RequestEvent = 'executed' | 'failed' | 'rejected' | 'expired' | 'cancelled';
@@ -109,6 +109,9 @@ export type DecisionOutcome =
   | { kind: 'rejected'; request: RequestRecord }
   | { kind: 'executed'; execution: Execution }
   | { kind: 'failed'; execution: Execution; failure: FailureInput };
+
+/** How many derived usernames (jdoe, jdoe2 … jdoe50) a create tries before asking the requester to choose one. */
+const USERNAME_TRIES = 50;
 
 /** Auth plugins whose users log in with a Moodle password: PASSWORD_MODE applies to them. */
 const LOCAL_PASSWORD_AUTHS = new Set(['manual', 'email']);
@@ -479,14 +482,25 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       if (!validated.ok) return { kind: 'invalid', problems: validated.problems };
       const derive = validated.derived;
       let user = validated.record;
-      // Creates already asked for but not carried out yet: Moodle does not know their usernames and emails.
-      const inFlight = await deps.store.listCreatesInFlight();
+      // A username that a waiting create (asked for, not carried out yet) will take counts as taken: Moodle does not
+      // know it. One indexed look-up for all the candidates, made before Moodle is asked, so that a store failure is
+      // not reported as Moodle being unavailable.
+      const waiting = derive
+        ? new Set(
+            (
+              await deps.store.findCreatesInFlight({
+                usernames: Array.from({ length: USERNAME_TRIES }, (_, i) => withSuffix(user.username, i + 1)),
+              })
+            ).map((r) => r.username),
+          )
+        : new Set<string>();
       try {
         if (derive) {
-          const free = await pickFreeUsername(user.username, async (u) => {
-            if (inFlight.some((r) => r.username === u)) return true;
-            return (await gateway.getUsersByField('username', [u])).length > 0;
-          });
+          const free = await pickFreeUsername(
+            user.username,
+            async (u) => waiting.has(u) || (await gateway.getUsersByField('username', [u])).length > 0,
+            USERNAME_TRIES,
+          );
           if (!free) {
             return {
               kind: 'invalid',
@@ -500,9 +514,8 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       } catch (err) {
         return { kind: 'unavailable', message: failureOf(err).hint };
       }
-      const twin = inFlight.find(
-        (r) => r.username === user.username || r.email.toLowerCase() === user.email.toLowerCase(),
-      );
+      // The first in the store's order (pending, approved, executing, oldest first) with this username or email.
+      const [twin] = await deps.store.findCreatesInFlight({ usernames: [user.username], emails: [user.email] });
       if (twin) {
         const same = twin.username === user.username ? `the username ${user.username}` : 'this email address';
         return {

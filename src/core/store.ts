@@ -42,6 +42,12 @@ export interface CreateInFlight {
   email: string;
 }
 
+/** What to look for among the creates in flight; an empty or missing list matches nothing. */
+export interface CreatesInFlightMatch {
+  usernames?: readonly string[];
+  emails?: readonly string[];
+}
+
 export interface Store {
   /** Stores a new request with a fresh unique id, and its audit events, in one transaction. */
   createRequest(input: NewRequest, audit?: RequestAuditDraft[]): Promise<RequestRecord>;
@@ -59,10 +65,12 @@ export interface Store {
   /** Oldest first. */
   findByStatus(status: RequestStatus): Promise<RequestRecord[]>;
   /**
-   * Create requests not carried out yet: pending, then approved, then executing, each oldest first. Reads only the
-   * fields it returns, so that every new create can check them without decoding every waiting request.
+   * Create requests not carried out yet (pending, approved or executing) whose current username is one of
+   * `match.usernames` or whose current email is one of `match.emails`, ignoring case (emails are ASCII: see
+   * user-record.ts). Pending first, then approved, then executing, each oldest first. An index look-up, so that
+   * every new create can ask without reading every waiting request.
    */
-  listCreatesInFlight(): Promise<CreateInFlight[]>;
+  findCreatesInFlight(match: CreatesInFlightMatch): Promise<CreateInFlight[]>;
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;

@@ -64,6 +64,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_events_request ON audit_events (request_id);
     `,
   },
+  {
+    version: 2,
+    name: 'index creates in flight by username and email',
+    // Every new create asks "is a create for this username or email already waiting?". These partial indexes hold
+    // only waiting creates, keyed on the payload's username and lower-cased email: the payload is what an
+    // approver's correction rewrites and what is executed, so it is the current value. CREATE INDEX indexes the
+    // rows already there. The queries must repeat these expressions and this WHERE clause word for word
+    // (sqlite-store.ts, CREATES_IN_FLIGHT_*), or SQLite will not use the indexes.
+    sql: `
+      CREATE INDEX requests_create_in_flight_username ON requests (json_extract(payload, '$.user.username'))
+        WHERE operation = 'create' AND status IN ('pending', 'approved', 'executing');
+      CREATE INDEX requests_create_in_flight_email ON requests (lower(json_extract(payload, '$.user.email')))
+        WHERE operation = 'create' AND status IN ('pending', 'approved', 'executing');
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

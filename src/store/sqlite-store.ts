@@ -32,7 +32,14 @@ import {
   requestResultSchema,
   requestTargetSchema,
 } from '../core/requests.js';
-import type { AuditQuery, ListRequestsQuery, Store, TransitionChange, TransitionResult } from '../core/store.js';
+import type {
+  AuditQuery,
+  CreatesInFlightMatch,
+  ListRequestsQuery,
+  Store,
+  TransitionChange,
+  TransitionResult,
+} from '../core/store.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseLocation } from './database-url.js';
 import { StoreError } from './errors.js';
@@ -134,6 +141,43 @@ const createInFlightRowSchema = z.object({
   username: z.string(),
   email: z.string(),
 });
+
+// These must repeat, word for word, the expressions and the WHERE clause of the partial indexes of migration 2
+// (requests_create_in_flight_username, requests_create_in_flight_email): SQLite uses an index on an expression
+// only for the same expression, and a partial index only when the query's WHERE contains the index's. The queries
+// name their index (INDEXED BY): without statistics, for a list of usernames (a derived username's 50 candidates)
+// the planner prefers requests_status_created, which reads every waiting request; and should an index stop
+// matching, SQLite then fails the query instead of silently scanning.
+const CREATES_IN_FLIGHT_WHERE = "operation = 'create' AND status IN ('pending', 'approved', 'executing')";
+const CREATE_USERNAME = "json_extract(payload, '$.user.username')";
+const CREATE_EMAIL_LOWER = "lower(json_extract(payload, '$.user.email'))";
+
+/**
+ * Creates in flight with one of `usernames` usernames or one of `emails` emails (lower() on both sides: the
+ * same ASCII-only folding whatever the case of either). One SELECT per index joined by UNION, because SQLite does
+ * not combine two partial indexes for an OR. The order is the one findByStatus gives for pending, approved and
+ * executing, one after the other. Exported for the query-plan test.
+ */
+export function createsInFlightSql(usernames: number, emails: number): string {
+  const list = (n: number, one: string) => Array.from({ length: n }, () => one).join(', ');
+  const columns = `id, status, requester_id, created_at, ${CREATE_USERNAME} AS username,
+            json_extract(payload, '$.user.email') AS email`;
+  const branches: string[] = [];
+  if (usernames > 0) {
+    branches.push(
+      `SELECT ${columns} FROM requests INDEXED BY requests_create_in_flight_username
+        WHERE ${CREATES_IN_FLIGHT_WHERE} AND ${CREATE_USERNAME} IN (${list(usernames, '?')})`,
+    );
+  }
+  if (emails > 0) {
+    branches.push(
+      `SELECT ${columns} FROM requests INDEXED BY requests_create_in_flight_email
+        WHERE ${CREATES_IN_FLIGHT_WHERE} AND ${CREATE_EMAIL_LOWER} IN (${list(emails, 'lower(?)')})`,
+    );
+  }
+  return `SELECT id, status, requester_id, username, email FROM (${branches.join(' UNION ')})
+      ORDER BY CASE status WHEN 'pending' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, created_at, id`;
+}
 
 const date = (iso: string | null): Date | undefined => (iso === null ? undefined : new Date(iso));
 const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
@@ -245,14 +289,16 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       @moodle_id, @detail
     )`);
   const selectAudit = db.prepare('SELECT * FROM audit_events WHERE id = ?');
-  // The order findByStatus gives for pending, approved and executing, one after the other.
-  const selectCreatesInFlight = db.prepare(
-    `SELECT id, status, requester_id, json_extract(payload, '$.user.username') AS username,
-            json_extract(payload, '$.user.email') AS email
-       FROM requests
-      WHERE operation = 'create' AND status IN ('pending', 'approved', 'executing')
-      ORDER BY CASE status WHEN 'pending' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, created_at, id`,
-  );
+  const createsInFlightStatements = new Map<string, BetterSqlite3.Statement>();
+  const selectCreatesInFlight = (usernames: number, emails: number): BetterSqlite3.Statement => {
+    const key = `${usernames}/${emails}`;
+    let statement = createsInFlightStatements.get(key);
+    if (!statement) {
+      statement = db.prepare(createsInFlightSql(usernames, emails));
+      createsInFlightStatements.set(key, statement);
+    }
+    return statement;
+  };
   const updateStatements = new Map<string, BetterSqlite3.Statement>();
 
   const getRow = (id: string): RequestRecord | undefined => {
@@ -430,26 +476,32 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       return listFrom('SELECT * FROM requests WHERE status = ? ORDER BY created_at, id', status);
     },
 
-    async listCreatesInFlight() {
-      return selectCreatesInFlight.all().map((raw) => {
-        const parsed = createInFlightRowSchema.safeParse(raw);
-        if (!parsed.success) {
-          const id = (raw as { id?: unknown } | null)?.id;
-          throw new StoreError(
-            'corrupt_row',
-            `The stored request ${String(id)} cannot be read: ${summarise(parsed.error)}`,
-            { cause: parsed.error },
-          );
-        }
-        const row = parsed.data;
-        return {
-          id: row.id,
-          status: row.status,
-          requesterId: row.requester_id,
-          username: row.username,
-          email: row.email,
-        };
-      });
+    async findCreatesInFlight(match: CreatesInFlightMatch) {
+      // Each distinct value once: a repeated one would only lengthen the statement.
+      const usernames = [...new Set(match.usernames ?? [])];
+      const emails = [...new Set(match.emails ?? [])];
+      if (usernames.length === 0 && emails.length === 0) return [];
+      return selectCreatesInFlight(usernames.length, emails.length)
+        .all(...usernames, ...emails)
+        .map((raw) => {
+          const parsed = createInFlightRowSchema.safeParse(raw);
+          if (!parsed.success) {
+            const id = (raw as { id?: unknown } | null)?.id;
+            throw new StoreError(
+              'corrupt_row',
+              `The stored request ${String(id)} cannot be read: ${summarise(parsed.error)}`,
+              { cause: parsed.error },
+            );
+          }
+          const row = parsed.data;
+          return {
+            id: row.id,
+            status: row.status,
+            requesterId: row.requester_id,
+            username: row.username,
+            email: row.email,
+          };
+        });
     },
 
     async appendAudit(event) {

@@ -223,6 +223,55 @@ describe('requests already in progress', () => {
     expect(other.request.target.username).toBe('jane.doe2');
   });
 
+  it('says exactly which request is in progress, and whether the username or the email clashes', async () => {
+    const first = await pending();
+    const tail =
+      `is already in progress: ${first.id}, asked by <@${REQUESTER}> (pending). Nothing new was requested; ` +
+      `an approver decides the existing one, or its requester cancels it with /moodle-user cancel ${first.id}.`;
+    expect(
+      await provisioning.submitCreate({ userId: STRANGER }, { ...jane, username: 'jane.doe', email: 'x@example.org' }),
+    ).toEqual({ kind: 'refused', reason: `A request to create an account with the username jane.doe ${tail}` });
+    expect(
+      await provisioning.submitCreate(
+        { userId: STRANGER },
+        { ...jane, username: 'jdoe', email: 'Jane.Doe@EXAMPLE.org' },
+      ),
+    ).toEqual({ kind: 'refused', reason: `A request to create an account with this email address ${tail}` });
+  });
+
+  it('a derived username skips every variant that waiting requests will take', async () => {
+    await pending();
+    const second = await provisioning.submitCreate(
+      { userId: STRANGER },
+      { email: 'jane.doe@second.example.org', firstname: 'Jane', lastname: 'Doe' },
+    );
+    if (second.kind !== 'pending') throw new Error(second.kind);
+    expect(second.request.target.username).toBe('jane.doe2');
+    const third = await provisioning.submitCreate(
+      { userId: STRANGER },
+      { email: 'jane.doe@third.example.org', firstname: 'Jane', lastname: 'Doe' },
+    );
+    if (third.kind !== 'pending') throw new Error(third.kind);
+    expect(third.request.target.username).toBe('jane.doe3');
+  });
+
+  it('a store that cannot answer fails the create as before, and is not blamed on Moodle', async () => {
+    const failing: Store = {
+      ...store,
+      findCreatesInFlight: async () => {
+        throw new Error('disk I/O error');
+      },
+    };
+    store = failing;
+    build();
+    await expect(
+      provisioning.submitCreate(
+        { userId: REQUESTER },
+        { email: 'jane.doe@example.org', firstname: 'J', lastname: 'D' },
+      ),
+    ).rejects.toThrow('disk I/O error');
+  });
+
   it('a decided request no longer blocks a new one', async () => {
     const first = await pending();
     await provisioning.reject(first.id, APPROVER, 'wrong school');

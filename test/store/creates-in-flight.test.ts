@@ -1,14 +1,17 @@
-// Store.listCreatesInFlight: the create requests a new create must not clash with, read without decoding every
-// waiting request. It must list exactly what findByStatus would (pending, approved, executing; creates only; in
-// that order, each oldest first) and refuse a row it cannot read, as findByStatus does.
+// Store.findCreatesInFlight: the create requests a new create must not clash with, found by username or email
+// through the partial indexes of migration 2 rather than by reading every waiting request. It must find exactly
+// what findByStatus would (pending, approved, executing; creates only; in that order, each oldest first) by each
+// request's current username and email, ignore case in emails, and refuse a row it cannot read.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewRequest, RequestRecord, RequestStatus } from '../../src/core/requests.js';
+import { applyCorrections, type NewRequest, type RequestRecord, type RequestStatus } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
-import { openStore } from '../../src/store/index.js';
+import { MIGRATIONS, openStore } from '../../src/store/index.js';
+import { runMigrations } from '../../src/store/migrations.js';
+import { createsInFlightSql } from '../../src/store/sqlite-store.js';
 
 let dir: string;
 let dbPath: string;
@@ -50,23 +53,18 @@ async function moveTo(request: RequestRecord, path: RequestStatus[]): Promise<Re
   return current;
 }
 
-describe('listCreatesInFlight', () => {
-  it('lists the creates findByStatus gives for pending, approved and executing, in the same order', async () => {
+const ids = (found: { id: string }[]) => found.map((r) => r.id);
+
+describe('findCreatesInFlight', () => {
+  it('finds waiting creates by username or email, in the order findByStatus gives, each once', async () => {
     const executing = await moveTo(await store.createRequest(createOf('exec')), ['approved', 'executing']);
     const approved = await moveTo(await store.createRequest(createOf('appr', 'Appr@Example.org')), ['approved']);
     const pendingOld = await store.createRequest(createOf('old'));
-    await moveTo(await store.createRequest(createOf('done')), ['approved', 'executing', 'succeeded']);
-    await moveTo(await store.createRequest(createOf('no')), ['rejected']);
-    await store.createRequest({
-      requester: { userId: 'UX' },
-      target: { moodleId: 5, username: 'suspendme' },
-      payload: { operation: 'suspend' },
-      createdAt: new Date(Date.UTC(2026, 1, 1, 9)),
-    });
     const pendingNew = await store.createRequest(createOf('new'));
 
-    const listed = await store.listCreatesInFlight();
-    expect(listed).toEqual([
+    const all = ['exec', 'appr', 'old', 'new'];
+    const found = await store.findCreatesInFlight({ usernames: all, emails: ['old@example.org', 'APPR@example.ORG'] });
+    expect(found).toEqual([
       { id: pendingOld.id, status: 'pending', requesterId: 'UOLD', username: 'old', email: 'old@example.org' },
       { id: pendingNew.id, status: 'pending', requesterId: 'UNEW', username: 'new', email: 'new@example.org' },
       { id: approved.id, status: 'approved', requesterId: 'UAPPR', username: 'appr', email: 'Appr@Example.org' },
@@ -80,21 +78,185 @@ describe('listCreatesInFlight', () => {
       .flatMap((r) =>
         r.payload.operation === 'create' ? [[r.id, r.payload.user.username, r.payload.user.email]] : [],
       );
-    expect(listed.map((r) => [r.id, r.username, r.email])).toEqual(viaRecords);
+    expect(found.map((r) => [r.id, r.username, r.email])).toEqual(viaRecords);
+
+    expect(ids(await store.findCreatesInFlight({ usernames: ['new'] }))).toEqual([pendingNew.id]);
+    expect(ids(await store.findCreatesInFlight({ emails: ['exec@example.org'] }))).toEqual([executing.id]);
+    // Matching on both, or on a value given twice, still lists the request once.
+    expect(
+      ids(
+        await store.findCreatesInFlight({ usernames: ['old', 'old'], emails: ['old@example.org', 'OLD@example.org'] }),
+      ),
+    ).toEqual([pendingOld.id]);
   });
 
-  it('is empty when nothing waits', async () => {
-    expect(await store.listCreatesInFlight()).toEqual([]);
+  it('ignores case in emails but not in usernames (Moodle usernames are lowercase)', async () => {
+    const request = await store.createRequest(createOf('mixed', 'Mixed.Case@Example.ORG'));
+    for (const email of ['mixed.case@example.org', 'MIXED.CASE@EXAMPLE.ORG', 'Mixed.Case@Example.ORG']) {
+      expect(ids(await store.findCreatesInFlight({ emails: [email] }))).toEqual([request.id]);
+    }
+    expect(await store.findCreatesInFlight({ usernames: ['MIXED'] })).toEqual([]);
+    expect(await store.findCreatesInFlight({ emails: ['mixed.case@example.net'] })).toEqual([]);
+  });
+
+  it('ignores requests that are not creates, and creates that are finished', async () => {
+    const finished = [
+      ['succeeded', ['approved', 'executing', 'succeeded']],
+      ['failed', ['approved', 'executing', 'failed']],
+      ['rejected', ['rejected']],
+      ['cancelled', ['cancelled']],
+      ['expired', ['expired']],
+    ] as const;
+    for (const [name, path] of finished) await moveTo(await store.createRequest(createOf(name)), [...path]);
+    await store.createRequest({
+      requester: { userId: 'UX' },
+      target: { moodleId: 5, username: 'suspendme', email: 'suspendme@example.org' },
+      payload: { operation: 'suspend' },
+      createdAt: new Date(Date.UTC(2026, 1, 1, 9)),
+    });
+    await store.createRequest({
+      requester: { userId: 'UX' },
+      target: { moodleId: 6, username: 'updateme', email: 'updateme@example.org' },
+      payload: {
+        operation: 'update',
+        changes: [{ field: 'email', before: 'a@example.org', after: 'updateme@example.org' }],
+      },
+      createdAt: new Date(Date.UTC(2026, 1, 1, 9)),
+    });
+    const names = [...finished.map(([name]) => name), 'suspendme', 'updateme'];
+    expect(await store.findCreatesInFlight({ usernames: names, emails: names.map((n) => `${n}@example.org`) })).toEqual(
+      [],
+    );
+  });
+
+  it('finds a request by its corrected username and email, no longer by the ones it was asked with', async () => {
+    const request = await store.createRequest(createOf('typo', 'typo@example.org'));
+    const corrected = applyCorrections(request, { username: 'fixed', email: 'Fixed@Example.org' });
+    if (!corrected.ok) throw new Error(corrected.message);
+    const approved = await store.transition(request.id, {
+      from: 'pending',
+      expectedVersion: request.version,
+      to: 'approved',
+      at: new Date(),
+      patch: { corrections: corrected.diff, payload: corrected.payload, target: corrected.target },
+    });
+    expect(approved.ok).toBe(true);
+
+    expect(await store.findCreatesInFlight({ usernames: ['fixed'] })).toEqual([
+      { id: request.id, status: 'approved', requesterId: 'UTYPO', username: 'fixed', email: 'Fixed@Example.org' },
+    ]);
+    expect(ids(await store.findCreatesInFlight({ emails: ['fixed@example.org'] }))).toEqual([request.id]);
+    expect(await store.findCreatesInFlight({ usernames: ['typo'], emails: ['typo@example.org'] })).toEqual([]);
+  });
+
+  it('finds requests written before the indexes existed (schema version 1)', async () => {
+    await store.close();
+    const oldPath = join(dir, 'old.db');
+    const raw = new BetterSqlite3(oldPath);
+    runMigrations(
+      raw,
+      'test',
+      MIGRATIONS.filter((m) => m.version === 1),
+    );
+    const insert = raw.prepare(`INSERT INTO requests (id, operation, status, version, requester_id, target_username,
+      target_email, payload, created_at, updated_at) VALUES (?, 'create', ?, 1, 'UOLD', ?, ?, ?, ?, ?)`);
+    const user = (username: string, email: string) =>
+      JSON.stringify({ operation: 'create', user: { username, email, firstname: 'A', lastname: 'B', auth: 'manual' } });
+    insert.run(
+      'R-OLD-1',
+      'approved',
+      'early',
+      'Early@Example.org',
+      user('early', 'Early@Example.org'),
+      '2025-01-01',
+      '2025-01-01',
+    );
+    insert.run(
+      'R-OLD-2',
+      'pending',
+      'later',
+      'later@example.org',
+      user('later', 'later@example.org'),
+      '2025-01-02',
+      '2025-01-02',
+    );
+    insert.run(
+      'R-OLD-3',
+      'succeeded',
+      'gone',
+      'gone@example.org',
+      user('gone', 'gone@example.org'),
+      '2025-01-03',
+      '2025-01-03',
+    );
+    raw.close();
+
+    store = openStore(`sqlite:${oldPath}`);
+    expect(
+      ids(await store.findCreatesInFlight({ usernames: ['early', 'later', 'gone'], emails: ['gone@example.org'] })),
+    ).toEqual(['R-OLD-2', 'R-OLD-1']);
+    expect(ids(await store.findCreatesInFlight({ emails: ['early@example.org'] }))).toEqual(['R-OLD-1']);
+  });
+
+  it('matches nothing when asked for nothing', async () => {
+    await store.createRequest(createOf('someone'));
+    expect(await store.findCreatesInFlight({})).toEqual([]);
+    expect(await store.findCreatesInFlight({ usernames: [], emails: [] })).toEqual([]);
   });
 
   it('names the request whose payload it cannot read', async () => {
     const request = await store.createRequest(createOf('broken'));
     const raw = new BetterSqlite3(dbPath);
-    raw.prepare('UPDATE requests SET payload = \'{"operation":"create"}\' WHERE id = ?').run(request.id);
+    raw
+      .prepare('UPDATE requests SET payload = \'{"operation":"create","user":{"username":"broken"}}\' WHERE id = ?')
+      .run(request.id);
     raw.close();
-    await expect(store.listCreatesInFlight()).rejects.toMatchObject({
+    await expect(store.findCreatesInFlight({ usernames: ['broken'] })).rejects.toMatchObject({
       code: 'corrupt_row',
       message: expect.stringContaining(request.id),
     });
+  });
+});
+
+describe('the look-up is an index search, not a scan of the requests', () => {
+  function planOf(usernames: number, emails: number): string[] {
+    const raw = new BetterSqlite3(dbPath, { readonly: true });
+    try {
+      const params = [
+        ...Array.from({ length: usernames }, (_, i) => `user${i}`),
+        ...Array.from({ length: emails }, (_, i) => `user${i}@example.org`),
+      ];
+      return raw
+        .prepare(`EXPLAIN QUERY PLAN ${createsInFlightSql(usernames, emails)}`)
+        .all(...params)
+        .map((row) => (row as { detail: string }).detail);
+    } finally {
+      raw.close();
+    }
+  }
+
+  it("for usernames, emails or both, and for a derived username's 50 candidates", async () => {
+    // Enough rows, without ANALYZE (the app never runs it), that the planner has a real choice to make.
+    for (let i = 0; i < 60; i++) {
+      const request = await store.createRequest(createOf(`user${i}`));
+      if (i % 3 === 1) await moveTo(request, ['approved']);
+      if (i % 3 === 2) await moveTo(request, ['rejected']);
+    }
+    for (const [usernames, emails] of [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [50, 0],
+      [50, 1],
+    ] as const) {
+      const plan = planOf(usernames, emails);
+      const searches = plan.filter((line) => /\b(SCAN|SEARCH) requests\b/.test(line));
+      expect(searches, `${usernames} usernames, ${emails} emails`).toEqual([
+        ...(usernames > 0
+          ? [expect.stringMatching(/^SEARCH requests USING INDEX requests_create_in_flight_username /)]
+          : []),
+        ...(emails > 0 ? [expect.stringMatching(/^SEARCH requests USING INDEX requests_create_in_flight_email /)] : []),
+      ]);
+    }
   });
 });
