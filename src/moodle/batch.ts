@@ -2,6 +2,7 @@
 // all-or-nothing, isolation of the bad users of a failed batch by binary search, so that N users with k bad ones
 // end with N−k created in at most k·(⌈log2 batch⌉+1) extra round trips. A batch whose outcome is unknown
 // (transport failure after sending) is reconciled by looking its usernames up, never blindly resent.
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { CreatedUser, CreateUserInput, MoodleGateway, MoodleUser } from '../core/moodle-gateway.js';
 import { countCreateUserFields } from './encode.js';
@@ -100,10 +101,32 @@ export async function createUsersInBatches(
   const succeed = (e: Entry, c: CreatedUser) =>
     created.set(e.index, { index: e.index, id: c.id, username: c.username });
 
+  // Every call to Moodle goes through one limiter (first tries, bisection and look-ups alike), so that at most
+  // `concurrency` are in flight and a slot freed by one batch serves whichever call waits first.
+  const limit = pLimit(concurrency);
+  /** Slots that would stay idle if the caller made one call now (nothing else running or waiting for them). */
+  const spareSlots = () => concurrency - limit.activeCount - limit.pendingCount - 1;
+  const stopped = (entries: readonly Entry[], error: MoodleError) => {
+    failAll(unresolved(entries), error);
+    stopError ??= error;
+  };
+
   async function attempt(entries: Entry[], reconciliationsLeft = maxReconciliations): Promise<Outcome> {
-    roundTrips += 1;
     try {
-      const result = await client.createUsers(entries.map((e) => e.user));
+      const result = await limit(async () => {
+        // A fatal error (auth, transport) seen by another call while this one waited: it would fail the same way.
+        if (stopError) return undefined;
+        roundTrips += 1;
+        try {
+          return await client.createUsers(entries.map((e) => e.user));
+        } catch (err) {
+          // Noted before the slot is released, so that no call waiting for it goes out.
+          const error = asMoodleError(err, { wsfunction: 'core_user_create_users', write: true });
+          if (!isDataError(error) && !error.outcomeUnknown) stopError ??= error;
+          throw error;
+        }
+      });
+      if (result === undefined) return { kind: 'fatal', error: stopError as MoodleError };
       const byName = new Map(result.map((c) => [c.username, c]));
       entries.forEach((e, i) => {
         // Moodle answers in request order; match on the username anyway.
@@ -122,12 +145,14 @@ export async function createUsersInBatches(
   /** After a create whose outcome is unknown: find out what Moodle holds before sending anything again. */
   async function reconcile(entries: Entry[], error: MoodleError, reconciliationsLeft: number): Promise<Outcome> {
     let found: MoodleUser[];
-    roundTrips += 1;
     try {
-      found = await client.getUsersByField(
-        'username',
-        entries.map((e) => e.user.username),
-      );
+      found = await limit(() => {
+        roundTrips += 1;
+        return client.getUsersByField(
+          'username',
+          entries.map((e) => e.user.username),
+        );
+      });
     } catch {
       // Cannot tell what happened: report the original unknown outcome, resend nothing.
       return { kind: 'fatal', error };
@@ -163,82 +188,87 @@ export async function createUsersInBatches(
     return resent;
   }
 
-  /** `pool` failed with `poolError` (a data error): find its bad users one by one, creating the others. */
-  async function isolate(pool: Entry[], poolError: MoodleError): Promise<void> {
-    let suspects = unresolved(pool);
-    let error = poolError;
-    for (;;) {
-      // Binary search for one bad user in `suspects` (known to hold one). Halves that succeed are created
-      // for good; the other half of a failing split is set aside, status unknown, for one call later.
-      let x = suspects;
-      const setAside: Entry[] = [];
-      while (x.length > 1) {
-        const left = x.slice(0, Math.ceil(x.length / 2));
-        const right = x.slice(left.length);
-        const out = await attempt(left);
-        if (out.kind === 'ok') {
-          x = right;
-        } else if (out.kind === 'data') {
-          setAside.push(...right);
-          x = unresolved(left);
-          error = out.error;
-        } else if (out.kind === 'mixed') {
-          // Some culprits were found by reconciliation: the right half is no longer known to hold one.
-          setAside.push(...right);
-          x = [];
-        } else {
-          const rest = unresolved([...x, ...setAside]);
-          failAll(rest, out.error);
-          stopError ??= out.error;
-          return;
-        }
-      }
-      // Everything else in the set that failed with `error` was created, so `error` is this user's.
-      const [culprit] = x;
-      if (culprit) fail(culprit, error);
-      const rest = unresolved(setAside);
-      if (rest.length === 0) return;
-      const out = await attempt(rest);
-      if (out.kind === 'ok' || out.kind === 'mixed') return;
-      if (out.kind === 'fatal') {
-        failAll(unresolved(rest), out.error);
-        stopError ??= out.error;
+  /**
+   * `suspects` failed together with the data error `error`, so one of them at least is bad: find the bad ones,
+   * creating the others. A binary search (halves that succeed are created for good; the other half of a failing
+   * split is set aside, status unknown, for one call later) costs ⌈log2 n⌉+1 calls per bad user, one after the
+   * other. When calls would otherwise leave slots idle (the last batches of a run), the search splits into as many
+   * parts as there are slots instead and tries them at once: more calls, less waiting.
+   */
+  async function isolate(suspects: Entry[], error: MoodleError): Promise<void> {
+    let x = unresolved(suspects);
+    let culpritError = error;
+    const setAside: Entry[] = [];
+    while (x.length > 1) {
+      if (stopError) return stopped([...x, ...setAside], stopError);
+      const spare = spareSlots();
+      if (spare > 0) {
+        await Promise.all([searchAtOnce(x, culpritError, spare + 1), settle(setAside)]);
         return;
       }
-      suspects = unresolved(rest);
-      error = out.error;
+      const left = x.slice(0, Math.ceil(x.length / 2));
+      const right = x.slice(left.length);
+      const out = await attempt(left);
+      if (out.kind === 'ok') {
+        x = right;
+      } else if (out.kind === 'data') {
+        setAside.push(...right);
+        x = unresolved(left);
+        culpritError = out.error;
+      } else if (out.kind === 'mixed') {
+        // Some culprits were found by reconciliation: the right half is no longer known to hold one.
+        setAside.push(...right);
+        x = [];
+      } else {
+        return stopped([...x, ...setAside], out.error);
+      }
     }
+    // Everything else in the set that failed with this error was created, so the error is this user's.
+    const [culprit] = unresolved(x);
+    if (culprit) fail(culprit, culpritError);
+    await settle(setAside);
+  }
+
+  /** `suspects` (one bad at least) split into `ways` parts, all tried at once; each failing part is searched. */
+  async function searchAtOnce(suspects: Entry[], error: MoodleError, ways: number): Promise<void> {
+    const size = Math.ceil(suspects.length / Math.min(ways, suspects.length));
+    const parts: Entry[][] = [];
+    for (let i = 0; i < suspects.length; i += size) parts.push(suspects.slice(i, i + size));
+    const outcomes = await Promise.all(parts.map((part) => attempt(part)));
+    const searches: Array<Promise<void>> = [];
+    parts.forEach((part, i) => {
+      const out = outcomes[i];
+      if (out?.kind === 'fatal') stopped(part, out.error);
+      else if (out?.kind === 'data') searches.push(isolate(part, out.error));
+    });
+    // Every part may have gone through: then the users clashed only with each other (e.g. one email twice), and
+    // the parts, created one after the other, settled it. Nothing is inferred for `error`.
+    void error;
+    await Promise.all(searches);
+  }
+
+  /** Users of unknown status (set aside by a search): one call for all; if it fails, search them. */
+  async function settle(entries: Entry[]): Promise<void> {
+    const rest = unresolved(entries);
+    if (rest.length === 0) return;
+    const out = await attempt(rest);
+    if (out.kind === 'data') await isolate(rest, out.error);
+    else if (out.kind === 'fatal') stopped(rest, out.error);
   }
 
   async function runBatch(entries: Entry[]): Promise<void> {
-    if (stopError) {
-      failAll(entries, stopError);
-      return;
-    }
     const out = await attempt(entries);
-    if (out.kind === 'ok') return;
-    if (out.kind === 'fatal') {
-      // Transport and auth failures would repeat for every user: fail the rest without splitting.
-      failAll(unresolved(entries), out.error);
-      stopError ??= out.error;
-      return;
-    }
-    if (out.kind === 'data') await isolate(entries, out.error);
+    // Transport and auth failures would repeat for every user: fail the rest without splitting.
+    if (out.kind === 'fatal') stopped(entries, out.error);
+    else if (out.kind === 'data') await isolate(entries, out.error);
     // 'mixed': every user is resolved (found existing, or created after reconciliation).
   }
 
   const plan = planBatches(users, maxFields, maxUsers).map((indices) =>
     indices.map((index) => ({ index, user: users[index] as CreateUserInput })),
   );
-  let next = 0;
-  const worker = async () => {
-    while (next < plan.length) {
-      const batch = plan[next];
-      next += 1;
-      if (batch) await runBatch(batch);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, plan.length) }, worker));
+  // Every batch's first call is queued at once, in order; the limiter runs `concurrency` of them at a time.
+  await Promise.all(plan.map(runBatch));
 
   const result: BatchCreateResult = {
     created: [...created.values()].sort((a, b) => a.index - b.index),

@@ -1,6 +1,7 @@
 // createUsersInBatches against an in-memory gateway with Moodle's all-or-nothing create semantics.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { replaySchedule } from '../../bench/schedule.js';
 import type { CreatedUser, CreateUserInput, MoodleGateway, MoodleUser } from '../../src/core/moodle-gateway.js';
 import { createUsersInBatches, planBatches } from '../../src/moodle/batch.js';
 import { countCreateUserFields } from '../../src/moodle/encode.js';
@@ -75,7 +76,11 @@ class MemoryMoodle implements Pick<MoodleGateway, 'createUsers' | 'getUsersByFie
   }
 }
 
-const extraBound = (k: number, size: number) => k * (Math.ceil(Math.log2(size)) + 1);
+/**
+ * Extra round trips for k bad users among `size`: a binary search costs ⌈log2 size⌉+1 calls per bad user; at
+ * concurrency c, a search that would leave slots idle tries up to c parts of each level at once.
+ */
+const extraBound = (k: number, size: number, concurrency = 1) => k * (concurrency * Math.ceil(Math.log2(size)) + 1);
 
 describe('planBatches', () => {
   it("stays under the field and user limits, counting each user's real fields", () => {
@@ -133,7 +138,7 @@ describe('createUsersInBatches', () => {
           let bound = 0;
           for (const batch of planBatches(users, 900, batchSize)) {
             const k = batch.filter((i) => bad.includes(i)).length;
-            bound += 1 + extraBound(k, batch.length);
+            bound += 1 + extraBound(k, batch.length, concurrency);
           }
           expect(r.roundTrips).toBeLessThanOrEqual(bound);
         },
@@ -203,5 +208,30 @@ describe('createUsersInBatches', () => {
     expect(r.created).toHaveLength(0);
     expect(r.failed.map((f) => f.error.outcomeUnknown)).toEqual([true, true]);
     expect(moodle.createCalls).toBe(1);
+  });
+});
+
+describe('createUsersInBatches schedule (virtual clock, every call 20 ms)', () => {
+  // One bad user in the 11th of 20 batches: its search starts while other batches still wait for slots.
+  const thousand = (invalid: number) =>
+    Array.from({ length: 1000 }, (_, i) => ({
+      ...userN(i),
+      ...(i === 500 && invalid ? { email: 'not-an-email' } : {}),
+    }));
+
+  it('at concurrency 1 searches one call after the other, ⌈log2 50⌉+1 extra calls for one bad user', async () => {
+    const r = await replaySchedule(thousand(1), 1, () => 20);
+    expect(r.roundTrips).toBe(20 + 7);
+    expect(r.makespanMs).toBe(27 * 20);
+  });
+
+  it('at concurrency 4 uses the slots the last batches leave idle, close to round trips × 20 ms ÷ 4', async () => {
+    const r = await replaySchedule(thousand(1), 4, () => 20);
+    // The binary search alone would end at 200 ms (its calls one after the other, after the batch's own).
+    expect(r.makespanMs).toBeLessThanOrEqual(180);
+    expect(r.makespanMs).toBeLessThanOrEqual(1.15 * ((r.roundTrips * 20) / 4));
+    expect(r.roundTrips - 20).toBeLessThanOrEqual(extraBound(1, 50, 4));
+    const clean = await replaySchedule(thousand(0), 4, () => 20);
+    expect(clean).toEqual({ makespanMs: 100, roundTrips: 20 });
   });
 });
