@@ -21,8 +21,15 @@ export interface BulkRow {
   created: number;
   failed: number;
   wallMs: number;
-  /** roundTrips × latency ÷ concurrency: the wall time if nothing but the network latency cost anything. */
+  /**
+   * The time one call takes when it carries nothing: the median round trip of core_webservice_get_site_info,
+   * measured before the run (the injected latency plus this machine's loopback and the two processes' turns).
+   */
+  roundTripMs: number;
+  /** roundTrips × roundTripMs ÷ concurrency: the wall time if nothing but each call's round trip cost anything. */
   idealMs: number;
+  /** roundTrips × the injected latency ÷ concurrency (fake only): the same without the loopback's share. */
+  injectedIdealMs?: number;
   /** wall ÷ ideal */
   ratio: number;
   /** The helper's own schedule with every call costing exactly the latency (bisection calls wait on each other). */
@@ -84,6 +91,18 @@ async function runOnce(client: BatchClient, users: CreateUserInput[], concurrenc
   return { result, wallMs, callMs, cpuMs: (used.user + used.system) / 1_000 };
 }
 
+/** Median round trip of a call that carries nothing (site info), after one call to open the connection. */
+async function measureRoundTrip(client: ReturnType<typeof createMoodleClient>, calls = 21): Promise<number> {
+  await client.getSiteInfo();
+  const pings: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    await client.getSiteInfo();
+    pings.push(performance.now() - t0);
+  }
+  return median(pings);
+}
+
 /**
  * Against the fake Moodle (in its own process, so its per-call work is not charged to the client): each
  * (invalid, concurrency) case `repeats` times on a fresh site; medians reported.
@@ -110,6 +129,11 @@ export async function benchBulkFake(
   let run = 0;
   try {
     await fakes.setMoodleLatency(latencyMs);
+    // One unmeasured run first, so that the measured ones do not include loading and compiling the client's code.
+    await fakes.reset();
+    await runOnce(client, buildUsers('bench_warmup', Math.min(count, 200), 1), 1);
+    // "Latency" as in the real-Moodle run: a call's measured round trip, here the injected time plus the loopback.
+    const roundTripMs = await measureRoundTrip(client);
     for (const concurrency of options.concurrencies ?? [1, 4]) {
       for (const invalid of options.invalidCounts ?? [0, 1, 10]) {
         const samples: Array<{ wallMs: number; expectedMs: number; medianCallMs: number; cpuPerCall: number }> = [];
@@ -134,9 +158,11 @@ export async function benchBulkFake(
         const { result } = first;
         const wallMs = median(samples.map((s) => s.wallMs));
         const expectedMs = median(samples.map((s) => s.expectedMs));
-        const idealMs = (result.roundTrips * latencyMs) / concurrency;
+        const idealMs = (result.roundTrips * roundTripMs) / concurrency;
         rows.push({
           target: 'fake',
+          roundTripMs,
+          injectedIdealMs: (result.roundTrips * latencyMs) / concurrency,
           users: count,
           invalid,
           concurrency,
@@ -181,13 +207,7 @@ export async function benchBulkReal(options: {
   const createdIds: number[] = [];
   const runId = Date.now().toString(36);
   try {
-    const pings: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      await client.getSiteInfo();
-      pings.push(performance.now() - t0);
-    }
-    const latencyMs = median(pings);
+    const latencyMs = await measureRoundTrip(client, 5);
     options.log(`real Moodle: median round trip ${latencyMs.toFixed(1)} ms (site info)`);
     let n = 0;
     for (const concurrency of options.concurrencies ?? [1, 4]) {
@@ -199,6 +219,7 @@ export async function benchBulkReal(options: {
         const idealMs = (result.roundTrips * latencyMs) / concurrency;
         rows.push({
           target: 'real',
+          roundTripMs: latencyMs,
           users: options.users,
           invalid,
           concurrency,

@@ -481,8 +481,11 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
   validateContext(ctx, caller);
   requireCapability(ctx, caller, 'moodle/user:create', 'Create users'); // g8
   const users = params.users as Array<{ [key: string]: Validated }>;
-  // One delegated transaction for the batch (c10, c10b, c11): work on a copy, commit only at the end.
-  const working = site.snapshotUsers();
+  // One delegated transaction for the batch (c10, c10b, c11): the new rows are kept apart and committed only at
+  // the end. Existing rows are not touched, so only the unique checks need them (as sets: a bench fills the site).
+  const working: FakeUser[] = [];
+  const usernames = new Set(site.users.map((x) => x.username));
+  const emails = new Set(site.users.map((x) => x.email.toLowerCase()));
   const created: Array<{ id: number; username: string }> = [];
   const mailTo: string[] = [];
   for (const u of users) {
@@ -490,7 +493,7 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
     for (const field of ['username', 'firstname', 'lastname']) {
       if (phpTrim(String(u[field])) === '') throw invalidParam(ctx, `The field ${field} cannot be blank`); // c7b
     }
-    if (working.some((x) => x.username === username)) throw invalidParam(ctx, `Username already exists: ${username}`); // c1, c10
+    if (usernames.has(username)) throw invalidParam(ctx, `Username already exists: ${username}`); // c1, c10
     const auth = String(u.auth);
     if (!CREATE_ALLOWED_AUTH.includes(auth)) throw invalidParam(ctx, `Invalid authentication type: ${auth}`);
     const internal = INTERNAL_AUTH.includes(auth);
@@ -500,7 +503,7 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
     }
     const email = String(u.email);
     if (!isValidEmail(email)) throw invalidParam(ctx, `Email address is invalid: ${email}`); // c5
-    if (!site.settings.allowaccountssameemail && working.some((x) => x.email.toLowerCase() === email.toLowerCase())) {
+    if (!site.settings.allowaccountssameemail && emails.has(email.toLowerCase())) {
       throw invalidParam(ctx, `Email address already exists: ${email}`); // c2, c2b
     }
     // user_create_user(): the policy runs before the insert (c6, c10b).
@@ -590,10 +593,12 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
       preferences,
       privateaccesskey: md5(`${id}-${ctx.now}-${Math.random()}`),
     });
+    usernames.add(username);
+    emails.add(email.toLowerCase());
     created.push({ id, username });
     if (createpassword && internal) mailTo.push(email);
   }
-  site.users = working;
+  site.users.push(...working);
   // 4.5.6 mails the generated passwords after the commit (b1).
   for (const to of mailTo) site.mail.push({ to, subject: `${SITE_NAME}: New user account` });
   return created;

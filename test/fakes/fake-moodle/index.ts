@@ -26,6 +26,11 @@ export type FakeMoodleFault =
 
 export interface FakeMoodleOptions {
   debug?: FakeMoodleDebug;
+  /**
+   * How long every call takes, from the request's arrival to its answer, the fake's own work included (a server
+   * whose calls all cost this much; the work is done first, then the answer waits out the rest). A call whose
+   * work takes longer is answered when the work is done. Faults are answered after the same time, without work.
+   */
   latencyMs?: number;
   host?: string;
   port?: number;
@@ -51,6 +56,7 @@ export interface FakeMoodle {
   readonly calls: FakeMoodleCall[];
   readonly site: FakeMoodleSite;
   setFault(fault: FakeMoodleFault | null, options?: { times?: number }): void;
+  /** See FakeMoodleOptions.latencyMs. */
   setLatency(ms: number): void;
   reset(): void;
   close(): Promise<void>;
@@ -94,7 +100,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     res.end(body);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer, arrived: number) => {
     const path = (req.url ?? '/').split('?')[0];
     const isRest = path === '/webservice/rest/server.php';
     const isToken = path === '/login/token.php';
@@ -124,15 +130,24 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
       return;
     }
     if (active === 'hang') return;
-    await new Promise<void>((resolve) => {
-      if (latency <= 0) return resolve();
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, latency);
-      timers.add(timer);
-    });
-    if (res.destroyed) return;
+    // The answer goes out `latency` ms after the request arrived (or at once when that time has passed). Timers fire
+    // up to a millisecond late, so the last stretch is waited out turn by turn: the injected latency is exact.
+    const due = arrived + latency;
+    const waitOutLatency = () =>
+      new Promise<void>((resolve) => {
+        const spin = () => (performance.now() >= due || res.destroyed ? resolve() : setImmediate(spin));
+        const left = due - performance.now();
+        if (left <= 2) return spin();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          spin();
+        }, left - 2);
+        timers.add(timer);
+      });
+    if (active !== null) {
+      await waitOutLatency();
+      if (res.destroyed) return;
+    }
     if (active === 'html') {
       send(res, { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: HTML_FAULT_BODY }, call);
       return;
@@ -151,6 +166,10 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     }
     const ctx: RequestContext = { site, debug: site.settings.debug, wwwroot: url, now: site.now() };
     const response = isRest ? handleRest(ctx, parsed.vars) : handleTokenPhp(ctx, parsed.vars);
+    if (active === null) {
+      await waitOutLatency();
+      if (res.destroyed) return;
+    }
     if (active === 'truncated') {
       const cut = response.body.slice(0, Math.floor(response.body.length / 2));
       send(res, { ...response, body: cut }, call);
@@ -166,10 +185,11 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
   };
 
   const server = createServer((req, res) => {
+    const arrived = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
+      handle(req, res, Buffer.concat(chunks), arrived).catch((error: unknown) => {
         // A bug in the fake must be loud in the test that hit it, like a PHP fatal error would be.
         send(res, { status: 500, headers: { 'Content-Type': 'text/plain' }, body: String(error) }, undefined);
       });
