@@ -9,6 +9,7 @@ export const STORE_ERROR_CODES = [
   'invalid_transition',
   'corrupt_row',
   'id_exhausted',
+  'durability_failed',
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 

@@ -44,6 +44,7 @@ import type { Logger } from '../logger.js';
 import type { DatabaseLocation } from './database-url.js';
 import { StoreError } from './errors.js';
 import { runMigrations } from './migrations.js';
+import { createWalFlusher, type WalFlusher, type WalFlusherOptions } from './wal-flush.js';
 
 export interface TextScrubber {
   scrub(text: string): string;
@@ -59,6 +60,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Tests inject colliding ids. */
   generateId?: () => string;
+  /** Tests observe or fail the flush of the write-ahead log (see wal-flush.ts). */
+  walSync?: WalFlusherOptions['sync'];
 }
 
 type Db = BetterSqlite3.Database;
@@ -264,7 +267,9 @@ function isPrimaryKeyClash(error: unknown): boolean {
 /** Opens (creating if allowed) and migrates a SQLite database, and returns the Store over it. */
 export function openSqliteStore(location: DatabaseLocation, options: SqliteStoreOptions = {}): Store {
   const where = location.kind === 'sqlite-memory' ? '(in memory)' : `at ${resolve(location.path)}`;
-  const db = openDatabase(location, where, options);
+  const { db, wal } = openDatabase(location, where, options);
+  /** After a commit: resolves once it is on disk (a no-op in memory, or when SQLite itself flushes every commit). */
+  const durable = (): Promise<void> => wal?.afterCommit() ?? Promise.resolve();
   const scrub = (text: string): string => (options.scrubber ? options.scrubber.scrub(text) : text);
   const text = (value: string | undefined): string | null => (value === undefined ? null : scrub(value));
   const json = (value: unknown): string => scrub(JSON.stringify(value));
@@ -289,6 +294,8 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       @moodle_id, @detail
     )`);
   const selectAudit = db.prepare('SELECT * FROM audit_events WHERE id = ?');
+  const updateApprovalMessage = db.prepare('UPDATE requests SET approval_channel = ?, approval_ts = ? WHERE id = ?');
+  const updateNotificationTs = db.prepare('UPDATE requests SET notification_ts = ? WHERE id = ?');
   const createsInFlightStatements = new Map<string, BetterSqlite3.Statement>();
   const selectCreatesInFlight = (usernames: number, emails: number): BetterSqlite3.Statement => {
     const key = `${usernames}/${emails}`;
@@ -413,11 +420,15 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       // An id clash is rare (see generateRequestId) but must not lose the request: draw again.
       for (let attempt = 0; attempt < 10; attempt++) {
         const id = generateId();
+        let request: RequestRecord;
         try {
-          return createTx.immediate({ ...row, id }, id, input.createdAt, audit);
+          request = createTx.immediate({ ...row, id }, id, input.createdAt, audit);
         } catch (error) {
           if (!isPrimaryKeyClash(error)) throw error;
+          continue;
         }
+        await durable();
+        return request;
       }
       throw new StoreError('id_exhausted', 'Could not find a free request id after 10 tries.');
     },
@@ -430,19 +441,19 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       if (!canTransition(change.from, change.to)) {
         throw new StoreError('invalid_transition', `A request cannot go from ${change.from} to ${change.to}.`);
       }
-      return transitionTx.immediate(id, change);
+      const result = transitionTx.immediate(id, change);
+      if (result.ok) await durable();
+      return result;
     },
 
     async setApprovalMessage(id, location: MessageLocation) {
-      db.prepare('UPDATE requests SET approval_channel = ?, approval_ts = ? WHERE id = ?').run(
-        location.channel,
-        location.ts,
-        id,
-      );
+      updateApprovalMessage.run(location.channel, location.ts, id);
+      await durable();
     },
 
     async setNotificationTs(id, ts) {
-      db.prepare('UPDATE requests SET notification_ts = ? WHERE id = ?').run(ts, id);
+      updateNotificationTs.run(ts, id);
+      await durable();
     },
 
     async listRequests(query: ListRequestsQuery) {
@@ -506,7 +517,9 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
 
     async appendAudit(event) {
       const id = writeAudit(event);
-      return decodeAudit(selectAudit.get(id));
+      const written = decodeAudit(selectAudit.get(id));
+      await durable();
+      return written;
     },
 
     async listAudit(query: AuditQuery = {}) {
@@ -539,12 +552,17 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
     },
 
     async close() {
+      await wal?.close();
       if (db.open) db.close();
     },
   };
 }
 
-function openDatabase(location: DatabaseLocation, where: string, options: SqliteStoreOptions): Db {
+function openDatabase(
+  location: DatabaseLocation,
+  where: string,
+  options: SqliteStoreOptions,
+): { db: Db; wal: WalFlusher | undefined } {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (location.kind === 'sqlite') {
     if (options.fileMustExist && !existsSync(location.path)) {
@@ -566,19 +584,25 @@ function openDatabase(location: DatabaseLocation, where: string, options: Sqlite
     }
   }
   let db: Db | undefined;
+  let wal: WalFlusher | undefined;
   try {
     db = new BetterSqlite3(location.kind === 'sqlite' ? location.path : ':memory:', {
       timeout: busyTimeoutMs,
       fileMustExist: options.fileMustExist ?? false,
     });
-    if (location.kind === 'sqlite') {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal') {
-        options.logger?.warn({ journalMode: mode }, 'SQLite could not switch to WAL mode; concurrent access is slower');
-      }
+    const mode = location.kind === 'sqlite' ? db.pragma('journal_mode = WAL', { simple: true }) : 'memory';
+    if (location.kind === 'sqlite' && mode !== 'wal') {
+      options.logger?.warn({ journalMode: mode }, 'SQLite could not switch to WAL mode; concurrent access is slower');
     }
-    // FULL: a request acknowledged to the requester must survive a power cut, not only a crash.
-    db.pragma('synchronous = FULL');
+    // A request acknowledged to the requester must survive a power cut, not only a crash. In WAL mode the store
+    // flushes the log itself after each commit, off the event loop (wal-flush.ts), and SQLite need not (NORMAL
+    // still flushes around checkpoints); in any other journal mode SQLite flushes every commit (FULL).
+    if (location.kind === 'sqlite' && mode === 'wal') {
+      db.pragma('synchronous = NORMAL');
+      wal = createWalFlusher(`${location.path}-wal`, options.walSync ? { sync: options.walSync } : {});
+    } else {
+      db.pragma('synchronous = FULL');
+    }
     db.pragma('foreign_keys = ON');
   } catch (cause) {
     db?.close();
@@ -597,7 +621,7 @@ function openDatabase(location: DatabaseLocation, where: string, options: Sqlite
     throw error;
   }
   options.logger?.debug(`database ${where} open`);
-  return db;
+  return { db, wal };
 }
 
 type Params = Record<string, string | number | null>;
