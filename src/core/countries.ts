@@ -290,8 +290,16 @@ function buildCountries(): readonly Country[] {
   );
 }
 
+// Built on first use, not at import: ICU's region names and English collation page about 6 MB of the runtime's ICU
+// data into memory, which a process that no one asks for a country does not need to hold.
+let countries: readonly Country[] | undefined;
+let byName: ReadonlyMap<string, CountryCode> | undefined;
+
 /** Every country Moodle knows, sorted by English name: the options of a modal's country select. */
-export const COUNTRIES: readonly Country[] = buildCountries();
+export function listCountries(): readonly Country[] {
+  countries ??= buildCountries();
+  return countries;
+}
 
 // Names are matched ignoring case and the apostrophe style (ICU writes "Côte d’Ivoire", people type ').
 const nameKey = (name: string): string =>
@@ -299,14 +307,18 @@ const nameKey = (name: string): string =>
     .trim()
     .toLowerCase()
     .replace(/[\u2018\u2019]/g, "'");
-const byName = new Map<string, CountryCode>(COUNTRIES.map((c) => [nameKey(c.name), c.code]));
+
+function countriesByName(): ReadonlyMap<string, CountryCode> {
+  byName ??= new Map<string, CountryCode>(listCountries().map((c) => [nameKey(c.name), c.code]));
+  return byName;
+}
 
 export function isCountryCode(value: string): value is CountryCode {
   return codeSet.has(value);
 }
 
 export function getCountryName(code: string): string | undefined {
-  return COUNTRIES.find((c) => c.code === code)?.name;
+  return listCountries().find((c) => c.code === code)?.name;
 }
 
 /**
@@ -317,5 +329,5 @@ export function findCountryCode(input: string): CountryCode | undefined {
   const trimmed = input.trim();
   const upper = trimmed.toUpperCase();
   if (isCountryCode(upper)) return upper;
-  return byName.get(nameKey(trimmed));
+  return countriesByName().get(nameKey(trimmed));
 }

@@ -1,16 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { COUNTRIES, COUNTRY_CODES, findCountryCode, getCountryName, isCountryCode } from '../../src/core/countries.js';
+import {
+  COUNTRY_CODES,
+  findCountryCode,
+  getCountryName,
+  isCountryCode,
+  listCountries,
+} from '../../src/core/countries.js';
 
 describe('countries', () => {
   it('has every code once, each with a name, sorted by name', () => {
     expect(new Set(COUNTRY_CODES).size).toBe(COUNTRY_CODES.length);
-    expect(COUNTRIES).toHaveLength(COUNTRY_CODES.length);
-    for (const c of COUNTRIES) {
+    expect(listCountries()).toHaveLength(COUNTRY_CODES.length);
+    for (const c of listCountries()) {
       expect(c.code).toMatch(/^[A-Z]{2}$/);
       expect(c.name.length).toBeGreaterThan(2);
     }
-    const names = COUNTRIES.map((c) => c.name);
+    const names = listCountries().map((c) => c.name);
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, 'en')));
+  });
+
+  it('builds the list once and reuses it', () => {
+    expect(listCountries()).toBe(listCountries());
+    expect(Object.isFrozen(listCountries())).toBe(true);
   });
 
   it('knows what Moodle knows and nothing else', () => {

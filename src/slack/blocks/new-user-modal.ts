@@ -2,7 +2,7 @@
 // block_ids and action_ids come from ids.ts (userFieldIds) so that the submission parser and the inline errors of
 // `response_action: errors` use the same ids as the view.
 import type { types } from '@slack/bolt';
-import { COUNTRIES } from '../../core/countries.js';
+import { listCountries } from '../../core/countries.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
@@ -54,7 +54,7 @@ export type CountryOptionGroup = { label: types.PlainTextElement; options: types
  */
 export function buildCountryOptionGroups(): CountryOptionGroup[] {
   const groups = new Map<string, types.PlainTextOption[]>();
-  for (const country of COUNTRIES) {
+  for (const country of listCountries()) {
     const initial = initialOf(country.name);
     const list = groups.get(initial) ?? [];
     list.push(option(country.name, country.code));
