@@ -14,6 +14,9 @@ export interface StartupResult {
   name: string;
   readyMs: number[];
   readyMedianMs: number;
+  /** VmRSS 1 s after ready, one per start: it varies by several MB between starts, so the target uses the median. */
+  idleRssMb: number[];
+  idleRssMedianMb: number;
 }
 
 export interface MemoryResult {
@@ -131,15 +134,20 @@ export async function benchStartup(fakes: Fakes, repeats = 5): Promise<StartupRe
   const results: StartupResult[] = [];
   for (const kind of ['bare', 'app'] as const) {
     const readyMs: number[] = [];
+    const idleRssMb: number[] = [];
     for (let i = 0; i < repeats; i++) {
       const spawned = await spawnAndWaitReady(kind, fakes);
       readyMs.push(spawned.readyMs);
+      await sleep(1_000);
+      idleRssMb.push(rssMb(spawned.child.pid as number));
       await spawned.stop();
     }
     results.push({
       name: kind === 'app' ? 'moodle-provisioner' : 'bare Bolt',
       readyMs,
       readyMedianMs: median(readyMs),
+      idleRssMb,
+      idleRssMedianMb: median(idleRssMb),
     });
   }
   return results;
