@@ -17,6 +17,13 @@ export interface CreateUsersInBatchesOptions {
   concurrency?: number;
   /** How many times an unknown-outcome batch is reconciled and its missing users resent (default 2). */
   maxReconciliations?: number;
+  /**
+   * Whether the site allows several accounts with one email address (Moodle's allowaccountssameemail; default
+   * false). When false, a user whose email an earlier user of the same run has is refused before anything is sent:
+   * Moodle would refuse it after the first, but two calls at once cannot see each other's uncommitted users and
+   * would both create theirs.
+   */
+  allowSameEmail?: boolean;
   logger?: Logger;
 }
 
@@ -264,8 +271,34 @@ export async function createUsersInBatches(
     // 'mixed': every user is resolved (found existing, or created after reconciliation).
   }
 
-  const plan = planBatches(users, maxFields, maxUsers).map((indices) =>
-    indices.map((index) => ({ index, user: users[index] as CreateUserInput })),
+  // Users of one run that clash with each other are refused up front (the first keeps its place), so that no two
+  // calls, whichever run at once, can race for one username or email.
+  const firstWithName = new Map<string, number>();
+  const firstWithEmail = new Map<string, number>();
+  const eligible: number[] = [];
+  users.forEach((user, index) => {
+    const email = user.email.toLowerCase();
+    const sameName = firstWithName.get(user.username);
+    const sameEmail = options.allowSameEmail || email === '' ? undefined : firstWithEmail.get(email);
+    if (sameName !== undefined) {
+      fail({ index, user }, duplicateInRunError('username', user.username, sameName));
+    } else if (sameEmail !== undefined) {
+      fail({ index, user }, duplicateInRunError('email address', user.email, sameEmail));
+    } else {
+      eligible.push(index);
+      firstWithName.set(user.username, index);
+      if (email !== '') firstWithEmail.set(email, index);
+    }
+  });
+  const plan = planBatches(
+    eligible.map((index) => users[index] as CreateUserInput),
+    maxFields,
+    maxUsers,
+  ).map((positions) =>
+    positions.map((position) => {
+      const index = eligible[position] as number;
+      return { index, user: users[index] as CreateUserInput };
+    }),
   );
   // Every batch's first call is queued at once, in order; the limiter runs `concurrency` of them at a time.
   await Promise.all(plan.map(runBatch));
@@ -287,6 +320,15 @@ export async function createUsersInBatches(
     'batch create finished',
   );
   return result;
+}
+
+function duplicateInRunError(what: 'username' | 'email address', value: string, firstIndex: number): MoodleError {
+  return new MoodleError({
+    code: MoodleErrorCode.InvalidParameter,
+    message: `core_user_create_users: the ${what} ${value} is also that of user ${firstIndex + 1} of this run`,
+    hint: `The ${what} "${value}" appears twice in this run (first as user ${firstIndex + 1}); only the first was sent to Moodle. Nothing was created for this user.`,
+    wsfunction: 'core_user_create_users',
+  });
 }
 
 function usernameTakenError(username: string, id: number): MoodleError {

@@ -147,6 +147,24 @@ describe('createUsersInBatches', () => {
     );
   });
 
+  it('refuses a user whose username or email an earlier user of the run has, before sending anything', async () => {
+    const moodle = new MemoryMoodle();
+    const users = [userN(0), userN(1), { ...userN(2), username: 'user0' }, { ...userN(3), email: 'USER1@example.com' }];
+    const r = await createUsersInBatches(moodle, users, { concurrency: 4 });
+    expect(r.created.map((c) => c.index)).toEqual([0, 1]);
+    expect(r.failed.map((f) => f.index)).toEqual([2, 3]);
+    expect(r.failed[0]?.error.hint).toMatch(/username "user0" appears twice in this run \(first as user 1\)/);
+    expect(r.failed[1]?.error.hint).toMatch(/email address "USER1@example.com" appears twice .*first as user 2/);
+    expect(r.roundTrips).toBe(1);
+    expect(moodle.users.size).toBe(2);
+
+    // Where the site allows one email for several accounts, the second is sent.
+    const lenient = new MemoryMoodle();
+    const same = await createUsersInBatches(lenient, users, { allowSameEmail: true });
+    expect(same.created.map((c) => c.index)).toEqual([0, 1, 3]);
+    expect(same.failed.map((f) => f.index)).toEqual([2]);
+  });
+
   it('fails the rest without splitting on an auth error', async () => {
     const moodle = new MemoryMoodle();
     moodle.fault = () => {
