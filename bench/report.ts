@@ -405,10 +405,11 @@ serves the four concurrent calls' work one after the other, where a real Moodle'
 
 Why parallel batches are safe: \`core_user_create_users\` runs each call in one delegated transaction, so a batch
 is created entirely or not at all, and batches are independent of each other. The only cross-batch risk is two
-batches racing for the same username or email (the second would fail on the unique index, or create a duplicate
-email where allowaccountssameemail is on); the users of one bulk run are distinct by construction (the username is
-derived and checked before anything is sent), so running batches at once cannot collide. Moodle itself must allow
-the parallel requests (PHP workers): keep the concurrency low (the default is 1) on a small site.
+calls racing for the same username or email: neither sees the other's uncommitted user, so both could be created
+with one email. The helper therefore refuses, before sending anything, a user whose username or email (ignoring case)
+an earlier user of the same run has (\`allowSameEmail\` lets duplicate emails through for sites with
+allowaccountssameemail), so no two calls of a run can collide, whichever run at once. Moodle itself must allow the
+parallel requests (PHP workers): keep the concurrency low (the default is 1) on a small site.
 
 A refused batch is split to find its bad users (all-or-nothing semantics make the parts that succeed final): one
 batch at a time each invalid user costs at most ⌈log2 batch⌉+1 extra round trips (7 for batches of 50), and a
