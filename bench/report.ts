@@ -356,8 +356,9 @@ thread that checks the signature and acks slash commands itself, handing them to
 and not built: a worker thread holding only an HTTP server adds 10–11 MB of resident memory (a bare Node process: 44.3
 → 54.2–55.6 MB over three starts each, with and without V8 resource limits), which would put this app over the
 100 MB idle target it now meets; and a front that acks for a wedged app thread turns Slack's visible "the app did not
-respond" into silence for the person who asked. Slack's own deadline for an ack is 3 s; ours is answered in tens of
-milliseconds at p99 even at 50 in flight.
+respond" into silence for the person who asked. Slack's own deadline for an ack is 3 s; ours comes within tens of
+milliseconds at p99 at 1 and 10 in flight, and within a few hundred at 50, where the p99 is the round's burst of new
+connections (bare Bolt's is too, at a lower level: see "the stalls" below).
 
 **What was changed because of this benchmark** (each measured with this harness, the app built from the commit before
 and after, one run right after the other):
@@ -428,9 +429,13 @@ over the same traffic, so growth over the first window after start is heap sizin
 10,000 requests is the leak check: a leak keeps growing there, a warm process does not.
 
 Idle RSS is Node itself (~40 MB), Bolt and its Web API client (the bare Bolt column), then zod (~12 MB to import),
-undici, pino, better-sqlite3 and the app. It varies by several MB from start to start (one V8 background thread's
-malloc arena holds ~10 MB in some starts and under 1 MB in others; 15 starts of this build ranged 90.8–103.8 MB,
-median 95.0 MB, bare Bolt's median 85.2 MB), so a single start can land on either side of 100 MB.
+undici, pino, better-sqlite3 and the app. It varies by up to ~12 MB from start to start, in two clusters (around
+92–96 MB and 101–106 MB here): whether V8 has collected its young generation by then, and how much one background
+thread's malloc arena holds (~10 MB in some starts, under 1 MB in others). So a single start can land on either
+side of 100 MB, and the target is judged on the median of the start-up runs: in separate series on this machine,
+15 starts gave a median of 95.0 MB (90.8–103.8), 8 starts 94.0 and 95.0, and one 5-start series 102.3.
+\`--v8-pool-size\` (fewer V8 worker threads), \`MALLOC_ARENA_MAX=2\` and \`--max-semi-space-size\` were measured and
+gave no gain beyond that noise, so the start command has no extra flags.
 Changed because of this benchmark (2026-11-27): the table of countries was built at import with \`Intl.DisplayNames\`
 and English collation, which paged 6–8 MB of ICU's data into every process; it is now built on first use (the first
 country typed by name, or the first form opened). Median idle RSS over 15 alternated starts: 106.1 → 95.0 MB.

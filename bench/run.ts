@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     bulk = await benchBulkFake(fakes, { repeats: quick ? 1 : 3 });
     printBulk('(b) 1,000 users through createUsersInBatches, fake Moodle with 20 ms per call (median of runs)', bulk);
     log('\nrunning (d) start-up and memory…');
-    startup = await benchStartup(fakes, quick ? 2 : 5);
+    startup = await benchStartup(fakes, quick ? 2 : 9);
     memory = await benchMemory(fakes, load, quick ? 2_000 : 10_000);
     printProcess(startup, memory);
   } finally {

@@ -210,7 +210,7 @@ export async function createUsersInBatches(
       if (stopError) return stopped([...x, ...setAside], stopError);
       const spare = spareSlots();
       if (spare > 0) {
-        await Promise.all([searchAtOnce(x, culpritError, spare + 1), settle(setAside)]);
+        await Promise.all([searchAtOnce(x, spare + 1), settle(setAside)]);
         return;
       }
       const left = x.slice(0, Math.ceil(x.length / 2));
@@ -237,7 +237,7 @@ export async function createUsersInBatches(
   }
 
   /** `suspects` (one bad at least) split into `ways` parts, all tried at once; each failing part is searched. */
-  async function searchAtOnce(suspects: Entry[], error: MoodleError, ways: number): Promise<void> {
+  async function searchAtOnce(suspects: Entry[], ways: number): Promise<void> {
     const size = Math.ceil(suspects.length / Math.min(ways, suspects.length));
     const parts: Entry[][] = [];
     for (let i = 0; i < suspects.length; i += size) parts.push(suspects.slice(i, i + size));
@@ -248,9 +248,7 @@ export async function createUsersInBatches(
       if (out?.kind === 'fatal') stopped(part, out.error);
       else if (out?.kind === 'data') searches.push(isolate(part, out.error));
     });
-    // Every part may have gone through: then the users clashed only with each other (e.g. one email twice), and
-    // the parts, created one after the other, settled it. Nothing is inferred for `error`.
-    void error;
+    // Each part is tried for itself, so nothing is inferred: a user is only ever failed with its own part's error.
     await Promise.all(searches);
   }
 
