@@ -3,14 +3,14 @@
 // the fake Slack and fake Moodle, bounded in count and time (a few minutes on 2 cores). With --moodle-url and
 // --moodle-token it also runs the bulk benchmark against a real Moodle (creates and deletes bench_* users; asks
 // first unless --yes). Not part of the test run.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
 import { startFakes, startLoadGenerator } from './apps.js';
 import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
 import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
-import { renderPerformanceDoc } from './report.js';
+import { type BenchReport, renderPerformanceDoc } from './report.js';
 import { describeMachine, formatTable, round } from './stats.js';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -19,7 +19,9 @@ const USAGE = `Usage: npm run bench -- [options]
   --real-users N        users per real-Moodle run (default 200)
   --yes                 do not ask before creating users on the real Moodle
   --quick               fewer rounds (a smoke run; figures are not written to docs/PERFORMANCE.md)
-  --no-doc              print only, do not write docs/PERFORMANCE.md`;
+  --no-doc              print only, do not write docs/PERFORMANCE.md
+  --render              only write docs/PERFORMANCE.md again from the figures of the last run
+                        (docs/performance-results.json), e.g. after changing bench/report.ts`;
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     yes: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     'no-doc': { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -168,7 +171,20 @@ function printProcess(startup: StartupResult[], memory: MemoryResult[]) {
   );
 }
 
+const RESULTS = new URL('../docs/performance-results.json', import.meta.url);
+const DOC = new URL('../docs/PERFORMANCE.md', import.meta.url);
+
 async function main(): Promise<void> {
+  if (values.render) {
+    if (!existsSync(RESULTS)) {
+      log(`No figures to render: ${RESULTS.pathname} is written by a full run (npm run bench).`);
+      process.exitCode = 1;
+      return;
+    }
+    writeFileSync(DOC, renderPerformanceDoc(JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchReport));
+    log(`wrote ${DOC.pathname} from ${RESULTS.pathname}`);
+    return;
+  }
   const started = performance.now();
   const machine = describeMachine();
   log(
@@ -218,9 +234,10 @@ async function main(): Promise<void> {
   const totalS = (performance.now() - started) / 1000;
   log(`\nfinished in ${totalS.toFixed(0)} s`);
   if (!quick && !values['no-doc']) {
-    const path = new URL('../docs/PERFORMANCE.md', import.meta.url);
-    writeFileSync(path, renderPerformanceDoc({ machine, ack, bulk, real, startup, memory, totalS }));
-    log(`wrote ${path.pathname}`);
+    const report: BenchReport = { machine, ack, bulk, real, startup, memory, totalS };
+    writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(DOC, renderPerformanceDoc(report));
+    log(`wrote ${DOC.pathname} and ${RESULTS.pathname}`);
   }
 }
 
