@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
 export const OPERATIONS = ['create', 'update', 'suspend', 'delete'] as const;
@@ -48,6 +49,8 @@ export interface Config {
   readonly databaseUrl: string;
   readonly port: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Outbound HTTP proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); undefined when none is set. */
+  readonly proxy: ProxySettings | undefined;
 }
 
 /** Where an operator finds each value: printed with every problem so that the fix is one read away. */
@@ -74,6 +77,10 @@ export const SETTING_HELP: Record<string, string> = {
   DATABASE_URL: 'sqlite:path/to/file.db',
   PORT: 'a TCP port number, e.g. 3000',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+  HTTPS_PROXY:
+    'only where this server reaches the internet through a proxy: its URL, e.g. http://proxy.example.org:3128 (user:password@ allowed)',
+  HTTP_PROXY: 'the proxy for http:// addresses (e.g. a Moodle site on plain HTTP), same form as HTTPS_PROXY',
+  NO_PROXY: 'comma-separated hosts reached without the proxy, e.g. lms.example.org,.internal,10.0.0.5',
 };
 
 export class ConfigError extends Error {
@@ -241,6 +248,44 @@ function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[]
   return issues;
 }
 
+const proxyUrl = z.string().refine(
+  (v) => {
+    if (!URL.canParse(v)) return false;
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  },
+  // The value is not repeated: a proxy URL can hold a password.
+  { error: 'must be a proxy URL such as http://proxy.example.org:3128' },
+);
+
+/**
+ * The proxy settings, by the names curl and most tools read (the lower-case name wins, as there). Problems are
+ * returned with the variable's upper-case name, for the report every other setting's problems go in.
+ */
+export function readProxySettings(env: Record<string, string | undefined>): {
+  proxy: ProxySettings | undefined;
+  issues: Array<{ name: string; message: string }>;
+} {
+  const issues: Array<{ name: string; message: string }> = [];
+  const read = (name: 'HTTPS_PROXY' | 'HTTP_PROXY'): Secret | undefined => {
+    const lower = name.toLowerCase();
+    const raw = env[lower]?.trim() || env[name]?.trim();
+    if (!raw) return undefined;
+    const parsed = proxyUrl.safeParse(raw);
+    if (!parsed.success) {
+      issues.push({ name, message: `${env[lower]?.trim() ? lower : name} ${parsed.error.issues[0]?.message}` });
+      return undefined;
+    }
+    return new Secret(parsed.data);
+  };
+  const httpsProxy = read('HTTPS_PROXY');
+  const httpProxy = read('HTTP_PROXY');
+  const noProxy = (env.no_proxy?.trim() || env.NO_PROXY?.trim()) ?? '';
+  const proxy =
+    httpsProxy || httpProxy ? { httpsProxy, httpProxy, noProxy: noProxy === '' ? undefined : noProxy } : undefined;
+  return { proxy, issues };
+}
+
 /** Reads KEY=value pairs from .env in the working directory, if there is one. The environment wins. */
 export function readDotenv(cwd: string = process.cwd()): Record<string, string> {
   const path = resolve(cwd, '.env');
@@ -254,7 +299,14 @@ export function defaultEnv(): Record<string, string | undefined> {
 /** Validates the environment; throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined> = defaultEnv()): Config {
   const result = schema.safeParse(env);
-  const issues = [...(result.success ? [] : result.error.issues), ...crossCheck(env)];
+  const proxy = readProxySettings(env);
+  const issues = [
+    ...(result.success ? [] : result.error.issues),
+    ...crossCheck(env),
+    ...proxy.issues.map(
+      ({ name, message }) => ({ code: 'custom', path: [name], message, input: undefined }) as z.core.$ZodIssue,
+    ),
+  ];
   if (!result.success || issues.length > 0) {
     const problems = issues.map((issue) => {
       const name = String(issue.path[0] ?? '');
@@ -293,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     databaseUrl: e.DATABASE_URL,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    proxy: proxy.proxy,
   };
   return deepFreeze(config);
 }

@@ -11,12 +11,13 @@ import { createRequestService } from './core/requests.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
 import { createMoodleClient } from './moodle/client.js';
+import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { ReadinessCheck } from './slack/health.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
-import { buildWebClientOptions } from './slack/web-client-options.js';
+import { buildWebClientOptions, slackProxyDispatcher } from './slack/web-client-options.js';
 import { openStore } from './store/index.js';
 
 /** Something to close on stop (store, Moodle HTTP pool), in the order given, after Slack stopped taking requests. */
@@ -81,6 +82,7 @@ export function buildDependencies(
     token: config.moodle.token,
     timeoutMs: config.moodle.timeoutMs,
     logger,
+    proxy: config.proxy,
   });
   const client = new webApi.WebClient(
     config.slack.botToken.reveal(),
@@ -170,9 +172,22 @@ export function buildDependencies(
     closers: [
       { name: 'Moodle HTTP pool', close: () => gateway.close() },
       { name: 'store', close: () => store.close() },
+      { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
     ],
     background,
   };
+}
+
+/** A proxy URL with a password is a secret, and so is the password on its own (it may be logged decoded). */
+function proxySecrets(config: Config): string[] {
+  const secrets: string[] = [];
+  for (const url of [config.proxy?.httpsProxy, config.proxy?.httpProxy]) {
+    if (!url) continue;
+    const parsed = new URL(url.reveal());
+    if (!parsed.password) continue;
+    secrets.push(url.reveal(), parsed.password, decodeURIComponent(parsed.password));
+  }
+  return secrets;
 }
 
 export async function startApplication(
@@ -181,9 +196,16 @@ export async function startApplication(
 ): Promise<RunningApplication> {
   const { logger, scrubber } = createLogger({
     level: config.logLevel,
-    secrets: [config.slack.botToken, config.slack.signingSecret, config.slack.appToken, config.moodle.token],
+    secrets: [
+      config.slack.botToken,
+      config.slack.signingSecret,
+      config.slack.appToken,
+      config.moodle.token,
+      ...proxySecrets(config),
+    ],
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
+  if (config.proxy) logger.info(describeProxy(config.proxy), 'outbound HTTP goes through a proxy');
   const deps: ApplicationDeps = {
     ...buildDependencies(config, logger, scrubber, {
       ...(overrides.clock ? { clock: overrides.clock } : {}),

@@ -102,3 +102,32 @@ describe('loadConfig', () => {
     expect(text).not.toContain('my password with spaces!');
   });
 });
+
+describe('outbound proxy settings', () => {
+  it('reads HTTPS_PROXY, HTTP_PROXY and NO_PROXY, the lower-case names first, and keeps proxy URLs secret', () => {
+    const c = loadConfig({
+      ...valid,
+      HTTPS_PROXY: 'http://ignored.example.org:1',
+      https_proxy: 'http://user:s3cret-pw@proxy.example.org:3128',
+      HTTP_PROXY: 'http://plain.example.org:8080',
+      NO_PROXY: 'lms.example.org,.internal',
+    });
+    expect(c.proxy?.httpsProxy?.reveal()).toBe('http://user:s3cret-pw@proxy.example.org:3128');
+    expect(c.proxy?.httpProxy?.reveal()).toBe('http://plain.example.org:8080');
+    expect(c.proxy?.noProxy).toBe('lms.example.org,.internal');
+    expect(inspect(c)).not.toContain('s3cret-pw');
+    expect(JSON.stringify(c)).not.toContain('s3cret-pw');
+    expect(loadConfig(valid).proxy).toBeUndefined();
+    expect(loadConfig({ ...valid, NO_PROXY: 'lms.example.org' }).proxy).toBeUndefined();
+  });
+
+  it('names a proxy variable that is not a proxy URL, without repeating its value (it may hold a password)', () => {
+    const problems = problemsOf({ ...valid, HTTPS_PROXY: 'proxy.example.org:3128', http_proxy: 'ftp://u:pw-xyz@p:21' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^HTTPS_PROXY must be a proxy URL such as http:\/\/proxy\.example\.org:3128 \(only where/),
+      expect.stringMatching(/^http_proxy must be a proxy URL such as http:\/\/proxy\.example\.org:3128/),
+    ]);
+    expect(problems.join('\n')).not.toContain('pw-xyz');
+    expect(problems.join('\n')).not.toContain('proxy.example.org:3128 must');
+  });
+});

@@ -7,6 +7,7 @@ import { renderReportText } from '../doctor/checklist.js';
 import { type DoctorFactories, runDoctor } from '../doctor/run-doctor.js';
 import { createMoodleClient } from '../moodle/client.js';
 import { withDoctorProbes } from '../moodle/doctor-probes.js';
+import { fetchThrough, sharedProxyDispatcher } from '../outbound-proxy.js';
 import { REQUIRED_BOT_SCOPES } from '../slack/app.js';
 
 const silentLogger: webApi.Logger = {
@@ -20,11 +21,12 @@ const silentLogger: webApi.Logger = {
 };
 
 export const doctorFactories: DoctorFactories = {
-  createMoodle: ({ url, token, timeoutMs }) =>
-    withDoctorProbes(createMoodleClient({ url, token, timeoutMs, readRetries: 0 }), url, timeoutMs),
-  createSlack: ({ token, apiUrl }) =>
+  createMoodle: ({ url, token, timeoutMs, proxy }) =>
+    withDoctorProbes(createMoodleClient({ url, token, timeoutMs, readRetries: 0, proxy }), url, timeoutMs),
+  createSlack: ({ token, apiUrl, proxy }) =>
     new webApi.WebClient(token.reveal(), {
       ...(apiUrl ? { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}),
+      ...(proxy ? { fetch: fetchThrough(sharedProxyDispatcher(proxy)) } : {}),
       retryConfig: { retries: 0 },
       timeout: 10_000,
       logger: silentLogger,

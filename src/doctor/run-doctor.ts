@@ -1,15 +1,25 @@
 // Runs the whole setup check: settings, then Moodle, then Slack. Used by `npm run doctor` and by
 // `/moodle-user doctor`. With half-valid settings it still checks whatever the valid part allows.
 import type { webApi } from '@slack/bolt';
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, loadConfig, readProxySettings } from '../config.js';
+import type { ProxySettings } from '../outbound-proxy.js';
 import { Secret } from '../secret.js';
 import { type CheckResult, type DoctorReport, toReport } from './checklist.js';
 import { type DoctorMoodle, runMoodleChecks } from './moodle-checks.js';
 import { runSlackChecks } from './slack-checks.js';
 
 export interface DoctorFactories {
-  createMoodle(options: { url: string; token: Secret; timeoutMs: number }): DoctorMoodle & { close(): Promise<void> };
-  createSlack(options: { token: Secret; apiUrl: string | undefined }): webApi.WebClient;
+  createMoodle(options: {
+    url: string;
+    token: Secret;
+    timeoutMs: number;
+    proxy: ProxySettings | undefined;
+  }): DoctorMoodle & { close(): Promise<void> };
+  createSlack(options: {
+    token: Secret;
+    apiUrl: string | undefined;
+    proxy: ProxySettings | undefined;
+  }): webApi.WebClient;
   requiredScopes: readonly string[];
 }
 
@@ -41,6 +51,8 @@ export async function runDoctor(
     });
   }
 
+  // The checks go the way the app would: through the proxy when one is set (and valid).
+  const proxy = config ? config.proxy : readProxySettings(env).proxy;
   const moodleUrl =
     config?.moodle.url ?? (bad.has('MOODLE_URL') ? undefined : env.MOODLE_URL?.trim().replace(/\/+$/, ''));
   const moodleToken = config?.moodle.token ?? (bad.has('MOODLE_TOKEN') ? undefined : env.MOODLE_TOKEN?.trim());
@@ -49,6 +61,7 @@ export async function runDoctor(
       url: moodleUrl,
       token: moodleToken instanceof Secret ? moodleToken : new Secret(moodleToken),
       timeoutMs: config?.moodle.timeoutMs ?? 15_000,
+      proxy,
     });
     try {
       results.push(...(await runMoodleChecks({ moodle, url: moodleUrl })));
@@ -71,6 +84,7 @@ export async function runDoctor(
     const client = factories.createSlack({
       token: botToken instanceof Secret ? botToken : new Secret(botToken),
       apiUrl,
+      proxy,
     });
     const channels: Array<{ id: string; setting: string }> = [];
     const approval =

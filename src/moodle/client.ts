@@ -16,6 +16,7 @@ import type {
   SiteInfo,
   UpdateUserInput,
 } from '../core/moodle-gateway.js';
+import { createProxyDispatcher, describeProxyUrl, type ProxySettings } from '../outbound-proxy.js';
 import type { Secret } from '../secret.js';
 import {
   EncodeError,
@@ -61,6 +62,8 @@ export interface MoodleClientOptions {
   timeoutMs: number;
   /** Transport (tests inject a MockAgent); default: a keep-alive Agent owned and closed by the client. */
   dispatcher?: Dispatcher;
+  /** Outbound proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY): the client's own Agent then goes through it. */
+  proxy?: ProxySettings | undefined;
   logger?: Logger;
   /** How many times reads are retried after a transport failure or 5xx (default 2). Writes are never retried. */
   readRetries?: number;
@@ -112,9 +115,16 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
   const host = base.host;
   const timeoutMs = options.timeoutMs;
   const ownDispatcher = options.dispatcher === undefined;
+  const proxyName = options.proxy
+    ? // undici sends https:// through HTTP_PROXY when HTTPS_PROXY is unset.
+      describeProxyUrl(
+        base.protocol === 'https:' ? (options.proxy.httpsProxy ?? options.proxy.httpProxy) : options.proxy.httpProxy,
+      )
+    : undefined;
+  const agentOptions = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: { timeout: timeoutMs } };
   const dispatcher =
     options.dispatcher ??
-    new Agent({ keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: { timeout: timeoutMs } });
+    (options.proxy ? createProxyDispatcher(options.proxy, agentOptions) : new Agent(agentOptions));
   const log = options.logger?.child({ component: 'moodle-client' });
   const readRetries = options.readRetries ?? 2;
   const retryMinDelayMs = options.retryMinDelayMs ?? 200;
@@ -147,8 +157,15 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
       text = await res.body.text();
     } catch (err) {
       throw (
-        transportErrorFrom(err, { wsfunction, write: ctx.write, host, timeoutMs, request: ctx.request, timedOut }) ??
-        asMoodleError(err, { wsfunction, write: ctx.write })
+        transportErrorFrom(err, {
+          wsfunction,
+          write: ctx.write,
+          host,
+          timeoutMs,
+          request: ctx.request,
+          timedOut,
+          ...(proxyName ? { proxy: proxyName } : {}),
+        }) ?? asMoodleError(err, { wsfunction, write: ctx.write })
       );
     } finally {
       clearTimeout(timer);

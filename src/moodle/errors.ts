@@ -37,7 +37,7 @@ export const MoodleErrorCode = {
 } as const;
 export type MoodleErrorCode = (typeof MoodleErrorCode)[keyof typeof MoodleErrorCode];
 
-export type TransportKind = 'dns' | 'refused' | 'reset' | 'tls' | 'network' | 'connect_timeout' | 'other';
+export type TransportKind = 'dns' | 'refused' | 'reset' | 'tls' | 'network' | 'connect_timeout' | 'proxy' | 'other';
 
 /** Moodle's exception envelope, as sent (debuginfo only when the site has debugging on). */
 export interface MoodleExceptionEnvelope {
@@ -209,7 +209,7 @@ function classifyTransport(code: string): TransportKind | 'timeout' | undefined 
 }
 
 /** Kinds where the request certainly never reached Moodle, so a write cannot have happened. */
-const NOT_SENT: ReadonlySet<TransportKind> = new Set(['dns', 'refused', 'tls', 'network', 'connect_timeout']);
+const NOT_SENT: ReadonlySet<TransportKind> = new Set(['dns', 'refused', 'tls', 'network', 'connect_timeout', 'proxy']);
 
 const TRANSPORT_HINTS: Record<TransportKind, (host: string, code: string) => string> = {
   dns: (host) => `The host name ${host} does not resolve (DNS failure): check MOODLE_URL and the server's DNS.`,
@@ -222,8 +222,33 @@ const TRANSPORT_HINTS: Record<TransportKind, (host: string, code: string) => str
   network: (host) => `No network route to ${host}: check the network, firewall and MOODLE_URL.`,
   connect_timeout: (host) =>
     `Could not open a connection to ${host} in time: a firewall may drop the packets, or the host is down. Check MOODLE_URL and the network.`,
+  proxy: (host, status) =>
+    `The outbound proxy refused to open a connection to ${host} (HTTP ${status}${
+      status === '407' ? ': it wants a user name and password' : status === '403' ? ': its rules forbid it' : ''
+    }). Check the user and password in HTTPS_PROXY (or HTTP_PROXY), ask for ${host} to be allowed, or list it in NO_PROXY if this server reaches it directly.`,
   other: (host, code) => `The connection to ${host} failed (${code}). Check MOODLE_URL and the network.`,
 };
+
+/** Kinds where the proxy, not Moodle, may be what failed. */
+const PROXY_SUSPECT: ReadonlySet<TransportKind | 'timeout'> = new Set([
+  'dns',
+  'refused',
+  'reset',
+  'network',
+  'connect_timeout',
+]);
+
+/** undici's ProxyAgent when the proxy answers its CONNECT with anything but 200; the status, or undefined. */
+function proxyTunnelStatus(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message !== 'string') continue;
+    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(message);
+    if (tunnel) return tunnel[1];
+    if (/^Proxy Authentication Required \(407\)/.test(message)) return '407';
+  }
+  return undefined;
+}
 
 export interface TransportContext {
   wsfunction: string;
@@ -233,14 +258,27 @@ export interface TransportContext {
   request?: RedactedRequest;
   /** Set when our own per-call timer fired. */
   timedOut?: boolean;
+  /** The outbound proxy the client may go through (host and port, no credentials), when one is set. */
+  proxy?: string;
 }
 
 /** Builds the error for a failure below HTTP (connection, TLS, timeout), or undefined if `err` is not one. */
 export function transportErrorFrom(err: unknown, ctx: TransportContext): MoodleError | undefined {
-  const code = errorCodeOf(err);
-  const kind = ctx.timedOut ? 'timeout' : code === undefined ? undefined : classifyTransport(code);
+  const tunnelStatus = ctx.timedOut ? undefined : proxyTunnelStatus(err);
+  const code = tunnelStatus ?? errorCodeOf(err);
+  const kind = ctx.timedOut
+    ? 'timeout'
+    : tunnelStatus
+      ? 'proxy'
+      : code === undefined
+        ? undefined
+        : classifyTransport(code);
   if (kind === undefined) return undefined;
   const host = ctx.host ?? 'the Moodle host';
+  const viaProxy =
+    ctx.proxy && PROXY_SUSPECT.has(kind)
+      ? ` This server goes through the proxy ${ctx.proxy} (unless NO_PROXY lists ${host}): check that it is up and lets this server reach ${host}.`
+      : '';
   const common = {
     wsfunction: ctx.wsfunction,
     retryable: true,
@@ -253,16 +291,18 @@ export function transportErrorFrom(err: unknown, ctx: TransportContext): MoodleE
       ...common,
       code: MoodleErrorCode.Timeout,
       message: `${ctx.wsfunction}: Moodle did not answer${limit}`,
-      hint: `Moodle at ${host} did not answer${limit}: the site may be overloaded or a proxy is stalling. Check the server, or raise MOODLE_TIMEOUT_MS.`,
+      hint: `Moodle at ${host} did not answer${limit}: the site may be overloaded or a proxy is stalling. Check the server, or raise MOODLE_TIMEOUT_MS.${viaProxy}`,
       outcomeUnknown: ctx.write,
     });
   }
   return new MoodleError({
     ...common,
+    // A proxy that refused the tunnel (403, 407) refuses it again: no point in retrying.
+    retryable: kind !== 'proxy',
     code: kind === 'connect_timeout' ? MoodleErrorCode.Timeout : MoodleErrorCode.Unreachable,
     transport: kind,
     message: `${ctx.wsfunction}: Moodle is unreachable (${kind}, ${code ?? 'unknown'})`,
-    hint: TRANSPORT_HINTS[kind](host, code ?? 'unknown'),
+    hint: TRANSPORT_HINTS[kind](host, code ?? 'unknown') + viaProxy,
     outcomeUnknown: ctx.write && !NOT_SENT.has(kind),
   });
 }

@@ -19,7 +19,7 @@ import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
 import { findEnvelopeProblem, MalformedPayloadError } from './payload-envelope.js';
-import { buildWebClientOptions } from './web-client-options.js';
+import { buildWebClientOptions, slackProxyDispatcher } from './web-client-options.js';
 
 /** Bot scopes the features need; manifest.yml requests the same list (a test keeps them equal). */
 export const REQUIRED_BOT_SCOPES = [
@@ -223,6 +223,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     config.slack.mode === 'socket' && config.slack.appToken
       ? new SocketModeReceiver({
           appToken: config.slack.appToken.reveal(),
+          ...(slackProxyDispatcher(config) ? { dispatcher: slackProxyDispatcher(config) } : {}),
           logger: boltLogger,
           installerOptions: { clientOptions },
           processEventErrorHandler: async ({ error }) => {

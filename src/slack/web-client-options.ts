@@ -2,7 +2,9 @@
 // and how hard they retry. Bolt hands these options to every client it creates (listener clients, the Socket Mode
 // client's apps.connections.open, respond()), so setting them here governs all Slack traffic.
 import type { Logger as BoltLogger, webApi } from '@slack/bolt';
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config.js';
+import { fetchThrough, sharedProxyDispatcher } from '../outbound-proxy.js';
 
 type WebClientOptions = webApi.WebClientOptions;
 type RetryOptions = webApi.RetryOptions;
@@ -31,12 +33,22 @@ export interface SlackWebClientSettings {
 }
 
 /**
+ * Where Slack traffic goes when an outbound proxy is set (HTTPS_PROXY, NO_PROXY): one pool for the configuration,
+ * shared by every Web API client, respond() and the Socket Mode WebSocket. Undefined without a proxy.
+ */
+export function slackProxyDispatcher(config: Config): Dispatcher | undefined {
+  return config.proxy ? sharedProxyDispatcher(config.proxy) : undefined;
+}
+
+/**
  * Options for Bolt's `clientOptions`. Rate-limited calls are rejected (WebAPIRateLimitedError with `retryAfter`)
  * instead of pausing the client's whole queue for Retry-After seconds while a person waits; callers that can wait
  * (background notifications) retry on their own schedule.
  */
 export function buildWebClientOptions(config: Config, settings: SlackWebClientSettings): WebClientOptions {
+  const dispatcher = slackProxyDispatcher(config);
   return {
+    ...(dispatcher ? { fetch: fetchThrough(dispatcher) } : {}),
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     logger: settings.logger,
     retryConfig: { ...(settings.retryConfig ?? SLACK_RETRY_POLICY) },

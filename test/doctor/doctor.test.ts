@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { doctorFactories, runDoctorCli } from '../../src/cli/doctor.js';
 import type { CheckResult } from '../../src/doctor/checklist.js';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
+import { startConnectProxy } from '../fakes/connect-proxy.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
 
@@ -96,6 +97,20 @@ describe('doctor', () => {
     expect(await runDoctorCli(env(), (t) => (out += t))).toBe(1);
     expect(out).toContain('✗ Moodle REST protocol enabled');
     expect(out).toContain('fix: Site administration > Server > Web services > Manage protocols');
+  });
+
+  it('checks through the outbound proxy the app would use (HTTPS_PROXY, HTTP_PROXY)', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      let out = '';
+      expect(await runDoctorCli({ ...env(), HTTP_PROXY: proxy.url }, (t) => (out += t))).toBe(0);
+      expect(out).toContain('All required checks passed');
+      const lines = proxy.connections.flatMap((c) => c.requestLines);
+      expect(lines).toContainEqual(expect.stringMatching(/^POST \/webservice\/rest\/server\.php /));
+      expect(lines).toContainEqual(expect.stringMatching(/^POST \/api\/auth\.test /));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('web services off: its own ✗ naming Advanced features', async () => {

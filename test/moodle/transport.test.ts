@@ -119,3 +119,54 @@ describe('transport against a local server', () => {
     await client.close();
   });
 });
+
+describe('through an outbound proxy', () => {
+  it('names the proxy when it wants credentials (407), does not retry, and never sent the write', async () => {
+    const { startConnectProxy } = await import('../fakes/connect-proxy.js');
+    const proxy = await startConnectProxy({ credentials: { user: 'u', password: 'right-password' } });
+    const url = await serve((_req, res) => res.end('{}'));
+    const client = createMoodleClient({
+      url,
+      token: new Secret(TOKEN),
+      timeoutMs: 2_000,
+      retryMinDelayMs: 1,
+      proxy: {
+        httpProxy: new Secret(proxy.url.replace('http://', 'http://u:wrong-password@')),
+        httpsProxy: undefined,
+        noProxy: undefined,
+      },
+    });
+    try {
+      const read = (await caught(client.getSiteInfo())) as MoodleError;
+      expect(read).toBeInstanceOf(MoodleError);
+      expect(read.code).toBe(MoodleErrorCode.Unreachable);
+      expect(read.hint).toContain(`The outbound proxy refused to open a connection to ${new URL(url).host} (HTTP 407`);
+      expect(read.hint).toContain('it wants a user name and password');
+      expect(read.hint).not.toContain('wrong-password');
+      expect(proxy.connections).toHaveLength(1);
+      const write = (await caught(client.createUsers([bob]))) as MoodleError;
+      expect(write.outcomeUnknown).toBe(false);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  });
+
+  it('says which proxy to check when the proxy itself cannot be reached', async () => {
+    const client = createMoodleClient({
+      url: 'https://lms.example.org',
+      token: new Secret(TOKEN),
+      timeoutMs: 2_000,
+      readRetries: 0,
+      proxy: { httpsProxy: new Secret('http://user:pw-123456@127.0.0.1:9'), httpProxy: undefined, noProxy: undefined },
+    });
+    try {
+      const error = (await caught(client.getSiteInfo())) as MoodleError;
+      expect(error.code).toBe(MoodleErrorCode.Unreachable);
+      expect(error.hint).toContain('This server goes through the proxy http://127.0.0.1:9 (with credentials)');
+      expect(error.hint).not.toContain('pw-123456');
+    } finally {
+      await client.close();
+    }
+  });
+});
