@@ -15,6 +15,7 @@ import {
 import type { Config } from '../config.js';
 import { SETTING_HELP } from '../config.js';
 import { type Logger, toBoltLogger } from '../logger.js';
+import { describeProxyUrl } from '../outbound-proxy.js';
 import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
@@ -103,6 +104,13 @@ const REJECTED_TOKEN_ERRORS = new Set([
 
 function networkCause(error: webApi.WebAPIRequestError): string {
   const original = error.original as Error & { cause?: { code?: unknown; message?: unknown } };
+  // undici's ProxyAgent, when the proxy answers the CONNECT with anything but 200 (fetch wraps it twice).
+  for (let e: unknown = original, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const message = (e as { message?: unknown }).message;
+    const status = typeof message === 'string' ? /^Proxy response \((\d{3})\)/.exec(message)?.[1] : undefined;
+    if (status === '407') return 'the proxy answered 407: it wants a user name and password';
+    if (status) return `the proxy refused the connection with HTTP ${status}`;
+  }
   const code = original.cause?.code ?? (original as { code?: unknown }).code;
   if (typeof code === 'string') return code;
   if (original.name === 'TimeoutError' || original.name === 'AbortError') return 'timed out';
@@ -113,7 +121,12 @@ function networkCause(error: webApi.WebAPIRequestError): string {
 /** Turns a failed Slack call made at start-up into an error a person can act on. `step` is what was attempted. */
 export function explainStartupError(
   error: unknown,
-  step: { setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN'; apiUrl: string },
+  step: {
+    setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN';
+    apiUrl: string;
+    /** The outbound proxy in use (no credentials), if any. */
+    proxy?: string | undefined;
+  },
 ): SlackStartupError {
   const where = SETTING_HELP[step.setting];
   if (error instanceof webApi.WebAPIPlatformError) {
@@ -142,11 +155,14 @@ export function explainStartupError(
     );
   }
   if (error instanceof webApi.WebAPIRequestError) {
+    const via = step.proxy
+      ? ` through the proxy ${step.proxy} (HTTPS_PROXY or HTTP_PROXY; NO_PROXY lists the hosts reached directly)`
+      : '';
     return new SlackStartupError(
       'slack_unreachable',
-      `Cannot reach the Slack Web API at ${step.apiUrl} (${networkCause(error)}). Check the network, proxy and ` +
+      `Cannot reach the Slack Web API at ${step.apiUrl}${via} (${networkCause(error)}). Check the network, proxy and ` +
         'firewall of this host; leave SLACK_API_URL unset in production.',
-      'SLACK_API_URL',
+      step.proxy ? 'HTTPS_PROXY' : 'SLACK_API_URL',
       { cause: error },
     );
   }
@@ -197,6 +213,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}),
   });
   const apiUrl = config.slack.apiUrl ?? 'https://slack.com/api/';
+  // undici sends https:// through HTTP_PROXY when HTTPS_PROXY is unset.
+  const proxyName = config.proxy
+    ? describeProxyUrl(
+        apiUrl.startsWith('https:') ? (config.proxy.httpsProxy ?? config.proxy.httpProxy) : config.proxy.httpProxy,
+      )
+    : undefined;
   const botToken = config.slack.botToken.reveal();
   const inFlight = new InFlightTracker();
   const drainTimeoutMs = deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
@@ -330,7 +352,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     try {
       result = await app.client.auth.test();
     } catch (error) {
-      throw explainStartupError(error, { setting: 'SLACK_BOT_TOKEN', apiUrl });
+      throw explainStartupError(error, { setting: 'SLACK_BOT_TOKEN', apiUrl, proxy: proxyName });
     }
     const granted = result.response_metadata?.scopes;
     if (granted) {
@@ -347,7 +369,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     try {
       await app.init();
     } catch (error) {
-      throw explainStartupError(error, { setting: 'SLACK_BOT_TOKEN', apiUrl });
+      throw explainStartupError(error, { setting: 'SLACK_BOT_TOKEN', apiUrl, proxy: proxyName });
     }
   }
 
@@ -416,7 +438,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       } catch (error) {
         await socketReceiver.client.disconnect().catch(() => undefined);
         await server.close();
-        throw explainStartupError(error, { setting: 'SLACK_APP_TOKEN', apiUrl });
+        throw explainStartupError(error, { setting: 'SLACK_APP_TOKEN', apiUrl, proxy: proxyName });
       }
       log.info({ port: server.port }, 'listening to Slack over Socket Mode; health routes on the HTTP port');
     } else {

@@ -3,6 +3,7 @@
 // Mode WebSocket must go through the proxy's CONNECT tunnel with its credentials, NO_PROXY hosts must not, a proxy
 // that refuses must be named in the person's message, and the proxy's password must never be logged.
 import { afterEach, describe, expect, it } from 'vitest';
+import { SlackStartupError } from '../../src/slack/app.js';
 import { type ConnectProxy, startConnectProxy } from '../fakes/connect-proxy.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
@@ -69,6 +70,19 @@ describe('outbound proxy', () => {
       expect(announced).toMatchObject({ httpsProxy: `${proxy.url} (with credentials)` });
     },
   );
+
+  it('explains a proxy that refuses Slack at start-up (407), naming the proxy but not its password', async () => {
+    proxy = await startConnectProxy({ credentials: { user: USER, password: PASSWORD } });
+    const error = await startTestApp({
+      env: { HTTP_PROXY: proxy.url.replace('http://', `http://${USER}:wrong-${PASSWORD}@`) },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SlackStartupError);
+    const startup = error as SlackStartupError;
+    expect(startup.code).toBe('slack_unreachable');
+    expect(startup.message).toContain(`through the proxy ${proxy.url} (with credentials)`);
+    expect(startup.message).toContain('the proxy answered 407: it wants a user name and password');
+    expect(startup.message).not.toContain(PASSWORD);
+  });
 
   it('reaches the hosts NO_PROXY lists directly, and the others through the proxy', async () => {
     proxy = await startConnectProxy();
