@@ -49,6 +49,28 @@ export function fetchThrough(dispatcher: Dispatcher): typeof globalThis.fetch {
     undiciFetch(input, { ...init, dispatcher })) as unknown as typeof globalThis.fetch;
 }
 
+/** The proxy a request to `url` is sent through (before NO_PROXY): undici uses HTTP_PROXY for https:// too when
+ * HTTPS_PROXY is unset. */
+export function proxyFor(proxy: ProxySettings | undefined, url: string): Secret | undefined {
+  if (!proxy) return undefined;
+  return url.startsWith('https:') ? (proxy.httpsProxy ?? proxy.httpProxy) : proxy.httpProxy;
+}
+
+/**
+ * The HTTP status with which a proxy refused to open a tunnel (undici's ProxyAgent: "Proxy response (407) !== 200
+ * when HTTP Tunneling", or its 407 shortcut), found anywhere in an error's cause chain (fetch wraps it twice).
+ */
+export function proxyRefusalStatus(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth += 1) {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message !== 'string') continue;
+    const status = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(message)?.[1];
+    if (status) return status;
+    if (message.startsWith('Proxy Authentication Required (407)')) return '407';
+  }
+  return undefined;
+}
+
 /** A proxy URL as it may be logged: scheme, host and port, never the user name or password. */
 export function describeProxyUrl(url: Secret | undefined): string | undefined {
   if (!url) return undefined;

@@ -16,7 +16,7 @@ import type {
   SiteInfo,
   UpdateUserInput,
 } from '../core/moodle-gateway.js';
-import { createProxyDispatcher, describeProxyUrl, type ProxySettings } from '../outbound-proxy.js';
+import { createProxyDispatcher, describeProxyUrl, type ProxySettings, proxyFor } from '../outbound-proxy.js';
 import type { Secret } from '../secret.js';
 import {
   EncodeError,
@@ -115,12 +115,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
   const host = base.host;
   const timeoutMs = options.timeoutMs;
   const ownDispatcher = options.dispatcher === undefined;
-  const proxyName = options.proxy
-    ? // undici sends https:// through HTTP_PROXY when HTTPS_PROXY is unset.
-      describeProxyUrl(
-        base.protocol === 'https:' ? (options.proxy.httpsProxy ?? options.proxy.httpProxy) : options.proxy.httpProxy,
-      )
-    : undefined;
+  const proxyName = describeProxyUrl(proxyFor(options.proxy, base.href));
   const agentOptions = { keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000, connect: { timeout: timeoutMs } };
   const dispatcher =
     options.dispatcher ??

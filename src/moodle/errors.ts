@@ -1,7 +1,9 @@
 // The one error type of the Moodle client: a stable code, a hint a person can act on (naming the Moodle admin page),
 // whether a write may have happened, and what Moodle said. Secrets (the token, passwords) are scrubbed from every
 // string it keeps, including the cause, because errors end up in logs and Slack messages.
+
 import type { GatewayErrorShape } from '../core/moodle-gateway.js';
+import { proxyRefusalStatus } from '../outbound-proxy.js';
 
 export const MoodleErrorCode = {
   /** DNS failure, connection refused or reset, TLS handshake failure: see `transport`. */
@@ -238,18 +240,6 @@ const PROXY_SUSPECT: ReadonlySet<TransportKind | 'timeout'> = new Set([
   'connect_timeout',
 ]);
 
-/** undici's ProxyAgent when the proxy answers its CONNECT with anything but 200; the status, or undefined. */
-function proxyTunnelStatus(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
-    const message = (e as { message?: unknown }).message;
-    if (typeof message !== 'string') continue;
-    const tunnel = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling/.exec(message);
-    if (tunnel) return tunnel[1];
-    if (/^Proxy Authentication Required \(407\)/.test(message)) return '407';
-  }
-  return undefined;
-}
-
 export interface TransportContext {
   wsfunction: string;
   write: boolean;
@@ -264,7 +254,7 @@ export interface TransportContext {
 
 /** Builds the error for a failure below HTTP (connection, TLS, timeout), or undefined if `err` is not one. */
 export function transportErrorFrom(err: unknown, ctx: TransportContext): MoodleError | undefined {
-  const tunnelStatus = ctx.timedOut ? undefined : proxyTunnelStatus(err);
+  const tunnelStatus = ctx.timedOut ? undefined : proxyRefusalStatus(err);
   const code = tunnelStatus ?? errorCodeOf(err);
   const kind = ctx.timedOut
     ? 'timeout'

@@ -15,7 +15,7 @@ import {
 import type { Config } from '../config.js';
 import { SETTING_HELP } from '../config.js';
 import { type Logger, toBoltLogger } from '../logger.js';
-import { describeProxyUrl } from '../outbound-proxy.js';
+import { describeProxyUrl, proxyFor, proxyRefusalStatus } from '../outbound-proxy.js';
 import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
@@ -104,13 +104,9 @@ const REJECTED_TOKEN_ERRORS = new Set([
 
 function networkCause(error: webApi.WebAPIRequestError): string {
   const original = error.original as Error & { cause?: { code?: unknown; message?: unknown } };
-  // undici's ProxyAgent, when the proxy answers the CONNECT with anything but 200 (fetch wraps it twice).
-  for (let e: unknown = original, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth += 1) {
-    const message = (e as { message?: unknown }).message;
-    const status = typeof message === 'string' ? /^Proxy response \((\d{3})\)/.exec(message)?.[1] : undefined;
-    if (status === '407') return 'the proxy answered 407: it wants a user name and password';
-    if (status) return `the proxy refused the connection with HTTP ${status}`;
-  }
+  const refused = proxyRefusalStatus(original);
+  if (refused === '407') return 'the proxy answered 407: it wants a user name and password';
+  if (refused) return `the proxy refused the connection with HTTP ${refused}`;
   const code = original.cause?.code ?? (original as { code?: unknown }).code;
   if (typeof code === 'string') return code;
   if (original.name === 'TimeoutError' || original.name === 'AbortError') return 'timed out';
@@ -213,12 +209,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     ...(deps.retryConfig ? { retryConfig: deps.retryConfig } : {}),
   });
   const apiUrl = config.slack.apiUrl ?? 'https://slack.com/api/';
-  // undici sends https:// through HTTP_PROXY when HTTPS_PROXY is unset.
-  const proxyName = config.proxy
-    ? describeProxyUrl(
-        apiUrl.startsWith('https:') ? (config.proxy.httpsProxy ?? config.proxy.httpProxy) : config.proxy.httpProxy,
-      )
-    : undefined;
+  const proxyName = describeProxyUrl(proxyFor(config.proxy, apiUrl));
   const botToken = config.slack.botToken.reveal();
   const inFlight = new InFlightTracker();
   const drainTimeoutMs = deps.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
