@@ -1,7 +1,7 @@
 // (b) Creating many users through createUsersInBatches against the fake Moodle with a fixed latency per call, and
 // (c) the same against a real Moodle when an operator gives its URL and token (bench_* users, deleted afterwards).
 import type { CreateUserInput } from '../src/core/moodle-gateway.js';
-import { createUsersInBatches } from '../src/moodle/batch.js';
+import { type BatchCreateResult, createUsersInBatches } from '../src/moodle/batch.js';
 import { createMoodleClient } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
 import type { Fakes } from './apps.js';
@@ -91,6 +91,37 @@ async function runOnce(client: BatchClient, users: CreateUserInput[], concurrenc
   return { result, wallMs, callMs, cpuMs: (used.user + used.system) / 1_000 };
 }
 
+/** The figures every row has, from one run's result (a fake row's are the medians of its runs). */
+function baseRow(run: {
+  target: BulkRow['target'];
+  result: BatchCreateResult;
+  users: number;
+  invalid: number;
+  concurrency: number;
+  latencyMs: number;
+  roundTripMs: number;
+  wallMs: number;
+}): BulkRow {
+  const { result, invalid, concurrency, wallMs } = run;
+  const idealMs = (result.roundTrips * run.roundTripMs) / concurrency;
+  return {
+    target: run.target,
+    users: run.users,
+    invalid,
+    concurrency,
+    latencyMs: run.latencyMs,
+    roundTripMs: run.roundTripMs,
+    batches: result.batches,
+    roundTrips: result.roundTrips,
+    extraPerInvalid: invalid > 0 ? (result.roundTrips - result.batches) / invalid : 0,
+    created: result.created.length,
+    failed: result.failed.length,
+    wallMs,
+    idealMs,
+    ratio: wallMs / idealMs,
+  };
+}
+
 /** Median round trip of a call that carries nothing (site info), after one call to open the connection. */
 async function measureRoundTrip(client: ReturnType<typeof createMoodleClient>, calls = 21): Promise<number> {
   await client.getSiteInfo();
@@ -158,23 +189,9 @@ export async function benchBulkFake(
         const { result } = first;
         const wallMs = median(samples.map((s) => s.wallMs));
         const expectedMs = median(samples.map((s) => s.expectedMs));
-        const idealMs = (result.roundTrips * roundTripMs) / concurrency;
         rows.push({
-          target: 'fake',
-          roundTripMs,
+          ...baseRow({ target: 'fake', result, users: count, invalid, concurrency, latencyMs, roundTripMs, wallMs }),
           injectedIdealMs: (result.roundTrips * latencyMs) / concurrency,
-          users: count,
-          invalid,
-          concurrency,
-          latencyMs,
-          batches: result.batches,
-          roundTrips: result.roundTrips,
-          extraPerInvalid: invalid > 0 ? (result.roundTrips - result.batches) / invalid : 0,
-          created: result.created.length,
-          failed: result.failed.length,
-          wallMs,
-          idealMs,
-          ratio: wallMs / idealMs,
           scheduleIdealMs,
           medianCallMs: median(samples.map((s) => s.medianCallMs)),
           expectedMs,
@@ -216,23 +233,18 @@ export async function benchBulkReal(options: {
         const users = buildUsers(`bench_${runId}_${n}`, options.users, invalid);
         const { result, wallMs } = await runOnce(client, users, concurrency);
         createdIds.push(...result.created.map((c) => c.id));
-        const idealMs = (result.roundTrips * latencyMs) / concurrency;
-        rows.push({
-          target: 'real',
-          roundTripMs: latencyMs,
-          users: options.users,
-          invalid,
-          concurrency,
-          latencyMs,
-          batches: result.batches,
-          roundTrips: result.roundTrips,
-          extraPerInvalid: invalid > 0 ? (result.roundTrips - result.batches) / invalid : 0,
-          created: result.created.length,
-          failed: result.failed.length,
-          wallMs,
-          idealMs,
-          ratio: wallMs / idealMs,
-        });
+        rows.push(
+          baseRow({
+            target: 'real',
+            result,
+            users: options.users,
+            invalid,
+            concurrency,
+            latencyMs,
+            roundTripMs: latencyMs,
+            wallMs,
+          }),
+        );
         options.log(
           `real Moodle: ${result.created.length} created, ${result.failed.length} refused in ${wallMs.toFixed(0)} ms`,
         );

@@ -23,9 +23,10 @@ const pct = (x: number) => `${round(x * 100, 1)}%`;
 
 const opt = (x: number | undefined, digits = 0) => (x === undefined || Number.isNaN(x) ? '-' : round(x, digits));
 
-function bulkTable(rows: BulkRow[]): string {
-  return formatMarkdownTable(
-    [
+/** The bulk table's columns and cells, for the doc (Markdown) and the console alike. */
+export function bulkTableData(rows: BulkRow[]): { headers: string[]; cells: Array<Array<string | number>> } {
+  return {
+    headers: [
       'target',
       'batch concurrency',
       'users',
@@ -45,7 +46,7 @@ function bulkTable(rows: BulkRow[]): string {
       'expected ms',
       'wall ÷ expected',
     ],
-    rows.map((r) => [
+    cells: rows.map((r) => [
       r.target,
       r.concurrency,
       r.users,
@@ -65,7 +66,12 @@ function bulkTable(rows: BulkRow[]): string {
       opt(r.expectedMs),
       opt(r.helperRatio, 2),
     ]),
-  );
+  };
+}
+
+function bulkTable(rows: BulkRow[]): string {
+  const { headers, cells } = bulkTableData(rows);
+  return formatMarkdownTable(headers, cells);
 }
 
 export function renderPerformanceDoc(report: BenchReport): string {

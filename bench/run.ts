@@ -10,7 +10,7 @@ import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
 import { startFakes, startLoadGenerator } from './apps.js';
 import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
 import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
-import { type BenchReport, renderPerformanceDoc } from './report.js';
+import { type BenchReport, bulkTableData, renderPerformanceDoc } from './report.js';
 import { describeMachine, formatTable, round } from './stats.js';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -95,45 +95,8 @@ function printAck(rows: AckLatencyRow[]) {
 
 function printBulk(title: string, rows: BulkRow[]) {
   log(`\n${title}`);
-  const opt = (x: number | undefined, digits = 0) => (x === undefined ? '-' : round(x, digits));
-  log(
-    formatTable(
-      [
-        'concurrency',
-        'users',
-        'invalid',
-        'round trips',
-        'extra/invalid',
-        'wall ms',
-        'round trip ms',
-        'ideal ms',
-        'wall/ideal',
-        'wall/injected ideal',
-        'schedule ideal',
-        'call ms (median)',
-        'client CPU/call',
-        'expected ms',
-        'wall/expected',
-      ],
-      rows.map((r) => [
-        r.concurrency,
-        r.users,
-        r.invalid,
-        r.roundTrips,
-        round(r.extraPerInvalid, 1),
-        round(r.wallMs, 0),
-        round(r.roundTripMs, 1),
-        round(r.idealMs, 0),
-        round(r.ratio),
-        r.injectedIdealMs === undefined ? '-' : round(r.wallMs / r.injectedIdealMs),
-        opt(r.scheduleIdealMs),
-        opt(r.medianCallMs, 1),
-        opt(r.clientCpuPerCallMs, 1),
-        opt(r.expectedMs),
-        opt(r.helperRatio, 2),
-      ]),
-    ),
-  );
+  const { headers, cells } = bulkTableData(rows);
+  log(formatTable(headers, cells));
 }
 
 function printProcess(startup: StartupResult[], memory: MemoryResult[]) {
