@@ -15,7 +15,10 @@ export interface CreateUsersInBatchesOptions {
   maxUsersPerBatch?: number;
   /** Batches in flight at once (default 1). */
   concurrency?: number;
-  /** How many times an unknown-outcome batch is reconciled and its missing users resent (default 2). */
+  /**
+   * How many times the missing users of a batch whose outcome was unknown are resent, each after a look-up
+   * (default 2). The last unknown outcome is still looked up, so that users it did create are reported created.
+   */
   maxReconciliations?: number;
   /**
    * Whether the site allows several accounts with one email address (Moodle's allowaccountssameemail; default
@@ -144,13 +147,16 @@ export async function createUsersInBatches(
     } catch (err) {
       const error = asMoodleError(err, { wsfunction: 'core_user_create_users', write: true });
       if (isDataError(error)) return { kind: 'data', error };
-      if (!error.outcomeUnknown || reconciliationsLeft <= 0) return { kind: 'fatal', error };
-      return reconcile(entries, error, reconciliationsLeft - 1);
+      if (!error.outcomeUnknown) return { kind: 'fatal', error };
+      return reconcile(entries, error, reconciliationsLeft);
     }
   }
 
-  /** After a create whose outcome is unknown: find out what Moodle holds before sending anything again. */
-  async function reconcile(entries: Entry[], error: MoodleError, reconciliationsLeft: number): Promise<Outcome> {
+  /**
+   * After a create whose outcome is unknown: find out what Moodle holds before sending anything again. The missing
+   * users are resent while `resendsLeft` allows; after that the look-up still tells which were created.
+   */
+  async function reconcile(entries: Entry[], error: MoodleError, resendsLeft: number): Promise<Outcome> {
     let found: MoodleUser[];
     try {
       found = await limit(() => {
@@ -185,12 +191,14 @@ export async function createUsersInBatches(
       if (u) fail(e, usernameTakenError(e.user.username, u.id));
       else missing.push(e);
     }
+    if (missing.length === 0) return { kind: 'mixed' };
+    // Out of resends: the outcome stays unknown for the missing users (Moodle may still be running the call).
+    if (resendsLeft <= 0) return { kind: 'fatal', error };
     log?.info(
       { users: entries.length, existing: entries.length - missing.length },
       'create outcome was unknown: batch not committed, resending the missing users',
     );
-    if (missing.length === 0) return { kind: 'mixed' };
-    const resent = await attempt(missing, reconciliationsLeft);
+    const resent = await attempt(missing, resendsLeft - 1);
     if (resent.kind === 'ok') return missing.length === entries.length ? { kind: 'ok' } : { kind: 'mixed' };
     return resent;
   }

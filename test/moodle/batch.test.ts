@@ -147,6 +147,72 @@ describe('createUsersInBatches', () => {
     );
   });
 
+  it('with bad users, lost answers and a fatal error at random, at any concurrency, resolves each user once and never duplicates (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 2, max: 25 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        // Per create call, in order: 0 = normal, 1 = committed but the answer lost, 2 = lost before commit,
+        // 3 = the token is revoked from then on.
+        fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 30 }),
+        async (n, batchSize, concurrency, picks, faults) => {
+          const bad = new Set(picks.map((p) => p % n));
+          const moodle = new MemoryMoodle();
+          let call = 0;
+          let revoked = false;
+          moodle.fault = () => {
+            const fault = revoked ? 3 : (faults[call] ?? 0);
+            call += 1;
+            if (fault === 3) {
+              revoked = true;
+              throw new MoodleError({ code: MoodleErrorCode.InvalidToken, message: 'revoked', hint: 'h' });
+            }
+            if (fault === 2) {
+              throw new MoodleError({ code: MoodleErrorCode.Timeout, message: 't', hint: 'h', outcomeUnknown: true });
+            }
+            return fault === 1 ? 'after' : undefined;
+          };
+          const users = Array.from({ length: n }, (_, i) => userN(i, bad.has(i)));
+          const r = await createUsersInBatches(moodle, users, { maxUsersPerBatch: batchSize, concurrency });
+          const created = r.created.map((c) => c.index);
+          const failed = r.failed.map((f) => f.index);
+          // Every user exactly once, either created or failed.
+          expect([...created, ...failed].sort((a, b) => a - b)).toEqual(users.map((_, i) => i));
+          // What is reported created is in Moodle under its id, and Moodle holds nothing else: this Moodle commits
+          // at once, so the look-up after a lost answer always finds what the call created.
+          expect(moodle.users.size).toBe(created.length);
+          for (const c of r.created) expect(moodle.users.get(c.username)?.id).toBe(c.id);
+          // A bad user is never reported created; without a fatal error, every good user is.
+          for (const i of created) expect(bad.has(i)).toBe(false);
+          if (!revoked && !faults.includes(2) && !faults.includes(1)) {
+            expect(failed.sort((a, b) => a - b)).toEqual([...bad].sort((a, b) => a - b));
+          }
+        },
+      ),
+      // The first counterexample found: the last resend's answer lost after it committed.
+      { numRuns: 300, examples: [[13, 4, 1, [], [0, 0, 0, 2, 2, 1]]] },
+    );
+  });
+
+  it('looks up the last lost answer too: a user it created is reported created, not failed', async () => {
+    const moodle = new MemoryMoodle();
+    const outcomes: Array<'before' | 'after'> = ['before', 'before', 'after'];
+    moodle.fault = () => {
+      const next = outcomes.shift();
+      if (next === 'before') {
+        throw new MoodleError({ code: MoodleErrorCode.Timeout, message: 't', hint: 'h', outcomeUnknown: true });
+      }
+      return next;
+    };
+    const r = await createUsersInBatches(moodle, [userN(1)]);
+    expect(r.failed).toEqual([]);
+    expect(r.created).toEqual([{ index: 0, id: moodle.users.get('user1')?.id, username: 'user1' }]);
+    expect(moodle.createCalls).toBe(3);
+    expect(moodle.lookupCalls).toBe(3);
+  });
+
   it('refuses a user whose username or email an earlier user of the run has, before sending anything', async () => {
     const moodle = new MemoryMoodle();
     const users = [userN(0), userN(1), { ...userN(2), username: 'user0' }, { ...userN(3), email: 'USER1@example.com' }];
