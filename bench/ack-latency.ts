@@ -51,6 +51,9 @@ export async function benchAckLatency(
           concurrency: c,
           kind: requests,
           tag: `${kind}${tag}`,
+          // Slack's requests come on open keep-alive connections: a burst of new ones is another matter (the
+          // stalls, in docs/PERFORMANCE.md), which would otherwise be most of the p99 at 50 in flight.
+          preconnectPath: '/readyz',
         });
         // The real app keeps working after the ack (Moodle look-ups, store, Slack posts); let it finish, so that
         // nothing of this run is left to slow down the next.

@@ -75,6 +75,8 @@ export interface LoadGenerator {
     kind: RequestKind;
     tag: string;
     deadlineMs?: number;
+    /** Open every connection before the measured requests (see runLoad). */
+    preconnectPath?: string;
   }): Promise<LoadResult>;
   close(): Promise<void>;
 }

@@ -12,6 +12,8 @@ export interface LoadSpec {
   kind: RequestKind;
   tag: string;
   slackUrl: string;
+  /** See runLoad's preconnectPath. */
+  preconnectPath?: string;
 }
 
 export interface RemoteLoadResult {
@@ -31,6 +33,7 @@ serveParent(
         total: spec.total,
         concurrency: spec.concurrency,
         deadlineMs: spec.deadlineMs,
+        ...(spec.preconnectPath ? { preconnectPath: spec.preconnectPath } : {}),
         build: (i) => buildRequest(spec.kind, spec.slackUrl, spec.tag, i),
       });
       return { ...result, statuses: [...result.statuses] };

@@ -23,6 +23,11 @@ export async function runLoad(options: {
   concurrency: number;
   build: (index: number) => LoadRequest;
   deadlineMs?: number;
+  /**
+   * Opens the `concurrency` keep-alive connections first (one unmeasured GET of this path on each, all at once), so
+   * that the measured requests run on open connections, as Slack's do, instead of starting with a burst of new ones.
+   */
+  preconnectPath?: string;
 }): Promise<LoadResult> {
   const url = new URL(options.baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -70,6 +75,14 @@ export async function runLoad(options: {
       req.end(body);
     });
 
+  if (options.preconnectPath) {
+    const path = options.preconnectPath;
+    await Promise.all(Array.from({ length: options.concurrency }, () => one({ method: 'GET', path })));
+    latenciesMs.length = 0;
+    statuses.clear();
+    errors = 0;
+  }
+  const measuredFrom = performance.now();
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       while (next < options.total && performance.now() < deadline) {
@@ -80,5 +93,5 @@ export async function runLoad(options: {
     }),
   );
   agent.destroy();
-  return { latenciesMs, statuses, errors, wallMs: performance.now() - started };
+  return { latenciesMs, statuses, errors, wallMs: performance.now() - measuredFrom };
 }
