@@ -23,6 +23,38 @@ const pct = (x: number) => `${round(x * 100, 1)}%`;
 
 const opt = (x: number | undefined, digits = 0) => (x === undefined || Number.isNaN(x) ? '-' : round(x, digits));
 
+/** The ack table's columns and cells, for the doc (Markdown) and the console alike. */
+export function ackTableData(rows: AckLatencyRow[]): { headers: string[]; cells: Array<Array<string | number>> } {
+  return {
+    headers: [
+      'concurrency',
+      'requests per round',
+      'ours p50',
+      'ours p99',
+      'bare p50',
+      'bare p99',
+      'p99 ours ÷ bare',
+      'ours (help) p50',
+      'ours (help) p99',
+      'p99 help ÷ bare',
+      'non-200 answers',
+    ],
+    cells: rows.map((r) => [
+      r.concurrency,
+      r.requests,
+      round(r.oursP50),
+      round(r.oursP99),
+      round(r.bareP50),
+      round(r.bareP99),
+      round(r.p99Ratio),
+      round(r.helpP50),
+      round(r.helpP99),
+      round(r.helpRatio),
+      r.non200,
+    ]),
+  };
+}
+
 /** The bulk table's columns and cells, for the doc (Markdown) and the console alike. */
 export function bulkTableData(rows: BulkRow[]): { headers: string[]; cells: Array<Array<string | number>> } {
   return {
@@ -212,34 +244,7 @@ round's p50 and p99, in milliseconds.
 "Ours (help)" is our app answering \`/moodle-adduser help\`: the same signature check, middlewares and listener
 matching before the ack, and only one reply after it, so it measures the ack path apart from the create's work.
 
-${formatMarkdownTable(
-  [
-    'concurrency',
-    'requests per round',
-    'ours p50',
-    'ours p99',
-    'bare p50',
-    'bare p99',
-    'p99 ours ÷ bare',
-    'ours (help) p50',
-    'ours (help) p99',
-    'p99 help ÷ bare',
-    'non-200 answers',
-  ],
-  ack.map((r) => [
-    r.concurrency,
-    r.requests,
-    round(r.oursP50),
-    round(r.oursP99),
-    round(r.bareP50),
-    round(r.bareP99),
-    round(r.p99Ratio),
-    round(r.helpP50),
-    round(r.helpP99),
-    round(r.helpRatio),
-    r.non200,
-  ]),
-)}
+${formatMarkdownTable(ackTableData(ack).headers, ackTableData(ack).cells)}
 
 ${ACK_NOTES}
 

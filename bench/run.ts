@@ -10,7 +10,7 @@ import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
 import { startFakes, startLoadGenerator } from './apps.js';
 import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
 import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
-import { type BenchReport, bulkTableData, renderPerformanceDoc } from './report.js';
+import { ackTableData, type BenchReport, bulkTableData, renderPerformanceDoc } from './report.js';
 import { describeMachine, formatTable, round } from './stats.js';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -61,36 +61,8 @@ async function confirmRealRun(url: string, users: number): Promise<boolean> {
 
 function printAck(rows: AckLatencyRow[]) {
   log('\n(a) Ack latency of a signed /moodle-adduser <email> <first> <last> (ms, median of rounds)');
-  log(
-    formatTable(
-      [
-        'concurrency',
-        'requests',
-        'ours p50',
-        'ours p99',
-        'bare p50',
-        'bare p99',
-        'p99 ratio',
-        'help p50',
-        'help p99',
-        'help ratio',
-        'non-200',
-      ],
-      rows.map((r) => [
-        r.concurrency,
-        r.requests,
-        round(r.oursP50),
-        round(r.oursP99),
-        round(r.bareP50),
-        round(r.bareP99),
-        round(r.p99Ratio),
-        round(r.helpP50),
-        round(r.helpP99),
-        round(r.helpRatio),
-        r.non200,
-      ]),
-    ),
-  );
+  const { headers, cells } = ackTableData(rows);
+  log(formatTable(headers, cells));
 }
 
 function printBulk(title: string, rows: BulkRow[]) {
