@@ -14,7 +14,7 @@ export interface Fakes extends FakesHello {
   reset(): Promise<void>;
   /** Calls seen by both fakes since the last reset. */
   activity(): Promise<number>;
-  /** Fixed delay before the fake Moodle answers each call. */
+  /** How long each fake Moodle call takes, its work included (FakeMoodleOptions.latencyMs). */
   setMoodleLatency(ms: number): Promise<void>;
   /** Waits (at most 10 s) until the fakes have seen no new call for 200 ms: the app's post-ack work is done. */
   waitForQuiet(): Promise<void>;

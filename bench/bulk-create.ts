@@ -34,7 +34,7 @@ export interface BulkRow {
   ratio: number;
   /** The helper's own schedule with every call costing exactly the latency (bisection calls wait on each other). */
   scheduleIdealMs?: number;
-  /** Median time of one call as the client saw it: latency + Moodle's work + the client's encoding and parsing. */
+  /** Median time of one call as the client saw it: the round trip plus the client's encoding and parsing. */
   medianCallMs?: number;
   /** The helper's schedule replayed with the call times measured in this run: what the wall should have been. */
   expectedMs?: number;

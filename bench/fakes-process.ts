@@ -1,6 +1,6 @@
 // The fake Slack and fake Moodle in their own process, for the benchmarks: started by bench/apps.ts startFakes()
 // through bench/child.ts. Its first IPC message is {slack, moodle} with their URLs and tokens; it then answers
-// reset, activity (calls seen so far), and moodleLatency (fixed delay per Moodle call).
+// reset, activity (calls seen so far), and moodleLatency (how long each Moodle call takes, its work included).
 import { startFakeMoodle } from '../test/fakes/fake-moodle/index.js';
 import { FakeSlack } from '../test/fakes/fake-slack/fake-slack.js';
 import { serveParent } from './child.js';
