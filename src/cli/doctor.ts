@@ -22,7 +22,7 @@ const silentLogger: webApi.Logger = {
 
 export const doctorFactories: DoctorFactories = {
   createMoodle: ({ url, token, timeoutMs, proxy }) =>
-    withDoctorProbes(createMoodleClient({ url, token, timeoutMs, readRetries: 0, proxy }), url, timeoutMs),
+    withDoctorProbes(createMoodleClient({ url, token, timeoutMs, readRetries: 0, proxy }), url, timeoutMs, proxy),
   createSlack: ({ token, apiUrl, proxy }) =>
     new webApi.WebClient(token.reveal(), {
       ...(apiUrl ? { slackApiUrl: apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/` } : {}),

@@ -2,14 +2,21 @@
 // an empty 403 on server.php) through login/token.php, and whether a function is in the token's service.
 import { request } from 'undici';
 import type { DoctorMoodle } from '../doctor/moodle-checks.js';
+import { createProxyDispatcher, type ProxySettings } from '../outbound-proxy.js';
 import type { MoodleClient } from './client.js';
 
 /**
  * login/token.php answers `enablewsdescription` when web services are off, whatever the protocols, and
- * `missingparam` otherwise when called without parameters (ws-reference §4). No credential is sent.
+ * `missingparam` otherwise when called without parameters (ws-reference §4). No credential is sent. It goes
+ * through the outbound proxy as the client's calls do: a site reachable only through it cannot answer otherwise.
  */
-export async function probeWebServicesEnabled(siteUrl: string, timeoutMs: number): Promise<boolean | undefined> {
+async function probeWebServicesEnabled(
+  siteUrl: string,
+  timeoutMs: number,
+  proxy: ProxySettings | undefined,
+): Promise<boolean | undefined> {
   const url = `${siteUrl.replace(/\/+$/, '')}/login/token.php`;
+  const dispatcher = proxy ? createProxyDispatcher(proxy) : undefined;
   try {
     const res = await request(url, {
       method: 'POST',
@@ -17,6 +24,7 @@ export async function probeWebServicesEnabled(siteUrl: string, timeoutMs: number
       body: '',
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
+      ...(dispatcher ? { dispatcher } : {}),
     });
     const text = await res.body.text();
     const parsed: unknown = JSON.parse(text);
@@ -26,6 +34,8 @@ export async function probeWebServicesEnabled(siteUrl: string, timeoutMs: number
     return undefined;
   } catch {
     return undefined;
+  } finally {
+    await dispatcher?.close();
   }
 }
 
@@ -34,9 +44,10 @@ export function withDoctorProbes(
   client: MoodleClient,
   siteUrl: string,
   timeoutMs: number,
+  proxy: ProxySettings | undefined,
 ): DoctorMoodle & MoodleClient {
   return Object.assign(Object.create(client) as MoodleClient, client, {
-    webServicesEnabled: () => probeWebServicesEnabled(siteUrl, timeoutMs),
+    webServicesEnabled: () => probeWebServicesEnabled(siteUrl, timeoutMs, proxy),
     isFunctionInService: async (wsfunction: string) => (await client.probeFunction(wsfunction)) === 'available',
   });
 }

@@ -121,6 +121,20 @@ describe('doctor', () => {
     expect(byId.get('moodle.rest')?.status).toBe('skip');
   });
 
+  it('web services off behind the outbound proxy: the web-services probe goes through the proxy too', async () => {
+    moodle.site.settings.enablewebservices = false;
+    const proxy = await startConnectProxy();
+    try {
+      const { byId, failed } = await check({ HTTP_PROXY: proxy.url });
+      expect(ids(failed)).toEqual(['moodle.webservices']);
+      expect(byId.get('moodle.rest')?.status).toBe('skip');
+      const lines = proxy.connections.flatMap((c) => c.requestLines);
+      expect(lines).toContainEqual(expect.stringMatching(/^POST \/login\/token\.php /));
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('REST off: its own ✗ naming Manage protocols', async () => {
     moodle.site.settings.webserviceprotocols = '';
     const { byId, failed } = await check();
