@@ -16,6 +16,8 @@ import { generatePassword } from './password.js';
 import type { Permissions, Role } from './permissions.js';
 import {
   type ApproveOptions,
+  describeNotRetryable,
+  describeSelfDecision,
   describeStatus,
   type FailureInput,
   type FormatActor,
@@ -558,18 +560,10 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       const allowed = await permissions.check(actor, 'approver');
       if (!allowed.ok) return refuse('permission', allowed.reason);
       if (verb === 'retry') {
-        if (request.status !== 'failed') {
-          return refuse('not_failed', `Only a failed request can be retried. ${describeStatus(request, formatActor)}`);
-        }
+        if (request.status !== 'failed') return refuse('not_failed', describeNotRetryable(request, formatActor));
         return { ok: true, request };
       }
-      if (request.requester.userId === actor) {
-        return refuse(
-          'self_decision',
-          `You asked for ${request.id} yourself, so another approver has to ${verb} it.` +
-            (request.status === 'pending' ? ' To withdraw it, cancel it instead.' : ''),
-        );
-      }
+      if (request.requester.userId === actor) return refuse('self_decision', describeSelfDecision(request, verb));
       if (request.status !== 'pending') return refuse('not_pending', describeStatus(request, formatActor));
       return { ok: true, request };
     },

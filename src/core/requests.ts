@@ -270,6 +270,19 @@ export function describeStatus(request: RequestRecord, formatActor: FormatActor 
   }
 }
 
+/** Why the requester cannot approve or reject their own request; the lifecycle and the early check say the same. */
+export function describeSelfDecision(request: RequestRecord, verb: 'approve' | 'reject'): string {
+  return (
+    `You asked for ${request.id} yourself, so another approver has to ${verb} it.` +
+    (request.status === 'pending' ? ' To withdraw it, cancel it instead.' : '')
+  );
+}
+
+/** Why a request that is not failed cannot be retried. */
+export function describeNotRetryable(request: RequestRecord, formatActor: FormatActor = (id) => id): string {
+  return `Only a failed request can be retried. ${describeStatus(request, formatActor)}`;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // The lifecycle service
 
@@ -424,13 +437,7 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
     const request = await load(id, actor);
     if ('ok' in request) return request;
     if (request.requester.userId === actor) {
-      return refuse(
-        'self_decision',
-        `You asked for ${request.id} yourself, so another approver has to ${verb} it.` +
-          (request.status === 'pending' ? ' To withdraw it, cancel it instead.' : ''),
-        actor,
-        request,
-      );
+      return refuse('self_decision', describeSelfDecision(request, verb), actor, request);
     }
     if (request.status !== 'pending') {
       return refuse('not_pending', describeStatus(request, formatActor), actor, request);
@@ -587,12 +594,7 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
       const request = await load(id, actor);
       if ('ok' in request) return request;
       if (request.status !== 'failed') {
-        return refuse(
-          'not_failed',
-          `Only a failed request can be retried. ${describeStatus(request, formatActor)}`,
-          actor,
-          request,
-        );
+        return refuse('not_failed', describeNotRetryable(request, formatActor), actor, request);
       }
       return move(request, 'executing', actor, 'not_failed', { incrementAttempts: true, result: null }, [
         { actor, kind: 'retry', outcome: 'retried', detail: `attempt ${request.attempts + 1}` },
