@@ -3,7 +3,8 @@
 import type { types } from '@slack/bolt';
 import type { MoodleUser } from '../../core/moodle-gateway.js';
 import { BLOCK_IDS, CALLBACK_IDS, COMMANDS, INPUT_ACTION_IDS } from '../ids.js';
-import { type AccountModalMetadata, encodeAccountMetadata, REASON_MAX_LENGTH } from './edit-user-modal.js';
+import { type AccountModalMetadata, encodeAccountMetadata } from './edit-user-modal.js';
+import { buildReasonInput } from './reason-input.js';
 import { escapeMrkdwn, LIMITS, mrkdwn, plainText } from './text.js';
 import { formatMoodleTime } from './user-card.js';
 
@@ -39,19 +40,7 @@ export function buildDeleteUserModal(
         label: plainText(`Type the username ${user.username} to confirm`, LIMITS.inputLabel),
         element: { type: 'plain_text_input', action_id: INPUT_ACTION_IDS.deleteConfirmInput, max_length: 255 },
       },
-      {
-        type: 'input',
-        block_id: BLOCK_IDS.reasonBlock,
-        label: plainText('Reason for the deletion', LIMITS.inputLabel),
-        optional: true,
-        element: {
-          type: 'plain_text_input',
-          action_id: INPUT_ACTION_IDS.reasonInput,
-          multiline: true,
-          max_length: REASON_MAX_LENGTH,
-        },
-        hint: plainText('Shown to the approvers and kept in the audit log.', LIMITS.inputHint),
-      },
+      buildReasonInput('Reason for the deletion', { hint: 'Shown to the approvers and kept in the audit log.' }),
     ],
   };
 }

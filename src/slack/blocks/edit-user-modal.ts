@@ -5,12 +5,11 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { currentValue } from '../../core/accounts.js';
-import type { MoodleUser } from '../../core/moodle-gateway.js';
+import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
-import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, USER_FIELD_KEYS, type UserFieldKey, userFieldIds } from '../ids.js';
+import { CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
+import { buildReasonInput } from './reason-input.js';
 import { escapeMrkdwn, LIMITS, mrkdwn, plainText } from './text.js';
-
-export const REASON_MAX_LENGTH = 500;
 
 /** Which account the modal edits (or deletes), and where the command was typed; carried in private_metadata. */
 export interface AccountModalMetadata {
@@ -41,7 +40,7 @@ export function decodeAccountMetadata(text: unknown): AccountModalMetadata | und
 }
 
 /** Fields a person may not leave empty (Moodle requires them). */
-const REQUIRED: ReadonlySet<UserFieldKey> = new Set(['username', 'email', 'firstname', 'lastname', 'auth']);
+const REQUIRED: ReadonlySet<UserFieldKey> = new Set(REQUIRED_PROFILE_FIELDS);
 
 const HINTS: Partial<Record<UserFieldKey, string>> = {
   username: 'Changing it renames the account; the person then logs in with the new username.',
@@ -58,16 +57,7 @@ export const EDIT_USER_FIELDS = [
   'email',
   'username',
   'auth',
-  'idnumber',
-  'institution',
-  'department',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
+  ...OPTIONAL_PROFILE_FIELDS,
 ] as const satisfies readonly UserFieldKey[];
 
 function fieldInput(key: UserFieldKey, user: MoodleUser): types.InputBlock {
@@ -98,22 +88,8 @@ export function buildEditUserModal(user: MoodleUser, metadata: AccountModalMetad
           'an approver may have to approve the change first.',
       ),
     },
-    ...EDIT_USER_FIELDS.filter((k) => (USER_FIELD_KEYS as readonly string[]).includes(k)).map((k) =>
-      fieldInput(k, user),
-    ),
-    {
-      type: 'input',
-      block_id: BLOCK_IDS.reasonBlock,
-      label: plainText('Reason for the change', LIMITS.inputLabel),
-      optional: true,
-      element: {
-        type: 'plain_text_input',
-        action_id: INPUT_ACTION_IDS.reasonInput,
-        multiline: true,
-        max_length: REASON_MAX_LENGTH,
-      },
-      hint: plainText('Shown to the approvers and kept in the audit log.', LIMITS.inputHint),
-    },
+    ...EDIT_USER_FIELDS.map((k) => fieldInput(k, user)),
+    buildReasonInput('Reason for the change', { hint: 'Shown to the approvers and kept in the audit log.' }),
   ];
   return {
     type: 'modal',

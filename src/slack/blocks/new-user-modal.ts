@@ -4,15 +4,14 @@
 import type { types } from '@slack/bolt';
 import { listCountries } from '../../core/countries.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
-import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
+import { CALLBACK_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
+import { buildReasonInput } from './reason-input.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
 export const NEW_USER_MODAL_TITLE = 'New Moodle user';
 /** Slack allows at most 100 options per static_select (or per option group). */
 export const MAX_SELECT_OPTIONS = 100;
-/** A requester's reason; long enough for a sentence or two, short enough for an approval card. */
-export const REASON_MAX_LENGTH = 500;
 
 export interface NewUserModalOptions {
   allowedAuth: readonly string[];
@@ -135,22 +134,6 @@ function countrySelect(): types.InputBlock {
   };
 }
 
-function reasonInput(): types.InputBlock {
-  return {
-    type: 'input',
-    block_id: BLOCK_IDS.reasonBlock,
-    label: plainText('Reason', LIMITS.inputLabel),
-    optional: true,
-    element: {
-      type: 'plain_text_input',
-      action_id: INPUT_ACTION_IDS.reasonInput,
-      multiline: true,
-      max_length: REASON_MAX_LENGTH,
-      placeholder: plainText('Why the account is needed (shown to the approvers)', LIMITS.placeholder),
-    },
-  };
-}
-
 /** Whether the auth block is shown: a choice of one is no choice. */
 export function showsAuthChoice(allowedAuth: readonly string[]): boolean {
   return allowedAuth.length > 1;
@@ -173,7 +156,7 @@ export function buildNewUserModal(options: NewUserModalOptions): types.ModalView
     } else if (key === 'country') blocks.push(countrySelect());
     else blocks.push(textInput(key));
   }
-  blocks.push(reasonInput());
+  blocks.push(buildReasonInput('Reason', { placeholder: 'Why the account is needed (shown to the approvers)' }));
   return {
     type: 'modal',
     callback_id: CALLBACK_IDS.newUserModal,

@@ -1,0 +1,25 @@
+// The optional "why" input that the new-user, edit and delete modals end with: one block id, one action id and one
+// length limit, so that every submission reads the reason the same way.
+import type { types } from '@slack/bolt';
+import { BLOCK_IDS, INPUT_ACTION_IDS } from '../ids.js';
+import { LIMITS, plainText } from './text.js';
+
+/** A requester's reason; long enough for a sentence or two, short enough for an approval card. */
+export const REASON_MAX_LENGTH = 500;
+
+export function buildReasonInput(label: string, help: { hint?: string; placeholder?: string }): types.InputBlock {
+  return {
+    type: 'input',
+    block_id: BLOCK_IDS.reasonBlock,
+    label: plainText(label, LIMITS.inputLabel),
+    optional: true,
+    element: {
+      type: 'plain_text_input',
+      action_id: INPUT_ACTION_IDS.reasonInput,
+      multiline: true,
+      max_length: REASON_MAX_LENGTH,
+      ...(help.placeholder ? { placeholder: plainText(help.placeholder, LIMITS.placeholder) } : {}),
+    },
+    ...(help.hint ? { hint: plainText(help.hint, LIMITS.inputHint) } : {}),
+  };
+}
