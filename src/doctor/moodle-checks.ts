@@ -4,6 +4,8 @@
 // create a user named "guest" (always exists), update the guest with no fields (Moodle refuses guest updates),
 // delete user id 0 (never exists), look the guest up.
 import type { MoodleGateway, SiteInfo } from '../core/moodle-gateway.js';
+import { isGatewayError } from '../core/provisioning.js';
+import { MoodleErrorCode } from '../moodle/errors.js';
 import type { CheckResult } from './checklist.js';
 
 export const REQUIRED_FUNCTIONS = [
@@ -33,16 +35,13 @@ export interface DoctorMoodle extends MoodleGateway {
   isFunctionInService(wsfunction: string): Promise<boolean>;
 }
 
-/** The stable error code of a MoodleError (see src/moodle/errors.ts), or undefined for anything else. */
+/** The stable error code of a gateway error (a MoodleErrorCode), or undefined for anything else. */
 function codeOf(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
+  return isGatewayError(err) ? err.code : undefined;
 }
 
 function hintOf(err: unknown): string {
-  const hint = (err as { hint?: unknown } | undefined)?.hint;
-  if (typeof hint === 'string' && hint) return hint;
-  return err instanceof Error ? err.message : String(err);
+  return isGatewayError(err) && err.hint ? err.hint : messageOf(err);
 }
 
 function messageOf(err: unknown): string {
@@ -90,7 +89,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
     results.push({ id: 'moodle.token', status: 'ok', title: 'Moodle token', detail: 'accepted' });
   } else {
     const code = codeOf(site.error);
-    if (code === 'moodle_unreachable' || code === 'moodle_timeout') {
+    if (code === MoodleErrorCode.Unreachable || code === MoodleErrorCode.Timeout) {
       results.push({
         id: 'moodle.reachable',
         status: 'fail',
@@ -104,7 +103,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
       );
       return results;
     }
-    if (code === 'moodle_webservices_disabled') {
+    if (code === MoodleErrorCode.WebServicesDisabled) {
       results.push({ id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url });
       const enabled = await moodle.webServicesEnabled().catch(() => undefined);
       if (enabled === false) {
@@ -140,10 +139,10 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
       return results;
     }
     if (
-      code === 'moodle_maintenance' ||
-      code === 'moodle_http_status' ||
-      code === 'moodle_not_json' ||
-      code === 'moodle_bad_response'
+      code === MoodleErrorCode.Maintenance ||
+      code === MoodleErrorCode.HttpStatus ||
+      code === MoodleErrorCode.NotJson ||
+      code === MoodleErrorCode.BadResponse
     ) {
       results.push({
         id: 'moodle.reachable',
@@ -161,7 +160,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
     results.push({ id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url });
     results.push({ id: 'moodle.webservices', status: 'ok', title: 'Moodle web services enabled' });
     results.push({ id: 'moodle.rest', status: 'ok', title: 'Moodle REST protocol enabled' });
-    if (code === 'moodle_invalid_token') {
+    if (code === MoodleErrorCode.InvalidToken) {
       results.push({
         id: 'moodle.token',
         status: 'fail',
@@ -172,7 +171,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
       skipRest(['moodle.functions', 'moodle.capabilities'], 'needs a valid token');
       return results;
     }
-    if (code === 'moodle_access_exception') {
+    if (code === MoodleErrorCode.AccessException) {
       // Either get_site_info is not in the service, or the role lacks webservice/rest:use. A probe of
       // create_users with no parameters tells them apart: access control runs before parameter checks.
       probed = await probeFunctions(moodle);
@@ -296,7 +295,7 @@ async function checkCapabilities(moodle: DoctorMoodle, available: ReadonlySet<st
   ): [boolean | undefined, string | undefined] => {
     if (outcome.ok) return [true, undefined];
     const code = codeOf(outcome.error);
-    if (code === 'moodle_no_permissions') return [false, undefined];
+    if (code === MoodleErrorCode.NoPermissions) return [false, undefined];
     if (code && expected.includes(code)) return [true, undefined];
     return [undefined, `unexpected answer: ${messageOf(outcome.error)}`];
   };
@@ -315,19 +314,19 @@ async function checkCapabilities(moodle: DoctorMoodle, available: ReadonlySet<st
         },
       ]),
     );
-    const [granted, detail] = verdict(r, ['moodle_invalid_parameter']);
+    const [granted, detail] = verdict(r, [MoodleErrorCode.InvalidParameter]);
     capability('moodle/user:create', granted, detail, 'the app cannot create users');
   }
   if (available.has('core_user_update_users')) {
     // Updating the guest is always refused with a warning, after the capability check.
     const r = await attempt(() => moodle.updateUsers([{ id: 1 }]));
-    const [granted, detail] = verdict(r, ['moodle_update_warnings']);
+    const [granted, detail] = verdict(r, [MoodleErrorCode.UpdateWarnings]);
     capability('moodle/user:update', granted, detail, 'the app cannot update or suspend users');
   }
   if (available.has('core_user_delete_users')) {
     // No user has id 0: with the capability Moodle answers "Invalid user".
     const r = await attempt(() => moodle.deleteUsers([0]));
-    const [granted, detail] = verdict(r, ['moodle_invalid_user']);
+    const [granted, detail] = verdict(r, [MoodleErrorCode.InvalidUser]);
     capability('moodle/user:delete', granted, detail, 'the app cannot delete users');
   }
   if (available.has('core_user_get_users_by_field')) {
@@ -337,7 +336,7 @@ async function checkCapabilities(moodle: DoctorMoodle, available: ReadonlySet<st
     // Without viewalldetails the guest comes back without its username, which the client refuses as a bad
     // response: the record was visible, so viewdetails is there.
     const byIdCode = byId.ok ? undefined : codeOf(byId.error);
-    const seesGuest = byId.ok ? byId.value.length > 0 : byIdCode === 'moodle_bad_response' ? true : undefined;
+    const seesGuest = byId.ok ? byId.value.length > 0 : byIdCode === MoodleErrorCode.BadResponse ? true : undefined;
     const seesUsername = byName.ok ? byName.value.some((u) => u.username === 'guest') : undefined;
     capability(
       'moodle/user:viewdetails',
