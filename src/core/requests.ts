@@ -428,6 +428,15 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
     );
   }
 
+  /** The patch of executing → succeeded; a create learns its new account's id here. */
+  function succeeded(request: RequestRecord, found: number | undefined): { moodleId?: number; patch: RequestPatch } {
+    const moodleId = found ?? request.target.moodleId;
+    if (moodleId === undefined) return { patch: { executedAt: clock.now(), result: { ok: true } } };
+    const patch: RequestPatch = { executedAt: clock.now(), result: { ok: true, moodleId } };
+    if (request.target.moodleId === undefined) patch.target = { ...request.target, moodleId };
+    return { moodleId, patch };
+  }
+
   async function decide(
     id: string,
     actor: string,
@@ -555,14 +564,9 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
       if (request.status !== 'executing') {
         return refuse('not_executing', describeStatus(request, formatActor), SYSTEM_ACTOR, request);
       }
-      const moodleId = outcome.moodleId ?? request.target.moodleId;
-      const result: RequestResult = moodleId === undefined ? { ok: true } : { ok: true, moodleId };
+      const { moodleId, patch } = succeeded(request, outcome.moodleId);
       const event: RequestAuditDraft = { actor: SYSTEM_ACTOR, kind: 'execution', outcome: 'succeeded' };
       if (moodleId !== undefined) event.moodleId = moodleId;
-      const patch: RequestPatch = { executedAt: clock.now(), result };
-      if (moodleId !== undefined && request.target.moodleId === undefined) {
-        patch.target = { ...request.target, moodleId };
-      }
       return move(request, 'succeeded', SYSTEM_ACTOR, 'not_executing', patch, [event]);
     },
 
@@ -638,7 +642,6 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
       if (request.status !== 'executing') {
         return refuse('not_executing', describeStatus(request, formatActor), SYSTEM_ACTOR, request);
       }
-      const now = clock.now();
       const base: RequestAuditDraft = {
         actor: SYSTEM_ACTOR,
         kind: 'reconciliation',
@@ -646,15 +649,8 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
       };
       if (outcome.detail !== undefined) base.detail = outcome.detail;
       if (outcome.applied) {
-        const moodleId = outcome.moodleId ?? request.target.moodleId;
+        const { moodleId, patch } = succeeded(request, outcome.moodleId);
         if (moodleId !== undefined) base.moodleId = moodleId;
-        const patch: RequestPatch = {
-          executedAt: now,
-          result: moodleId === undefined ? { ok: true } : { ok: true, moodleId },
-        };
-        if (moodleId !== undefined && request.target.moodleId === undefined) {
-          patch.target = { ...request.target, moodleId };
-        }
         return move(request, 'succeeded', SYSTEM_ACTOR, 'not_executing', patch, [base]);
       }
       return move(
@@ -663,7 +659,7 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
         SYSTEM_ACTOR,
         'not_executing',
         {
-          executedAt: now,
+          executedAt: clock.now(),
           result: {
             ok: false,
             code: 'interrupted',
