@@ -6,11 +6,18 @@
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { accountServiceFor } from '../../../core/accounts.js';
 import { buildNoticeModal, decodeAccountMetadata } from '../../blocks/edit-user-modal.js';
-import { buildChangeOutcome, buildNotice, type EphemeralReply } from '../../blocks/user-card.js';
+import { buildChangeOutcome, buildNotice } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
-import { guardSubmission, PLAN_DEADLINE_MS, readText, withinDeadline } from './edit-user-submission.js';
+import {
+  createDirectMessage,
+  guardSubmission,
+  PLAN_DEADLINE_MS,
+  readText,
+  requesterOf,
+  withinDeadline,
+} from './edit-user-submission.js';
 
 const TITLE = 'Delete Moodle user';
 
@@ -36,11 +43,7 @@ export function createDeleteUserSubmission(deps: ListenerDeps): Middleware<Slack
       });
       return;
     }
-    const requester = {
-      userId: body.user.id,
-      ...(body.user.team_id ? { teamId: body.user.team_id } : {}),
-      ...(metadata.channelId ? { channelId: metadata.channelId } : {}),
-    };
+    const requester = requesterOf(body.user, metadata);
     const accounts = accountServiceFor(deps);
     const planning = accounts.planDeletion(requester, metadata.moodleId, typed);
     const timed = await withinDeadline(planning, PLAN_DEADLINE_MS);
@@ -61,17 +64,7 @@ export function createDeleteUserSubmission(deps: ListenerDeps): Middleware<Slack
       await ack();
       planned = await planning;
     }
-    const dm = async (reply: EphemeralReply) => {
-      try {
-        await client.chat.postMessage({
-          channel: body.user.id,
-          text: reply.text,
-          ...(reply.blocks ? { blocks: reply.blocks } : {}),
-        });
-      } catch (err) {
-        logger.warn({ err }, 'could not send the outcome of a deletion request');
-      }
-    };
+    const dm = createDirectMessage(client, body.user.id, logger, 'could not send the outcome of a deletion request');
     if (planned.kind !== 'target') {
       const text = planned.kind === 'refused' ? planned.reason : planned.message;
       await dm(buildNotice(`Nothing was stored for the deletion of ${metadata.username}. ${text}`, ':no_entry:'));

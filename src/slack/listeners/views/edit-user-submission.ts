@@ -6,8 +6,15 @@
 import type { AllMiddlewareArgs, Middleware, SlackViewMiddlewareArgs, ViewResponseAction } from '@slack/bolt';
 import { z } from 'zod';
 import { accountServiceFor, type PlanOutcome } from '../../../core/accounts.js';
+import type { RequesterContext } from '../../../core/requests.js';
 import type { FieldProblem } from '../../../core/user-record.js';
-import { buildNoticeModal, decodeAccountMetadata, EDIT_USER_FIELDS } from '../../blocks/edit-user-modal.js';
+import type { Logger } from '../../../logger.js';
+import {
+  type AccountModalMetadata,
+  buildNoticeModal,
+  decodeAccountMetadata,
+  EDIT_USER_FIELDS,
+} from '../../blocks/edit-user-modal.js';
 import { buildChangeOutcome, type EphemeralReply } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS, USER_FIELD_KEYS, type UserFieldKey, userFieldIds } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
@@ -71,6 +78,35 @@ export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;
 
+/** Who submits an account modal, and the channel its command was typed in (carried in private_metadata). */
+export function requesterOf(user: ViewArgs['body']['user'], metadata: AccountModalMetadata): RequesterContext {
+  return {
+    userId: user.id,
+    ...(user.team_id ? { teamId: user.team_id } : {}),
+    ...(metadata.channelId ? { channelId: metadata.channelId } : {}),
+  };
+}
+
+/** Sends a reply to the person by direct message; a failure is logged as `failure`, the submission carries on. */
+export function createDirectMessage(
+  client: ViewArgs['client'],
+  userId: string,
+  logger: Logger,
+  failure: string,
+): (reply: EphemeralReply) => Promise<void> {
+  return async (reply) => {
+    try {
+      await client.chat.postMessage({
+        channel: userId,
+        text: reply.text,
+        ...(reply.blocks ? { blocks: reply.blocks } : {}),
+      });
+    } catch (err) {
+      logger.warn({ err }, failure);
+    }
+  };
+}
+
 /**
  * Runs a submission handler so that an unexpected failure still reaches the person: inside the modal when Slack is
  * still waiting for the answer, by direct message once it has been given.
@@ -111,26 +147,12 @@ export function createEditUserSubmission(deps: ListenerDeps): Middleware<SlackVi
       return;
     }
     const { fields, reason } = readEditValues(view.state.values);
-    const requester = {
-      userId: body.user.id,
-      ...(body.user.team_id ? { teamId: body.user.team_id } : {}),
-      ...(metadata.channelId ? { channelId: metadata.channelId } : {}),
-    };
+    const requester = requesterOf(body.user, metadata);
     const accounts = accountServiceFor(deps);
     const planning = accounts.planUpdate(requester, { by: 'id', id: metadata.moodleId }, fields);
     const timed = await withinDeadline(planning, PLAN_DEADLINE_MS);
 
-    const dm = async (reply: EphemeralReply) => {
-      try {
-        await client.chat.postMessage({
-          channel: body.user.id,
-          text: reply.text,
-          ...(reply.blocks ? { blocks: reply.blocks } : {}),
-        });
-      } catch (err) {
-        logger.warn({ err }, 'could not send the outcome of an account edit');
-      }
-    };
+    const dm = createDirectMessage(client, body.user.id, logger, 'could not send the outcome of an account edit');
 
     if (!timed.done) {
       // Moodle is slow: keep the person informed in the modal and finish there.
