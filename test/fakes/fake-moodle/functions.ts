@@ -30,6 +30,30 @@ export interface FunctionDef {
 
 const O = 'optional' as const;
 
+// The two list parameters that close both create_users_parameters() and update_users_parameters().
+const userListFields: ReadonlyArray<readonly [string, Desc]> = [
+  [
+    'customfields',
+    multiple(
+      single([
+        ['type', value('alphanumext')],
+        ['value', value('raw')],
+      ]),
+      O,
+    ),
+  ],
+  [
+    'preferences',
+    multiple(
+      single([
+        ['type', value('raw')],
+        ['value', value('raw')],
+      ]),
+      O,
+    ),
+  ],
+];
+
 // create_users_parameters() in description order (ws-reference §2.1); the order decides which error wins.
 const createUserFields: ReadonlyArray<readonly [string, Desc]> = [
   ['createpassword', value('bool', O)],
@@ -59,26 +83,7 @@ const createUserFields: ReadonlyArray<readonly [string, Desc]> = [
   ['calendartype', value('plugin', { default: 'gregorian' })],
   ['theme', value('theme', O)],
   ['mailformat', value('int', O)],
-  [
-    'customfields',
-    multiple(
-      single([
-        ['type', value('alphanumext')],
-        ['value', value('raw')],
-      ]),
-      O,
-    ),
-  ],
-  [
-    'preferences',
-    multiple(
-      single([
-        ['type', value('raw')],
-        ['value', value('raw')],
-      ]),
-      O,
-    ),
-  ],
+  ...userListFields,
 ];
 
 const updateUserFields: ReadonlyArray<readonly [string, Desc]> = [
@@ -111,26 +116,7 @@ const updateUserFields: ReadonlyArray<readonly [string, Desc]> = [
   ['calendartype', value('plugin', O)],
   ['theme', value('theme', O)],
   ['mailformat', value('int', O)],
-  [
-    'customfields',
-    multiple(
-      single([
-        ['type', value('alphanumext')],
-        ['value', value('raw')],
-      ]),
-      O,
-    ),
-  ],
-  [
-    'preferences',
-    multiple(
-      single([
-        ['type', value('raw')],
-        ['value', value('raw')],
-      ]),
-      O,
-    ),
-  ],
+  ...userListFields,
 ];
 
 const warningDesc = (withItemId: boolean): Desc =>
