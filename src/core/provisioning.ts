@@ -321,7 +321,10 @@ export function createProvisioningService(deps: ProvisioningDeps) {
    * Executes a request that `start` moved to executing (the caller won the compare-and-set). A previous attempt
    * whose outcome is unknown is looked up first, so a retry never repeats a call that took effect.
    */
-  async function run(started: RequestRecord, previous: RequestRecord['result']): Promise<DecisionOutcome> {
+  async function run(
+    started: RequestRecord,
+    previous: RequestRecord['result'],
+  ): Promise<Extract<DecisionOutcome, { kind: 'executed' | 'failed' }>> {
     let moodleId: number | undefined;
     let password: Secret | undefined;
     let passwordUnknown = false;
@@ -421,10 +424,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     if (direct) {
       const started = await requests.startExecution(request.id, requester.userId);
       if (!started.ok) return { kind: 'refused', reason: started.message };
-      const outcome = await run(started.request, undefined);
-      if (outcome.kind === 'executed') return outcome;
-      if (outcome.kind === 'failed') return outcome;
-      return { kind: 'refused', reason: 'The request could not be carried out.' };
+      return run(started.request, undefined);
     }
     try {
       const location = await postCard(request);
