@@ -32,3 +32,14 @@ export class MoodleError extends Error {
 export function missingStringError(ctx: RequestContext, errorcode: string, debuginfo?: string): MoodleError {
   return new MoodleError(ctx, 'core\\exception\\moodle_exception', errorcode, `error/${errorcode}`, debuginfo);
 }
+
+/** invalid_parameter_exception: what validate_parameters() and the functions' own checks throw (c1, c5, g5b). */
+export function invalidParameterError(ctx: RequestContext, debuginfo: string): MoodleError {
+  return new MoodleError(
+    ctx,
+    'core\\exception\\invalid_parameter_exception',
+    'invalidparameter',
+    'Invalid parameter value detected',
+    debuginfo,
+  );
+}

@@ -1,6 +1,6 @@
 // The six web-service functions the provisioner uses, with their parameter/return descriptions and the
 // behaviour recorded in real-responses.md (cases cited inline) and described in ws-reference §2.
-import { MoodleError, missingStringError, type RequestContext } from './errors.js';
+import { invalidParameterError, MoodleError, missingStringError, type RequestContext } from './errors.js';
 import {
   cleanParam,
   type Desc,
@@ -452,16 +452,6 @@ function userDetails(ctx: RequestContext, caller: Caller, user: FakeUser): { [ke
 
 const CREATE_ALLOWED_AUTH = INSTALLED_AUTH.filter((a) => a !== 'mnet' && a !== 'webservice');
 
-function invalidParam(ctx: RequestContext, debuginfo: string): MoodleError {
-  return new MoodleError(
-    ctx,
-    'core\\exception\\invalid_parameter_exception',
-    'invalidparameter',
-    'Invalid parameter value detected',
-    debuginfo,
-  );
-}
-
 function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string]: Validated }): Returned {
   const site = ctx.site;
   validateContext(ctx, caller);
@@ -477,20 +467,20 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
   for (const u of users) {
     const username = String(u.username);
     for (const field of ['username', 'firstname', 'lastname']) {
-      if (phpTrim(String(u[field])) === '') throw invalidParam(ctx, `The field ${field} cannot be blank`); // c7b
+      if (phpTrim(String(u[field])) === '') throw invalidParameterError(ctx, `The field ${field} cannot be blank`); // c7b
     }
-    if (usernames.has(username)) throw invalidParam(ctx, `Username already exists: ${username}`); // c1, c10
+    if (usernames.has(username)) throw invalidParameterError(ctx, `Username already exists: ${username}`); // c1, c10
     const auth = String(u.auth);
-    if (!CREATE_ALLOWED_AUTH.includes(auth)) throw invalidParam(ctx, `Invalid authentication type: ${auth}`);
+    if (!CREATE_ALLOWED_AUTH.includes(auth)) throw invalidParameterError(ctx, `Invalid authentication type: ${auth}`);
     const internal = INTERNAL_AUTH.includes(auth);
     const createpassword = u.createpassword === true;
     if (internal && phpEmpty(str(u, 'password')) && !createpassword) {
-      throw invalidParam(ctx, 'Invalid password: you must provide a password, or set createpassword.'); // c8
+      throw invalidParameterError(ctx, 'Invalid password: you must provide a password, or set createpassword.'); // c8
     }
     const email = String(u.email);
-    if (!isValidEmail(email)) throw invalidParam(ctx, `Email address is invalid: ${email}`); // c5
+    if (!isValidEmail(email)) throw invalidParameterError(ctx, `Email address is invalid: ${email}`); // c5
     if (!site.settings.allowaccountssameemail && emails.has(email.toLowerCase())) {
-      throw invalidParam(ctx, `Email address already exists: ${email}`); // c2, c2b
+      throw invalidParameterError(ctx, `Email address already exists: ${email}`); // c2, c2b
     }
     // user_create_user(): the policy runs before the insert (c6, c10b).
     const password = internal && !createpassword ? str(u, 'password') : undefined;
@@ -777,7 +767,7 @@ function getUsersByField(ctx: RequestContext, caller: Caller, params: { [key: st
   for (const v of params.values as string[]) {
     const c = cleanParam(v, type, ctx);
     if (!phpLooseEquals(v, c)) {
-      throw invalidParam(ctx, `The field '${field}' value is invalid: ${v}(cleaned value: ${c})`);
+      throw invalidParameterError(ctx, `The field '${field}' value is invalid: ${v}(cleaned value: ${c})`);
     }
     cleaned.push(c);
   }

@@ -1,6 +1,6 @@
 // Moodle's external_api parameter and return descriptions, strict validation (ws-reference §2.0) and return
 // cleaning (§1.3), reproducing the nested `key => message: debuginfo` texts of Appendix A and B.
-import { MoodleError, type RequestContext } from './errors.js';
+import { invalidParameterError, MoodleError, type RequestContext } from './errors.js';
 import { type PhpArray, type PhpValue, phpTrim } from './php.js';
 
 export type ParamType =
@@ -124,20 +124,10 @@ export function cleanParam(input: string, type: ParamType, ctx: RequestContext):
 /** Validated data: scalars keep their cleaned PHP type (int/bool for PARAM_INT/PARAM_BOOL). */
 export type Validated = string | number | boolean | Validated[] | { [key: string]: Validated };
 
-function invalidParameter(ctx: RequestContext, debuginfo: string): MoodleError {
-  return new MoodleError(
-    ctx,
-    'core\\exception\\invalid_parameter_exception',
-    'invalidparameter',
-    'Invalid parameter value detected',
-    debuginfo,
-  );
-}
-
 /** Rethrows a nested failure the way external_api does: `<key> => <message>: <debuginfo>`. */
 function nest(ctx: RequestContext, key: string, error: unknown): never {
   if (error instanceof MoodleError && error.errorcode === 'invalidparameter') {
-    throw invalidParameter(ctx, `${key} => ${error.message}: ${error.debuginfo ?? ''}`);
+    throw invalidParameterError(ctx, `${key} => ${error.message}: ${error.debuginfo ?? ''}`);
   }
   throw error;
 }
@@ -145,15 +135,15 @@ function nest(ctx: RequestContext, key: string, error: unknown): never {
 /** external_api::validate_parameters (ws-reference §2.0; Appendix A/B cases b4-b6, c3, c4, c7, c9, c12, g10). */
 export function validateParameters(desc: Desc, params: PhpValue, ctx: RequestContext): Validated {
   if (desc.kind === 'value') {
-    if (params instanceof Map) throw invalidParameter(ctx, 'Scalar type expected, array or object received.');
+    if (params instanceof Map) throw invalidParameterError(ctx, 'Scalar type expected, array or object received.');
     if (desc.type === 'bool' && (params === '0' || params === '1')) return params === '1';
     const debuginfo = `Invalid external api parameter: the value is "${params}", the server was expecting "${desc.type}" type`;
     const cleaned = cleanParam(params, desc.type, ctx);
-    if (String(cleaned) !== params) throw invalidParameter(ctx, debuginfo);
+    if (String(cleaned) !== params) throw invalidParameterError(ctx, debuginfo);
     return cleaned;
   }
   if (!(params instanceof Map)) {
-    throw invalidParameter(ctx, `Only arrays accepted. The bad value is: '${params}'`);
+    throw invalidParameterError(ctx, `Only arrays accepted. The bad value is: '${params}'`);
   }
   if (desc.kind === 'multiple') {
     return [...params.values()].map((item) => validateParameters(desc.content, item, ctx));
@@ -164,7 +154,7 @@ export function validateParameters(desc: Desc, params: PhpValue, ctx: RequestCon
     const given = params.get(key);
     if (given === undefined) {
       if (sub.required === 'required') {
-        throw invalidParameter(ctx, `Missing required key in single structure: ${key}`);
+        throw invalidParameterError(ctx, `Missing required key in single structure: ${key}`);
       }
       if (typeof sub.required === 'object') {
         try {
@@ -183,7 +173,10 @@ export function validateParameters(desc: Desc, params: PhpValue, ctx: RequestCon
     remaining.delete(key);
   }
   if (remaining.size > 0) {
-    throw invalidParameter(ctx, `Unexpected keys (${[...remaining.keys()].join(', ')}) detected in parameter array.`);
+    throw invalidParameterError(
+      ctx,
+      `Unexpected keys (${[...remaining.keys()].join(', ')}) detected in parameter array.`,
+    );
   }
   return result;
 }

@@ -1,7 +1,7 @@
 // The REST endpoint (webservice/rest/server.php) and login/token.php of the fake Moodle: request parsing,
 // the error precedence of ws-reference §6, and JSON/XML rendering as recorded in real-responses.md.
 import type { IncomingMessage } from 'node:http';
-import { MoodleError, missingStringError, type RequestContext } from './errors.js';
+import { invalidParameterError, MoodleError, missingStringError, type RequestContext } from './errors.js';
 import { type Caller, FUNCTIONS } from './functions.js';
 import { cleanReturnValue, type Desc, type Returned, validateParameters } from './params.js';
 import {
@@ -226,13 +226,7 @@ export function handleRest(ctx: RequestContext, vars: PhpArray): FakeResponse {
     const functionname = typeof fnValue === 'string' ? fnValue : '';
     if (functionname === '' || functionname === '0') {
       // g5b
-      throw new MoodleError(
-        ctx,
-        'core\\exception\\invalid_parameter_exception',
-        'invalidparameter',
-        'Invalid parameter value detected',
-        'Missing function name',
-      );
+      throw invalidParameterError(ctx, 'Missing function name');
     }
     const fn = FUNCTIONS[functionname];
     if (!fn) {
