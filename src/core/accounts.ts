@@ -610,6 +610,6 @@ export async function findChangeInFlight(
   moodleId: number,
   operation: ChangeOperation,
 ): Promise<RequestRecord | undefined> {
-  const open = await store.listRequests({ statuses: IN_FLIGHT, limit: 500 });
-  return open.find((r) => r.operation === operation && r.target.moodleId === moodleId);
+  const [newest] = await store.listRequests({ statuses: IN_FLIGHT, operation, moodleId, limit: 1 });
+  return newest;
 }

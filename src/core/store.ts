@@ -2,7 +2,14 @@
 // (SQLite by default). Methods are async even where SQLite is not, so that a networked database can follow
 // without touching the core.
 import type { AuditEvent, NewAuditEvent, RequestAuditDraft } from './audit.js';
-import type { MessageLocation, NewRequest, RequestPatch, RequestRecord, RequestStatus } from './requests.js';
+import type {
+  MessageLocation,
+  NewRequest,
+  RequestOperation,
+  RequestPatch,
+  RequestRecord,
+  RequestStatus,
+} from './requests.js';
 
 export interface TransitionChange {
   /** The status the caller saw; the change happens only if the request still has it... */
@@ -22,6 +29,9 @@ export type TransitionResult = { ok: true; request: RequestRecord } | { ok: fals
 export interface ListRequestsQuery {
   requester?: string;
   statuses?: readonly RequestStatus[];
+  operation?: RequestOperation;
+  /** The target account's Moodle id (requests about an existing account). */
+  moodleId?: number;
   limit: number;
 }
 

@@ -468,6 +468,14 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
         where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
         params.push(...query.statuses);
       }
+      if (query.operation !== undefined) {
+        where.push('operation = ?');
+        params.push(query.operation);
+      }
+      if (query.moodleId !== undefined) {
+        where.push('target_moodle_id = ?');
+        params.push(query.moodleId);
+      }
       const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       return listFrom(
         `SELECT * FROM requests ${clause} ORDER BY created_at DESC, id LIMIT ?`,

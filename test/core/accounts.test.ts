@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   checkUpdateCollisions,
   createAccountGuard,
+  findChangeInFlight,
   lookUpAccount,
   parseAccountArgs,
   parseAccountRef,
@@ -12,6 +13,7 @@ import {
 import type { MoodleGateway, MoodleUser } from '../../src/core/moodle-gateway.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
+import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 
 let fake: FakeMoodle;
@@ -287,5 +289,41 @@ describe('checkUpdateCollisions', () => {
     expect(problems).toEqual([]);
     expect(preflight.checked).toBe(false);
     expect(preflight.notes[0]).toContain('Could not check whether another account uses the new email');
+  });
+});
+
+describe('findChangeInFlight', () => {
+  it('finds the waiting change of this account and operation however many other requests wait', async () => {
+    const store = openStore('sqlite::memory:');
+    try {
+      const at = (minutes: number) => new Date(Date.UTC(2026, 2, 2, 8, minutes));
+      const suspend = await store.createRequest({
+        requester: { userId: 'UREQ' },
+        target: { moodleId: 7, username: 'jdoe' },
+        payload: { operation: 'suspend' },
+        createdAt: at(0),
+      });
+      // Newer requests in flight: other accounts' suspensions and this account's deletion.
+      for (let i = 0; i < 600; i++) {
+        await store.createRequest({
+          requester: { userId: 'UREQ' },
+          target: { moodleId: 100 + i, username: `u${i}` },
+          payload: { operation: 'suspend' },
+          createdAt: at(1),
+        });
+      }
+      await store.createRequest({
+        requester: { userId: 'UREQ' },
+        target: { moodleId: 7, username: 'jdoe' },
+        payload: { operation: 'delete' },
+        createdAt: at(2),
+      });
+      expect((await findChangeInFlight(store, 7, 'suspend'))?.id).toBe(suspend.id);
+      expect(await findChangeInFlight(store, 7, 'update')).toBeUndefined();
+      await store.transition(suspend.id, { from: 'pending', expectedVersion: 1, to: 'cancelled', at: at(3) });
+      expect(await findChangeInFlight(store, 7, 'suspend')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -290,6 +290,21 @@ describe('queries', () => {
     expect(ids(await store.findByStatus('cancelled'))).toEqual([c.id]);
   });
 
+  it('lists by operation and target account', async () => {
+    const store = open();
+    const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+    const suspend5 = await store.createRequest(newRequest({ createdAt: at(1) }));
+    const delete5 = await store.createRequest(newRequest({ createdAt: at(2), payload: { operation: 'delete' } }));
+    const suspend6 = await store.createRequest(
+      newRequest({ createdAt: at(3), target: { moodleId: 6, username: 'other' } }),
+    );
+    const ids = (rs: RequestRecord[]) => rs.map((r) => r.id);
+    expect(ids(await store.listRequests({ operation: 'suspend', limit: 10 }))).toEqual([suspend6.id, suspend5.id]);
+    expect(ids(await store.listRequests({ moodleId: 5, limit: 10 }))).toEqual([delete5.id, suspend5.id]);
+    expect(ids(await store.listRequests({ operation: 'suspend', moodleId: 5, limit: 10 }))).toEqual([suspend5.id]);
+    expect(await store.listRequests({ operation: 'update', moodleId: 5, limit: 10 })).toEqual([]);
+  });
+
   it('lists audit events in a time window (since inclusive, until exclusive)', async () => {
     const store = open();
     const day = (d: number) => new Date(Date.UTC(2026, 0, d, 12));
