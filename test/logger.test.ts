@@ -39,7 +39,13 @@ describe('createLogger', () => {
       user: { password: 'Other1!pass' },
       headers: { authorization: 'Bearer abc' },
     });
+    expect(lines).toHaveLength(1);
     const out = lines.join('');
+    expect(JSON.parse(out)).toMatchObject({
+      password: '[redacted]',
+      user: { password: '[redacted]' },
+      headers: { authorization: '[redacted]' },
+    });
     expect(out).not.toContain('Hunter2!xyz');
     expect(out).not.toContain('Other1!pass');
     expect(out).not.toContain('Bearer abc');
@@ -49,6 +55,8 @@ describe('createLogger', () => {
     const { lines, destination } = collect();
     const { logger } = createLogger({ destination });
     logger.info({ moodle: { url: 'https://x', token: new Secret('zzzzzzzzzzzzzzzz') } }, 'config');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ moodle: { url: 'https://x', token: '[redacted]' } });
     expect(lines.join('')).not.toContain('zzzzzzzzzzzzzzzz');
   });
 
