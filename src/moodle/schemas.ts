@@ -1,7 +1,7 @@
 // Response schemas, one per web-service function (shapes from real-responses.md), plus the exception envelope
 // that every function may answer instead. Moodle omits optional keys rather than sending null.
 import { z } from 'zod';
-import type { MoodleUser, SiteInfo } from '../core/moodle-gateway.js';
+import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, type SiteInfo } from '../core/moodle-gateway.js';
 
 export const exceptionEnvelopeSchema = z.object({
   exception: z.string(),
@@ -44,19 +44,6 @@ export const userSchema = z.object({
   lastaccess: optionalInt,
 });
 
-const OPTIONAL_USER_KEYS = [
-  'department',
-  'institution',
-  'idnumber',
-  'city',
-  'country',
-  'lang',
-  'timezone',
-  'phone1',
-  'phone2',
-  'address',
-] as const;
-
 /** The port's MoodleUser from a parsed user (optional keys copied only when present). */
 export function toMoodleUser(u: z.infer<typeof userSchema>): MoodleUser {
   const user: MoodleUser = {
@@ -70,7 +57,7 @@ export function toMoodleUser(u: z.infer<typeof userSchema>): MoodleUser {
     suspended: u.suspended,
     confirmed: u.confirmed,
   };
-  for (const key of OPTIONAL_USER_KEYS) {
+  for (const key of OPTIONAL_PROFILE_FIELDS) {
     const value = u[key];
     if (value !== undefined) user[key] = value;
   }
