@@ -99,10 +99,11 @@ describe('successful answers', () => {
     expect(info.functions).toHaveLength(6);
   });
 
-  it('parses users (d1) and omits absent optional keys', async () => {
+  it('parses users (d1), keeps the optional keys sent and omits absent ones', async () => {
     const m = mockMoodle([{ body: recorded.d1 }]);
     const [user] = await m.client.getUsersByField('username', ['gt_bob']);
     expect(user).toMatchObject({ id: 122, username: 'gt_bob', email: 'gt_bob@example.com', suspended: false });
+    expect(user).toMatchObject({ department: '', lang: 'en', timezone: '99', firstaccess: 0, lastaccess: 0 });
     expect(user && 'city' in user).toBe(false);
     expect(m.requests[0]?.get('field')).toBe('username');
     expect(m.requests[0]?.get('values[0]')).toBe('gt_bob');
