@@ -296,17 +296,16 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
   const selectAudit = db.prepare('SELECT * FROM audit_events WHERE id = ?');
   const updateApprovalMessage = db.prepare('UPDATE requests SET approval_channel = ?, approval_ts = ? WHERE id = ?');
   const updateNotificationTs = db.prepare('UPDATE requests SET notification_ts = ? WHERE id = ?');
-  const createsInFlightStatements = new Map<string, BetterSqlite3.Statement>();
-  const selectCreatesInFlight = (usernames: number, emails: number): BetterSqlite3.Statement => {
-    const key = `${usernames}/${emails}`;
-    let statement = createsInFlightStatements.get(key);
+  // Statements built at run time (an update's SET list, a query's filters) come in few shapes: each is prepared once.
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepared = (sql: string): BetterSqlite3.Statement => {
+    let statement = statements.get(sql);
     if (!statement) {
-      statement = db.prepare(createsInFlightSql(usernames, emails));
-      createsInFlightStatements.set(key, statement);
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
     }
     return statement;
   };
-  const updateStatements = new Map<string, BetterSqlite3.Statement>();
 
   const getRow = (id: string): RequestRecord | undefined => {
     const raw = selectRequest.get(id);
@@ -370,12 +369,7 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       );
     }
     const { sql, params } = buildUpdate(patch, scrub);
-    let statement = updateStatements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      updateStatements.set(sql, statement);
-    }
-    const info = statement.run({
+    const info = prepared(sql).run({
       ...params,
       id,
       from: change.from,
@@ -391,8 +385,7 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
   });
 
   const listFrom = (sql: string, ...params: unknown[]): RequestRecord[] =>
-    db
-      .prepare(sql)
+    prepared(sql)
       .all(...params)
       .map((raw) => decodeRequest(raw));
 
@@ -500,7 +493,7 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       const usernames = [...new Set(match.usernames ?? [])];
       const emails = [...new Set(match.emails ?? [])];
       if (usernames.length === 0 && emails.length === 0) return [];
-      return selectCreatesInFlight(usernames.length, emails.length)
+      return prepared(createsInFlightSql(usernames.length, emails.length))
         .all(...usernames, ...emails)
         .map((raw) => {
           const parsed = createInFlightRowSchema.safeParse(raw);
