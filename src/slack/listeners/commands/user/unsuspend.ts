@@ -1,31 +1,18 @@
 // /moodle-user unsuspend <user> [reason="..."]: asks to lift a suspension (suspended=0). Shared with suspend.ts,
 // which differs only in the operation.
 
-import { accountServiceFor, parseAccountArgs } from '../../../../core/accounts.js';
-import { accountNameOf, buildChangeReply, buildNotice, buildProblems } from '../../../blocks/user-card.js';
+import { accountServiceFor } from '../../../../core/accounts.js';
+import { accountNameOf, buildChangeReply } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
+import { readAccountArgs, requesterOfCommand } from './account-args.js';
 import type { SubcommandContext } from './types.js';
 
-export async function runSuspension(
-  { args, command, respond, deps }: SubcommandContext,
-  operation: 'suspend' | 'unsuspend',
-): Promise<void> {
+export async function runSuspension(ctx: SubcommandContext, operation: 'suspend' | 'unsuspend'): Promise<void> {
   const usage = `Usage: \`${COMMANDS.user} ${operation} <username | email | id> [reason="..."]\`, e.g. \`${COMMANDS.user} ${operation} jdoe reason="${operation === 'suspend' ? 'left the school' : 'back from leave'}"\`.`;
-  const parsed = parseAccountArgs(args, { allowFields: false, allowReason: true });
-  if (parsed.problems.length > 0) {
-    await respond(
-      buildProblems(
-        usage,
-        parsed.problems.map((message) => ({ field: '*', message })),
-      ),
-    );
-    return;
-  }
-  if (parsed.user === undefined) {
-    await respond(buildNotice(`Say which account to ${operation}. ${usage}`));
-    return;
-  }
-  const requester = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id };
+  const parsed = await readAccountArgs(ctx, { allowFields: false, allowReason: true, verb: operation, usage });
+  if (!parsed) return;
+  const { command, respond, deps } = ctx;
+  const requester = requesterOfCommand(command);
   const outcome = await accountServiceFor(deps).requestSuspension(requester, parsed.user, operation, parsed.reason);
   await respond(buildChangeReply(outcome, operation, accountNameOf(outcome, parsed.user)));
 }

@@ -7,12 +7,12 @@ import {
   accountServiceFor,
   describeAccount,
   type NotOne,
-  parseAccountArgs,
   type Refusal,
 } from '../../../../core/accounts.js';
 import { buildEditUserModal, buildLoadingModal, buildNoticeModal } from '../../../blocks/edit-user-modal.js';
-import { accountNameOf, buildChangeReply, buildNotice, buildProblems } from '../../../blocks/user-card.js';
+import { accountNameOf, buildChangeReply, buildNotice } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
+import { readAccountArgs, requesterOfCommand } from './account-args.js';
 import type { SubcommandContext } from './types.js';
 
 export const UPDATE_USAGE =
@@ -65,23 +65,17 @@ export async function openAccountModal(
 }
 
 export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
-  const { args, command, respond, deps } = ctx;
-  const parsed = parseAccountArgs(args, { allowFields: true, allowReason: true });
-  if (parsed.problems.length > 0) {
-    await respond(
-      buildProblems(
-        'Nothing was stored; fix the following and ask again:',
-        parsed.problems.map((message) => ({ field: '*', message })),
-      ),
-    );
-    return;
-  }
-  const user = parsed.user;
-  if (user === undefined) {
-    await respond(buildNotice(`Say which account to update. ${UPDATE_USAGE}`));
-    return;
-  }
-  const requester = { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id };
+  const parsed = await readAccountArgs(ctx, {
+    allowFields: true,
+    allowReason: true,
+    verb: 'update',
+    usage: UPDATE_USAGE,
+    problemsIntro: 'Nothing was stored; fix the following and ask again:',
+  });
+  if (!parsed) return;
+  const { command, respond, deps } = ctx;
+  const { user } = parsed;
+  const requester = requesterOfCommand(command);
   const accounts = accountServiceFor(deps);
   if (Object.keys(parsed.fields).length === 0) {
     await openAccountModal(
