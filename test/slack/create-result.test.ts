@@ -13,6 +13,7 @@ import {
   renderCreateOutcome,
 } from '../../src/slack/blocks/create-result.js';
 import { LIMITS } from '../../src/slack/blocks/text.js';
+import { makeRequest } from './approval-fixtures.js';
 
 const MOODLE = 'https://lms.example.org';
 const context = (input: Record<string, string> = { email: 'jdoe@example.org' }): CreateResultContext => ({
@@ -21,13 +22,9 @@ const context = (input: Record<string, string> = { email: 'jdoe@example.org' }):
   input,
 });
 
-function request(overrides: Partial<RequestRecord> = {}): RequestRecord {
-  const now = new Date('2026-01-01T00:00:00Z');
-  return {
-    id: 'R-7K3QX9',
-    operation: 'create',
-    status: 'pending',
-    version: 1,
+/** A pending request for jdoe2 (derived: jdoe was taken) with no card, pre-flight or reason yet. */
+function request(): RequestRecord {
+  return makeRequest({
     requester: { userId: 'U0REQUESTER' },
     target: { username: 'jdoe2', email: 'jdoe@example.org' },
     payload: {
@@ -36,19 +33,8 @@ function request(overrides: Partial<RequestRecord> = {}): RequestRecord {
     },
     preflight: undefined,
     reason: undefined,
-    createdAt: now,
-    updatedAt: now,
-    decidedAt: undefined,
-    decidedBy: undefined,
-    decisionComment: undefined,
-    corrections: undefined,
-    executedAt: undefined,
-    result: undefined,
     approvalMessage: undefined,
-    notificationTs: undefined,
-    attempts: 0,
-    ...overrides,
-  };
+  });
 }
 
 const all = (outcome: SubmitOutcome, ctx = context()) => JSON.stringify(renderCreateOutcome(outcome, ctx).blocks);
