@@ -177,8 +177,6 @@ export async function sendPasswordPrivately(
       text: message.text(message.password.reveal()),
     });
   } catch (error) {
-    const code =
-      (error as { data?: { error?: unknown }; code?: unknown }).data?.error ?? (error as { code?: unknown }).code;
-    throw new Error(`Slack refused the private message with the password (${String(code ?? 'unknown error')})`);
+    throw new Error(`Slack refused the private message with the password (${slackFailureCode(error)})`);
   }
 }

@@ -10,6 +10,7 @@ import { buildArgumentProblemsReply, buildCreateReply } from '../../blocks/creat
 import { buildAddUserHelp } from '../../blocks/help.js';
 import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
+import { slackFailureCode } from '../../notifier.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 
@@ -48,13 +49,6 @@ async function checkWithin(check: Promise<PermissionCheck>, ms: number): Promise
   }
 }
 
-function slackErrorCode(err: unknown): string {
-  const data = (err as { data?: { error?: unknown } } | undefined)?.data;
-  if (data && typeof data.error === 'string') return data.error;
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : 'unknown_error';
-}
-
 async function openModal(
   deps: ListenerDeps,
   command: SlackCommandMiddlewareArgs['command'],
@@ -80,7 +74,7 @@ async function openModal(
   try {
     await client.views.open({ trigger_id: command.trigger_id, view });
   } catch (err) {
-    const code = slackErrorCode(err);
+    const code = slackFailureCode(err);
     logger.error({ slackError: code }, 'could not open the new user modal');
     await reply(
       respond,

@@ -10,6 +10,7 @@ import { buildCreateReply, buildCreateResultView, type CreateResultContext } fro
 import { buildCheckingView, showsAuthChoice } from '../../blocks/new-user-modal.js';
 import { truncateText } from '../../blocks/text.js';
 import { BLOCK_IDS, userFieldIds } from '../../ids.js';
+import { slackFailureCode } from '../../notifier.js';
 import {
   NEW_USER_MODAL_FIELDS,
   type NewUserFieldKey,
@@ -52,11 +53,6 @@ export function buildInlineErrors(
   return errors;
 }
 
-function slackErrorCode(err: unknown): string {
-  const data = (err as { data?: { error?: unknown } } | undefined)?.data;
-  return data && typeof data.error === 'string' ? data.error : err instanceof Error ? err.message : 'unknown_error';
-}
-
 /**
  * When the result view cannot be shown (the person closed the modal, Slack failed), the same message goes to them
  * privately: an ephemeral in the channel where they typed the command, or else a direct message. The direct
@@ -76,7 +72,7 @@ async function sendFallback(
       await client.chat.postEphemeral({ channel: channelId, user: userId, text: message.text, blocks: message.blocks });
       return;
     } catch (err) {
-      logger.warn({ slackError: slackErrorCode(err) }, 'could not post the result as an ephemeral message');
+      logger.warn({ slackError: slackFailureCode(err) }, 'could not post the result as an ephemeral message');
     }
   }
   try {
@@ -98,7 +94,7 @@ async function sendFallback(
     }
     await client.chat.postMessage({ channel: userId, text: message.text, blocks });
   } catch (err) {
-    logger.error({ slackError: slackErrorCode(err) }, 'could not tell the requester the result of their create');
+    logger.error({ slackError: slackFailureCode(err) }, 'could not tell the requester the result of their create');
   }
 }
 
@@ -150,7 +146,7 @@ export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackVie
       // No hash: the ack's `update` gave the view a new one that this handler never sees.
       await client.views.update({ view_id: view.id, view: buildCreateResultView(outcome, resultContext) });
     } catch (err) {
-      logger.warn({ slackError: slackErrorCode(err) }, 'could not show the result in the modal');
+      logger.warn({ slackError: slackFailureCode(err) }, 'could not show the result in the modal');
       await sendFallback(client, userId, channelId, outcome, resultContext, logger);
     }
   };
