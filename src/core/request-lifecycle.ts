@@ -65,12 +65,15 @@ export interface FailureInput {
   message: string;
   hint: string;
   outcomeUnknown: boolean;
+  /** The account this request made before it failed (a create whose memberships failed): a retry keeps it. */
+  moodleId?: number;
 }
 
 /** What a look-up in Moodle showed about an execution interrupted by a crash. */
 export type ReconcileOutcome =
   | { applied: true; moodleId?: number; detail?: string }
-  | { applied: false; detail?: string };
+  /** `moodleId`: part of the request is in Moodle (the account it made), the rest is not. */
+  | { applied: false; moodleId?: number; detail?: string };
 
 export interface RequestServiceOptions {
   store: Store;
@@ -319,12 +322,14 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
         outcomeUnknown: failure.outcomeUnknown,
       };
       const detail = truncateDetail(`${failure.code}: ${failure.message}`);
-      return move(request, 'failed', SYSTEM_ACTOR, 'not_executing', { executedAt: clock.now(), result }, [
+      const patch: RequestPatch = { executedAt: clock.now(), result, ...keepAccount(request, failure.moodleId) };
+      return move(request, 'failed', SYSTEM_ACTOR, 'not_executing', patch, [
         {
           actor: SYSTEM_ACTOR,
           kind: 'execution',
           outcome: failure.outcomeUnknown ? 'outcome_unknown' : 'failed',
           ...(detail === undefined ? {} : { detail }),
+          ...(failure.moodleId === undefined ? {} : { moodleId: failure.moodleId }),
         },
       ]);
     },
@@ -402,10 +407,14 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
           result: {
             ok: false,
             code: 'interrupted',
-            message: 'The app stopped while carrying out this request, and Moodle shows it was not done.',
-            hint: 'An approver can retry it from the card.',
+            message:
+              outcome.moodleId === undefined || request.target.moodleId !== undefined
+                ? 'The app stopped while carrying out this request, and Moodle shows it was not done.'
+                : `The app stopped while carrying out this request; Moodle shows the account (id ${outcome.moodleId}) but not all of the rest.`,
+            hint: 'An approver can retry it from the card; what is already in Moodle is not done twice.',
             outcomeUnknown: false,
           },
+          ...keepAccount(request, outcome.moodleId),
         },
         [base],
       );
@@ -427,6 +436,12 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
       await store.appendAudit(event);
     },
   };
+}
+
+/** The target patch that records an account a failed request made, so that a retry does not make it again. */
+function keepAccount(request: RequestRecord, moodleId: number | undefined): Pick<RequestPatch, 'target'> {
+  if (moodleId === undefined || request.target.moodleId !== undefined) return {};
+  return { target: { ...request.target, moodleId } };
 }
 
 /**

@@ -16,9 +16,23 @@ import { generatePassword } from '../password.js';
 import { type FieldChange, PROFILE_FIELDS, type ProfileField, userProfileFieldsSchema } from '../profile.js';
 import type { PreflightSummary } from '../requests.js';
 import { FIELD_LABELS } from '../user-record.js';
-import type { OperationDefinition, OperationSettings } from './types.js';
+import {
+  addToCohorts,
+  cohortRefSchema,
+  enrolledCourseIds,
+  enrolmentInput,
+  enrolmentSpecSchema,
+  membershipLines,
+} from './memberships.js';
+import type { OperationContext, OperationDefinition, OperationSettings } from './types.js';
 
-export const createPayloadSchema = z.object({ operation: z.literal('create'), user: userProfileFieldsSchema });
+export const createPayloadSchema = z.object({
+  operation: z.literal('create'),
+  user: userProfileFieldsSchema,
+  /** Added after the account is made, in this order; a failure there leaves the account and says what is missing. */
+  enrolments: z.array(enrolmentSpecSchema).exactOptional(),
+  cohorts: z.array(cohortRefSchema).exactOptional(),
+});
 export type CreatePayload = z.infer<typeof createPayloadSchema>;
 
 /** Auth plugins whose users log in with a Moodle password: PASSWORD_MODE applies to them. */
@@ -74,6 +88,29 @@ export function describeConflicts(moodleUrl: string, conflicts: PreflightSummary
     .join(' ');
 }
 
+/** The account exists; its enrolments, then its cohorts. A failure names the account it leaves behind. */
+async function addMemberships(context: OperationContext, payload: CreatePayload, moodleId: number): Promise<void> {
+  const { enrolments = [], cohorts = [] } = payload;
+  try {
+    if (enrolments.length > 0) await context.gateway.enrolUsers(enrolments.map((e) => enrolmentInput(moodleId, e)));
+    await addToCohorts(context.gateway, moodleId, cohorts);
+  } catch (err) {
+    const cause = isGatewayError(err) ? err : undefined;
+    throw Object.assign(
+      new Error(
+        `The account ${payload.user.username} was created (id ${moodleId}), but not all of its courses and cohorts ` +
+          `were added: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+      {
+        code: cause?.code ?? 'memberships_failed',
+        hint: `${cause?.hint ?? 'Look at the app log for this request id.'} A retry adds what is missing; the account is not created again.`,
+        outcomeUnknown: cause?.outcomeUnknown ?? true,
+        moodleId,
+      },
+    );
+  }
+}
+
 type OptionalField = Exclude<ProfileField, (typeof REQUIRED_PROFILE_FIELDS)[number]>;
 
 export const createUser = {
@@ -85,35 +122,53 @@ export const createUser = {
   words: { verb: 'create', title: 'Create account', done: 'created' },
   keepsAccount: true,
 
-  describe: (payload) =>
-    PROFILE_FIELDS.flatMap((field) => {
+  describe: (payload) => [
+    ...PROFILE_FIELDS.flatMap((field) => {
       const value = payload.user[field];
       return value === undefined || value === '' ? [] : [{ label: FIELD_LABELS[field], value }];
     }),
+    ...membershipLines(payload.enrolments ?? [], payload.cohorts ?? []),
+  ],
 
   targetKey: (payload) => `username:${payload.user.username}`,
 
   prepare: (context, payload) => createInputFor(payload.user, context.settings.passwordMode),
 
-  async execute({ gateway, settings }, request, prepared) {
-    const preflight = await preflightCreate(gateway, request.payload.user);
-    if (preflight.conflicts.length > 0) {
-      throw Object.assign(new Error(describeConflicts(settings.moodleUrl, preflight.conflicts)), {
-        code: 'already_exists',
-        hint: 'Nothing was created. Use the existing account, or change the username or email and ask again.',
-        outcomeUnknown: false,
-      });
+  /** An earlier attempt that made the account (its id is on the target) is not repeated: only what is missing. */
+  async execute(context, request, prepared) {
+    const { gateway, settings } = context;
+    let moodleId = request.target.moodleId;
+    if (moodleId === undefined) {
+      const preflight = await preflightCreate(gateway, request.payload.user);
+      if (preflight.conflicts.length > 0) {
+        throw Object.assign(new Error(describeConflicts(settings.moodleUrl, preflight.conflicts)), {
+          code: 'already_exists',
+          hint: 'Nothing was created. Use the existing account, or change the username or email and ask again.',
+          outcomeUnknown: false,
+        });
+      }
+      const input =
+        (prepared?.input as CreateUserInput | undefined) ??
+        createInputFor(request.payload.user, settings.passwordMode).input;
+      const [created] = await gateway.createUsers([input]);
+      if (!created) return {};
+      moodleId = created.id;
     }
-    const input =
-      (prepared?.input as CreateUserInput | undefined) ??
-      createInputFor(request.payload.user, settings.passwordMode).input;
-    const [created] = await gateway.createUsers([input]);
-    return created ? { moodleId: created.id } : {};
+    await addMemberships(context, request.payload, moodleId);
+    return { moodleId };
   },
 
+  /** The account by its username; with enrolments, also every course (cohorts cannot be read: re-sent on retry). */
   async lookUpOutcome({ gateway }, request) {
     const [user] = await gateway.getUsersByField('username', [request.payload.user.username]);
-    return user ? { applied: true, moodleId: user.id } : { applied: false };
+    if (!user) return { applied: false };
+    const { enrolments = [], cohorts = [] } = request.payload;
+    if (cohorts.length > 0) return { applied: false, moodleId: user.id };
+    if (enrolments.length > 0) {
+      const courses = await enrolledCourseIds(gateway, user.id);
+      if (!enrolments.every((e) => courses.has(e.course.id))) return { applied: false, moodleId: user.id };
+    }
+    return { applied: true, moodleId: user.id };
   },
 
   correct(payload, target, corrections) {

@@ -1,13 +1,25 @@
 // The operation registry: the one list of operations. Adding an operation is adding its module here; the
 // lifecycle, store, cards and jobs find everything else through operationOf().
 import { z } from 'zod';
+import { addToCohort, removeFromCohort } from './cohort-membership.js';
 import { createUser } from './create-user.js';
 import { deleteUser } from './delete-user.js';
+import { enrolUser, unenrolUser } from './enrol.js';
 import { suspendUser, unsuspendUser } from './suspension.js';
 import type { OperationDefinition } from './types.js';
 import { updateUser } from './update-user.js';
 
-export const OPERATIONS = [createUser, updateUser, suspendUser, unsuspendUser, deleteUser] as const;
+export const OPERATIONS = [
+  createUser,
+  updateUser,
+  suspendUser,
+  unsuspendUser,
+  deleteUser,
+  enrolUser,
+  unenrolUser,
+  addToCohort,
+  removeFromCohort,
+] as const;
 
 export type RequestPayload = z.output<(typeof OPERATIONS)[number]['payloadSchema']>;
 export type RequestOperation = RequestPayload['operation'];

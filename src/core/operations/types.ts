@@ -82,7 +82,10 @@ export interface OperationDefinition<P extends { operation: string } = { operati
     request: OperationRequest<P>,
     prepared: Prepared | undefined,
   ): Promise<{ moodleId?: number }>;
-  /** After a lost answer or a crash: is the change in Moodle? Never changes anything. */
+  /**
+   * After a lost answer or a crash: is the change in Moodle? Changes nothing, except by repeating a call that
+   * Moodle treats as idempotent when it offers no way to look (cohort membership).
+   */
   lookUpOutcome(context: OperationContext, request: OperationRequest<P>): Promise<Applied>;
   /** An approver's corrections, checked and applied; absent: the operation has nothing to correct. */
   correct?(payload: P, target: RequestTarget, corrections: Readonly<Record<string, string>>): CorrectionResult<P>;

@@ -32,7 +32,14 @@ export type ExecutionOutcome =
 
 export function failureOf(err: unknown): FailureInput {
   if (isGatewayError(err)) {
-    return { code: err.code, message: err.message, hint: err.hint, outcomeUnknown: err.outcomeUnknown };
+    const made = (err as { moodleId?: unknown }).moodleId;
+    return {
+      code: err.code,
+      message: err.message,
+      hint: err.hint,
+      outcomeUnknown: err.outcomeUnknown,
+      ...(typeof made === 'number' ? { moodleId: made } : {}),
+    };
   }
   return {
     code: 'internal_error',
@@ -91,8 +98,10 @@ export function createExecutor(ctx: UseCaseContext, announcer: Announcer): Execu
     try {
       const found = await operationOf(request.operation).lookUpOutcome(ctx.operations, request);
       if (found.applied) return { moodleId: found.moodleId };
+      const made = found.moodleId ?? failure.moodleId;
+      const hint = `${failure.hint} A look-up shows it did not ${made === undefined ? 'happen' : 'all happen'}.`;
       return {
-        failure: { ...failure, outcomeUnknown: false, hint: `${failure.hint} A look-up shows it did not happen.` },
+        failure: { ...failure, outcomeUnknown: false, hint, ...(made === undefined ? {} : { moodleId: made }) },
       };
     } catch {
       // Still unknown: the request stays failed with outcomeUnknown, and a retry looks up first.
@@ -104,8 +113,10 @@ export function createExecutor(ctx: UseCaseContext, announcer: Announcer): Execu
     started: RequestRecord,
     previous: RequestRecord['result'],
     prepared: Prepared | undefined,
-  ): Promise<{ moodleId: number | undefined; fresh: boolean } | { failure: FailureInput }> {
+  ): Promise<{ moodleId: number | undefined; fresh: boolean } | { failure: FailureInput; fresh: boolean }> {
     const operation = operationOf(started.operation);
+    // Whether this attempt sent what prepare() made (a new account's password), rather than finding it done.
+    let fresh = false;
     try {
       const done: Applied =
         previous && !previous.ok && previous.outcomeUnknown
@@ -113,11 +124,17 @@ export function createExecutor(ctx: UseCaseContext, announcer: Announcer): Execu
           : { applied: false };
       if (done.applied) return { moodleId: done.moodleId, fresh: false };
       await recheck(started);
-      const result = await operation.execute(ctx.operations, started, prepared);
-      return { moodleId: result.moodleId, fresh: true };
+      // Part of it may be in Moodle already (the account of a create whose courses failed): do only the rest.
+      const request =
+        started.target.moodleId === undefined && done.moodleId !== undefined
+          ? { ...started, target: { ...started.target, moodleId: done.moodleId } }
+          : started;
+      fresh = request.target.moodleId === undefined;
+      const result = await operation.execute(ctx.operations, request, prepared);
+      return { moodleId: result.moodleId, fresh };
     } catch (err) {
       const settled = await settleFailure(started, failureOf(err));
-      return 'failure' in settled ? settled : { moodleId: settled.moodleId, fresh: true };
+      return 'failure' in settled ? { ...settled, fresh } : { moodleId: settled.moodleId, fresh };
     }
   }
 
@@ -131,7 +148,12 @@ export function createExecutor(ctx: UseCaseContext, announcer: Announcer): Execu
         const recorded = await requests.recordFailure(started.id, outcome.failure);
         const request = recorded.ok ? recorded.request : started;
         await announcer.announceOutcome(request, 'failed');
-        return { kind: 'failed', execution: { request }, failure: outcome.failure };
+        const execution: Execution = { request };
+        // The account was made before a later step failed: its password was sent and must be shown now or never.
+        if (prepared?.password && outcome.fresh && outcome.failure.moodleId !== undefined) {
+          execution.password = prepared.password;
+        }
+        return { kind: 'failed', execution, failure: outcome.failure };
       }
       const { moodleId } = outcome;
       const recorded = await requests.recordSuccess(started.id, moodleId === undefined ? {} : { moodleId });

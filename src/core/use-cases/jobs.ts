@@ -67,7 +67,11 @@ export function createJobs(ctx: UseCaseContext, announcer: Announcer): Jobs {
           request.id,
           outcome.applied
             ? { applied: true, ...(outcome.moodleId === undefined ? {} : { moodleId: outcome.moodleId }) }
-            : { applied: false, detail: 'The app stopped during the Moodle call; a look-up shows it did not happen.' },
+            : {
+                applied: false,
+                detail: 'The app stopped during the Moodle call; a look-up shows it did not (all) happen.',
+                ...(outcome.moodleId === undefined ? {} : { moodleId: outcome.moodleId }),
+              },
         );
         if (result.ok) {
           reconciled.push(result.request);

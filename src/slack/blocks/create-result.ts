@@ -6,6 +6,7 @@ import type { types } from '@slack/bolt';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import { FIELD_LABELS, type FieldProblem, type ProfileFieldKey } from '../../core/user-record.js';
 import { deriveUsername } from '../../core/username.js';
+import type { Secret } from '../../secret.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
 import { CARD_NOT_POSTED, escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
@@ -143,13 +144,7 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       if (note) lines.push(note);
       const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
       if (execution.password) {
-        // Only the person who triggered the creation sees this (ephemeral reply or their own modal), once.
-        blocks.push(
-          section(
-            `Temporary password: \`${execution.password.reveal()}\`\nIt is shown only to you and only now: give it to ` +
-              `the person privately. Moodle asks for a new password at the first login.`,
-          ),
-        );
+        blocks.push(passwordSection(execution.password));
       } else if (user && (user.auth === 'manual' || user.auth === 'email')) {
         blocks.push(section(`Moodle emails the login details to ${escapeMrkdwn(user.email)}.`));
       }
@@ -157,12 +152,16 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
     }
     case 'failed': {
       const { execution, failure } = outcome;
-      const detail = failure.code === 'already_exists' ? `${failure.message} ${failure.hint}` : failure.hint;
-      const intro = 'Moodle did not create the account.';
+      const partial = failure.moodleId !== undefined;
+      const detail = failure.code === 'already_exists' || partial ? `${failure.message} ${failure.hint}` : failure.hint;
+      const intro = partial
+        ? 'The account exists, but not all of its courses and cohorts.'
+        : 'Moodle did not create the account.';
       return {
         text: `${intro} ${detail}`,
         blocks: [
           section(`:x: ${intro} ${escapeMrkdwn(detail)}`),
+          ...(execution.password ? [passwordSection(execution.password)] : []),
           {
             type: 'context',
             elements: [
@@ -180,6 +179,14 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       };
     }
   }
+}
+
+/** Only the person who triggered the creation sees this (ephemeral reply or their own modal), once. */
+function passwordSection(password: Secret): types.KnownBlock {
+  return section(
+    `Temporary password: \`${password.reveal()}\`\nIt is shown only to you and only now: give it to ` +
+      `the person privately. Moodle asks for a new password at the first login.`,
+  );
 }
 
 function capBlocks(blocks: types.KnownBlock[]): types.KnownBlock[] {
