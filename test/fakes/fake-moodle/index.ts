@@ -46,6 +46,8 @@ export interface FakeMoodleCall {
   contentType: string | undefined;
   /** 0 while unanswered (or never answered: hang, refuse, reset). */
   status: number;
+  /** The answer's body as sent ('' while unanswered), so tests can see what Moodle handed out. */
+  body: string;
   at: number;
 }
 
@@ -94,7 +96,10 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
 
   const send = (res: ServerResponse, response: FakeResponse, call: FakeMoodleCall | undefined) => {
     if (res.destroyed) return;
-    if (call) call.status = response.status;
+    if (call) {
+      call.status = response.status;
+      call.body = response.body;
+    }
     const body = Buffer.from(response.body, 'utf8');
     res.writeHead(response.status, { ...response.headers, 'Content-Length': String(body.length) });
     res.end(body);
@@ -120,6 +125,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
         method: req.method ?? 'GET',
         contentType: req.headers['content-type'],
         status: 0,
+        body: '',
         at: clock(),
       };
       calls.push(call);
