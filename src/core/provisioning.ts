@@ -4,13 +4,15 @@
 // through the Notifier port. It knows neither Slack nor Moodle's wire format.
 import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
+import { mayReadDetails, recordLookup, viewConflicts } from './account-view.js';
 import type { Clock } from './clock.js';
-import type {
-  CreateUserInput,
-  GatewayErrorShape,
-  MoodleGateway,
-  MoodleUser,
-  UserProfileFields,
+import {
+  type CreateUserInput,
+  type GatewayErrorShape,
+  LOOKUP_TOO_BROAD,
+  type MoodleGateway,
+  type MoodleUser,
+  type UserProfileFields,
 } from './moodle-gateway.js';
 import { generatePassword } from './password.js';
 import type { Permissions, Role } from './permissions.js';
@@ -112,6 +114,8 @@ export type DecisionOutcome =
   | { kind: 'executed'; execution: Execution }
   | { kind: 'failed'; execution: Execution; failure: FailureInput };
 
+const CONFLICT_WORDS = { username: 'The username', email: 'The email', idnumber: 'The ID number' } as const;
+
 /** How many derived usernames (jdoe, jdoe2 … jdoe50) a create tries before asking the requester to choose one. */
 const USERNAME_TRIES = 50;
 
@@ -196,26 +200,40 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     }
   }
 
-  /** Accounts that would clash with creating `user`: same username, or same email ignoring case. */
+  /**
+   * Accounts that would clash with creating `user`: same username, same email ignoring case, or same ID number
+   * (sites key enrolment and sync on it, though Moodle does not make it unique).
+   */
   async function preflightCreate(user: UserProfileFields): Promise<PreflightSummary> {
     const conflicts: PreflightSummary['conflicts'] = [];
     const notes: string[] = [];
     try {
-      const [byName, byEmail] = await Promise.all([
+      const [byName, byEmail, byIdnumber] = await Promise.all([
         gateway.getUsersByField('username', [user.username]),
         gateway.findUsersByEmail(user.email),
+        user.idnumber ? gateway.getUsersByField('idnumber', [user.idnumber]) : Promise.resolve([]),
       ]);
       for (const u of byName) conflicts.push(conflictOf(u, 'username'));
       for (const u of byEmail) if (!byName.some((n) => n.id === u.id)) conflicts.push(conflictOf(u, 'email'));
-      if (conflicts.length === 0) notes.push(`No Moodle account uses the username ${user.username} or this email.`);
+      for (const u of byIdnumber) conflicts.push(conflictOf(u, 'idnumber'));
+      if (conflicts.length === 0) {
+        notes.push(
+          `No Moodle account uses the username ${user.username} or this email${user.idnumber ? ' or ID number' : ''}.`,
+        );
+      }
       return { checked: true, notes, conflicts };
     } catch (err) {
       const failure = failureOf(err);
+      // Too many accounts for one look-up is not "could not check": never a result, so nothing goes ahead on it.
+      if (failure.code === LOOKUP_TOO_BROAD) throw err;
       return { checked: false, notes: [`Could not check Moodle for existing accounts: ${failure.hint}`], conflicts };
     }
   }
 
-  function conflictOf(u: MoodleUser, matchedOn: 'username' | 'email'): PreflightSummary['conflicts'][number] {
+  function conflictOf(
+    u: MoodleUser,
+    matchedOn: PreflightSummary['conflicts'][number]['matchedOn'],
+  ): PreflightSummary['conflicts'][number] {
     return { moodleId: u.id, username: u.username, email: u.email, matchedOn };
   }
 
@@ -223,7 +241,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     return conflicts
       .map(
         (c) =>
-          `${c.matchedOn === 'username' ? 'The username' : 'The email'} is already used by Moodle account ${c.username} (id ${c.moodleId}, ${profileUrl(settings.moodleUrl, c.moodleId)}).`,
+          `${CONFLICT_WORDS[c.matchedOn]} is already used by Moodle account ${c.username} (id ${c.moodleId}, ${profileUrl(settings.moodleUrl, c.moodleId)}).`,
       )
       .join(' ');
   }
@@ -284,7 +302,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         if (preflight.conflicts.length > 0) {
           throw Object.assign(new Error(describeConflicts(preflight.conflicts)), {
             code: 'already_exists',
-            hint: 'Nothing was created. Use the existing account, or change the username or email and ask again.',
+            hint: 'Nothing was created. Use the existing account, or change the username, email or ID number and ask again.',
             outcomeUnknown: false,
           });
         }
@@ -528,9 +546,33 @@ export function createProvisioningService(deps: ProvisioningDeps) {
             `an approver decides the existing one, or its requester cancels it with /moodle-user cancel ${twin.id}.`,
         };
       }
-      const preflight = await preflightCreate(user);
+      let preflight: PreflightSummary;
+      try {
+        preflight = await preflightCreate(user);
+      } catch (err) {
+        await recordLookup(deps.store, deps.clock, {
+          actor: requester.userId,
+          outcome: 'too_broad',
+          detail: `create: username ${user.username}, email ${user.email}`,
+        });
+        return { kind: 'unavailable', message: failureOf(err).hint };
+      }
       if (preflight.conflicts.length > 0) {
-        return { kind: 'exists', message: describeConflicts(preflight.conflicts), conflicts: preflight.conflicts };
+        // Existing accounts are named to the requester: audited, and their details only for approvers and admins.
+        for (const c of preflight.conflicts) {
+          await recordLookup(deps.store, deps.clock, {
+            actor: requester.userId,
+            outcome: 'exists',
+            detail: `create: same ${c.matchedOn}`,
+            account: { id: c.moodleId, username: c.username },
+          });
+        }
+        const full = await mayReadDetails(permissions, requester.userId);
+        return {
+          kind: 'exists',
+          message: describeConflicts(preflight.conflicts),
+          conflicts: viewConflicts(preflight.conflicts, full),
+        };
       }
       const reason = input.reason?.trim() || undefined;
       return submit(
