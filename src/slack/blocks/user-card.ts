@@ -2,6 +2,7 @@
 // never secrets), the list of accounts when `<user>` matched several, and what became of a change (stored for
 // approval, done, failed in Moodle, refused). Pure functions; all text goes through text.ts.
 import type { types } from '@slack/bolt';
+import type { AccountSummary, AccountView } from '../../core/account-view.js';
 import {
   type ChangeOutcome,
   describeAccount,
@@ -9,7 +10,6 @@ import {
   type Protection,
   type Refusal,
 } from '../../core/accounts.js';
-import type { AccountSummary, AccountView } from '../../core/account-view.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
