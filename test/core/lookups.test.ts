@@ -12,14 +12,14 @@ import type { Store } from '../../src/core/store.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { type FakeMoodle, startFakeMoodle, usernamesHandedOut } from '../fakes/fake-moodle/index.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
 const ADMIN = 'U0ADMIN';
 
 const roles: Config['roles'] = {
-  requesters: [{ kind: 'everyone' }],
+  requesters: [REQUESTER, APPROVER, ADMIN].map((id) => ({ kind: 'user' as const, id })),
   approvers: [{ kind: 'user', id: APPROVER }],
   admins: [{ kind: 'user', id: ADMIN }],
 };
@@ -48,22 +48,9 @@ beforeEach(() => {
   });
   store = openStore('sqlite::memory:');
   client = createMoodleClient({ url: fake.url, token: new Secret(fake.token), timeoutMs: 2000, readRetries: 0 });
-  const permissions = createPermissions(
-    roles,
-    {
-      getUser: async (id) => ({
-        id,
-        isAdmin: false,
-        isOwner: false,
-        isBot: false,
-        isDeleted: false,
-        isRestricted: false,
-        isUltraRestricted: false,
-      }),
-      getGroupMembers: async () => [],
-    },
-    { clock },
-  );
+  // Roles by user id only: the Slack directory is never asked.
+  const directory = { getUser: () => Promise.reject(new Error('unused')), getGroupMembers: async () => [] };
+  const permissions = createPermissions(roles, directory, { clock });
   const requests = createRequestService({ store, clock, ttlHours: 72 });
   const notifier = {
     postApprovalCard: async () => ({ channel: 'C0APPROVALS', ts: '1700000000.000001' }),
@@ -103,14 +90,8 @@ afterEach(async () => {
   await store.close();
 });
 
-/** The usernames Moodle handed out in its answers to get_users / get_users_by_field since `from`. */
-function handedOut(from: number): string[] {
-  return fake.calls.slice(from).flatMap((c) => {
-    const body = JSON.parse(c.body || 'null') as unknown;
-    const users = Array.isArray(body) ? body : (body as { users?: unknown[] } | null)?.users;
-    return (users ?? []).map((u) => (u as { username: string }).username);
-  });
-}
+/** The usernames Moodle handed out in its look-up answers since call `from`. */
+const handedOut = (from: number) => usernamesHandedOut(fake.calls.slice(from));
 
 const lookups = async () => (await store.listAudit()).filter((e) => e.kind === 'lookup');
 

@@ -2,7 +2,7 @@
 // wildcards match literally so Moodle hands out no other account, a plain requester reads no contact details while
 // an approver does, every look-up is in the audit log, and /moodle-adduser refuses an ID number another account has.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { type FakeMoodle, startFakeMoodle, usernamesHandedOut } from '../fakes/fake-moodle/index.js';
 import { ADMIN, APPROVER, REQUESTER, SLACK_USERS } from './approval-helpers.js';
 import { startTestApp, type TestApp } from './harness.js';
 
@@ -47,13 +47,7 @@ async function run(command: '/moodle-user' | '/moodle-adduser', text: string, us
 }
 
 /** The usernames Moodle handed out in its look-up answers since call `from`. */
-function handedOut(from: number): string[] {
-  return fake.calls.slice(from).flatMap((c) => {
-    const body = JSON.parse(c.body || 'null') as unknown;
-    const users = Array.isArray(body) ? body : (body as { users?: unknown[] } | null)?.users;
-    return (users ?? []).map((u) => (u as { username: string }).username);
-  });
-}
+const handedOut = (from: number) => usernamesHandedOut(fake.calls.slice(from));
 
 const store = () => t.application.deps.listenerDeps.store;
 const CONTACT = ['gt_bob@example.com', 'S-1001', '+44 113 496 0000', '1 Park Lane', 'Leeds High'];

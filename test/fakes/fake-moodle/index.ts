@@ -51,6 +51,16 @@ export interface FakeMoodleCall {
   at: number;
 }
 
+/** The usernames the fake handed out in its answers to get_users / get_users_by_field, in order. */
+export function usernamesHandedOut(calls: readonly FakeMoodleCall[]): string[] {
+  return calls.flatMap((c) => {
+    if (c.wsfunction !== 'core_user_get_users' && c.wsfunction !== 'core_user_get_users_by_field') return [];
+    const body = JSON.parse(c.body || 'null') as unknown;
+    const users = Array.isArray(body) ? body : (body as { users?: unknown[] } | null)?.users;
+    return (users ?? []).map((u) => (u as { username: string }).username);
+  });
+}
+
 export interface FakeMoodle {
   readonly url: string;
   readonly token: string;
