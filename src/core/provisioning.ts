@@ -246,6 +246,40 @@ export function createProvisioningService(deps: ProvisioningDeps) {
       .join(' ');
   }
 
+  /**
+   * The create pre-flight for a person: existing accounts it names are audited and shown with their details only to
+   * approvers and admins; a look-up too broad to trust refuses the create.
+   */
+  async function preflightForPerson(
+    actor: string,
+    user: UserProfileFields,
+  ): Promise<PreflightSummary | Extract<SubmitOutcome, { kind: 'exists' | 'unavailable' }>> {
+    let preflight: PreflightSummary;
+    try {
+      preflight = await preflightCreate(user);
+    } catch (err) {
+      const detail = `create: username ${user.username}, email ${user.email}`;
+      await recordLookup(deps.store, deps.clock, { actor, outcome: 'too_broad', detail });
+      return { kind: 'unavailable', message: failureOf(err).hint };
+    }
+    if (preflight.conflicts.length === 0) return preflight;
+    for (const c of preflight.conflicts) {
+      const account = { id: c.moodleId, username: c.username };
+      await recordLookup(deps.store, deps.clock, {
+        actor,
+        outcome: 'exists',
+        detail: `create: same ${c.matchedOn}`,
+        account,
+      });
+    }
+    const full = await mayReadDetails(permissions, actor);
+    return {
+      kind: 'exists',
+      message: describeConflicts(preflight.conflicts),
+      conflicts: viewConflicts(preflight.conflicts, full),
+    };
+  }
+
   function createInputFor(user: UserProfileFields): { input: CreateUserInput; password?: Secret } {
     if (LOCAL_PASSWORD_AUTHS.has(user.auth)) {
       if (settings.passwordMode === 'email') return { input: { ...user, createpassword: true } };
@@ -546,34 +580,8 @@ export function createProvisioningService(deps: ProvisioningDeps) {
             `an approver decides the existing one, or its requester cancels it with /moodle-user cancel ${twin.id}.`,
         };
       }
-      let preflight: PreflightSummary;
-      try {
-        preflight = await preflightCreate(user);
-      } catch (err) {
-        await recordLookup(deps.store, deps.clock, {
-          actor: requester.userId,
-          outcome: 'too_broad',
-          detail: `create: username ${user.username}, email ${user.email}`,
-        });
-        return { kind: 'unavailable', message: failureOf(err).hint };
-      }
-      if (preflight.conflicts.length > 0) {
-        // Existing accounts are named to the requester: audited, and their details only for approvers and admins.
-        for (const c of preflight.conflicts) {
-          await recordLookup(deps.store, deps.clock, {
-            actor: requester.userId,
-            outcome: 'exists',
-            detail: `create: same ${c.matchedOn}`,
-            account: { id: c.moodleId, username: c.username },
-          });
-        }
-        const full = await mayReadDetails(permissions, requester.userId);
-        return {
-          kind: 'exists',
-          message: describeConflicts(preflight.conflicts),
-          conflicts: viewConflicts(preflight.conflicts, full),
-        };
-      }
+      const preflight = await preflightForPerson(requester.userId, user);
+      if ('kind' in preflight) return preflight;
       const reason = input.reason?.trim() || undefined;
       return submit(
         requester,
