@@ -4,7 +4,7 @@
 // create a user named "guest" (always exists), update the guest with no fields (Moodle refuses guest updates),
 // delete user id 0 (never exists), look the guest up.
 import type { MoodleGateway, SiteInfo } from '../core/moodle-gateway.js';
-import { isGatewayError } from '../core/provisioning.js';
+import { isGatewayError } from '../core/moodle-gateway.js';
 import { MoodleErrorCode } from '../moodle/errors.js';
 import type { CheckResult } from './checklist.js';
 

@@ -7,7 +7,7 @@ import { type AccountService, createAccountService } from '../../src/core/accoun
 import { createManualClock } from '../../src/core/clock.js';
 import { createPermissions } from '../../src/core/permissions.js';
 import { createProvisioningService, type ProvisioningService } from '../../src/core/provisioning.js';
-import { createRequestService } from '../../src/core/requests.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
 import type { Store } from '../../src/core/store.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';

@@ -2,8 +2,9 @@
 // late update is repaired by the next one), the requester's direct message and the one-line notification.
 // Pure functions of the request record; everything a person typed is escaped, every text cut to Slack's limits.
 import type { types } from '@slack/bolt';
+import type { FieldChange } from '../../core/profile.js';
 import type { RequestEvent } from '../../core/provisioning.js';
-import type { FieldChange, RequestRecord, RequestResult } from '../../core/requests.js';
+import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { FIELD_LABELS } from '../../core/user-record.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
 import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';

@@ -4,13 +4,9 @@
 // request id and the card's location: who may decide is checked again at submission, never read from the view.
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import {
-  type Corrections,
-  type MessageLocation,
-  PROFILE_FIELDS,
-  type ProfileField,
-  type RequestRecord,
-} from '../../core/requests.js';
+import { PROFILE_FIELDS, type ProfileField } from '../../core/profile.js';
+import type { Corrections } from '../../core/request-lifecycle.js';
+import type { MessageLocation, RequestRecord } from '../../core/requests.js';
 import {
   FIELD_LABELS,
   FIELD_MAX_LENGTHS,
@@ -268,7 +264,7 @@ export function readApproveSubmission(
     const value = readInput(values, blockId, actionId);
     if (value !== undefined) typed[field] = value;
   }
-  const corrections: Corrections = {};
+  const corrections: Record<string, string> = {};
   if (request.payload.operation === 'create' && Object.keys(typed).length > 0) {
     const candidate: Record<string, string | undefined> = {};
     for (const field of fields)

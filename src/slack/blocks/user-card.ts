@@ -3,18 +3,13 @@
 // approval, done, failed in Moodle, refused). Pure functions; all text goes through text.ts.
 import type { types } from '@slack/bolt';
 import type { AccountSummary, AccountView } from '../../core/account-view.js';
-import {
-  type ChangeOutcome,
-  describeAccount,
-  type NotOne,
-  type Protection,
-  type Refusal,
-} from '../../core/accounts.js';
+import { type ChangeOutcome, describeAccount, type NotOne, type Refusal } from '../../core/accounts.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
+import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+import { CARD_NOT_POSTED, escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
 
 export interface EphemeralReply {
   response_type: 'ephemeral';
@@ -142,7 +137,7 @@ export function buildChangeOutcome(
           ? ' Deletion cannot be undone; an approver may suggest suspending the account instead.'
           : '';
       const text = `Request ${outcome.request.id} to ${operation} ${account} is waiting for an approver. You will get a direct message when it is decided.${extra}`;
-      return buildNotice(outcome.cardError ? `${text} ${outcome.cardError}` : text, ':hourglass_flowing_sand:');
+      return buildNotice(outcome.cardNotPosted ? `${text} ${CARD_NOT_POSTED}` : text, ':hourglass_flowing_sand:');
     }
     case 'executed': {
       const link = outcome.execution.profileUrl;
