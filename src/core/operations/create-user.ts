@@ -16,6 +16,7 @@ import {
 import { generatePassword } from '../password.js';
 import { type FieldChange, PROFILE_FIELDS, type ProfileField, userProfileFieldsSchema } from '../profile.js';
 import type { PreflightSummary } from '../requests.js';
+import { FIELD_LABELS } from '../user-record.js';
 import type { OperationDefinition, OperationSettings } from './types.js';
 
 export const createPayloadSchema = z.object({ operation: z.literal('create'), user: userProfileFieldsSchema });
@@ -98,6 +99,13 @@ export const createUser = {
   target: 'new',
   correctable: true,
   words: { verb: 'create', title: 'Create account', done: 'created' },
+  keepsAccount: true,
+
+  describe: (payload) =>
+    PROFILE_FIELDS.flatMap((field) => {
+      const value = payload.user[field];
+      return value === undefined || value === '' ? [] : [{ label: FIELD_LABELS[field], value }];
+    }),
 
   targetKey: (payload) => `username:${payload.user.username}`,
 

@@ -12,7 +12,14 @@ export const deleteUser = {
   payloadSchema: deletePayloadSchema,
   target: 'existing',
   correctable: false,
-  words: { verb: 'delete', title: 'Delete account', done: 'deleted' },
+  words: {
+    verb: 'delete',
+    title: 'Delete account',
+    done: 'deleted',
+    warning: 'Deletion cannot be undone. Consider suspending the account instead.',
+  },
+  keepsAccount: false,
+  describe: () => [],
 
   targetKey: (_payload, target) => accountKey(target),
 

@@ -19,6 +19,8 @@ function suspension<P extends { operation: 'suspend' | 'unsuspend' }>(
     target: 'existing',
     correctable: false,
     words,
+    keepsAccount: true,
+    describe: () => [],
     targetKey: (_payload: P, target) => accountKey(target),
     async execute({ gateway }, request) {
       const id = requireTargetId(request);

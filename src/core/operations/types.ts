@@ -42,6 +42,14 @@ export interface OperationWords {
   title: string;
   /** What happened, after success: "suspended". */
   done: string;
+  /** Said to everyone who sees the request before it runs, e.g. that a deletion cannot be undone. */
+  warning?: string;
+}
+
+/** One line of what a request asks for, as a person reads it (plain text; the renderer escapes it). */
+export interface RecordLine {
+  label: string;
+  value: string;
 }
 
 /** The part of a stored request an operation reads. */
@@ -61,6 +69,10 @@ export interface OperationDefinition<P extends { operation: string } = { operati
   /** Whether a person can be told exactly which fields an approver may correct (create, update). */
   readonly correctable: boolean;
   readonly words: OperationWords;
+  /** Whether the account still exists afterwards (a profile link makes sense). */
+  readonly keepsAccount: boolean;
+  /** What the request asks for, line by line, for cards and summaries. */
+  describe(payload: P): RecordLine[];
   /** What the request changes, so that a second request for the same change is refused while one is in flight. */
   targetKey(payload: P, target: RequestTarget): string;
   prepare?(context: OperationContext, payload: P): Prepared;

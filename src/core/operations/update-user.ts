@@ -2,11 +2,18 @@
 import { z } from 'zod';
 import type { MoodleUser } from '../moodle-gateway.js';
 import { type FieldChange, fieldChangeSchema } from '../profile.js';
+import { FIELD_LABELS } from '../user-record.js';
 import { accountKey, currentAccount, requireTargetId } from './account-target.js';
-import type { OperationDefinition } from './types.js';
+import type { OperationDefinition, RecordLine } from './types.js';
 
 export const updatePayloadSchema = z.object({ operation: z.literal('update'), changes: z.array(fieldChangeSchema) });
 export type UpdatePayload = z.infer<typeof updatePayloadSchema>;
+
+/** "Email address: a@x.org → b@x.org"; an empty value shows as ∅. */
+export function describeChange(change: FieldChange): RecordLine {
+  const shown = (value: string) => (value === '' ? '∅' : value);
+  return { label: FIELD_LABELS[change.field], value: `${shown(change.before)} → ${shown(change.after)}` };
+}
 
 export const updateUser = {
   name: 'update',
@@ -15,6 +22,9 @@ export const updateUser = {
   target: 'existing',
   correctable: true,
   words: { verb: 'update', title: 'Update account', done: 'updated' },
+  keepsAccount: true,
+
+  describe: (payload) => payload.changes.map(describeChange),
 
   targetKey: (_payload, target) => accountKey(target),
 

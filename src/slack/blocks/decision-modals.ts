@@ -16,7 +16,7 @@ import {
   validateUserUpdate,
 } from '../../core/user-record.js';
 import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
-import { buildStatusText, describeTarget, formatChange, OPERATION_WORDS, slackDate } from './approval-card.js';
+import { buildStatusText, describeTarget, formatChange, operationTitle, slackDate } from './approval-card.js';
 import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
 /** Longest comment or rejection reason: the audit keeps up to 2000 characters of detail. */
@@ -65,7 +65,7 @@ type ModalView = types.ModalView;
 
 function summaryBlocks(request: RequestRecord, moodleUrl: string): types.KnownBlock[] {
   const lines = [
-    `*${escapeMrkdwn(`${OPERATION_WORDS[request.operation]}: ${describeTarget(request)}`)}*  ·  \`${request.id}\``,
+    `*${escapeMrkdwn(`${operationTitle(request.operation)}: ${describeTarget(request)}`)}*  ·  \`${request.id}\``,
     `Asked by <@${request.requester.userId}> ${slackDate(request.createdAt)}`,
   ];
   if (request.reason) lines.push(`*Reason*: ${escapeMrkdwn(request.reason)}`);
