@@ -1,336 +1,32 @@
-// Existing Moodle accounts: finding the account a person means by `<user>` (username, email or id), the accounts
-// this app must never change (its own token user, the guest, PROTECTED_USERS), and turning typed or edited fields
-// into the changed fields only, checked for clashes, before provisioning.submitRequest stores anything.
-// Framework-free: it knows neither Slack nor Moodle's wire format.
-import { z } from 'zod';
 import type { Config } from '../config.js';
+import { checkUpdateCollisions, prepareUpdate } from './account-changes.js';
 import {
-  type AccountSummary,
+  type AccountRef,
+  describeAccount,
+  describeRef,
+  type LookupOutcome,
+  lookUpAccount,
+  parseAccountRef,
+} from './account-ref.js';
+import {
   type AccountView,
   type LookupAuditOutcome,
   lookupFailureOutcome,
   mayReadDetails,
   recordLookup,
-  summarizeAccount,
   viewAccount,
 } from './account-view.js';
 import { type Clock, systemClock } from './clock.js';
-import { isGatewayError, type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
-import { suggestKey, tokenize, USER_ARG_KEYS } from './parse-args.js';
+import { type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
+import { operationOf, type RequestPayload } from './operations/registry.js';
 import type { Permissions } from './permissions.js';
-import { type FieldChange, PROFILE_FIELDS, type ProfileField } from './profile.js';
+import type { FieldChange } from './profile.js';
 import type { Protection } from './protection.js';
-import type { ProvisioningService, SubmitOutcome } from './provisioning.js';
+import type { ProvisioningService, Refused, SubmitOutcome } from './provisioning.js';
 import type { RequestService } from './request-lifecycle.js';
-import {
-  IN_FLIGHT_STATUSES,
-  type PreflightSummary,
-  type RequesterContext,
-  type RequestOperation,
-  type RequestRecord,
-} from './requests.js';
-import type { Store } from './store.js';
-import { type FieldProblem, quoteForMessage, USERNAME_CHARS, validateUserUpdate } from './user-record.js';
-
-// ---------------------------------------------------------------------------------------------------------------
-// `<user>`: what a person typed, and the account it names
-
-export type AccountRef =
-  | { by: 'id'; id: number }
-  | { by: 'email'; email: string }
-  | { by: 'username'; username: string }
-  /** Digits only: an id, or a username made of digits (student numbers). Both are looked up. */
-  | { by: 'number'; id: number; username: string };
-
-const refTextSchema = z
-  .string()
-  .transform((s) => s.trim())
-  .pipe(z.string().min(1, 'Say which account: a username, an email address or a Moodle id.').max(255));
-
-/** `id:12`, `username:12`, `email:a@b.org` force one reading; otherwise digits are an id (or username), `@` an email. */
-export function parseAccountRef(text: string): { ok: true; ref: AccountRef } | { ok: false; message: string } {
-  const parsed = refTextSchema.safeParse(text);
-  if (!parsed.success) {
-    return { ok: false, message: parsed.error.issues[0]?.message ?? 'Say which account you mean.' };
-  }
-  const value = parsed.data;
-  const prefixed = /^(id|username|email):(.+)$/i.exec(value);
-  if (prefixed) {
-    const kind = prefixed[1]!.toLowerCase();
-    const rest = prefixed[2]!.trim();
-    if (kind === 'id') {
-      const id = parseId(rest);
-      return id === undefined
-        ? { ok: false, message: `${quoteForMessage(rest)} is not a Moodle user id (a whole number such as 42).` }
-        : { ok: true, ref: { by: 'id', id } };
-    }
-    if (kind === 'email') return { ok: true, ref: { by: 'email', email: rest } };
-    return { ok: true, ref: { by: 'username', username: rest.toLowerCase() } };
-  }
-  if (/^\d+$/.test(value)) {
-    const id = parseId(value);
-    if (id === undefined) return { ok: true, ref: { by: 'username', username: value } };
-    return { ok: true, ref: { by: 'number', id, username: value } };
-  }
-  if (/^[^\s@]+@[^\s@]+$/.test(value)) return { ok: true, ref: { by: 'email', email: value } };
-  // Moodle stores usernames in lowercase; JDoe means jdoe.
-  return { ok: true, ref: { by: 'username', username: value.toLowerCase() } };
-}
-
-function parseId(text: string): number | undefined {
-  if (!/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
-}
-
-export function describeRef(ref: AccountRef): string {
-  switch (ref.by) {
-    case 'id':
-      return `id ${ref.id}`;
-    case 'number':
-      return `id or username ${ref.username}`;
-    case 'email':
-      return `email ${quoteForMessage(ref.email)}`;
-    case 'username':
-      return `username ${quoteForMessage(ref.username)}`;
-  }
-}
-
-/** "jdoe (Jane Doe, id 42)" */
-export function describeAccount(user: Pick<MoodleUser, 'username' | 'id' | 'fullname'>): string {
-  const name = user.fullname.trim();
-  return `${user.username} (${name ? `${name}, ` : ''}id ${user.id})`;
-}
-
-export type LookupOutcome =
-  | { kind: 'found'; user: MoodleUser }
-  | { kind: 'not_found'; message: string }
-  /** Several accounts match (two accounts sharing an email, or an id and a numeric username): enough to choose. */
-  | { kind: 'ambiguous'; users: AccountSummary[]; message: string }
-  | { kind: 'bad_ref'; message: string }
-  /** `code`: the gateway's error code (LOOKUP_TOO_BROAD when Moodle answered with too many accounts). */
-  | { kind: 'unavailable'; message: string; code?: string };
-
-function unavailable(err: unknown, what: string): { kind: 'unavailable'; message: string; code?: string } {
-  const hint = isGatewayError(err) ? err.hint : 'Something unexpected went wrong; see the app log.';
-  return {
-    kind: 'unavailable',
-    message: `Could not ${what} in Moodle: ${hint}`,
-    ...(isGatewayError(err) ? { code: err.code } : {}),
-  };
-}
-
-function dedupe(users: MoodleUser[]): MoodleUser[] {
-  return [...new Map(users.map((u) => [u.id, u])).values()];
-}
-
-/** Looks `<user>` up: by id, by username, or by email ignoring case (like Moodle's own duplicate check). */
-export async function lookUpAccount(gateway: MoodleGateway, ref: AccountRef): Promise<LookupOutcome> {
-  let users: MoodleUser[];
-  try {
-    switch (ref.by) {
-      case 'id':
-        users = await gateway.getUsersByField('id', [ref.id]);
-        break;
-      case 'username':
-        users = await gateway.getUsersByField('username', [ref.username]);
-        break;
-      case 'number': {
-        const [byId, byName] = await Promise.all([
-          gateway.getUsersByField('id', [ref.id]),
-          gateway.getUsersByField('username', [ref.username]),
-        ]);
-        users = dedupe([...byId, ...byName]);
-        break;
-      }
-      case 'email': {
-        // A username may contain @ too; an email match comes first. Text no username can hold (a + or %) is not
-        // sent as one: Moodle would refuse the whole look-up.
-        const asUsername = ref.email.toLowerCase();
-        const [byEmail, byName] = await Promise.all([
-          gateway.findUsersByEmail(ref.email),
-          USERNAME_CHARS.test(asUsername) ? gateway.getUsersByField('username', [asUsername]) : [],
-        ]);
-        users = byEmail.length > 0 ? byEmail : byName;
-        break;
-      }
-    }
-  } catch (err) {
-    return unavailable(err, `look up ${describeRef(ref)}`);
-  }
-  const [first] = users;
-  if (users.length === 0 || first === undefined) {
-    return {
-      kind: 'not_found',
-      message: `No Moodle account has the ${describeRef(ref)}.${ref.by === 'id' || ref.by === 'number' ? '' : ' Check the spelling, or use the Moodle id.'}`,
-    };
-  }
-  if (users.length === 1) return { kind: 'found', user: first };
-  const listed = users.map(describeAccount).join(', ');
-  const message =
-    ref.by === 'email'
-      ? `${users.length} Moodle accounts share the email ${quoteForMessage(ref.email)}: ${listed}. Say which one with its username.`
-      : `${ref.by === 'number' ? ref.username : 'That'} is the id of one account and the username of another: ${listed}. Write id:${ref.by === 'number' ? ref.id : ''} or username:${ref.by === 'number' ? ref.username : ''} to say which.`;
-  return { kind: 'ambiguous', users: users.map(summarizeAccount), message };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Arguments of /moodle-user subcommands: `<user> [key=value ...] [reason="..."]`
-
-export interface AccountArgs {
-  /** The `<user>` word, as typed. */
-  user: string | undefined;
-  fields: Record<string, string>;
-  reason: string | undefined;
-  problems: string[];
-}
-
-const FIELD_KEYS = new Set<string>(PROFILE_FIELDS);
-
-/** Parses the text after the subcommand word. Fields are accepted only when `allowFields` (update). */
-export function parseAccountArgs(text: string, options: { allowFields: boolean; allowReason: boolean }): AccountArgs {
-  const { tokens, problems } = tokenize(text);
-  const fields: Record<string, string> = {};
-  let user: string | undefined;
-  let reason: string | undefined;
-  const extra: string[] = [];
-  for (const token of tokens) {
-    if (token.key === undefined) {
-      if (user === undefined && Object.keys(fields).length === 0 && reason === undefined) user = token.value;
-      else extra.push(token.value);
-      continue;
-    }
-    const key = token.key;
-    if (key === '') {
-      problems.push(`${quoteForMessage(token.text)} has no key before the =; write it as key=value.`);
-    } else if (key === 'reason' && options.allowReason) {
-      if (reason !== undefined) problems.push('The key reason is given more than once; give it once.');
-      else reason = token.value.trim();
-    } else if (options.allowFields && FIELD_KEYS.has(key)) {
-      if (Object.hasOwn(fields, key)) problems.push(`The key ${key} is given more than once; give it once.`);
-      else fields[key] = token.value;
-    } else if (!options.allowFields && (USER_ARG_KEYS as readonly string[]).includes(key)) {
-      problems.push(
-        options.allowReason
-          ? `Only reason="..." can follow the account here, not ${key}=.`
-          : `Nothing can follow the account here, not ${key}=.`,
-      );
-    } else {
-      const suggestion = suggestKey(key);
-      const keys = [...(options.allowFields ? PROFILE_FIELDS : []), ...(options.allowReason ? ['reason'] : [])];
-      problems.push(
-        `Unknown key ${quoteForMessage(key)}${suggestion && keys.includes(suggestion) ? ` (did you mean ${suggestion}?)` : ''}.${keys.length > 0 ? ` The keys are ${keys.join(', ')}.` : ''}`,
-      );
-    }
-  }
-  if (extra.length > 0) {
-    problems.push(
-      `Only one account can be named; ${extra.map((e) => quoteForMessage(e)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} extra. Put values with spaces in quotes, as key="two words".`,
-    );
-  }
-  return { user, fields, reason: reason === '' ? undefined : reason, problems };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Changes
-
-/** The value Moodle holds for a field ('' when it omits it). */
-export function currentValue(user: MoodleUser, field: ProfileField): string {
-  const value = user[field];
-  return typeof value === 'string' ? value : '';
-}
-
-export type UpdatePreparation =
-  | { ok: true; changes: FieldChange[] }
-  | { ok: false; problems: FieldProblem[] }
-  | { ok: 'unchanged'; message: string };
-
-/**
- * Validates only the fields that differ from the account (an odd value already in Moodle does not block an
- * unrelated edit) with the create rules, then keeps the fields whose normalised value still differs.
- */
-export function prepareUpdate(
-  current: MoodleUser,
-  input: Record<string, string | undefined>,
-  options: Pick<Config, 'allowedAuth' | 'defaultAuth'>,
-): UpdatePreparation {
-  const differing: Record<string, string> = {};
-  const unknown: Record<string, string> = {};
-  for (const [key, raw] of Object.entries(input)) {
-    if (raw === undefined) continue;
-    if (!FIELD_KEYS.has(key)) {
-      unknown[key] = raw;
-      continue;
-    }
-    if (raw.trim() !== currentValue(current, key as ProfileField)) differing[key] = raw;
-  }
-  if (Object.keys(unknown).length > 0 || Object.keys(differing).length > 0) {
-    const validated = validateUserUpdate({ ...differing, ...unknown }, options);
-    if (!validated.ok) return { ok: false, problems: validated.problems };
-    const changes: FieldChange[] = [];
-    for (const field of PROFILE_FIELDS) {
-      const after = validated.record[field];
-      if (after === undefined) continue;
-      const before = currentValue(current, field);
-      if (after !== before) changes.push({ field, before, after });
-    }
-    if (changes.length > 0) return { ok: true, changes };
-  }
-  return {
-    ok: 'unchanged',
-    message: `Nothing to change: ${describeAccount(current)} already has ${Object.keys(input).length > 0 ? 'these values' : 'the values given'}.`,
-  };
-}
-
-/** The fields whose new value must not be another account's: Moodle's keys, and the ID number sites sync by. */
-const UNIQUE_FIELDS = { username: 'username', email: 'email', idnumber: 'ID number' } as const;
-
-/**
- * A rename, an email change (ignoring case, like Moodle) or an ID number change onto another account's is a problem
- * on that field. When a look-up cannot be made, the request may still go ahead: the summary says what was not
- * checked, and Moodle's own check refuses a clash at execution.
- */
-export async function checkUpdateCollisions(
-  gateway: MoodleGateway,
-  current: MoodleUser,
-  changes: readonly FieldChange[],
-  moodleUrl: string,
-): Promise<{ problems: FieldProblem[]; preflight: PreflightSummary }> {
-  const problems: FieldProblem[] = [];
-  const preflight: PreflightSummary = { checked: true, notes: [], conflicts: [] };
-  const others = (users: MoodleUser[]) => users.filter((u) => u.id !== current.id);
-  const clash = (u: MoodleUser) => `${describeAccount(u)}, ${profileUrl(moodleUrl, u.id)}`;
-  for (const change of changes) {
-    const field = change.field;
-    if (field !== 'username' && field !== 'email' && field !== 'idnumber') continue;
-    if (change.after === '') continue;
-    try {
-      const found = others(
-        field === 'email'
-          ? await gateway.findUsersByEmail(change.after)
-          : await gateway.getUsersByField(field, [change.after]),
-      );
-      for (const u of found) {
-        preflight.conflicts.push({ moodleId: u.id, username: u.username, email: u.email, matchedOn: field });
-        problems.push({
-          field,
-          message: `The ${UNIQUE_FIELDS[field]} ${change.after} is already used by ${clash(u)}${field === 'email' ? ' (Moodle compares emails ignoring case)' : ''}.`,
-        });
-      }
-      if (found.length === 0) {
-        preflight.notes.push(`No other Moodle account uses the ${UNIQUE_FIELDS[field]} ${change.after}.`);
-      }
-    } catch (err) {
-      preflight.checked = false;
-      const hint = isGatewayError(err) ? err.hint : 'see the app log';
-      preflight.notes.push(`Could not check whether another account uses the new ${UNIQUE_FIELDS[field]}: ${hint}`);
-    }
-  }
-  return { problems, preflight };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The service the /moodle-user listeners call
+import type { PreflightSummary, RequesterContext, RequestOperation, RequestTarget } from './requests.js';
+import type { RequestInFlight, Store } from './store.js';
+import type { FieldProblem } from './user-record.js';
 
 export interface AccountDeps {
   gateway: MoodleGateway;
@@ -343,8 +39,8 @@ export interface AccountDeps {
   clock?: Clock;
 }
 
-/** Why nothing was stored, in one sentence; or the lookup that did not find exactly one account. */
-export type Refusal = { kind: 'refused'; reason: string };
+/** Why nothing was stored, in one sentence (the core's one refusal shape). */
+export type Refusal = Refused;
 export type NotOne = Exclude<LookupOutcome, { kind: 'found' }>;
 
 export type AccountTarget = { kind: 'target'; user: MoodleUser };
@@ -374,7 +70,11 @@ export function createAccountService(deps: AccountDeps) {
   async function mayRequest(userId: string, operation?: ChangeOperation): Promise<Refusal | undefined> {
     const check = await permissions.check(userId, 'requester');
     if (check.ok) return undefined;
-    await requests.recordRefusal(userId, { reason: check.reason, ...(operation ? { operation } : {}) });
+    await requests.recordRefusal(userId, {
+      reason: 'permission',
+      detail: check.reason,
+      ...(operation ? { operation } : {}),
+    });
     return { kind: 'refused', reason: check.reason };
   }
 
@@ -395,17 +95,21 @@ export function createAccountService(deps: AccountDeps) {
     return found;
   }
 
-  /** Permission, look-up, protection and "already in flight": everything that refuses before a request exists. */
+  /**
+   * Permission, look-up, protection and "already in flight": everything that refuses before a request exists.
+   * `payload` names what the change is about beyond the account (a course, a cohort), for the in-flight check.
+   */
   async function target(
     requester: RequesterContext,
     ref: string | AccountRef,
     operation: ChangeOperation,
+    payload?: RequestPayload,
   ): Promise<AccountTarget | Refusal | NotOne> {
     const refused = await mayRequest(requester.userId, operation);
     if (refused) return refused;
     const found = await resolve(requester.userId, ref, operation);
     if (found.kind !== 'found') return found;
-    const refusal = await refuseChange(requester, found.user, operation);
+    const refusal = await refuseChange(requester, found.user, operation, payload);
     return refusal ?? { kind: 'target', user: found.user };
   }
 
@@ -413,21 +117,24 @@ export function createAccountService(deps: AccountDeps) {
     requester: RequesterContext,
     user: MoodleUser,
     operation: ChangeOperation,
+    payload: RequestPayload | undefined,
   ): Promise<Refusal | undefined> {
     const protection = await guard.protectionOf(user);
     if (protection.protected !== false) {
       await requests.recordRefusal(requester.userId, {
-        reason: protection.reason,
+        reason: protection.protected === true ? 'protected' : 'protection_unknown',
         operation,
-        detail: `protected account ${user.username} (id ${user.id})`,
+        detail: `${protection.reason} (account ${user.username}, id ${user.id})`,
       });
       return { kind: 'refused', reason: protection.reason };
     }
-    const inFlight = await findChangeInFlight(deps.store, user.id, operation);
+    const inFlight = await findChangeInFlight(deps.store, operation, targetOf(user), payload);
     if (inFlight) {
+      const what = operationOf(operation).words.verb;
       return {
         kind: 'refused',
-        reason: `${inFlight.id} already asks to ${operation} ${user.username} and is ${inFlight.status === 'pending' ? 'waiting for an approver' : 'being carried out'}; nothing new was stored.`,
+        reason: `${inFlight.id} already asks to ${what} ${user.username} and is ${inFlight.status === 'pending' ? 'waiting for an approver' : 'being carried out'}; nothing new was stored.`,
+        inFlight: inFlight.id,
       };
     }
     return undefined;
@@ -569,12 +276,14 @@ export function accountServiceFor(deps: AccountDeps): AccountService {
   return service;
 }
 
-/** A request for the same account and operation that is still waiting or running, if any. */
+/** A request for the same change (operation and target key: the account, and the course or cohort) in flight. */
 export async function findChangeInFlight(
   store: Store,
-  moodleId: number,
   operation: ChangeOperation,
-): Promise<RequestRecord | undefined> {
-  const [newest] = await store.listRequests({ statuses: IN_FLIGHT_STATUSES, operation, moodleId, limit: 1 });
-  return newest;
+  target: RequestTarget,
+  payload?: RequestPayload,
+): Promise<RequestInFlight | undefined> {
+  const key = operationOf(operation).targetKey(payload ?? ({ operation } as RequestPayload), target);
+  const [first] = await store.findInFlight({ operation, targetKeys: [key] });
+  return first;
 }

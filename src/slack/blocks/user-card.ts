@@ -3,8 +3,9 @@
 // approval, done, failed in Moodle, refused). Pure functions; all text goes through text.ts.
 
 import type { types } from '@slack/bolt';
+import { describeAccount } from '../../core/account-ref.js';
 import type { AccountSummary, AccountView } from '../../core/account-view.js';
-import { type ChangeOutcome, describeAccount, type NotOne, type Refusal } from '../../core/accounts.js';
+import type { ChangeOutcome, NotOne, Refusal } from '../../core/accounts.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { Protection } from '../../core/protection.js';
