@@ -43,3 +43,10 @@ export function invalidParameterError(ctx: RequestContext, debuginfo: string): M
     debuginfo,
   );
 }
+
+/** A PHP Error (not a Moodle exception) reaching the REST server: only `exception` and `message`, even debugging (a6). */
+export class PhpError extends MoodleError {
+  constructor(ctx: RequestContext, message: string) {
+    super(ctx, 'Error', '', message);
+  }
+}
