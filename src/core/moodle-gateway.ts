@@ -1,5 +1,8 @@
 // The port through which the core talks to Moodle. src/moodle implements it; the core never sees the wire format.
 // Shapes follow Moodle's own field names so that nothing is lost in translation.
+import type { CohortsGateway } from './gateway/cohorts.js';
+import type { CoursesGateway } from './gateway/courses.js';
+import type { EnrolmentsGateway } from './gateway/enrolments.js';
 
 /** A user as Moodle's look-up functions return it (optional keys are absent when Moodle omits them). */
 export interface MoodleUser {
@@ -113,7 +116,7 @@ export interface GatewayErrorShape {
   outcomeUnknown: boolean;
 }
 
-export interface MoodleGateway {
+export interface MoodleGateway extends CoursesGateway, EnrolmentsGateway, CohortsGateway {
   getSiteInfo(): Promise<SiteInfo>;
   /** All-or-nothing, like Moodle: one bad user fails the whole call. */
   createUsers(users: CreateUserInput[]): Promise<CreatedUser[]>;
