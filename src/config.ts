@@ -185,6 +185,12 @@ const roleIds = z
     return ids;
   });
 
+/** ROLE_IDS on its own, for the doctor when other settings are wrong: undefined when it is not valid. */
+export function readRoleIds(value: string | undefined): Record<string, number> | undefined {
+  const parsed = roleIds.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 const channelId = (name: string) =>
   z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: `${name} must be a channel id such as C0123456789, not a name` });
 
