@@ -1,4 +1,4 @@
-// Answers the read-only SQL checks of real-responses-enrolment.md from the fake's model, as psql would print the
+// Answers the read-only SQL checks of real-responses-enrolment.json from the fake's model, as psql would print the
 // rows (strings, in the query's ORDER BY), so a replay can compare them with the recorded ones.
 import type { FakeMoodleSite } from '../fakes/fake-moodle/index.js';
 import type { SqlCheck } from '../fixtures/moodle/extract.js';

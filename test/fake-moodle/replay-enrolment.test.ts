@@ -1,5 +1,5 @@
 // Replays every request recorded from a real Moodle 4.5.6 for courses, enrolments and cohorts
-// (real-responses-enrolment.md, via the committed fixture) against the fake started as that site, in recording
+// (test/fixtures/moodle/real-responses-enrolment.json) against the fake started as that site, in recording
 // order, and compares status, content type and body byte for byte, with the normalisations of the users replay
 // (site URL, timestamps, token). User ids are not normalised: the fake reproduces 17-32, 29 burnt by the viewer.
 // The SQL checks between the calls are answered from the fake's model and compared row for row, timestamps

@@ -1,4 +1,4 @@
-// Integration: the client's cohort methods against the fake Moodle (real-responses-enrolment.md section f):
+// Integration: the client's cohort methods against the fake Moodle (real-responses-enrolment.json section f):
 // per-item warnings of add as the port's kinds, all-or-nothing delete, and their error mappings.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMoodleClient, type MoodleClient } from '../../src/moodle/client.js';

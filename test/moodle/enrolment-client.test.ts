@@ -1,5 +1,5 @@
 // Integration: the client's course and enrolment methods against the fake Moodle, which reproduces
-// real-responses-enrolment.md: success, every error mapping, retries of reads only, and the a6 PHP Error.
+// real-responses-enrolment.json: success, every error mapping, retries of reads only, and the a6 PHP Error.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMoodleClient, type MoodleClient } from '../../src/moodle/client.js';
 import { MoodleError, MoodleErrorCode } from '../../src/moodle/errors.js';

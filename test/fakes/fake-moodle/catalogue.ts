@@ -1,6 +1,6 @@
 // The course side of the fake Moodle's model: courses and their enrolment instances, user enrolments (times and
 // status), course role assignments, cohorts and their members, and role_allow_assign. Seeded like the site of
-// real-responses-enrolment.md (its header and case a5).
+// real-responses-enrolment.json (its header and case a5).
 
 export const SITE_COURSE_ID = 1;
 

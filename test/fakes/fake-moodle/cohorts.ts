@@ -1,5 +1,5 @@
 // core_cohort_get_cohorts, core_cohort_add_cohort_members and core_cohort_delete_cohort_members as recorded in
-// real-responses-enrolment.md (section f): add works per item and turns problems into warnings with a string
+// real-responses-enrolment.json (section f): add works per item and turns problems into warnings with a string
 // code; delete is all-or-nothing and quiet about non-members.
 import type { FakeCohort } from './catalogue.js';
 import { MoodleError, type RequestContext } from './errors.js';

@@ -1,4 +1,4 @@
-// core_course_get_courses_by_field as recorded in real-responses-enrolment.md (cases a1-a8): every course or those
+// core_course_get_courses_by_field as recorded in real-responses-enrolment.json (cases a1-a8): every course or those
 // matching one field, full details for a caller who may enter the course, only the 16 public keys otherwise (a8),
 // the front page included, and the PHP Error of an unknown id in `ids` (a6).
 import type { FakeCourse } from './catalogue.js';

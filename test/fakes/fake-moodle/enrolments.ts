@@ -1,5 +1,5 @@
 // enrol_manual_enrol_users, enrol_manual_unenrol_users and core_enrol_get_users_courses as recorded in
-// real-responses-enrolment.md (sections b, c, d): all-or-nothing writes that stop at the first bad item, re-enrol
+// real-responses-enrolment.json (sections b, c, d): all-or-nothing writes that stop at the first bad item, re-enrol
 // as an upsert, idempotent unenrol, and a course list that shows only active enrolments.
 import { COURSE_ASSIGNABLE_ROLES, type FakeCourse } from './catalogue.js';
 import { invalidParameterError, MoodleError, missingStringError, type RequestContext } from './errors.js';

@@ -1,5 +1,5 @@
 // The sites the fake Moodle can start as. Two are the recording sites exactly (real-responses.md for the user
-// functions, real-responses-enrolment.md for courses, enrolments and cohorts: different installs, same release);
+// functions, real-responses-enrolment.json for courses, enrolments and cohorts: different installs, same release);
 // the default, 'complete', is the users site set up the way the app now needs it (all thirteen functions).
 
 export type FakeSiteName = 'complete' | 'users-recording' | 'enrolment-recording';
