@@ -4,11 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { POLICY_KEYS } from './core/operations/registry.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
-export const OPERATIONS = ['create', 'update', 'suspend', 'delete'] as const;
-export type Operation = (typeof OPERATIONS)[number];
+/** The per-operation policy keys (APPROVAL_REQUIRED and the like), from the operation registry. */
+export const OPERATIONS = POLICY_KEYS;
+export type Operation = string;
 
 export type RoleEntry =
   | { kind: 'user'; id: string }
@@ -226,7 +228,7 @@ const schema = z.object({
       const ops = new Set<Operation>();
       for (const item of csv(value)) {
         if (item === 'none') continue;
-        if ((OPERATIONS as readonly string[]).includes(item)) ops.add(item as Operation);
+        if (OPERATIONS.includes(item)) ops.add(item);
         else
           ctx.addIssue({
             code: 'custom',

@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
-import { createRequestService } from './core/requests.js';
+import { createRequestService } from './core/request-lifecycle.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
 import { createMoodleClient } from './moodle/client.js';

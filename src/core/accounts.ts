@@ -4,19 +4,19 @@
 // Framework-free: it knows neither Slack nor Moodle's wire format.
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { MoodleGateway, MoodleUser, SiteInfo } from './moodle-gateway.js';
+import { isGatewayError, type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
 import { suggestKey, tokenize, USER_ARG_KEYS } from './parse-args.js';
 import type { Permissions } from './permissions.js';
-import { isGatewayError, type ProvisioningService, profileUrl, type SubmitOutcome } from './provisioning.js';
+import { type FieldChange, PROFILE_FIELDS, type ProfileField } from './profile.js';
+import type { Protection } from './protection.js';
+import type { ProvisioningService, SubmitOutcome } from './provisioning.js';
+import type { RequestService } from './request-lifecycle.js';
 import {
-  type FieldChange,
-  PROFILE_FIELDS,
+  IN_FLIGHT_STATUSES,
   type PreflightSummary,
-  type ProfileField,
   type RequesterContext,
   type RequestOperation,
   type RequestRecord,
-  type RequestService,
 } from './requests.js';
 import type { Store } from './store.js';
 import { type FieldProblem, quoteForMessage, validateUserUpdate } from './user-record.js';
@@ -155,73 +155,6 @@ export async function lookUpAccount(gateway: MoodleGateway, ref: AccountRef): Pr
       : `${ref.by === 'number' ? ref.username : 'That'} is the id of one account and the username of another: ${listed}. Write id:${ref.by === 'number' ? ref.id : ''} or username:${ref.by === 'number' ? ref.username : ''} to say which.`;
   return { kind: 'ambiguous', users, message };
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// Protected accounts
-
-export const GUEST_USER_ID = 1;
-export const GUEST_USERNAME = 'guest';
-
-export type Protection =
-  | { protected: false }
-  | { protected: true; reason: string }
-  /** The token's user could not be learnt (get_site_info failed), so nothing may be changed yet. */
-  | { protected: 'unknown'; reason: string };
-
-/**
- * The accounts this app never changes. The token's own user comes from get_site_info and is cached for the
- * process's life (a token belongs to one user); a failed call is not cached, so the next one asks again.
- */
-export function createAccountGuard(gateway: MoodleGateway, protectedUsers: readonly string[]) {
-  const listed = new Set(protectedUsers.map((u) => u.trim().toLowerCase()).filter((u) => u !== ''));
-  let siteInfo: Promise<SiteInfo> | undefined;
-
-  function tokenUser(): Promise<SiteInfo> {
-    if (!siteInfo) {
-      siteInfo = gateway.getSiteInfo();
-      siteInfo.catch(() => {
-        siteInfo = undefined;
-      });
-    }
-    return siteInfo;
-  }
-
-  return {
-    async protectionOf(user: Pick<MoodleUser, 'id' | 'username'>): Promise<Protection> {
-      const username = user.username.toLowerCase();
-      if (user.id === GUEST_USER_ID || username === GUEST_USERNAME) {
-        return {
-          protected: true,
-          reason: `${user.username} is Moodle's guest account, which Moodle itself needs; this app never changes it.`,
-        };
-      }
-      if (listed.has(username)) {
-        return {
-          protected: true,
-          reason: `${user.username} is listed in PROTECTED_USERS, so this app never updates, suspends or deletes it.`,
-        };
-      }
-      let info: SiteInfo;
-      try {
-        info = await tokenUser();
-      } catch (err) {
-        const hint = isGatewayError(err) ? err.hint : 'see the app log';
-        return {
-          protected: 'unknown',
-          reason: `Could not confirm that ${user.username} is not the app's own Moodle account (core_webservice_get_site_info failed: ${hint}). Nothing was stored.`,
-        };
-      }
-      if (info.userid === user.id || info.username.toLowerCase() === username) {
-        return {
-          protected: true,
-          reason: `${user.username} is the Moodle account this app's web-service token belongs to; changing it could lock the app out of Moodle, so it is never changed from here.`,
-        };
-      }
-      return { protected: false };
-    },
-  };
-}
-export type AccountGuard = ReturnType<typeof createAccountGuard>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Arguments of /moodle-user subcommands: `<user> [key=value ...] [reason="..."]`
@@ -413,11 +346,9 @@ export type ChangeOutcome = SubmitOutcome | NotOne | { kind: 'unchanged'; messag
 
 type ChangeOperation = Exclude<RequestOperation, 'create'>;
 
-const IN_FLIGHT: RequestRecord['status'][] = ['pending', 'approved', 'executing'];
-
 export function createAccountService(deps: AccountDeps) {
   const { gateway, permissions, requests, provisioning, config } = deps;
-  const guard = createAccountGuard(gateway, config.protectedUsers);
+  const guard = provisioning.guard;
 
   async function mayRequest(userId: string, operation?: ChangeOperation): Promise<Refusal | undefined> {
     const check = await permissions.check(userId, 'requester');
@@ -610,6 +541,6 @@ export async function findChangeInFlight(
   moodleId: number,
   operation: ChangeOperation,
 ): Promise<RequestRecord | undefined> {
-  const [newest] = await store.listRequests({ statuses: IN_FLIGHT, operation, moodleId, limit: 1 });
+  const [newest] = await store.listRequests({ statuses: IN_FLIGHT_STATUSES, operation, moodleId, limit: 1 });
   return newest;
 }

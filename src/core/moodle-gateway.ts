@@ -132,3 +132,16 @@ export interface MoodleGateway extends CoursesGateway, EnrolmentsGateway, Cohort
   /** Accounts whose email equals `email` ignoring case: the same accounts Moodle's duplicate check on create finds. */
   findUsersByEmail(email: string): Promise<MoodleUser[]>;
 }
+
+/** An account's profile page on the site. */
+export function profileUrl(moodleUrl: string, moodleId: number): string {
+  return `${moodleUrl}/user/profile.php?id=${moodleId}`;
+}
+
+export function isGatewayError(err: unknown): err is GatewayErrorShape & Error {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<GatewayErrorShape>).code === 'string' &&
+    typeof (err as Partial<GatewayErrorShape>).hint === 'string'
+  );
+}

@@ -1,5 +1,5 @@
 // What the doctor's Moodle checks share: the admin pages their fixes name, and how a probe's outcome is read.
-import { isGatewayError } from '../core/provisioning.js';
+import { isGatewayError } from '../core/moodle-gateway.js';
 
 export const FUNCTIONS_PAGE =
   'Site administration > Server > Web services > External services > (your service) > Functions';

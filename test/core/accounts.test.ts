@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   checkUpdateCollisions,
-  createAccountGuard,
   findChangeInFlight,
   lookUpAccount,
   parseAccountArgs,
@@ -11,6 +10,7 @@ import {
   prepareUpdate,
 } from '../../src/core/accounts.js';
 import type { MoodleGateway, MoodleUser } from '../../src/core/moodle-gateway.js';
+import { createAccountGuard } from '../../src/core/protection.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';

@@ -11,7 +11,8 @@ import {
   type ProvisioningService,
   type RequestEvent,
 } from '../../src/core/provisioning.js';
-import { createRequestService, type RequestRecord } from '../../src/core/requests.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
+import type { RequestRecord } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
@@ -83,7 +84,9 @@ afterAll(async () => {
   await fake.close();
 });
 
-function build(options: { passwordMode?: 'email' | 'generate'; gateway?: MoodleGateway } = {}): void {
+function build(
+  options: { passwordMode?: 'email' | 'generate'; gateway?: MoodleGateway; protectedUsers?: string[] } = {},
+): void {
   const requests = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
   provisioning = createProvisioningService({
     gateway: options.gateway ?? gateway,
@@ -113,7 +116,7 @@ function build(options: { passwordMode?: 'email' | 'generate'; gateway?: MoodleG
       passwordMode: options.passwordMode ?? 'email',
       allowedAuth: ['manual'],
       defaultAuth: 'manual',
-      protectedUsers: [],
+      protectedUsers: options.protectedUsers ?? [],
       moodleUrl: fake.url,
     },
     log: (level, message, context) => logs.push(`${level} ${message} ${JSON.stringify(context ?? {})}`),
@@ -204,12 +207,12 @@ describe('submit', () => {
     expect(creates()).toBe(0);
   });
 
-  it('keeps the request when the card cannot be posted, and says how to find it', async () => {
+  it('keeps the request when the card cannot be posted, and says so', async () => {
     recorder.fail(true);
     const outcome = await provisioning.submitCreate({ userId: REQUESTER }, jane);
     expect(outcome.kind).toBe('pending');
     if (outcome.kind !== 'pending') return;
-    expect(outcome.cardError).toContain('/moodle-user requests pending');
+    expect(outcome.cardNotPosted).toBe(true);
     expect((await store.getRequest(outcome.request.id))?.status).toBe('pending');
   });
 });
@@ -235,16 +238,24 @@ describe('requests already in progress', () => {
     const first = await pending();
     const tail =
       `is already in progress: ${first.id}, asked by <@${REQUESTER}> (pending). Nothing new was requested; ` +
-      `an approver decides the existing one, or its requester cancels it with /moodle-user cancel ${first.id}.`;
+      'an approver decides the existing one, or its requester cancels it.';
     expect(
       await provisioning.submitCreate({ userId: STRANGER }, { ...jane, username: 'jane.doe', email: 'x@example.org' }),
-    ).toEqual({ kind: 'refused', reason: `A request to create an account with the username jane.doe ${tail}` });
+    ).toEqual({
+      kind: 'refused',
+      reason: `A request to create an account with the username jane.doe ${tail}`,
+      inFlight: first.id,
+    });
     expect(
       await provisioning.submitCreate(
         { userId: STRANGER },
         { ...jane, username: 'jdoe', email: 'Jane.Doe@EXAMPLE.org' },
       ),
-    ).toEqual({ kind: 'refused', reason: `A request to create an account with this email address ${tail}` });
+    ).toEqual({
+      kind: 'refused',
+      reason: `A request to create an account with this email address ${tail}`,
+      inFlight: first.id,
+    });
   });
 
   it('a derived username skips every variant that waiting requests will take', async () => {
@@ -266,7 +277,7 @@ describe('requests already in progress', () => {
   it('a store that cannot answer fails the create as before, and is not blamed on Moodle', async () => {
     const failing: Store = {
       ...store,
-      findCreatesInFlight: async () => {
+      findInFlight: async () => {
         throw new Error('disk I/O error');
       },
     };
@@ -492,6 +503,102 @@ describe('failures and retries', () => {
     const everything = JSON.stringify([await store.getRequest(request.id), await store.listAudit(), recorder.events]);
     expect(everything).not.toContain(password);
     expect(logs.join('\n')).not.toContain(password);
+  });
+});
+
+describe('re-checks whenever something is about to change Moodle', () => {
+  async function pendingSuspension(requester = REQUESTER): Promise<RequestRecord> {
+    const id = fake.site.addUser({
+      username: 'leaver',
+      email: 'leaver@example.org',
+      firstname: 'Lee',
+      lastname: 'Ver',
+    });
+    const outcome = await provisioning.submitRequest(
+      { userId: requester },
+      { moodleId: id, username: 'leaver', email: 'leaver@example.org' },
+      { operation: 'suspend' },
+      undefined,
+      'left the school',
+    );
+    if (outcome.kind !== 'pending') throw new Error(`expected pending, got ${outcome.kind}`);
+    return outcome.request;
+  }
+  const updates = () => fake.calls.filter((c) => c.wsfunction === 'core_user_update_users').length;
+
+  /** The real client, except that Moodle is in maintenance for the first call of `method`. */
+  function maintenanceOnFirst(method: 'createUsers' | 'updateUsers'): MoodleGateway {
+    let first = true;
+    const once =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        if (first) fake.setFault({ status: 503 }, { times: 1 });
+        first = false;
+        return call(...args);
+      };
+    return method === 'createUsers'
+      ? { ...client, createUsers: once(client.createUsers.bind(client)) }
+      : { ...client, updateUsers: once(client.updateUsers.bind(client)) };
+  }
+
+  it('an account protected after the request was made is not changed on approval, and the refusal is audited', async () => {
+    const request = await pendingSuspension();
+    build({ protectedUsers: ['Leaver'] });
+    const outcome = await provisioning.approve(request.id, APPROVER);
+    expect(outcome).toMatchObject({ kind: 'refused', reason: expect.stringContaining('PROTECTED_USERS') });
+    expect(updates()).toBe(0);
+    expect((await store.getRequest(request.id))?.status).toBe('pending');
+    expect(await provisioning.checkDecision(request.id, APPROVER, 'approve')).toMatchObject({
+      ok: false,
+      code: 'protected',
+    });
+    expect(await auditKinds(request.id)).toContain('refusal:protected');
+    // Rejecting it stays possible: that changes nothing in Moodle.
+    expect((await provisioning.reject(request.id, APPROVER, 'protected now')).kind).toBe('rejected');
+  });
+
+  it('an account protected after a failed attempt is not changed on retry', async () => {
+    const request = await pendingSuspension();
+    build({ gateway: maintenanceOnFirst('updateUsers') });
+    expect((await provisioning.approve(request.id, APPROVER)).kind).toBe('failed');
+    build({ protectedUsers: ['leaver'] });
+    expect(await provisioning.retry(request.id, ADMIN)).toMatchObject({ kind: 'refused' });
+    expect(updates()).toBe(1);
+    expect(fake.site.findUser('leaver')?.suspended).toBe(false);
+  });
+
+  it('an approver cannot retry a failed request they asked for themselves; another approver can', async () => {
+    const request = await pendingSuspension(APPROVER);
+    build({ gateway: maintenanceOnFirst('updateUsers') });
+    expect((await provisioning.approve(request.id, ADMIN)).kind).toBe('failed');
+    expect(await provisioning.checkDecision(request.id, APPROVER, 'retry')).toMatchObject({
+      ok: false,
+      code: 'self_decision',
+    });
+    expect(await provisioning.retry(request.id, APPROVER)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringContaining('another approver has to retry it'),
+    });
+    expect(updates()).toBe(1);
+    expect((await provisioning.retry(request.id, ADMIN)).kind).toBe('executed');
+    expect(fake.site.findUser('leaver')?.suspended).toBe(true);
+  });
+
+  it('when Moodle cannot say whether the account is protected, nothing is changed and the request can be retried', async () => {
+    const request = await pendingSuspension();
+    fake.setFault({ status: 503 }, { times: 2 });
+    expect((await provisioning.approve(request.id, APPROVER)).kind).toBe('failed');
+    expect((await store.getRequest(request.id))?.result).toMatchObject({ ok: false, code: 'protection_unknown' });
+    expect(updates()).toBe(0);
+    expect((await provisioning.retry(request.id, ADMIN)).kind).toBe('executed');
+  });
+
+  it('an admin may retry the direct execution they made themselves', async () => {
+    build({ gateway: maintenanceOnFirst('createUsers') });
+    const outcome = await provisioning.submitCreate({ userId: ADMIN }, jane);
+    expect(outcome.kind).toBe('failed');
+    if (outcome.kind !== 'failed') return;
+    expect((await provisioning.retry(outcome.execution.request.id, ADMIN)).kind).toBe('executed');
   });
 });
 

@@ -5,10 +5,10 @@ import { createManualClock, HOUR_MS, type ManualClock } from '../../src/core/clo
 import {
   createRequestService,
   type LifecycleResult,
-  type RequestRecord,
   type RequestService,
   type SubmitInput,
-} from '../../src/core/requests.js';
+} from '../../src/core/request-lifecycle.js';
+import type { RequestRecord } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
 import { openStore } from '../../src/store/index.js';
 

@@ -12,7 +12,7 @@ import {
   type LifecycleResult,
   type RequestService,
   type SubmitInput,
-} from '../../src/core/requests.js';
+} from '../../src/core/request-lifecycle.js';
 import type { Store } from '../../src/core/store.js';
 import { openStore } from '../../src/store/index.js';
 import type { WorkerReport, WorkerTask } from './fixtures/decision-worker.js';

@@ -8,7 +8,7 @@ import { FIELD_LABELS, type FieldProblem, type ProfileFieldKey } from '../../cor
 import { deriveUsername } from '../../core/username.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { CARD_NOT_POSTED, escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
 export interface CreateResultContext {
   moodleUrl: string;
@@ -76,8 +76,9 @@ function usernameNote(username: string, context: CreateResultContext): string | 
 export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResultContext): RenderedResult {
   switch (outcome.kind) {
     case 'refused': {
-      const text = `Not allowed: ${outcome.reason}`;
-      return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(outcome.reason)}`)] };
+      const cancel = outcome.inFlight ? ` To withdraw it: /moodle-user cancel ${outcome.inFlight}` : '';
+      const text = `Not allowed: ${outcome.reason}${cancel}`;
+      return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(`${outcome.reason}${cancel}`)}`)] };
     }
     case 'invalid': {
       const count = outcome.problems.length;
@@ -125,7 +126,7 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       const note = user ? usernameNote(user.username, context) : undefined;
       if (note) lines.push(note);
       const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
-      if (outcome.cardError) blocks.push(section(`:warning: ${escapeMrkdwn(outcome.cardError)}`));
+      if (outcome.cardNotPosted) blocks.push(section(`:warning: ${escapeMrkdwn(CARD_NOT_POSTED)}`));
       return { text, blocks };
     }
     case 'executed': {

@@ -4,13 +4,9 @@
 // request id and the card's location: who may decide is checked again at submission, never read from the view.
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import {
-  type Corrections,
-  type MessageLocation,
-  PROFILE_FIELDS,
-  type ProfileField,
-  type RequestRecord,
-} from '../../core/requests.js';
+import { PROFILE_FIELDS, type ProfileField } from '../../core/profile.js';
+import type { Corrections } from '../../core/request-lifecycle.js';
+import type { MessageLocation, RequestRecord } from '../../core/requests.js';
 import {
   FIELD_LABELS,
   FIELD_MAX_LENGTHS,
@@ -20,7 +16,7 @@ import {
   validateUserUpdate,
 } from '../../core/user-record.js';
 import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
-import { buildStatusText, describeTarget, formatChange, OPERATION_WORDS, slackDate } from './approval-card.js';
+import { buildStatusText, describeTarget, formatChange, operationTitle, slackDate } from './approval-card.js';
 import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
 /** Longest comment or rejection reason: the audit keeps up to 2000 characters of detail. */
@@ -69,7 +65,7 @@ type ModalView = types.ModalView;
 
 function summaryBlocks(request: RequestRecord, moodleUrl: string): types.KnownBlock[] {
   const lines = [
-    `*${escapeMrkdwn(`${OPERATION_WORDS[request.operation]}: ${describeTarget(request)}`)}*  ·  \`${request.id}\``,
+    `*${escapeMrkdwn(`${operationTitle(request.operation)}: ${describeTarget(request)}`)}*  ·  \`${request.id}\``,
     `Asked by <@${request.requester.userId}> ${slackDate(request.createdAt)}`,
   ];
   if (request.reason) lines.push(`*Reason*: ${escapeMrkdwn(request.reason)}`);
@@ -268,7 +264,7 @@ export function readApproveSubmission(
     const value = readInput(values, blockId, actionId);
     if (value !== undefined) typed[field] = value;
   }
-  const corrections: Corrections = {};
+  const corrections: Record<string, string> = {};
   if (request.payload.operation === 'create' && Object.keys(typed).length > 0) {
     const candidate: Record<string, string | undefined> = {};
     for (const field of fields)

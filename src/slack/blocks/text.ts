@@ -57,3 +57,8 @@ export function plainText(text: string, max: number = LIMITS.sectionText): types
 export function mrkdwn(text: string, max: number = LIMITS.sectionText): types.MrkdwnElement {
   return { type: 'mrkdwn', text: truncateText(text.length > 0 ? text : ' ', max) };
 }
+
+/** Said when a request is saved but its card could not be posted to the approvers' channel. */
+export const CARD_NOT_POSTED =
+  'The request is saved, but its card could not be posted to the approvers’ channel; approvers can still find it ' +
+  'with /moodle-user requests pending. Ask an admin to run /moodle-user doctor.';

@@ -1,19 +1,16 @@
 // Private replies of /moodle-user show, update, suspend, unsuspend and delete: the account card (profile fields,
 // never secrets), the list of accounts when `<user>` matched several, and what became of a change (stored for
 // approval, done, failed in Moodle, refused). Pure functions; all text goes through text.ts.
+
 import type { types } from '@slack/bolt';
-import {
-  type ChangeOutcome,
-  describeAccount,
-  type NotOne,
-  type Protection,
-  type Refusal,
-} from '../../core/accounts.js';
+import { type ChangeOutcome, describeAccount, type NotOne, type Refusal } from '../../core/accounts.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
+import { operationOf } from '../../core/operations/registry.js';
+import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+import { CARD_NOT_POSTED, escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
 
 export interface EphemeralReply {
   response_type: 'ephemeral';
@@ -105,13 +102,6 @@ export function buildProblems(intro: string, problems: readonly FieldProblem[]):
   };
 }
 
-const DONE_WORDS: Record<Exclude<RequestOperation, 'create'>, string> = {
-  update: 'updated',
-  suspend: 'suspended',
-  unsuspend: 'unsuspended',
-  delete: 'deleted',
-};
-
 /** What became of a change request, for the person who asked. */
 export function buildChangeOutcome(
   outcome: SubmitOutcome,
@@ -128,18 +118,16 @@ export function buildChangeOutcome(
     case 'unavailable':
       return buildNotice(`Nothing was stored. ${outcome.message}`, ':warning:');
     case 'pending': {
-      const extra =
-        operation === 'delete'
-          ? ' Deletion cannot be undone; an approver may suggest suspending the account instead.'
-          : '';
+      const warning = operationOf(operation).words.warning;
+      const extra = warning ? ` ${warning}` : '';
       const text = `Request ${outcome.request.id} to ${operation} ${account} is waiting for an approver. You will get a direct message when it is decided.${extra}`;
-      return buildNotice(outcome.cardError ? `${text} ${outcome.cardError}` : text, ':hourglass_flowing_sand:');
+      return buildNotice(outcome.cardNotPosted ? `${text} ${CARD_NOT_POSTED}` : text, ':hourglass_flowing_sand:');
     }
     case 'executed': {
       const link = outcome.execution.profileUrl;
-      const text = `Done: ${account} was ${DONE_WORDS[operation]} in Moodle (request ${outcome.execution.request.id}).`;
+      const text = `Done: ${account} was ${operationOf(operation).words.done} in Moodle (request ${outcome.execution.request.id}).`;
       const reply = buildNotice(text, ':white_check_mark:');
-      if (link && operation !== 'delete') {
+      if (link && operationOf(operation).keepsAccount) {
         reply.blocks?.push({ type: 'context', elements: [mrkdwn(`<${link}|Open the Moodle profile>`)] });
       }
       return reply;

@@ -1,0 +1,142 @@
+// create: a new Moodle account. The pre-flight (no account has the username or email) runs before anyone approves
+// and again right before the call; the password, when the app makes one, is prepared before the call so that a
+// create whose answer is lost but which Moodle committed still has the password it sent.
+import { z } from 'zod';
+import type { Secret } from '../../secret.js';
+import {
+  type CreateUserInput,
+  isGatewayError,
+  type MoodleGateway,
+  type MoodleUser,
+  profileUrl,
+  REQUIRED_PROFILE_FIELDS,
+  type UserProfileFields,
+} from '../moodle-gateway.js';
+import { generatePassword } from '../password.js';
+import { type FieldChange, PROFILE_FIELDS, type ProfileField, userProfileFieldsSchema } from '../profile.js';
+import type { PreflightSummary } from '../requests.js';
+import { FIELD_LABELS } from '../user-record.js';
+import type { OperationDefinition, OperationSettings } from './types.js';
+
+export const createPayloadSchema = z.object({ operation: z.literal('create'), user: userProfileFieldsSchema });
+export type CreatePayload = z.infer<typeof createPayloadSchema>;
+
+/** Auth plugins whose users log in with a Moodle password: PASSWORD_MODE applies to them. */
+const LOCAL_PASSWORD_AUTHS = new Set(['manual', 'email']);
+/** Plugins Moodle treats as internal (it demands a password) whose users never log in with it: a random one. */
+const INTERNAL_NO_LOGIN_AUTHS = new Set(['oauth2', 'lti', 'nologin', 'none', 'db']);
+
+export function createInputFor(
+  user: UserProfileFields,
+  passwordMode: OperationSettings['passwordMode'],
+): { input: CreateUserInput; password?: Secret } {
+  if (LOCAL_PASSWORD_AUTHS.has(user.auth)) {
+    if (passwordMode === 'email') return { input: { ...user, createpassword: true } };
+    const password = generatePassword();
+    return {
+      input: { ...user, password: password.reveal(), preferences: [{ type: 'auth_forcepasswordchange', value: '1' }] },
+      password,
+    };
+  }
+  if (INTERNAL_NO_LOGIN_AUTHS.has(user.auth)) return { input: { ...user, password: generatePassword().reveal() } };
+  return { input: { ...user } };
+}
+
+function conflictOf(u: MoodleUser, matchedOn: 'username' | 'email'): PreflightSummary['conflicts'][number] {
+  return { moodleId: u.id, username: u.username, email: u.email, matchedOn };
+}
+
+/** Accounts that would clash with creating `user`: same username, or same email ignoring case. */
+export async function preflightCreate(gateway: MoodleGateway, user: UserProfileFields): Promise<PreflightSummary> {
+  const conflicts: PreflightSummary['conflicts'] = [];
+  const notes: string[] = [];
+  try {
+    const [byName, byEmail] = await Promise.all([
+      gateway.getUsersByField('username', [user.username]),
+      gateway.findUsersByEmail(user.email),
+    ]);
+    for (const u of byName) conflicts.push(conflictOf(u, 'username'));
+    for (const u of byEmail) if (!byName.some((n) => n.id === u.id)) conflicts.push(conflictOf(u, 'email'));
+    if (conflicts.length === 0) notes.push(`No Moodle account uses the username ${user.username} or this email.`);
+    return { checked: true, notes, conflicts };
+  } catch (err) {
+    const hint = isGatewayError(err) ? err.hint : 'Look at the app log for this request id, then retry.';
+    return { checked: false, notes: [`Could not check Moodle for existing accounts: ${hint}`], conflicts };
+  }
+}
+
+export function describeConflicts(moodleUrl: string, conflicts: PreflightSummary['conflicts']): string {
+  return conflicts
+    .map(
+      (c) =>
+        `${c.matchedOn === 'username' ? 'The username' : 'The email'} is already used by Moodle account ${c.username} (id ${c.moodleId}, ${profileUrl(moodleUrl, c.moodleId)}).`,
+    )
+    .join(' ');
+}
+
+type OptionalField = Exclude<ProfileField, (typeof REQUIRED_PROFILE_FIELDS)[number]>;
+
+export const createUser = {
+  name: 'create',
+  policyKey: 'create',
+  payloadSchema: createPayloadSchema,
+  target: 'new',
+  correctable: true,
+  words: { verb: 'create', title: 'Create account', done: 'created' },
+  keepsAccount: true,
+
+  describe: (payload) =>
+    PROFILE_FIELDS.flatMap((field) => {
+      const value = payload.user[field];
+      return value === undefined || value === '' ? [] : [{ label: FIELD_LABELS[field], value }];
+    }),
+
+  targetKey: (payload) => `username:${payload.user.username}`,
+
+  prepare: (context, payload) => createInputFor(payload.user, context.settings.passwordMode),
+
+  async execute({ gateway, settings }, request, prepared) {
+    const preflight = await preflightCreate(gateway, request.payload.user);
+    if (preflight.conflicts.length > 0) {
+      throw Object.assign(new Error(describeConflicts(settings.moodleUrl, preflight.conflicts)), {
+        code: 'already_exists',
+        hint: 'Nothing was created. Use the existing account, or change the username or email and ask again.',
+        outcomeUnknown: false,
+      });
+    }
+    const input =
+      (prepared?.input as CreateUserInput | undefined) ??
+      createInputFor(request.payload.user, settings.passwordMode).input;
+    const [created] = await gateway.createUsers([input]);
+    return created ? { moodleId: created.id } : {};
+  },
+
+  async lookUpOutcome({ gateway }, request) {
+    const [user] = await gateway.getUsersByField('username', [request.payload.user.username]);
+    return user ? { applied: true, moodleId: user.id } : { applied: false };
+  },
+
+  correct(payload, target, corrections) {
+    const user: UserProfileFields = { ...payload.user };
+    const diff: FieldChange[] = [];
+    for (const field of PROFILE_FIELDS) {
+      const typed = corrections[field];
+      if (typed === undefined) continue;
+      const after = typed.trim();
+      const before = user[field] ?? '';
+      if (before === after) continue;
+      if (after === '' && (REQUIRED_PROFILE_FIELDS as readonly ProfileField[]).includes(field)) {
+        return { ok: false, message: `${field} cannot be empty for a new account.` };
+      }
+      if (after === '') delete user[field as OptionalField];
+      else user[field] = after;
+      diff.push({ field, before, after });
+    }
+    return {
+      ok: true,
+      diff,
+      payload: { operation: 'create', user },
+      target: { ...target, username: user.username, email: user.email },
+    };
+  },
+} satisfies OperationDefinition<CreatePayload>;
