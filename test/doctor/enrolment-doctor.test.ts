@@ -5,6 +5,7 @@ import { doctorFactories } from '../../src/cli/doctor.js';
 import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { ENROLMENT_FUNCTIONS, type FakeMoodle, startFakeMoodle, USER_FUNCTIONS } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
+import { doctorEnv } from './doctor-env.js';
 
 let moodle: FakeMoodle;
 let slack: FakeSlack;
@@ -23,20 +24,7 @@ beforeEach(() => {
 });
 
 async function check(overrides: Record<string, string | undefined> = {}) {
-  const report = await runDoctor(
-    {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: 'doctor-test-signing-secret',
-      SLACK_API_URL: slack.apiUrl,
-      MOODLE_URL: moodle.url,
-      MOODLE_TOKEN: moodle.token,
-      MOODLE_TIMEOUT_MS: '2000',
-      SLACK_APPROVERS: 'U0APPROVER',
-      APPROVAL_CHANNEL: 'C0APPROVALS',
-      ...overrides,
-    },
-    doctorFactories,
-  );
+  const report = await runDoctor(doctorEnv(moodle, slack, overrides), doctorFactories);
   const byId = new Map(report.results.map((r) => [r.id, r]));
   return { report, byId, failed: report.results.filter((r) => r.status === 'fail').map((r) => r.id) };
 }

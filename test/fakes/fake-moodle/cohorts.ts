@@ -2,10 +2,9 @@
 // real-responses-enrolment.json (section f): add works per item and turns problems into warnings with a string
 // code; delete is all-or-nothing and quiet about non-members.
 import type { FakeCohort } from './catalogue.js';
-import { MoodleError, type RequestContext } from './errors.js';
-import { type Caller, type FunctionDef, O, type Params, validateContext } from './function-kit.js';
+import { MoodleError, missingRecordError, type RequestContext } from './errors.js';
+import { type Caller, type FunctionDef, O, type Params, validateContext, warningDesc } from './function-kit.js';
 import { multiple, type Returned, single, value } from './params.js';
-import { phpVarExportPairs } from './php.js';
 
 /** has_any_capability(manage, `capability`) or required_capability_exception naming `name`. */
 function requireCohortCapability(ctx: RequestContext, caller: Caller, capability: string, name: string): void {
@@ -98,27 +97,14 @@ function deleteCohortMembers(ctx: RequestContext, caller: Caller, params: Params
       const cohortid = Number(member.cohortid);
       const userid = Number(member.userid);
       const cohort = site.catalogue.cohorts.find((c) => c.id === cohortid);
-      if (!cohort) {
-        throw new MoodleError(
-          ctx,
-          'dml_missing_record_exception',
-          'invalidrecord',
-          "Can't find data record in database table cohort.",
-          `SELECT * FROM {cohort} WHERE id = ?\n[${phpVarExportPairs([[0, cohortid]])}]`,
-        ); // f15, f17
-      }
+      if (!cohort) throw missingRecordError(ctx, 'cohort', 'SELECT * FROM {cohort} WHERE id = ?', [[0, cohortid]]); // f15
       if (!site.users.some((u) => u.id === userid && !u.deleted)) {
-        throw new MoodleError(
-          ctx,
-          'dml_missing_record_exception',
-          'invaliduser',
-          'Invalid user',
-          `SELECT * FROM {user} WHERE id = ? AND deleted = ? AND mnethostid = ?\n[${phpVarExportPairs([
-            [0, userid],
-            [1, 0],
-            [2, '1'],
-          ])}]`,
-        ); // f16
+        const sql = 'SELECT * FROM {user} WHERE id = ? AND deleted = ? AND mnethostid = ?';
+        throw missingRecordError(ctx, 'user', sql, [
+          [0, userid],
+          [1, 0],
+          [2, '1'],
+        ]); // f16
       }
       validateContext(ctx, caller);
       requireCohortCapability(ctx, caller, 'moodle/cohort:assign', 'Add and remove cohort members');
@@ -166,19 +152,7 @@ export const COHORT_FUNCTIONS: Readonly<Record<string, FunctionDef>> = {
         ),
       ],
     ]),
-    returns: single([
-      [
-        'warnings',
-        multiple(
-          single([
-            ['item', value('text', O)],
-            ['itemid', value('int', O)],
-            ['warningcode', value('alphanum')],
-            ['message', value('raw')],
-          ]),
-        ),
-      ],
-    ]),
+    returns: single([['warnings', warningDesc(true)]]),
     run: addCohortMembers,
   },
   core_cohort_delete_cohort_members: {

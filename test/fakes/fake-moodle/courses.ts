@@ -3,7 +3,15 @@
 // the front page included, and the PHP Error of an unknown id in `ids` (a6).
 import type { FakeCourse } from './catalogue.js';
 import { invalidParameterError, PhpError, type RequestContext } from './errors.js';
-import { type Caller, canAccessCourse, type FunctionDef, O, type Params, validateContext } from './function-kit.js';
+import {
+  type Caller,
+  canAccessCourse,
+  type FunctionDef,
+  O,
+  type Params,
+  validateContext,
+  warningDesc,
+} from './function-kit.js';
 import { cleanParam, type Desc, multiple, type Returned, single, value } from './params.js';
 
 const FILTERS = ['displayh5p', 'activitynames', 'mathjaxloader', 'emoticon', 'urltolink', 'mediaplugin'];
@@ -195,17 +203,7 @@ export const COURSE_FUNCTIONS: Readonly<Record<string, FunctionDef>> = {
     ]),
     returns: single([
       ['courses', multiple(courseDesc)],
-      [
-        'warnings',
-        multiple(
-          single([
-            ['item', value('text', O)],
-            ['itemid', value('int', O)],
-            ['warningcode', value('alphanum')],
-            ['message', value('raw')],
-          ]),
-        ),
-      ],
+      ['warnings', warningDesc(true)],
     ]),
     run: getCoursesByField,
   },

@@ -2,7 +2,13 @@
 // real-responses-enrolment.json (sections b, c, d): all-or-nothing writes that stop at the first bad item, re-enrol
 // as an upsert, idempotent unenrol, and a course list that shows only active enrolments.
 import { COURSE_ASSIGNABLE_ROLES, type FakeCourse } from './catalogue.js';
-import { invalidParameterError, MoodleError, missingStringError, type RequestContext } from './errors.js';
+import {
+  invalidParameterError,
+  MoodleError,
+  missingRecordError,
+  missingStringError,
+  type RequestContext,
+} from './errors.js';
 import {
   type Caller,
   type FunctionDef,
@@ -12,7 +18,6 @@ import {
   validateCourseContext,
 } from './function-kit.js';
 import { type Desc, multiple, type Returned, single, value } from './params.js';
-import { phpVarExportPairs } from './php.js';
 import type { FakeUser } from './site.js';
 
 const moodleException = 'core\\exception\\moodle_exception';
@@ -44,15 +49,7 @@ function noInstanceError(ctx: RequestContext, courseid: number): MoodleError {
  */
 function requireActiveUser(ctx: RequestContext, userid: number): FakeUser {
   const user = ctx.site.getUser(userid);
-  if (!user) {
-    throw new MoodleError(
-      ctx,
-      'dml_missing_record_exception',
-      'invaliduser',
-      'Invalid user',
-      `SELECT * FROM {user} WHERE id = ?\n[${phpVarExportPairs([[0, userid]])}]`,
-    );
-  }
+  if (!user) throw missingRecordError(ctx, 'user', 'SELECT * FROM {user} WHERE id = ?', [[0, userid]]);
   if (user.deleted) throw missingStringError(ctx, 'userdeleted'); // b11: message error/userdeleted
   if (user.id === 1) {
     throw new MoodleError(ctx, moodleException, 'guestsarenotallowed', 'The guest user is not allowed to do this');
@@ -130,13 +127,7 @@ function unenrolOne(ctx: RequestContext, caller: Caller, item: Params): void {
   const course = catalogue.getCourse(courseid);
   if (!course) {
     // context_course::instance(MUST_EXIST): unlike enrol, a missing record (d3).
-    throw new MoodleError(
-      ctx,
-      'dml_missing_record_exception',
-      'invalidrecord',
-      "Can't find data record in database table course.",
-      `SELECT id,category FROM {course} WHERE id = ?\n[${phpVarExportPairs([[0, courseid]])}]`,
-    );
+    throw missingRecordError(ctx, 'course', 'SELECT id,category FROM {course} WHERE id = ?', [[0, courseid]]);
   }
   validateCourseContext(ctx, caller, course);
   requireCapability(ctx, caller, 'enrol/manual:unenrol', 'Unenrol users from the course');

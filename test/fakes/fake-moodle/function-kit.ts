@@ -4,7 +4,7 @@
 import type { FakeCourse } from './catalogue.js';
 import { SITE_COURSE_ID } from './catalogue.js';
 import { MoodleError, missingStringError, type RequestContext } from './errors.js';
-import type { Desc, Returned, Validated } from './params.js';
+import { type Desc, multiple, type Returned, single, type Validated, value } from './params.js';
 
 /** The calling user, resolved from the token. */
 export interface Caller {
@@ -22,6 +22,17 @@ export interface FunctionDef {
 }
 
 export const O = 'optional' as const;
+
+/** external_warnings(): item, itemid (where the function has one), warningcode, message. */
+export const warningDesc = (withItemId: boolean): Desc =>
+  multiple(
+    single([
+      ['item', value('text', O)],
+      ...(withItemId ? ([['itemid', value('int', O)]] as const) : []),
+      ['warningcode', value('alphanum')],
+      ['message', value('raw')],
+    ]),
+  );
 
 /** require_capability() in the system context; `name` is the capability's display name Moodle prints. */
 export function requireCapability(ctx: RequestContext, caller: Caller, capability: string, name: string): void {

@@ -4,8 +4,14 @@
 import { COHORT_FUNCTIONS } from './cohorts.js';
 import { COURSE_FUNCTIONS } from './courses.js';
 import { ENROLMENT_FUNCTIONS } from './enrolments.js';
-import { invalidParameterError, MoodleError, missingStringError, type RequestContext } from './errors.js';
-import { type Caller, type FunctionDef, O, requireCapability, validateContext } from './function-kit.js';
+import {
+  invalidParameterError,
+  MoodleError,
+  missingRecordError,
+  missingStringError,
+  type RequestContext,
+} from './errors.js';
+import { type Caller, type FunctionDef, O, requireCapability, validateContext, warningDesc } from './function-kit.js';
 import {
   cleanParam,
   type Desc,
@@ -110,16 +116,6 @@ const updateUserFields: ReadonlyArray<readonly [string, Desc]> = [
   ['mailformat', value('int', O)],
   ...userListFields,
 ];
-
-const warningDesc = (withItemId: boolean): Desc =>
-  multiple(
-    single([
-      ['item', value('text', O)],
-      ...(withItemId ? ([['itemid', value('int', O)]] as const) : []),
-      ['warningcode', value('alphanum')],
-      ['message', value('raw')],
-    ]),
-  );
 
 // user_description() key order, taken from the XML of g6d.
 const userDesc: Desc = single([
@@ -669,16 +665,10 @@ function deleteUsers(ctx: RequestContext, caller: Caller, params: { [key: string
     const user = working.find((x) => x.id === raw && !x.deleted);
     if (!user) {
       // f2, f2b: get_record(..., MUST_EXIST) on table user.
-      throw new MoodleError(
-        ctx,
-        'dml_missing_record_exception',
-        'invaliduser',
-        'Invalid user',
-        `SELECT * FROM {user} WHERE id = ? AND deleted = ?\n[${phpVarExportPairs([
-          [0, raw],
-          [1, 0],
-        ])}]`,
-      );
+      throw missingRecordError(ctx, 'user', 'SELECT * FROM {user} WHERE id = ? AND deleted = ?', [
+        [0, raw],
+        [1, 0],
+      ]);
     }
     if (site.isSiteAdmin(user.id)) {
       throw new MoodleError(
