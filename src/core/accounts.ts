@@ -4,6 +4,17 @@
 // Framework-free: it knows neither Slack nor Moodle's wire format.
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import {
+  type AccountSummary,
+  type AccountView,
+  type LookupAuditOutcome,
+  lookupFailureOutcome,
+  mayReadDetails,
+  recordLookup,
+  summarizeAccount,
+  viewAccount,
+} from './account-view.js';
+import { type Clock, systemClock } from './clock.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
 import { suggestKey, tokenize, USER_ARG_KEYS } from './parse-args.js';
 import type { Permissions } from './permissions.js';
@@ -19,7 +30,7 @@ import {
   type RequestRecord,
 } from './requests.js';
 import type { Store } from './store.js';
-import { type FieldProblem, quoteForMessage, validateUserUpdate } from './user-record.js';
+import { type FieldProblem, quoteForMessage, USERNAME_CHARS, validateUserUpdate } from './user-record.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // `<user>`: what a person typed, and the account it names
@@ -94,14 +105,19 @@ export function describeAccount(user: Pick<MoodleUser, 'username' | 'id' | 'full
 export type LookupOutcome =
   | { kind: 'found'; user: MoodleUser }
   | { kind: 'not_found'; message: string }
-  /** Several accounts match (two accounts sharing an email, or an id and a numeric username). */
-  | { kind: 'ambiguous'; users: MoodleUser[]; message: string }
+  /** Several accounts match (two accounts sharing an email, or an id and a numeric username): enough to choose. */
+  | { kind: 'ambiguous'; users: AccountSummary[]; message: string }
   | { kind: 'bad_ref'; message: string }
-  | { kind: 'unavailable'; message: string };
+  /** `code`: the gateway's error code (LOOKUP_TOO_BROAD when Moodle answered with too many accounts). */
+  | { kind: 'unavailable'; message: string; code?: string };
 
-function unavailable(err: unknown, what: string): { kind: 'unavailable'; message: string } {
+function unavailable(err: unknown, what: string): { kind: 'unavailable'; message: string; code?: string } {
   const hint = isGatewayError(err) ? err.hint : 'Something unexpected went wrong; see the app log.';
-  return { kind: 'unavailable', message: `Could not ${what} in Moodle: ${hint}` };
+  return {
+    kind: 'unavailable',
+    message: `Could not ${what} in Moodle: ${hint}`,
+    ...(isGatewayError(err) ? { code: err.code } : {}),
+  };
 }
 
 function dedupe(users: MoodleUser[]): MoodleUser[] {
@@ -128,10 +144,12 @@ export async function lookUpAccount(gateway: MoodleGateway, ref: AccountRef): Pr
         break;
       }
       case 'email': {
-        // A username may contain @ too; an email match comes first.
+        // A username may contain @ too; an email match comes first. Text no username can hold (a + or %) is not
+        // sent as one: Moodle would refuse the whole look-up.
+        const asUsername = ref.email.toLowerCase();
         const [byEmail, byName] = await Promise.all([
           gateway.findUsersByEmail(ref.email),
-          gateway.getUsersByField('username', [ref.email.toLowerCase()]),
+          USERNAME_CHARS.test(asUsername) ? gateway.getUsersByField('username', [asUsername]) : [],
         ]);
         users = byEmail.length > 0 ? byEmail : byName;
         break;
@@ -153,7 +171,7 @@ export async function lookUpAccount(gateway: MoodleGateway, ref: AccountRef): Pr
     ref.by === 'email'
       ? `${users.length} Moodle accounts share the email ${quoteForMessage(ref.email)}: ${listed}. Say which one with its username.`
       : `${ref.by === 'number' ? ref.username : 'That'} is the id of one account and the username of another: ${listed}. Write id:${ref.by === 'number' ? ref.id : ''} or username:${ref.by === 'number' ? ref.username : ''} to say which.`;
-  return { kind: 'ambiguous', users, message };
+  return { kind: 'ambiguous', users: users.map(summarizeAccount), message };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -264,8 +282,11 @@ export function prepareUpdate(
   };
 }
 
+/** The fields whose new value must not be another account's: Moodle's keys, and the ID number sites sync by. */
+const UNIQUE_FIELDS = { username: 'username', email: 'email', idnumber: 'ID number' } as const;
+
 /**
- * A rename or an email change onto another account's username or email (ignoring case, like Moodle) is a problem
+ * A rename, an email change (ignoring case, like Moodle) or an ID number change onto another account's is a problem
  * on that field. When a look-up cannot be made, the request may still go ahead: the summary says what was not
  * checked, and Moodle's own check refuses a clash at execution.
  */
@@ -280,31 +301,29 @@ export async function checkUpdateCollisions(
   const others = (users: MoodleUser[]) => users.filter((u) => u.id !== current.id);
   const clash = (u: MoodleUser) => `${describeAccount(u)}, ${profileUrl(moodleUrl, u.id)}`;
   for (const change of changes) {
-    if (change.field !== 'username' && change.field !== 'email') continue;
+    const field = change.field;
+    if (field !== 'username' && field !== 'email' && field !== 'idnumber') continue;
+    if (change.after === '') continue;
     try {
-      const found =
-        change.field === 'username'
-          ? others(await gateway.getUsersByField('username', [change.after]))
-          : others(await gateway.findUsersByEmail(change.after));
+      const found = others(
+        field === 'email'
+          ? await gateway.findUsersByEmail(change.after)
+          : await gateway.getUsersByField(field, [change.after]),
+      );
       for (const u of found) {
-        preflight.conflicts.push({ moodleId: u.id, username: u.username, email: u.email, matchedOn: change.field });
+        preflight.conflicts.push({ moodleId: u.id, username: u.username, email: u.email, matchedOn: field });
         problems.push({
-          field: change.field,
-          message:
-            change.field === 'username'
-              ? `The username ${change.after} is already used by ${clash(u)}.`
-              : `The email ${change.after} is already used by ${clash(u)} (Moodle compares emails ignoring case).`,
+          field,
+          message: `The ${UNIQUE_FIELDS[field]} ${change.after} is already used by ${clash(u)}${field === 'email' ? ' (Moodle compares emails ignoring case)' : ''}.`,
         });
       }
       if (found.length === 0) {
-        preflight.notes.push(
-          `No other Moodle account uses the ${change.field === 'username' ? 'username' : 'email'} ${change.after}.`,
-        );
+        preflight.notes.push(`No other Moodle account uses the ${UNIQUE_FIELDS[field]} ${change.after}.`);
       }
     } catch (err) {
       preflight.checked = false;
       const hint = isGatewayError(err) ? err.hint : 'see the app log';
-      preflight.notes.push(`Could not check whether another account uses the new ${change.field}: ${hint}`);
+      preflight.notes.push(`Could not check whether another account uses the new ${UNIQUE_FIELDS[field]}: ${hint}`);
     }
   }
   return { problems, preflight };
@@ -320,6 +339,8 @@ export interface AccountDeps {
   provisioning: ProvisioningService;
   permissions: Permissions;
   config: Pick<Config, 'allowedAuth' | 'defaultAuth' | 'protectedUsers'> & { moodle: { url: string } };
+  /** When look-ups are audited; the system clock by default. */
+  clock?: Clock;
 }
 
 /** Why nothing was stored, in one sentence; or the lookup that did not find exactly one account. */
@@ -357,11 +378,21 @@ export function createAccountService(deps: AccountDeps) {
     return { kind: 'refused', reason: check.reason };
   }
 
-  async function resolve(refText: string | AccountRef): Promise<LookupOutcome> {
-    if (typeof refText !== 'string') return lookUpAccount(gateway, refText);
-    const parsed = parseAccountRef(refText);
+  /** Looks `<user>` up for a person, and audits who looked up which account for which command. */
+  async function resolve(actor: string, refText: string | AccountRef, purpose: string): Promise<LookupOutcome> {
+    const parsed: ReturnType<typeof parseAccountRef> =
+      typeof refText === 'string' ? parseAccountRef(refText) : { ok: true, ref: refText };
     if (!parsed.ok) return { kind: 'bad_ref', message: parsed.message };
-    return lookUpAccount(gateway, parsed.ref);
+    const found = await lookUpAccount(gateway, parsed.ref);
+    const outcome: LookupAuditOutcome =
+      found.kind === 'unavailable' ? lookupFailureOutcome(found.code) : (found.kind as LookupAuditOutcome);
+    await recordLookup(deps.store, deps.clock ?? systemClock, {
+      actor,
+      outcome,
+      detail: `${purpose}: ${describeRef(parsed.ref)}${found.kind === 'ambiguous' ? ` matched ids ${found.users.map((u) => u.id).join(', ')}` : ''}`,
+      ...(found.kind === 'found' ? { account: found.user } : {}),
+    });
+    return found;
   }
 
   /** Permission, look-up, protection and "already in flight": everything that refuses before a request exists. */
@@ -372,7 +403,7 @@ export function createAccountService(deps: AccountDeps) {
   ): Promise<AccountTarget | Refusal | NotOne> {
     const refused = await mayRequest(requester.userId, operation);
     if (refused) return refused;
-    const found = await resolve(ref);
+    const found = await resolve(requester.userId, ref, operation);
     if (found.kind !== 'found') return found;
     const refusal = await refuseChange(requester, found.user, operation);
     return refusal ?? { kind: 'target', user: found.user };
@@ -439,18 +470,21 @@ export function createAccountService(deps: AccountDeps) {
   return {
     guard,
 
-    /** `show`: requester and above; returns the account, its profile link and whether it is protected. */
+    /**
+     * `show`: requester and above; returns the account as this reader may see it (everything for approvers and
+     * admins, the summary for a plain requester), its profile link and whether it is protected.
+     */
     async show(
       requesterId: string,
       ref: string,
-    ): Promise<Refusal | NotOne | { kind: 'found'; user: MoodleUser; profileUrl: string; protection: Protection }> {
+    ): Promise<Refusal | NotOne | { kind: 'found'; view: AccountView; profileUrl: string; protection: Protection }> {
       const refused = await mayRequest(requesterId);
       if (refused) return refused;
-      const found = await resolve(ref);
+      const found = await resolve(requesterId, ref, 'show');
       if (found.kind !== 'found') return found;
       return {
         kind: 'found',
-        user: found.user,
+        view: viewAccount(found.user, await mayReadDetails(permissions, requesterId)),
         profileUrl: profileUrl(config.moodle.url, found.user.id),
         protection: await guard.protectionOf(found.user),
       };

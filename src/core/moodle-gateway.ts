@@ -101,6 +101,12 @@ export interface SiteInfo {
   functions: string[];
 }
 
+/**
+ * The code of the error a look-up gives when Moodle returns more accounts than it can name (a wildcard that slipped
+ * through, a site with many accounts sharing one email): never a result, never retried.
+ */
+export const LOOKUP_TOO_BROAD = 'moodle_lookup_too_broad';
+
 /** Criteria keys that core_user_get_users really supports; any other key makes Moodle return every user. */
 export type GetUsersCriterionKey = 'id' | 'lastname' | 'firstname' | 'idnumber' | 'username' | 'email' | 'auth';
 
@@ -124,10 +130,12 @@ export interface MoodleGateway extends CoursesGateway, EnrolmentsGateway, Cohort
   updateUsers(users: UpdateUserInput[]): Promise<void>;
   /** All-or-nothing, like Moodle. */
   deleteUsers(userIds: number[]): Promise<void>;
+  /** Exact matches; at most one account per id or username, a few per email or ID number (else LOOKUP_TOO_BROAD). */
   getUsersByField(
     field: 'id' | 'idnumber' | 'username' | 'email',
     values: Array<string | number>,
   ): Promise<MoodleUser[]>;
+  /** Values match literally (LIKE wildcards are escaped); capped like getUsersByField. */
   getUsers(criteria: Array<{ key: GetUsersCriterionKey; value: string }>): Promise<MoodleUser[]>;
   /** Accounts whose email equals `email` ignoring case: the same accounts Moodle's duplicate check on create finds. */
   findUsersByEmail(email: string): Promise<MoodleUser[]>;

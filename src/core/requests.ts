@@ -87,8 +87,13 @@ export interface PreflightSummary {
   checked: boolean;
   /** Sentences for a person, e.g. "No account uses this email." */
   notes: string[];
-  /** Existing accounts that clash with the request (same username or email). */
-  conflicts: Array<{ moodleId: number; username: string; email?: string; matchedOn: 'username' | 'email' }>;
+  /** Existing accounts that clash with the request (same username, email or ID number). */
+  conflicts: Array<{
+    moodleId: number;
+    username: string;
+    email?: string;
+    matchedOn: 'username' | 'email' | 'idnumber';
+  }>;
 }
 export const preflightSummarySchema = z.object({
   checked: z.boolean(),
@@ -98,7 +103,7 @@ export const preflightSummarySchema = z.object({
       moodleId: z.number().int(),
       username: z.string(),
       email: optionalText,
-      matchedOn: z.enum(['username', 'email']),
+      matchedOn: z.enum(['username', 'email', 'idnumber']),
     }),
   ),
 }) satisfies z.ZodType<PreflightSummary>;

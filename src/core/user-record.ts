@@ -93,7 +93,7 @@ const TAG_FREE: ReadonlySet<ProfileFieldKey> = new Set([
   'phone2',
 ]);
 
-const USERNAME_CHARS = /^[-.@_a-z0-9]+$/;
+export const USERNAME_CHARS = /^[-.@_a-z0-9]+$/;
 // lib/classes/param.php PARAM_TIMEZONE; 99 means "the site's default".
 const PARAM_TIMEZONE = /^(?:[+-]?(?:0?[0-9](?:\.[5|0])?|1[0-3](?:\.0)?|1[0-2]\.5)|99|[\p{L}\p{N}]+(?:\/?[\p{L}_-])+)$/u;
 // Moodle language pack directory names: en, de, pt_br, en_us_k12 ...

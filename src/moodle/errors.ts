@@ -2,7 +2,7 @@
 // whether a write may have happened, and what Moodle said; and the failures below HTTP. HTTP and body failures are
 // in response-errors.ts, Moodle's exception envelopes in envelope-errors.ts, secret scrubbing in scrub.ts.
 
-import type { GatewayErrorShape } from '../core/moodle-gateway.js';
+import { type GatewayErrorShape, LOOKUP_TOO_BROAD } from '../core/moodle-gateway.js';
 import { proxyRefusalStatus } from '../outbound-proxy.js';
 
 export const MoodleErrorCode = {
@@ -47,6 +47,8 @@ export const MoodleErrorCode = {
   UpdateWarnings: 'moodle_update_warnings',
   /** Refused by the client before sending (e.g. an unsupported criteria key, a non-integer id). */
   InvalidRequest: 'moodle_invalid_request',
+  /** A look-up answered with more accounts than it can name (lookup-limits.ts); never retried. */
+  LookupTooBroad: LOOKUP_TOO_BROAD,
   Unknown: 'moodle_unknown',
 } as const;
 export type MoodleErrorCode = (typeof MoodleErrorCode)[keyof typeof MoodleErrorCode];

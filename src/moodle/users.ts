@@ -1,6 +1,7 @@
 // The user look-ups of the client (core_user_get_users_by_field, core_user_get_users) and the case-insensitive
 // email search built on them.
 import type { GetUsersCriterionKey, MoodleGateway, MoodleUser } from '../core/moodle-gateway.js';
+import { criteriaCap, escapeLike, LIKE_CRITERIA, lookupCap, lookupTooBroadError } from './lookup-limits.js';
 import type { MoodleCaller } from './method-kit.js';
 import { badResponseError, invalidRequestError } from './response-errors.js';
 import { getUsersByFieldResponseSchema, getUsersResponseSchema, toMoodleUser } from './schemas.js';
@@ -35,7 +36,10 @@ export function createUserLookups({ call, parse }: MoodleCaller): UserLookups {
         return n;
       });
       const body = await call(fn, { field, values: wireValues }, { kind: 'read' });
-      return parse(getUsersByFieldResponseSchema, body, fn, false).map(toMoodleUser);
+      const users = parse(getUsersByFieldResponseSchema, body, fn, false);
+      const cap = lookupCap(field, new Set(wireValues).size);
+      if (users.length > cap) throw lookupTooBroadError(fn, users.length, cap);
+      return users.map(toMoodleUser);
     },
 
     async getUsers(criteria): Promise<MoodleUser[]> {
@@ -54,12 +58,12 @@ export function createUserLookups({ call, parse }: MoodleCaller): UserLookups {
         if (typeof c.value !== 'string') throw invalidRequestError(fn, `the value for "${c.key}" must be text`);
         seen.add(c.key);
       }
-      const body = await call(
-        fn,
-        { criteria: criteria.map((c) => ({ key: c.key, value: c.value })) },
-        { kind: 'read' },
-      );
-      const parsed = parse(getUsersResponseSchema, body, fn, false);
+      // LIKE criteria are escaped so that a typed % or _ matches itself, never every account.
+      const wire = criteria.map((c) => ({
+        key: c.key,
+        value: LIKE_CRITERIA.has(c.key) ? escapeLike(c.value) : c.value,
+      }));
+      const parsed = parse(getUsersResponseSchema, await call(fn, { criteria: wire }, { kind: 'read' }), fn, false);
       if (parsed.warnings.length > 0) {
         // A dropped criterion widens the search, so the list cannot be trusted.
         const w = parsed.warnings[0];
@@ -69,18 +73,17 @@ export function createUserLookups({ call, parse }: MoodleCaller): UserLookups {
           hint: `Moodle ignored a search criterion (${w?.message ?? 'no message'}), so the result would list unrelated users.`,
         });
       }
+      const cap = criteriaCap(criteria.map((c) => c.key));
+      if (parsed.users.length > cap) throw lookupTooBroadError(fn, parsed.users.length, cap);
       return parsed.users.map(toMoodleUser);
     },
 
     async findUsersByEmail(email: string): Promise<MoodleUser[]> {
       const wanted = email.trim();
       if (wanted === '') throw invalidRequestError('core_user_get_users', 'the email address is empty');
-      // core_user_get_users compares emails with a case-insensitive LIKE, as Moodle's duplicate check on create does
-      // (get_users_by_field is case-sensitive: real-responses d3b). In LIKE, % and _ are wildcards and \ escapes;
-      // we let the wildcards widen the search (a backslash becomes _ so it still matches itself) and keep only
-      // exact case-insensitive matches below.
-      const pattern = wanted.replace(/\\/g, '_');
-      const users = await lookups.getUsers([{ key: 'email', value: pattern }]);
+      // core_user_get_users compares emails ignoring case, as Moodle's duplicate check on create does
+      // (get_users_by_field is case-sensitive: real-responses d3b); getUsers escapes the LIKE wildcards.
+      const users = await lookups.getUsers([{ key: 'email', value: wanted }]);
       const lower = wanted.toLowerCase();
       return users.filter((u) => u.email.trim().toLowerCase() === lower);
     },

@@ -58,9 +58,10 @@ function updateCalls(): number {
 }
 
 describe('show', () => {
-  it('shows the account by username privately, with state, auth, last access and the profile link; no secrets', async () => {
+  it('shows an approver the account by username privately, with state, auth, last access and the profile link; no secrets', async () => {
     const p = person();
-    const reply = await run(`show ${p.username}`);
+    // A plain requester sees less (test/e2e/lookups.e2e.test.ts).
+    const reply = await run(`show ${p.username}`, APPROVER);
     expect(reply.body.response_type).toBe('ephemeral');
     expect(reply.all).toContain(`Pat Tester`);
     expect(reply.all).toContain(p.email);

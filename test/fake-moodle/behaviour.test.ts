@@ -49,6 +49,27 @@ describe('fake Moodle behaviour', () => {
     expect(byEmail.users.map((u: { id: number }) => u.id)).toEqual([reused.id]);
   });
 
+  it('get_users compares email, firstname and lastname with LIKE: no case, % and _ wildcards, \\ escapes (d6b)', async () => {
+    fake.site.seedRecordingUsers();
+    fake.site.addUser({ username: 'gt_odd', firstname: '50%', lastname: 'Off', email: 'a%b_c\\d@example.com' });
+    const search = async (key: string, value: string) =>
+      JSON.parse(
+        (await callRest(fake, 'core_user_get_users', { 'criteria[0][key]': key, 'criteria[0][value]': value })).body,
+      ).users.map((u: { username: string }) => u.username);
+    const everyone = fake.site.users.filter((u) => !u.deleted).map((u) => u.username);
+    expect(await search('email', '%@%')).toEqual(everyone);
+    expect(await search('email', 'GT_BOB@EXAMPLE.COM')).toEqual(['gt_bob']);
+    expect(await search('email', 'gt_bo_@example.com')).toEqual(['gt_bob']);
+    expect(await search('email', 'gt\\_bob@example.com')).toEqual(['gt_bob']);
+    expect(await search('email', 'gt\\_bo\\_@example.com')).toEqual([]);
+    expect(await search('email', '\\%@\\%')).toEqual([]);
+    expect(await search('email', 'A\\%B\\_C\\\\D@example.com')).toEqual(['gt_odd']);
+    expect(await search('firstname', '50\\%')).toEqual(['gt_odd']);
+    expect(await search('lastname', '%')).toEqual(everyone);
+    // idnumber and username use `=`: a % is only a character there.
+    expect(await search('username', '%')).toEqual([]);
+  });
+
   it('a failed delete batch deletes nothing (f6); guest is skipped silently (f5)', async () => {
     const [user] = await create(userFields(0, 'gt_keep'));
     const answer = JSON.parse(

@@ -1,4 +1,4 @@
-// create: a new Moodle account. The pre-flight (no account has the username or email) runs before anyone approves
+// create: a new Moodle account. The pre-flight (no account has the username, email or ID number) runs before anyone approves
 // and again right before the call; the password, when the app makes one, is prepared before the call so that a
 // create whose answer is lost but which Moodle committed still has the password it sent.
 import { z } from 'zod';
@@ -6,6 +6,7 @@ import type { Secret } from '../../secret.js';
 import {
   type CreateUserInput,
   isGatewayError,
+  LOOKUP_TOO_BROAD,
   type MoodleGateway,
   type MoodleUser,
   profileUrl,
@@ -42,24 +43,39 @@ export function createInputFor(
   return { input: { ...user } };
 }
 
-function conflictOf(u: MoodleUser, matchedOn: 'username' | 'email'): PreflightSummary['conflicts'][number] {
+type Conflict = PreflightSummary['conflicts'][number];
+
+function conflictOf(u: MoodleUser, matchedOn: Conflict['matchedOn']): Conflict {
   return { moodleId: u.id, username: u.username, email: u.email, matchedOn };
 }
 
-/** Accounts that would clash with creating `user`: same username, or same email ignoring case. */
+const CONFLICT_WORDS = { username: 'The username', email: 'The email', idnumber: 'The ID number' } as const;
+
+/**
+ * Accounts that would clash with creating `user`: same username, same email ignoring case, or same ID number (sites
+ * key enrolment and sync on it, though Moodle does not make it unique). A look-up too broad to trust is thrown, never
+ * reported as "could not check": nothing goes ahead on it.
+ */
 export async function preflightCreate(gateway: MoodleGateway, user: UserProfileFields): Promise<PreflightSummary> {
   const conflicts: PreflightSummary['conflicts'] = [];
   const notes: string[] = [];
   try {
-    const [byName, byEmail] = await Promise.all([
+    const [byName, byEmail, byIdnumber] = await Promise.all([
       gateway.getUsersByField('username', [user.username]),
       gateway.findUsersByEmail(user.email),
+      user.idnumber ? gateway.getUsersByField('idnumber', [user.idnumber]) : Promise.resolve([]),
     ]);
     for (const u of byName) conflicts.push(conflictOf(u, 'username'));
     for (const u of byEmail) if (!byName.some((n) => n.id === u.id)) conflicts.push(conflictOf(u, 'email'));
-    if (conflicts.length === 0) notes.push(`No Moodle account uses the username ${user.username} or this email.`);
+    for (const u of byIdnumber) conflicts.push(conflictOf(u, 'idnumber'));
+    if (conflicts.length === 0) {
+      notes.push(
+        `No Moodle account uses the username ${user.username} or this email${user.idnumber ? ' or ID number' : ''}.`,
+      );
+    }
     return { checked: true, notes, conflicts };
   } catch (err) {
+    if (isGatewayError(err) && err.code === LOOKUP_TOO_BROAD) throw err;
     const hint = isGatewayError(err) ? err.hint : 'Look at the app log for this request id, then retry.';
     return { checked: false, notes: [`Could not check Moodle for existing accounts: ${hint}`], conflicts };
   }
@@ -69,7 +85,7 @@ export function describeConflicts(moodleUrl: string, conflicts: PreflightSummary
   return conflicts
     .map(
       (c) =>
-        `${c.matchedOn === 'username' ? 'The username' : 'The email'} is already used by Moodle account ${c.username} (id ${c.moodleId}, ${profileUrl(moodleUrl, c.moodleId)}).`,
+        `${CONFLICT_WORDS[c.matchedOn]} is already used by Moodle account ${c.username} (id ${c.moodleId}, ${profileUrl(moodleUrl, c.moodleId)}).`,
     )
     .join(' ');
 }
@@ -100,7 +116,7 @@ export const createUser = {
     if (preflight.conflicts.length > 0) {
       throw Object.assign(new Error(describeConflicts(settings.moodleUrl, preflight.conflicts)), {
         code: 'already_exists',
-        hint: 'Nothing was created. Use the existing account, or change the username or email and ask again.',
+        hint: 'Nothing was created. Use the existing account, or change the username, email or ID number and ask again.',
         outcomeUnknown: false,
       });
     }

@@ -1,6 +1,7 @@
 // Create an account: validate (deriving a free username when none is given), refuse a twin of a create already in
 // flight, look Moodle up for clashes, then submit. Input keys are the profile fields plus `reason`.
 
+import { mayReadDetails, recordLookup, viewConflicts } from '../account-view.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
 import { createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
 import type { PreflightSummary, RequesterContext } from '../requests.js';
@@ -29,7 +30,7 @@ export interface AccountCreation {
 }
 
 export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter): AccountCreation {
-  const { gateway, store, settings, formatActor } = ctx;
+  const { gateway, store, settings, formatActor, clock, permissions } = ctx;
 
   function validateCreate(input: Record<string, string | undefined>): CreateValidation {
     const derived = !input.username?.trim();
@@ -69,6 +70,35 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
     };
   }
 
+  /**
+   * The create pre-flight for a person: existing accounts it names are audited and shown with their details only to
+   * approvers and admins; a look-up too broad to trust refuses the create.
+   */
+  async function preflightForPerson(
+    actor: string,
+    user: UserProfileFields,
+  ): Promise<PreflightSummary | Extract<SubmitOutcome, { kind: 'exists' | 'unavailable' }>> {
+    let preflight: PreflightSummary;
+    try {
+      preflight = await preflightCreate(gateway, user);
+    } catch (err) {
+      const detail = `create: username ${user.username}, email ${user.email}`;
+      await recordLookup(store, clock, { actor, outcome: 'too_broad', detail });
+      return { kind: 'unavailable', message: failureOf(err).hint };
+    }
+    if (preflight.conflicts.length === 0) return preflight;
+    for (const c of preflight.conflicts) {
+      const account = { id: c.moodleId, username: c.username };
+      await recordLookup(store, clock, { actor, outcome: 'exists', detail: `create: same ${c.matchedOn}`, account });
+    }
+    const full = await mayReadDetails(permissions, actor);
+    return {
+      kind: 'exists',
+      message: describeConflicts(settings.moodleUrl, preflight.conflicts),
+      conflicts: viewConflicts(preflight.conflicts, full),
+    };
+  }
+
   return {
     validateCreate,
     preflightCreate: (user) => preflightCreate(gateway, user),
@@ -102,14 +132,8 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
       }
       const twin = await twinRefusal(user);
       if (twin) return twin;
-      const preflight = await preflightCreate(gateway, user);
-      if (preflight.conflicts.length > 0) {
-        return {
-          kind: 'exists',
-          message: describeConflicts(settings.moodleUrl, preflight.conflicts),
-          conflicts: preflight.conflicts,
-        };
-      }
+      const preflight = await preflightForPerson(requester.userId, user);
+      if ('kind' in preflight) return preflight;
       const reason = input.reason?.trim() || undefined;
       const target = { username: user.username, email: user.email };
       return submitter.submitRequest(requester, target, { operation: 'create', user }, preflight, reason);

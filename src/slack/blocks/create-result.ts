@@ -26,6 +26,8 @@ export interface RenderedResult {
 /** Blocks Slack allows in a message; a modal allows 100, so the stricter bound serves both. */
 const MAX_BLOCKS = 50;
 
+const SAME_WORDS = { username: 'username', email: 'email address', idnumber: 'ID number' } as const;
+
 const isProfileKey = (field: string): field is ProfileFieldKey => Object.hasOwn(FIELD_LABELS, field);
 
 function section(text: string): types.SectionBlock {
@@ -89,19 +91,19 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       };
     }
     case 'exists': {
-      const intro = 'Nothing was created: Moodle already has an account with this username or email.';
+      const intro = 'Nothing was created: Moodle already has an account with this username, email or ID number.';
       const lines = outcome.conflicts.map(
         (c) =>
           `• ${link(profileLink(context.moodleUrl, c.moodleId), c.username)} (id ${c.moodleId}${
             c.email ? `, ${escapeMrkdwn(c.email)}` : ''
-          }): same ${c.matchedOn === 'username' ? 'username' : 'email address'}`,
+          }): same ${SAME_WORDS[c.matchedOn]}`,
       );
       return {
         text: `${intro} ${outcome.conflicts.map((c) => `${c.username} (id ${c.moodleId})`).join(', ')}`,
         blocks: [
           section(`:information_source: ${intro}`),
           ...listBlocks(lines),
-          section('Use the existing account, or change the username or email address and ask again.'),
+          section('Use the existing account, or change the username, email address or ID number and ask again.'),
         ],
       };
     }

@@ -3,6 +3,7 @@
 // approval, done, failed in Moodle, refused). Pure functions; all text goes through text.ts.
 
 import type { types } from '@slack/bolt';
+import type { AccountSummary, AccountView } from '../../core/account-view.js';
 import { type ChangeOutcome, describeAccount, type NotOne, type Refusal } from '../../core/accounts.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { operationOf } from '../../core/operations/registry.js';
@@ -31,23 +32,34 @@ export function formatMoodleTime(epochSeconds: number | undefined): string {
   return `<!date^${Math.floor(epochSeconds)}^{date_short_pretty} {time}|${iso}>`;
 }
 
+/** The card draws what the core handed out: the whole account for approvers and admins, else the summary. */
 export function buildUserCard(
-  user: MoodleUser,
+  view: AccountView,
   options: { profileUrl: string; protection?: Protection },
 ): EphemeralReply {
+  const user = view.user;
   const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
   const header = [
     `*${e(user.fullname.trim() || `${user.firstname} ${user.lastname}`.trim() || user.username)}*  ·  \`${e(user.username)}\`  ·  id ${user.id}`,
-    `${state}  ·  authentication: ${e(user.auth)}${user.confirmed ? '' : '  ·  not confirmed'}`,
-    `Last access: ${formatMoodleTime(user.lastaccess)}  ·  first access: ${formatMoodleTime(user.firstaccess)}`,
   ];
-  const fields = CARD_FIELDS.flatMap((key) => {
-    const value = user[key];
-    return typeof value === 'string' && value.trim() !== '' ? [`*${FIELD_LABELS[key]}*: ${e(value)}`] : [];
-  });
+  let details = '_Contact details and identifiers are shown to approvers and admins only._';
+  if (view.detail === 'full') {
+    const full = view.user;
+    header.push(
+      `${state}  ·  authentication: ${e(full.auth)}${full.confirmed ? '' : '  ·  not confirmed'}`,
+      `Last access: ${formatMoodleTime(full.lastaccess)}  ·  first access: ${formatMoodleTime(full.firstaccess)}`,
+    );
+    const fields = CARD_FIELDS.flatMap((key) => {
+      const value = full[key];
+      return typeof value === 'string' && value.trim() !== '' ? [`*${FIELD_LABELS[key]}*: ${e(value)}`] : [];
+    });
+    details = fields.join('\n') || '_No other profile fields are filled in._';
+  } else {
+    header.push(state);
+  }
   const blocks: types.KnownBlock[] = [
     { type: 'section', text: mrkdwn(header.join('\n')) },
-    { type: 'section', text: mrkdwn(fields.join('\n') || '_No other profile fields are filled in._') },
+    { type: 'section', text: mrkdwn(details) },
   ];
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
   if (options.protection && options.protection.protected === true) {
@@ -64,14 +76,11 @@ export function buildUserCard(
   };
 }
 
-/** `<user>` matched several accounts: list them (username, name, email, id) and say how to pick one. */
-export function buildAccountChoice(message: string, users: readonly MoodleUser[]): EphemeralReply {
+/** `<user>` matched several accounts: list them (username, name, id; no contact details) and say how to pick one. */
+export function buildAccountChoice(message: string, users: readonly AccountSummary[]): EphemeralReply {
   const lines = users
     .slice(0, 20)
-    .map(
-      (u) =>
-        `• \`${e(u.username)}\`  ${e(u.fullname)}  ·  ${e(u.email)}  ·  id ${u.id}${u.suspended ? '  ·  suspended' : ''}`,
-    );
+    .map((u) => `• \`${e(u.username)}\`  ${e(u.fullname)}  ·  id ${u.id}${u.suspended ? '  ·  suspended' : ''}`);
   if (users.length > 20) lines.push(`…and ${users.length - 20} more.`);
   return {
     response_type: 'ephemeral',

@@ -59,7 +59,19 @@ export interface FakeMoodleCall {
   contentType: string | undefined;
   /** 0 while unanswered (or never answered: hang, refuse, reset). */
   status: number;
+  /** The answer's body as sent ('' while unanswered), so tests can see what Moodle handed out. */
+  body: string;
   at: number;
+}
+
+/** The usernames the fake handed out in its answers to get_users / get_users_by_field, in order. */
+export function usernamesHandedOut(calls: readonly FakeMoodleCall[]): string[] {
+  return calls.flatMap((c) => {
+    if (c.wsfunction !== 'core_user_get_users' && c.wsfunction !== 'core_user_get_users_by_field') return [];
+    const body = JSON.parse(c.body || 'null') as unknown;
+    const users = Array.isArray(body) ? body : (body as { users?: unknown[] } | null)?.users;
+    return (users ?? []).map((u) => (u as { username: string }).username);
+  });
 }
 
 export interface FakeMoodle {
@@ -107,7 +119,10 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
 
   const send = (res: ServerResponse, response: FakeResponse, call: FakeMoodleCall | undefined) => {
     if (res.destroyed) return;
-    if (call) call.status = response.status;
+    if (call) {
+      call.status = response.status;
+      call.body = response.body;
+    }
     const body = Buffer.from(response.body, 'utf8');
     res.writeHead(response.status, { ...response.headers, 'Content-Length': String(body.length) });
     res.end(body);
@@ -133,6 +148,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
         method: req.method ?? 'GET',
         contentType: req.headers['content-type'],
         status: 0,
+        body: '',
         at: clock(),
       };
       calls.push(call);
