@@ -53,7 +53,11 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Outbound HTTP proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); undefined when none is set. */
   readonly proxy: ProxySettings | undefined;
+  /** Moodle role ids by role short name (ROLE_IDS): web services cannot list roles. */
+  readonly roleIds: Readonly<Record<string, number>>;
 }
+
+export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = { student: 5, teacher: 4, editingteacher: 3 };
 
 /** Where an operator finds each value: printed with every problem so that the fix is one read away. */
 export const SETTING_HELP: Record<string, string> = {
@@ -83,6 +87,8 @@ export const SETTING_HELP: Record<string, string> = {
     'only where this server reaches the internet through a proxy: its URL, e.g. http://proxy.example.org:3128 (user:password@ allowed)',
   HTTP_PROXY: 'the proxy for http:// addresses (e.g. a Moodle site on plain HTTP), same form as HTTPS_PROXY',
   NO_PROXY: 'comma-separated hosts reached without the proxy, e.g. lms.example.org,.internal,10.0.0.5',
+  ROLE_IDS:
+    "comma-separated role short name:id pairs, e.g. student:5,teacher:4,editingteacher:3; Moodle lists the roles under Site administration > Users > Permissions > Define roles (the id is in each role's edit link: roleid=…)",
 };
 
 export class ConfigError extends Error {
@@ -157,6 +163,36 @@ const intIn = (name: string, min: number, max: number, fallback: number) =>
       return n;
     });
 
+const roleIds = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx): Record<string, number> => {
+    if (value === undefined || value === '') return { ...DEFAULT_ROLE_IDS };
+    const ids: Record<string, number> = {};
+    for (const item of csv(value)) {
+      const m = /^([A-Za-z0-9_-]+)\s*:\s*(\d+)$/.exec(item);
+      const id = Number(m?.[2]);
+      if (!m?.[1] || !Number.isSafeInteger(id) || id < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `ROLE_IDS has "${item}", which is not a role short name and a positive id (e.g. student:5)`,
+        });
+      } else if (m[1] in ids) {
+        ctx.addIssue({ code: 'custom', message: `ROLE_IDS names the role "${m[1]}" twice` });
+      } else {
+        ids[m[1]] = id;
+      }
+    }
+    return ids;
+  });
+
+/** ROLE_IDS on its own, for the doctor when other settings are wrong: undefined when it is not valid. */
+export function readRoleIds(value: string | undefined): Record<string, number> | undefined {
+  const parsed = roleIds.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 const channelId = (name: string) =>
   z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: `${name} must be a channel id such as C0123456789, not a name` });
 
@@ -223,6 +259,7 @@ const schema = z.object({
       })
       .default('info'),
   ),
+  ROLE_IDS: roleIds,
 });
 
 /** Rules that span several variables; checked on the raw values so that they are reported with all the others. */
@@ -348,6 +385,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     proxy: proxy.proxy,
+    roleIds: e.ROLE_IDS,
   };
   return deepFreeze(config);
 }

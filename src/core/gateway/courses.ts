@@ -6,12 +6,19 @@ export interface MoodleCourse {
   shortname: string;
   fullname: string;
   idnumber?: string;
-  visible: boolean;
+  /**
+   * Absent when the token user may see only the course's public information (no moodle/course:view and not
+   * enrolled): enrolling anyone there then fails (requireloginerror).
+   */
+  visible?: boolean;
   /** The enabled enrolment plugins (`enrollmentmethods`); a manual enrolment needs `manual` here. */
   enrolmentMethods: string[];
 }
 
 export interface CoursesGateway {
-  /** Courses by id, short name (case-sensitive, as Moodle compares it) or ID number; none found → []. */
+  /**
+   * Courses by id, short name (case-sensitive, as Moodle compares it) or ID number; none found → []. The site's
+   * front page (course 1) is never returned: nobody enrols there.
+   */
   getCoursesByField(field: 'id' | 'shortname' | 'idnumber', value: string | number): Promise<MoodleCourse[]>;
 }

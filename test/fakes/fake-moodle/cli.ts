@@ -1,15 +1,18 @@
 // `npm run fake-moodle`: starts the fake Moodle for manual runs (e.g. `npm run doctor` against it), optionally
 // in one of the broken states of real-responses.md (g3, g4, g2, g8/g9, Appendix A/B).
 import { parseArgs } from 'node:util';
-import { type FakeMoodleDebug, startFakeMoodle } from './index.js';
+import { type FakeMoodleDebug, type FakeSiteName, startFakeMoodle } from './index.js';
 
-const USAGE = `usage: npm run fake-moodle -- [--port 8080] [--host 127.0.0.1] [--debug none|normal|developer]
+const SITES = ['complete', 'users-recording', 'enrolment-recording'];
+const USAGE = `usage: npm run fake-moodle -- [--site ${SITES.join('|')}] [--port 8080] [--host 127.0.0.1]
+  [--debug none|normal|developer]
   [--no-webservices] [--no-rest] [--without-function NAME]... [--without-capability CAP]... [--site-admin]
   [--seed-recording-users] [--latency MS]`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      site: { type: 'string', default: 'complete' },
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       debug: { type: 'string', default: 'none' },
@@ -29,12 +32,19 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port);
   const latencyMs = Number(values.latency);
-  if (!['none', 'normal', 'developer'].includes(values.debug) || !Number.isInteger(port) || !(latencyMs >= 0)) {
+  const valid = SITES.includes(values.site) && ['none', 'normal', 'developer'].includes(values.debug);
+  if (!valid || !Number.isInteger(port) || !(latencyMs >= 0)) {
     console.error(USAGE);
     process.exitCode = 2;
     return;
   }
-  const fake = await startFakeMoodle({ port, host: values.host, debug: values.debug as FakeMoodleDebug, latencyMs });
+  const fake = await startFakeMoodle({
+    site: values.site as FakeSiteName,
+    port,
+    host: values.host,
+    debug: values.debug as FakeMoodleDebug,
+    latencyMs,
+  });
   const site = fake.site;
   if (values['no-webservices']) site.settings.enablewebservices = false;
   if (values['no-rest']) site.settings.webserviceprotocols = '';
