@@ -282,6 +282,64 @@ describe('createUsersInBatches', () => {
     expect(moodle.users.size).toBe(10);
   });
 
+  it('after a lost answer, an existing account with our username but another person’s email is not reported as created', async () => {
+    const moodle = new MemoryMoodle();
+    // user1 exists with the email this run asks for (an earlier run made it), user2 belongs to someone else.
+    await moodle.createUsers([userN(1), { ...userN(2), email: 'someone.else@example.com' }]);
+    moodle.createCalls = 0;
+    moodle.fault = () => {
+      throw new MoodleError({ code: MoodleErrorCode.Timeout, message: 't', hint: 'h', outcomeUnknown: true });
+    };
+    const r = await createUsersInBatches(moodle, [userN(1), userN(2)]);
+    expect(r.created).toEqual([]);
+    expect(r.failed.map((f) => f.index)).toEqual([0, 1]);
+    for (const f of r.failed) expect(f.error.hint).toMatch(/already taken in Moodle/);
+    expect(moodle.createCalls).toBe(1);
+  });
+
+  it('after a lost answer, counts as ours an account whose email differs only in letter case, or is hidden', async () => {
+    const moodle = new MemoryMoodle();
+    moodle.fault = () => 'after';
+    const lookUp = moodle.getUsersByField.bind(moodle);
+    // Moodle compares emails ignoring case; a web-service user without moodle/user:viewalldetails sees none.
+    moodle.getUsersByField = async (field, values) =>
+      (await lookUp(field, values)).map((u) => ({ ...u, email: u.username === 'user1' ? '' : u.email.toLowerCase() }));
+    const users = [userN(1), { ...userN(2), email: 'User2@Example.COM' }];
+    const r = await createUsersInBatches(moodle, users);
+    expect(r.failed).toEqual([]);
+    expect(r.created.map((c) => c.username)).toEqual(['user1', 'user2']);
+    expect(moodle.createCalls).toBe(1);
+  });
+
+  it('a Moodle that keeps timing out gets the batch at most 1 + maxReconciliations times, then the outcome stays unknown', async () => {
+    const timingOut = (maxReconciliations?: number) => {
+      const moodle = new MemoryMoodle();
+      moodle.fault = () => {
+        // A safety net, so that a missing cap fails this test instead of hanging it.
+        if (moodle.createCalls > 10)
+          throw new MoodleError({ code: MoodleErrorCode.InvalidToken, message: 'x', hint: 'h' });
+        throw new MoodleError({ code: MoodleErrorCode.Timeout, message: 't', hint: 'h', outcomeUnknown: true });
+      };
+      const options = maxReconciliations === undefined ? {} : { maxReconciliations };
+      return { moodle, result: createUsersInBatches(moodle, [userN(1), userN(2)], options) };
+    };
+    const byDefault = timingOut();
+    const r = await byDefault.result;
+    expect(byDefault.moodle.createCalls).toBe(3);
+    expect(byDefault.moodle.lookupCalls).toBe(3);
+    expect(r.created).toEqual([]);
+    expect(r.failed.map((f) => [f.index, f.error.code, f.error.outcomeUnknown])).toEqual([
+      [0, MoodleErrorCode.Timeout, true],
+      [1, MoodleErrorCode.Timeout, true],
+    ]);
+    const once = timingOut(0);
+    expect((await once.result).failed).toHaveLength(2);
+    expect(once.moodle.createCalls).toBe(1);
+    const five = timingOut(5);
+    await five.result;
+    expect(five.moodle.createCalls).toBe(6);
+  });
+
   it('reports the unknown outcome and resends nothing when the look-up fails too', async () => {
     const moodle = new MemoryMoodle();
     moodle.fault = () => 'after';
