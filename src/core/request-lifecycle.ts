@@ -113,29 +113,33 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
   const formatActor = options.formatActor ?? ((id: string) => id);
   const ttlMs = options.ttlHours * 60 * 60 * 1000;
 
-  async function refuse(
-    code: RefusalCode,
-    message: string,
-    actor: string,
-    current: RequestRecord | undefined,
-    requestId?: string,
-  ): Promise<Refusal> {
-    const event: NewAuditEvent = { at: clock.now(), actor, kind: 'refusal', outcome: code, detail: message };
-    if (current) {
-      event.requestId = current.id;
-      event.operation = current.operation;
-      event.target = current.target;
-    } else if (requestId !== undefined) {
-      event.detail = truncateDetail(`${message} (asked for ${requestId})`) ?? message;
-    }
-    await store.appendAudit(event);
+  async function refuse(code: RefusalCode, message: string, actor: string, current: RequestRecord): Promise<Refusal> {
+    const { id: requestId, operation, target } = current;
+    await store.appendAudit({
+      at: clock.now(),
+      actor,
+      kind: 'refusal',
+      outcome: code,
+      detail: message,
+      requestId,
+      operation,
+      target,
+    });
     return { ok: false, code, message, current };
+  }
+
+  /** No request has this id (mistyped, or gone between reading and writing). */
+  async function refuseMissing(id: string, actor: string): Promise<Refusal> {
+    const message = `There is no request ${id}.`;
+    const detail = truncateDetail(`${message} (asked for ${id})`);
+    await store.appendAudit({ at: clock.now(), actor, kind: 'refusal', outcome: 'not_found', detail });
+    return { ok: false, code: 'not_found', message, current: undefined };
   }
 
   async function load(id: string, actor: string): Promise<RequestRecord | Refusal> {
     const request = await store.getRequest(id);
     if (request) return request;
-    return refuse('not_found', `There is no request ${id}.`, actor, undefined, id);
+    return refuseMissing(id, actor);
   }
 
   /** The compare-and-set; on losing, the refusal carries the state the winner left. */
@@ -157,13 +161,8 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
     });
     if (result.ok) return result;
     const current = result.current;
-    return refuse(
-      current ? lostCode : 'not_found',
-      current ? describeStatus(current, formatActor) : `There is no request ${request.id}.`,
-      actor,
-      current,
-      request.id,
-    );
+    if (!current) return refuseMissing(request.id, actor);
+    return refuse(lostCode, describeStatus(current, formatActor), actor, current);
   }
 
   /** The patch of executing → succeeded; a create learns its new account's id here. */
@@ -206,16 +205,17 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
         initialStatus: direct ? 'approved' : 'pending',
       };
       if (input.preflight) draft.preflight = input.preflight;
+      // Stryker disable next-line ConditionalExpression: equivalent, the store reads an undefined reason as none
       if (input.reason !== undefined) draft.reason = input.reason;
-      if (direct) draft.decidedBy = input.requester.userId;
       // The requester's reason goes into the audit too, so that the log alone says why (e.g. why a suspension).
-      const reasonDetail = truncateDetail(input.reason?.trim() || undefined);
+      // (The store records the requester as the decider of a direct execution.)
+      const reason = input.reason?.trim();
       const audit: RequestAuditDraft[] = [
         {
           actor: input.requester.userId,
           kind: 'request',
           outcome: direct ? 'approved' : 'pending',
-          ...(reasonDetail === undefined ? {} : { detail: `Reason: ${reasonDetail}` }),
+          detail: reason ? truncateDetail(`Reason: ${reason}`) : undefined,
         },
       ];
       if (direct) {
@@ -303,8 +303,7 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
         return refuse('not_executing', describeStatus(request, formatActor), SYSTEM_ACTOR, request);
       }
       const { moodleId, patch } = succeeded(request, outcome.moodleId);
-      const event: RequestAuditDraft = { actor: SYSTEM_ACTOR, kind: 'execution', outcome: 'succeeded' };
-      if (moodleId !== undefined) event.moodleId = moodleId;
+      const event: RequestAuditDraft = { actor: SYSTEM_ACTOR, kind: 'execution', outcome: 'succeeded', moodleId };
       return move(request, 'succeeded', SYSTEM_ACTOR, 'not_executing', patch, [event]);
     },
 
@@ -321,15 +320,14 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
         hint: failure.hint,
         outcomeUnknown: failure.outcomeUnknown,
       };
-      const detail = truncateDetail(`${failure.code}: ${failure.message}`);
       const patch: RequestPatch = { executedAt: clock.now(), result, ...keepAccount(request, failure.moodleId) };
       return move(request, 'failed', SYSTEM_ACTOR, 'not_executing', patch, [
         {
           actor: SYSTEM_ACTOR,
           kind: 'execution',
           outcome: failure.outcomeUnknown ? 'outcome_unknown' : 'failed',
-          ...(detail === undefined ? {} : { detail }),
-          ...(failure.moodleId === undefined ? {} : { moodleId: failure.moodleId }),
+          detail: truncateDetail(`${failure.code}: ${failure.message}`),
+          moodleId: failure.moodleId,
         },
       ]);
     },
@@ -390,11 +388,11 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
         actor: SYSTEM_ACTOR,
         kind: 'reconciliation',
         outcome: outcome.applied ? 'applied' : 'not_applied',
+        detail: outcome.detail,
       };
-      if (outcome.detail !== undefined) base.detail = outcome.detail;
       if (outcome.applied) {
         const { moodleId, patch } = succeeded(request, outcome.moodleId);
-        if (moodleId !== undefined) base.moodleId = moodleId;
+        base.moodleId = moodleId;
         return move(request, 'succeeded', SYSTEM_ACTOR, 'not_executing', patch, [base]);
       }
       return move(
