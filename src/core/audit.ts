@@ -54,9 +54,9 @@ export interface NewAuditEvent {
   at: Date;
   actor: string;
   kind: AuditKind;
-  requestId?: string;
-  operation?: RequestOperation;
-  target?: RequestTarget;
+  requestId?: string | undefined;
+  operation?: RequestOperation | undefined;
+  target?: RequestTarget | undefined;
   outcome?: string;
   /** Absent or undefined alike: no id is written. */
   moodleId?: number | undefined;

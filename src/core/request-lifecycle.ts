@@ -2,7 +2,7 @@
 // reconcile) over the Store and Clock ports, each change a compare-and-set written with its audit events.
 // Permission checks belong to the caller; the rules that hold for everyone (nobody decides or retries their own
 // request, only pending requests are decided, exactly one decision wins) live here.
-import { type NewAuditEvent, type RequestAuditDraft, SYSTEM_ACTOR, truncateDetail } from './audit.js';
+import { type RequestAuditDraft, SYSTEM_ACTOR, truncateDetail } from './audit.js';
 import type { Clock } from './clock.js';
 import { operationOf } from './operations/registry.js';
 import type { CorrectionResult } from './operations/types.js';
@@ -142,6 +142,13 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
     return refuseMissing(id, actor);
   }
 
+  /** The request, if it is executing (the steps that settle an execution); otherwise the refusal. */
+  async function loadExecuting(id: string): Promise<RequestRecord | Refusal> {
+    const request = await load(id, SYSTEM_ACTOR);
+    if ('ok' in request || request.status === 'executing') return request;
+    return refuse('not_executing', describeStatus(request, formatActor), SYSTEM_ACTOR, request);
+  }
+
   /** The compare-and-set; on losing, the refusal carries the state the winner left. */
   async function move(
     request: RequestRecord,
@@ -204,6 +211,7 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
         createdAt: now,
         initialStatus: direct ? 'approved' : 'pending',
       };
+      // Stryker disable next-line ConditionalExpression: equivalent, the store reads an undefined pre-flight as none
       if (input.preflight) draft.preflight = input.preflight;
       // Stryker disable next-line ConditionalExpression: equivalent, the store reads an undefined reason as none
       if (input.reason !== undefined) draft.reason = input.reason;
@@ -297,22 +305,16 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
     },
 
     async recordSuccess(id, outcome = {}) {
-      const request = await load(id, SYSTEM_ACTOR);
+      const request = await loadExecuting(id);
       if ('ok' in request) return request;
-      if (request.status !== 'executing') {
-        return refuse('not_executing', describeStatus(request, formatActor), SYSTEM_ACTOR, request);
-      }
       const { moodleId, patch } = succeeded(request, outcome.moodleId);
       const event: RequestAuditDraft = { actor: SYSTEM_ACTOR, kind: 'execution', outcome: 'succeeded', moodleId };
       return move(request, 'succeeded', SYSTEM_ACTOR, 'not_executing', patch, [event]);
     },
 
     async recordFailure(id, failure) {
-      const request = await load(id, SYSTEM_ACTOR);
+      const request = await loadExecuting(id);
       if ('ok' in request) return request;
-      if (request.status !== 'executing') {
-        return refuse('not_executing', describeStatus(request, formatActor), SYSTEM_ACTOR, request);
-      }
       const result: RequestResult = {
         ok: false,
         code: failure.code,
@@ -379,11 +381,8 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
     },
 
     async reconcile(id, outcome) {
-      const request = await load(id, SYSTEM_ACTOR);
+      const request = await loadExecuting(id);
       if ('ok' in request) return request;
-      if (request.status !== 'executing') {
-        return refuse('not_executing', describeStatus(request, formatActor), SYSTEM_ACTOR, request);
-      }
       const base: RequestAuditDraft = {
         actor: SYSTEM_ACTOR,
         kind: 'reconciliation',
@@ -419,19 +418,18 @@ export function createRequestService(options: RequestServiceOptions): RequestSer
     },
 
     async recordRefusal(actor, refusal) {
-      const event: NewAuditEvent = { at: clock.now(), actor, kind: 'refusal', outcome: refusal.reason };
-      if (refusal.requestId !== undefined) {
-        const request = await store.getRequest(refusal.requestId);
-        if (request) {
-          event.requestId = request.id;
-          event.operation = request.operation;
-          event.target = request.target;
-        }
-      }
-      if (refusal.operation !== undefined && event.operation === undefined) event.operation = refusal.operation;
-      const detail = truncateDetail(refusal.detail);
-      if (detail !== undefined) event.detail = detail;
-      await store.appendAudit(event);
+      // Stryker disable next-line ConditionalExpression: equivalent, the store finds no request for no id
+      const request = refusal.requestId === undefined ? undefined : await store.getRequest(refusal.requestId);
+      await store.appendAudit({
+        at: clock.now(),
+        actor,
+        kind: 'refusal',
+        outcome: refusal.reason,
+        requestId: request?.id,
+        operation: request?.operation ?? refusal.operation,
+        target: request?.target,
+        detail: refusal.detail,
+      });
     },
   };
 }

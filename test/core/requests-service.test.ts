@@ -432,6 +432,10 @@ describe('what the audit log says, step by step', () => {
       message: 'Say why you reject the request; the requester will see it.',
       current: expect.objectContaining({ id, status: 'pending' }),
     });
+    expect(await service.reject(id, REQUESTER, 'no')).toMatchObject({
+      code: 'self_decision',
+      message: `You asked for ${id} yourself, so another approver has to reject it. To withdraw it, cancel it instead.`,
+    });
     ok(await service.reject(id, APPROVER, ' duplicate '));
     expect((await detailsOf(id)).at(-1)).toEqual(['decision', 'rejected', 'duplicate', undefined]);
   });
@@ -479,9 +483,11 @@ describe('what the audit log says, step by step', () => {
   it('nobody retries a failed request they asked for, unless they executed it directly themselves', async () => {
     const id = await executing(deleteInput);
     ok(await service.recordFailure(id, { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false }));
-    const refused = await service.retry(id, REQUESTER);
-    expect(refused).toMatchObject({ ok: false, code: 'self_decision' });
-    expect(refused.ok ? '' : refused.message).toContain(id);
+    expect(await service.retry(id, REQUESTER)).toMatchObject({
+      ok: false,
+      code: 'self_decision',
+      message: `You asked for ${id} yourself, so another approver has to retry it.`,
+    });
     expect((await store.getRequest(id))?.status).toBe('failed');
   });
 
@@ -510,6 +516,13 @@ describe('what the audit log says, step by step', () => {
     });
     expect((await detailsOf(partly)).at(-1)).toEqual(['reconciliation', 'not_applied', undefined, undefined]);
 
+    const nothing = await executing(createInput);
+    const notMade = ok(await service.reconcile(nothing, { applied: false }));
+    expect(notMade.result).toMatchObject({
+      message: 'The app stopped while carrying out this request, and Moodle shows it was not done.',
+    });
+    expect(notMade.target.moodleId).toBeUndefined();
+
     const known = await executing(deleteInput);
     const notDone = ok(await service.reconcile(known, { applied: false, moodleId: 42 }));
     expect(notDone.result).toMatchObject({
@@ -532,32 +545,51 @@ describe('what the audit log says, step by step', () => {
 });
 
 describe('two steps at once: exactly one wins, the other is told what happened', () => {
-  it('start, success, failure, retry and reconciliation each lose with their own code', async () => {
-    const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
-    const { id } = await service.submit(deleteInput);
-    ok(await service.approve(id, APPROVER));
-    const starts = await Promise.all([service.startExecution(id), service.startExecution(id)]);
-    expect(starts.map((r) => (r.ok ? 'ok' : r.code)).sort()).toEqual(['not_approved', 'ok']);
-    const ends = await Promise.all([service.recordSuccess(id), service.recordFailure(id, failure)]);
-    expect(ends.map((r) => (r.ok ? 'ok' : r.code)).sort()).toEqual(['not_executing', 'ok']);
-
-    const second = await executing(deleteInput);
-    ok(await service.recordFailure(second, failure));
-    const retries = await Promise.all([service.retry(second, APPROVER), service.retry(second, OTHER)]);
-    expect(retries.map((r) => (r.ok ? 'ok' : r.code)).sort()).toEqual(['not_failed', 'ok']);
-    const settles = await Promise.all([
-      service.reconcile(second, { applied: true }),
-      service.reconcile(second, { applied: false }),
-    ]);
-    expect(settles.map((r) => (r.ok ? 'ok' : r.code)).sort()).toEqual(['not_executing', 'ok']);
-  });
+  /** The service over a store on which `competitor` runs just before the first write, which then finds it changed. */
+  function racing(competitor: () => Promise<unknown>): RequestService {
+    const racer: Store = Object.create(store);
+    let raced = false;
+    racer.transition = async (id, change) => {
+      if (!raced) {
+        raced = true;
+        await competitor();
+      }
+      return store.transition(id, change);
+    };
+    return createRequestService({ store: racer, clock, ttlHours: 72 });
+  }
+  const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
+  const codeOf = (result: LifecycleResult) => (result.ok ? 'ok' : result.code);
 
   it('a cancel that loses to an approval is told the request is no longer pending', async () => {
     const { id } = await service.submit(createInput);
-    const [cancelled, approved] = await Promise.all([service.cancel(id, REQUESTER), service.approve(id, APPROVER)]);
-    expect([cancelled.ok, approved.ok].filter(Boolean)).toHaveLength(1);
-    const loser = cancelled.ok ? approved : cancelled;
-    expect(loser).toMatchObject({ ok: false, code: 'not_pending' });
+    const cancel = await racing(() => service.approve(id, APPROVER)).cancel(id, REQUESTER);
+    expect(cancel).toMatchObject({ ok: false, code: 'not_pending', current: { status: 'approved' } });
+  });
+
+  it('a second start is told the request is no longer approved', async () => {
+    const { id } = await service.submit(deleteInput);
+    ok(await service.approve(id, APPROVER));
+    expect(codeOf(await racing(() => service.startExecution(id)).startExecution(id))).toBe('not_approved');
+  });
+
+  it('success, failure and reconciliation each lose to one another as "not executing"', async () => {
+    const a = await executing(deleteInput);
+    expect(codeOf(await racing(() => service.recordFailure(a, failure)).recordSuccess(a))).toBe('not_executing');
+    const b = await executing(deleteInput);
+    expect(codeOf(await racing(() => service.recordSuccess(b)).recordFailure(b, failure))).toBe('not_executing');
+    const c = await executing(deleteInput);
+    const applied = racing(() => service.recordSuccess(c)).reconcile(c, { applied: true });
+    expect(codeOf(await applied)).toBe('not_executing');
+    const d = await executing(deleteInput);
+    const notApplied = racing(() => service.recordSuccess(d)).reconcile(d, { applied: false });
+    expect(codeOf(await notApplied)).toBe('not_executing');
+  });
+
+  it('a second retry is told the request is no longer failed', async () => {
+    const id = await executing(deleteInput);
+    ok(await service.recordFailure(id, failure));
+    expect(codeOf(await racing(() => service.retry(id, OTHER)).retry(id, APPROVER))).toBe('not_failed');
   });
 
   it('a request gone between reading and writing is not_found, not a crash', async () => {
