@@ -143,11 +143,10 @@ export function isValidEmail(address: string): boolean {
 function isKnownTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-    // Stryker disable next-line BlockStatement: equivalent, undefined is as false as false
   } catch {
     return false;
   }
+  return true;
 }
 
 /** Normalises a value the way a person would expect (trim, NFC; codes to Moodle's case). */

@@ -21,6 +21,7 @@ import {
   operationOf,
   POLICY_KEYS,
   policyOperation,
+  requestPayloadSchema,
 } from '../../src/core/operations/registry.js';
 import { suspendUser, unsuspendUser } from '../../src/core/operations/suspension.js';
 import type { OperationContext } from '../../src/core/operations/types.js';
@@ -159,6 +160,30 @@ describe('the registry', () => {
 const gatewayError = (code: string, hint: string, outcomeUnknown = false) =>
   Object.assign(new Error(`moodle said ${code}`), { code, hint, outcomeUnknown });
 
+describe('payloads', () => {
+  it('every operation’s payload comes back from the stored form unchanged', () => {
+    const payloads = [
+      {
+        operation: 'create',
+        user: { ...jane, city: 'Paris' },
+        enrolments: [enrolment(7, { from: '2026-09-01', until: '2027-07-01', timeStart: 1, timeEnd: 2 })],
+        cohorts: [cohort(3)],
+      },
+      { operation: 'update', changes: [{ field: 'city', before: 'Paris', after: 'Lyon' }] },
+      { operation: 'suspend' },
+      { operation: 'unsuspend' },
+      { operation: 'delete' },
+      { operation: 'enrol', enrolment: enrolment(7) },
+      { operation: 'unenrol', course: course(7) },
+      { operation: 'cohort_add', cohort: cohort(3) },
+      { operation: 'cohort_remove', cohort: cohort(3) },
+    ];
+    for (const payload of payloads) {
+      expect(requestPayloadSchema.parse(JSON.parse(JSON.stringify(payload))), payload.operation).toEqual(payload);
+    }
+  });
+});
+
 describe('create: what is sent', () => {
   it('email mode asks Moodle to make and mail the password; nothing is kept', () => {
     expect(createInputFor(jane, 'email')).toEqual({ input: { ...jane, createpassword: true } });
@@ -215,6 +240,13 @@ describe('create: the pre-flight', () => {
         'The email is already used by Moodle account user2 (id 2, https://lms.example.org/user/profile.php?id=2). ' +
         'The ID number is already used by Moodle account user3 (id 3, https://lms.example.org/user/profile.php?id=3).',
     );
+  });
+
+  it('finds an account that has only the email', async () => {
+    const { context } = memoryGateway([account(2, { email: 'JANE.DOE@example.org' })]);
+    expect((await preflightCreate(context.gateway, jane)).conflicts).toEqual([
+      { moodleId: 2, username: 'user2', email: 'JANE.DOE@example.org', matchedOn: 'email' },
+    ]);
   });
 
   it('says what it checked when nothing clashes, and looks the ID number up only when there is one', async () => {
@@ -282,6 +314,16 @@ describe('create: execute', () => {
     expect(gateway.calls.at(-1)).toEqual(['createUsers', [{ ...jane, createpassword: true }]]);
     expect(gateway.names()).not.toContain('enrolUsers');
     expect(gateway.names()).not.toContain('addCohortMembers');
+  });
+
+  it('a create Moodle answers without an account records no id, and adds nothing to it', async () => {
+    const gateway = memoryGateway();
+    const silent = { ...gateway.context.gateway, createUsers: async () => [] };
+    const full = { ...payload, enrolments: [enrolment(7)] };
+    expect(await createUser.execute({ ...gateway.context, gateway: silent }, onAccount(full, {}), undefined)).toEqual(
+      {},
+    );
+    expect(gateway.names()).not.toContain('enrolUsers');
   });
 
   it('an account made by an earlier attempt is not created again: only the memberships are sent', async () => {
@@ -487,6 +529,7 @@ describe('changes to an existing account', () => {
       moodleId: 42,
     });
     expect([remove.keepsAccount, suspend.keepsAccount]).toEqual([false, true]);
+    expect(remove.describe()).toEqual([]);
     expect(remove.words.warning).toBe('Deletion cannot be undone. Consider suspending the account instead.');
   });
 
@@ -531,6 +574,9 @@ describe('memberships of an existing account', () => {
       'enrolUsers',
       [{ userId: 42, courseId: 7, roleId: 5, timeStart: 10, timeEnd: 20 }],
     ]);
+    // Without dates, none are sent (not even as undefined).
+    await enrol.execute(gateway.context, onAccount({ operation: 'enrol' as const, enrolment: enrolment(8) }));
+    expect(gateway.calls.at(-1)).toStrictEqual(['enrolUsers', [{ userId: 42, courseId: 8, roleId: 5 }]]);
     expect(await enrol.lookUpOutcome(gateway.context, onAccount(payload))).toEqual({ applied: true, moodleId: 42 });
     expect(await enrol.lookUpOutcome(memoryGateway([], { 42: [8] }).context, onAccount(payload))).toEqual({
       applied: false,

@@ -321,9 +321,29 @@ describe('validateNewUser: every problem at once', () => {
   });
 
   it('names every field as Moodle’s forms do', () => {
-    for (const [field, label] of Object.entries(FIELD_LABELS)) {
-      const input = { ...valid, [field]: 42 } as unknown as Record<string, string>;
-      expect(onlyProblem(input)).toEqual({ field, message: `${label} must be text.` });
+    const labels = {
+      username: 'Username',
+      email: 'Email address',
+      firstname: 'First name',
+      lastname: 'Last name',
+      auth: 'Authentication method',
+      idnumber: 'ID number',
+      institution: 'Institution',
+      department: 'Department',
+      city: 'City/town',
+      country: 'Country',
+      lang: 'Language',
+      timezone: 'Time zone',
+      phone1: 'Phone',
+      phone2: 'Mobile phone',
+      address: 'Address',
+    };
+    expect(FIELD_LABELS).toEqual(labels);
+    // Settings of its own, so that the schema (cached per settings) is built within this test.
+    const own = { allowedAuth: ['manual', 'email'], defaultAuth: 'manual' };
+    for (const [field, label] of Object.entries(labels)) {
+      const result = validateNewUser({ ...valid, [field]: 42 } as unknown as Record<string, string>, own);
+      expect(!result.ok && result.problems).toEqual([{ field, message: `${label} must be text.` }]);
     }
   });
 
@@ -442,6 +462,7 @@ describe('isValidEmail (Moodle validate_email = PHP FILTER_VALIDATE_EMAIL + no <
     expect(isValidEmail(`"${'a'.repeat(62)}"@x.org`)).toBe(true);
     expect(isValidEmail(`"${'\\a'.repeat(64)}"@x.org`)).toBe(true);
     expect(isValidEmail(`"${'\\a'.repeat(65)}"@x.org`)).toBe(false);
+    expect(isValidEmail(`"${'\\ '.repeat(64)}"@x.org`)).toBe(true);
   });
 
   it('a 64-character local part passes, 65 fails', () => {

@@ -65,6 +65,7 @@ export async function addToCohorts(gateway: MoodleGateway, userId: number, cohor
   const items: CohortMembership[] = cohorts.map((c) => ({ cohortId: c.id, userId }));
   const problems = (await gateway.addCohortMembers(items)).filter((w) => w.kind !== 'already_member');
   if (problems.length > 0)
+    // Stryker disable next-line OptionalChaining: equivalent, there is a first problem
     throw new CohortAddError(`Moodle did not add the account to a cohort: ${problems[0]?.message}`);
 }
 
