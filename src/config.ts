@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { POLICY_KEYS } from './core/operations/registry.js';
+import { DEFAULT_ROLE_IDS } from './core/use-cases/resolve-memberships.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
@@ -56,8 +57,6 @@ export interface Config {
   /** Moodle role ids by role short name (ROLE_IDS): web services cannot list roles. */
   readonly roleIds: Readonly<Record<string, number>>;
 }
-
-export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = { student: 5, teacher: 4, editingteacher: 3 };
 
 /** Where an operator finds each value: printed with every problem so that the fix is one read away. */
 export const SETTING_HELP: Record<string, string> = {

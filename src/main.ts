@@ -111,6 +111,7 @@ export function buildDependencies(
       defaultAuth: config.defaultAuth,
       protectedUsers: config.protectedUsers,
       moodleUrl: config.moodle.url,
+      roleIds: config.roleIds,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });

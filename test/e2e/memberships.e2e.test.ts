@@ -172,3 +172,81 @@ describe('cohorts', () => {
     expect((await run(`cohort join ${p.username} COHORT1`)).text).toContain('Say add or remove');
   });
 });
+
+describe('courses and cohorts with a new account', () => {
+  const creates = () => fake.calls.filter((c) => c.wsfunction === 'core_user_create_users').length;
+
+  async function askWithCourses(username: string): Promise<RequestRecord> {
+    const result = await t.command(
+      '/moodle-adduser',
+      `${username}@example.org New Starter username=${username} courses=TEST101,TEST102 role=student cohorts=COHORT1`,
+      { userId: REQUESTER },
+    );
+    expect(String((await result.waitForResponse(5_000)).body.text)).toContain('saved');
+    return pendingFor(username, 'create');
+  }
+
+  it('one request, one card with the account and its courses and cohort, executed in order on approval', async () => {
+    const request = await askWithCourses('starter1');
+    expect(request.payload).toMatchObject({
+      enrolments: [{ course: { shortname: 'TEST101' } }, { course: { shortname: 'TEST102' } }],
+      cohorts: [{ idnumber: 'COHORT1' }],
+    });
+    const card = await t.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(request.id),
+    );
+    expect(blocksText(card)).toContain('TEST102 (Test Course 102) as student');
+    expect(blocksText(card)).toContain('COHORT1 (Cohort 1)');
+    await approve(request);
+    const user = fake.site.findUser('starter1');
+    expect(user).toBeDefined();
+    const id = user?.id ?? 0;
+    expect(fake.site.catalogue.rolesOf(id, 2)).toEqual([5]);
+    expect(fake.site.catalogue.rolesOf(id, 3)).toEqual([5]);
+    expect(fake.site.catalogue.isMember(1, id)).toBe(true);
+  });
+
+  it('refuses unknown courses and cohorts in the same reply as the other problems, storing nothing', async () => {
+    const before = (await requests()).length;
+    const result = await t.command(
+      '/moodle-adduser',
+      'nobody@example.org Nobody Here courses=TEST101,NOPE101 role=boss cohorts=NOPE',
+      { userId: REQUESTER },
+    );
+    const text = JSON.stringify((await result.waitForResponse(5_000)).body);
+    expect(text).toContain('NOPE101');
+    expect(text).toContain('The role boss');
+    expect(text).toContain('No Moodle cohort has the ID number or name NOPE');
+    expect((await requests()).length).toBe(before);
+  });
+
+  it('an enrolment that fails after the account is made: the request says so, and Retry adds only what is missing', async () => {
+    const request = await askWithCourses('starter2');
+    const course = fake.site.catalogue.getCourse(3);
+    const manual = course?.instances.find((i) => i.enrol === 'manual');
+    if (!manual) throw new Error('TEST102 has no manual instance');
+    manual.enabled = false;
+    const createdBefore = creates();
+    const card = await t.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(request.id),
+    );
+    const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
+    await submitModal(t, APPROVER, await openedView(t, triggerId));
+    const failed = await waitForCard(t, cardTs(card), 'failed');
+    const id = fake.site.findUser('starter2')?.id;
+    expect(id).toBeDefined();
+    expect(blocksText(failed)).toContain('was created (id');
+    expect(blocksText(failed)).toContain('A retry adds what is missing');
+    expect((await t.application.deps.listenerDeps.store.getRequest(request.id))?.target.moodleId).toBe(id);
+
+    manual.enabled = true;
+    const retry = await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, request, cardTs(card));
+    expect(retry.ack.status).toBe(200);
+    await waitForCard(t, cardTs(card), 'succeeded');
+    expect(creates()).toBe(createdBefore + 1);
+    expect(fake.site.catalogue.rolesOf(id ?? 0, 3)).toEqual([5]);
+    expect(fake.site.catalogue.isMember(1, id ?? 0)).toBe(true);
+  });
+});

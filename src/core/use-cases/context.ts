@@ -29,7 +29,11 @@ export interface Notifier {
 export type ProvisioningSettings = Pick<
   Config,
   'approvalRequired' | 'passwordMode' | 'allowedAuth' | 'defaultAuth' | 'protectedUsers'
-> & { moodleUrl: string };
+> & {
+  moodleUrl: string;
+  /** Moodle role ids by short name (ROLE_IDS), for a new account's enrolments. */
+  roleIds?: Readonly<Record<string, number>>;
+};
 
 export type LogFn = (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 

@@ -3,13 +3,14 @@
 
 import { mayReadDetails, recordLookup, viewConflicts } from '../account-view.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
-import { createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
+import { type CreatePayload, createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
 import type { PreflightSummary, RequesterContext } from '../requests.js';
 import { type FieldProblem, validateNewUser } from '../user-record.js';
 import { deriveUsername, pickFreeUsername, withSuffix } from '../username.js';
 import type { UseCaseContext } from './context.js';
 import { failureOf } from './execute.js';
 import type { SubmitOutcome } from './outcomes.js';
+import { DEFAULT_ROLE_IDS, type Resolved, resolveCohorts, resolveEnrolments } from './resolve-memberships.js';
 import type { Submitter } from './submit.js';
 
 /** How many derived usernames (jdoe, jdoe2 … jdoe50) a create tries before asking the requester to choose one. */
@@ -99,6 +100,54 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
     };
   }
 
+  /** The courses (with their role) and cohorts asked for with the account, resolved against Moodle. */
+  async function resolveMemberships(
+    input: Record<string, string | undefined>,
+  ): Promise<Resolved<Pick<CreatePayload, 'enrolments' | 'cohorts'>> | SubmitOutcome> {
+    const list = (text: string | undefined) =>
+      (text ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    const courses = list(input.courses);
+    const cohorts = list(input.cohorts);
+    if (courses.length === 0 && input.role?.trim()) {
+      return {
+        ok: false,
+        problems: [{ field: 'role', message: 'role= is the role in the courses=; name the courses too.' }],
+      };
+    }
+    if (courses.length === 0 && cohorts.length === 0) return { ok: true, value: {} };
+    try {
+      const settings = { roleIds: ctx.settings.roleIds ?? DEFAULT_ROLE_IDS, defaultRole: 'student' };
+      // No dates here: the time zone they would be read in is the Slack layer's, and an account end date is separate.
+      const enrolments = await resolveEnrolments(
+        gateway,
+        settings,
+        { courses, role: input.role },
+        {
+          timeZone: 'UTC',
+          now: ctx.clock.now(),
+        },
+      );
+      const found = await resolveCohorts(gateway, cohorts);
+      const problems = [enrolments, found].flatMap((r) => (r.ok ? [] : r.problems));
+      if (!enrolments.ok || !found.ok) return { ok: false, problems };
+      return {
+        ok: true,
+        value: {
+          ...(enrolments.value.length > 0 ? { enrolments: enrolments.value } : {}),
+          ...(found.value.length > 0 ? { cohorts: found.value } : {}),
+        },
+      };
+    } catch (err) {
+      return {
+        kind: 'unavailable',
+        message: `Could not check the courses and cohorts in Moodle: ${failureOf(err).hint}`,
+      };
+    }
+  }
+
   return {
     validateCreate,
     preflightCreate: (user) => preflightCreate(gateway, user),
@@ -108,7 +157,12 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
       const allowed = await submitter.requireRole(requester.userId, 'requester', 'create');
       if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
       const validated = validateCreate(input);
-      if (!validated.ok) return { kind: 'invalid', problems: validated.problems };
+      const memberships = await resolveMemberships(input);
+      if ('kind' in memberships) return memberships;
+      if (!validated.ok || !memberships.ok) {
+        const problems = [...(validated.ok ? [] : validated.problems), ...(memberships.ok ? [] : memberships.problems)];
+        return { kind: 'invalid', problems };
+      }
       let user = validated.record;
       if (validated.derived) {
         const waiting = await waitingUsernames(user.username);
@@ -136,7 +190,8 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
       if ('kind' in preflight) return preflight;
       const reason = input.reason?.trim() || undefined;
       const target = { username: user.username, email: user.email };
-      return submitter.submitRequest(requester, target, { operation: 'create', user }, preflight, reason);
+      const payload: CreatePayload = { operation: 'create', user, ...memberships.value };
+      return submitter.submitRequest(requester, target, payload, preflight, reason);
     },
   };
 }
