@@ -3,8 +3,9 @@
 // executed once, announced and audited; an admin acts directly where APPROVAL_REQUIRED allows it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
-import { ACTION_IDS, BLOCK_IDS } from '../../src/slack/ids.js';
+import { ACTION_IDS, BLOCK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { buildViewSubmission } from '../fakes/sign.js';
 import {
   ADMIN,
   APPROVER,
@@ -15,6 +16,7 @@ import {
   openedView,
   REQUESTER,
   SLACK_USERS,
+  stateOf,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
@@ -248,5 +250,49 @@ describe('courses and cohorts with a new account', () => {
     expect(creates()).toBe(createdBefore + 1);
     expect(fake.site.catalogue.rolesOf(id ?? 0, 3)).toEqual([5]);
     expect(fake.site.catalogue.isMember(1, id ?? 0)).toBe(true);
+  });
+});
+
+describe('the "New Moodle user" form with courses and cohorts', () => {
+  it('offers courses, their role and cohorts, and stores them on the one request', async () => {
+    const cmd = await t.command('/moodle-adduser', '', { userId: REQUESTER, channelId: 'C0GENERAL' });
+    const opened = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === cmd.triggerId, 3_000);
+    const view = opened.args.view as Record<string, unknown>;
+    const text = JSON.stringify(view.blocks);
+    expect(text).toContain(BLOCK_IDS.coursesBlock);
+    expect(text).toContain('editingteacher');
+    const values = stateOf(view, {
+      [userFieldIds('firstname').blockId]: 'Form',
+      [userFieldIds('lastname').blockId]: 'Starter',
+      [userFieldIds('username').blockId]: 'formstarter',
+      [BLOCK_IDS.coursesBlock]: 'TEST102',
+      [BLOCK_IDS.cohortsBlock]: 'COHORT1',
+    });
+    values[userFieldIds('email').blockId] = {
+      [userFieldIds('email').actionId]: { type: 'email_text_input', value: 'form.starter@example.org' },
+    };
+    for (const [blockId, actionId, value] of [
+      [userFieldIds('country').blockId, userFieldIds('country').actionId, null],
+      [BLOCK_IDS.roleBlock, INPUT_ACTION_IDS.roleInput, 'teacher'],
+    ] as const) {
+      values[blockId] = { [actionId]: { type: 'static_select', selected_option: value ? { value } : null } };
+    }
+    const ack = await t.submitView(
+      buildViewSubmission({
+        user: { id: REQUESTER },
+        callbackId: String(view.callback_id),
+        privateMetadata: String(view.private_metadata),
+        values,
+        blocks: view.blocks as unknown[],
+        triggerId: t.slack.issueTriggerId(),
+      }),
+    );
+    expect(ack.status).toBe(200);
+    await t.slack.waitForCall('views.update', (c) => JSON.stringify(c.args.view).includes('saved'));
+    const request = await pendingFor('formstarter', 'create');
+    expect(request.payload).toMatchObject({
+      enrolments: [{ course: { shortname: 'TEST102' }, role: { shortname: 'teacher', id: 4 } }],
+      cohorts: [{ idnumber: 'COHORT1' }],
+    });
   });
 });
