@@ -156,6 +156,16 @@ describe('enrol', () => {
   });
 });
 
+describe('show', () => {
+  it("lists the account's active courses", async () => {
+    const p = person();
+    expect((await run(`show ${p.username}`)).all).toContain('none active');
+    await run(`enrol ${p.username} TEST102`, ADMIN);
+    await approve(await pendingFor(p.username, 'enrol'));
+    expect((await run(`show ${p.username}`)).all).toContain('*Courses*: TEST102 (Test Course 102)');
+  });
+});
+
 describe('cohorts', () => {
   it('adds to a cohort by ID number after approval, and an admin removes directly', async () => {
     const p = person();
