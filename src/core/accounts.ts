@@ -24,7 +24,7 @@ import type { Permissions } from './permissions.js';
 import type { FieldChange } from './profile.js';
 import type { Protection } from './protection.js';
 import type { ProvisioningService, Refused, SubmitOutcome } from './provisioning.js';
-import type { RequestService } from './request-lifecycle.js';
+import type { RequestService } from './request-service.js';
 import type { PreflightSummary, RequesterContext, RequestOperation, RequestTarget } from './requests.js';
 import type { RequestInFlight, Store } from './store.js';
 import type { FieldProblem } from './user-record.js';

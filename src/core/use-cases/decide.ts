@@ -2,7 +2,7 @@
 // the moment it runs, that the person is an approver, did not ask for the request, and that the request is still
 // in the state the step needs; the lifecycle's compare-and-set makes exactly one of any number of clicks win.
 import { operationOf } from '../operations/registry.js';
-import type { ApproveOptions, LifecycleResult } from '../request-lifecycle.js';
+import type { ApproveOptions, LifecycleResult } from '../request-service.js';
 import { describeNotRetryable, describeSelfDecision, describeStatus } from '../request-words.js';
 import type { RequestRecord } from '../requests.js';
 import type { Announcer } from './announce.js';

@@ -5,7 +5,7 @@ import type { Secret } from '../../secret.js';
 import { isGatewayError, profileUrl } from '../moodle-gateway.js';
 import { operationOf } from '../operations/registry.js';
 import type { Applied, Prepared } from '../operations/types.js';
-import type { FailureInput } from '../request-lifecycle.js';
+import type { FailureInput } from '../request-service.js';
 import type { RequestRecord } from '../requests.js';
 import type { Announcer } from './announce.js';
 import type { UseCaseContext } from './context.js';

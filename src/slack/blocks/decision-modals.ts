@@ -5,7 +5,7 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { PROFILE_FIELDS, type ProfileField } from '../../core/profile.js';
-import type { Corrections } from '../../core/request-lifecycle.js';
+import type { Corrections } from '../../core/request-service.js';
 import type { MessageLocation, RequestRecord } from '../../core/requests.js';
 import {
   FIELD_LABELS,
