@@ -1,4 +1,5 @@
-// The real entry point (src/index.ts) as a child process: exit codes and messages at start-up, and SIGTERM.
+// `moodle-provisioner start` (src/cli/main.ts) as a child process: exit codes and messages at start-up, and SIGTERM;
+// and src/index.ts, the older entry point that does the same.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,8 +29,10 @@ interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function runEntryPoint(env: Record<string, string | undefined>): Run {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src/index.ts')], {
+const BIN = ['src/cli/main.ts', 'start'];
+
+function runEntryPoint(env: Record<string, string | undefined>, [script = '', ...args]: string[] = BIN): Run {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, script), ...args], {
     cwd: CWD,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +59,7 @@ async function waitForOutput(run: Run, text: string, timeoutMs = 8_000): Promise
   }
 }
 
-describe.concurrent('src/index.ts', () => {
+describe.concurrent('moodle-provisioner start', () => {
   it('prints every settings problem without a stack trace and exits 78', async () => {
     const run = runEntryPoint({ MOODLE_URL: 'not a url' });
     expect(await run.exited).toEqual({ code: 78, signal: null });
@@ -82,5 +85,13 @@ describe.concurrent('src/index.ts', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stdout()).toContain('"msg":"stopped"');
     expect(run.stderr()).toBe('');
+  });
+
+  it('src/index.ts starts the same app and stops the same way', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }), ['src/index.ts']);
+    await waitForOutput(run, 'listening for Slack requests');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"stopped"');
   });
 });

@@ -1,10 +1,29 @@
 // The files an operator deploys with: .env.example documents every setting; the Dockerfile keeps the promises
-// STYLE.md makes (multi-stage, production deps only, non-root, init process, health check).
+// STYLE.md makes (multi-stage, production deps only, non-root, init process, health check) and runs every operator
+// command through the one command-line entry point that package.json declares.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SETTING_HELP } from '../../src/config.js';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const pkg = JSON.parse(read('package.json')) as {
+  bin: Record<string, string>;
+  files: string[];
+  scripts: Record<string, string>;
+};
+
+describe('package.json', () => {
+  it('declares one bin, built from src/cli/main.ts, that runs as a script', () => {
+    expect(Object.keys(pkg.bin)).toEqual(['moodle-provisioner']);
+    expect(read('src/cli/main.ts').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(pkg.files).toContain('dist');
+  });
+
+  it.each(['start', 'doctor', 'audit'])('npm run %s goes through the bin, built first when needed', (name) => {
+    expect(pkg.scripts[name]).toBe(`node ${pkg.bin['moodle-provisioner']} ${name}`);
+    expect(pkg.scripts[`pre${name}`]).toBe('node scripts/ensure-build.mjs');
+  });
+});
 
 describe('.env.example', () => {
   const text = read('.env.example');
@@ -35,9 +54,20 @@ describe('Dockerfile', () => {
     expect(text.match(/^FROM node:24-bookworm-slim AS \w+$/gm)).toHaveLength(2);
     expect(text).toContain('npm ci --omit=dev');
     expect(text).toMatch(/^USER node$/m);
-    expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
-    expect(text).toMatch(/^CMD \["node", "dist\/index.js"\]$/m);
+    expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", /m);
     expect(text).toMatch(/HEALTHCHECK[\s\S]*CMD \["node", "-e", .*\/healthz/);
+  });
+
+  it('runs the package.json bin with the command as the argument, start by default', () => {
+    const bin = pkg.bin['moodle-provisioner'];
+    expect(bin).toBe('dist/cli/main.js');
+    // `docker run … moodle-provisioner doctor` replaces CMD: the arguments pick the command.
+    expect(text).toMatch(new RegExp(`^ENTRYPOINT \\["/usr/bin/tini", "--", "node", "/app/${bin}"\\]$`, 'm'));
+    expect(text).toMatch(/^CMD \["start"\]$/m);
+    // `docker exec <container> moodle-provisioner audit`: the bin on PATH, executable.
+    expect(text).toContain(`ln -s /app/${bin} /usr/local/bin/moodle-provisioner`);
+    expect(text).toContain(`chmod 755 ${bin}`);
+    expect(text).not.toMatch(/\btsx\b/);
   });
 
   it('keeps compilers out of the runtime stage', () => {

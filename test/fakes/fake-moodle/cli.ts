@@ -1,14 +1,15 @@
 // `npm run fake-moodle`: starts the fake Moodle for manual runs (e.g. `npm run doctor` against it), optionally
 // in one of the broken states of real-responses.md (g3, g4, g2, g8/g9, Appendix A/B).
 import { parseArgs } from 'node:util';
-import { type FakeMoodleDebug, startFakeMoodle } from './index.js';
+import { explainListenError, parsePort } from '../launcher.js';
+import { type FakeMoodle, type FakeMoodleDebug, startFakeMoodle } from './index.js';
 
 const USAGE = `usage: npm run fake-moodle -- [--port 8080] [--host 127.0.0.1] [--debug none|normal|developer]
   [--no-webservices] [--no-rest] [--without-function NAME]... [--without-capability CAP]... [--site-admin]
   [--seed-recording-users] [--latency MS]`;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+function parseOptions() {
+  return parseArgs({
     options: {
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -22,19 +23,37 @@ async function main(): Promise<void> {
       latency: { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
     },
-  });
+  }).values;
+}
+
+async function main(): Promise<number> {
+  let values: ReturnType<typeof parseOptions>;
+  try {
+    values = parseOptions();
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return 2;
+  }
   if (values.help) {
     console.log(USAGE);
-    return;
+    return 0;
   }
-  const port = Number(values.port);
+  const port = parsePort(values.port);
   const latencyMs = Number(values.latency);
-  if (!['none', 'normal', 'developer'].includes(values.debug) || !Number.isInteger(port) || !(latencyMs >= 0)) {
+  if (!['none', 'normal', 'developer'].includes(values.debug) || port === undefined || !(latencyMs >= 0)) {
     console.error(USAGE);
-    process.exitCode = 2;
-    return;
+    return 2;
   }
-  const fake = await startFakeMoodle({ port, host: values.host, debug: values.debug as FakeMoodleDebug, latencyMs });
+  let fake: FakeMoodle;
+  try {
+    fake = await startFakeMoodle({ port, host: values.host, debug: values.debug as FakeMoodleDebug, latencyMs });
+  } catch (error) {
+    const where = { fake: 'fake Moodle', script: 'fake-moodle', host: values.host, port };
+    const message = explainListenError(error, where);
+    if (!message) throw error;
+    console.error(message);
+    return 1;
+  }
   const site = fake.site;
   if (values['no-webservices']) site.settings.enablewebservices = false;
   if (values['no-rest']) site.settings.webserviceprotocols = '';
@@ -57,6 +76,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  return 0;
 }
 
-await main();
+process.exitCode = await main();

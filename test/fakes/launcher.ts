@@ -1,0 +1,29 @@
+// Shared by the fakes' command-line launchers (`npm run fake-moodle`, `npm run fake-slack`): the --port option and
+// what to say when the port cannot be had, instead of a stack trace.
+
+/** A TCP port from the command line (0: any free port); undefined when it is not one. */
+export function parsePort(value: string): number | undefined {
+  const port = Number(value);
+  return /^\d+$/.test(value.trim()) && port <= 65_535 ? port : undefined;
+}
+
+/** A sentence for a listen failure a person can fix (port taken, port reserved); undefined for anything else. */
+export function explainListenError(
+  error: unknown,
+  where: { fake: string; script: string; host: string; port: number },
+): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const pickAnother =
+    `Pick another port: npm run ${where.script} -- --port ${where.port === 65_535 ? 8081 : where.port + 1}` +
+    ' (or --port 0 for any free one), and use the URL it prints.';
+  if (code === 'EADDRINUSE') {
+    return `Cannot start the ${where.fake}: port ${where.port} on ${where.host} is already in use by another program.\n${pickAnother}`;
+  }
+  if (code === 'EACCES') {
+    return `Cannot start the ${where.fake}: this user may not listen on port ${where.port} of ${where.host}.\n${pickAnother}`;
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return `Cannot start the ${where.fake}: ${where.host} is not an address of this machine. Use --host 127.0.0.1.`;
+  }
+  return undefined;
+}
