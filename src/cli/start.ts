@@ -43,38 +43,60 @@ async function startOrExplain(io: CliIo): Promise<RunningApplication | number> {
   }
 }
 
-function stopOnSignals(running: RunningApplication): void {
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      running.logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    running.logger.info({ signal }, 'signal received, finishing requests in flight');
-    running.stop().then(
+/**
+ * SIGTERM/SIGINT: finish the requests in flight, then exit 0; a second signal exits at once. Listening starts
+ * before the app does, so that a signal that comes while it starts up stops it as soon as it runs.
+ */
+function stopOnSignals(): { attach(running: RunningApplication): void; detach(): void } {
+  let running: RunningApplication | undefined;
+  let pending: NodeJS.Signals | undefined;
+  const stop = (app: RunningApplication, signal: NodeJS.Signals): void => {
+    app.logger.info({ signal }, 'signal received, finishing requests in flight');
+    app.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        running.logger.error({ err: error }, 'graceful stop failed');
+        app.logger.error({ err: error }, 'graceful stop failed');
         process.exit(1);
       },
     );
   };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (pending) {
+      running?.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    pending = signal;
+    if (running) stop(running, signal);
+  };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  process.on('unhandledRejection', (reason) => {
-    // Logged and survived: one failed background task must not take every pending request down with it.
-    running.logger.error({ err: reason }, 'unhandled promise rejection');
-  });
+  return {
+    attach(app) {
+      running = app;
+      process.on('unhandledRejection', (reason) => {
+        // Logged and survived: one failed background task must not take every pending request down with it.
+        app.logger.error({ err: reason }, 'unhandled promise rejection');
+      });
+      if (pending) stop(app, pending);
+    },
+    detach() {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
 }
 
 export const startCommand: CliCommand = {
   usage: START_USAGE,
   async run(argv, io) {
     parseCommandOptions(argv, {});
+    const signals = stopOnSignals();
     const started = await startOrExplain(io);
-    if (typeof started === 'number') return started;
-    stopOnSignals(started);
+    if (typeof started === 'number') {
+      signals.detach();
+      return started;
+    }
+    signals.attach(started);
     return 0;
   },
 };
