@@ -41,6 +41,13 @@ export async function runDoctorCli(
   out('moodle-provisioner setup check\n');
   const report = await runDoctor(env, factories);
   out(`${renderReportText(report)}\n`);
+  if (report.results.some((r) => r.id === 'settings' && r.status === 'fail')) {
+    // A first run often has no settings at all: say where they are read from.
+    out(
+      `\nSettings are read from the environment and from a .env file in ${process.cwd()} (see .env.example);\n` +
+        'with Docker, pass them with docker run --env-file .env.\n',
+    );
+  }
   return report.ok ? 0 : 1;
 }
 

@@ -107,6 +107,7 @@ describe('commands', () => {
     expect(code).toBe(1);
     expect(stdout).toContain('✗ Settings: 6 problems');
     expect(stdout).toContain('SLACK_BOT_TOKEN is required');
+    expect(stdout).toContain(`Settings are read from the environment and from a .env file in ${process.cwd()}`);
   });
 
   it('start with no settings lists every problem and exits 78 without starting anything', async () => {

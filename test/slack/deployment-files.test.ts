@@ -3,6 +3,7 @@
 // command through the one command-line entry point that package.json declares.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands.js';
 import { SETTING_HELP } from '../../src/config.js';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
@@ -78,5 +79,27 @@ describe('Dockerfile', () => {
   it('is paired with a .dockerignore that keeps secrets and local data out of the build context', () => {
     const ignore = read('.dockerignore').split('\n');
     for (const entry of ['.env', 'node_modules', 'data', '.git']) expect(ignore).toContain(entry);
+  });
+});
+
+describe('README', () => {
+  const text = read('README.md');
+
+  it('starts with the install-and-start and the install-and-test commands', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    const commands = firstBlock.split('\n').map((line) => line.split('#')[0]?.trim());
+    expect(commands.slice(0, 2)).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+  });
+
+  it('shows every operator command, and the Docker form of each one that is not the default', () => {
+    const start = text.indexOf('\n## Operator commands\n');
+    const section = text.slice(start, text.indexOf('\n## ', start + 1));
+    for (const { name } of COMMANDS) {
+      expect(section, name).toMatch(new RegExp(`^\\| \`${name}\\b`, 'm'));
+      if (name === 'start') continue;
+      expect(section, name).toContain(
+        `docker run --rm --env-file .env -v mp-data:/app/data moodle-provisioner ${name}`,
+      );
+    }
   });
 });
