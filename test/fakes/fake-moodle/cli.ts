@@ -1,7 +1,7 @@
 // `npm run fake-moodle`: starts the fake Moodle for manual runs (e.g. `npm run doctor` against it), optionally
 // in one of the broken states of real-responses.md (g3, g4, g2, g8/g9, Appendix A/B).
 import { parseArgs } from 'node:util';
-import { explainListenError, parsePort } from '../launcher.js';
+import { explainListenError, readLauncherOptions } from '../launcher.js';
 import { type FakeMoodle, type FakeMoodleDebug, startFakeMoodle } from './index.js';
 
 const USAGE = `usage: npm run fake-moodle -- [--port 8080] [--host 127.0.0.1] [--debug none|normal|developer]
@@ -27,20 +27,11 @@ function parseOptions() {
 }
 
 async function main(): Promise<number> {
-  let values: ReturnType<typeof parseOptions>;
-  try {
-    values = parseOptions();
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const port = parsePort(values.port);
+  const options = readLauncherOptions(parseOptions, USAGE);
+  if (typeof options === 'number') return options;
+  const { values, port } = options;
   const latencyMs = Number(values.latency);
-  if (!['none', 'normal', 'developer'].includes(values.debug) || port === undefined || !(latencyMs >= 0)) {
+  if (!['none', 'normal', 'developer'].includes(values.debug) || !(latencyMs >= 0)) {
     console.error(USAGE);
     return 2;
   }
@@ -66,16 +57,17 @@ async function main(): Promise<number> {
   if (values['site-admin']) site.setSiteAdmin(3, true);
   if (values['seed-recording-users']) site.seedRecordingUsers();
 
-  console.log(`Fake Moodle 4.5.6 listening on ${fake.url}`);
-  console.log(`token (service user_creation): ${fake.token}`);
-  console.log(`token (service limited):       ${fake.limitedToken}`);
-  console.log('');
-  console.log(`MOODLE_URL=${fake.url} MOODLE_TOKEN=${fake.token}`);
+  // Listening for signals before printing: whoever reads the output may stop it at once.
   const stop = () => {
     fake.close().then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  console.log(`Fake Moodle 4.5.6 listening on ${fake.url}`);
+  console.log(`token (service user_creation): ${fake.token}`);
+  console.log(`token (service limited):       ${fake.limitedToken}`);
+  console.log('');
+  console.log(`MOODLE_URL=${fake.url} MOODLE_TOKEN=${fake.token}`);
   return 0;
 }
 
