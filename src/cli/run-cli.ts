@@ -21,7 +21,7 @@ export function renderOverallHelp(commands: readonly CliCommandEntry[]): string 
   ].join('\n');
 }
 
-/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment): "strat" is one from "start". */
+/** Edit distance where swapping two neighbours is one edit (optimal string alignment): "strat" → "start" is 1. */
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i || j));
   const at = (i: number, j: number): number => d[i]?.[j] ?? 0;

@@ -43,14 +43,15 @@ export function explainListenError(
   const pickAnother =
     `Pick another port: npm run ${where.script} -- --port ${where.port === 65_535 ? 8081 : where.port + 1}` +
     ' (or --port 0 for any free one), and use the URL it prints.';
+  const cannot = `Cannot start the ${where.fake}:`;
   if (code === 'EADDRINUSE') {
-    return `Cannot start the ${where.fake}: port ${where.port} on ${where.host} is already in use by another program.\n${pickAnother}`;
+    return `${cannot} port ${where.port} on ${where.host} is already in use by another program.\n${pickAnother}`;
   }
   if (code === 'EACCES') {
-    return `Cannot start the ${where.fake}: this user may not listen on port ${where.port} of ${where.host}.\n${pickAnother}`;
+    return `${cannot} this user may not listen on port ${where.port} of ${where.host}.\n${pickAnother}`;
   }
   if (code === 'EADDRNOTAVAIL') {
-    return `Cannot start the ${where.fake}: ${where.host} is not an address of this machine. Use --host 127.0.0.1.`;
+    return `${cannot} ${where.host} is not an address of this machine. Use --host 127.0.0.1.`;
   }
   return undefined;
 }
