@@ -261,6 +261,12 @@ const schema = z.object({
   ROLE_IDS: roleIds,
 });
 
+/** The proxy variables, read by their upper-case names and, as curl does, their lower-case ones. */
+const PROXY_SETTINGS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
+
+/** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
+export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...PROXY_SETTINGS];
+
 /** Rules that span several variables; checked on the raw values so that they are reported with all the others. */
 function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[] {
   const issues: z.core.$ZodIssue[] = [];
@@ -305,7 +311,7 @@ export function readProxySettings(env: Record<string, string | undefined>): {
   issues: Array<{ name: string; message: string }>;
 } {
   const issues: Array<{ name: string; message: string }> = [];
-  const read = (name: 'HTTPS_PROXY' | 'HTTP_PROXY'): Secret | undefined => {
+  const read = (name: Exclude<(typeof PROXY_SETTINGS)[number], 'NO_PROXY'>): Secret | undefined => {
     const lower = name.toLowerCase();
     const raw = env[lower]?.trim() || env[name]?.trim();
     if (!raw) return undefined;
