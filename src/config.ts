@@ -71,7 +71,7 @@ export const SETTING_HELP: Record<string, string> = {
   SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: 'comma-separated operations from create,update,suspend,delete (or none)',
+  APPROVAL_REQUIRED: `comma-separated operations from ${POLICY_KEYS.join(',')} (or none)`,
   APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
   NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
   REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
