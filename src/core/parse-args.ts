@@ -6,7 +6,7 @@
 // 't Hooft stays 't Hooft.
 import { PROFILE_FIELDS } from './moodle-gateway.js';
 
-/** Every key the commands accept (DESIGN.md "Keys"). */
+/** Every key the commands accept (the README's keys). */
 /** A new account's courses (short names or ID numbers, comma-separated), their role, and its cohorts. */
 export const MEMBERSHIP_KEYS = ['courses', 'role', 'cohorts'] as const;
 

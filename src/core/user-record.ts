@@ -1,7 +1,7 @@
 // Moodle's rules for a user record, checked before anything reaches Moodle.
 // With production debugging Moodle answers almost every bad create with the same "Invalid parameter value detected",
-// and over-long values with "Error writing to database" (real-responses.md c3-c13), so the app must say what is wrong
-// itself. The rules follow ws-reference §2.0-§3.6: PARAM_USERNAME with extendedusernamechars off, validate_email,
+// and over-long values with "Error writing to database" (docs/moodle/real-responses.md c3-c13), so the app must say what is wrong
+// itself. The rules follow docs/moodle/ws-reference.md §2.0-§3.6: PARAM_USERNAME with extendedusernamechars off, validate_email,
 // the `user` table's column sizes, country codes Moodle knows, allowed auth plugins, PARAM_LANG and PARAM_TIMEZONE.
 import { z } from 'zod';
 import { findCountryCode, isCountryCode } from './countries.js';

@@ -1,4 +1,4 @@
-// The doctor's Moodle checks, in the order an operator sets Moodle up (DESIGN.md "Moodle side"): reachable,
+// The doctor's Moodle checks, in the order an operator sets Moodle up (README "Set up Moodle"): reachable,
 // web services on, REST on, token valid, the token's user, the service's functions, the role's capabilities.
 // Every probe is chosen so that it cannot change anything on the site, even when a capability is present:
 // create a user named "guest" (always exists), update the guest with no fields (Moodle refuses guest updates),
@@ -215,7 +215,7 @@ export async function runMoodleChecks({ moodle, url, roleIds }: MoodleCheckOptio
         status: 'warn',
         title: 'Least privilege',
         detail: `the token user ${info.username} is a site administrator`,
-        fix: 'Use a dedicated web-service user that is not a site admin, with a role holding only the capabilities the app needs (DESIGN.md "Moodle side").',
+        fix: 'Use a dedicated web-service user that is not a site admin, with a role holding only the capabilities the app needs (README, "Set up Moodle").',
       });
     }
   }

@@ -55,7 +55,7 @@ export const INPUT_ACTION_IDS = {
   cohortsInput: 'cohorts_input',
 } as const;
 
-/** User profile fields that appear as inputs in the user modals (DESIGN.md "Keys", without reason). */
+/** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */
 export const USER_FIELD_KEYS = PROFILE_FIELDS;
 export type UserFieldKey = (typeof USER_FIELD_KEYS)[number];
 

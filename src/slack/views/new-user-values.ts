@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { FieldProblem } from '../../core/user-record.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
 
-/** The fields the modal offers, in the order it shows them (DESIGN.md: the "New Moodle user" modal). */
+/** The fields the modal offers, in the order it shows them (README "/moodle-adduser"). */
 export const NEW_USER_MODAL_FIELDS = [
   'firstname',
   'lastname',
@@ -29,7 +29,7 @@ export const MEMBERSHIP_FORM_FIELDS = ['courses', 'role', 'cohorts'] as const;
 export type NewUserFieldKey = NewUserModalField | 'reason' | (typeof MEMBERSHIP_FORM_FIELDS)[number];
 
 export interface NewUserValues {
-  /** Non-empty values by DESIGN.md key (plus `reason`); empty inputs are left out. */
+  /** Non-empty values by README key (plus `reason`); empty inputs are left out. */
   fields: Partial<Record<NewUserFieldKey, string>>;
   /** Values the form sent in a shape it should not have; `field` is the key whose input was malformed. */
   problems: FieldProblem[];

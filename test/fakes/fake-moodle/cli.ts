@@ -1,5 +1,5 @@
 // `npm run fake-moodle`: starts the fake Moodle for manual runs (e.g. `npm run doctor` against it), optionally
-// in one of the broken states of real-responses.md (g3, g4, g2, g8/g9, Appendix A/B).
+// in one of the broken states of docs/moodle/real-responses.md (g3, g4, g2, g8/g9, Appendix A/B).
 import { parseArgs } from 'node:util';
 import { explainListenError, readLauncherOptions } from '../launcher.js';
 import { type FakeMoodle, type FakeMoodleDebug, type FakeSiteName, startFakeMoodle } from './index.js';
