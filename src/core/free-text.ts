@@ -61,7 +61,7 @@ const NAMES: Readonly<Record<number, string>> = {
 const HIDDEN = /[\p{Cf}\p{Zl}\p{Zp}]/u;
 const SEPARATOR = /[\p{Zl}\p{Zp}]/u;
 const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
-const PICTOGRAPH = /[\p{Extended_Pictographic}\u{1F3FB}-\u{1F3FF}\uFE0F]/u;
+const PICTOGRAPH = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\uFE0F/u;
 // Scripts whose spelling needs ZWNJ/ZWJ (Persian, Indic conjuncts...): there the joiner changes the letters' shapes,
 // so it hides nothing.
 const JOINING_SCRIPT =
