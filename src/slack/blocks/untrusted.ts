@@ -11,6 +11,7 @@ const LINE_BREAKS = /\r\n|[\n\v\f\r\u0085\u2028\u2029]/g;
 const CONTROL = /[\p{Cc}\p{Cs}]/u;
 const WORD = /[\p{L}\p{N}]/u;
 const SHORTCODE = /[\p{L}\p{N}_+'-]/u;
+const SPACE = /\s/u;
 
 /** Shown in place of a control or invisible character, so that the reader sees that something was there. */
 export const HIDDEN_MARK = '\uFFFD';
@@ -68,7 +69,7 @@ function renderChar(chars: readonly string[], i: number, leading: boolean): stri
     case '#':
     case '•':
       // A list or heading marker only where a line starts, followed by a space.
-      return leading && chars[i + 1] === ' ' ? (LOOKALIKES[ch] as string) : ch;
+      return leading && SPACE.test(chars[i + 1] ?? '') ? (LOOKALIKES[ch] as string) : ch;
     default:
       return ch;
   }
@@ -78,7 +79,7 @@ function renderChar(chars: readonly string[], i: number, leading: boolean): stri
 function renderLine(line: string): string {
   const chars = Array.from(line);
   let first = 0;
-  while (chars[first] === ' ') first++;
+  while (first < chars.length && SPACE.test(chars[first] as string)) first++;
   let out = '';
   for (let i = 0; i < chars.length; i++) out += renderChar(chars, i, i === first);
   return out;

@@ -25,7 +25,7 @@ export interface EphemeralReply {
 const CARD_FIELDS = ['email', ...OPTIONAL_PROFILE_FIELDS] as const satisfies readonly (keyof MoodleUser &
   keyof typeof FIELD_LABELS)[];
 
-const e = (text: string) => escapeMrkdwn(text);
+const e = (text: string, max?: number) => escapeMrkdwn(text, max);
 
 /** Slack renders the time in the reader's own time zone; the fallback is ISO. */
 export function formatMoodleTime(epochSeconds: number | undefined): string {
@@ -70,10 +70,7 @@ export function buildUserCard(
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
   return {
     response_type: 'ephemeral',
-    text: truncateText(
-      `Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`,
-      LIMITS.messageText,
-    ),
+    text: e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`, LIMITS.messageText),
     blocks,
   };
 }
@@ -101,7 +98,7 @@ export function buildAccountChoice(message: string, users: readonly AccountSumma
 export function buildNotice(text: string, emoji = ':information_source:', usage?: string): EphemeralReply {
   return {
     response_type: 'ephemeral',
-    text: truncateText(usage ? `${text} ${usage}` : text, LIMITS.messageText),
+    text: truncateText(usage ? `${e(text)} ${usage}` : e(text), LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}${usage ? ` ${encodeEntities(usage)}` : ''}`) }],
   };
 }
@@ -111,7 +108,7 @@ export function buildProblems(intro: string, problems: readonly FieldProblem[]):
   const lines = problems.map((p) => `• ${e(p.message)}`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(`${intro} ${problems.map((p) => p.message).join(' ')}`, LIMITS.messageText),
+    text: truncateText(`${intro} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`:warning: ${encodeEntities(intro)}\n${lines.join('\n')}`) }],
   };
 }
