@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { POLICY_KEYS } from './core/operations/registry.js';
+import { DEFAULT_ROLE_IDS } from './core/use-cases/resolve-memberships.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
@@ -56,8 +57,6 @@ export interface Config {
   /** Moodle role ids by role short name (ROLE_IDS): web services cannot list roles. */
   readonly roleIds: Readonly<Record<string, number>>;
 }
-
-export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = { student: 5, teacher: 4, editingteacher: 3 };
 
 /** Where an operator finds each value: printed with every problem so that the fix is one read away. */
 export const SETTING_HELP: Record<string, string> = {
@@ -262,6 +261,12 @@ const schema = z.object({
   ROLE_IDS: roleIds,
 });
 
+/** The proxy variables, read by their upper-case names and, as curl does, their lower-case ones. */
+const PROXY_SETTINGS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
+
+/** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
+export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...PROXY_SETTINGS];
+
 /** Rules that span several variables; checked on the raw values so that they are reported with all the others. */
 function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[] {
   const issues: z.core.$ZodIssue[] = [];
@@ -306,7 +311,7 @@ export function readProxySettings(env: Record<string, string | undefined>): {
   issues: Array<{ name: string; message: string }>;
 } {
   const issues: Array<{ name: string; message: string }> = [];
-  const read = (name: 'HTTPS_PROXY' | 'HTTP_PROXY'): Secret | undefined => {
+  const read = (name: Exclude<(typeof PROXY_SETTINGS)[number], 'NO_PROXY'>): Secret | undefined => {
     const lower = name.toLowerCase();
     const raw = env[lower]?.trim() || env[name]?.trim();
     if (!raw) return undefined;

@@ -1,5 +1,5 @@
-// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by the
-// process entry point (src/index.ts) and the end-to-end tests, so that tests run exactly what production runs.
+// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by
+// `moodle-provisioner start` (src/cli/start.ts) and the end-to-end tests, so that tests run what production runs.
 import { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
 import { doctorFactories } from './cli/doctor.js';
@@ -111,6 +111,7 @@ export function buildDependencies(
       defaultAuth: config.defaultAuth,
       protectedUsers: config.protectedUsers,
       moodleUrl: config.moodle.url,
+      roleIds: config.roleIds,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });

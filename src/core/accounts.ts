@@ -17,13 +17,14 @@ import {
   viewAccount,
 } from './account-view.js';
 import { type Clock, systemClock } from './clock.js';
+import type { UserCourse } from './gateway/enrolments.js';
 import { type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
 import { operationOf, type RequestPayload } from './operations/registry.js';
 import type { Permissions } from './permissions.js';
 import type { FieldChange } from './profile.js';
 import type { Protection } from './protection.js';
 import type { ProvisioningService, Refused, SubmitOutcome } from './provisioning.js';
-import type { RequestService } from './request-lifecycle.js';
+import type { RequestService } from './request-service.js';
 import type { PreflightSummary, RequesterContext, RequestOperation, RequestTarget } from './requests.js';
 import type { RequestInFlight, Store } from './store.js';
 import type { FieldProblem } from './user-record.js';
@@ -58,6 +59,15 @@ export type PlanOutcome =
   | NotOne
   | { kind: 'problems'; problems: FieldProblem[] }
   | { kind: 'unchanged'; message: string };
+
+/** `show`: the account as this reader may see it, and its active courses (undefined when Moodle would not say). */
+export interface AccountShown {
+  kind: 'found';
+  view: AccountView;
+  profileUrl: string;
+  protection: Protection;
+  courses: UserCourse[] | undefined;
+}
 
 export type ChangeOutcome = SubmitOutcome | NotOne | { kind: 'unchanged'; message: string };
 
@@ -181,19 +191,21 @@ export function createAccountService(deps: AccountDeps) {
      * `show`: requester and above; returns the account as this reader may see it (everything for approvers and
      * admins, the summary for a plain requester), its profile link and whether it is protected.
      */
-    async show(
-      requesterId: string,
-      ref: string,
-    ): Promise<Refusal | NotOne | { kind: 'found'; view: AccountView; profileUrl: string; protection: Protection }> {
+    async show(requesterId: string, ref: string): Promise<Refusal | NotOne | AccountShown> {
       const refused = await mayRequest(requesterId);
       if (refused) return refused;
       const found = await resolve(requesterId, ref, 'show');
       if (found.kind !== 'found') return found;
+      const [protection, courses] = await Promise.all([
+        guard.protectionOf(found.user),
+        gateway.getUserCourses(found.user.id).catch(() => undefined),
+      ]);
       return {
         kind: 'found',
         view: viewAccount(found.user, await mayReadDetails(permissions, requesterId)),
         profileUrl: profileUrl(config.moodle.url, found.user.id),
-        protection: await guard.protectionOf(found.user),
+        protection,
+        courses,
       };
     },
 

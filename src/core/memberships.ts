@@ -2,7 +2,7 @@
 // resolved against Moodle before anyone approves, then the same submit → approve → execute path as every change.
 // Framework-free: the Slack layer passes what was typed and the person's time zone.
 import type { AccountRef } from './account-ref.js';
-import type { AccountService, ChangeOutcome } from './accounts.js';
+import { type AccountDeps, type AccountService, accountServiceFor, type ChangeOutcome } from './accounts.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser } from './moodle-gateway.js';
 import { describeCohort, describeCourse, enrolledCourseIds } from './operations/memberships.js';
 import type { RequestPayload } from './operations/registry.js';
@@ -15,6 +15,9 @@ import {
   resolveCourses,
   resolveEnrolments,
 } from './use-cases/resolve-memberships.js';
+
+/** The role of an enrolment when none is named. */
+export const DEFAULT_ROLE = 'student';
 
 export interface MembershipDeps {
   gateway: MoodleGateway;
@@ -161,4 +164,24 @@ export function createMembershipService(deps: MembershipDeps): MembershipService
       );
     },
   };
+}
+
+const services = new WeakMap<object, MembershipService>();
+
+/** One service per dependency set, like the account service it builds on. */
+export function membershipServiceFor(
+  deps: AccountDeps & { config: { roleIds: Readonly<Record<string, number>> }; clock: { now(): Date } },
+): MembershipService {
+  let service = services.get(deps);
+  if (!service) {
+    service = createMembershipService({
+      gateway: deps.gateway,
+      accounts: accountServiceFor(deps),
+      provisioning: deps.provisioning,
+      settings: { roleIds: deps.config.roleIds, defaultRole: DEFAULT_ROLE },
+      now: () => deps.clock.now(),
+    });
+    services.set(deps, service);
+  }
+  return service;
 }

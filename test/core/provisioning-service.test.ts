@@ -621,14 +621,18 @@ describe('expiry and reconciliation', () => {
     expect(await auditKinds(old.id)).toEqual(['request:pending', 'expiry:expired']);
   });
 
-  async function interrupted(username: string): Promise<RequestRecord> {
+  async function interrupted(
+    username: string,
+    payload: RequestRecord['payload'] = {
+      operation: 'create',
+      user: { username, email: `${username}@example.org`, firstname: 'A', lastname: 'B', auth: 'manual' },
+    },
+    target: RequestRecord['target'] = { username, email: `${username}@example.org` },
+  ): Promise<RequestRecord> {
     const request = await store.createRequest({
       requester: { userId: REQUESTER },
-      target: { username, email: `${username}@example.org` },
-      payload: {
-        operation: 'create',
-        user: { username, email: `${username}@example.org`, firstname: 'A', lastname: 'B', auth: 'manual' },
-      },
+      target,
+      payload,
       createdAt: clock.now(),
       initialStatus: 'approved',
       decidedBy: APPROVER,
@@ -643,6 +647,47 @@ describe('expiry and reconciliation', () => {
     if (!started.ok) throw new Error('could not start');
     return started.request;
   }
+
+  const TEST101 = { id: 2, shortname: 'TEST101', fullname: 'Test Course 101' };
+  const student = { shortname: 'student', id: 5 };
+
+  it('reconciles an interrupted enrolment by the courses Moodle lists, both ways, without enrolling', async () => {
+    const enrolled = fake.site.addUser({ username: 'in.course', email: 'in.course@example.org' });
+    const notYet = fake.site.addUser({ username: 'not.yet', email: 'not.yet@example.org' });
+    fake.site.catalogue.enrolments.push({
+      userid: enrolled,
+      courseid: 2,
+      status: 0,
+      timestart: 0,
+      timeend: 0,
+      timecreated: 0,
+      timemodified: 0,
+    });
+    const payload = { operation: 'enrol' as const, enrolment: { course: TEST101, role: student } };
+    const done = await interrupted('in.course', payload, { moodleId: enrolled, username: 'in.course' });
+    const lost = await interrupted('not.yet', payload, { moodleId: notYet, username: 'not.yet' });
+    await provisioning.reconcileInterrupted();
+    expect((await store.getRequest(done.id))?.status).toBe('succeeded');
+    expect((await store.getRequest(lost.id))?.status).toBe('failed');
+    expect(fake.calls.filter((c) => c.wsfunction === 'enrol_manual_enrol_users')).toHaveLength(0);
+  });
+
+  it('an interrupted create whose account exists but not its courses is failed with the account kept; Retry only enrols', async () => {
+    const payload: RequestRecord['payload'] = {
+      operation: 'create',
+      user: { username: 'half.done', email: 'half.done@example.org', firstname: 'H', lastname: 'D', auth: 'manual' },
+      enrolments: [{ course: TEST101, role: student }],
+    };
+    const request = await interrupted('half.done', payload);
+    const id = fake.site.addUser({ username: 'half.done', email: 'half.done@example.org' });
+    await provisioning.reconcileInterrupted();
+    const failed = await store.getRequest(request.id);
+    expect(failed).toMatchObject({ status: 'failed', target: { moodleId: id } });
+    expect(failed?.result).toMatchObject({ ok: false, message: expect.stringContaining(`account (id ${id})`) });
+    expect((await provisioning.retry(request.id, APPROVER)).kind).toBe('executed');
+    expect(creates()).toBe(0);
+    expect(fake.site.catalogue.rolesOf(id, 2)).toEqual([5]);
+  });
 
   it('reconciles an interrupted create both ways by looking the user up, never re-executing', async () => {
     const done = await interrupted('made.it');

@@ -1,7 +1,7 @@
 // The pure parts of the request lifecycle: the transition table, policy mapping, ids, corrections, sentences.
 import { describe, expect, it } from 'vitest';
 import { policyOperation, requestPayloadSchema } from '../../src/core/operations/registry.js';
-import { applyCorrections } from '../../src/core/request-lifecycle.js';
+import { applyCorrections } from '../../src/core/request-corrections.js';
 import { describeStatus } from '../../src/core/request-words.js';
 import {
   canTransition,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyCorrections } from '../../src/core/request-lifecycle.js';
+import { applyCorrections } from '../../src/core/request-corrections.js';
 import type { NewRequest, RequestRecord, RequestStatus } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
 import { MIGRATIONS, openStore } from '../../src/store/index.js';

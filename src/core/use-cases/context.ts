@@ -6,7 +6,7 @@ import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationContext } from '../operations/types.js';
 import type { Permissions } from '../permissions.js';
 import type { AccountGuard } from '../protection.js';
-import type { RequestService } from '../request-lifecycle.js';
+import type { RequestService } from '../request-service.js';
 import type { FormatActor } from '../request-words.js';
 import type { MessageLocation, RequestRecord } from '../requests.js';
 import type { Store } from '../store.js';
@@ -29,7 +29,11 @@ export interface Notifier {
 export type ProvisioningSettings = Pick<
   Config,
   'approvalRequired' | 'passwordMode' | 'allowedAuth' | 'defaultAuth' | 'protectedUsers'
-> & { moodleUrl: string };
+> & {
+  moodleUrl: string;
+  /** Moodle role ids by short name (ROLE_IDS), for a new account's enrolments. */
+  roleIds?: Readonly<Record<string, number>>;
+};
 
 export type LogFn = (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 

@@ -2,8 +2,8 @@
 // the moment it runs, that the person is an approver, did not ask for the request, and that the request is still
 // in the state the step needs; the lifecycle's compare-and-set makes exactly one of any number of clicks win.
 import { COMMENT_MAX_LENGTH, describeTooLong } from '../free-text.js';
-import { operationOf } from '../operations/registry.js';
-import type { ApproveOptions, LifecycleResult } from '../request-lifecycle.js';
+import { protectionOfTarget } from '../protection.js';
+import type { ApproveOptions, LifecycleResult } from '../request-service.js';
 import { describeNotRetryable, describeSelfDecision, describeStatus } from '../request-words.js';
 import type { RequestRecord } from '../requests.js';
 import type { Announcer } from './announce.js';
@@ -30,22 +30,15 @@ function refusedFrom(result: Extract<LifecycleResult, { ok: false }>): Refused {
   return { kind: 'refused', reason: result.message, ...(result.current ? { current: result.current } : {}) };
 }
 
-export function createDecisions(
-  ctx: UseCaseContext,
-  announcer: Announcer,
-  executor: Executor,
-  submitter: Submitter,
-): Decisions {
+/** Who may take which step on a request right now (see Decisions.checkDecision). */
+export function createDecisionCheck(ctx: UseCaseContext, submitter: Submitter): Decisions['checkDecision'] {
   const { requests, store, permissions, formatActor, guard } = ctx;
 
   /** A change to a protected account is refused before anyone approves or retries it (and again at execution). */
   async function protectionRefusal(request: RequestRecord): Promise<string | undefined> {
-    if (operationOf(request.operation).target !== 'existing') return undefined;
-    const { moodleId, username } = request.target;
-    if (moodleId === undefined || username === undefined) return undefined;
     // Only a certain answer refuses here; when Moodle cannot say, execution checks again and fails retryably.
-    const protection = await guard.protectionOf({ id: moodleId, username });
-    return protection.protected === true ? protection.reason : undefined;
+    const protection = await protectionOfTarget(guard, request);
+    return protection?.protected === true ? protection.reason : undefined;
   }
 
   /** The retry rule: someone else than the requester, unless the requester executed it directly as an admin. */
@@ -79,6 +72,18 @@ export function createDecisions(
     }
     return { ok: true, request };
   }
+
+  return checkDecision;
+}
+
+export function createDecisions(
+  ctx: UseCaseContext,
+  announcer: Announcer,
+  executor: Executor,
+  submitter: Submitter,
+): Decisions {
+  const { requests, store } = ctx;
+  const checkDecision = createDecisionCheck(ctx, submitter);
 
   /** The checks of checkDecision, as a refusal; undefined when the step may go ahead. */
   async function recheck(requestId: string, actor: string, verb: DecisionVerb): Promise<Refused | undefined> {

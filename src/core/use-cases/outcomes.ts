@@ -1,5 +1,5 @@
 // The results the use cases hand to the Slack layer: one refusal shape (kind 'refused' with a sentence) across them.
-import type { FailureInput } from '../request-lifecycle.js';
+import type { FailureInput } from '../request-service.js';
 import type { PreflightSummary, RequestRecord } from '../requests.js';
 import type { FieldProblem } from '../user-record.js';
 import type { Execution, ExecutionOutcome } from './execute.js';

@@ -6,7 +6,7 @@ import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { COMMENT_MAX_LENGTH, describeTooLong } from '../../core/free-text.js';
 import { PROFILE_FIELDS, type ProfileField } from '../../core/profile.js';
-import type { Corrections } from '../../core/request-lifecycle.js';
+import type { Corrections } from '../../core/request-service.js';
 import type { MessageLocation, RequestRecord } from '../../core/requests.js';
 import {
   FIELD_LABELS,

@@ -6,6 +6,7 @@ import type { types } from '@slack/bolt';
 import { describeAccount } from '../../core/account-ref.js';
 import type { AccountSummary, AccountView } from '../../core/account-view.js';
 import type { ChangeOutcome, NotOne, Refusal } from '../../core/accounts.js';
+import type { UserCourse } from '../../core/gateway/enrolments.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { Protection } from '../../core/protection.js';
@@ -35,9 +36,18 @@ export function formatMoodleTime(epochSeconds: number | undefined): string {
 }
 
 /** The card draws what the core handed out: the whole account for approvers and admins, else the summary. */
+/** The active courses, as Moodle lists them (suspended and not-yet-started enrolments are not among them). */
+function coursesText(courses: readonly UserCourse[]): string {
+  if (courses.length === 0) return '*Courses*: none active';
+  const names = courses.map(
+    (c) => `${e(c.shortname)}${c.fullname && c.fullname !== c.shortname ? ` (${e(c.fullname)})` : ''}`,
+  );
+  return `*Courses*: ${names.join(', ')}`;
+}
+
 export function buildUserCard(
   view: AccountView,
-  options: { profileUrl: string; protection?: Protection },
+  options: { profileUrl: string; protection?: Protection; courses?: readonly UserCourse[] | undefined },
 ): EphemeralReply {
   const user = view.user;
   const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
@@ -63,6 +73,7 @@ export function buildUserCard(
     { type: 'section', text: mrkdwn(header.join('\n')) },
     { type: 'section', text: mrkdwn(details) },
   ];
+  if (options.courses) blocks.push({ type: 'section', text: mrkdwn(coursesText(options.courses)) });
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
   if (options.protection && options.protection.protected === true) {
     context.push(`:lock: ${e(options.protection.reason)}`);
