@@ -5,6 +5,7 @@
 // the `user` table's column sizes, country codes Moodle knows, allowed auth plugins, PARAM_LANG and PARAM_TIMEZONE.
 import { z } from 'zod';
 import { findCountryCode, isCountryCode } from './countries.js';
+import { describeHiddenCharacter } from './free-text.js';
 import { PROFILE_FIELDS, type UserProfileFields } from './moodle-gateway.js';
 
 export { checkPasswordPolicy, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password.js';
@@ -172,6 +173,8 @@ function checkField(key: ProfileFieldKey, value: string, options: UserRecordOpti
   const problems: string[] = [];
   if (!isWellFormed(value)) return [`${label} contains characters that are not valid text.`];
   if (/[\p{Cc}]/u.test(value)) problems.push(`${label} may not contain line breaks, tabs or control characters.`);
+  const hidden = describeHiddenCharacter(label, value);
+  if (hidden) problems.push(hidden);
   if (TAG_FREE.has(key) && /[<>]/.test(value)) {
     problems.push(`${label} may not contain < or > (Moodle removes anything that looks like HTML).`);
   }

@@ -721,3 +721,43 @@ describe('expiry and reconciliation', () => {
     expect((await store.getRequest(request.id))?.status).toBe('executing');
   });
 });
+
+describe('free text limits: every path ends in the core', () => {
+  const TOO_LONG_REASON = { field: 'reason', message: 'Reason is too long: 501 characters, at most 500.' };
+
+  it('a create with a reason over 500 characters is invalid before Moodle is asked or anything stored', async () => {
+    const calls = fake.calls.length;
+    const outcome = await provisioning.submitCreate({ userId: REQUESTER }, { ...jane, reason: 'x'.repeat(501) });
+    expect(outcome).toEqual({ kind: 'invalid', problems: [TOO_LONG_REASON] });
+    expect(fake.calls.length).toBe(calls);
+    expect(await store.listRequests({ limit: 10 })).toEqual([]);
+  });
+
+  it('any other request with a reason over 500 characters is refused by submitRequest', async () => {
+    const outcome = await provisioning.submitRequest(
+      { userId: REQUESTER },
+      { moodleId: 5, username: 'pat' },
+      { operation: 'suspend' },
+      undefined,
+      `${'x'.repeat(500)}!`,
+    );
+    expect(outcome).toEqual({ kind: 'invalid', problems: [TOO_LONG_REASON] });
+    expect(await store.listRequests({ limit: 10 })).toEqual([]);
+  });
+
+  it('an approver’s comment or rejection reason over 2000 characters is refused; the request stays pending', async () => {
+    const request = await pending();
+    const approved = await provisioning.approve(request.id, APPROVER, { comment: 'y'.repeat(2001) });
+    expect(approved).toMatchObject({
+      kind: 'refused',
+      reason: 'The comment is too long: 2001 characters, at most 2000.',
+    });
+    const rejected = await provisioning.reject(request.id, APPROVER, 'z'.repeat(2001));
+    expect(rejected).toMatchObject({
+      kind: 'refused',
+      reason: 'The reason is too long: 2001 characters, at most 2000.',
+    });
+    expect((await store.getRequest(request.id))?.status).toBe('pending');
+    expect(creates()).toBe(0);
+  });
+});

@@ -2,6 +2,7 @@
 // flight, look Moodle up for clashes, then submit. Input keys are the profile fields plus `reason`.
 
 import { mayReadDetails, recordLookup, viewConflicts } from '../account-view.js';
+import { checkReason } from '../free-text.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
 import { type CreatePayload, createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
 import type { PreflightSummary, RequesterContext } from '../requests.js';
@@ -43,7 +44,10 @@ function validateCreate(ctx: UseCaseContext, input: Record<string, string | unde
   const { allowedAuth, defaultAuth } = ctx.settings;
   const derived = !input.username?.trim();
   const candidate = derived && input.email?.trim() ? { ...input, username: deriveUsername(input.email) } : input;
-  return { ...validateNewUser(candidate, { allowedAuth, defaultAuth }), derived };
+  const checked = validateNewUser(candidate, { allowedAuth, defaultAuth });
+  const reason = checkReason(input.reason);
+  if (!reason) return { ...checked, derived };
+  return { ok: false, problems: [...(checked.ok ? [] : checked.problems), reason], derived };
 }
 
 async function submitCreate(

@@ -1,6 +1,7 @@
 // Decide: approve (then execute once), reject, retry a failed request, cancel one's own. Every step re-checks, at
 // the moment it runs, that the person is an approver, did not ask for the request, and that the request is still
 // in the state the step needs; the lifecycle's compare-and-set makes exactly one of any number of clicks win.
+import { COMMENT_MAX_LENGTH, describeTooLong } from '../free-text.js';
 import { protectionOfTarget } from '../protection.js';
 import type { ApproveOptions, LifecycleResult } from '../request-service.js';
 import { describeNotRetryable, describeSelfDecision, describeStatus } from '../request-words.js';
@@ -95,6 +96,8 @@ export function createDecisions(
     checkDecision,
 
     async approve(requestId, actor, options = {}) {
+      const tooLong = describeTooLong('The comment', options.comment?.trim(), COMMENT_MAX_LENGTH);
+      if (tooLong) return { kind: 'refused', reason: tooLong };
       const refused = await recheck(requestId, actor, 'approve');
       if (refused) return refused;
       const approved = await requests.approve(requestId, actor, options);
@@ -105,6 +108,8 @@ export function createDecisions(
     },
 
     async reject(requestId, actor, reason) {
+      const tooLong = describeTooLong('The reason', reason.trim(), COMMENT_MAX_LENGTH);
+      if (tooLong) return { kind: 'refused', reason: tooLong };
       const allowed = await submitter.requireRole(actor, 'approver', undefined, requestId);
       if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
       const rejected = await requests.reject(requestId, actor, reason);

@@ -1,5 +1,6 @@
 // Submit: stores a request, then either executes it now (an admin, for an operation APPROVAL_REQUIRED does not
 // name) or posts it for approval. Every kind of request ends here; what is checked before depends on the kind.
+import { checkReason } from '../free-text.js';
 import { policyOperation } from '../operations/registry.js';
 import type { Role } from '../permissions.js';
 import type {
@@ -58,6 +59,9 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
     requireRole,
     mayActDirectly,
     async submitRequest(requester, target, payload, preflight, reason) {
+      // Every kind of request ends here, whatever path it came by: the one place the reason's length is enforced.
+      const tooLong = checkReason(reason);
+      if (tooLong) return { kind: 'invalid', problems: [tooLong] };
       const direct = await mayActDirectly(requester.userId, payload.operation);
       const request = await requests.submit(
         { requester, target, payload, ...(preflight ? { preflight } : {}), ...(reason ? { reason } : {}) },

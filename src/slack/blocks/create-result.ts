@@ -9,7 +9,8 @@ import { deriveUsername } from '../../core/username.js';
 import type { Secret } from '../../secret.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
-import { CARD_NOT_POSTED, escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { CARD_NOT_POSTED, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface CreateResultContext {
   moodleUrl: string;

@@ -9,7 +9,8 @@ import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS } fro
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
 import { buildReasonInput } from './reason-input.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText } from './text.js';
+import { LIMITS, mrkdwn, plainText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 /** Which account the modal edits (or deletes), and where the command was typed; carried in private_metadata. */
 export interface AccountModalMetadata {

@@ -2,7 +2,8 @@
 // notification preview.
 import type { types } from '@slack/bolt';
 import { COMMANDS } from '../ids.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+import { encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface EphemeralMessage {
   response_type: 'ephemeral';
@@ -61,7 +62,8 @@ function buildEphemeral(text: string, fallback: string): EphemeralMessage {
   return {
     response_type: 'ephemeral',
     text: truncateText(fallback, LIMITS.messageText),
-    blocks: [{ type: 'section', text: mrkdwn(text) }],
+    // `<email>`, `<user>`: the placeholders are shown, not parsed as Slack links.
+    blocks: [{ type: 'section', text: mrkdwn(encodeEntities(text)) }],
   };
 }
 
@@ -75,8 +77,8 @@ export function buildUserHelp(): EphemeralMessage {
 
 /** A short private answer for input the command does not understand, followed by the usage. */
 export function buildUnknownSubcommand(command: string, word: string, help: EphemeralMessage): EphemeralMessage {
-  // The word is user input: escape it so it cannot mention @channel or break the code span.
-  const shown = escapeMrkdwn(truncateText(word, 40)).replace(/`/g, "'");
+  // The word is user input: it can neither mention @channel nor close the code span (backticks become look-alikes).
+  const shown = escapeMrkdwn(word, 40);
   const intro = `\`${shown}\` is not something ${command} knows.`;
   return {
     response_type: 'ephemeral',
