@@ -11,6 +11,7 @@ import type {
   LifecycleResult,
   ReconcileOutcome,
   Refusal,
+  RefusalAuditCode,
   RefusalCode,
   RequestService,
   RequestServiceOptions,
@@ -360,7 +361,7 @@ class RequestLifecycle implements RequestService {
 
   async recordRefusal(
     actor: string,
-    refusal: { reason: string; requestId?: string; operation?: RequestOperation; detail?: string },
+    refusal: { reason: RefusalAuditCode; requestId?: string; operation?: RequestOperation; detail?: string },
   ): Promise<void> {
     const event: NewAuditEvent = { at: this.clock.now(), actor, kind: 'refusal', outcome: refusal.reason };
     if (refusal.requestId !== undefined) {

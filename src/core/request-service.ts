@@ -24,6 +24,20 @@ export const REFUSAL_CODES = [
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
+/**
+ * The stable outcome codes of refusal audit events: the lifecycle's, and those the callers decide (not a role,
+ * a protected account or one whose protection Moodle could not confirm, another workspace). The sentence goes in
+ * the detail.
+ */
+export const REFUSAL_AUDIT_CODES = [
+  ...REFUSAL_CODES,
+  'permission',
+  'protected',
+  'protection_unknown',
+  'workspace',
+] as const;
+export type RefusalAuditCode = (typeof REFUSAL_AUDIT_CODES)[number];
+
 export interface Refusal {
   ok: false;
   code: RefusalCode;
@@ -94,6 +108,6 @@ export interface RequestService {
   /** Audits a refusal decided by the caller (e.g. "not an approver"). */
   recordRefusal(
     actor: string,
-    refusal: { reason: string; requestId?: string; operation?: RequestOperation; detail?: string },
+    refusal: { reason: RefusalAuditCode; requestId?: string; operation?: RequestOperation; detail?: string },
   ): Promise<void>;
 }
