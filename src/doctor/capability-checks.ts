@@ -1,6 +1,5 @@
-// The doctor's capability checks for the user functions. Every probe is chosen so that it cannot change anything
-// on the site, even when the capability is present: create a user named "guest" (always exists), update the guest
-// (Moodle refuses guest updates), delete user id 0 (never exists), look the guest up.
+// The doctor's capability checks for the user functions. Each probe is one Moodle refuses after its capability
+// check even when the capability is there (the guest exists and cannot be updated, user 0 does not exist).
 import { MoodleErrorCode } from '../moodle/errors.js';
 import type { CheckResult } from './checklist.js';
 import { attempt, codeOf, messageOf, type Outcome, ROLES_PAGE } from './doctor-kit.js';

@@ -1,6 +1,5 @@
-// The doctor's Moodle checks, in the order an operator sets Moodle up (README "Set up Moodle"): reachable,
-// web services on, REST on, token valid, the token's user, the service's functions, the role's capabilities.
-// No probe changes anything on the site (capability-checks.ts, enrolment-checks.ts say how).
+// The doctor's Moodle checks, in the order an operator sets Moodle up (README "Set up Moodle"): reachable, web
+// services, REST, token, the token's user, functions, capabilities. No probe changes anything on the site.
 import type { MoodleCourse } from '../core/gateway/courses.js';
 import type { MoodleGateway, SiteInfo } from '../core/moodle-gateway.js';
 import { MoodleErrorCode } from '../moodle/errors.js';

@@ -1,8 +1,5 @@
-// The Moodle web-service client: implements the MoodleGateway port over REST (POST to
-// /webservice/rest/server.php, form-encoded, JSON answers). One method and one response schema per function; every
-// failure becomes a MoodleError. Reads retry transport failures; writes never do, and say when their outcome is
-// unknown. The token travels only in the request body and is scrubbed from every error and log line.
-// Assembled here from the transport (transport.ts) and one method file per area, all on the same `call`.
+// The Moodle web-service client (the MoodleGateway port over REST): the transport (transport.ts) and one method
+// file per area on its one `call`, so retries, errors, logging and secret scrubbing live in one place.
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import type { MoodleGateway } from '../core/moodle-gateway.js';

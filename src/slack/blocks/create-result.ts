@@ -1,7 +1,5 @@
-// What the person who asked for a new Moodle account is told: one message per outcome of provisioning.submitCreate
-// (refused, invalid, exists, unavailable, pending, executed, failed), rendered the same way for the private reply of
-// the text command and for the modal's result view. A generated password is put only into these (private) renderings,
-// only in the blocks (not in the notification `text`), and is never logged.
+// What the person who asked for a new account is told, one renderer per outcome, for the private reply and the
+// modal alike. A generated password goes only into these private blocks, never into `text` or a log.
 import type { types } from '@slack/bolt';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import { FIELD_LABELS, type FieldProblem, type ProfileFieldKey } from '../../core/user-record.js';
