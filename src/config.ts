@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { approvalCounts, operationList, POLICY_SETTING_HELP } from './config-policy.js';
 import { POLICY_KEYS } from './core/operations/registry.js';
 import { DEFAULT_ROLE_IDS } from './core/use-cases/resolve-memberships.js';
 import type { ProxySettings } from './outbound-proxy.js';
@@ -42,6 +43,12 @@ export interface Config {
     readonly admins: readonly RoleEntry[];
   };
   readonly approvalRequired: ReadonlySet<Operation>;
+  /** Operations whose request must give a reason (REASON_REQUIRED). */
+  readonly reasonRequired: ReadonlySet<Operation>;
+  /** Different approvers each operation needs (APPROVALS_REQUIRED); 1 when absent. */
+  readonly approvalsRequired: Readonly<Record<Operation, number>>;
+  /** Hours before a pending request's reminder (REMIND_AFTER_HOURS); 0: no reminders. */
+  readonly remindAfterHours: number;
   readonly approvalChannel: string;
   readonly notifyChannel: string;
   readonly requestTtlHours: number;
@@ -71,7 +78,7 @@ export const SETTING_HELP: Record<string, string> = {
   SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: `comma-separated operations from ${POLICY_KEYS.join(',')} (or none)`,
+  ...POLICY_SETTING_HELP,
   APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
   NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
   REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
@@ -219,23 +226,10 @@ const schema = z.object({
   SLACK_REQUESTERS: roleList('SLACK_REQUESTERS', true),
   SLACK_APPROVERS: roleList('SLACK_APPROVERS', true),
   SLACK_ADMINS: roleList('SLACK_ADMINS', false),
-  APPROVAL_REQUIRED: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return new Set<Operation>(['delete']);
-      const ops = new Set<Operation>();
-      for (const item of csv(value)) {
-        if (item === 'none') continue;
-        if (OPERATIONS.includes(item)) ops.add(item);
-        else
-          ctx.addIssue({
-            code: 'custom',
-            message: `APPROVAL_REQUIRED has "${item}"; use operations from ${OPERATIONS.join(',')} or none`,
-          });
-      }
-      return ops;
-    }),
+  APPROVAL_REQUIRED: operationList('APPROVAL_REQUIRED', ['delete']),
+  REASON_REQUIRED: operationList('REASON_REQUIRED', ['delete']),
+  APPROVALS_REQUIRED: approvalCounts,
+  REMIND_AFTER_HOURS: intIn('REMIND_AFTER_HOURS', 0, 24 * 30, 24),
   APPROVAL_CHANNEL: required('APPROVAL_CHANNEL').pipe(channelId('APPROVAL_CHANNEL')),
   NOTIFY_CHANNEL: optional.pipe(channelId('NOTIFY_CHANNEL').optional()),
   REQUEST_TTL_HOURS: intIn('REQUEST_TTL_HOURS', 1, 24 * 365, 72),
@@ -379,6 +373,9 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
       admins: e.SLACK_ADMINS,
     },
     approvalRequired: e.APPROVAL_REQUIRED,
+    reasonRequired: e.REASON_REQUIRED,
+    approvalsRequired: e.APPROVALS_REQUIRED,
+    remindAfterHours: e.REMIND_AFTER_HOURS,
     approvalChannel: e.APPROVAL_CHANNEL,
     notifyChannel: e.NOTIFY_CHANNEL ?? e.APPROVAL_CHANNEL,
     requestTtlHours: e.REQUEST_TTL_HOURS,

@@ -112,6 +112,9 @@ export function buildDependencies(
       protectedUsers: config.protectedUsers,
       moodleUrl: config.moodle.url,
       roleIds: config.roleIds,
+      reasonRequired: config.reasonRequired,
+      approvalsRequired: config.approvalsRequired,
+      remindAfterHours: config.remindAfterHours,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
@@ -124,6 +127,12 @@ export function buildDependencies(
         if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
       } catch (err) {
         logger.error({ err }, 'checking for expired requests failed');
+      }
+      try {
+        const reminded = await provisioning.remindDue();
+        if (reminded.length > 0) logger.info({ requestIds: reminded.map((r) => r.id) }, 'reminded approvers');
+      } catch (err) {
+        logger.error({ err }, 'reminding approvers failed');
       }
       try {
         const posted = await provisioning.postMissingCards();

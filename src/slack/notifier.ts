@@ -9,11 +9,15 @@ import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
 import type { Secret } from '../secret.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
+import { buildReminder } from './blocks/reminder.js';
 import { buildWebClientOptions } from './web-client-options.js';
 
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
-  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & { moodle: { url: string } };
+  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & {
+    moodle: { url: string };
+    roles: Pick<Config['roles'], 'approvers'>;
+  };
   /** Longest Retry-After (seconds) worth waiting for in the background; longer waits fail the call. */
   maxRateLimitWaitSeconds?: number;
 }
@@ -111,6 +115,12 @@ export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 
       const message = buildRequesterMessage(request, event, { moodleUrl });
       // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
       await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));
+    },
+    async remindApprovers(request: RequestRecord): Promise<void> {
+      if (!request.approvalMessage) return;
+      const { channel, ts } = request.approvalMessage;
+      const reminder = buildReminder(request, config.roles.approvers);
+      await send(() => client.chat.postMessage({ channel, thread_ts: ts, ...reminder, unfurl_links: false }));
     },
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.

@@ -1,5 +1,6 @@
-// Background jobs: post the cards that could not be posted, expire overdue requests, and reconcile the executions
-// a crash interrupted by looking their outcome up in Moodle (never by calling again blindly).
+// Background jobs: post the cards that could not be posted, expire overdue requests, remind approvers of waiting
+// ones, and reconcile the executions a crash interrupted by looking their outcome up in Moodle (never by calling
+// again blindly).
 import { operationOf } from '../operations/registry.js';
 import type { Applied } from '../operations/types.js';
 import type { RequestRecord } from '../requests.js';
@@ -16,6 +17,11 @@ export interface Jobs {
   postMissingCards(): Promise<RequestRecord[]>;
   /** Expires overdue pending requests and tells everyone concerned. */
   expireDue(): Promise<RequestRecord[]>;
+  /**
+   * Reminds the approvers, in the card's thread, of each pending request that has waited REMIND_AFTER_HOURS since
+   * it was asked for or last reminded: at most once per period, whichever replica runs it, until it is decided.
+   */
+  remindDue(): Promise<RequestRecord[]>;
   /** Found → succeeded with that id; absent → failed and retryable; Moodle unreachable → left for later. */
   reconcileInterrupted(): Promise<{ reconciled: RequestRecord[]; unresolved: RequestRecord[] }>;
 }
@@ -46,6 +52,29 @@ export function createJobs(ctx: UseCaseContext, announcer: Announcer): Jobs {
       const expired = await requests.expireDue();
       for (const request of expired) await announcer.announceOutcome(request, 'expired');
       return expired;
+    },
+
+    async remindDue() {
+      const hours = ctx.settings.remindAfterHours ?? 0;
+      if (hours <= 0) return [];
+      const now = ctx.clock.now();
+      const dueBefore = new Date(now.getTime() - hours * 60 * 60 * 1000);
+      const reminded: RequestRecord[] = [];
+      for (const request of await store.findByStatus('pending')) {
+        if (!request.approvalMessage || (request.remindedAt ?? request.createdAt) > dueBefore) continue;
+        if (!(await store.claimReminder(request.id, now, dueBefore))) continue;
+        try {
+          await ctx.notifier.remindApprovers(request);
+          reminded.push(request);
+        } catch (err) {
+          // Claimed but not sent: the next period tries again rather than sending twice in this one.
+          log('warn', 'could not post a reminder', {
+            requestId: request.id,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+      return reminded;
     },
 
     async reconcileInterrupted() {
