@@ -14,6 +14,7 @@ import { createMoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { ReadinessCheck } from './slack/health.js';
+import { createHomeTabs } from './slack/home-tabs.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
@@ -90,6 +91,7 @@ export function buildDependencies(
   );
   const clock = options.clock ?? systemClock;
   const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
+  const homeTabs = createHomeTabs({ client, store, permissions, clock, logger });
   const requests = createRequestService({
     store,
     clock,
@@ -101,7 +103,7 @@ export function buildDependencies(
     requests,
     store,
     permissions,
-    notifier: createSlackNotifier({ client, config }),
+    notifier: createSlackNotifier({ client, config, onRequestChanged: (request) => homeTabs.refresh(request) }),
     clock,
     formatActor: (id) => `<@${id}>`,
     settings: {
@@ -176,7 +178,12 @@ export function buildDependencies(
       gateway,
       permissions,
       clock,
-      runDoctor: () => runDoctorForConfig(config, doctorFactories),
+      runDoctor: async () => {
+        const report = await runDoctorForConfig(config, doctorFactories);
+        homeTabs.rememberDoctor(report);
+        return report;
+      },
+      homeTabs,
     },
     isReady: () => store.isHealthy(),
     closers: [

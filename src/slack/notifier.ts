@@ -18,6 +18,8 @@ export interface SlackNotifierOptions {
     moodle: { url: string };
     roles: Pick<Config['roles'], 'approvers'>;
   };
+  /** Told of every change a card shows, so that the Home tabs that list the request are republished. */
+  onRequestChanged?: (request: RequestRecord) => Promise<void>;
   /** Longest Retry-After (seconds) worth waiting for in the background; longer waits fail the call. */
   maxRateLimitWaitSeconds?: number;
 }
@@ -91,9 +93,11 @@ async function inChannel<T>(setting: string, channel: string, call: () => Promis
   }
 }
 
-export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 5 }: SlackNotifierOptions): Notifier {
+export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
+  const { client, config, maxRateLimitWaitSeconds = 5 } = options;
   const moodleUrl = config.moodle.url;
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
+  const changed = (request: RequestRecord) => options.onRequestChanged?.(request) ?? Promise.resolve();
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
       const card = buildApprovalCard(request, { moodleUrl });
@@ -101,13 +105,18 @@ export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 
         send(() => client.chat.postMessage({ channel: config.approvalChannel, ...card, unfurl_links: false })),
       );
       if (!res.ts || !res.channel) throw new Error('Slack did not return the card’s location');
+      await changed(request);
       return { channel: res.channel, ts: res.ts };
     },
     async updateApprovalCard(request: RequestRecord): Promise<void> {
-      if (!request.approvalMessage) return;
-      const { channel, ts } = request.approvalMessage;
-      const card = buildApprovalCard(request, { moodleUrl });
-      await send(() => client.chat.update({ channel, ts, ...card }));
+      try {
+        if (!request.approvalMessage) return;
+        const { channel, ts } = request.approvalMessage;
+        const card = buildApprovalCard(request, { moodleUrl });
+        await send(() => client.chat.update({ channel, ts, ...card }));
+      } finally {
+        await changed(request);
+      }
     },
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
       // Only the requester can cancel, and they are answered where they typed the command.
