@@ -5,13 +5,11 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { approvalCounts, operationList, POLICY_SETTING_HELP } from './config-policy.js';
-import { POLICY_KEYS } from './core/operations/registry.js';
 import { DEFAULT_ROLE_IDS } from './core/use-cases/resolve-memberships.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
-/** The per-operation policy keys (APPROVAL_REQUIRED and the like), from the operation registry. */
-export const OPERATIONS = POLICY_KEYS;
+/** A per-operation policy key (APPROVAL_REQUIRED and the like): the operation registry's POLICY_KEYS. */
 export type Operation = string;
 
 export type RoleEntry =

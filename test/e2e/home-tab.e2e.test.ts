@@ -133,7 +133,7 @@ describe('the Home tab', () => {
     const form = await openedView(t, find.triggerId);
     expect(form.callback_id).toBe(CALLBACK_IDS.findUserModal);
     const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === find.triggerId);
-    const viewId = String((open.response?.view as { id?: string }).id);
+    const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
     const ack = await t.submitView(
       buildViewSubmission({
         user: { id: REQUESTER },
