@@ -1,5 +1,5 @@
 // The jobs that run once Slack is connected: reconcile what a stop interrupted, then expire overdue requests and
-// post missing approval cards, now and on an interval. A job that fails is logged; the others still run.
+// remind approvers and post missing approval cards, now and on an interval. A job that fails is logged; the others still run.
 import type { Jobs } from './core/use-cases/jobs.js';
 import type { Logger } from './logger.js';
 import type { Closer } from './main.js';
@@ -42,6 +42,12 @@ async function runPeriodicJobs(jobs: Jobs, logger: Logger): Promise<void> {
     if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
   } catch (err) {
     logger.error({ err }, 'checking for expired requests failed');
+  }
+  try {
+    const reminded = await jobs.remindDue();
+    if (reminded.length > 0) logger.info({ requestIds: reminded.map((r) => r.id) }, 'reminded approvers');
+  } catch (err) {
+    logger.error({ err }, 'reminding approvers failed');
   }
   try {
     const posted = await jobs.postMissingCards();

@@ -5,16 +5,15 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { channelId, csv, intIn, optional, type RoleEntry, required, roleIds, roleList } from './config-parsers.js';
+import { approvalCounts, operationList, POLICY_SETTING_HELP } from './config-policy.js';
 import { PROXY_SETTINGS, readProxySettings } from './config-proxy.js';
-import { POLICY_KEYS } from './core/operations/registry.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
 export { type RoleEntry, readRoleIds } from './config-parsers.js';
 export { readProxySettings } from './config-proxy.js';
 
-/** The per-operation policy keys (APPROVAL_REQUIRED and the like), from the operation registry. */
-export const OPERATIONS = POLICY_KEYS;
+/** A per-operation policy key (APPROVAL_REQUIRED and the like): the operation registry's POLICY_KEYS. */
 export type Operation = string;
 
 export type PasswordMode = 'email' | 'generate';
@@ -40,6 +39,12 @@ export interface Config {
     readonly admins: readonly RoleEntry[];
   };
   readonly approvalRequired: ReadonlySet<Operation>;
+  /** Operations whose request must give a reason (REASON_REQUIRED). */
+  readonly reasonRequired: ReadonlySet<Operation>;
+  /** Different approvers each operation needs (APPROVALS_REQUIRED); 1 when absent. */
+  readonly approvalsRequired: Readonly<Record<Operation, number>>;
+  /** Hours before a pending request's reminder (REMIND_AFTER_HOURS); 0: no reminders. */
+  readonly remindAfterHours: number;
   readonly approvalChannel: string;
   readonly notifyChannel: string;
   readonly requestTtlHours: number;
@@ -69,7 +74,7 @@ export const SETTING_HELP: Record<string, string> = {
   SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: `comma-separated operations from ${POLICY_KEYS.join(',')} (or none)`,
+  ...POLICY_SETTING_HELP,
   APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
   NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
   REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
@@ -128,23 +133,10 @@ const schema = z.object({
   SLACK_REQUESTERS: roleList('SLACK_REQUESTERS', true),
   SLACK_APPROVERS: roleList('SLACK_APPROVERS', true),
   SLACK_ADMINS: roleList('SLACK_ADMINS', false),
-  APPROVAL_REQUIRED: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return new Set<Operation>(['delete']);
-      const ops = new Set<Operation>();
-      for (const item of csv(value)) {
-        if (item === 'none') continue;
-        if (OPERATIONS.includes(item)) ops.add(item);
-        else
-          ctx.addIssue({
-            code: 'custom',
-            message: `APPROVAL_REQUIRED has "${item}"; use operations from ${OPERATIONS.join(',')} or none`,
-          });
-      }
-      return ops;
-    }),
+  APPROVAL_REQUIRED: operationList('APPROVAL_REQUIRED', ['delete']),
+  REASON_REQUIRED: operationList('REASON_REQUIRED', ['delete']),
+  APPROVALS_REQUIRED: approvalCounts,
+  REMIND_AFTER_HOURS: intIn('REMIND_AFTER_HOURS', 0, 24 * 30, 24),
   APPROVAL_CHANNEL: required('APPROVAL_CHANNEL').pipe(channelId('APPROVAL_CHANNEL')),
   NOTIFY_CHANNEL: optional.pipe(channelId('NOTIFY_CHANNEL').optional()),
   REQUEST_TTL_HOURS: intIn('REQUEST_TTL_HOURS', 1, 24 * 365, 72),
@@ -247,6 +239,9 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
       admins: e.SLACK_ADMINS,
     },
     approvalRequired: e.APPROVAL_REQUIRED,
+    reasonRequired: e.REASON_REQUIRED,
+    approvalsRequired: e.APPROVALS_REQUIRED,
+    remindAfterHours: e.REMIND_AFTER_HOURS,
     approvalChannel: e.APPROVAL_CHANNEL,
     notifyChannel: e.NOTIFY_CHANNEL ?? e.APPROVAL_CHANNEL,
     requestTtlHours: e.REQUEST_TTL_HOURS,

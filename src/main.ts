@@ -16,6 +16,7 @@ import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { ReadinessCheck } from './slack/health.js';
+import { createHomeTabs } from './slack/home-tabs.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
@@ -82,7 +83,8 @@ export function buildDependencies(
   const gateway = buildMoodleGateway(config, logger);
   const client = buildSlackClient(config, logger);
   const clock = options.clock ?? systemClock;
-  const { permissions, requests, provisioning } = buildCoreServices({ config, logger, store, gateway, client, clock });
+  const core = buildCoreServices({ config, logger, store, gateway, client, clock });
+  const { permissions, requests, provisioning, homeTabs } = core;
   const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
   return {
     listenerDeps: {
@@ -94,7 +96,12 @@ export function buildDependencies(
       gateway,
       permissions,
       clock,
-      runDoctor: () => runDoctorForConfig(config, doctorFactories),
+      runDoctor: async () => {
+        const report = await runDoctorForConfig(config, doctorFactories);
+        homeTabs.rememberDoctor(report);
+        return report;
+      },
+      homeTabs,
     },
     isReady: () => store.isHealthy(),
     closers: [
@@ -135,6 +142,7 @@ interface CoreServiceParts {
 
 function buildCoreServices({ config, logger, store, gateway, client, clock }: CoreServiceParts) {
   const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
+  const homeTabs = createHomeTabs({ client, store, permissions, clock, logger });
   const requests = createRequestService({
     store,
     clock,
@@ -146,7 +154,7 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
     requests,
     store,
     permissions,
-    notifier: createSlackNotifier({ client, config }),
+    notifier: createSlackNotifier({ client, config, onRequestChanged: (request) => homeTabs.refresh(request) }),
     clock,
     formatActor: (id) => `<@${id}>`,
     settings: {
@@ -157,10 +165,13 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
       protectedUsers: config.protectedUsers,
       moodleUrl: config.moodle.url,
       roleIds: config.roleIds,
+      reasonRequired: config.reasonRequired,
+      approvalsRequired: config.approvalsRequired,
+      remindAfterHours: config.remindAfterHours,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
-  return { permissions, requests, provisioning };
+  return { permissions, requests, provisioning, homeTabs };
 }
 
 /** A proxy URL with a password is a secret, and so is the password on its own (it may be logged decoded). */
