@@ -1,25 +1,14 @@
-// Builds the Bolt app for either transport (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise), with the
-// health routes, per-request logging, one error handler, a start-up check of the Slack tokens that explains every
-// failure, and a graceful stop that lets requests in flight finish within a bound.
-
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  App,
-  AuthorizationError,
-  type Context,
-  HTTPModuleFunctions,
-  HTTPReceiver,
-  SocketModeReceiver,
-  webApi,
-} from '@slack/bolt';
+import { App, AuthorizationError, type Context, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { SETTING_HELP } from '../config.js';
 import { type Logger, toBoltLogger } from '../logger.js';
 import { describeProxyUrl, proxyFor, proxyRefusalStatus } from '../outbound-proxy.js';
 import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
+import { createSlackHttpListener } from './http-listener.js';
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
 import { findEnvelopeProblem, MalformedPayloadError } from './payload-envelope.js';
+import { createSlackRequestGuard } from './signed-request.js';
 import { buildWebClientOptions, slackProxyDispatcher } from './web-client-options.js';
 
 /** Bot scopes the features need; manifest.yml requests the same list (a test keeps them equal). */
@@ -364,57 +353,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     }
   }
 
-  // Bolt reads `body.ssl_check` from whatever the body parses to, so a body that parses to null (`null`, or
-  // `payload=null`) makes its request handler reject unhandled and leaves the request without an answer. The body is
-  // buffered here (Bolt reuses a buffered body) and such bodies are refused with 400 before Bolt sees them.
-  async function forwardParsableBody(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!httpReceiver) return;
-    try {
-      const buffered = await HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit);
-      let parsed: unknown;
-      try {
-        parsed = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
-      } catch {
-        parsed = {}; // Bolt answers unparsable bodies itself (401 unsigned, 400 signed).
-      }
-      if (typeof parsed !== 'object' || parsed === null) {
-        logMalformed(new MalformedPayloadError('the body is not an object'));
-        res.writeHead(400).end();
-        return;
-      }
-      httpReceiver.requestListener(buffered, res);
-    } catch (error) {
-      // raw-body errors (too large, aborted) carry their status; anything else is the client's broken request.
-      const status = HTTPModuleFunctions.isRawBodyError(error) ? (error as { statusCode: number }).statusCode : 400;
-      log.warn({ errorCode: (error as { type?: unknown }).type ?? 'unknown', status }, 'unreadable Slack request');
-      if (!res.headersSent) res.writeHead(status < 500 ? status : 400).end();
-    }
-  }
-
   async function start(): Promise<void> {
     await verifyBotToken();
     const listener = httpReceiver
-      ? (
-          req: Parameters<typeof httpReceiver.requestListener>[0],
-          res: Parameters<typeof httpReceiver.requestListener>[1],
-        ) => {
-          const path = (req.url ?? '/').split('?', 1)[0];
-          if (req.method === 'POST' && path === '/slack/events') {
-            void forwardParsableBody(req, res);
-            return;
-          }
-          try {
-            httpReceiver.requestListener(req, res);
-          } catch (error) {
-            // Unknown paths arrive here as HTTPReceiverDeferredRequestError and become a 404.
-            HTTPModuleFunctions.defaultDispatchErrorHandler({
-              error: error as Error,
-              logger: boltLogger,
-              request: req,
-              response: res,
-            });
-          }
-        }
+      ? createSlackHttpListener({
+          receiver: httpReceiver,
+          guard: createSlackRequestGuard({ signingSecret: config.slack.signingSecret?.reveal() ?? '' }),
+          log,
+          boltLogger,
+          logMalformed,
+        })
       : undefined;
     server = await startHttpServer({
       port: config.port,

@@ -2,12 +2,12 @@
 // types, oversized bodies, missing, bad or duplicated signature headers, stale or nonsense timestamps, and signed
 // bodies of the wrong shape. Every answer must be 4xx (never 5xx, never a dropped connection), and afterwards the
 // process must still answer /healthz and a valid signed help command. A few hundred requests in all.
-import { request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeInteractivity, FORM_CONTENT_TYPE, nowSeconds, signRequest } from '../fakes/sign.js';
 import { nastyText } from '../fuzz/arbitraries.js';
 import { startTestApp, TEST_SIGNING_SECRET, type TestApp } from './harness.js';
+import { type RawRequest, sendRaw, signedHeaders } from './raw-http.js';
 
 let t: TestApp;
 
@@ -19,45 +19,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-interface RawRequest {
-  method?: string;
-  path?: string;
-  /** Header name → value; an array sends the header several times. */
-  headers: Record<string, string | string[]>;
-  body: string | Buffer;
-}
-
-/** Sends exactly these headers (node:http, not fetch, so that duplicates and odd values go out as given). */
-function send(raw: RawRequest): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(raw.path ?? '/slack/events', t.baseUrl);
-    const req = request(
-      url,
-      { method: raw.method ?? 'POST', headers: { ...raw.headers, 'content-length': Buffer.byteLength(raw.body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-    req.end(raw.body);
-  });
-}
-
-function signedHeaders(
-  body: string | Buffer,
-  contentType = FORM_CONTENT_TYPE,
-  timestamp: number | string = nowSeconds(),
-) {
-  return {
-    'content-type': contentType,
-    'x-slack-request-timestamp': String(timestamp),
-    'x-slack-signature': signRequest(TEST_SIGNING_SECRET, timestamp, body.toString()),
-  };
-}
+const send = (raw: RawRequest) => sendRaw(t.baseUrl, raw);
 
 const CONTENT_TYPES = [
   FORM_CONTENT_TYPE,
