@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { MoodleGateway, MoodleUser, SiteInfo } from './moodle-gateway.js';
-import { suggestKey, tokenize, USER_ARG_KEYS } from './parse-args.js';
+import { suggestKey, tokenize, tooManyProblems, USER_ARG_KEYS } from './parse-args.js';
 import type { Permissions } from './permissions.js';
 import { isGatewayError, type ProvisioningService, profileUrl, type SubmitOutcome } from './provisioning.js';
 import {
@@ -244,6 +244,7 @@ export function parseAccountArgs(text: string, options: { allowFields: boolean; 
   let reason: string | undefined;
   const extra: string[] = [];
   for (const token of tokens) {
+    if (tooManyProblems(problems)) break;
     if (token.key === undefined) {
       if (user === undefined && Object.keys(fields).length === 0 && reason === undefined) user = token.value;
       else extra.push(token.value);
