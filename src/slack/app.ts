@@ -10,6 +10,7 @@ import { createRequestContextMiddleware, InFlightTracker, requestLogger } from '
 import { findEnvelopeProblem, MalformedPayloadError } from './payload-envelope.js';
 import { createSlackRequestGuard } from './signed-request.js';
 import { buildWebClientOptions, slackProxyDispatcher } from './web-client-options.js';
+import { createWorkspaceMiddleware, type InstalledWorkspace, readInstalledWorkspace } from './workspace-guard.js';
 
 /** Bot scopes the features need; manifest.yml requests the same list (a test keeps them equal). */
 export const REQUIRED_BOT_SCOPES = [
@@ -54,6 +55,8 @@ export interface SlackApp {
   readonly port: number;
   /** Slack requests whose listeners are still running. */
   readonly inFlight: number;
+  /** Resolves true once no Slack request is being handled (false if `timeoutMs` passes first). */
+  whenIdle(timeoutMs: number): Promise<boolean>;
   /** Checks the tokens with Slack, then listens (HTTP) or connects (Socket Mode). Throws SlackStartupError. */
   start(): Promise<void>;
   /** Stops taking requests, waits for those in flight (bounded), then closes the server and the socket. */
@@ -271,6 +274,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     await next();
   });
   app.use(createRequestContextMiddleware(logger, inFlight));
+  let installed: InstalledWorkspace | undefined;
+  app.use(createWorkspaceMiddleware({ installed: () => installed, requests: deps.listenerDeps.requests, logger: log }));
   // Parameters<> of an overloaded method resolves to the last overload: the extended handler's arguments.
   const onError = async ({ error, context, body }: Parameters<Parameters<App['error']>[0]>[0]): Promise<void> => {
     // Not a listener failure: left out of listenerErrors so that the receiver answers 400 (logged there).
@@ -345,7 +350,19 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         );
       }
     }
-    log.info({ team: result.team, teamId: result.team_id, botUserId: result.user_id }, 'connected to Slack');
+    installed = readInstalledWorkspace(result);
+    if (!installed) {
+      throw new SlackStartupError(
+        'slack_startup_failed',
+        'Slack did not say which workspace SLACK_BOT_TOKEN belongs to (auth.test gave no team_id), so requests ' +
+          'from other workspaces could not be told apart. Check SLACK_API_URL, or reinstall the app.',
+        'SLACK_BOT_TOKEN',
+      );
+    }
+    log.info(
+      { team: result.team, teamId: result.team_id, enterpriseId: result.enterprise_id, botUserId: result.user_id },
+      'connected to Slack',
+    );
     try {
       await app.init();
     } catch (error) {
@@ -414,6 +431,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     get inFlight() {
       return inFlight.count;
     },
+    whenIdle: (timeoutMs) => inFlight.whenIdle(timeoutMs),
     start,
     stop() {
       stopPromise ??= drainAndClose();

@@ -94,22 +94,30 @@ export async function openedView(t: TestApp, triggerId: string): Promise<Record<
   return call.args.view as Record<string, unknown>;
 }
 
+/** The view_submission Slack would send when `user` submits `view` (see stateOf for `overrides`). */
+export function buildModalSubmission(
+  t: TestApp,
+  user: string,
+  view: Record<string, unknown>,
+  overrides: Record<string, string | null> = {},
+): Record<string, unknown> {
+  return buildViewSubmission({
+    user: { id: user },
+    callbackId: String(view.callback_id),
+    privateMetadata: String(view.private_metadata),
+    values: stateOf(view, overrides),
+    blocks: view.blocks as unknown[],
+    triggerId: t.slack.issueTriggerId(),
+  });
+}
+
 export function submitModal(
   t: TestApp,
   user: string,
   view: Record<string, unknown>,
   overrides: Record<string, string | null> = {},
 ): Promise<AckResult> {
-  return t.submitView(
-    buildViewSubmission({
-      user: { id: user },
-      callbackId: String(view.callback_id),
-      privateMetadata: String(view.private_metadata),
-      values: stateOf(view, overrides),
-      blocks: view.blocks as unknown[],
-      triggerId: t.slack.issueTriggerId(),
-    }),
-  );
+  return t.submitView(buildModalSubmission(t, user, view, overrides));
 }
 
 /** The first chat.update of this card whose text shows `status`. */

@@ -59,6 +59,8 @@ export interface FakeSlackOptions {
   /** Scopes reported by auth.test in the x-oauth-scopes header. */
   scopes?: string[];
   team?: { id: string; name: string; domain: string };
+  /** An Enterprise Grid org; with `orgWide`, auth.test reports an org-wide install (is_enterprise_install). */
+  enterprise?: { id: string; orgWide: boolean };
   botUserId?: string;
   botId?: string;
   users?: FakeSlackUser[];
@@ -131,6 +133,7 @@ export class FakeSlack {
   readonly views = new Map<string, StoredView>();
   scopes: string[];
   readonly team: { id: string; name: string; domain: string };
+  readonly enterprise: { id: string; orgWide: boolean } | undefined;
   readonly botUserId: string;
   readonly botId: string;
   readonly users = new Map<string, FakeSlackUser>();
@@ -154,6 +157,7 @@ export class FakeSlack {
     this.appToken = options.appToken ?? FAKE_APP_TOKEN;
     this.scopes = options.scopes ?? [...FAKE_DEFAULT_SCOPES];
     this.team = options.team ?? { id: 'T0TESTTEAM', name: 'Test School', domain: 'test-school' };
+    this.enterprise = options.enterprise;
     this.botUserId = options.botUserId ?? 'U0BOTUSER';
     this.botId = options.botId ?? 'B0TESTBOT';
     this.#events.setMaxListeners(0);
@@ -422,7 +426,8 @@ export class FakeSlack {
           team_id: this.team.id,
           user_id: this.botUserId,
           bot_id: this.botId,
-          is_enterprise_install: false,
+          ...(this.enterprise ? { enterprise_id: this.enterprise.id } : {}),
+          is_enterprise_install: this.enterprise?.orgWide ?? false,
         };
       case 'apps.connections.open':
         return { ok: true, url: `${this.#url.replace(/^http/, 'ws')}/socket-mode?ticket=${this.#nextId('ticket')}` };
