@@ -15,6 +15,33 @@ async function main(): Promise<void> {
       () => process.exit(code || 1),
     );
   };
+
+  // Registered before start-up, so that a SIGTERM that arrives while starting (a supervisor stopping a replica it
+  // just started) still stops gracefully instead of killing the process half-started.
+  let signals = 0;
+  let signalledDuringStart: NodeJS.Signals | undefined;
+  const stopGracefully = (app: RunningApplication, signal: NodeJS.Signals): void => {
+    app.logger.info({ signal }, 'signal received, finishing requests in flight');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: error }, 'graceful stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      running?.logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    if (running) stopGracefully(running, signal);
+    else signalledDuringStart = signal;
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   try {
     // A Socket Mode connection that stays down serves nobody: stop, and exit 1 so the supervisor restarts us.
     running = await startApplication(loadConfig(), { onConnectionLost: () => exitAfterStop(1) });
@@ -33,28 +60,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      running.logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    running.logger.info({ signal }, 'signal received, finishing requests in flight');
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        running.logger.error({ err: error }, 'graceful stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const app = running;
+  if (signalledDuringStart) stopGracefully(app, signalledDuringStart);
   process.on('unhandledRejection', (reason) => {
     // Logged and survived: one failed background task must not take every pending request down with it.
-    running.logger.error({ err: reason }, 'unhandled promise rejection');
+    app.logger.error({ err: reason }, 'unhandled promise rejection');
   });
 }
 

@@ -46,6 +46,8 @@ export interface ApplicationOverrides {
   clock?: Clock;
   /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
   expiryIntervalMs?: number;
+  /** Called after each periodic expiry check (tests wait for it rather than for a fixed time). */
+  onExpiryCheck?: () => void;
   /** Socket Mode: what to do when the socket stays down (the entry point stops and exits for its supervisor). */
   onConnectionLost?: () => void;
   connectionLostAfterMs?: number;
@@ -74,7 +76,7 @@ export function buildDependencies(
   config: Config,
   logger: Logger,
   scrubber?: SecretScrubber,
-  options: { expiryIntervalMs?: number; clock?: Clock } = {},
+  options: { expiryIntervalMs?: number; clock?: Clock; onExpiryCheck?: () => void } = {},
 ): ApplicationDeps {
   const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
   const gateway = createMoodleClient({
@@ -145,13 +147,22 @@ export function buildDependencies(
       }
       await runExpiry();
     })();
-    const timer = setInterval(runExpiry, expiryIntervalMs);
+    // One check at a time: when Moodle, Slack or the machine is slow, ticks that find one running are skipped
+    // rather than piling up behind it.
+    let running: Promise<void> | undefined;
+    const timer = setInterval(() => {
+      running ??= runExpiry().finally(() => {
+        running = undefined;
+        options.onExpiryCheck?.();
+      });
+    }, expiryIntervalMs);
     timer.unref();
     return {
       name: 'background jobs',
       close: async () => {
         clearInterval(timer);
         await startup;
+        await running;
       },
     };
   };
@@ -210,6 +221,7 @@ export async function startApplication(
     ...buildDependencies(config, logger, scrubber, {
       ...(overrides.clock ? { clock: overrides.clock } : {}),
       ...(overrides.expiryIntervalMs !== undefined ? { expiryIntervalMs: overrides.expiryIntervalMs } : {}),
+      ...(overrides.onExpiryCheck ? { onExpiryCheck: overrides.onExpiryCheck } : {}),
     }),
     ...overrides.deps,
   };

@@ -120,8 +120,11 @@ export function submitModal(
   return t.submitView(buildModalSubmission(t, user, view, overrides));
 }
 
-/** The first chat.update of this card whose text shows `status`. */
-export function waitForCard(t: TestApp, ts: string, status: string, timeoutMs = 4_000): Promise<RecordedCall> {
+/**
+ * The first chat.update of this card whose text shows `status`. The default deadline is generous: it only turns a
+ * card that never changes into a failure, and a loaded machine can take seconds to get there.
+ */
+export function waitForCard(t: TestApp, ts: string, status: string, timeoutMs = 15_000): Promise<RecordedCall> {
   return t.slack.waitForCall(
     'chat.update',
     (c) => c.args.ts === ts && String(c.args.text).endsWith(`: ${status}`),

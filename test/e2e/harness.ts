@@ -206,7 +206,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
         responseUrl: body.response_url,
         responseUrlId,
         triggerId,
-        waitForResponse: (timeoutMs = 2_000) => slack.waitForResponse(responseUrlId, timeoutMs),
+        waitForResponse: (timeoutMs?: number) => slack.waitForResponse(responseUrlId, timeoutMs),
       };
     },
     action: deliverInteractivity,

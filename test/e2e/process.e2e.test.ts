@@ -48,15 +48,34 @@ function runEntryPoint(env: Record<string, string | undefined>): Run {
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-async function waitForOutput(run: Run, text: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!run.stdout().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no "${text}" in output:\n${run.stdout()}\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+// tsx compiles the whole app as the child starts: a second or two when idle, several times that on a loaded
+// machine. The deadlines only turn a child that never gets there into a failure.
+const START_DEADLINE_MS = 45_000;
+const TEST_TIMEOUT_MS = 60_000;
+
+/** Resolves when the child prints `text`; rejects if it exits first or the deadline passes. */
+function waitForOutput(run: Run, text: string): Promise<void> {
+  if (run.stdout().includes(text)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => settle(new Error(`no "${text}" within ${START_DEADLINE_MS} ms`)), START_DEADLINE_MS);
+    const onData = (): void => {
+      if (run.stdout().includes(text)) settle();
+    };
+    const onExit = (): void => settle(new Error(`exited before printing "${text}"`));
+    function settle(error?: Error): void {
+      clearTimeout(timer);
+      run.child.stdout?.off('data', onData);
+      run.child.off('exit', onExit);
+      if (error) reject(new Error(`${error.message}; output:\n${run.stdout()}\n${run.stderr()}`));
+      else resolve();
+    }
+    // Registered after runEntryPoint's own listener, so the text it appends is already there.
+    run.child.stdout?.on('data', onData);
+    run.child.on('exit', onExit);
+  });
 }
 
-describe.concurrent('src/index.ts', () => {
+describe.concurrent('src/index.ts', { timeout: TEST_TIMEOUT_MS }, () => {
   it('prints every settings problem without a stack trace and exits 78', async () => {
     const run = runEntryPoint({ MOODLE_URL: 'not a url' });
     expect(await run.exited).toEqual({ code: 78, signal: null });
@@ -82,5 +101,14 @@ describe.concurrent('src/index.ts', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stdout()).toContain('"msg":"stopped"');
     expect(run.stderr()).toBe('');
+  });
+
+  it('stops gracefully on a SIGTERM that arrives while it is still starting', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }));
+    // Logged once the bot token is checked, before the server listens and the application is returned.
+    await waitForOutput(run, '"msg":"connected to Slack"');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"stopped"');
   });
 });

@@ -62,7 +62,7 @@ async function modalOf(text: string, userId = REQUESTER): Promise<{ loading: Vie
   expect(JSON.stringify(loading)).toContain('Looking up');
   const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === result.triggerId);
   const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
-  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 4_000);
+  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
   expect(update.response?.ok).toBe(true);
   return { loading, view: update.args.view as View, viewId };
 }
@@ -80,7 +80,6 @@ function dmTo(user: string, includes: string) {
   return t.slack.waitForCall(
     'chat.postMessage',
     (c) => c.args.channel === user && String(c.args.text).includes(includes),
-    4_000,
   );
 }
 
@@ -168,7 +167,6 @@ describe('edit modal', () => {
     const done = await t.slack.waitForCall(
       'views.update',
       (c) => c.args.view_id === viewId && JSON.stringify(c.args.view).includes('waiting for an approver'),
-      5_000,
     );
     expect(JSON.stringify(done.args.view)).toMatch(/R-[A-Z0-9]{6}/);
   });

@@ -122,6 +122,9 @@ type Json = Record<string, unknown>;
 
 const JSON_ARGS = ['view', 'blocks', 'attachments', 'metadata'];
 const TRIGGER_LIFETIME_MS = 3_000;
+// Waits end at the event; the deadline only turns a call that never comes into a failure, and is generous because a
+// loaded machine can take seconds to get there.
+const WAIT_DEADLINE_MS = 10_000;
 
 export class FakeSlack {
   readonly botToken: string;
@@ -268,7 +271,7 @@ export class FakeSlack {
   waitForCall(
     method: string,
     predicate: (call: RecordedCall) => boolean = () => true,
-    timeoutMs = 2_000,
+    timeoutMs = WAIT_DEADLINE_MS,
   ): Promise<RecordedCall> {
     return this.#waitFor(
       () => this.calls.find((c) => c.method === method && predicate(c)),
@@ -281,7 +284,7 @@ export class FakeSlack {
   /** Resolves with the first post (past or future) to the response_url with this id, or matching the predicate. */
   waitForResponse(
     idOrPredicate: string | ((post: ResponseUrlPost) => boolean),
-    timeoutMs = 2_000,
+    timeoutMs = WAIT_DEADLINE_MS,
   ): Promise<ResponseUrlPost> {
     const match = typeof idOrPredicate === 'string' ? (p: ResponseUrlPost) => p.id === idOrPredicate : idOrPredicate;
     return this.#waitFor(
