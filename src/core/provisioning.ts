@@ -2,8 +2,10 @@
 // asking, looks Moodle up before anyone approves, executes directly for admins or stores a request for approval,
 // makes the one Moodle call per request, reconciles an unknown outcome by looking the user up, and tells people
 // through the Notifier port. It knows neither Slack nor Moodle's wire format.
+
 import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
+import { CardGate } from './card-gate.js';
 import type { Clock } from './clock.js';
 import type {
   CreateUserInput,
@@ -183,6 +185,7 @@ export function createProvisioningService(deps: ProvisioningDeps) {
 
   /** Requests whose card is being posted right now, so that postMissingCards never posts a second one. */
   const cardsInFlight = new Set<string>();
+  const cardGate = new CardGate();
 
   /** Posts the request's card in the approval channel and remembers where it is. */
   async function postCard(request: RequestRecord): Promise<MessageLocation> {
@@ -417,6 +420,17 @@ export function createProvisioningService(deps: ProvisioningDeps) {
     reason: string | undefined,
   ): Promise<SubmitOutcome> {
     const direct = await mayActDirectly(requester.userId, payload.operation);
+    return cardGate.submit(() => storeAndCarryOut(requester, target, payload, preflight, reason, direct));
+  }
+
+  async function storeAndCarryOut(
+    requester: RequesterContext,
+    target: RequestTarget,
+    payload: RequestRecord['payload'],
+    preflight: PreflightSummary | undefined,
+    reason: string | undefined,
+    direct: boolean,
+  ): Promise<SubmitOutcome> {
     const request = await requests.submit(
       { requester, target, payload, ...(preflight ? { preflight } : {}), ...(reason ? { reason } : {}) },
       { direct },
@@ -610,19 +624,26 @@ export function createProvisioningService(deps: ProvisioningDeps) {
      * retried. Stops at the first refusal, since Slack refuses the rest for the same reason; the next run resumes.
      */
     async postMissingCards(): Promise<RequestRecord[]> {
+      // Listed and claimed behind the gate, so that no submission is between storing a request and posting its card.
+      const missing = await cardGate.sweep(async () => {
+        const waiting = [...(await deps.store.findByStatus('pending')), ...(await deps.store.findByStatus('failed'))];
+        const unclaimed = waiting.filter((r) => !r.approvalMessage && !cardsInFlight.has(r.id));
+        for (const request of unclaimed) cardsInFlight.add(request.id);
+        return unclaimed;
+      });
       const posted: RequestRecord[] = [];
-      const waiting = [...(await deps.store.findByStatus('pending')), ...(await deps.store.findByStatus('failed'))];
-      for (const request of waiting) {
-        if (request.approvalMessage || cardsInFlight.has(request.id)) continue;
-        try {
+      try {
+        for (const request of missing) {
+          cardsInFlight.delete(request.id);
           posted.push({ ...request, approvalMessage: await postCard(request) });
-        } catch (err) {
-          log('warn', 'could not post a missing approval card yet', {
-            requestId: request.id,
-            error: err instanceof Error ? err.message : String(err),
-          });
-          break;
         }
+      } catch (err) {
+        log('warn', 'could not post a missing approval card yet', {
+          requestId: missing[posted.length]?.id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      } finally {
+        for (const request of missing) cardsInFlight.delete(request.id);
       }
       return posted;
     },
@@ -661,7 +682,9 @@ export function createProvisioningService(deps: ProvisioningDeps) {
         );
         if (result.ok) {
           reconciled.push(result.request);
-          await announceOutcome(result.request, result.request.status === 'succeeded' ? 'executed' : 'failed');
+          // Behind the gate: a failed direct execution gets its first card here, which a sweep must not double.
+          const event = result.request.status === 'succeeded' ? 'executed' : 'failed';
+          await cardGate.submit(() => announceOutcome(result.request, event));
         }
       }
       return { reconciled, unresolved };
