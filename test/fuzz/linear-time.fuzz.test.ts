@@ -2,8 +2,9 @@
 // (a 30,000-letter timezone= used to block the whole process for over a second) shows up here as time per kilobyte
 // that grows with the size. Each parser gets inputs built to make patterns back-track (runs of one character,
 // unclosed quotes and tags, xn-- labels, separator runs) plus random hostile pieces, at growing sizes; the time per
-// kilobyte at a size at least 8 times larger must stay within FACTOR of the smallest size's. Each parser runs in a
-// child process so that a catastrophic pattern is killed at a deadline instead of hanging the suite.
+// kilobyte at a size at least 8 times larger must stay within FACTOR of the smallest size's. Times are the probe's
+// CPU time, which other processes on a loaded machine do not inflate. Each parser runs in a child process so that a
+// catastrophic pattern is killed at a deadline instead of hanging the suite.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -79,17 +79,32 @@ describe('startHttpServer', () => {
   });
 });
 
-/** A raw connection to the server; `closed` resolves with what the server sent before closing it. */
-function connect(): { socket: Socket; closed: Promise<string> } {
+/**
+ * A raw connection to the server; `closed` resolves with what the server sent before closing it, and rejects if
+ * the server keeps it open past `deadlineMs` (node's own defaults would hold it 30 s and more).
+ */
+function connect(deadlineMs: number): { socket: Socket; closed: Promise<string> } {
   const socket = netConnect(server?.port ?? 0, '127.0.0.1');
   let received = '';
   socket.on('data', (chunk: Buffer) => {
     received += chunk.toString();
   });
-  const closed = new Promise<string>((resolve) => socket.on('close', () => resolve(received)));
+  const closed = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`still open after ${deadlineMs} ms`));
+    }, deadlineMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received);
+    });
+  });
   socket.on('error', () => undefined);
   return { socket, closed };
 }
+
+// The limits below are a few hundred ms; these deadlines leave a loaded machine several times that.
+const CLOSE_DEADLINE_MS = 4_000;
 
 describe('connection bounds', () => {
   it('sets the header, request and keep-alive timeouts explicitly', async () => {
@@ -107,7 +122,7 @@ describe('connection bounds', () => {
 
   it('closes a connection whose headers never finish (slow-header client) with 408', async () => {
     server = await startHttpServer({ port: 0, logger, isReady: () => true, isStopping: () => false, limits });
-    const { socket, closed } = connect();
+    const { socket, closed } = connect(CLOSE_DEADLINE_MS);
     socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
     expect(await closed).toContain('408');
   });
@@ -124,14 +139,14 @@ describe('connection bounds', () => {
         req.resume();
       },
     });
-    const { socket, closed } = connect();
+    const { socket, closed } = connect(CLOSE_DEADLINE_MS);
     socket.write('POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a part');
     expect(await closed).toContain('408');
   });
 
   it('closes a kept-alive connection left idle', async () => {
     server = await startHttpServer({ port: 0, logger, isReady: () => true, isStopping: () => false, limits });
-    const { socket, closed } = connect();
+    const { socket, closed } = connect(CLOSE_DEADLINE_MS);
     socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
     const answer = await closed;
     expect(answer).toContain('200 OK');
