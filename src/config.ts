@@ -4,11 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { POLICY_KEYS } from './core/operations/registry.js';
+import { DEFAULT_ROLE_IDS } from './core/use-cases/resolve-memberships.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
-export const OPERATIONS = ['create', 'update', 'suspend', 'delete'] as const;
-export type Operation = (typeof OPERATIONS)[number];
+/** The per-operation policy keys (APPROVAL_REQUIRED and the like), from the operation registry. */
+export const OPERATIONS = POLICY_KEYS;
+export type Operation = string;
 
 export type RoleEntry =
   | { kind: 'user'; id: string }
@@ -51,6 +54,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Outbound HTTP proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); undefined when none is set. */
   readonly proxy: ProxySettings | undefined;
+  /** Moodle role ids by role short name (ROLE_IDS): web services cannot list roles. */
+  readonly roleIds: Readonly<Record<string, number>>;
 }
 
 /** Where an operator finds each value: printed with every problem so that the fix is one read away. */
@@ -66,7 +71,7 @@ export const SETTING_HELP: Record<string, string> = {
   SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: 'comma-separated operations from create,update,suspend,delete (or none)',
+  APPROVAL_REQUIRED: `comma-separated operations from ${POLICY_KEYS.join(',')} (or none)`,
   APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
   NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
   REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
@@ -81,6 +86,8 @@ export const SETTING_HELP: Record<string, string> = {
     'only where this server reaches the internet through a proxy: its URL, e.g. http://proxy.example.org:3128 (user:password@ allowed)',
   HTTP_PROXY: 'the proxy for http:// addresses (e.g. a Moodle site on plain HTTP), same form as HTTPS_PROXY',
   NO_PROXY: 'comma-separated hosts reached without the proxy, e.g. lms.example.org,.internal,10.0.0.5',
+  ROLE_IDS:
+    "comma-separated role short name:id pairs, e.g. student:5,teacher:4,editingteacher:3; Moodle lists the roles under Site administration > Users > Permissions > Define roles (the id is in each role's edit link: roleid=…)",
 };
 
 export class ConfigError extends Error {
@@ -155,6 +162,36 @@ const intIn = (name: string, min: number, max: number, fallback: number) =>
       return n;
     });
 
+const roleIds = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value, ctx): Record<string, number> => {
+    if (value === undefined || value === '') return { ...DEFAULT_ROLE_IDS };
+    const ids: Record<string, number> = {};
+    for (const item of csv(value)) {
+      const m = /^([A-Za-z0-9_-]+)\s*:\s*(\d+)$/.exec(item);
+      const id = Number(m?.[2]);
+      if (!m?.[1] || !Number.isSafeInteger(id) || id < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `ROLE_IDS has "${item}", which is not a role short name and a positive id (e.g. student:5)`,
+        });
+      } else if (m[1] in ids) {
+        ctx.addIssue({ code: 'custom', message: `ROLE_IDS names the role "${m[1]}" twice` });
+      } else {
+        ids[m[1]] = id;
+      }
+    }
+    return ids;
+  });
+
+/** ROLE_IDS on its own, for the doctor when other settings are wrong: undefined when it is not valid. */
+export function readRoleIds(value: string | undefined): Record<string, number> | undefined {
+  const parsed = roleIds.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 const channelId = (name: string) =>
   z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: `${name} must be a channel id such as C0123456789, not a name` });
 
@@ -190,7 +227,7 @@ const schema = z.object({
       const ops = new Set<Operation>();
       for (const item of csv(value)) {
         if (item === 'none') continue;
-        if ((OPERATIONS as readonly string[]).includes(item)) ops.add(item as Operation);
+        if (OPERATIONS.includes(item)) ops.add(item);
         else
           ctx.addIssue({
             code: 'custom',
@@ -221,7 +258,14 @@ const schema = z.object({
       })
       .default('info'),
   ),
+  ROLE_IDS: roleIds,
 });
+
+/** The proxy variables, read by their upper-case names and, as curl does, their lower-case ones. */
+const PROXY_SETTINGS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
+
+/** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
+export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...PROXY_SETTINGS];
 
 /** Rules that span several variables; checked on the raw values so that they are reported with all the others. */
 function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[] {
@@ -267,7 +311,7 @@ export function readProxySettings(env: Record<string, string | undefined>): {
   issues: Array<{ name: string; message: string }>;
 } {
   const issues: Array<{ name: string; message: string }> = [];
-  const read = (name: 'HTTPS_PROXY' | 'HTTP_PROXY'): Secret | undefined => {
+  const read = (name: Exclude<(typeof PROXY_SETTINGS)[number], 'NO_PROXY'>): Secret | undefined => {
     const lower = name.toLowerCase();
     const raw = env[lower]?.trim() || env[name]?.trim();
     if (!raw) return undefined;
@@ -346,6 +390,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     proxy: proxy.proxy,
+    roleIds: e.ROLE_IDS,
   };
   return deepFreeze(config);
 }

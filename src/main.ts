@@ -1,5 +1,5 @@
-// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by the
-// process entry point (src/index.ts) and the end-to-end tests, so that tests run exactly what production runs.
+// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by
+// `moodle-provisioner start` (src/cli/start.ts) and the end-to-end tests, so that tests run what production runs.
 import { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
 import { doctorFactories } from './cli/doctor.js';
@@ -7,7 +7,7 @@ import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
-import { createRequestService } from './core/requests.js';
+import { createRequestService } from './core/request-lifecycle.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
 import { createMoodleClient } from './moodle/client.js';
@@ -113,6 +113,7 @@ export function buildDependencies(
       defaultAuth: config.defaultAuth,
       protectedUsers: config.protectedUsers,
       moodleUrl: config.moodle.url,
+      roleIds: config.roleIds,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });

@@ -131,3 +131,26 @@ describe('outbound proxy settings', () => {
     expect(problems.join('\n')).not.toContain('proxy.example.org:3128 must');
   });
 });
+
+describe('ROLE_IDS', () => {
+  it('defaults to the standard role ids, and reads short name:id pairs', () => {
+    expect(loadConfig(valid).roleIds).toEqual({ student: 5, teacher: 4, editingteacher: 3 });
+    const c = loadConfig({ ...valid, ROLE_IDS: 'student:5, tutor : 11,editingteacher:3' });
+    expect(c.roleIds).toEqual({ student: 5, tutor: 11, editingteacher: 3 });
+    expect(Object.isFrozen(c.roleIds)).toBe(true);
+  });
+
+  it('names the variable, each bad entry and where the ids are, together with the other problems', () => {
+    const problems = problemsOf({ ...valid, ROLE_IDS: 'student=5,teacher:0,teacher:4,teacher:9,:3', PORT: 'x' });
+    for (const expected of [
+      'ROLE_IDS has "student=5", which is not a role short name and a positive id',
+      'ROLE_IDS has "teacher:0"',
+      'ROLE_IDS has ":3"',
+      'ROLE_IDS names the role "teacher" twice',
+      'Define roles',
+      'PORT must be a whole number',
+    ]) {
+      expect(problems.join('\n')).toContain(expected);
+    }
+  });
+});

@@ -24,6 +24,11 @@ export const AUDIT_KINDS = [
   'reconciliation',
   /** An admin acted without approval because policy allowed it. */
   'direct_execution',
+  /**
+   * A person looked an account up (outcome: found | not_found | ambiguous | too_broad | unavailable | exists); the
+   * target is the account when one was found, detail what was typed and for which command.
+   */
+  'lookup',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

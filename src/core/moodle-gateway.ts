@@ -1,5 +1,8 @@
 // The port through which the core talks to Moodle. src/moodle implements it; the core never sees the wire format.
 // Shapes follow Moodle's own field names so that nothing is lost in translation.
+import type { CohortsGateway } from './gateway/cohorts.js';
+import type { CoursesGateway } from './gateway/courses.js';
+import type { EnrolmentsGateway } from './gateway/enrolments.js';
 
 /** A user as Moodle's look-up functions return it (optional keys are absent when Moodle omits them). */
 export interface MoodleUser {
@@ -43,10 +46,10 @@ export const OPTIONAL_PROFILE_FIELDS = [
   'address',
 ] as const;
 
-/** Every profile field the app lets people set (DESIGN.md "Keys" without `reason`), as Moodle names them. */
+/** Every profile field the app lets people set (the README's keys without `reason`), as Moodle names them. */
 export const PROFILE_FIELDS = [...REQUIRED_PROFILE_FIELDS, ...OPTIONAL_PROFILE_FIELDS] as const;
 
-/** The profile fields the app lets people set (DESIGN.md "Keys"), as Moodle names them. */
+/** The profile fields the app lets people set (the README's keys), as Moodle names them. */
 export interface UserProfileFields {
   username: string;
   email: string;
@@ -98,6 +101,12 @@ export interface SiteInfo {
   functions: string[];
 }
 
+/**
+ * The code of the error a look-up gives when Moodle returns more accounts than it can name (a wildcard that slipped
+ * through, a site with many accounts sharing one email): never a result, never retried.
+ */
+export const LOOKUP_TOO_BROAD = 'moodle_lookup_too_broad';
+
 /** Criteria keys that core_user_get_users really supports; any other key makes Moodle return every user. */
 export type GetUsersCriterionKey = 'id' | 'lastname' | 'firstname' | 'idnumber' | 'username' | 'email' | 'auth';
 
@@ -113,7 +122,7 @@ export interface GatewayErrorShape {
   outcomeUnknown: boolean;
 }
 
-export interface MoodleGateway {
+export interface MoodleGateway extends CoursesGateway, EnrolmentsGateway, CohortsGateway {
   getSiteInfo(): Promise<SiteInfo>;
   /** All-or-nothing, like Moodle: one bad user fails the whole call. */
   createUsers(users: CreateUserInput[]): Promise<CreatedUser[]>;
@@ -121,11 +130,26 @@ export interface MoodleGateway {
   updateUsers(users: UpdateUserInput[]): Promise<void>;
   /** All-or-nothing, like Moodle. */
   deleteUsers(userIds: number[]): Promise<void>;
+  /** Exact matches; at most one account per id or username, a few per email or ID number (else LOOKUP_TOO_BROAD). */
   getUsersByField(
     field: 'id' | 'idnumber' | 'username' | 'email',
     values: Array<string | number>,
   ): Promise<MoodleUser[]>;
+  /** Values match literally (LIKE wildcards are escaped); capped like getUsersByField. */
   getUsers(criteria: Array<{ key: GetUsersCriterionKey; value: string }>): Promise<MoodleUser[]>;
   /** Accounts whose email equals `email` ignoring case: the same accounts Moodle's duplicate check on create finds. */
   findUsersByEmail(email: string): Promise<MoodleUser[]>;
+}
+
+/** An account's profile page on the site. */
+export function profileUrl(moodleUrl: string, moodleId: number): string {
+  return `${moodleUrl}/user/profile.php?id=${moodleId}`;
+}
+
+export function isGatewayError(err: unknown): err is GatewayErrorShape & Error {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<GatewayErrorShape>).code === 'string' &&
+    typeof (err as Partial<GatewayErrorShape>).hint === 'string'
+  );
 }

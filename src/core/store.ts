@@ -3,6 +3,7 @@
 // without touching the core.
 import type { AuditEvent, NewAuditEvent, RequestAuditDraft } from './audit.js';
 import type {
+  InFlightStatus,
   MessageLocation,
   NewRequest,
   RequestOperation,
@@ -43,19 +44,23 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** A create request that is pending, approved or executing: what identifies the account it would create. */
-export interface CreateInFlight {
+/** A request that is pending, approved or executing, and the account it is about. */
+export interface RequestInFlight {
   id: string;
-  status: Extract<RequestStatus, 'pending' | 'approved' | 'executing'>;
+  status: InFlightStatus;
   requesterId: string;
+  /** The target's username and email ('' when the target has none). */
   username: string;
   email: string;
 }
 
-/** What to look for among the creates in flight; an empty or missing list matches nothing. */
-export interface CreatesInFlightMatch {
+/** What to look for among one operation's requests in flight; an empty or missing list matches nothing. */
+export interface InFlightMatch {
+  operation: RequestOperation;
   usernames?: readonly string[];
   emails?: readonly string[];
+  /** Target keys (OperationDefinition.targetKey). */
+  targetKeys?: readonly string[];
 }
 
 export interface Store {
@@ -75,12 +80,12 @@ export interface Store {
   /** Oldest first. */
   findByStatus(status: RequestStatus): Promise<RequestRecord[]>;
   /**
-   * Create requests not carried out yet (pending, approved or executing) whose current username is one of
-   * `match.usernames` or whose current email is one of `match.emails`, ignoring case (emails are ASCII: see
-   * user-record.ts). Pending first, then approved, then executing, each oldest first. An index look-up, so that
-   * every new create can ask without reading every waiting request.
+   * Requests of `match.operation` not carried out yet (pending, approved or executing) whose target has one of the
+   * usernames, one of the emails (ignoring case; emails are ASCII: see user-record.ts) or one of the target keys.
+   * Pending first, then approved, then executing, each oldest first. An index look-up, so that every new request
+   * can ask without reading every waiting request.
    */
-  findCreatesInFlight(match: CreatesInFlightMatch): Promise<CreateInFlight[]>;
+  findInFlight(match: InFlightMatch): Promise<RequestInFlight[]>;
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;

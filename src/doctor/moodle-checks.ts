@@ -1,12 +1,23 @@
-// The doctor's Moodle checks, in the order an operator sets Moodle up (DESIGN.md "Moodle side"): reachable,
+// The doctor's Moodle checks, in the order an operator sets Moodle up (README "Set up Moodle"): reachable,
 // web services on, REST on, token valid, the token's user, the service's functions, the role's capabilities.
 // Every probe is chosen so that it cannot change anything on the site, even when a capability is present:
 // create a user named "guest" (always exists), update the guest with no fields (Moodle refuses guest updates),
 // delete user id 0 (never exists), look the guest up.
+import type { MoodleCourse } from '../core/gateway/courses.js';
 import type { MoodleGateway, SiteInfo } from '../core/moodle-gateway.js';
-import { isGatewayError } from '../core/provisioning.js';
 import { MoodleErrorCode } from '../moodle/errors.js';
 import type { CheckResult } from './checklist.js';
+import {
+  attempt,
+  codeOf,
+  FUNCTIONS_PAGE,
+  hintOf,
+  messageOf,
+  type Outcome,
+  ROLES_PAGE,
+  TOKENS_PAGE,
+} from './doctor-kit.js';
+import { ENROLMENT_FUNCTIONS, runEnrolmentChecks } from './enrolment-checks.js';
 
 export const REQUIRED_FUNCTIONS = [
   'core_user_create_users',
@@ -15,11 +26,12 @@ export const REQUIRED_FUNCTIONS = [
 ] as const;
 export const LOOKUP_FUNCTIONS = ['core_user_get_users_by_field', 'core_user_get_users'] as const;
 export const SITE_INFO_FUNCTION = 'core_webservice_get_site_info';
-const NEEDED_FUNCTIONS: readonly string[] = [...REQUIRED_FUNCTIONS, ...LOOKUP_FUNCTIONS, SITE_INFO_FUNCTION];
-
-const FUNCTIONS_PAGE = 'Site administration > Server > Web services > External services > (your service) > Functions';
-const TOKENS_PAGE = 'Site administration > Server > Web services > Manage tokens';
-const ROLES_PAGE = 'Site administration > Users > Permissions > Define roles > (the web-service role)';
+const NEEDED_FUNCTIONS: readonly string[] = [
+  ...REQUIRED_FUNCTIONS,
+  ...LOOKUP_FUNCTIONS,
+  SITE_INFO_FUNCTION,
+  ...ENROLMENT_FUNCTIONS,
+];
 
 /** What the doctor needs beyond the gateway: a side-effect-free probe of the web-services switch. */
 export interface DoctorMoodle extends MoodleGateway {
@@ -33,37 +45,20 @@ export interface DoctorMoodle extends MoodleGateway {
    * before parameter validation, so "access denied" means absent and "invalid parameter" means present.
    */
   isFunctionInService(wsfunction: string): Promise<boolean>;
-}
-
-/** The stable error code of a gateway error (a MoodleErrorCode), or undefined for anything else. */
-function codeOf(err: unknown): string | undefined {
-  return isGatewayError(err) ? err.code : undefined;
-}
-
-function hintOf(err: unknown): string {
-  return isGatewayError(err) && err.hint ? err.hint : messageOf(err);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-async function attempt<T>(fn: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (error) {
-    return { ok: false, error };
-  }
+  /** The first course that is not the front page, as the token user sees it (lists every course once). */
+  firstCourse(): Promise<MoodleCourse | undefined>;
+  /** A moodle/cohort:assign check that changes nothing: resolves never; rejects with Moodle's answer. */
+  probeCohortAssign(cohortId: number, userId: number): Promise<void>;
 }
 
 export interface MoodleCheckOptions {
   moodle: DoctorMoodle;
   url: string;
+  /** ROLE_IDS, when valid: each role is checked to be assignable by the token user. */
+  roleIds?: Readonly<Record<string, number>> | undefined;
 }
 
-export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Promise<CheckResult[]> {
+export async function runMoodleChecks({ moodle, url, roleIds }: MoodleCheckOptions): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const skipRest = (from: string[], why: string) => {
     for (const [id, title] of [
@@ -220,7 +215,7 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
         status: 'warn',
         title: 'Least privilege',
         detail: `the token user ${info.username} is a site administrator`,
-        fix: 'Use a dedicated web-service user that is not a site admin, with a role holding only the capabilities the app needs (DESIGN.md "Moodle side").',
+        fix: 'Use a dedicated web-service user that is not a site admin, with a role holding only the capabilities the app needs (README, "Set up Moodle").',
       });
     }
   }
@@ -267,12 +262,13 @@ export async function runMoodleChecks({ moodle, url }: MoodleCheckOptions): Prom
   }
 
   results.push(...(await checkCapabilities(moodle, available)));
+  results.push(...(await runEnrolmentChecks({ moodle, available, tokenUserId: info?.userid, roleIds })));
   return results;
 }
 
 async function probeFunctions(moodle: DoctorMoodle): Promise<Set<string>> {
   const available = new Set<string>();
-  for (const name of [...REQUIRED_FUNCTIONS, ...LOOKUP_FUNCTIONS]) {
+  for (const name of [...REQUIRED_FUNCTIONS, ...LOOKUP_FUNCTIONS, ...ENROLMENT_FUNCTIONS]) {
     const r = await attempt(() => moodle.isFunctionInService(name));
     if (!r.ok || r.value) available.add(name);
   }

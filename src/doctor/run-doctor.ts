@@ -1,7 +1,7 @@
 // Runs the whole setup check: settings, then Moodle, then Slack. Used by `npm run doctor` and by
 // `/moodle-user doctor`. With half-valid settings it still checks whatever the valid part allows.
 import type { webApi } from '@slack/bolt';
-import { type Config, ConfigError, loadConfig, readProxySettings } from '../config.js';
+import { type Config, ConfigError, loadConfig, readProxySettings, readRoleIds } from '../config.js';
 import type { ProxySettings } from '../outbound-proxy.js';
 import { Secret } from '../secret.js';
 import { type CheckResult, type DoctorReport, toReport } from './checklist.js';
@@ -64,7 +64,8 @@ export async function runDoctor(
       proxy,
     });
     try {
-      results.push(...(await runMoodleChecks({ moodle, url: moodleUrl })));
+      const roleIds = config?.roleIds ?? readRoleIds(env.ROLE_IDS);
+      results.push(...(await runMoodleChecks({ moodle, url: moodleUrl, roleIds })));
     } finally {
       await moodle.close();
     }

@@ -7,17 +7,11 @@ import pRetry from 'p-retry';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher, request } from 'undici';
 import type { z } from 'zod';
-import type {
-  CreatedUser,
-  CreateUserInput,
-  GetUsersCriterionKey,
-  MoodleGateway,
-  MoodleUser,
-  SiteInfo,
-  UpdateUserInput,
-} from '../core/moodle-gateway.js';
+import type { CreatedUser, CreateUserInput, MoodleGateway, SiteInfo, UpdateUserInput } from '../core/moodle-gateway.js';
 import { createProxyDispatcher, describeProxyUrl, type ProxySettings, proxyFor } from '../outbound-proxy.js';
 import type { Secret } from '../secret.js';
+import { createCohortMethods } from './cohorts.js';
+import { createCourseMethods } from './courses.js';
 import {
   EncodeError,
   encodeCreateUser,
@@ -27,32 +21,25 @@ import {
   flattenParams,
   isSecretField,
 } from './encode.js';
-import {
-  asMoodleError,
-  badResponseError,
-  envelopeError,
-  httpStatusError,
-  invalidRequestError,
-  MoodleError,
-  MoodleErrorCode,
-  notJsonError,
-  type RedactedRequest,
-  scrubMoodleError,
-  transportErrorFrom,
-  updateWarningsError,
-} from './errors.js';
+import { createEnrolmentMethods } from './enrolments.js';
+import { envelopeError, updateWarningsError } from './envelope-errors.js';
+import { asMoodleError, MoodleError, MoodleErrorCode, type RedactedRequest, transportErrorFrom } from './errors.js';
+import type { CallKind, MoodleCaller } from './method-kit.js';
+import { badResponseError, httpStatusError, invalidRequestError, notJsonError } from './response-errors.js';
 import {
   createUsersResponseSchema,
   deleteUsersResponseSchema,
   exceptionEnvelopeSchema,
-  getUsersByFieldResponseSchema,
-  getUsersResponseSchema,
   looksLikeException,
   siteInfoResponseSchema,
-  toMoodleUser,
   toSiteInfo,
   updateUsersResponseSchema,
 } from './schemas.js';
+import { scrubMoodleError } from './scrub.js';
+import { createUserLookups } from './users.js';
+
+export type { CallKind } from './method-kit.js';
+export { GET_USERS_CRITERION_KEYS } from './users.js';
 
 export interface MoodleClientOptions {
   /** Site root, e.g. https://lms.example.org (a trailing slash is ignored). */
@@ -71,19 +58,14 @@ export interface MoodleClientOptions {
   retryMinDelayMs?: number;
 }
 
-export type CallKind = 'read' | 'write';
-
 /** Whether a function can be called with this token (see probeFunction). */
 export type FunctionProbe = 'available' | 'not_in_service' | 'unknown_function';
 
 export interface MoodleClient extends MoodleGateway {
   /** The REST endpoint (no token in it). */
   readonly endpoint: string;
-  /**
-   * Calls any function and returns its parsed JSON, or throws a MoodleError (exception envelopes included).
-   * `kind` decides retries and outcome reporting; by default functions named *_get_* are reads.
-   */
-  call(wsfunction: string, params?: FormObject, options?: { kind?: CallKind }): Promise<unknown>;
+  /** See MoodleCaller.call. */
+  call: MoodleCaller['call'];
   /**
    * Asks Moodle whether the token's service holds `wsfunction`, by calling it without parameters: access control
    * runs before parameter validation, so nothing happens. Only for reads and functions with a required parameter.
@@ -92,18 +74,6 @@ export interface MoodleClient extends MoodleGateway {
   close(): Promise<void>;
 }
 
-/** The keys core_user_get_users supports; any other key is dropped by Moodle, which then returns every user. */
-export const GET_USERS_CRITERION_KEYS: readonly GetUsersCriterionKey[] = [
-  'id',
-  'lastname',
-  'firstname',
-  'idnumber',
-  'username',
-  'email',
-  'auth',
-];
-
-const LOOKUP_FIELDS = ['id', 'idnumber', 'username', 'email'] as const;
 const RESERVED_PARAMS = new Set(['wstoken', 'wsfunction', 'moodlewsrestformat']);
 
 export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
@@ -273,9 +243,14 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
     throw scrubMoodleError(badResponseError(detail, { wsfunction, write, cause: result.error }), [token.reveal()]);
   }
 
+  const caller: MoodleCaller = { call, parse: parseWith };
   const gateway: MoodleClient = {
     endpoint,
     call,
+    ...createUserLookups(caller),
+    ...createCourseMethods(caller),
+    ...createEnrolmentMethods(caller),
+    ...createCohortMethods(caller),
 
     async getSiteInfo(): Promise<SiteInfo> {
       const fn = 'core_webservice_get_site_info';
@@ -321,69 +296,6 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
       const fn = 'core_user_delete_users';
       if (userIds.length === 0) return;
       parseWith(deleteUsersResponseSchema, await call(fn, { userids: userIds }, { kind: 'write' }), fn, true);
-    },
-
-    async getUsersByField(field, values): Promise<MoodleUser[]> {
-      const fn = 'core_user_get_users_by_field';
-      if (!(LOOKUP_FIELDS as readonly string[]).includes(field)) {
-        throw invalidRequestError(fn, `field must be one of ${LOOKUP_FIELDS.join(', ')}, got "${String(field)}"`);
-      }
-      if (values.length === 0) return [];
-      const wireValues = values.map((v) => {
-        if (field !== 'id') return String(v);
-        const n = typeof v === 'number' ? v : /^-?(0|[1-9]\d*)$/.test(v) ? Number(v) : Number.NaN;
-        if (!Number.isSafeInteger(n)) throw invalidRequestError(fn, `user id "${String(v)}" is not a whole number`);
-        return n;
-      });
-      const body = await call(fn, { field, values: wireValues }, { kind: 'read' });
-      return parseWith(getUsersByFieldResponseSchema, body, fn, false).map(toMoodleUser);
-    },
-
-    async getUsers(criteria): Promise<MoodleUser[]> {
-      const fn = 'core_user_get_users';
-      if (criteria.length === 0) throw invalidRequestError(fn, 'at least one search criterion is needed');
-      const seen = new Set<string>();
-      for (const c of criteria) {
-        // Moodle ignores an unsupported key and then returns every user (real-responses d8): never send one.
-        if (!(GET_USERS_CRITERION_KEYS as readonly string[]).includes(c.key)) {
-          throw invalidRequestError(
-            fn,
-            `"${String(c.key)}" is not a search key Moodle supports (${GET_USERS_CRITERION_KEYS.join(', ')})`,
-          );
-        }
-        if (seen.has(c.key)) throw invalidRequestError(fn, `the search key "${c.key}" is given twice`);
-        if (typeof c.value !== 'string') throw invalidRequestError(fn, `the value for "${c.key}" must be text`);
-        seen.add(c.key);
-      }
-      const body = await call(
-        fn,
-        { criteria: criteria.map((c) => ({ key: c.key, value: c.value })) },
-        { kind: 'read' },
-      );
-      const parsed = parseWith(getUsersResponseSchema, body, fn, false);
-      if (parsed.warnings.length > 0) {
-        // A dropped criterion widens the search, so the list cannot be trusted.
-        const w = parsed.warnings[0];
-        throw badResponseError(`warning ${w?.warningcode ?? ''} for ${w?.item ?? '?'}`, {
-          wsfunction: fn,
-          write: false,
-          hint: `Moodle ignored a search criterion (${w?.message ?? 'no message'}), so the result would list unrelated users.`,
-        });
-      }
-      return parsed.users.map(toMoodleUser);
-    },
-
-    async findUsersByEmail(email: string): Promise<MoodleUser[]> {
-      const wanted = email.trim();
-      if (wanted === '') throw invalidRequestError('core_user_get_users', 'the email address is empty');
-      // core_user_get_users compares emails with a case-insensitive LIKE, as Moodle's duplicate check on create does
-      // (get_users_by_field is case-sensitive: real-responses d3b). In LIKE, % and _ are wildcards and \ escapes;
-      // we let the wildcards widen the search (a backslash becomes _ so it still matches itself) and keep only
-      // exact case-insensitive matches below.
-      const pattern = wanted.replace(/\\/g, '_');
-      const users = await gateway.getUsers([{ key: 'email', value: pattern }]);
-      const lower = wanted.toLowerCase();
-      return users.filter((u) => u.email.trim().toLowerCase() === lower);
     },
 
     async probeFunction(wsfunction: string): Promise<FunctionProbe> {

@@ -1,13 +1,16 @@
-// The two probes the setup doctor needs beyond the client: telling "web services off" from "REST off" (both give
-// an empty 403 on server.php) through login/token.php, and whether a function is in the token's service.
+// The probes the setup doctor needs beyond the client: telling "web services off" from "REST off" (both give an
+// empty 403 on server.php) through login/token.php, whether a function is in the token's service, a course to
+// check course access with, and a moodle/cohort:assign check that Moodle rolls back.
 import { request } from 'undici';
+import type { MoodleCourse } from '../core/gateway/courses.js';
 import type { DoctorMoodle } from '../doctor/moodle-checks.js';
 import { createProxyDispatcher, type ProxySettings } from '../outbound-proxy.js';
 import type { MoodleClient } from './client.js';
+import { getCoursesByFieldResponseSchema, toMoodleCourse } from './courses.js';
 
 /**
  * login/token.php answers `enablewsdescription` when web services are off, whatever the protocols, and
- * `missingparam` otherwise when called without parameters (ws-reference §4). No credential is sent. It goes
+ * `missingparam` otherwise when called without parameters (docs/moodle/ws-reference.md §4). No credential is sent. It goes
  * through the outbound proxy as the client's calls do: a site reachable only through it cannot answer otherwise.
  */
 async function probeWebServicesEnabled(
@@ -39,6 +42,28 @@ async function probeWebServicesEnabled(
   }
 }
 
+/** Every course once (no field): the first that is not the front page, as the token user sees it. */
+async function firstCourse(client: MoodleClient): Promise<MoodleCourse | undefined> {
+  const fn = 'core_course_get_courses_by_field';
+  const body = await client.call(fn, {}, { kind: 'read' });
+  const parsed = getCoursesByFieldResponseSchema.parse(body);
+  const course = parsed.courses.find((c) => c.categoryid !== 0 && c.format !== 'site');
+  return course && toMoodleCourse(course);
+}
+
+/**
+ * Removes `userId` from `cohortId` and from cohort 0 (no cohort has id 0) in one call. Moodle checks
+ * moodle/cohort:assign on the first item, fails on the second with invalidrecord and keeps nothing: the call is
+ * all-or-nothing (recording f17).
+ */
+async function probeCohortAssign(client: MoodleClient, cohortId: number, userId: number): Promise<void> {
+  const members = [
+    { cohortid: cohortId, userid: userId },
+    { cohortid: 0, userid: userId },
+  ];
+  await client.call('core_cohort_delete_cohort_members', { members }, { kind: 'write' });
+}
+
 /** The client with the doctor's probes added. */
 export function withDoctorProbes(
   client: MoodleClient,
@@ -49,5 +74,7 @@ export function withDoctorProbes(
   return Object.assign(Object.create(client) as MoodleClient, client, {
     webServicesEnabled: () => probeWebServicesEnabled(siteUrl, timeoutMs, proxy),
     isFunctionInService: async (wsfunction: string) => (await client.probeFunction(wsfunction)) === 'available',
+    firstCourse: () => firstCourse(client),
+    probeCohortAssign: (cohortId: number, userId: number) => probeCohortAssign(client, cohortId, userId),
   });
 }

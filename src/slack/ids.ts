@@ -38,6 +38,10 @@ export const BLOCK_IDS = {
   reasonBlock: 'reason_block',
   /** The delete confirmation modal's "type the username" input. */
   deleteConfirmBlock: 'delete_confirm_block',
+  /** The new-user form's courses, their role, and cohorts. */
+  coursesBlock: 'courses_block',
+  roleBlock: 'role_block',
+  cohortsBlock: 'cohorts_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -46,9 +50,12 @@ export const INPUT_ACTION_IDS = {
   rejectReasonInput: 'reject_reason_input',
   reasonInput: 'reason_input',
   deleteConfirmInput: 'delete_confirm_input',
+  coursesInput: 'courses_input',
+  roleInput: 'role_input',
+  cohortsInput: 'cohorts_input',
 } as const;
 
-/** User profile fields that appear as inputs in the user modals (DESIGN.md "Keys", without reason). */
+/** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */
 export const USER_FIELD_KEYS = PROFILE_FIELDS;
 export type UserFieldKey = (typeof USER_FIELD_KEYS)[number];
 

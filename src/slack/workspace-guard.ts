@@ -4,7 +4,7 @@
 // middleware before any listener runs: nothing is executed, the person is told where a reply is possible, and the
 // refusal is audited with the outcome code `workspace`.
 import type { AnyMiddlewareArgs, Context, Middleware } from '@slack/bolt';
-import type { RequestService } from '../core/requests.js';
+import type { RefusalAuditCode, RequestService } from '../core/request-service.js';
 import type { Logger } from '../logger.js';
 import { buildNoticeModal } from './blocks/edit-user-modal.js';
 import { describeRequest, requestLogger } from './listeners/request-context.js';
@@ -18,7 +18,7 @@ export interface InstalledWorkspace {
 
 export const FOREIGN_WORKSPACE_MESSAGE =
   'This app is installed for another workspace: it cannot act on requests from yours. Nothing was done.';
-export const WORKSPACE_REFUSAL = 'workspace';
+export const WORKSPACE_REFUSAL = 'workspace' satisfies RefusalAuditCode;
 
 /** The workspace auth.test describes, or undefined when it names none (nothing can then be matched). */
 export function readInstalledWorkspace(authTest: {

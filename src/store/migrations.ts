@@ -79,6 +79,69 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE operation = 'create' AND status IN ('pending', 'approved', 'executing');
     `,
   },
+  {
+    version: 3,
+    name: 'operations from the registry: no fixed operation list, a generic target key, in-flight indexes on the target',
+    // SQLite cannot drop a CHECK constraint, so the table is rebuilt. The in-flight indexes move from the create
+    // payload's JSON to the target columns every operation fills; the queries repeat their WHERE word for word
+    // (sqlite-store.ts, inFlightSql). Existing rows get the keys their operations give (operations/*.ts targetKey).
+    sql: `
+      CREATE TABLE requests_v3 (
+        id TEXT PRIMARY KEY,
+        operation TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN
+          ('pending', 'approved', 'executing', 'succeeded', 'failed', 'rejected', 'cancelled', 'expired')),
+        version INTEGER NOT NULL,
+        requester_id TEXT NOT NULL,
+        requester_team_id TEXT,
+        requester_channel_id TEXT,
+        target_moodle_id INTEGER,
+        target_username TEXT,
+        target_email TEXT,
+        target_key TEXT,
+        payload TEXT NOT NULL,
+        preflight TEXT,
+        reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        decided_at TEXT,
+        decided_by TEXT,
+        decision_comment TEXT,
+        corrections TEXT,
+        executed_at TEXT,
+        result TEXT,
+        approval_channel TEXT,
+        approval_ts TEXT,
+        notification_ts TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      INSERT INTO requests_v3 (
+        id, operation, status, version, requester_id, requester_team_id, requester_channel_id, target_moodle_id,
+        target_username, target_email, target_key, payload, preflight, reason, created_at, updated_at, decided_at,
+        decided_by, decision_comment, corrections, executed_at, result, approval_channel, approval_ts,
+        notification_ts, attempts
+      )
+      SELECT
+        id, operation, status, version, requester_id, requester_team_id, requester_channel_id, target_moodle_id,
+        target_username, target_email,
+        CASE operation WHEN 'create' THEN 'username:' || coalesce(target_username, '')
+          ELSE 'user:' || coalesce(target_moodle_id, target_username, '') END,
+        payload, preflight, reason, created_at, updated_at, decided_at,
+        decided_by, decision_comment, corrections, executed_at, result, approval_channel, approval_ts,
+        notification_ts, attempts
+      FROM requests;
+      DROP TABLE requests;
+      ALTER TABLE requests_v3 RENAME TO requests;
+      CREATE INDEX requests_status_created ON requests (status, created_at);
+      CREATE INDEX requests_requester_created ON requests (requester_id, created_at);
+      CREATE INDEX requests_in_flight_username ON requests (operation, target_username)
+        WHERE status IN ('pending', 'approved', 'executing');
+      CREATE INDEX requests_in_flight_email ON requests (operation, lower(target_email))
+        WHERE status IN ('pending', 'approved', 'executing');
+      CREATE INDEX requests_in_flight_key ON requests (operation, target_key)
+        WHERE status IN ('pending', 'approved', 'executing');
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -2,39 +2,28 @@
 // transaction: a compare-and-set UPDATE on id + status + version, plus its audit events, so a change and its
 // record in the audit log cannot come apart, and two app instances on the same file cannot both win.
 // Free text is passed through the secret scrubber before it is written, and the payload schemas drop any key
-// they do not know (a password, say), so the database never holds a secret.
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+// they do not know (a password, say), so the database never holds a secret. Payloads are stored as their
+// operation's JSON; the store reads no operation's fields, only the target columns and the target key.
+import { resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
-import {
-  AUDIT_KINDS,
-  type AuditEvent,
-  type NewAuditEvent,
-  type RequestAuditDraft,
-  truncateDetail,
-} from '../core/audit.js';
+import { type NewAuditEvent, type RequestAuditDraft, truncateDetail } from '../core/audit.js';
+import { requestPayloadSchema } from '../core/operations/registry.js';
 import {
   canTransition,
-  type FieldChange,
-  fieldChangeSchema,
   generateRequestId,
+  IN_FLIGHT_STATUSES,
   type MessageLocation,
   type NewRequest,
   preflightSummarySchema,
-  REQUEST_OPERATIONS,
-  REQUEST_STATUSES,
   type RequestPatch,
   type RequestRecord,
   type RequestStatus,
-  type RequestTarget,
-  requestPayloadSchema,
-  requestResultSchema,
   requestTargetSchema,
 } from '../core/requests.js';
 import type {
   AuditQuery,
-  CreatesInFlightMatch,
+  InFlightMatch,
   ListRequestsQuery,
   Store,
   TransitionChange,
@@ -43,8 +32,9 @@ import type {
 import type { Logger } from '../logger.js';
 import type { DatabaseLocation } from './database-url.js';
 import { StoreError } from './errors.js';
-import { runMigrations } from './migrations.js';
-import { createWalFlusher, type WalFlusher, type WalFlusherOptions } from './wal-flush.js';
+import { openDatabase } from './sqlite-open.js';
+import { buildUpdate, decodeAudit, decodeRequest, summarise, targetKeyOf } from './sqlite-rows.js';
+import type { WalFlusherOptions } from './wal-flush.js';
 
 export interface TextScrubber {
   scrub(text: string): string;
@@ -64,200 +54,40 @@ export interface SqliteStoreOptions {
   walSync?: WalFlusherOptions['sync'];
 }
 
-type Db = BetterSqlite3.Database;
-
-const nullableText = z.string().nullable();
-const nullableInt = z.number().int().nullable();
-
-const requestRowSchema = z.object({
+const inFlightRowSchema = z.object({
   id: z.string(),
-  operation: z.enum(REQUEST_OPERATIONS),
-  status: z.enum(REQUEST_STATUSES),
-  version: z.number().int(),
+  status: z.enum(IN_FLIGHT_STATUSES),
   requester_id: z.string(),
-  requester_team_id: nullableText,
-  requester_channel_id: nullableText,
-  target_moodle_id: nullableInt,
-  target_username: nullableText,
-  target_email: nullableText,
-  payload: z.string(),
-  preflight: nullableText,
-  reason: nullableText,
-  created_at: z.string(),
-  updated_at: z.string(),
-  decided_at: nullableText,
-  decided_by: nullableText,
-  decision_comment: nullableText,
-  corrections: nullableText,
-  executed_at: nullableText,
-  result: nullableText,
-  approval_channel: nullableText,
-  approval_ts: nullableText,
-  notification_ts: nullableText,
-  attempts: z.number().int(),
+  target_username: z.string().nullable(),
+  target_email: z.string().nullable(),
 });
 
-const auditRowSchema = z.object({
-  id: z.number().int(),
-  at: z.string(),
-  actor: z.string(),
-  kind: z.enum(AUDIT_KINDS),
-  request_id: nullableText,
-  operation: z.enum(REQUEST_OPERATIONS).nullable(),
-  target_moodle_id: nullableInt,
-  target_username: nullableText,
-  target_email: nullableText,
-  outcome: nullableText,
-  moodle_id: nullableInt,
-  detail: nullableText,
-});
-
-const jsonText = z.string().transform((text, ctx) => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'not JSON' });
-    return z.NEVER;
-  }
-});
-
-// One pipe per column schema, built once: every row read parses four JSON columns, and building a zod schema costs
-// more than parsing a small value with it.
-const jsonPipes = new WeakMap<z.ZodType, z.ZodType>();
-
-function parseJsonColumn<T extends z.ZodType>(schema: T, text: string | null): z.output<T> | undefined {
-  if (text === null) return undefined;
-  let pipe = jsonPipes.get(schema);
-  if (!pipe) {
-    pipe = jsonText.pipe(schema);
-    jsonPipes.set(schema, pipe);
-  }
-  return pipe.parse(text) as z.output<T>;
-}
-
-const fieldChangesSchema = z.array(fieldChangeSchema);
-
-const createInFlightRowSchema = z.object({
-  id: z.string(),
-  status: z.enum(['pending', 'approved', 'executing']),
-  requester_id: z.string(),
-  username: z.string(),
-  email: z.string(),
-});
-
-// These must repeat, word for word, the expressions and the WHERE clause of the partial indexes of migration 2
-// (requests_create_in_flight_username, requests_create_in_flight_email): SQLite uses an index on an expression
-// only for the same expression, and a partial index only when the query's WHERE contains the index's. The queries
-// name their index (INDEXED BY): without statistics, for a list of usernames (a derived username's 50 candidates)
-// the planner prefers requests_status_created, which reads every waiting request; and should an index stop
-// matching, SQLite then fails the query instead of silently scanning.
-const CREATES_IN_FLIGHT_WHERE = "operation = 'create' AND status IN ('pending', 'approved', 'executing')";
-const CREATE_USERNAME = "json_extract(payload, '$.user.username')";
-const CREATE_EMAIL_LOWER = "lower(json_extract(payload, '$.user.email'))";
+// These must repeat, word for word, the expressions and the WHERE clause of the partial indexes of migration 3
+// (requests_in_flight_username, requests_in_flight_email, requests_in_flight_key): SQLite uses an index on an
+// expression only for the same expression, and a partial index only when the query's WHERE contains the index's.
+// The queries name their index (INDEXED BY): without statistics the planner may prefer requests_status_created,
+// which reads every waiting request; and should an index stop matching, SQLite fails instead of scanning.
+const IN_FLIGHT_WHERE = "status IN ('pending', 'approved', 'executing')";
 
 /**
- * Creates in flight with one of `usernames` usernames or one of `emails` emails (lower() on both sides: the
- * same ASCII-only folding whatever the case of either). One SELECT per index joined by UNION, because SQLite does
- * not combine two partial indexes for an OR. The order is the one findByStatus gives for pending, approved and
- * executing, one after the other. Exported for the query-plan test.
+ * Requests of one operation in flight whose target has one of `usernames`, one of `emails` (lower() on both
+ * sides: ASCII-only folding) or one of `keys`. One SELECT per index joined by UNION, because SQLite does not
+ * combine partial indexes for an OR. Pending first, then approved, then executing, each oldest first. Exported for
+ * the query-plan test.
  */
-export function createsInFlightSql(usernames: number, emails: number): string {
+export function inFlightSql(usernames: number, emails: number, keys: number): string {
   const list = (n: number, one: string) => Array.from({ length: n }, () => one).join(', ');
-  const columns = `id, status, requester_id, created_at, ${CREATE_USERNAME} AS username,
-            json_extract(payload, '$.user.email') AS email`;
+  const columns = 'id, status, requester_id, created_at, target_username, target_email';
+  const branch = (index: string, condition: string) =>
+    `SELECT ${columns} FROM requests INDEXED BY ${index} WHERE ${IN_FLIGHT_WHERE} AND operation = ? AND ${condition}`;
   const branches: string[] = [];
-  if (usernames > 0) {
-    branches.push(
-      `SELECT ${columns} FROM requests INDEXED BY requests_create_in_flight_username
-        WHERE ${CREATES_IN_FLIGHT_WHERE} AND ${CREATE_USERNAME} IN (${list(usernames, '?')})`,
-    );
-  }
-  if (emails > 0) {
-    branches.push(
-      `SELECT ${columns} FROM requests INDEXED BY requests_create_in_flight_email
-        WHERE ${CREATES_IN_FLIGHT_WHERE} AND ${CREATE_EMAIL_LOWER} IN (${list(emails, 'lower(?)')})`,
-    );
-  }
-  return `SELECT id, status, requester_id, username, email FROM (${branches.join(' UNION ')})
+  if (usernames > 0)
+    branches.push(branch('requests_in_flight_username', `target_username IN (${list(usernames, '?')})`));
+  if (emails > 0)
+    branches.push(branch('requests_in_flight_email', `lower(target_email) IN (${list(emails, 'lower(?)')})`));
+  if (keys > 0) branches.push(branch('requests_in_flight_key', `target_key IN (${list(keys, '?')})`));
+  return `SELECT id, status, requester_id, target_username, target_email FROM (${branches.join(' UNION ')})
       ORDER BY CASE status WHEN 'pending' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, created_at, id`;
-}
-
-const date = (iso: string | null): Date | undefined => (iso === null ? undefined : new Date(iso));
-const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
-
-function targetFromColumns(moodleId: number | null, username: string | null, email: string | null): RequestTarget {
-  const target: RequestTarget = {};
-  if (moodleId !== null) target.moodleId = moodleId;
-  if (username !== null) target.username = username;
-  if (email !== null) target.email = email;
-  return target;
-}
-
-function decodeRequest(raw: unknown): RequestRecord {
-  const id = (raw as { id?: unknown } | null)?.id;
-  try {
-    const row = requestRowSchema.parse(raw);
-    const requester: RequestRecord['requester'] = { userId: row.requester_id };
-    if (row.requester_team_id !== null) requester.teamId = row.requester_team_id;
-    if (row.requester_channel_id !== null) requester.channelId = row.requester_channel_id;
-    return {
-      id: row.id,
-      operation: row.operation,
-      status: row.status,
-      version: row.version,
-      requester,
-      target: targetFromColumns(row.target_moodle_id, row.target_username, row.target_email),
-      payload: parseJsonColumn(requestPayloadSchema, row.payload)!,
-      preflight: parseJsonColumn(preflightSummarySchema, row.preflight),
-      reason: orUndefined(row.reason),
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
-      decidedAt: date(row.decided_at),
-      decidedBy: orUndefined(row.decided_by),
-      decisionComment: orUndefined(row.decision_comment),
-      corrections: parseJsonColumn(fieldChangesSchema, row.corrections),
-      executedAt: date(row.executed_at),
-      result: parseJsonColumn(requestResultSchema, row.result),
-      approvalMessage:
-        row.approval_channel !== null && row.approval_ts !== null
-          ? { channel: row.approval_channel, ts: row.approval_ts }
-          : undefined,
-      notificationTs: orUndefined(row.notification_ts),
-      attempts: row.attempts,
-    };
-  } catch (cause) {
-    throw new StoreError('corrupt_row', `The stored request ${String(id)} cannot be read: ${summarise(cause)}`, {
-      cause,
-    });
-  }
-}
-
-function decodeAudit(raw: unknown): AuditEvent {
-  try {
-    const row = auditRowSchema.parse(raw);
-    return {
-      id: row.id,
-      at: new Date(row.at),
-      actor: row.actor,
-      kind: row.kind,
-      requestId: orUndefined(row.request_id),
-      operation: orUndefined(row.operation),
-      target: targetFromColumns(row.target_moodle_id, row.target_username, row.target_email),
-      outcome: orUndefined(row.outcome),
-      moodleId: orUndefined(row.moodle_id),
-      detail: orUndefined(row.detail),
-    };
-  } catch (cause) {
-    const id = (raw as { id?: unknown } | null)?.id;
-    throw new StoreError('corrupt_row', `The audit event ${String(id)} cannot be read: ${summarise(cause)}`, {
-      cause,
-    });
-  }
-}
-
-function summarise(cause: unknown): string {
-  if (cause instanceof z.ZodError) return cause.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 function isPrimaryKeyClash(error: unknown): boolean {
@@ -279,11 +109,11 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
   const insertRequest = db.prepare(`
     INSERT INTO requests (
       id, operation, status, version, requester_id, requester_team_id, requester_channel_id,
-      target_moodle_id, target_username, target_email, payload, preflight, reason,
+      target_moodle_id, target_username, target_email, target_key, payload, preflight, reason,
       created_at, updated_at, decided_at, decided_by, attempts
     ) VALUES (
       @id, @operation, @status, 1, @requester_id, @requester_team_id, @requester_channel_id,
-      @target_moodle_id, @target_username, @target_email, @payload, @preflight, @reason,
+      @target_moodle_id, @target_username, @target_email, @target_key, @payload, @preflight, @reason,
       @created_at, @created_at, @decided_at, @decided_by, 0
     )`);
   const insertAudit = db.prepare(`
@@ -368,7 +198,7 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
         `A ${patch.payload.operation} payload cannot replace ${id}'s ${before.operation} payload.`,
       );
     }
-    const { sql, params } = buildUpdate(patch, scrub);
+    const { sql, params } = buildUpdate(before, patch, scrub);
     const info = prepared(sql).run({
       ...params,
       id,
@@ -403,6 +233,7 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
         target_moodle_id: target.moodleId ?? null,
         target_username: text(target.username),
         target_email: text(target.email),
+        target_key: scrub(targetKeyOf(payload.operation, payload, target)),
         payload: json(payload),
         preflight: input.preflight ? json(preflightSummarySchema.parse(input.preflight)) : null,
         reason: text(input.reason),
@@ -488,15 +319,18 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       return listFrom('SELECT * FROM requests WHERE status = ? ORDER BY created_at, id', status);
     },
 
-    async findCreatesInFlight(match: CreatesInFlightMatch) {
+    async findInFlight(match: InFlightMatch) {
       // Each distinct value once: a repeated one would only lengthen the statement.
       const usernames = [...new Set(match.usernames ?? [])];
       const emails = [...new Set(match.emails ?? [])];
-      if (usernames.length === 0 && emails.length === 0) return [];
-      return prepared(createsInFlightSql(usernames.length, emails.length))
-        .all(...usernames, ...emails)
+      const keys = [...new Set(match.targetKeys ?? [])];
+      if (usernames.length + emails.length + keys.length === 0) return [];
+      const branch = (values: string[]) => (values.length > 0 ? [match.operation, ...values] : []);
+      const params = [...branch(usernames), ...branch(emails), ...branch(keys)];
+      return prepared(inFlightSql(usernames.length, emails.length, keys.length))
+        .all(...params)
         .map((raw) => {
-          const parsed = createInFlightRowSchema.safeParse(raw);
+          const parsed = inFlightRowSchema.safeParse(raw);
           if (!parsed.success) {
             const id = (raw as { id?: unknown } | null)?.id;
             throw new StoreError(
@@ -510,8 +344,8 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
             id: row.id,
             status: row.status,
             requesterId: row.requester_id,
-            username: row.username,
-            email: row.email,
+            username: row.target_username ?? '',
+            email: row.target_email ?? '',
           };
         });
     },
@@ -556,106 +390,5 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
       await wal?.close();
       if (db.open) db.close();
     },
-  };
-}
-
-function openDatabase(
-  location: DatabaseLocation,
-  where: string,
-  options: SqliteStoreOptions,
-): { db: Db; wal: WalFlusher | undefined } {
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (location.kind === 'sqlite') {
-    if (options.fileMustExist && !existsSync(location.path)) {
-      throw new StoreError(
-        'database_missing',
-        `There is no database ${where}. Check DATABASE_URL (or --database), and run this from the directory the app runs in.`,
-      );
-    }
-    try {
-      mkdirSync(dirname(location.path), { recursive: true });
-    } catch (cause) {
-      throw new StoreError(
-        'database_open_failed',
-        `Cannot create the folder for the database ${where}: ${summarise(cause)}`,
-        {
-          cause,
-        },
-      );
-    }
-  }
-  let db: Db | undefined;
-  let wal: WalFlusher | undefined;
-  try {
-    db = new BetterSqlite3(location.kind === 'sqlite' ? location.path : ':memory:', {
-      timeout: busyTimeoutMs,
-      fileMustExist: options.fileMustExist ?? false,
-    });
-    const mode = location.kind === 'sqlite' ? db.pragma('journal_mode = WAL', { simple: true }) : 'memory';
-    if (location.kind === 'sqlite' && mode !== 'wal') {
-      options.logger?.warn({ journalMode: mode }, 'SQLite could not switch to WAL mode; concurrent access is slower');
-    }
-    // A request acknowledged to the requester must survive a power cut, not only a crash. In WAL mode the store
-    // flushes the log itself after each commit, off the event loop (wal-flush.ts), and SQLite need not (NORMAL
-    // still flushes around checkpoints); in any other journal mode SQLite flushes every commit (FULL).
-    if (location.kind === 'sqlite' && mode === 'wal') {
-      db.pragma('synchronous = NORMAL');
-      wal = createWalFlusher(`${location.path}-wal`, options.walSync ? { sync: options.walSync } : {});
-    } else {
-      db.pragma('synchronous = FULL');
-    }
-    db.pragma('foreign_keys = ON');
-  } catch (cause) {
-    db?.close();
-    throw new StoreError('database_open_failed', `Cannot open the database ${where}: ${summarise(cause)}`, { cause });
-  }
-  try {
-    const applied = runMigrations(db, where);
-    if (applied.length > 0) {
-      options.logger?.info(
-        { migrations: applied.map((m) => `${m.version} ${m.name}`) },
-        `database ${where}: schema upgraded`,
-      );
-    }
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  options.logger?.debug(`database ${where} open`);
-  return { db, wal };
-}
-
-type Params = Record<string, string | number | null>;
-
-/** The UPDATE for one transition: a fixed column list chosen by which patch keys are present (no user text in SQL). */
-function buildUpdate(patch: RequestPatch, scrub: (text: string) => string): { sql: string; params: Params } {
-  const sets = ['status = @to', 'version = version + 1', 'updated_at = @at'];
-  const params: Params = {};
-  const set = (column: string, value: string | number | null) => {
-    sets.push(`${column} = @${column}`);
-    params[column] = value;
-  };
-  if (patch.decidedAt) set('decided_at', patch.decidedAt.toISOString());
-  if (patch.decidedBy !== undefined) set('decided_by', patch.decidedBy);
-  if (patch.decisionComment !== undefined) set('decision_comment', scrub(patch.decisionComment));
-  if (patch.corrections !== undefined) {
-    const corrections: FieldChange[] = fieldChangesSchema.parse(patch.corrections);
-    set('corrections', scrub(JSON.stringify(corrections)));
-  }
-  if (patch.payload !== undefined) set('payload', scrub(JSON.stringify(requestPayloadSchema.parse(patch.payload))));
-  if (patch.target !== undefined) {
-    const target = requestTargetSchema.parse(patch.target);
-    set('target_moodle_id', target.moodleId ?? null);
-    set('target_username', target.username === undefined ? null : scrub(target.username));
-    set('target_email', target.email === undefined ? null : scrub(target.email));
-  }
-  if (patch.executedAt) set('executed_at', patch.executedAt.toISOString());
-  if (patch.result !== undefined) {
-    set('result', patch.result === null ? null : scrub(JSON.stringify(requestResultSchema.parse(patch.result))));
-  }
-  if (patch.incrementAttempts) sets.push('attempts = attempts + 1');
-  return {
-    sql: `UPDATE requests SET ${sets.join(', ')} WHERE id = @id AND status = @from AND version = @expected_version`,
-    params,
   };
 }

@@ -1,16 +1,12 @@
 // accounts.ts: how `<user>` is read and looked up (real Moodle client against the fake Moodle), which accounts are
 // protected, and how an update becomes the changed fields only, checked for clashes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  checkUpdateCollisions,
-  createAccountGuard,
-  findChangeInFlight,
-  lookUpAccount,
-  parseAccountArgs,
-  parseAccountRef,
-  prepareUpdate,
-} from '../../src/core/accounts.js';
+import { parseAccountArgs } from '../../src/core/account-args.js';
+import { checkUpdateCollisions, prepareUpdate } from '../../src/core/account-changes.js';
+import { lookUpAccount, parseAccountRef } from '../../src/core/account-ref.js';
+import { findChangeInFlight } from '../../src/core/accounts.js';
 import type { MoodleGateway, MoodleUser } from '../../src/core/moodle-gateway.js';
+import { createAccountGuard } from '../../src/core/protection.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
@@ -318,10 +314,34 @@ describe('findChangeInFlight', () => {
         payload: { operation: 'delete' },
         createdAt: at(2),
       });
-      expect((await findChangeInFlight(store, 7, 'suspend'))?.id).toBe(suspend.id);
-      expect(await findChangeInFlight(store, 7, 'update')).toBeUndefined();
+      expect((await findChangeInFlight(store, 'suspend', { moodleId: 7, username: 'jdoe' }))?.id).toBe(suspend.id);
+      expect(await findChangeInFlight(store, 'update', { moodleId: 7, username: 'jdoe' })).toBeUndefined();
       await store.transition(suspend.id, { from: 'pending', expectedVersion: 1, to: 'cancelled', at: at(3) });
-      expect(await findChangeInFlight(store, 7, 'suspend')).toBeUndefined();
+      expect(await findChangeInFlight(store, 'suspend', { moodleId: 7, username: 'jdoe' })).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('tells enrolments of one account apart by course: another course is not a duplicate', async () => {
+    const store = openStore('sqlite::memory:');
+    try {
+      const jdoe = { moodleId: 7, username: 'jdoe' };
+      const enrolment = (id: number, shortname: string) => ({
+        operation: 'enrol' as const,
+        enrolment: { course: { id, shortname, fullname: shortname }, role: { shortname: 'student', id: 5 } },
+      });
+      const waiting = await store.createRequest({
+        requester: { userId: 'UREQ' },
+        target: jdoe,
+        payload: enrolment(2, 'TEST101'),
+        createdAt: new Date(Date.UTC(2026, 2, 2, 8)),
+      });
+      expect((await findChangeInFlight(store, 'enrol', jdoe, enrolment(2, 'TEST101')))?.id).toBe(waiting.id);
+      expect(await findChangeInFlight(store, 'enrol', jdoe, enrolment(3, 'TEST102'))).toBeUndefined();
+      expect(
+        await findChangeInFlight(store, 'enrol', { moodleId: 8, username: 'other' }, enrolment(2, 'TEST101')),
+      ).toBeUndefined();
     } finally {
       await store.close();
     }

@@ -11,7 +11,8 @@ import {
   type ProvisioningService,
   type RequestEvent,
 } from '../../src/core/provisioning.js';
-import { createRequestService, type RequestRecord } from '../../src/core/requests.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
+import type { RequestRecord } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
@@ -83,7 +84,9 @@ afterAll(async () => {
   await fake.close();
 });
 
-function build(options: { passwordMode?: 'email' | 'generate'; gateway?: MoodleGateway } = {}): void {
+function build(
+  options: { passwordMode?: 'email' | 'generate'; gateway?: MoodleGateway; protectedUsers?: string[] } = {},
+): void {
   const requests = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
   provisioning = createProvisioningService({
     gateway: options.gateway ?? gateway,
@@ -113,7 +116,7 @@ function build(options: { passwordMode?: 'email' | 'generate'; gateway?: MoodleG
       passwordMode: options.passwordMode ?? 'email',
       allowedAuth: ['manual'],
       defaultAuth: 'manual',
-      protectedUsers: [],
+      protectedUsers: options.protectedUsers ?? [],
       moodleUrl: fake.url,
     },
     log: (level, message, context) => logs.push(`${level} ${message} ${JSON.stringify(context ?? {})}`),
@@ -204,12 +207,12 @@ describe('submit', () => {
     expect(creates()).toBe(0);
   });
 
-  it('keeps the request when the card cannot be posted, and says how to find it', async () => {
+  it('keeps the request when the card cannot be posted, and says so', async () => {
     recorder.fail(true);
     const outcome = await provisioning.submitCreate({ userId: REQUESTER }, jane);
     expect(outcome.kind).toBe('pending');
     if (outcome.kind !== 'pending') return;
-    expect(outcome.cardError).toContain('/moodle-user requests pending');
+    expect(outcome.cardNotPosted).toBe(true);
     expect((await store.getRequest(outcome.request.id))?.status).toBe('pending');
   });
 });
@@ -278,16 +281,24 @@ describe('requests already in progress', () => {
     const first = await pending();
     const tail =
       `is already in progress: ${first.id}, asked by <@${REQUESTER}> (pending). Nothing new was requested; ` +
-      `an approver decides the existing one, or its requester cancels it with /moodle-user cancel ${first.id}.`;
+      'an approver decides the existing one, or its requester cancels it.';
     expect(
       await provisioning.submitCreate({ userId: STRANGER }, { ...jane, username: 'jane.doe', email: 'x@example.org' }),
-    ).toEqual({ kind: 'refused', reason: `A request to create an account with the username jane.doe ${tail}` });
+    ).toEqual({
+      kind: 'refused',
+      reason: `A request to create an account with the username jane.doe ${tail}`,
+      inFlight: first.id,
+    });
     expect(
       await provisioning.submitCreate(
         { userId: STRANGER },
         { ...jane, username: 'jdoe', email: 'Jane.Doe@EXAMPLE.org' },
       ),
-    ).toEqual({ kind: 'refused', reason: `A request to create an account with this email address ${tail}` });
+    ).toEqual({
+      kind: 'refused',
+      reason: `A request to create an account with this email address ${tail}`,
+      inFlight: first.id,
+    });
   });
 
   it('a derived username skips every variant that waiting requests will take', async () => {
@@ -309,7 +320,7 @@ describe('requests already in progress', () => {
   it('a store that cannot answer fails the create as before, and is not blamed on Moodle', async () => {
     const failing: Store = {
       ...store,
-      findCreatesInFlight: async () => {
+      findInFlight: async () => {
         throw new Error('disk I/O error');
       },
     };
@@ -538,6 +549,102 @@ describe('failures and retries', () => {
   });
 });
 
+describe('re-checks whenever something is about to change Moodle', () => {
+  async function pendingSuspension(requester = REQUESTER): Promise<RequestRecord> {
+    const id = fake.site.addUser({
+      username: 'leaver',
+      email: 'leaver@example.org',
+      firstname: 'Lee',
+      lastname: 'Ver',
+    });
+    const outcome = await provisioning.submitRequest(
+      { userId: requester },
+      { moodleId: id, username: 'leaver', email: 'leaver@example.org' },
+      { operation: 'suspend' },
+      undefined,
+      'left the school',
+    );
+    if (outcome.kind !== 'pending') throw new Error(`expected pending, got ${outcome.kind}`);
+    return outcome.request;
+  }
+  const updates = () => fake.calls.filter((c) => c.wsfunction === 'core_user_update_users').length;
+
+  /** The real client, except that Moodle is in maintenance for the first call of `method`. */
+  function maintenanceOnFirst(method: 'createUsers' | 'updateUsers'): MoodleGateway {
+    let first = true;
+    const once =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        if (first) fake.setFault({ status: 503 }, { times: 1 });
+        first = false;
+        return call(...args);
+      };
+    return method === 'createUsers'
+      ? { ...client, createUsers: once(client.createUsers.bind(client)) }
+      : { ...client, updateUsers: once(client.updateUsers.bind(client)) };
+  }
+
+  it('an account protected after the request was made is not changed on approval, and the refusal is audited', async () => {
+    const request = await pendingSuspension();
+    build({ protectedUsers: ['Leaver'] });
+    const outcome = await provisioning.approve(request.id, APPROVER);
+    expect(outcome).toMatchObject({ kind: 'refused', reason: expect.stringContaining('PROTECTED_USERS') });
+    expect(updates()).toBe(0);
+    expect((await store.getRequest(request.id))?.status).toBe('pending');
+    expect(await provisioning.checkDecision(request.id, APPROVER, 'approve')).toMatchObject({
+      ok: false,
+      code: 'protected',
+    });
+    expect(await auditKinds(request.id)).toContain('refusal:protected');
+    // Rejecting it stays possible: that changes nothing in Moodle.
+    expect((await provisioning.reject(request.id, APPROVER, 'protected now')).kind).toBe('rejected');
+  });
+
+  it('an account protected after a failed attempt is not changed on retry', async () => {
+    const request = await pendingSuspension();
+    build({ gateway: maintenanceOnFirst('updateUsers') });
+    expect((await provisioning.approve(request.id, APPROVER)).kind).toBe('failed');
+    build({ protectedUsers: ['leaver'] });
+    expect(await provisioning.retry(request.id, ADMIN)).toMatchObject({ kind: 'refused' });
+    expect(updates()).toBe(1);
+    expect(fake.site.findUser('leaver')?.suspended).toBe(false);
+  });
+
+  it('an approver cannot retry a failed request they asked for themselves; another approver can', async () => {
+    const request = await pendingSuspension(APPROVER);
+    build({ gateway: maintenanceOnFirst('updateUsers') });
+    expect((await provisioning.approve(request.id, ADMIN)).kind).toBe('failed');
+    expect(await provisioning.checkDecision(request.id, APPROVER, 'retry')).toMatchObject({
+      ok: false,
+      code: 'self_decision',
+    });
+    expect(await provisioning.retry(request.id, APPROVER)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringContaining('another approver has to retry it'),
+    });
+    expect(updates()).toBe(1);
+    expect((await provisioning.retry(request.id, ADMIN)).kind).toBe('executed');
+    expect(fake.site.findUser('leaver')?.suspended).toBe(true);
+  });
+
+  it('when Moodle cannot say whether the account is protected, nothing is changed and the request can be retried', async () => {
+    const request = await pendingSuspension();
+    fake.setFault({ status: 503 }, { times: 2 });
+    expect((await provisioning.approve(request.id, APPROVER)).kind).toBe('failed');
+    expect((await store.getRequest(request.id))?.result).toMatchObject({ ok: false, code: 'protection_unknown' });
+    expect(updates()).toBe(0);
+    expect((await provisioning.retry(request.id, ADMIN)).kind).toBe('executed');
+  });
+
+  it('an admin may retry the direct execution they made themselves', async () => {
+    build({ gateway: maintenanceOnFirst('createUsers') });
+    const outcome = await provisioning.submitCreate({ userId: ADMIN }, jane);
+    expect(outcome.kind).toBe('failed');
+    if (outcome.kind !== 'failed') return;
+    expect((await provisioning.retry(outcome.execution.request.id, ADMIN)).kind).toBe('executed');
+  });
+});
+
 describe('expiry and reconciliation', () => {
   it('expires pending requests older than the TTL and tells everyone', async () => {
     const old = await pending();
@@ -557,14 +664,18 @@ describe('expiry and reconciliation', () => {
     expect(await auditKinds(old.id)).toEqual(['request:pending', 'expiry:expired']);
   });
 
-  async function interrupted(username: string): Promise<RequestRecord> {
+  async function interrupted(
+    username: string,
+    payload: RequestRecord['payload'] = {
+      operation: 'create',
+      user: { username, email: `${username}@example.org`, firstname: 'A', lastname: 'B', auth: 'manual' },
+    },
+    target: RequestRecord['target'] = { username, email: `${username}@example.org` },
+  ): Promise<RequestRecord> {
     const request = await store.createRequest({
       requester: { userId: REQUESTER },
-      target: { username, email: `${username}@example.org` },
-      payload: {
-        operation: 'create',
-        user: { username, email: `${username}@example.org`, firstname: 'A', lastname: 'B', auth: 'manual' },
-      },
+      target,
+      payload,
       createdAt: clock.now(),
       initialStatus: 'approved',
       decidedBy: APPROVER,
@@ -579,6 +690,47 @@ describe('expiry and reconciliation', () => {
     if (!started.ok) throw new Error('could not start');
     return started.request;
   }
+
+  const TEST101 = { id: 2, shortname: 'TEST101', fullname: 'Test Course 101' };
+  const student = { shortname: 'student', id: 5 };
+
+  it('reconciles an interrupted enrolment by the courses Moodle lists, both ways, without enrolling', async () => {
+    const enrolled = fake.site.addUser({ username: 'in.course', email: 'in.course@example.org' });
+    const notYet = fake.site.addUser({ username: 'not.yet', email: 'not.yet@example.org' });
+    fake.site.catalogue.enrolments.push({
+      userid: enrolled,
+      courseid: 2,
+      status: 0,
+      timestart: 0,
+      timeend: 0,
+      timecreated: 0,
+      timemodified: 0,
+    });
+    const payload = { operation: 'enrol' as const, enrolment: { course: TEST101, role: student } };
+    const done = await interrupted('in.course', payload, { moodleId: enrolled, username: 'in.course' });
+    const lost = await interrupted('not.yet', payload, { moodleId: notYet, username: 'not.yet' });
+    await provisioning.reconcileInterrupted();
+    expect((await store.getRequest(done.id))?.status).toBe('succeeded');
+    expect((await store.getRequest(lost.id))?.status).toBe('failed');
+    expect(fake.calls.filter((c) => c.wsfunction === 'enrol_manual_enrol_users')).toHaveLength(0);
+  });
+
+  it('an interrupted create whose account exists but not its courses is failed with the account kept; Retry only enrols', async () => {
+    const payload: RequestRecord['payload'] = {
+      operation: 'create',
+      user: { username: 'half.done', email: 'half.done@example.org', firstname: 'H', lastname: 'D', auth: 'manual' },
+      enrolments: [{ course: TEST101, role: student }],
+    };
+    const request = await interrupted('half.done', payload);
+    const id = fake.site.addUser({ username: 'half.done', email: 'half.done@example.org' });
+    await provisioning.reconcileInterrupted();
+    const failed = await store.getRequest(request.id);
+    expect(failed).toMatchObject({ status: 'failed', target: { moodleId: id } });
+    expect(failed?.result).toMatchObject({ ok: false, message: expect.stringContaining(`account (id ${id})`) });
+    expect((await provisioning.retry(request.id, APPROVER)).kind).toBe('executed');
+    expect(creates()).toBe(0);
+    expect(fake.site.catalogue.rolesOf(id, 2)).toEqual([5]);
+  });
 
   it('reconciles an interrupted create both ways by looking the user up, never re-executing', async () => {
     const done = await interrupted('made.it');
@@ -610,5 +762,45 @@ describe('expiry and reconciliation', () => {
     expect(reconciled).toEqual([]);
     expect(unresolved.map((r) => r.id)).toEqual([request.id]);
     expect((await store.getRequest(request.id))?.status).toBe('executing');
+  });
+});
+
+describe('free text limits: every path ends in the core', () => {
+  const TOO_LONG_REASON = { field: 'reason', message: 'Reason is too long: 501 characters, at most 500.' };
+
+  it('a create with a reason over 500 characters is invalid before Moodle is asked or anything stored', async () => {
+    const calls = fake.calls.length;
+    const outcome = await provisioning.submitCreate({ userId: REQUESTER }, { ...jane, reason: 'x'.repeat(501) });
+    expect(outcome).toEqual({ kind: 'invalid', problems: [TOO_LONG_REASON] });
+    expect(fake.calls.length).toBe(calls);
+    expect(await store.listRequests({ limit: 10 })).toEqual([]);
+  });
+
+  it('any other request with a reason over 500 characters is refused by submitRequest', async () => {
+    const outcome = await provisioning.submitRequest(
+      { userId: REQUESTER },
+      { moodleId: 5, username: 'pat' },
+      { operation: 'suspend' },
+      undefined,
+      `${'x'.repeat(500)}!`,
+    );
+    expect(outcome).toEqual({ kind: 'invalid', problems: [TOO_LONG_REASON] });
+    expect(await store.listRequests({ limit: 10 })).toEqual([]);
+  });
+
+  it('an approver’s comment or rejection reason over 2000 characters is refused; the request stays pending', async () => {
+    const request = await pending();
+    const approved = await provisioning.approve(request.id, APPROVER, { comment: 'y'.repeat(2001) });
+    expect(approved).toMatchObject({
+      kind: 'refused',
+      reason: 'The comment is too long: 2001 characters, at most 2000.',
+    });
+    const rejected = await provisioning.reject(request.id, APPROVER, 'z'.repeat(2001));
+    expect(rejected).toMatchObject({
+      kind: 'refused',
+      reason: 'The reason is too long: 2001 characters, at most 2000.',
+    });
+    expect((await store.getRequest(request.id))?.status).toBe('pending');
+    expect(creates()).toBe(0);
   });
 });

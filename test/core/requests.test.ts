@@ -1,17 +1,16 @@
 // The pure parts of the request lifecycle: the transition table, policy mapping, ids, corrections, sentences.
 import { describe, expect, it } from 'vitest';
+import { policyOperation, requestPayloadSchema } from '../../src/core/operations/registry.js';
+import { applyCorrections } from '../../src/core/request-corrections.js';
+import { describeStatus } from '../../src/core/request-words.js';
 import {
-  applyCorrections,
   canTransition,
-  describeStatus,
   generateRequestId,
   isFinalStatus,
   parseRequestId,
-  policyOperation,
   REQUEST_STATUSES,
   type RequestRecord,
   type RequestStatus,
-  requestPayloadSchema,
 } from '../../src/core/requests.js';
 
 const ALLOWED: ReadonlyArray<[RequestStatus, RequestStatus]> = [

@@ -6,6 +6,7 @@ import { runDoctor } from '../../src/doctor/run-doctor.js';
 import { startConnectProxy } from '../fakes/connect-proxy.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
+import { doctorEnv } from './doctor-env.js';
 
 let moodle: FakeMoodle;
 let slack: FakeSlack;
@@ -27,18 +28,7 @@ beforeEach(() => {
 });
 
 function env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return {
-    SLACK_BOT_TOKEN: slack.botToken,
-    SLACK_SIGNING_SECRET: 'doctor-test-signing-secret',
-    SLACK_API_URL: slack.apiUrl,
-    MOODLE_URL: moodle.url,
-    MOODLE_TOKEN: moodle.token,
-    MOODLE_TIMEOUT_MS: '2000',
-    SLACK_APPROVERS: 'U0APPROVER',
-    APPROVAL_CHANNEL: 'C0APPROVALS',
-    NOTIFY_CHANNEL: 'C0NOTIFY',
-    ...overrides,
-  };
+  return doctorEnv(moodle, slack, overrides);
 }
 
 async function check(overrides: Record<string, string | undefined> = {}) {

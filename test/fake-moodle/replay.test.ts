@@ -1,4 +1,4 @@
-// Replays every request recorded from a real Moodle 4.5.6 (real-responses.md, via the committed fixture) against
+// Replays every request recorded from a real Moodle 4.5.6 (docs/moodle/real-responses.md, via the committed fixture) against
 // the fake, in recording order, and compares status, content type and body byte for byte.
 //
 // Normalised, because they legitimately differ: the site URL (fake port), 10-digit Unix timestamps, the redacted
@@ -6,17 +6,12 @@
 // at 121 like the recording's and must reproduce every id, including ids burnt by rolled-back inserts.
 // Deliberately not replayed byte for byte: none. Appendix A's table cuts three long debuginfo texts (c11, c13,
 // g2); for those the prefix and the stated length are compared.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import type { AppendixAEntry, RecordedCase } from '../fixtures/moodle/extract.js';
+import type { RecordedCase } from '../fixtures/moodle/extract.js';
+import { loadRecording, normalise, sendRecorded, withFakeTokens } from './replay-helpers.js';
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/moodle/real-responses.json', import.meta.url), 'utf8'),
-) as {
-  cases: RecordedCase[];
-  appendixA: AppendixAEntry[];
-};
+const fixture = loadRecording('real-responses');
 const defaultRun = fixture.cases.filter((c) => c.run === 'none');
 const developerBodies = new Map(fixture.cases.filter((c) => c.run === 'developer').map((c) => [c.id, c]));
 const normalBodies = new Map(fixture.appendixA.map((a) => [a.id, a]));
@@ -47,40 +42,8 @@ function shiftIds(value: string, firstId: number): string {
   });
 }
 
-async function send(fake: FakeMoodle, c: RecordedCase, firstId: number) {
-  const token = (v: string) =>
-    v.replace('<MOODLE_TOKEN>', fake.token).replace('<MOODLE_LIMITED_TOKEN>', fake.limitedToken);
-  const params = new URLSearchParams(c.params.map(([k, v]): [string, string] => [k, shiftIds(token(v), firstId)]));
-  const query = c.rawQuery ?? params.toString();
-  const response =
-    c.method === 'GET'
-      ? await fetch(`${fake.url}${c.path}?${query}`)
-      : await fetch(`${fake.url}${c.path}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: query,
-        });
-  return { status: response.status, contentType: response.headers.get('content-type'), body: await response.text() };
-}
-
-function normalise(body: string, fake?: FakeMoodle): string {
-  let out = body;
-  if (fake) {
-    const host = fake.url.replace('http://', '');
-    out = out
-      .split(`http:\\/\\/${host}`)
-      .join('http:\\/\\/127.0.0.1:8080')
-      .split(`http://${host}`)
-      .join('http://127.0.0.1:8080');
-  }
-  return out
-    .replace(/\b1[789]\d{8}\b/g, '<TIME>')
-    .replace(/"userprivateaccesskey":"[0-9a-f]{32}"/, '"userprivateaccesskey":"<redacted 32 hex>"')
-    .replace(
-      /<KEY name="userprivateaccesskey"><VALUE>[0-9a-f]{32}</,
-      '<KEY name="userprivateaccesskey"><VALUE><redacted 32 hex><',
-    )
-    .replace(/"token":"[0-9a-f]{32}"/, '"token":"<32-hex token redacted>"');
+function send(fake: FakeMoodle, c: RecordedCase, firstId: number) {
+  return sendRecorded(fake, c, (v) => shiftIds(withFakeTokens(fake, v), firstId));
 }
 
 /** PHP json_encode of a string, written independently of the fake's encoder. */
@@ -93,7 +56,7 @@ function phpJsonString(text: string): string {
 describe('default run (debug off): every recorded case, in order', () => {
   let fake: FakeMoodle;
   beforeAll(async () => {
-    fake = await startFakeMoodle();
+    fake = await startFakeMoodle({ site: 'users-recording' });
     fake.site.setNextUserId(121);
   });
   afterAll(() => fake.close());
@@ -118,7 +81,7 @@ describe('Appendix B run (DEVELOPER + debugdisplay)', () => {
   let fake: FakeMoodle;
   const firstId = 112; // B-e9 updates gt_alice as 112
   beforeAll(async () => {
-    fake = await startFakeMoodle({ debug: 'developer' });
+    fake = await startFakeMoodle({ site: 'users-recording', debug: 'developer' });
     fake.site.setNextUserId(firstId);
   });
   afterAll(() => fake.close());
@@ -140,7 +103,7 @@ describe('Appendix A run (debug NORMAL)', () => {
   let fake: FakeMoodle;
   const firstId = 103; // A-f2b deletes gt_dave again as 106
   beforeAll(async () => {
-    fake = await startFakeMoodle({ debug: 'normal' });
+    fake = await startFakeMoodle({ site: 'users-recording', debug: 'normal' });
     fake.site.setNextUserId(firstId);
   });
   afterAll(() => fake.close());

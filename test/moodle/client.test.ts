@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CreateUserInput } from '../../src/core/moodle-gateway.js';
 import { MoodleError, MoodleErrorCode } from '../../src/moodle/errors.js';
-import { caught, ENDPOINT, expectNoSecret, mockMoodle, TOKEN } from './helpers.js';
+import { caught, ENDPOINT, expectNoSecret, json, mockMoodle, TOKEN } from './helpers.js';
 import { recorded } from './recorded.js';
 
 const bob: CreateUserInput = {
@@ -141,13 +141,67 @@ describe('findUsersByEmail', () => {
     expect(users.map((u) => u.id)).toEqual([122]);
     expect(m.requests[0]?.get('wsfunction')).toBe('core_user_get_users');
     expect(m.requests[0]?.get('criteria[0][key]')).toBe('email');
-    expect(m.requests[0]?.get('criteria[0][value]')).toBe('GT_BOB@EXAMPLE.COM');
+    // `_` is a LIKE wildcard: escaped, it matches only itself.
+    expect(m.requests[0]?.get('criteria[0][value]')).toBe('GT\\_BOB@EXAMPLE.COM');
   });
 
-  it('turns a backslash into a one-character wildcard so that LIKE still matches it', async () => {
+  it('escapes backslash, % and _ with a backslash, so the look-up matches the typed text literally', async () => {
     const m = mockMoodle([{ body: recorded.d7 }]);
-    await m.client.findUsersByEmail('"a\\b"@example.com');
-    expect(m.requests[0]?.get('criteria[0][value]')).toBe('"a_b"@example.com');
+    await m.client.findUsersByEmail('"a\\b"%_@example.com');
+    expect(m.requests[0]?.get('criteria[0][value]')).toBe('"a\\\\b"\\%\\_@example.com');
+    await m.client.getUsers([
+      { key: 'firstname', value: '50%' },
+      { key: 'idnumber', value: 'A_1%' },
+    ]);
+    expect(m.requests[1]?.get('criteria[0][value]')).toBe('50\\%');
+    // idnumber is compared with `=`: nothing to escape.
+    expect(m.requests[1]?.get('criteria[1][value]')).toBe('A_1%');
+  });
+});
+
+describe('look-up caps', () => {
+  const userJson = (id: number, email = 'same@example.com') => ({
+    id,
+    username: `u${id}`,
+    firstname: 'U',
+    lastname: `${id}`,
+    fullname: `U ${id}`,
+    email,
+    auth: 'manual',
+    suspended: false,
+    confirmed: true,
+  });
+  const many = (n: number) => Array.from({ length: n }, (_, i) => userJson(100 + i));
+
+  it('an email look-up answered with more than 10 accounts is an error, asked once (a Moodle ignoring the escape)', async () => {
+    const m = mockMoodle([json({ users: many(11), warnings: [] })]);
+    const err = (await caught(m.client.findUsersByEmail('same@example.com'))) as MoodleError;
+    expect(err.code).toBe(MoodleErrorCode.LookupTooBroad);
+    expect(err.message).toContain('11 accounts where at most 10');
+    expect(m.requests).toHaveLength(1);
+    const ten = mockMoodle([json({ users: many(10), warnings: [] })]);
+    await expect(ten.client.findUsersByEmail('same@example.com')).resolves.toHaveLength(10);
+  });
+
+  it('a username or id names one account each; an ID number up to 10', async () => {
+    const two = mockMoodle([json(many(2))]);
+    expect(((await caught(two.client.getUsersByField('username', ['u100']))) as MoodleError).code).toBe(
+      MoodleErrorCode.LookupTooBroad,
+    );
+    expect(((await caught(two.client.getUsersByField('id', [100, 100]))) as MoodleError).code).toBe(
+      MoodleErrorCode.LookupTooBroad,
+    );
+    expect(two.requests).toHaveLength(2);
+    await expect(two.client.getUsersByField('id', [100, 101])).resolves.toHaveLength(2);
+    await expect(two.client.getUsersByField('idnumber', ['S1'])).resolves.toHaveLength(2);
+    const byName = mockMoodle([json({ users: many(2), warnings: [] })]);
+    const err = (await caught(
+      byName.client.getUsers([
+        { key: 'email', value: 'same@example.com' },
+        { key: 'username', value: 'u100' },
+      ]),
+    )) as MoodleError;
+    expect(err.code).toBe(MoodleErrorCode.LookupTooBroad);
   });
 });
 

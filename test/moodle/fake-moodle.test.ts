@@ -199,6 +199,46 @@ describe('functions', () => {
     expect(found.map((u) => u.username)).toEqual(['gt_bob']);
   });
 
+  it('look-ups match literally: a typed % or _ is escaped, so Moodle hands out no other account', async () => {
+    const answered = () => {
+      const last = fake.calls.at(-1);
+      expect(last?.wsfunction).toBe('core_user_get_users');
+      return (JSON.parse(last?.body ?? '{}') as { users: Array<{ username: string }> }).users.map((u) => u.username);
+    };
+    expect(await client.getUsers([{ key: 'email', value: '%@%' }])).toEqual([]);
+    expect(answered()).toEqual([]);
+    expect(fake.calls.at(-1)?.params['criteria[0][value]']).toBe('\\%@\\%');
+    expect(await client.findUsersByEmail('%@%')).toEqual([]);
+    expect(answered()).toEqual([]);
+    fake.site.addUser({ username: 'gt_x', firstname: 'X', lastname: 'Y', email: 'gtxbob@example.com' });
+    expect((await client.findUsersByEmail('GT_BOB@example.COM')).map((u) => u.username)).toEqual(['gt_bob']);
+    expect(answered()).toEqual(['gt_bob']);
+    expect(await client.getUsers([{ key: 'lastname', value: '%' }])).toEqual([]);
+    expect(answered()).toEqual([]);
+  });
+
+  it('an email with a backslash, % or _ in it still finds its own account', async () => {
+    const id = fake.site.addUser({ username: 'gt_odd', firstname: 'O', lastname: 'D', email: 'a\\b%c_d@example.com' });
+    expect((await client.findUsersByEmail('A\\B%C_D@example.com')).map((u) => u.id)).toEqual([id]);
+  });
+
+  it('a look-up that returns more accounts than it can name is an error, sent once and never retried', async () => {
+    fake.site.settings.allowaccountssameemail = true;
+    for (let i = 0; i < 11; i++) {
+      fake.site.addUser({ username: `gt_share${i}`, firstname: 'S', lastname: `${i}`, email: 'shared@example.com' });
+    }
+    const before = fake.calls.length;
+    const err = await failure(client.findUsersByEmail('shared@example.com'));
+    expect(err.code).toBe(MoodleErrorCode.LookupTooBroad);
+    expect(err.code).toBe('moodle_lookup_too_broad');
+    expect(err.retryable).toBe(false);
+    expect(err.hint).toMatch(/more accounts \(11\).*at most 10/);
+    expect(fake.calls.length - before).toBe(1);
+    fake.site.addUser({ username: 'gt_twin', firstname: 'T', lastname: 'W', email: 'x@example.com', idnumber: 'S1' });
+    fake.site.addUser({ username: 'gt_twin2', firstname: 'T', lastname: 'W', email: 'y@example.com', idnumber: 'S1' });
+    expect((await client.getUsersByField('idnumber', ['S1'])).map((u) => u.username)).toEqual(['gt_twin', 'gt_twin2']);
+  });
+
   it('an unsupported get_users key is refused before sending (d8)', async () => {
     const err = await failure(client.getUsers([{ key: 'foo' as 'email', value: 'bar' }]));
     expect(err.code).toBe(MoodleErrorCode.InvalidRequest);

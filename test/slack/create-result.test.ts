@@ -46,6 +46,12 @@ describe('renderCreateOutcome', () => {
     expect(all({ kind: 'refused', reason })).toContain('SLACK_REQUESTERS');
   });
 
+  it('refused for a twin in flight: says how its requester withdraws it', () => {
+    const text = all({ kind: 'refused', reason: 'A request … is already in progress.', inFlight: 'R-7K3QX9' });
+    expect(text).toContain('/moodle-user cancel R-7K3QX9');
+    expect(all({ kind: 'refused', reason: 'No.' })).not.toContain('/moodle-user cancel');
+  });
+
   it('invalid: every problem, with the field label and key', () => {
     const text = all({
       kind: 'invalid',
@@ -89,10 +95,10 @@ describe('renderCreateOutcome', () => {
     expect(text).toContain('*jdoe2* was made from the email address (jdoe was taken)');
   });
 
-  it('pending with cardError: says the card was not posted', () => {
-    expect(all({ kind: 'pending', request: request(), cardError: 'The card could not be posted.' })).toContain(
-      'The card could not be posted.',
-    );
+  it('pending with cardNotPosted: says the card was not posted and how approvers find the request', () => {
+    const text = all({ kind: 'pending', request: request(), cardNotPosted: true });
+    expect(text).toContain('its card could not be posted');
+    expect(text).toContain('/moodle-user requests pending');
   });
 
   it('pending: no derived-username note when the username was given', () => {

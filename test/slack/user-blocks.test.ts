@@ -1,6 +1,7 @@
 // Builders and readers of /moodle-user show/update/suspend/delete: the account card, the list of matches, the
 // outcome replies, the edit and delete modals and their metadata, the help text, and the edit form's state reader.
 import { describe, expect, it } from 'vitest';
+import { summarizeAccount, viewAccount } from '../../src/core/account-view.js';
 import type { MoodleUser } from '../../src/core/moodle-gateway.js';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { buildDeleteUserModal } from '../../src/slack/blocks/delete-user-modal.js';
@@ -43,9 +44,10 @@ const request = { id: 'R-ABCDEF', target: { moodleId: 42, username: 'jdoe' } } a
 
 describe('buildUserCard', () => {
   it('shows the profile, state, auth, last access and the profile link, escaping what Moodle holds', () => {
-    const card = buildUserCard(user({ firstname: '<!channel>', fullname: '<!channel> Doe', suspended: true }), {
-      profileUrl: 'https://lms.example.org/user/profile.php?id=42',
-    });
+    const card = buildUserCard(
+      viewAccount(user({ firstname: '<!channel>', fullname: '<!channel> Doe', suspended: true }), true),
+      { profileUrl: 'https://lms.example.org/user/profile.php?id=42' },
+    );
     const text = JSON.stringify(card.blocks);
     expect(card.response_type).toBe('ephemeral');
     expect(text).toContain('&lt;!channel&gt; Doe');
@@ -59,7 +61,7 @@ describe('buildUserCard', () => {
   });
 
   it('says when an account is protected', () => {
-    const card = buildUserCard(user(), {
+    const card = buildUserCard(viewAccount(user(), false), {
       profileUrl: 'https://x',
       protection: { protected: true, reason: 'jdoe is listed in PROTECTED_USERS' },
     });
@@ -67,15 +69,38 @@ describe('buildUserCard', () => {
   });
 });
 
+describe('buildUserCard for a plain requester', () => {
+  it('draws the summary the core hands out: name, username, id and state; no contact details or identifiers', () => {
+    const full = user({
+      idnumber: 'S-1234',
+      phone1: '+44 113 496 0000',
+      address: '1 Lane',
+      institution: 'Leeds High',
+      department: 'Maths',
+      suspended: true,
+    });
+    const card = buildUserCard(viewAccount(full, false), { profileUrl: 'https://x' });
+    const text = JSON.stringify(card);
+    expect(text).toContain('Jane Doe');
+    expect(text).toContain('`jdoe`');
+    expect(text).toContain('Suspended');
+    expect(text).toContain('approvers and admins only');
+    for (const hidden of ['jane@example.org', 'S-1234', '+44 113', '1 Lane', 'Leeds', 'Maths', '<!date^', 'manual']) {
+      expect(text).not.toContain(hidden);
+    }
+  });
+});
+
 describe('buildAccountChoice', () => {
-  it('lists each account with username, email and id, at most 20', () => {
-    const users = Array.from({ length: 25 }, (_, i) => user({ id: i + 1, username: `u${i + 1}` }));
+  it('lists each account with username, name and id (no email), at most 20', () => {
+    const users = Array.from({ length: 25 }, (_, i) => summarizeAccount(user({ id: i + 1, username: `u${i + 1}` })));
     const reply = buildAccountChoice('25 accounts share it', users);
     const text = JSON.stringify(reply.blocks);
     expect(text).toContain('`u1`');
     expect(text).toContain('`u20`');
     expect(text).not.toContain('`u21`');
     expect(text).toContain('and 5 more');
+    expect(text).not.toContain('jane@example.org');
   });
 });
 

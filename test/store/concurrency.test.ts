@@ -7,12 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
-import {
-  createRequestService,
-  type LifecycleResult,
-  type RequestService,
-  type SubmitInput,
-} from '../../src/core/requests.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
+import type { LifecycleResult, RequestService, SubmitInput } from '../../src/core/request-service.js';
 import type { Store } from '../../src/core/store.js';
 import { openStore } from '../../src/store/index.js';
 import type { WorkerReport, WorkerTask } from './fixtures/decision-worker.js';

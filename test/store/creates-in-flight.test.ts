@@ -1,17 +1,18 @@
-// Store.findCreatesInFlight: the create requests a new create must not clash with, found by username or email
-// through the partial indexes of migration 2 rather than by reading every waiting request. It must find exactly
+// Store.findInFlight for creates: the create requests a new create must not clash with, found by username or email
+// through the partial indexes of migration 3 rather than by reading every waiting request. It must find exactly
 // what findByStatus would (pending, approved, executing; creates only; in that order, each oldest first) by each
-// request's current username and email, ignore case in emails, and refuse a row it cannot read.
+// request's current target username and email, and ignore case in emails.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyCorrections, type NewRequest, type RequestRecord, type RequestStatus } from '../../src/core/requests.js';
+import { applyCorrections } from '../../src/core/request-corrections.js';
+import type { NewRequest, RequestRecord, RequestStatus } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
 import { MIGRATIONS, openStore } from '../../src/store/index.js';
 import { runMigrations } from '../../src/store/migrations.js';
-import { createsInFlightSql } from '../../src/store/sqlite-store.js';
+import { inFlightSql } from '../../src/store/sqlite-store.js';
 
 let dir: string;
 let dbPath: string;
@@ -55,7 +56,7 @@ async function moveTo(request: RequestRecord, path: RequestStatus[]): Promise<Re
 
 const ids = (found: { id: string }[]) => found.map((r) => r.id);
 
-describe('findCreatesInFlight', () => {
+describe('findInFlight for creates', () => {
   it('finds waiting creates by username or email, in the order findByStatus gives, each once', async () => {
     const executing = await moveTo(await store.createRequest(createOf('exec')), ['approved', 'executing']);
     const approved = await moveTo(await store.createRequest(createOf('appr', 'Appr@Example.org')), ['approved']);
@@ -63,7 +64,11 @@ describe('findCreatesInFlight', () => {
     const pendingNew = await store.createRequest(createOf('new'));
 
     const all = ['exec', 'appr', 'old', 'new'];
-    const found = await store.findCreatesInFlight({ usernames: all, emails: ['old@example.org', 'APPR@example.ORG'] });
+    const found = await store.findInFlight({
+      operation: 'create',
+      usernames: all,
+      emails: ['old@example.org', 'APPR@example.ORG'],
+    });
     expect(found).toEqual([
       { id: pendingOld.id, status: 'pending', requesterId: 'UOLD', username: 'old', email: 'old@example.org' },
       { id: pendingNew.id, status: 'pending', requesterId: 'UNEW', username: 'new', email: 'new@example.org' },
@@ -80,12 +85,18 @@ describe('findCreatesInFlight', () => {
       );
     expect(found.map((r) => [r.id, r.username, r.email])).toEqual(viaRecords);
 
-    expect(ids(await store.findCreatesInFlight({ usernames: ['new'] }))).toEqual([pendingNew.id]);
-    expect(ids(await store.findCreatesInFlight({ emails: ['exec@example.org'] }))).toEqual([executing.id]);
+    expect(ids(await store.findInFlight({ operation: 'create', usernames: ['new'] }))).toEqual([pendingNew.id]);
+    expect(ids(await store.findInFlight({ operation: 'create', emails: ['exec@example.org'] }))).toEqual([
+      executing.id,
+    ]);
     // Matching on both, or on a value given twice, still lists the request once.
     expect(
       ids(
-        await store.findCreatesInFlight({ usernames: ['old', 'old'], emails: ['old@example.org', 'OLD@example.org'] }),
+        await store.findInFlight({
+          operation: 'create',
+          usernames: ['old', 'old'],
+          emails: ['old@example.org', 'OLD@example.org'],
+        }),
       ),
     ).toEqual([pendingOld.id]);
   });
@@ -93,10 +104,10 @@ describe('findCreatesInFlight', () => {
   it('ignores case in emails but not in usernames (Moodle usernames are lowercase)', async () => {
     const request = await store.createRequest(createOf('mixed', 'Mixed.Case@Example.ORG'));
     for (const email of ['mixed.case@example.org', 'MIXED.CASE@EXAMPLE.ORG', 'Mixed.Case@Example.ORG']) {
-      expect(ids(await store.findCreatesInFlight({ emails: [email] }))).toEqual([request.id]);
+      expect(ids(await store.findInFlight({ operation: 'create', emails: [email] }))).toEqual([request.id]);
     }
-    expect(await store.findCreatesInFlight({ usernames: ['MIXED'] })).toEqual([]);
-    expect(await store.findCreatesInFlight({ emails: ['mixed.case@example.net'] })).toEqual([]);
+    expect(await store.findInFlight({ operation: 'create', usernames: ['MIXED'] })).toEqual([]);
+    expect(await store.findInFlight({ operation: 'create', emails: ['mixed.case@example.net'] })).toEqual([]);
   });
 
   it('ignores requests that are not creates, and creates that are finished', async () => {
@@ -124,9 +135,9 @@ describe('findCreatesInFlight', () => {
       createdAt: new Date(Date.UTC(2026, 1, 1, 9)),
     });
     const names = [...finished.map(([name]) => name), 'suspendme', 'updateme'];
-    expect(await store.findCreatesInFlight({ usernames: names, emails: names.map((n) => `${n}@example.org`) })).toEqual(
-      [],
-    );
+    expect(
+      await store.findInFlight({ operation: 'create', usernames: names, emails: names.map((n) => `${n}@example.org`) }),
+    ).toEqual([]);
   });
 
   it('finds a request by its corrected username and email, no longer by the ones it was asked with', async () => {
@@ -142,11 +153,13 @@ describe('findCreatesInFlight', () => {
     });
     expect(approved.ok).toBe(true);
 
-    expect(await store.findCreatesInFlight({ usernames: ['fixed'] })).toEqual([
+    expect(await store.findInFlight({ operation: 'create', usernames: ['fixed'] })).toEqual([
       { id: request.id, status: 'approved', requesterId: 'UTYPO', username: 'fixed', email: 'Fixed@Example.org' },
     ]);
-    expect(ids(await store.findCreatesInFlight({ emails: ['fixed@example.org'] }))).toEqual([request.id]);
-    expect(await store.findCreatesInFlight({ usernames: ['typo'], emails: ['typo@example.org'] })).toEqual([]);
+    expect(ids(await store.findInFlight({ operation: 'create', emails: ['fixed@example.org'] }))).toEqual([request.id]);
+    expect(
+      await store.findInFlight({ operation: 'create', usernames: ['typo'], emails: ['typo@example.org'] }),
+    ).toEqual([]);
   });
 
   it('finds requests written before the indexes existed (schema version 1)', async () => {
@@ -193,25 +206,32 @@ describe('findCreatesInFlight', () => {
 
     store = openStore(`sqlite:${oldPath}`);
     expect(
-      ids(await store.findCreatesInFlight({ usernames: ['early', 'later', 'gone'], emails: ['gone@example.org'] })),
+      ids(
+        await store.findInFlight({
+          operation: 'create',
+          usernames: ['early', 'later', 'gone'],
+          emails: ['gone@example.org'],
+        }),
+      ),
     ).toEqual(['R-OLD-2', 'R-OLD-1']);
-    expect(ids(await store.findCreatesInFlight({ emails: ['early@example.org'] }))).toEqual(['R-OLD-1']);
+    expect(ids(await store.findInFlight({ operation: 'create', emails: ['early@example.org'] }))).toEqual(['R-OLD-1']);
   });
 
   it('matches nothing when asked for nothing', async () => {
     await store.createRequest(createOf('someone'));
-    expect(await store.findCreatesInFlight({})).toEqual([]);
-    expect(await store.findCreatesInFlight({ usernames: [], emails: [] })).toEqual([]);
+    expect(await store.findInFlight({ operation: 'create' })).toEqual([]);
+    expect(await store.findInFlight({ operation: 'create', usernames: [], emails: [] })).toEqual([]);
   });
 
-  it('names the request whose payload it cannot read', async () => {
+  it('reads the target columns, not the payload: a request with an unreadable payload is still found', async () => {
     const request = await store.createRequest(createOf('broken'));
     const raw = new BetterSqlite3(dbPath);
     raw
       .prepare('UPDATE requests SET payload = \'{"operation":"create","user":{"username":"broken"}}\' WHERE id = ?')
       .run(request.id);
     raw.close();
-    await expect(store.findCreatesInFlight({ usernames: ['broken'] })).rejects.toMatchObject({
+    expect(ids(await store.findInFlight({ operation: 'create', usernames: ['broken'] }))).toEqual([request.id]);
+    await expect(store.getRequest(request.id)).rejects.toMatchObject({
       code: 'corrupt_row',
       message: expect.stringContaining(request.id),
     });
@@ -222,12 +242,13 @@ describe('the look-up is an index search, not a scan of the requests', () => {
   function planOf(usernames: number, emails: number): string[] {
     const raw = new BetterSqlite3(dbPath, { readonly: true });
     try {
+      const branch = (values: string[]) => (values.length > 0 ? ['create', ...values] : []);
       const params = [
-        ...Array.from({ length: usernames }, (_, i) => `user${i}`),
-        ...Array.from({ length: emails }, (_, i) => `user${i}@example.org`),
+        ...branch(Array.from({ length: usernames }, (_, i) => `user${i}`)),
+        ...branch(Array.from({ length: emails }, (_, i) => `user${i}@example.org`)),
       ];
       return raw
-        .prepare(`EXPLAIN QUERY PLAN ${createsInFlightSql(usernames, emails)}`)
+        .prepare(`EXPLAIN QUERY PLAN ${inFlightSql(usernames, emails, 0)}`)
         .all(...params)
         .map((row) => (row as { detail: string }).detail);
     } finally {
@@ -252,10 +273,8 @@ describe('the look-up is an index search, not a scan of the requests', () => {
       const plan = planOf(usernames, emails);
       const searches = plan.filter((line) => /\b(SCAN|SEARCH) requests\b/.test(line));
       expect(searches, `${usernames} usernames, ${emails} emails`).toEqual([
-        ...(usernames > 0
-          ? [expect.stringMatching(/^SEARCH requests USING INDEX requests_create_in_flight_username /)]
-          : []),
-        ...(emails > 0 ? [expect.stringMatching(/^SEARCH requests USING INDEX requests_create_in_flight_email /)] : []),
+        ...(usernames > 0 ? [expect.stringMatching(/^SEARCH requests USING INDEX requests_in_flight_username /)] : []),
+        ...(emails > 0 ? [expect.stringMatching(/^SEARCH requests USING INDEX requests_in_flight_email /)] : []),
       ]);
     }
   });

@@ -6,9 +6,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_DETAIL_MAX } from '../../src/core/audit.js';
 import { createManualClock } from '../../src/core/clock.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
 import {
   canTransition,
-  createRequestService,
   type NewRequest,
   REQUEST_STATUSES,
   type RequestRecord,

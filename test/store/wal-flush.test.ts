@@ -23,15 +23,21 @@ afterEach(() => {
 /** A flush that completes only when the test says so. */
 function gatedSync() {
   const gates: Array<() => void> = [];
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
   let calls = 0;
   const sync = async (_handle: FileHandle) => {
     calls += 1;
+    for (const w of waiters.filter((w) => calls >= w.n)) w.resolve();
     await new Promise<void>((resolve) => gates.push(resolve));
   };
   return {
     sync,
     get calls() {
       return calls;
+    },
+    /** Resolves once the flush has been called `n` times: opening the file takes a thread-pool turn of its own. */
+    called(n: number): Promise<void> {
+      return calls >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }));
     },
     release() {
       const gate = gates.shift();
@@ -75,15 +81,15 @@ describe('createWalFlusher', () => {
     const gate = gatedSync();
     const flusher = createWalFlusher(path, { sync: gate.sync });
     const first = flusher.afterCommit();
-    await settled(first);
-    expect(gate.calls).toBe(1);
+    await gate.called(1);
+    expect(await settled(first)).toBe(false);
     const second = flusher.afterCommit();
     const third = flusher.afterCommit();
     gate.release(); // the flush that began before the second and third commits
     expect(await settled(first)).toBe(true);
     expect(await settled(second)).toBe(false);
     expect(await settled(third)).toBe(false);
-    expect(gate.calls).toBe(2);
+    await gate.called(2);
     gate.release();
     expect(await settled(second)).toBe(true);
     expect(await settled(third)).toBe(true);
@@ -120,8 +126,8 @@ describe('the SQLite store in WAL mode', () => {
     const reader = new BetterSqlite3(dbPath, { readonly: true });
     try {
       const writing = store.createRequest(createOf('jane'));
+      await gate.called(1);
       expect(await settled(writing)).toBe(false);
-      expect(gate.calls).toBe(1);
       // Committed (another connection sees it) before the flush, which the write waits for.
       expect(reader.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 1 });
       gate.release();
@@ -129,6 +135,7 @@ describe('the SQLite store in WAL mode', () => {
       expect(request.target.username).toBe('jane');
 
       const noted = store.setApprovalMessage(request.id, { channel: 'C1', ts: '1.2' });
+      await gate.called(2);
       expect(await settled(noted)).toBe(false);
       gate.release();
       await noted;
@@ -138,6 +145,7 @@ describe('the SQLite store in WAL mode', () => {
         expectedVersion: request.version,
         at: new Date(),
       });
+      await gate.called(3);
       expect(await settled(moved)).toBe(false);
       gate.release();
       expect((await moved).ok).toBe(true);

@@ -2,11 +2,16 @@
 // late update is repaired by the next one), the requester's direct message and the one-line notification.
 // Pure functions of the request record; everything a person typed is escaped, every text cut to Slack's limits.
 import type { types } from '@slack/bolt';
+import { COMMENT_MAX_LENGTH, REASON_MAX_LENGTH } from '../../core/free-text.js';
+import { operationOf } from '../../core/operations/registry.js';
+import type { RecordLine } from '../../core/operations/types.js';
+import { describeChange } from '../../core/operations/update-user.js';
+import type { FieldChange } from '../../core/profile.js';
 import type { RequestEvent } from '../../core/provisioning.js';
-import type { FieldChange, RequestRecord, RequestResult } from '../../core/requests.js';
-import { FIELD_LABELS } from '../../core/user-record.js';
+import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
 
 export interface RenderOptions {
   moodleUrl: string;
@@ -17,13 +22,10 @@ export interface SlackMessage {
   blocks?: types.KnownBlock[];
 }
 
-export const OPERATION_WORDS: Readonly<Record<RequestRecord['operation'], string>> = {
-  create: 'Create account',
-  update: 'Update account',
-  suspend: 'Suspend account',
-  unsuspend: 'Unsuspend account',
-  delete: 'Delete account',
-};
+/** "Suspend account": the operation's title. */
+export function operationTitle(operation: RequestRecord['operation']): string {
+  return operationOf(operation).words.title;
+}
 
 /** The account a request is about, for a person (raw: escape before putting it in mrkdwn). */
 export function describeTarget(request: RequestRecord): string {
@@ -50,16 +52,27 @@ function profileLink(request: RequestRecord, moodleUrl: string): string | undefi
   return id === undefined ? undefined : `<${moodleUrl}/user/profile.php?id=${id}|Moodle account ${id}>`;
 }
 
-function labelOf(field: string): string {
-  return (FIELD_LABELS as Record<string, string>)[field] ?? field;
+/** Longest value shown on one line of a record (a course's full name may have 1,333 characters). */
+const VALUE_MAX = 300;
+
+function formatLine(line: RecordLine): string {
+  return `*${escapeMrkdwn(line.label)}*: ${escapeMrkdwn(line.value, VALUE_MAX)}`;
 }
 
-function shown(value: string): string {
-  return value === '' ? '∅' : escapeMrkdwn(value);
+/** The approver's comment or rejection reason, as a quote under the line that says who wrote it. */
+function commentQuote(request: RequestRecord): string {
+  const quote = quoteMrkdwn(request.decisionComment ?? '', COMMENT_MAX_LENGTH);
+  return quote === '' ? '' : `\n${quote}`;
+}
+
+/** The requester's reason, quoted under its own heading; '' when there is none. */
+export function reasonQuote(reason: string | undefined): string {
+  const quote = quoteMrkdwn(reason ?? '', REASON_MAX_LENGTH);
+  return quote === '' ? '' : `*Reason*:\n${quote}`;
 }
 
 export function formatChange(change: FieldChange): string {
-  return `*${labelOf(change.field)}*: ${shown(change.before)} → ${shown(change.after)}`;
+  return formatLine(describeChange(change));
 }
 
 function failureText(result: RequestResult | undefined): string {
@@ -74,7 +87,7 @@ function failureText(result: RequestResult | undefined): string {
 export function buildStatusText(request: RequestRecord, moodleUrl: string): string {
   const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
   const when = request.decidedAt ? ` ${slackDate(request.decidedAt)}` : '';
-  const comment = request.decisionComment ? `\n> ${escapeMrkdwn(request.decisionComment).replace(/\n/g, '\n> ')}` : '';
+  const comment = commentQuote(request);
   switch (request.status) {
     case 'pending':
       return ':hourglass_flowing_sand: *Waiting for an approver.*';
@@ -99,14 +112,7 @@ export function buildStatusText(request: RequestRecord, moodleUrl: string): stri
 }
 
 function recordLines(request: RequestRecord): string[] {
-  const p = request.payload;
-  if (p.operation === 'create') {
-    return Object.entries(p.user)
-      .filter(([, v]) => v !== undefined && v !== '')
-      .map(([k, v]) => `*${labelOf(k)}*: ${escapeMrkdwn(String(v))}`);
-  }
-  if (p.operation === 'update') return p.changes.map(formatChange);
-  return [];
+  return operationOf(request.operation).describe(request.payload).map(formatLine);
 }
 
 function preflightText(request: RequestRecord): string | undefined {
@@ -121,7 +127,7 @@ function preflightText(request: RequestRecord): string | undefined {
 }
 
 function title(request: RequestRecord): string {
-  return `${OPERATION_WORDS[request.operation]}: ${describeTarget(request)}`;
+  return `${operationTitle(request.operation)}: ${describeTarget(request)}`;
 }
 
 /** The whole approval card, from the request alone. Buttons carry the request id; everything else is looked up. */
@@ -130,7 +136,8 @@ export function buildApprovalCard(request: RequestRecord, options: RenderOptions
     `*${escapeMrkdwn(title(request))}*  ·  request \`${request.id}\``,
     `Asked by ${mention(request.requester.userId)} ${slackDate(request.createdAt)}`,
   ];
-  if (request.reason) head.push(`*Reason*: ${escapeMrkdwn(request.reason)}`);
+  const reason = reasonQuote(request.reason);
+  if (reason) head.push(reason);
   const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(head.join('\n')) }];
   const record = recordLines(request);
   if (record.length > 0) blocks.push({ type: 'section', text: mrkdwn(record.join('\n')) });
@@ -142,12 +149,8 @@ export function buildApprovalCard(request: RequestRecord, options: RenderOptions
   }
   const pre = preflightText(request);
   if (pre) blocks.push({ type: 'context', elements: [mrkdwn(pre, LIMITS.contextText)] });
-  if (request.operation === 'delete') {
-    blocks.push({
-      type: 'context',
-      elements: [mrkdwn(':warning: Deletion cannot be undone. Consider suspending the account instead.')],
-    });
-  }
+  const warning = operationOf(request.operation).words.warning;
+  if (warning) blocks.push({ type: 'context', elements: [mrkdwn(`:warning: ${escapeMrkdwn(warning)}`)] });
   blocks.push({ type: 'divider' });
   blocks.push({ type: 'section', text: mrkdwn(buildStatusText(request, options.moodleUrl)) });
   if (request.status === 'pending') {
@@ -197,9 +200,9 @@ export function buildRequesterMessage(
   event: RequestEvent,
   options: RenderOptions,
 ): SlackMessage {
-  const what = `${OPERATION_WORDS[request.operation].toLowerCase()} ${escapeMrkdwn(describeTarget(request))} (\`${request.id}\`)`;
+  const what = `${operationTitle(request.operation).toLowerCase()} ${escapeMrkdwn(describeTarget(request))} (\`${request.id}\`)`;
   const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
-  const comment = request.decisionComment ? ` “${escapeMrkdwn(request.decisionComment)}”` : '';
+  const comment = commentQuote(request);
   let text: string;
   switch (event) {
     case 'executed': {
@@ -230,7 +233,7 @@ export function buildNotificationLine(request: RequestRecord, event: RequestEven
     request.decidedBy && request.decidedBy !== request.requester.userId
       ? `, decided by ${mention(request.decidedBy)}`
       : '';
-  const what = `${OPERATION_WORDS[request.operation]} ${escapeMrkdwn(describeTarget(request))} (${request.id})`;
+  const what = `${operationTitle(request.operation)} ${escapeMrkdwn(describeTarget(request))} (${request.id})`;
   const link = profileLink(request, options.moodleUrl);
   let outcome: string;
   switch (event) {

@@ -6,9 +6,11 @@ import type { types } from '@slack/bolt';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import { FIELD_LABELS, type FieldProblem, type ProfileFieldKey } from '../../core/user-record.js';
 import { deriveUsername } from '../../core/username.js';
+import type { Secret } from '../../secret.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { CARD_NOT_POSTED, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface CreateResultContext {
   moodleUrl: string;
@@ -25,6 +27,8 @@ export interface RenderedResult {
 
 /** Blocks Slack allows in a message; a modal allows 100, so the stricter bound serves both. */
 const MAX_BLOCKS = 50;
+
+const SAME_WORDS = { username: 'username', email: 'email address', idnumber: 'ID number' } as const;
 
 const isProfileKey = (field: string): field is ProfileFieldKey => Object.hasOwn(FIELD_LABELS, field);
 
@@ -76,8 +80,9 @@ function usernameNote(username: string, context: CreateResultContext): string | 
 export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResultContext): RenderedResult {
   switch (outcome.kind) {
     case 'refused': {
-      const text = `Not allowed: ${outcome.reason}`;
-      return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(outcome.reason)}`)] };
+      const cancel = outcome.inFlight ? ` To withdraw it: /moodle-user cancel ${outcome.inFlight}` : '';
+      const text = `Not allowed: ${outcome.reason}${cancel}`;
+      return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(`${outcome.reason}${cancel}`)}`)] };
     }
     case 'invalid': {
       const count = outcome.problems.length;
@@ -88,19 +93,19 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       };
     }
     case 'exists': {
-      const intro = 'Nothing was created: Moodle already has an account with this username or email.';
+      const intro = 'Nothing was created: Moodle already has an account with this username, email or ID number.';
       const lines = outcome.conflicts.map(
         (c) =>
           `• ${link(profileLink(context.moodleUrl, c.moodleId), c.username)} (id ${c.moodleId}${
             c.email ? `, ${escapeMrkdwn(c.email)}` : ''
-          }): same ${c.matchedOn === 'username' ? 'username' : 'email address'}`,
+          }): same ${SAME_WORDS[c.matchedOn]}`,
       );
       return {
         text: `${intro} ${outcome.conflicts.map((c) => `${c.username} (id ${c.moodleId})`).join(', ')}`,
         blocks: [
           section(`:information_source: ${intro}`),
           ...listBlocks(lines),
-          section('Use the existing account, or change the username or email address and ask again.'),
+          section('Use the existing account, or change the username, email address or ID number and ask again.'),
         ],
       };
     }
@@ -125,7 +130,7 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       const note = user ? usernameNote(user.username, context) : undefined;
       if (note) lines.push(note);
       const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
-      if (outcome.cardError) blocks.push(section(`:warning: ${escapeMrkdwn(outcome.cardError)}`));
+      if (outcome.cardNotPosted) blocks.push(section(`:warning: ${escapeMrkdwn(CARD_NOT_POSTED)}`));
       return { text, blocks };
     }
     case 'executed': {
@@ -142,13 +147,7 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       if (note) lines.push(note);
       const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
       if (execution.password) {
-        // Only the person who triggered the creation sees this (ephemeral reply or their own modal), once.
-        blocks.push(
-          section(
-            `Temporary password: \`${execution.password.reveal()}\`\nIt is shown only to you and only now: give it to ` +
-              `the person privately. Moodle asks for a new password at the first login.`,
-          ),
-        );
+        blocks.push(passwordSection(execution.password));
       } else if (user && (user.auth === 'manual' || user.auth === 'email')) {
         blocks.push(section(`Moodle emails the login details to ${escapeMrkdwn(user.email)}.`));
       }
@@ -156,12 +155,16 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
     }
     case 'failed': {
       const { execution, failure } = outcome;
-      const detail = failure.code === 'already_exists' ? `${failure.message} ${failure.hint}` : failure.hint;
-      const intro = 'Moodle did not create the account.';
+      const partial = failure.moodleId !== undefined;
+      const detail = failure.code === 'already_exists' || partial ? `${failure.message} ${failure.hint}` : failure.hint;
+      const intro = partial
+        ? 'The account exists, but not all of its courses and cohorts.'
+        : 'Moodle did not create the account.';
       return {
         text: `${intro} ${detail}`,
         blocks: [
           section(`:x: ${intro} ${escapeMrkdwn(detail)}`),
+          ...(execution.password ? [passwordSection(execution.password)] : []),
           {
             type: 'context',
             elements: [
@@ -179,6 +182,14 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       };
     }
   }
+}
+
+/** Only the person who triggered the creation sees this (ephemeral reply or their own modal), once. */
+function passwordSection(password: Secret): types.KnownBlock {
+  return section(
+    `Temporary password: \`${password.reveal()}\`\nIt is shown only to you and only now: give it to ` +
+      `the person privately. Moodle asks for a new password at the first login.`,
+  );
 }
 
 function capBlocks(blocks: types.KnownBlock[]): types.KnownBlock[] {

@@ -4,12 +4,13 @@
 // parser and `response_action: errors` use the same ids. The account is named in private_metadata.
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import { currentValue } from '../../core/accounts.js';
+import { currentValue } from '../../core/account-changes.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
 import { buildReasonInput } from './reason-input.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText } from './text.js';
+import { LIMITS, mrkdwn, plainText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 /** Which account the modal edits (or deletes), and where the command was typed; carried in private_metadata. */
 export interface AccountModalMetadata {

@@ -3,8 +3,9 @@
 import type { types } from '@slack/bolt';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
 import { ACTION_IDS, COMMANDS } from '../ids.js';
-import { describeTarget, OPERATION_WORDS } from './approval-card.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { describeTarget, operationTitle } from './approval-card.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 /** Rows per list: a message holds at most 50 blocks, and a private list longer than this is not read anyway. */
 export const REQUESTS_LIST_LIMIT = 20;
@@ -50,7 +51,7 @@ export function formatAge(from: Date, now: Date): string {
 function row(request: RequestRecord, options: RequestsListOptions): types.KnownBlock {
   const parts = [
     `\`${request.id}\``,
-    OPERATION_WORDS[request.operation],
+    operationTitle(request.operation),
     `*${escapeMrkdwn(describeTarget(request))}*`,
     STATUS_WORDS[request.status],
     formatAge(request.createdAt, options.now),

@@ -1,19 +1,20 @@
 // Private replies of /moodle-user show, update, suspend, unsuspend and delete: the account card (profile fields,
 // never secrets), the list of accounts when `<user>` matched several, and what became of a change (stored for
 // approval, done, failed in Moodle, refused). Pure functions; all text goes through text.ts.
+
 import type { types } from '@slack/bolt';
-import {
-  type ChangeOutcome,
-  describeAccount,
-  type NotOne,
-  type Protection,
-  type Refusal,
-} from '../../core/accounts.js';
+import { describeAccount } from '../../core/account-ref.js';
+import type { AccountSummary, AccountView } from '../../core/account-view.js';
+import type { ChangeOutcome, NotOne, Refusal } from '../../core/accounts.js';
+import type { UserCourse } from '../../core/gateway/enrolments.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
+import { operationOf } from '../../core/operations/registry.js';
+import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface EphemeralReply {
   response_type: 'ephemeral';
@@ -25,7 +26,7 @@ export interface EphemeralReply {
 const CARD_FIELDS = ['email', ...OPTIONAL_PROFILE_FIELDS] as const satisfies readonly (keyof MoodleUser &
   keyof typeof FIELD_LABELS)[];
 
-const e = (text: string) => escapeMrkdwn(text);
+const e = (text: string, max?: number) => escapeMrkdwn(text, max);
 
 /** Slack renders the time in the reader's own time zone; the fallback is ISO. */
 export function formatMoodleTime(epochSeconds: number | undefined): string {
@@ -34,24 +35,45 @@ export function formatMoodleTime(epochSeconds: number | undefined): string {
   return `<!date^${Math.floor(epochSeconds)}^{date_short_pretty} {time}|${iso}>`;
 }
 
+/** The card draws what the core handed out: the whole account for approvers and admins, else the summary. */
+/** The active courses, as Moodle lists them (suspended and not-yet-started enrolments are not among them). */
+function coursesText(courses: readonly UserCourse[]): string {
+  if (courses.length === 0) return '*Courses*: none active';
+  const names = courses.map(
+    (c) => `${e(c.shortname)}${c.fullname && c.fullname !== c.shortname ? ` (${e(c.fullname)})` : ''}`,
+  );
+  return `*Courses*: ${names.join(', ')}`;
+}
+
 export function buildUserCard(
-  user: MoodleUser,
-  options: { profileUrl: string; protection?: Protection },
+  view: AccountView,
+  options: { profileUrl: string; protection?: Protection; courses?: readonly UserCourse[] | undefined },
 ): EphemeralReply {
+  const user = view.user;
   const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
   const header = [
     `*${e(user.fullname.trim() || `${user.firstname} ${user.lastname}`.trim() || user.username)}*  ·  \`${e(user.username)}\`  ·  id ${user.id}`,
-    `${state}  ·  authentication: ${e(user.auth)}${user.confirmed ? '' : '  ·  not confirmed'}`,
-    `Last access: ${formatMoodleTime(user.lastaccess)}  ·  first access: ${formatMoodleTime(user.firstaccess)}`,
   ];
-  const fields = CARD_FIELDS.flatMap((key) => {
-    const value = user[key];
-    return typeof value === 'string' && value.trim() !== '' ? [`*${FIELD_LABELS[key]}*: ${e(value)}`] : [];
-  });
+  let details = '_Contact details and identifiers are shown to approvers and admins only._';
+  if (view.detail === 'full') {
+    const full = view.user;
+    header.push(
+      `${state}  ·  authentication: ${e(full.auth)}${full.confirmed ? '' : '  ·  not confirmed'}`,
+      `Last access: ${formatMoodleTime(full.lastaccess)}  ·  first access: ${formatMoodleTime(full.firstaccess)}`,
+    );
+    const fields = CARD_FIELDS.flatMap((key) => {
+      const value = full[key];
+      return typeof value === 'string' && value.trim() !== '' ? [`*${FIELD_LABELS[key]}*: ${e(value)}`] : [];
+    });
+    details = fields.join('\n') || '_No other profile fields are filled in._';
+  } else {
+    header.push(state);
+  }
   const blocks: types.KnownBlock[] = [
     { type: 'section', text: mrkdwn(header.join('\n')) },
-    { type: 'section', text: mrkdwn(fields.join('\n') || '_No other profile fields are filled in._') },
+    { type: 'section', text: mrkdwn(details) },
   ];
+  if (options.courses) blocks.push({ type: 'section', text: mrkdwn(coursesText(options.courses)) });
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
   if (options.protection && options.protection.protected === true) {
     context.push(`:lock: ${e(options.protection.reason)}`);
@@ -59,22 +81,16 @@ export function buildUserCard(
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
   return {
     response_type: 'ephemeral',
-    text: truncateText(
-      `Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`,
-      LIMITS.messageText,
-    ),
+    text: e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`, LIMITS.messageText),
     blocks,
   };
 }
 
-/** `<user>` matched several accounts: list them (username, name, email, id) and say how to pick one. */
-export function buildAccountChoice(message: string, users: readonly MoodleUser[]): EphemeralReply {
+/** `<user>` matched several accounts: list them (username, name, id; no contact details) and say how to pick one. */
+export function buildAccountChoice(message: string, users: readonly AccountSummary[]): EphemeralReply {
   const lines = users
     .slice(0, 20)
-    .map(
-      (u) =>
-        `• \`${e(u.username)}\`  ${e(u.fullname)}  ·  ${e(u.email)}  ·  id ${u.id}${u.suspended ? '  ·  suspended' : ''}`,
-    );
+    .map((u) => `• \`${e(u.username)}\`  ${e(u.fullname)}  ·  id ${u.id}${u.suspended ? '  ·  suspended' : ''}`);
   if (users.length > 20) lines.push(`…and ${users.length - 20} more.`);
   return {
     response_type: 'ephemeral',
@@ -86,31 +102,27 @@ export function buildAccountChoice(message: string, users: readonly MoodleUser[]
   };
 }
 
-/** A one-sentence private answer (not found, refused, nothing to change...). */
-export function buildNotice(text: string, emoji = ':information_source:'): EphemeralReply {
+/**
+ * A one-sentence private answer (not found, refused, nothing to change...). `text` may hold untrusted parts and is
+ * escaped; `usage`, the app's own words (code spans kept), follows it.
+ */
+export function buildNotice(text: string, emoji = ':information_source:', usage?: string): EphemeralReply {
   return {
     response_type: 'ephemeral',
-    text: truncateText(text, LIMITS.messageText),
-    blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}`) }],
+    text: truncateText(usage ? `${e(text)} ${usage}` : e(text), LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}${usage ? ` ${encodeEntities(usage)}` : ''}`) }],
   };
 }
 
-/** Every problem with what was typed, one per line, with the field's name. */
+/** Every problem with what was typed, one per line. `intro` is the app's own words (a usage line, code spans kept). */
 export function buildProblems(intro: string, problems: readonly FieldProblem[]): EphemeralReply {
   const lines = problems.map((p) => `• ${e(p.message)}`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(`${intro} ${problems.map((p) => p.message).join(' ')}`, LIMITS.messageText),
-    blocks: [{ type: 'section', text: mrkdwn(`:warning: ${e(intro)}\n${lines.join('\n')}`) }],
+    text: truncateText(`${intro} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`:warning: ${encodeEntities(intro)}\n${lines.join('\n')}`) }],
   };
 }
-
-const DONE_WORDS: Record<Exclude<RequestOperation, 'create'>, string> = {
-  update: 'updated',
-  suspend: 'suspended',
-  unsuspend: 'unsuspended',
-  delete: 'deleted',
-};
 
 /** What became of a change request, for the person who asked. */
 export function buildChangeOutcome(
@@ -128,18 +140,16 @@ export function buildChangeOutcome(
     case 'unavailable':
       return buildNotice(`Nothing was stored. ${outcome.message}`, ':warning:');
     case 'pending': {
-      const extra =
-        operation === 'delete'
-          ? ' Deletion cannot be undone; an approver may suggest suspending the account instead.'
-          : '';
+      const warning = operationOf(operation).words.warning;
+      const extra = warning ? ` ${warning}` : '';
       const text = `Request ${outcome.request.id} to ${operation} ${account} is waiting for an approver. You will get a direct message when it is decided.${extra}`;
-      return buildNotice(outcome.cardError ? `${text} ${outcome.cardError}` : text, ':hourglass_flowing_sand:');
+      return buildNotice(outcome.cardNotPosted ? `${text} ${CARD_NOT_POSTED}` : text, ':hourglass_flowing_sand:');
     }
     case 'executed': {
       const link = outcome.execution.profileUrl;
-      const text = `Done: ${account} was ${DONE_WORDS[operation]} in Moodle (request ${outcome.execution.request.id}).`;
+      const text = `Done: ${account} was ${operationOf(operation).words.done} in Moodle (request ${outcome.execution.request.id}).`;
       const reply = buildNotice(text, ':white_check_mark:');
-      if (link && operation !== 'delete') {
+      if (link && operationOf(operation).keepsAccount) {
         reply.blocks?.push({ type: 'context', elements: [mrkdwn(`<${link}|Open the Moodle profile>`)] });
       }
       return reply;

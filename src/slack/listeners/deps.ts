@@ -5,7 +5,7 @@ import type { Clock } from '../../core/clock.js';
 import type { MoodleGateway } from '../../core/moodle-gateway.js';
 import type { Permissions } from '../../core/permissions.js';
 import type { ProvisioningService } from '../../core/provisioning.js';
-import type { RequestService } from '../../core/requests.js';
+import type { RequestService } from '../../core/request-service.js';
 import type { Store } from '../../core/store.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import type { Logger } from '../../logger.js';

@@ -1,5 +1,6 @@
-// Moodle exceptions as the REST server renders them (ws-reference §1.3): `debuginfo` only when debugging is on
+// Moodle exceptions as the REST server renders them (docs/moodle/ws-reference.md §1.3): `debuginfo` only when debugging is on
 // (Appendix A) and, in DEVELOPER mode with debugdisplay, appended to `message` in parentheses (Appendix B).
+import { phpVarExportPairs } from './php.js';
 import type { FakeMoodleSite } from './site.js';
 
 export type FakeMoodleDebug = 'none' | 'normal' | 'developer';
@@ -42,4 +43,33 @@ export function invalidParameterError(ctx: RequestContext, debuginfo: string): M
     'Invalid parameter value detected',
     debuginfo,
   );
+}
+
+/** A PHP Error (not a Moodle exception) reaching the REST server: only `exception` and `message`, even debugging (a6). */
+export class PhpError extends MoodleError {
+  constructor(ctx: RequestContext, message: string) {
+    super(ctx, 'Error', '', message);
+  }
+}
+
+/**
+ * dml_missing_record_exception of get_record(MUST_EXIST): `invaliduser` for table user, `invalidrecord` naming the
+ * table otherwise (users f2; enrolment d3, f15, f16), the query and its parameters as debuginfo.
+ */
+export function missingRecordError(
+  ctx: RequestContext,
+  table: string,
+  sql: string,
+  params: ReadonlyArray<readonly [string | number, string | number]>,
+): MoodleError {
+  const debuginfo = `${sql}\n[${phpVarExportPairs(params)}]`;
+  return table === 'user'
+    ? new MoodleError(ctx, 'dml_missing_record_exception', 'invaliduser', 'Invalid user', debuginfo)
+    : new MoodleError(
+        ctx,
+        'dml_missing_record_exception',
+        'invalidrecord',
+        `Can't find data record in database table ${table}.`,
+        debuginfo,
+      );
 }

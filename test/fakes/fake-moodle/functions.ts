@@ -1,6 +1,17 @@
-// The six web-service functions the provisioner uses, with their parameter/return descriptions and the
-// behaviour recorded in real-responses.md (cases cited inline) and described in ws-reference §2.
-import { invalidParameterError, MoodleError, missingStringError, type RequestContext } from './errors.js';
+// The user web-service functions, with their parameter/return descriptions and the behaviour recorded in
+// docs/moodle/real-responses.md (cases cited inline) and described in docs/moodle/ws-reference.md §2; and the table of every function the
+// fake serves (the course, enrolment and cohort ones live in courses.ts, enrolments.ts, cohorts.ts).
+import { COHORT_FUNCTIONS } from './cohorts.js';
+import { COURSE_FUNCTIONS } from './courses.js';
+import { ENROLMENT_FUNCTIONS } from './enrolments.js';
+import {
+  invalidParameterError,
+  MoodleError,
+  missingRecordError,
+  missingStringError,
+  type RequestContext,
+} from './errors.js';
+import { type Caller, type FunctionDef, O, requireCapability, validateContext, warningDesc } from './function-kit.js';
 import {
   cleanParam,
   type Desc,
@@ -15,20 +26,7 @@ import {
 import { md5, phpEmpty, phpLooseEquals, phpTrim, phpVarExportPairs } from './php.js';
 import { type FakeUser, hashPassword } from './site.js';
 
-/** The calling user, resolved from the token. */
-export interface Caller {
-  readonly userid: number;
-  readonly service: string;
-}
-
-export interface FunctionDef {
-  readonly parameters: Desc;
-  /** null = the function returns nothing (delete_users: JSON `null`, XML empty RESPONSE). */
-  readonly returns: Desc | null;
-  readonly run: (ctx: RequestContext, caller: Caller, params: { [key: string]: Validated }) => Returned;
-}
-
-const O = 'optional' as const;
+export type { Caller, FunctionDef } from './function-kit.js';
 
 // The two list parameters that close both create_users_parameters() and update_users_parameters().
 const userListFields: ReadonlyArray<readonly [string, Desc]> = [
@@ -54,7 +52,7 @@ const userListFields: ReadonlyArray<readonly [string, Desc]> = [
   ],
 ];
 
-// create_users_parameters() in description order (ws-reference §2.1); the order decides which error wins.
+// create_users_parameters() in description order (docs/moodle/ws-reference.md §2.1); the order decides which error wins.
 const createUserFields: ReadonlyArray<readonly [string, Desc]> = [
   ['createpassword', value('bool', O)],
   ['username', value('username')],
@@ -118,16 +116,6 @@ const updateUserFields: ReadonlyArray<readonly [string, Desc]> = [
   ['mailformat', value('int', O)],
   ...userListFields,
 ];
-
-const warningDesc = (withItemId: boolean): Desc =>
-  multiple(
-    single([
-      ['item', value('text', O)],
-      ...(withItemId ? ([['itemid', value('int', O)]] as const) : []),
-      ['warningcode', value('alphanum')],
-      ['message', value('raw')],
-    ]),
-  );
 
 // user_description() key order, taken from the XML of g6d.
 const userDesc: Desc = single([
@@ -237,7 +225,6 @@ const siteInfoDesc: Desc = single([
   ['policyagreed', value('int', O)],
 ]);
 
-export const SITE_NAME = 'LMS Focusteck';
 export const SITE_RELEASE = '4.5.6 (Build: 20250811)';
 export const SITE_VERSION = '2024100706';
 
@@ -257,7 +244,7 @@ const ADVANCED_FEATURES: ReadonlyArray<readonly [string, number]> = [
   ['enablecompetencies', 1],
 ];
 
-/** `user` column sizes (ws-reference §2.0 table), in mdl_user column order (which error PostgreSQL hits first). */
+/** `user` column sizes (docs/moodle/ws-reference.md §2.0 table), in mdl_user column order (which error PostgreSQL hits first). */
 const COLUMN_SIZES: ReadonlyArray<readonly [string, number]> = [
   ['auth', 20],
   ['username', 100],
@@ -318,7 +305,7 @@ function checkColumnSizes(
   }
 }
 
-/** validate_email(): PHP FILTER_VALIDATE_EMAIL (ASCII), no `<`, `>`, CR or LF (ws-reference §3.4). */
+/** validate_email(): PHP FILTER_VALIDATE_EMAIL (ASCII), no `<`, `>`, CR or LF (docs/moodle/ws-reference.md §3.4). */
 export function isValidEmail(email: string): boolean {
   if (email === '' || /[<>\r\n]/.test(email)) return false;
   const at = email.lastIndexOf('@');
@@ -332,7 +319,7 @@ export function isValidEmail(email: string): boolean {
   return new RegExp(`^${label}(\\.${label})*$`).test(domain) && domain.length <= 253;
 }
 
-/** get_password_policy_errors() with the lang/en/auth.php texts (c6, ws-reference §3.6). */
+/** get_password_policy_errors() with the lang/en/auth.php texts (c6, docs/moodle/ws-reference.md §3.6). */
 export function passwordPolicyErrors(ctx: RequestContext, password: string): string {
   const s = ctx.site.settings;
   if (!s.passwordpolicy) return '';
@@ -363,30 +350,6 @@ function passwordPolicyError(ctx: RequestContext, html: string): MoodleError {
   return missingStringError(ctx, html);
 }
 
-function requireCapability(ctx: RequestContext, caller: Caller, capability: string, name: string): void {
-  if (!ctx.site.hasCapability(caller.userid, capability)) {
-    // g8: required_capability_exception / nopermissions with the capability's display name.
-    throw new MoodleError(
-      ctx,
-      'core\\exception\\required_capability_exception',
-      'nopermissions',
-      `Sorry, but you do not currently have permissions to do that (${name}).`,
-    );
-  }
-}
-
-/** validate_context() -> require_login() failures for the token user (ws-reference §3.1). */
-export function validateContext(ctx: RequestContext, caller: Caller): void {
-  const user = ctx.site.getUser(caller.userid);
-  if (!user) return;
-  if (ctx.site.getPreference(user.id, 'auth_forcepasswordchange') === '1') {
-    throw missingStringError(ctx, 'forcepasswordchangenotice');
-  }
-  if (user.firstname === '' || user.lastname === '' || user.email === '') {
-    throw new MoodleError(ctx, 'core\\exception\\moodle_exception', 'usernotfullysetup', 'User not fully set-up');
-  }
-}
-
 function str(params: { [key: string]: Validated }, key: string): string | undefined {
   const v = params[key];
   return v === undefined ? undefined : String(v);
@@ -396,7 +359,7 @@ function pictureUrl(ctx: RequestContext, size: 'f1' | 'f2'): string {
   return `${ctx.wwwroot}/theme/image.php/boost/core/${ctx.site.themerev}/u/${size}`;
 }
 
-/** user_get_user_details() as far as the recordings and ws-reference §2.4 item 5 describe it. */
+/** user_get_user_details() as far as the recordings and docs/moodle/ws-reference.md §2.4 item 5 describe it. */
 function userDetails(ctx: RequestContext, caller: Caller, user: FakeUser): { [key: string]: Returned } | null {
   const site = ctx.site;
   const self = user.id === caller.userid;
@@ -517,9 +480,12 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
     const country = get('country') ?? '';
     const id = site.allocateId();
     const preferences: Array<[string, string]> = [];
+    // update_internal_user_password() notes when a manual account's password was set (enrolment recording g1, g3).
+    if (password !== undefined && auth === 'manual')
+      preferences.push(['auth_manual_passwordupdatetime', String(ctx.now)]);
     if (createpassword) preferences.push(['auth_forcepasswordchange', '1']); // b1
     for (const p of (u.preferences ?? []) as Array<{ [key: string]: Validated }>) {
-      // Only preference names core knows are stored (ws-reference §2.1 step 6); of those we model just this one.
+      // Only preference names core knows are stored (docs/moodle/ws-reference.md §2.1 step 6); of those we model just this one.
       if (p.type === 'auth_forcepasswordchange' && !preferences.some(([n]) => n === 'auth_forcepasswordchange')) {
         preferences.push(['auth_forcepasswordchange', String(p.value)]);
       }
@@ -539,7 +505,7 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
       phone1: get('phone1') ?? '',
       phone2: get('phone2') ?? '',
       city: get('city') ?? '',
-      // core_user::validate() silently replaces an invalid country by the site default (ws-reference §2.1 step 5).
+      // core_user::validate() silently replaces an invalid country by the site default (docs/moodle/ws-reference.md §2.1 step 5).
       country: /^[A-Z]{2}$/.test(country) ? country : '',
       lang: get('lang') ?? 'en',
       calendartype: 'gregorian',
@@ -576,7 +542,7 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
   }
   site.users.push(...working);
   // 4.5.6 mails the generated passwords after the commit (b1).
-  for (const to of mailTo) site.mail.push({ to, subject: `${SITE_NAME}: New user account` });
+  for (const to of mailTo) site.mail.push({ to, subject: `${site.profile.sitename}: New user account` });
   return created;
 }
 
@@ -699,16 +665,10 @@ function deleteUsers(ctx: RequestContext, caller: Caller, params: { [key: string
     const user = working.find((x) => x.id === raw && !x.deleted);
     if (!user) {
       // f2, f2b: get_record(..., MUST_EXIST) on table user.
-      throw new MoodleError(
-        ctx,
-        'dml_missing_record_exception',
-        'invaliduser',
-        'Invalid user',
-        `SELECT * FROM {user} WHERE id = ? AND deleted = ?\n[${phpVarExportPairs([
-          [0, raw],
-          [1, 0],
-        ])}]`,
-      );
+      throw missingRecordError(ctx, 'user', 'SELECT * FROM {user} WHERE id = ? AND deleted = ?', [
+        [0, raw],
+        [1, 0],
+      ]);
     }
     if (site.isSiteAdmin(user.id)) {
       throw new MoodleError(
@@ -727,7 +687,7 @@ function deleteUsers(ctx: RequestContext, caller: Caller, params: { [key: string
       ); // f4
     }
     if (user.username === 'guest') continue; // f5: delete_user() refuses quietly, the call still returns null.
-    // delete_user(): soft delete (ws-reference §2.3).
+    // delete_user(): soft delete (docs/moodle/ws-reference.md §2.3).
     const source = user.email !== '' ? user.email : `${user.username}.${user.id}@unknownemail.invalid`;
     const prefix = [...String(cleanParam(source, 'username', ctx))].slice(0, 89).join('');
     let deltime = ctx.now;
@@ -784,7 +744,7 @@ function getUsersByField(ctx: RequestContext, caller: Caller, params: { [key: st
   return result;
 }
 
-/** PHP empty() on a detail value: the searched field must be visible and non-empty (ws-reference §2.4, §2.5). */
+/** PHP empty() on a detail value: the searched field must be visible and non-empty (docs/moodle/ws-reference.md §2.4, §2.5). */
 function isEmpty(v: Returned): boolean {
   return v === undefined || v === null || v === '' || v === 0 || v === '0' || v === false;
 }
@@ -864,7 +824,7 @@ function getSiteInfo(ctx: RequestContext, caller: Caller): Returned {
   const user = site.getUser(caller.userid)!;
   // a1: `functions` is exactly the token's service, in service order.
   return {
-    sitename: SITE_NAME,
+    sitename: site.profile.sitename,
     username: user.username,
     firstname: user.firstname,
     lastname: user.lastname,
@@ -947,4 +907,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionDef>> = {
     returns: siteInfoDesc,
     run: getSiteInfo,
   },
+  ...COURSE_FUNCTIONS,
+  ...ENROLMENT_FUNCTIONS,
+  ...COHORT_FUNCTIONS,
 };

@@ -1,15 +1,26 @@
-// A fake Moodle 4.5 web-service server for tests: the six user-provisioning functions over REST, with the
-// exact bodies recorded in /work/shared/moodle/real-responses.md, a mutable site model and injectable faults.
+// A fake Moodle 4.5 web-service server for tests: the user, course, enrolment and cohort functions over REST, with
+// the exact bodies of the real recordings (test/fixtures/moodle/real-responses*.json), a mutable site model and
+// injectable faults.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { FakeMoodleDebug, RequestContext } from './errors.js';
+import { type FakeSiteName, SITE_PROFILES } from './profiles.js';
 import { type FakeResponse, handleRest, handleTokenPhp, parseRequest } from './server.js';
 import { FakeMoodleSite } from './site.js';
 
+export type { FakeCohort, FakeCourse, FakeEnrolment } from './catalogue.js';
 export type { FakeMoodleDebug } from './errors.js';
+export {
+  ALL_FUNCTIONS,
+  API_USER_CAPABILITIES,
+  ENROLMENT_CAPABILITIES,
+  ENROLMENT_FUNCTIONS,
+  type FakeSiteName,
+  USER_FUNCTIONS,
+} from './profiles.js';
 export type { FakeMail, FakeMoodleSettings, FakeToken, FakeUser, NewUser } from './site.js';
-export { ALL_FUNCTIONS, API_USER_CAPABILITIES, FakeMoodleSite } from './site.js';
+export { FakeMoodleSite } from './site.js';
 
 /**
  * refuse: destroy the socket on connect/request; hang: never answer; html: 200 with a PHP notice page (function
@@ -25,6 +36,8 @@ export type FakeMoodleFault =
   | { status: number; body?: string; headers?: Record<string, string> };
 
 export interface FakeMoodleOptions {
+  /** Which site to start as (profiles.ts); default 'complete', the users site with every function the app uses. */
+  site?: FakeSiteName;
   debug?: FakeMoodleDebug;
   /**
    * How long every call takes, from the request's arrival to its answer, the fake's own work included (a server
@@ -46,7 +59,19 @@ export interface FakeMoodleCall {
   contentType: string | undefined;
   /** 0 while unanswered (or never answered: hang, refuse, reset). */
   status: number;
+  /** The answer's body as sent ('' while unanswered), so tests can see what Moodle handed out. */
+  body: string;
   at: number;
+}
+
+/** The usernames the fake handed out in its answers to get_users / get_users_by_field, in order. */
+export function usernamesHandedOut(calls: readonly FakeMoodleCall[]): string[] {
+  return calls.flatMap((c) => {
+    if (c.wsfunction !== 'core_user_get_users' && c.wsfunction !== 'core_user_get_users_by_field') return [];
+    const body = JSON.parse(c.body || 'null') as unknown;
+    const users = Array.isArray(body) ? body : (body as { users?: unknown[] } | null)?.users;
+    return (users ?? []).map((u) => (u as { username: string }).username);
+  });
 }
 
 export interface FakeMoodle {
@@ -72,7 +97,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
   const clock = options.now ?? Date.now;
   const token = randomBytes(16).toString('hex');
   const limitedToken = randomBytes(16).toString('hex');
-  const site = new FakeMoodleSite(clock, { token, limitedToken });
+  const site = new FakeMoodleSite(clock, { token, limitedToken }, SITE_PROFILES[options.site ?? 'complete']);
   const initialDebug = options.debug ?? 'none';
   site.settings.debug = initialDebug;
   const calls: FakeMoodleCall[] = [];
@@ -94,7 +119,10 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
 
   const send = (res: ServerResponse, response: FakeResponse, call: FakeMoodleCall | undefined) => {
     if (res.destroyed) return;
-    if (call) call.status = response.status;
+    if (call) {
+      call.status = response.status;
+      call.body = response.body;
+    }
     const body = Buffer.from(response.body, 'utf8');
     res.writeHead(response.status, { ...response.headers, 'Content-Length': String(body.length) });
     res.end(body);
@@ -120,6 +148,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
         method: req.method ?? 'GET',
         contentType: req.headers['content-type'],
         status: 0,
+        body: '',
         at: clock(),
       };
       calls.push(call);

@@ -1,7 +1,7 @@
 // The REST endpoint (webservice/rest/server.php) and login/token.php of the fake Moodle: request parsing,
-// the error precedence of ws-reference §6, and JSON/XML rendering as recorded in real-responses.md.
+// the error precedence of docs/moodle/ws-reference.md §6, and JSON/XML rendering as recorded in docs/moodle/real-responses.md.
 import type { IncomingMessage } from 'node:http';
-import { invalidParameterError, MoodleError, missingStringError, type RequestContext } from './errors.js';
+import { invalidParameterError, MoodleError, missingStringError, PhpError, type RequestContext } from './errors.js';
 import { type Caller, FUNCTIONS } from './functions.js';
 import { cleanReturnValue, type Desc, type Returned, validateParameters } from './params.js';
 import {
@@ -98,17 +98,16 @@ function xmlResponse(inner: string): FakeResponse {
 /** send_error(): keys exception, errorcode, message[, debuginfo] (§1.3; g1, g6a-g6c, Appendix A/B). */
 function renderError(ctx: RequestContext, error: MoodleError, format: Format): FakeResponse {
   const debugging = ctx.debug !== 'none';
+  const php = error instanceof PhpError; // a6: no errorcode key
   if (format === 'json') {
-    const obj: { [key: string]: PhpData } = {
-      exception: error.exception,
-      errorcode: error.errorcode,
-      message: error.message,
-    };
+    const obj: { [key: string]: PhpData } = php
+      ? { exception: error.exception, message: error.message }
+      : { exception: error.exception, errorcode: error.errorcode, message: error.message };
     if (debugging && error.debuginfo !== undefined) obj.debuginfo = error.debuginfo;
     return jsonResponse(phpJsonEncode(obj));
   }
   let xml = `<EXCEPTION class="${error.exception}">\n`;
-  xml += `<ERRORCODE>${phpHtmlSpecialChars(error.errorcode)}</ERRORCODE>\n`;
+  if (!php) xml += `<ERRORCODE>${phpHtmlSpecialChars(error.errorcode)}</ERRORCODE>\n`;
   xml += `<MESSAGE>${phpHtmlSpecialChars(error.message)}</MESSAGE>\n`;
   if (debugging && error.debuginfo !== undefined) {
     xml += `<DEBUGINFO>${phpHtmlSpecialChars(error.debuginfo)}</DEBUGINFO>\n`;

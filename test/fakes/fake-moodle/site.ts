@@ -1,29 +1,9 @@
-// The mutable model behind the fake Moodle: users, settings, roles, services and tokens, seeded like the
-// recording site described in the header of real-responses.md.
+// The mutable model behind the fake Moodle: users, settings, roles, services and tokens, seeded like one of the
+// recording sites (profiles.ts); courses, enrolments and cohorts live in its catalogue.
 import { createHash, randomBytes } from 'node:crypto';
+import { FakeCatalogue } from './catalogue.js';
 import type { FakeMoodleDebug } from './errors.js';
-
-export const ALL_FUNCTIONS = [
-  'core_user_create_users',
-  'core_user_update_users',
-  'core_user_delete_users',
-  'core_user_get_users_by_field',
-  'core_user_get_users',
-  'core_webservice_get_site_info',
-] as const;
-
-/** Capabilities of the token user's role on the recording site (real-responses.md header). */
-export const API_USER_CAPABILITIES = [
-  'webservice/rest:use',
-  'moodle/user:create',
-  'moodle/user:update',
-  'moodle/user:delete',
-  'moodle/user:viewdetails',
-  'moodle/user:viewalldetails',
-  'moodle/user:viewhiddendetails',
-  'moodle/webservice:createtoken',
-  'moodle/site:viewuseridentity',
-] as const;
+import type { FakeSiteProfile } from './profiles.js';
 
 export interface FakeMoodleSettings {
   enablewebservices: boolean;
@@ -39,7 +19,7 @@ export interface FakeMoodleSettings {
   maxconsecutiveidentchars: number;
   extendedusernamechars: boolean;
   debug: FakeMoodleDebug;
-  /** `$CFG->showuseridentity`; default `email` (ws-reference §2.4). */
+  /** `$CFG->showuseridentity`; default `email` (docs/moodle/ws-reference.md §2.4). */
   showuseridentity: string[];
 }
 
@@ -164,13 +144,16 @@ export class FakeMoodleSite {
   siteAdmins = new Set<number>();
   /** Theme revision used in picture URLs (d1: `/theme/image.php/boost/core/<rev>/u/f1`). */
   themerev = 0;
+  readonly catalogue = new FakeCatalogue();
+  readonly profile: FakeSiteProfile;
   private nextId = 4;
   private readonly clock: () => number;
   private readonly seedTokens: { token: string; limitedToken: string };
 
-  constructor(clock: () => number, seedTokens: { token: string; limitedToken: string }) {
+  constructor(clock: () => number, seedTokens: { token: string; limitedToken: string }, profile: FakeSiteProfile) {
     this.clock = clock;
     this.seedTokens = seedTokens;
+    this.profile = profile;
     this.seed();
   }
 
@@ -179,7 +162,7 @@ export class FakeMoodleSite {
     return Math.floor(this.clock() / 1000);
   }
 
-  /** Restores the seeded state: guest 1, admin 2, api-user 3 with the recording's role, services and tokens. */
+  /** Restores the seeded state: guest 1, admin 2, api-user 3 with the profile's role, services and tokens. */
   seed(debug: FakeMoodleDebug = 'none'): void {
     const now = this.now();
     this.settings = {
@@ -216,8 +199,7 @@ export class FakeMoodleSite {
     });
     this.addUser({
       username: 'api-user',
-      firstname: 'API',
-      lastname: 'User',
+      ...this.profile.apiUser,
       email: 'api-user@example.com',
       password: 'ApiUser#2025',
       preferences: [
@@ -226,9 +208,11 @@ export class FakeMoodleSite {
         ['login_failed_count_since_success', '13'],
       ],
     });
-    this.roles.set('api-user', new Set(API_USER_CAPABILITIES));
+    this.roles.set('api-user', new Set(this.profile.capabilities));
     this.roleAssignments.set(3, new Set(['api-user']));
-    this.services.set('user_creation', [...ALL_FUNCTIONS]);
+    this.services.set('user_creation', [...this.profile.functions]);
+    const site = { fullname: this.profile.sitename, shortname: this.profile.siteShortname, now };
+    this.catalogue.seed(site, this.profile.learning, 'api-user');
     this.services.set('limited', ['core_webservice_get_site_info']);
     this.tokens = [
       { token: this.seedTokens.token, userid: 3, service: 'user_creation' },

@@ -188,7 +188,10 @@ export class FakeSlack {
       if ((req.url ?? '').startsWith('/socket-mode')) fake.socket.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    await new Promise<void>((resolve) => fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      fake.#server.once('error', reject);
+      fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
     fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
   }

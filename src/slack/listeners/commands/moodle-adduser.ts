@@ -69,6 +69,7 @@ async function openModal(
   const view = buildNewUserModal({
     allowedAuth: deps.config.allowedAuth,
     defaultAuth: deps.config.defaultAuth,
+    roles: Object.keys(deps.config.roleIds),
     metadata: { channelId: command.channel_id },
   });
   try {

@@ -5,6 +5,7 @@
 // person gets a direct message.
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { accountServiceFor } from '../../../core/accounts.js';
+import { checkReason } from '../../../core/free-text.js';
 import { buildNoticeModal, decodeAccountMetadata } from '../../blocks/edit-user-modal.js';
 import { buildChangeOutcome, buildNotice } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS } from '../../ids.js';
@@ -34,6 +35,11 @@ export function createDeleteUserSubmission(deps: ListenerDeps): Middleware<Slack
     }
     const typed = readText(view.state.values, BLOCK_IDS.deleteConfirmBlock, INPUT_ACTION_IDS.deleteConfirmInput);
     const reason = readText(view.state.values, BLOCK_IDS.reasonBlock, INPUT_ACTION_IDS.reasonInput).trim();
+    const tooLong = checkReason(reason);
+    if (tooLong) {
+      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.reasonBlock]: tooLong.message } });
+      return;
+    }
     if (typed.trim() !== metadata.username) {
       await ack({
         response_action: 'errors',

@@ -1,7 +1,7 @@
 // /moodle-user delete <user>: always through a confirmation modal that shows the account and asks for its
 // username (views/delete-user-submission.ts); the approval policy (APPROVAL_REQUIRED, delete by default) then applies.
 import { accountServiceFor } from '../../../../core/accounts.js';
-import { profileUrl } from '../../../../core/provisioning.js';
+import { profileUrl } from '../../../../core/moodle-gateway.js';
 import { buildDeleteUserModal } from '../../../blocks/delete-user-modal.js';
 import { COMMANDS } from '../../../ids.js';
 import { readAccountArgs, requesterOfCommand } from './account-args.js';

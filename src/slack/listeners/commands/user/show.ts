@@ -1,4 +1,5 @@
-// /moodle-user show <username | email | id>: the account's card, privately. Requesters and above.
+// /moodle-user show <username | email | id>: the account's card, privately. Requesters and above; the core decides
+// how much of the account this reader may see.
 import { accountServiceFor } from '../../../../core/accounts.js';
 import { buildLookupFailure, buildUserCard } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
@@ -19,7 +20,11 @@ export async function handleShow(ctx: SubcommandContext): Promise<void> {
   const result = await accountServiceFor(deps).show(command.user_id, parsed.user);
   await respond(
     result.kind === 'found'
-      ? buildUserCard(result.user, { profileUrl: result.profileUrl, protection: result.protection })
+      ? buildUserCard(result.view, {
+          profileUrl: result.profileUrl,
+          protection: result.protection,
+          courses: result.courses,
+        })
       : buildLookupFailure(result),
   );
 }

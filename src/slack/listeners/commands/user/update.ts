@@ -2,13 +2,8 @@
 // With no fields it opens the "Edit Moodle user" modal filled with the account's current values: a "Looking up…"
 // modal opens at once (the trigger_id expires in 3 s), and is replaced once Moodle has answered.
 import type { types } from '@slack/bolt';
-import {
-  type AccountTarget,
-  accountServiceFor,
-  describeAccount,
-  type NotOne,
-  type Refusal,
-} from '../../../../core/accounts.js';
+import { describeAccount } from '../../../../core/account-ref.js';
+import { type AccountTarget, accountServiceFor, type NotOne, type Refusal } from '../../../../core/accounts.js';
 import { buildEditUserModal, buildLoadingModal, buildNoticeModal } from '../../../blocks/edit-user-modal.js';
 import { accountNameOf, buildChangeReply, buildNotice } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';

@@ -1,0 +1,60 @@
+// What a person may read of a Moodle account, and the audit of every look-up a person makes. A plain requester
+// learns that an account exists, its username, name and status; contact details and identifiers (email, ID
+// number, phones, address, institution, department, access times) are for approvers and admins. The core hands
+// out the reduced object itself, so no renderer can show what it was never given.
+import { truncateDetail } from './audit.js';
+import type { Clock } from './clock.js';
+import { LOOKUP_TOO_BROAD, type MoodleUser } from './moodle-gateway.js';
+import type { Permissions } from './permissions.js';
+import type { PreflightSummary } from './requests.js';
+import type { Store } from './store.js';
+
+/** The fields a plain requester may read. */
+export type AccountSummary = Pick<MoodleUser, 'id' | 'username' | 'firstname' | 'lastname' | 'fullname' | 'suspended'>;
+
+export type AccountView = { detail: 'full'; user: MoodleUser } | { detail: 'summary'; user: AccountSummary };
+
+export function summarizeAccount(user: AccountSummary): AccountSummary {
+  const { id, username, firstname, lastname, fullname, suspended } = user;
+  return { id, username, firstname, lastname, fullname, suspended };
+}
+
+/** Approvers and admins read everything; anyone else (a plain requester) the summary. */
+export async function mayReadDetails(permissions: Permissions, userId: string): Promise<boolean> {
+  if ((await permissions.check(userId, 'approver')).ok) return true;
+  return (await permissions.check(userId, 'admin')).ok;
+}
+
+export function viewAccount(user: MoodleUser, full: boolean): AccountView {
+  return full ? { detail: 'full', user } : { detail: 'summary', user: summarizeAccount(user) };
+}
+
+/** Pre-flight clashes as a reader may see them: without the other account's email unless they may read it. */
+export function viewConflicts(conflicts: PreflightSummary['conflicts'], full: boolean): PreflightSummary['conflicts'] {
+  return full ? conflicts : conflicts.map(({ email: _email, ...rest }) => rest);
+}
+
+/** Stable audit outcomes of a look-up. */
+export type LookupAuditOutcome = 'found' | 'not_found' | 'ambiguous' | 'too_broad' | 'unavailable' | 'exists';
+
+export function lookupFailureOutcome(code: string | undefined): LookupAuditOutcome {
+  return code === LOOKUP_TOO_BROAD ? 'too_broad' : 'unavailable';
+}
+
+/** Writes who looked which account up, and why (`detail`: what was typed, for which command). */
+export async function recordLookup(
+  store: Store,
+  clock: Clock,
+  event: { actor: string; outcome: LookupAuditOutcome; detail: string; account?: Pick<MoodleUser, 'id' | 'username'> },
+): Promise<void> {
+  await store.appendAudit({
+    at: clock.now(),
+    actor: event.actor,
+    kind: 'lookup',
+    outcome: event.outcome,
+    detail: truncateDetail(event.detail) ?? '',
+    ...(event.account
+      ? { target: { moodleId: event.account.id, username: event.account.username }, moodleId: event.account.id }
+      : {}),
+  });
+}

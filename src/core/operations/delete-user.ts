@@ -1,0 +1,37 @@
+// delete: removes an existing account (Moodle keeps a renamed, deleted record).
+import { z } from 'zod';
+import { accountKey, currentAccount, requireTargetId } from './account-target.js';
+import type { OperationDefinition } from './types.js';
+
+export const deletePayloadSchema = z.object({ operation: z.literal('delete') });
+export type DeletePayload = z.infer<typeof deletePayloadSchema>;
+
+export const deleteUser = {
+  name: 'delete',
+  policyKey: 'delete',
+  payloadSchema: deletePayloadSchema,
+  target: 'existing',
+  correctable: false,
+  words: {
+    verb: 'delete',
+    title: 'Delete account',
+    done: 'deleted',
+    warning: 'Deletion cannot be undone. Consider suspending the account instead.',
+  },
+  keepsAccount: false,
+  describe: () => [],
+
+  targetKey: (_payload, target) => accountKey(target),
+
+  async execute({ gateway }, request) {
+    const id = requireTargetId(request);
+    await gateway.deleteUsers([id]);
+    return { moodleId: id };
+  },
+
+  async lookUpOutcome({ gateway }, request) {
+    const found = await currentAccount(gateway, request);
+    // A deleted user's username is rewritten; a look-up by id may still return the leftover record.
+    return { applied: !found || found.username !== request.target.username, moodleId: requireTargetId(request) };
+  },
+} satisfies OperationDefinition<DeletePayload>;

@@ -1,0 +1,46 @@
+// suspend and unsuspend: one flag on an existing account. Unsuspend follows suspend's policy (APPROVAL_REQUIRED).
+import { z } from 'zod';
+import { accountKey, currentAccount, requireTargetId } from './account-target.js';
+import type { OperationDefinition } from './types.js';
+
+export const suspendPayloadSchema = z.object({ operation: z.literal('suspend') });
+export const unsuspendPayloadSchema = z.object({ operation: z.literal('unsuspend') });
+
+function suspension<P extends { operation: 'suspend' | 'unsuspend' }>(
+  schema: z.ZodType<P> & { shape: { operation: z.ZodLiteral<P['operation']> } },
+  words: OperationDefinition['words'],
+) {
+  const name = schema.shape.operation.value;
+  const suspended = name === 'suspend';
+  return {
+    name,
+    policyKey: 'suspend',
+    payloadSchema: schema,
+    target: 'existing',
+    correctable: false,
+    words,
+    keepsAccount: true,
+    describe: () => [],
+    targetKey: (_payload: P, target) => accountKey(target),
+    async execute({ gateway }, request) {
+      const id = requireTargetId(request);
+      await gateway.updateUsers([{ id, suspended }]);
+      return { moodleId: id };
+    },
+    async lookUpOutcome({ gateway }, request) {
+      const found = await currentAccount(gateway, request);
+      return { applied: found?.suspended === suspended, moodleId: requireTargetId(request) };
+    },
+  } satisfies OperationDefinition<P>;
+}
+
+export const suspendUser = suspension(suspendPayloadSchema, {
+  verb: 'suspend',
+  title: 'Suspend account',
+  done: 'suspended',
+});
+export const unsuspendUser = suspension(unsuspendPayloadSchema, {
+  verb: 'unsuspend',
+  title: 'Unsuspend account',
+  done: 'unsuspended',
+});

@@ -1,0 +1,60 @@
+// What every use case receives: the ports, the lifecycle service, the settings, and the shared helpers built once
+// per app (the announcer, the protected-account guard).
+import type { Config } from '../../config.js';
+import type { Clock } from '../clock.js';
+import type { MoodleGateway } from '../moodle-gateway.js';
+import type { OperationContext } from '../operations/types.js';
+import type { Permissions } from '../permissions.js';
+import type { AccountGuard } from '../protection.js';
+import type { RequestService } from '../request-service.js';
+import type { FormatActor } from '../request-words.js';
+import type { MessageLocation, RequestRecord } from '../requests.js';
+import type { Store } from '../store.js';
+
+/** What happened to a request, for the people who must hear of it. */
+export type RequestEvent = 'executed' | 'failed' | 'rejected' | 'expired' | 'cancelled';
+
+/** How the core tells people things. src/slack implements it with cards, DMs and a notification channel. */
+export interface Notifier {
+  /** Posts the approval card for a new pending request; returns where it is so it can be updated. */
+  postApprovalCard(request: RequestRecord): Promise<MessageLocation>;
+  /** Redraws the card from the request's current state (decided, executed, failed, expired, cancelled). */
+  updateApprovalCard(request: RequestRecord): Promise<void>;
+  /** A direct message to the requester about their request. */
+  notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void>;
+  /** One line in the notification channel; returns its ts when known. */
+  announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined>;
+}
+
+export type ProvisioningSettings = Pick<
+  Config,
+  'approvalRequired' | 'passwordMode' | 'allowedAuth' | 'defaultAuth' | 'protectedUsers'
+> & {
+  moodleUrl: string;
+  /** Moodle role ids by short name (ROLE_IDS), for a new account's enrolments. */
+  roleIds?: Readonly<Record<string, number>>;
+};
+
+export type LogFn = (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
+
+export interface ProvisioningDeps {
+  gateway: MoodleGateway;
+  requests: RequestService;
+  store: Store;
+  permissions: Permissions;
+  notifier: Notifier;
+  clock: Clock;
+  settings: ProvisioningSettings;
+  /** How refusal sentences name a person (the Slack layer passes a mention); the raw id by default. */
+  formatActor?: FormatActor;
+  /** Where problems that reach nobody else are written (a failed DM, say). Never given secrets. */
+  log?: LogFn;
+}
+
+/** The dependencies with their defaults filled in, and the helpers every use case shares. */
+export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log'>> {
+  formatActor: FormatActor;
+  log: LogFn;
+  guard: AccountGuard;
+  operations: OperationContext;
+}

@@ -1,0 +1,226 @@
+// Rows of the SQLite store: their schemas, how a row becomes a request or an audit event, and the UPDATE of a
+// transition. Every row read is parsed: a corrupt row is reported with its id, never returned half-read.
+import { z } from 'zod';
+import { AUDIT_KINDS, type AuditEvent } from '../core/audit.js';
+import { operationOf, REQUEST_OPERATIONS, requestPayloadSchema } from '../core/operations/registry.js';
+import { type FieldChange, fieldChangeSchema } from '../core/profile.js';
+import {
+  preflightSummarySchema,
+  REQUEST_STATUSES,
+  type RequestPatch,
+  type RequestRecord,
+  type RequestTarget,
+  requestResultSchema,
+  requestTargetSchema,
+} from '../core/requests.js';
+import { StoreError } from './errors.js';
+
+const nullableText = z.string().nullable();
+const nullableInt = z.number().int().nullable();
+
+const requestRowSchema = z.object({
+  id: z.string(),
+  operation: z.enum(REQUEST_OPERATIONS as [string, ...string[]]).transform((o) => o as RequestRecord['operation']),
+  status: z.enum(REQUEST_STATUSES),
+  version: z.number().int(),
+  requester_id: z.string(),
+  requester_team_id: nullableText,
+  requester_channel_id: nullableText,
+  target_moodle_id: nullableInt,
+  target_username: nullableText,
+  target_email: nullableText,
+  payload: z.string(),
+  preflight: nullableText,
+  reason: nullableText,
+  created_at: z.string(),
+  updated_at: z.string(),
+  decided_at: nullableText,
+  decided_by: nullableText,
+  decision_comment: nullableText,
+  corrections: nullableText,
+  executed_at: nullableText,
+  result: nullableText,
+  approval_channel: nullableText,
+  approval_ts: nullableText,
+  notification_ts: nullableText,
+  attempts: z.number().int(),
+});
+
+const auditRowSchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  actor: z.string(),
+  kind: z.enum(AUDIT_KINDS),
+  request_id: nullableText,
+  operation: z
+    .enum(REQUEST_OPERATIONS as [string, ...string[]])
+    .transform((o) => o as RequestRecord['operation'])
+    .nullable(),
+  target_moodle_id: nullableInt,
+  target_username: nullableText,
+  target_email: nullableText,
+  outcome: nullableText,
+  moodle_id: nullableInt,
+  detail: nullableText,
+});
+
+const jsonText = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+});
+
+// One pipe per column schema, built once: every row read parses four JSON columns, and building a zod schema costs
+// more than parsing a small value with it.
+const jsonPipes = new WeakMap<z.ZodType, z.ZodType>();
+
+export function parseJsonColumn<T extends z.ZodType>(schema: T, text: string | null): z.output<T> | undefined {
+  if (text === null) return undefined;
+  let pipe = jsonPipes.get(schema);
+  if (!pipe) {
+    pipe = jsonText.pipe(schema);
+    jsonPipes.set(schema, pipe);
+  }
+  return pipe.parse(text) as z.output<T>;
+}
+
+export const fieldChangesSchema = z.array(fieldChangeSchema);
+
+export const date = (iso: string | null): Date | undefined => (iso === null ? undefined : new Date(iso));
+export const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
+
+export function targetFromColumns(
+  moodleId: number | null,
+  username: string | null,
+  email: string | null,
+): RequestTarget {
+  const target: RequestTarget = {};
+  if (moodleId !== null) target.moodleId = moodleId;
+  if (username !== null) target.username = username;
+  if (email !== null) target.email = email;
+  return target;
+}
+
+export function decodeRequest(raw: unknown): RequestRecord {
+  const id = (raw as { id?: unknown } | null)?.id;
+  try {
+    const row = requestRowSchema.parse(raw);
+    const requester: RequestRecord['requester'] = { userId: row.requester_id };
+    if (row.requester_team_id !== null) requester.teamId = row.requester_team_id;
+    if (row.requester_channel_id !== null) requester.channelId = row.requester_channel_id;
+    return {
+      id: row.id,
+      operation: row.operation,
+      status: row.status,
+      version: row.version,
+      requester,
+      target: targetFromColumns(row.target_moodle_id, row.target_username, row.target_email),
+      payload: parseJsonColumn(requestPayloadSchema, row.payload)!,
+      preflight: parseJsonColumn(preflightSummarySchema, row.preflight),
+      reason: orUndefined(row.reason),
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+      decidedAt: date(row.decided_at),
+      decidedBy: orUndefined(row.decided_by),
+      decisionComment: orUndefined(row.decision_comment),
+      corrections: parseJsonColumn(fieldChangesSchema, row.corrections),
+      executedAt: date(row.executed_at),
+      result: parseJsonColumn(requestResultSchema, row.result),
+      approvalMessage:
+        row.approval_channel !== null && row.approval_ts !== null
+          ? { channel: row.approval_channel, ts: row.approval_ts }
+          : undefined,
+      notificationTs: orUndefined(row.notification_ts),
+      attempts: row.attempts,
+    };
+  } catch (cause) {
+    throw new StoreError('corrupt_row', `The stored request ${String(id)} cannot be read: ${summarise(cause)}`, {
+      cause,
+    });
+  }
+}
+
+export function decodeAudit(raw: unknown): AuditEvent {
+  try {
+    const row = auditRowSchema.parse(raw);
+    return {
+      id: row.id,
+      at: new Date(row.at),
+      actor: row.actor,
+      kind: row.kind,
+      requestId: orUndefined(row.request_id),
+      operation: orUndefined(row.operation),
+      target: targetFromColumns(row.target_moodle_id, row.target_username, row.target_email),
+      outcome: orUndefined(row.outcome),
+      moodleId: orUndefined(row.moodle_id),
+      detail: orUndefined(row.detail),
+    };
+  } catch (cause) {
+    const id = (raw as { id?: unknown } | null)?.id;
+    throw new StoreError('corrupt_row', `The audit event ${String(id)} cannot be read: ${summarise(cause)}`, {
+      cause,
+    });
+  }
+}
+
+export function summarise(cause: unknown): string {
+  if (cause instanceof z.ZodError) return cause.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+type Params = Record<string, string | number | null>;
+
+/** The UPDATE for one transition: a fixed column list chosen by which patch keys are present (no user text in SQL). */
+export function buildUpdate(
+  before: RequestRecord,
+  patch: RequestPatch,
+  scrub: (text: string) => string,
+): { sql: string; params: Params } {
+  const sets = ['status = @to', 'version = version + 1', 'updated_at = @at'];
+  const params: Params = {};
+  const set = (column: string, value: string | number | null) => {
+    sets.push(`${column} = @${column}`);
+    params[column] = value;
+  };
+  if (patch.decidedAt) set('decided_at', patch.decidedAt.toISOString());
+  if (patch.decidedBy !== undefined) set('decided_by', patch.decidedBy);
+  if (patch.decisionComment !== undefined) set('decision_comment', scrub(patch.decisionComment));
+  if (patch.corrections !== undefined) {
+    const corrections: FieldChange[] = fieldChangesSchema.parse(patch.corrections);
+    set('corrections', scrub(JSON.stringify(corrections)));
+  }
+  if (patch.payload !== undefined) set('payload', scrub(JSON.stringify(requestPayloadSchema.parse(patch.payload))));
+  if (patch.target !== undefined) {
+    const target = requestTargetSchema.parse(patch.target);
+    set('target_moodle_id', target.moodleId ?? null);
+    set('target_username', target.username === undefined ? null : scrub(target.username));
+    set('target_email', target.email === undefined ? null : scrub(target.email));
+  }
+  if (patch.payload !== undefined || patch.target !== undefined) {
+    set(
+      'target_key',
+      scrub(targetKeyOf(before.operation, patch.payload ?? before.payload, patch.target ?? before.target)),
+    );
+  }
+  if (patch.executedAt) set('executed_at', patch.executedAt.toISOString());
+  if (patch.result !== undefined) {
+    set('result', patch.result === null ? null : scrub(JSON.stringify(requestResultSchema.parse(patch.result))));
+  }
+  if (patch.incrementAttempts) sets.push('attempts = attempts + 1');
+  return {
+    sql: `UPDATE requests SET ${sets.join(', ')} WHERE id = @id AND status = @from AND version = @expected_version`,
+    params,
+  };
+}
+
+/** The key of what a request changes (see OperationDefinition.targetKey), stored to find a twin in flight. */
+export function targetKeyOf(
+  operation: RequestRecord['operation'],
+  payload: RequestRecord['payload'],
+  target: RequestTarget,
+): string {
+  return operationOf(operation).targetKey(payload, target);
+}
