@@ -33,8 +33,9 @@ export function sendRaw(baseUrl: string, raw: RawRequest): Promise<RawAnswer> {
       );
       res.on('error', reject);
     });
-    // Generous: only turns a hang into a failure (a loaded machine answers in well under a second).
-    req.setTimeout(15_000, () => req.destroy(new Error('no answer within 15 s')));
+    // Generous: only turns a hang into a failure (hundreds of requests sent at once on a loaded machine can take
+    // tens of seconds to be answered).
+    req.setTimeout(60_000, () => req.destroy(new Error('no answer within 60 s')));
     // The server may close the connection while a refused body is still being written; its answer still counts.
     req.on('error', reject);
     if (raw.chunked) {
