@@ -5,19 +5,33 @@ import type { Logger } from './logger.js';
 import type { Closer } from './main.js';
 
 /** Starts the jobs; closing stops the interval and waits for the start-up run. */
-export function startBackgroundJobs(jobs: Jobs, logger: Logger, intervalMs: number): Closer {
+export function startBackgroundJobs(
+  jobs: Jobs,
+  logger: Logger,
+  intervalMs: number,
+  onPeriodicRun?: () => void,
+): Closer {
   const runPeriodic = () => runPeriodicJobs(jobs, logger);
   const startup = (async () => {
     await reconcileInterrupted(jobs, logger);
     await runPeriodic();
   })();
-  const timer = setInterval(runPeriodic, intervalMs);
+  // One run at a time: when Moodle, Slack or the machine is slow, ticks that find one running are skipped rather
+  // than piling up behind it.
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    running ??= runPeriodic().finally(() => {
+      running = undefined;
+      onPeriodicRun?.();
+    });
+  }, intervalMs);
   timer.unref();
   return {
     name: 'background jobs',
     close: async () => {
       clearInterval(timer);
       await startup;
+      await running;
     },
   };
 }

@@ -49,6 +49,8 @@ export interface ApplicationOverrides {
   clock?: Clock;
   /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
   expiryIntervalMs?: number;
+  /** Called after each periodic expiry check (tests wait for it rather than for a fixed time). */
+  onExpiryCheck?: () => void;
   /** Socket Mode: what to do when the socket stays down (the entry point stops and exits for its supervisor). */
   onConnectionLost?: () => void;
   connectionLostAfterMs?: number;
@@ -77,7 +79,7 @@ export function buildDependencies(
   config: Config,
   logger: Logger,
   scrubber?: SecretScrubber,
-  options: { expiryIntervalMs?: number; clock?: Clock } = {},
+  options: { expiryIntervalMs?: number; clock?: Clock; onExpiryCheck?: () => void } = {},
 ): ApplicationDeps {
   const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
   const gateway = buildMoodleGateway(config, logger);
@@ -109,7 +111,7 @@ export function buildDependencies(
       { name: 'store', close: () => store.close() },
       { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
     ],
-    background: () => startBackgroundJobs(provisioning, logger, expiryIntervalMs),
+    background: () => startBackgroundJobs(provisioning, logger, expiryIntervalMs, options.onExpiryCheck),
   };
 }
 
@@ -206,6 +208,7 @@ export async function startApplication(
     ...buildDependencies(config, logger, scrubber, {
       ...(overrides.clock ? { clock: overrides.clock } : {}),
       ...(overrides.expiryIntervalMs !== undefined ? { expiryIntervalMs: overrides.expiryIntervalMs } : {}),
+      ...(overrides.onExpiryCheck ? { onExpiryCheck: overrides.onExpiryCheck } : {}),
     }),
     ...overrides.deps,
   };

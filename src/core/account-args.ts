@@ -1,5 +1,5 @@
 import { checkReason } from './free-text.js';
-import { suggestKey, tokenize, USER_ARG_KEYS } from './parse-args.js';
+import { suggestKey, tokenize, tooManyProblems, USER_ARG_KEYS } from './parse-args.js';
 import { PROFILE_FIELDS } from './profile.js';
 import { quoteForMessage } from './user-record.js';
 
@@ -21,6 +21,7 @@ export function parseAccountArgs(text: string, options: { allowFields: boolean; 
   let reason: string | undefined;
   const extra: string[] = [];
   for (const token of tokens) {
+    if (tooManyProblems(problems)) break;
     if (token.key === undefined) {
       if (user === undefined && Object.keys(fields).length === 0 && reason === undefined) user = token.value;
       else extra.push(token.value);

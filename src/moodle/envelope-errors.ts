@@ -38,18 +38,21 @@ export function capabilityFromMessage(message: string): string | undefined {
 
 /** Moodle's HTML password-policy text as plain lines. */
 export function htmlToPlainLines(html: string): string[] {
-  return html
-    .replace(/<\/(div|p|li)>|<br\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#0?39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
+  return (
+    html
+      .replace(/<\/(div|p|li)>|<br\s*\/?>/gi, '\n')
+      // <[^<>]*>, not <[^>]*>: a scan stops at the next <, so a text full of unclosed < stays linear.
+      .replace(/<[^<>]*>/g, '')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#0?39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+  );
 }
 
 function isPasswordPolicy(envelope: MoodleExceptionEnvelope): boolean {

@@ -1,26 +1,16 @@
-// Builds the Bolt app for either transport (Socket Mode when SLACK_APP_TOKEN is set, HTTP otherwise), with the
-// health routes, per-request logging, one error handler, a start-up check of the Slack tokens that explains every
-// failure, and a graceful stop that lets requests in flight finish within a bound.
-
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  App,
-  AuthorizationError,
-  type Context,
-  HTTPModuleFunctions,
-  HTTPReceiver,
-  SocketModeReceiver,
-  webApi,
-} from '@slack/bolt';
+import { App, AuthorizationError, type Context, HTTPReceiver, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.js';
 import { SETTING_HELP } from '../config.js';
 import { type Logger, toBoltLogger } from '../logger.js';
 import { describeProxyUrl, proxyFor, proxyRefusalStatus } from '../outbound-proxy.js';
 import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
+import { createSlackHttpListener } from './http-listener.js';
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
 import { findEnvelopeProblem, MalformedPayloadError } from './payload-envelope.js';
+import { createSlackRequestGuard } from './signed-request.js';
 import { buildWebClientOptions, slackProxyDispatcher } from './web-client-options.js';
+import { createWorkspaceMiddleware, type InstalledWorkspace, readInstalledWorkspace } from './workspace-guard.js';
 
 /** Bot scopes the features need; manifest.yml requests the same list (a test keeps them equal). */
 export const REQUIRED_BOT_SCOPES = [
@@ -65,6 +55,8 @@ export interface SlackApp {
   readonly port: number;
   /** Slack requests whose listeners are still running. */
   readonly inFlight: number;
+  /** Resolves true once no Slack request is being handled (false if `timeoutMs` passes first). */
+  whenIdle(timeoutMs: number): Promise<boolean>;
   /** Checks the tokens with Slack, then listens (HTTP) or connects (Socket Mode). Throws SlackStartupError. */
   start(): Promise<void>;
   /** Stops taking requests, waits for those in flight (bounded), then closes the server and the socket. */
@@ -282,6 +274,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     await next();
   });
   app.use(createRequestContextMiddleware(logger, inFlight));
+  let installed: InstalledWorkspace | undefined;
+  app.use(createWorkspaceMiddleware({ installed: () => installed, requests: deps.listenerDeps.requests, logger: log }));
   // Parameters<> of an overloaded method resolves to the last overload: the extended handler's arguments.
   const onError = async ({ error, context, body }: Parameters<Parameters<App['error']>[0]>[0]): Promise<void> => {
     // Not a listener failure: left out of listenerErrors so that the receiver answers 400 (logged there).
@@ -356,7 +350,19 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         );
       }
     }
-    log.info({ team: result.team, teamId: result.team_id, botUserId: result.user_id }, 'connected to Slack');
+    installed = readInstalledWorkspace(result);
+    if (!installed) {
+      throw new SlackStartupError(
+        'slack_startup_failed',
+        'Slack did not say which workspace SLACK_BOT_TOKEN belongs to (auth.test gave no team_id), so requests ' +
+          'from other workspaces could not be told apart. Check SLACK_API_URL, or reinstall the app.',
+        'SLACK_BOT_TOKEN',
+      );
+    }
+    log.info(
+      { team: result.team, teamId: result.team_id, enterpriseId: result.enterprise_id, botUserId: result.user_id },
+      'connected to Slack',
+    );
     try {
       await app.init();
     } catch (error) {
@@ -364,57 +370,16 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     }
   }
 
-  // Bolt reads `body.ssl_check` from whatever the body parses to, so a body that parses to null (`null`, or
-  // `payload=null`) makes its request handler reject unhandled and leaves the request without an answer. The body is
-  // buffered here (Bolt reuses a buffered body) and such bodies are refused with 400 before Bolt sees them.
-  async function forwardParsableBody(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!httpReceiver) return;
-    try {
-      const buffered = await HTTPModuleFunctions.bufferIncomingMessage(req, HTTPModuleFunctions.defaultBodyLimit);
-      let parsed: unknown;
-      try {
-        parsed = HTTPModuleFunctions.parseHTTPRequestBody(buffered);
-      } catch {
-        parsed = {}; // Bolt answers unparsable bodies itself (401 unsigned, 400 signed).
-      }
-      if (typeof parsed !== 'object' || parsed === null) {
-        logMalformed(new MalformedPayloadError('the body is not an object'));
-        res.writeHead(400).end();
-        return;
-      }
-      httpReceiver.requestListener(buffered, res);
-    } catch (error) {
-      // raw-body errors (too large, aborted) carry their status; anything else is the client's broken request.
-      const status = HTTPModuleFunctions.isRawBodyError(error) ? (error as { statusCode: number }).statusCode : 400;
-      log.warn({ errorCode: (error as { type?: unknown }).type ?? 'unknown', status }, 'unreadable Slack request');
-      if (!res.headersSent) res.writeHead(status < 500 ? status : 400).end();
-    }
-  }
-
   async function start(): Promise<void> {
     await verifyBotToken();
     const listener = httpReceiver
-      ? (
-          req: Parameters<typeof httpReceiver.requestListener>[0],
-          res: Parameters<typeof httpReceiver.requestListener>[1],
-        ) => {
-          const path = (req.url ?? '/').split('?', 1)[0];
-          if (req.method === 'POST' && path === '/slack/events') {
-            void forwardParsableBody(req, res);
-            return;
-          }
-          try {
-            httpReceiver.requestListener(req, res);
-          } catch (error) {
-            // Unknown paths arrive here as HTTPReceiverDeferredRequestError and become a 404.
-            HTTPModuleFunctions.defaultDispatchErrorHandler({
-              error: error as Error,
-              logger: boltLogger,
-              request: req,
-              response: res,
-            });
-          }
-        }
+      ? createSlackHttpListener({
+          receiver: httpReceiver,
+          guard: createSlackRequestGuard({ signingSecret: config.slack.signingSecret?.reveal() ?? '' }),
+          log,
+          boltLogger,
+          logMalformed,
+        })
       : undefined;
     server = await startHttpServer({
       port: config.port,
@@ -466,6 +431,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     get inFlight() {
       return inFlight.count;
     },
+    whenIdle: (timeoutMs) => inFlight.whenIdle(timeoutMs),
     start,
     stop() {
       stopPromise ??= drainAndClose();

@@ -17,7 +17,30 @@ export interface HttpServerOptions {
   isStopping: () => boolean;
   /** HTTP mode: Bolt's listener for every other request. Socket Mode: absent, other paths get 404. */
   slackListener?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Overrides of HTTP_LIMITS (tests use short ones). */
+  limits?: Partial<HttpLimits>;
 }
+
+/** How long a connection may take over each part of a request, and stay idle between requests. */
+export interface HttpLimits {
+  /** All request headers must arrive within this (a slow-header client is cut off). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestTimeoutMs: number;
+  /** A kept-alive connection with no request in progress is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** How often node checks the two timeouts above (its default, 30 s, would let them overrun by that much). */
+  checkIntervalMs: number;
+}
+
+// Slack sends a whole request at once and waits at most 3 s for the answer: a client that takes longer to send its
+// headers or its body is not Slack, and one that keeps an idle connection has no reason to.
+export const HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  checkIntervalMs: 1_000,
+});
 
 export interface RunningHttpServer {
   /** The port actually bound (differs from the setting when PORT=0). */
@@ -26,6 +49,8 @@ export interface RunningHttpServer {
   stopAccepting(): void;
   /** Ends every remaining connection and resolves when the server is closed. */
   close(): Promise<void>;
+  /** The limits in force on the server. */
+  readonly limits: Readonly<HttpLimits>;
 }
 
 function sendJson(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -46,7 +71,8 @@ async function answerReadiness(options: HttpServerOptions, res: ServerResponse):
 }
 
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const server: Server = createServer((req, res) => {
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...options.limits };
+  const server: Server = createServer({ connectionsCheckingInterval: limits.checkIntervalMs }, (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     const method = req.method ?? 'GET';
     if ((method === 'GET' || method === 'HEAD') && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -65,9 +91,9 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     }
     options.slackListener(req, res);
   });
-  // Slack waits at most 3 s for an ack; a client that sends its headers slower is not Slack.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
 
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -90,6 +116,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
       const port = (server.address() as AddressInfo).port;
       resolve({
         port,
+        limits: Object.freeze(limits),
         stopAccepting() {
           server.close();
           server.closeIdleConnections();

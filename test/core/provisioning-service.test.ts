@@ -221,6 +221,49 @@ describe('submit', () => {
   });
 });
 
+describe('missing cards', () => {
+  it('a sweep that runs while a submission posts its card posts no second card for it', async () => {
+    // A request whose card could not be posted: the sweep's to post.
+    recorder.fail(true);
+    const earlier = await pending();
+    recorder.fail(false);
+    const original = recorder.notifier.postApprovalCard;
+    let calls = 0;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let cardRequested: () => void = () => {};
+    const atCard = new Promise<void>((resolve) => {
+      cardRequested = resolve;
+    });
+    let submitting: Promise<unknown> = Promise.resolve();
+    recorder.notifier.postApprovalCard = async (request) => {
+      calls += 1;
+      if (calls === 1) {
+        // The submission's own card, held until the sweep has listed the waiting requests.
+        cardRequested();
+        await released;
+      } else if (calls === 2) {
+        // The sweep's first card: by the time it is posted, the submission has finished.
+        await submitting;
+      }
+      return original(request);
+    };
+    submitting = provisioning.submitCreate(
+      { userId: REQUESTER },
+      { email: 'bob.roe@example.org', firstname: 'Bob', lastname: 'Roe' },
+    );
+    await atCard;
+    const sweep = provisioning.postMissingCards();
+    setImmediate(release);
+    const [swept, outcome] = await Promise.all([sweep, submitting]);
+    const bob = (outcome as { request: RequestRecord }).request;
+    expect(swept.map((r) => r.id)).toEqual([earlier.id]);
+    expect(recorder.events.filter((e) => e.kind === 'card').map((e) => e.id)).toEqual([bob.id, earlier.id]);
+  });
+});
+
 describe('requests already in progress', () => {
   it('refuses a second create for the same username or email while the first waits, naming it', async () => {
     const first = await pending();

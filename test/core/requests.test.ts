@@ -49,8 +49,10 @@ describe('policyOperation', () => {
 
 describe('request ids', () => {
   it('look like R-7K3QX9, avoid look-alike characters and do not repeat', () => {
+    // 2,000 draws from 30^6 ids collide once in about 370 runs (the store draws again then), so a clash or two is
+    // allowed; a generator that repeats itself is not.
     const ids = new Set(Array.from({ length: 2000 }, () => generateRequestId()));
-    expect(ids.size).toBe(2000);
+    expect(ids.size).toBeGreaterThan(1990);
     for (const id of ids) expect(id).toMatch(/^R-[2-9A-HJKMNP-TV-Z]{6}$/);
   });
 

@@ -94,26 +94,37 @@ export async function openedView(t: TestApp, triggerId: string): Promise<Record<
   return call.args.view as Record<string, unknown>;
 }
 
+/** The view_submission Slack would send when `user` submits `view` (see stateOf for `overrides`). */
+export function buildModalSubmission(
+  t: TestApp,
+  user: string,
+  view: Record<string, unknown>,
+  overrides: Record<string, string | null> = {},
+): Record<string, unknown> {
+  return buildViewSubmission({
+    user: { id: user },
+    callbackId: String(view.callback_id),
+    privateMetadata: String(view.private_metadata),
+    values: stateOf(view, overrides),
+    blocks: view.blocks as unknown[],
+    triggerId: t.slack.issueTriggerId(),
+  });
+}
+
 export function submitModal(
   t: TestApp,
   user: string,
   view: Record<string, unknown>,
   overrides: Record<string, string | null> = {},
 ): Promise<AckResult> {
-  return t.submitView(
-    buildViewSubmission({
-      user: { id: user },
-      callbackId: String(view.callback_id),
-      privateMetadata: String(view.private_metadata),
-      values: stateOf(view, overrides),
-      blocks: view.blocks as unknown[],
-      triggerId: t.slack.issueTriggerId(),
-    }),
-  );
+  return t.submitView(buildModalSubmission(t, user, view, overrides));
 }
 
-/** The first chat.update of this card whose text shows `status`. */
-export function waitForCard(t: TestApp, ts: string, status: string, timeoutMs = 4_000): Promise<RecordedCall> {
+/**
+ * The first chat.update of this card whose text shows `status`. The default deadline is generous: it only turns a
+ * card that never changes into a failure, and a loaded machine can take seconds to get there.
+ */
+export function waitForCard(t: TestApp, ts: string, status: string, timeoutMs = 15_000): Promise<RecordedCall> {
   return t.slack.waitForCall(
     'chat.update',
     (c) => c.args.ts === ts && String(c.args.text).endsWith(`: ${status}`),
@@ -142,7 +153,7 @@ export async function accountModalOf(
   expect(JSON.stringify(loading)).toContain('Looking up');
   const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === result.triggerId);
   const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
-  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 4_000);
+  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
   expect(update.response?.ok).toBe(true);
   return { loading, view: update.args.view as Record<string, unknown>, viewId };
 }

@@ -67,7 +67,7 @@ function expectQuotedOnly(call: RecordedCall, needle: string): void {
 async function reply(command: string, text: string, userId = REQUESTER): Promise<string> {
   const result = await t.command(command, text, { userId });
   expect(result.ack.status).toBe(200);
-  return JSON.stringify((await result.waitForResponse(5_000)).body);
+  return JSON.stringify((await result.waitForResponse()).body);
 }
 
 /** Opens the "New Moodle user" modal and submits it as Slack would, with the text inputs given (by block id). */

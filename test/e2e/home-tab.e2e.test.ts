@@ -103,11 +103,7 @@ describe('the Home tab', () => {
     const view = await openedView(t, triggerId);
     expect(view.callback_id).toBe(CALLBACK_IDS.approveRequestModal);
     await submitModal(t, APPROVER, view);
-    await t.slack.waitForCall(
-      'views.publish',
-      (c) => c.args.user_id === APPROVER && !text(c).includes(request.id),
-      4_000,
-    );
+    await t.slack.waitForCall('views.publish', (c) => c.args.user_id === APPROVER && !text(c).includes(request.id));
     await waitForCard(t, cardTs(card), 'succeeded');
     expect(fake.site.findUser(person.username)).toBeDefined();
 
@@ -149,7 +145,7 @@ describe('the Home tab', () => {
       }),
     );
     expect(JSON.stringify(ack.body)).toContain('Looking up');
-    const shown = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 4_000);
+    const shown = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
     expect(JSON.stringify(shown.args.view)).toContain('Alice Anderson');
   });
 });

@@ -140,7 +140,8 @@ describe('graceful stop', () => {
     await (await t.command('/moodle-user', 'help')).waitForResponse();
     const started = Date.now();
     await t.application.stop();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Well under the 5 s the request in flight would take: the stop gave up at its bound, even on a loaded machine.
+    expect(Date.now() - started).toBeLessThan(4_000);
     const warning = t.logRecords().find((r) => typeof r.msg === 'string' && r.msg.includes('still running'));
     expect(warning).toMatchObject({ inFlight: 1, drainTimeoutMs: 100 });
   });

@@ -60,7 +60,7 @@ function person() {
 async function run(text: string, userId = REQUESTER) {
   const result = await t.command('/moodle-user', text, { userId });
   expect(result.ack.status).toBe(200);
-  const post = await result.waitForResponse(5_000);
+  const post = await result.waitForResponse();
   return { text: String(post.body.text), all: JSON.stringify(post.body) };
 }
 
@@ -194,7 +194,7 @@ describe('courses and cohorts with a new account', () => {
       `${username}@example.org New Starter username=${username} courses=TEST101,TEST102 role=student cohorts=COHORT1`,
       { userId: REQUESTER },
     );
-    expect(String((await result.waitForResponse(5_000)).body.text)).toContain('saved');
+    expect(String((await result.waitForResponse()).body.text)).toContain('saved');
     return pendingFor(username, 'create');
   }
 
@@ -226,7 +226,7 @@ describe('courses and cohorts with a new account', () => {
       'nobody@example.org Nobody Here courses=TEST101,NOPE101 role=boss cohorts=NOPE',
       { userId: REQUESTER },
     );
-    const text = JSON.stringify((await result.waitForResponse(5_000)).body);
+    const text = JSON.stringify((await result.waitForResponse()).body);
     expect(text).toContain('NOPE101');
     expect(text).toContain('The role boss');
     expect(text).toContain('No Moodle cohort has the ID number or name NOPE');
@@ -266,7 +266,7 @@ describe('courses and cohorts with a new account', () => {
 describe('the "New Moodle user" form with courses and cohorts', () => {
   it('offers courses, their role and cohorts, and stores them on the one request', async () => {
     const cmd = await t.command('/moodle-adduser', '', { userId: REQUESTER, channelId: 'C0GENERAL' });
-    const opened = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === cmd.triggerId, 3_000);
+    const opened = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === cmd.triggerId);
     const view = opened.args.view as Record<string, unknown>;
     const text = JSON.stringify(view.blocks);
     expect(text).toContain(BLOCK_IDS.coursesBlock);

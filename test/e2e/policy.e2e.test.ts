@@ -95,13 +95,13 @@ describe('REASON_REQUIRED', () => {
     const a = account();
     const before = await requestCount();
     const bare = await t.command('/moodle-user', `suspend ${a.username}`, { userId: REQUESTER });
-    const reply = JSON.stringify((await bare.waitForResponse(4_000)).body);
+    const reply = JSON.stringify((await bare.waitForResponse()).body);
     expect(reply).toContain('Give a reason');
     expect(reply).toContain('Nothing was stored');
     expect(await requestCount()).toBe(before);
 
     const given = await t.command('/moodle-user', `suspend ${a.username} reason="left in June"`, { userId: REQUESTER });
-    expect(JSON.stringify((await given.waitForResponse(4_000)).body)).toContain('waiting for an approver');
+    expect(JSON.stringify((await given.waitForResponse()).body)).toContain('waiting for an approver');
     expect(await requestCount()).toBe(before + 1);
   });
 });

@@ -29,7 +29,11 @@ function runEntryPoint(env: Record<string, string | undefined>, [script = '', ..
   return runChild(process.execPath, argv, { cwd: CWD, env: { PATH: process.env.PATH, ...env } });
 }
 
-describe.concurrent('moodle-provisioner start', () => {
+// tsx compiles the whole app as the child starts: a second or two when idle, several times that on a loaded machine.
+// The deadline only turns a child that never starts into a failure.
+const TEST_TIMEOUT_MS = 60_000;
+
+describe.concurrent('moodle-provisioner start', { timeout: TEST_TIMEOUT_MS }, () => {
   it('prints every settings problem without a stack trace and exits 78', async () => {
     const run = runEntryPoint({ MOODLE_URL: 'not a url' });
     expect(await run.exited).toEqual({ code: 78, signal: null });
@@ -55,6 +59,15 @@ describe.concurrent('moodle-provisioner start', () => {
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stdout()).toContain('"msg":"stopped"');
     expect(run.stderr()).toBe('');
+  });
+
+  it('stops gracefully on a SIGTERM that arrives while it is still starting', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }));
+    // Logged once the bot token is checked, before the server listens and the application is returned.
+    await run.waitForOutput('"msg":"connected to Slack"');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"stopped"');
   });
 
   it('src/index.ts starts the same app and stops the same way', async () => {

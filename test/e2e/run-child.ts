@@ -32,7 +32,9 @@ export function runChild(
       done({ code, signal });
     }),
   );
-  const waitForOutput = (text: string, timeoutMs = 8_000): Promise<string> =>
+  // Generous: the wait ends with the output; the deadline only turns a child that never prints it into a failure,
+  // and a child compiled by tsx on a loaded machine takes several times its idle start-up.
+  const waitForOutput = (text: string, timeoutMs = 45_000): Promise<string> =>
     new Promise((resolve, reject) => {
       const check = (): void => {
         if (!out.includes(text)) return;

@@ -72,7 +72,6 @@ function dmTo(user: string, includes: string) {
   return t.slack.waitForCall(
     'chat.postMessage',
     (c) => c.args.channel === user && String(c.args.text).includes(includes),
-    4_000,
   );
 }
 
@@ -160,7 +159,6 @@ describe('edit modal', () => {
     const done = await t.slack.waitForCall(
       'views.update',
       (c) => c.args.view_id === viewId && JSON.stringify(c.args.view).includes('waiting for an approver'),
-      5_000,
     );
     expect(JSON.stringify(done.args.view)).toMatch(/R-[A-Z0-9]{6}/);
   });

@@ -119,7 +119,7 @@ export function useFaultRig(env: Record<string, string>, ready: (rig: FaultRig) 
 export async function addUserReply(t: TestApp, text: string, userId: string) {
   const result = await t.command('/moodle-adduser', text, { userId });
   expect(result.ack.status).toBe(200);
-  const post = await result.waitForResponse(6_000);
+  const post = await result.waitForResponse();
   expect(post.body.response_type).toBe('ephemeral');
   return { body: post.body, text: visibleText(post.body) };
 }
@@ -129,6 +129,5 @@ export function cardOf(t: TestApp, id: string) {
   return t.slack.waitForCall(
     'chat.postMessage',
     (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
-    4_000,
   );
 }

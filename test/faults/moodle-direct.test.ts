@@ -75,7 +75,7 @@ describe('a Moodle fault on the create call of an admin’s direct create', () =
       await expectServing(t);
 
       await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, failed, cardTs(card));
-      await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+      await waitForCard(t, cardTs(card), 'succeeded');
       expect(accountsNamed(fake, person.username)).toBe(1);
       // The faulted call (a refused connection never reaches Moodle's log) and the retry's.
       expect(createCalls(fake, person.username)).toBe(fault === 'refuse' ? 1 : 2);
@@ -140,7 +140,7 @@ describe('Moodle down during the pre-flight look-up as well', () => {
     expect(failed.preflight).toMatchObject({ checked: false });
     const card = await cardOf(t, id);
     await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, failed, cardTs(card));
-    await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+    await waitForCard(t, cardTs(card), 'succeeded');
     expect(accountsNamed(fake, person.username)).toBe(1);
     // The refused attempt (503, not run) and the retry.
     expect(createCalls(fake, person.username)).toBe(2);

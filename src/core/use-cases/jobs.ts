@@ -43,17 +43,20 @@ function warn(ctx: UseCaseContext, what: string, requestId: string, err: unknown
   ctx.log('warn', what, { requestId, error: err instanceof Error ? err.message : String(err) });
 }
 
+/** Listed and claimed behind the gate: a request is stored before its card is posted, and a list taken in between
+ * would post a second card (under load the sweep often ran there). */
 async function postMissingCards(ctx: UseCaseContext, announcer: Announcer): Promise<RequestRecord[]> {
+  const missing = await announcer.cardGate.sweep(async () => {
+    const waiting = [...(await ctx.store.findByStatus('pending')), ...(await ctx.store.findByStatus('failed'))];
+    return waiting.filter((request) => !request.approvalMessage && announcer.claim(request.id));
+  });
   const posted: RequestRecord[] = [];
-  const waiting = [...(await ctx.store.findByStatus('pending')), ...(await ctx.store.findByStatus('failed'))];
-  for (const request of waiting) {
-    if (request.approvalMessage || announcer.isPosting(request.id)) continue;
-    try {
-      posted.push({ ...request, approvalMessage: await announcer.postCard(request) });
-    } catch (err) {
-      warn(ctx, 'could not post a missing approval card yet', request.id, err);
-      break;
-    }
+  try {
+    for (const request of missing) posted.push({ ...request, approvalMessage: await announcer.postCard(request) });
+  } catch (err) {
+    warn(ctx, 'could not post a missing approval card yet', missing[posted.length]?.id ?? '', err);
+  } finally {
+    for (const request of missing.slice(posted.length)) announcer.release(request.id);
   }
   return posted;
 }
@@ -104,7 +107,9 @@ async function reconcileInterrupted(
     );
     if (result.ok) {
       reconciled.push(result.request);
-      await announcer.announceOutcome(result.request, result.request.status === 'succeeded' ? 'executed' : 'failed');
+      // Behind the gate: a failed direct execution gets its first card here, which a sweep must not double.
+      const event = result.request.status === 'succeeded' ? 'executed' : 'failed';
+      await announcer.cardGate.submit(() => announcer.announceOutcome(result.request, event));
     }
   }
   return { reconciled, unresolved };

@@ -67,32 +67,35 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
       if (problem) return { kind: 'invalid', problems: [problem] };
       const direct = await mayActDirectly(requester.userId, payload.operation);
       const approvalsNeeded = approvalsNeededFor(settings, payload.operation);
-      const request = await requests.submit(
-        {
-          requester,
-          target,
-          payload,
-          approvalsNeeded,
-          ...(preflight ? { preflight } : {}),
-          ...(reason ? { reason } : {}),
-        },
-        { direct },
-      );
-      if (direct) {
-        const started = await requests.startExecution(request.id, requester.userId);
-        if (!started.ok) return { kind: 'refused', reason: started.message };
-        return executor.run(started.request, undefined);
-      }
-      try {
-        const location = await announcer.postCard(request);
-        return { kind: 'pending', request: { ...request, approvalMessage: location } };
-      } catch (err) {
-        log('error', 'could not post the approval card', {
-          requestId: request.id,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        return { kind: 'pending', request, cardNotPosted: true };
-      }
+      // From storing the request to its card (or, executed directly, the card of its failure): see CardGate.
+      return announcer.cardGate.submit(async (): Promise<SubmitOutcome> => {
+        const request = await requests.submit(
+          {
+            requester,
+            target,
+            payload,
+            approvalsNeeded,
+            ...(preflight ? { preflight } : {}),
+            ...(reason ? { reason } : {}),
+          },
+          { direct },
+        );
+        if (direct) {
+          const started = await requests.startExecution(request.id, requester.userId);
+          if (!started.ok) return { kind: 'refused', reason: started.message };
+          return executor.run(started.request, undefined);
+        }
+        try {
+          const location = await announcer.postCard(request);
+          return { kind: 'pending', request: { ...request, approvalMessage: location } };
+        } catch (err) {
+          log('error', 'could not post the approval card', {
+            requestId: request.id,
+            error: err instanceof Error ? err.message : String(err),
+          });
+          return { kind: 'pending', request, cardNotPosted: true };
+        }
+      });
     },
   };
 }

@@ -55,6 +55,7 @@ export function encodeDecisionMetadata(metadata: DecisionMetadata): string {
 
 /** Undefined when the metadata is not ours (a forged or truncated view). */
 export function parseDecisionMetadata(text: string): DecisionMetadata | undefined {
+  if (typeof text !== 'string' || text.length > LIMITS.privateMetadata) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(text);

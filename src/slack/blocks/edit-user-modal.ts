@@ -31,7 +31,7 @@ export function encodeAccountMetadata(metadata: AccountModalMetadata): string {
 
 /** Untrusted: a view_submission's private_metadata. Undefined when it is not what the modal put there. */
 export function decodeAccountMetadata(text: unknown): AccountModalMetadata | undefined {
-  if (typeof text !== 'string') return undefined;
+  if (typeof text !== 'string' || text.length > LIMITS.privateMetadata) return undefined;
   try {
     const parsed = accountModalMetadataSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;

@@ -3,6 +3,7 @@
 // by the core (provisioning.validateCreate). Anything malformed becomes a problem for a person, never a throw.
 import { z } from 'zod';
 import type { FieldProblem } from '../../core/user-record.js';
+import { LIMITS } from '../blocks/text.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
 
 /** The fields the modal offers, in the order it shows them (README "/moodle-adduser"). */
@@ -137,7 +138,8 @@ export function encodeNewUserMetadata(metadata: NewUserMetadata): string {
 
 /** Reads `private_metadata`; anything unexpected is ignored (it only ever picks where a fallback reply goes). */
 export function parseNewUserMetadata(text: unknown): NewUserMetadata {
-  if (typeof text !== 'string' || text === '') return {};
+  // Slack never sends more than 3,000 characters; longer is not ours, and is not parsed.
+  if (typeof text !== 'string' || text === '' || text.length > LIMITS.privateMetadata) return {};
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -59,6 +59,8 @@ export interface FakeSlackOptions {
   /** Scopes reported by auth.test in the x-oauth-scopes header. */
   scopes?: string[];
   team?: { id: string; name: string; domain: string };
+  /** An Enterprise Grid org; with `orgWide`, auth.test reports an org-wide install (is_enterprise_install). */
+  enterprise?: { id: string; orgWide: boolean };
   botUserId?: string;
   botId?: string;
   users?: FakeSlackUser[];
@@ -120,6 +122,9 @@ type Json = Record<string, unknown>;
 
 const JSON_ARGS = ['view', 'blocks', 'attachments', 'metadata'];
 const TRIGGER_LIFETIME_MS = 3_000;
+// Waits end at the event; the deadline only turns a call that never comes into a failure, and is generous because a
+// loaded machine can take seconds to get there.
+const WAIT_DEADLINE_MS = 10_000;
 
 export class FakeSlack {
   readonly botToken: string;
@@ -131,6 +136,7 @@ export class FakeSlack {
   readonly views = new Map<string, StoredView>();
   scopes: string[];
   readonly team: { id: string; name: string; domain: string };
+  readonly enterprise: { id: string; orgWide: boolean } | undefined;
   readonly botUserId: string;
   readonly botId: string;
   readonly users = new Map<string, FakeSlackUser>();
@@ -154,6 +160,7 @@ export class FakeSlack {
     this.appToken = options.appToken ?? FAKE_APP_TOKEN;
     this.scopes = options.scopes ?? [...FAKE_DEFAULT_SCOPES];
     this.team = options.team ?? { id: 'T0TESTTEAM', name: 'Test School', domain: 'test-school' };
+    this.enterprise = options.enterprise;
     this.botUserId = options.botUserId ?? 'U0BOTUSER';
     this.botId = options.botId ?? 'B0TESTBOT';
     this.#events.setMaxListeners(0);
@@ -267,7 +274,7 @@ export class FakeSlack {
   waitForCall(
     method: string,
     predicate: (call: RecordedCall) => boolean = () => true,
-    timeoutMs = 2_000,
+    timeoutMs = WAIT_DEADLINE_MS,
   ): Promise<RecordedCall> {
     return this.#waitFor(
       () => this.calls.find((c) => c.method === method && predicate(c)),
@@ -280,7 +287,7 @@ export class FakeSlack {
   /** Resolves with the first post (past or future) to the response_url with this id, or matching the predicate. */
   waitForResponse(
     idOrPredicate: string | ((post: ResponseUrlPost) => boolean),
-    timeoutMs = 2_000,
+    timeoutMs = WAIT_DEADLINE_MS,
   ): Promise<ResponseUrlPost> {
     const match = typeof idOrPredicate === 'string' ? (p: ResponseUrlPost) => p.id === idOrPredicate : idOrPredicate;
     return this.#waitFor(
@@ -425,7 +432,8 @@ export class FakeSlack {
           team_id: this.team.id,
           user_id: this.botUserId,
           bot_id: this.botId,
-          is_enterprise_install: false,
+          ...(this.enterprise ? { enterprise_id: this.enterprise.id } : {}),
+          is_enterprise_install: this.enterprise?.orgWide ?? false,
         };
       case 'apps.connections.open':
         return { ok: true, url: `${this.#url.replace(/^http/, 'ws')}/socket-mode?ticket=${this.#nextId('ticket')}` };

@@ -1,6 +1,6 @@
 // Arguments made of words in a fixed order and key=value options, e.g. `enrol <user> <course> [role=…]`:
 // every problem is listed in one private reply, with the usage.
-import { tokenize } from '../../../../core/parse-args.js';
+import { tokenize, tooManyProblems } from '../../../../core/parse-args.js';
 import { quoteForMessage } from '../../../../core/user-record.js';
 import { buildProblems } from '../../../blocks/user-card.js';
 import type { SubcommandContext } from './types.js';
@@ -21,6 +21,7 @@ export function parsePositionalArgs<W extends string, K extends string>(
   const words: string[] = [];
   const values: Record<string, string> = {};
   for (const token of tokens) {
+    if (tooManyProblems(problems)) break;
     if (token.key === undefined) words.push(token.value);
     else if (!(spec.keys as readonly string[]).includes(token.key)) {
       problems.push(
