@@ -1,7 +1,6 @@
 // accounts.ts: how `<user>` is read and looked up (real Moodle client against the fake Moodle), which accounts are
 // protected, and how an update becomes the changed fields only, checked for clashes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseAccountArgs } from '../../src/core/account-args.js';
 import { checkUpdateCollisions, prepareUpdate } from '../../src/core/account-changes.js';
 import { lookUpAccount, parseAccountRef } from '../../src/core/account-ref.js';
 import { findChangeInFlight } from '../../src/core/accounts.js';
@@ -9,6 +8,7 @@ import type { MoodleGateway, MoodleUser } from '../../src/core/moodle-gateway.js
 import { createAccountGuard } from '../../src/core/protection.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
+import { parseAccountArgs } from '../../src/slack/parse-account-args.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 

@@ -2,7 +2,6 @@
 // line/paragraph separators (naming the field and the character), and reasons have a length cap on every path.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAccountArgs } from '../../src/core/account-args.js';
 import {
   checkReason,
   describeHiddenCharacter,
@@ -11,6 +10,7 @@ import {
 } from '../../src/core/free-text.js';
 import { PROFILE_FIELDS } from '../../src/core/moodle-gateway.js';
 import { FIELD_LABELS, validateNewUser, validateUserUpdate } from '../../src/core/user-record.js';
+import { parseAccountArgs } from '../../src/slack/parse-account-args.js';
 
 const OPTIONS = { allowedAuth: ['manual'], defaultAuth: 'manual' };
 const JANE = { username: 'jdoe', email: 'jane@example.org', firstname: 'Jane', lastname: 'Doe' };

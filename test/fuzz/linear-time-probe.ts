@@ -2,9 +2,8 @@
 // back-tracking never returns) can be killed by the test instead of hanging it. Run by linear-time.fuzz.test.ts:
 //   LINEAR_TIME_PROBE=1 node --import tsx <this file> <parser>   with  {"units": [...], "sizesKb": [...]}  on stdin.
 // Prints one JSON line per input: { unit, kb, msPerCall }.
-import { parseAccountArgs } from '../../src/core/account-args.js';
+
 import { parseAccountRef } from '../../src/core/account-ref.js';
-import { parseUserArgs } from '../../src/core/parse-args.js';
 import { isValidEmail, validateNewUser, validateUserUpdate } from '../../src/core/user-record.js';
 import { deriveUsername } from '../../src/core/username.js';
 import { htmlToPlainLines } from '../../src/moodle/envelope-errors.js';
@@ -12,6 +11,8 @@ import { excerptOf } from '../../src/moodle/response-errors.js';
 import { parseDecisionMetadata } from '../../src/slack/blocks/decision-modals.js';
 import { decodeAccountMetadata } from '../../src/slack/blocks/edit-user-modal.js';
 import { USER_FIELD_KEYS, userFieldIds } from '../../src/slack/ids.js';
+import { parseAccountArgs } from '../../src/slack/parse-account-args.js';
+import { parseUserArgs } from '../../src/slack/parse-args.js';
 import { findEnvelopeProblem } from '../../src/slack/payload-envelope.js';
 import { parseNewUserMetadata, parseNewUserValues } from '../../src/slack/views/new-user-values.js';
 

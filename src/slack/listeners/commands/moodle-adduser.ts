@@ -4,7 +4,6 @@
 
 import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
 import pLimit from 'p-limit';
-import { parseUserArgs } from '../../../core/parse-args.js';
 import type { PermissionCheck } from '../../../core/permissions.js';
 import { isReasonRequired } from '../../../core/policy.js';
 import type { Logger } from '../../../logger.js';
@@ -13,6 +12,7 @@ import { buildAddUserHelp } from '../../blocks/help.js';
 import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
+import { parseUserArgs } from '../../parse-args.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 

@@ -1,8 +1,9 @@
 // Arguments made of words in a fixed order and key=value options, e.g. `enrol <user> <course> [role=…]`:
 // every problem is listed in one private reply, with the usage.
-import { tokenize, tooManyProblems } from '../../../../core/parse-args.js';
+
 import { quoteForMessage } from '../../../../core/user-record.js';
 import { buildProblems } from '../../../blocks/user-card.js';
+import { tokenize, tooManyProblems } from '../../../parse-args.js';
 import type { SubcommandContext } from './types.js';
 
 export interface PositionalSpec<W extends string, K extends string> {

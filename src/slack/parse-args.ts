@@ -4,7 +4,7 @@
 // string-argv treats every apostrophe as a quote (O'Brien becomes OBrien), accepts unbalanced quotes silently and
 // does not say whether an = was inside quotes; here an unclosed quote is reported, O'Brien stays O'Brien and
 // 't Hooft stays 't Hooft.
-import { PROFILE_FIELDS } from './moodle-gateway.js';
+import { PROFILE_FIELDS } from '../core/moodle-gateway.js';
 
 /** Every key the commands accept (the README's keys). */
 /** A new account's courses (short names or ID numbers, comma-separated), their role, and its cohorts. */

@@ -7,7 +7,7 @@ import {
   suggestKey,
   tokenize,
   USER_ARG_KEYS,
-} from '../../src/core/parse-args.js';
+} from '../../src/slack/parse-args.js';
 
 describe('parseUserArgs: positional form', () => {
   it('email first last', () => {

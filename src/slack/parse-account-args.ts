@@ -1,7 +1,7 @@
-import { checkReason } from './free-text.js';
+import { checkReason } from '../core/free-text.js';
+import { FIELD_KEYS, PROFILE_FIELDS } from '../core/profile.js';
+import { quoteForMessage } from '../core/user-record.js';
 import { suggestKey, tokenize, tooManyProblems, USER_ARG_KEYS } from './parse-args.js';
-import { PROFILE_FIELDS } from './profile.js';
-import { quoteForMessage } from './user-record.js';
 
 export interface AccountArgs {
   /** The `<user>` word, as typed. */
@@ -10,8 +10,6 @@ export interface AccountArgs {
   reason: string | undefined;
   problems: string[];
 }
-
-export const FIELD_KEYS: ReadonlySet<string> = new Set<string>(PROFILE_FIELDS);
 
 /** Parses the text after the subcommand word. Fields are accepted only when `allowFields` (update). */
 export function parseAccountArgs(text: string, options: { allowFields: boolean; allowReason: boolean }): AccountArgs {
