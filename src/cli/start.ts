@@ -3,7 +3,7 @@
 // This command owns the process: once the app runs, only a signal or a lost Socket Mode connection ends it.
 import { ConfigError, loadConfig } from '../config.js';
 import { type RunningApplication, startApplication } from '../main.js';
-import { SlackStartupError } from '../slack/app.js';
+import { SlackStartupError } from '../slack/startup-errors.js';
 import { type CliCommand, type CliIo, EX_CONFIG, parseCommandOptions } from './command.js';
 
 export const START_USAGE = `Usage: moodle-provisioner start

@@ -3,7 +3,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REQUIRED_BOT_SCOPES, SlackStartupError } from '../../src/slack/app.js';
+import { REQUIRED_BOT_SCOPES } from '../../src/slack/app.js';
+import { SlackStartupError } from '../../src/slack/startup-errors.js';
 import { FAKE_DEFAULT_SCOPES, FakeSlack } from '../fakes/fake-slack/fake-slack.js';
 import { startTestApp, type TestApp } from './harness.js';
 

@@ -3,7 +3,7 @@
 // Mode WebSocket must go through the proxy's CONNECT tunnel with its credentials, NO_PROXY hosts must not, a proxy
 // that refuses must be named in the person's message, and the proxy's password must never be logged.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SlackStartupError } from '../../src/slack/app.js';
+import { SlackStartupError } from '../../src/slack/startup-errors.js';
 import { type ConnectProxy, startConnectProxy } from '../fakes/connect-proxy.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
