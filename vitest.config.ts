@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // StrykerJS's sandboxes (npm run mutate) hold a copy of the tests.
+    exclude: [...configDefaults.exclude, '.stryker-tmp/**'],
     environment: 'node',
     pool: 'forks',
     // Deadlines for hangs only: tests wait for events, and on a loaded machine (docs/SECURITY.md, "The test suite

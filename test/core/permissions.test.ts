@@ -87,6 +87,14 @@ describe('createPermissions: role kinds', () => {
     expect(!admin.ok && admin.reason).toContain('SLACK_ADMINS');
     const requester = await permissions.check('UOTHER', 'requester');
     expect(!requester.ok && requester.reason).toContain('to be a requester');
+    expect(!requester.ok && requester.reason).toContain('SLACK_REQUESTERS');
+  });
+
+  it('an entry grants by its kind: a group is never taken for a user id, even with the same id', async () => {
+    const fake = fakeDirectory([], { UA: ['UB'] });
+    const permissions = createPermissions(roles({ approvers: [{ kind: 'group', id: 'UA' }] }), fake.directory);
+    expect((await permissions.check('UA', 'approver')).ok).toBe(false);
+    expect(await permissions.check('UB', 'approver')).toEqual({ ok: true });
   });
 
   it('groups grant the role to their members only', async () => {
@@ -136,6 +144,36 @@ describe('createPermissions: role kinds', () => {
       fake.directory,
     );
     expect(await permissions.check('UGUEST', 'requester')).toEqual({ ok: true });
+  });
+
+  it('workspace_admins still grants admins when the setting also lists user ids and groups', async () => {
+    const fake = fakeDirectory([person('UADMIN', { isAdmin: true })], { SLMS: ['UA'] });
+    const permissions = createPermissions(
+      roles({ admins: [{ kind: 'user', id: 'UB' }, { kind: 'workspace_admins' }, { kind: 'group', id: 'SLMS' }] }),
+      fake.directory,
+    );
+    expect(await permissions.check('UADMIN', 'admin')).toEqual({ ok: true });
+  });
+
+  it('asks Slack only what the setting needs: no user record without everyone or workspace_admins, no group look-up for ids', async () => {
+    const fake = fakeDirectory([person('UOTHER')], { SLMS: ['UA'] });
+    const permissions = createPermissions(
+      roles({
+        approvers: [
+          { kind: 'user', id: 'UB' },
+          { kind: 'group', id: 'SLMS' },
+        ],
+        requesters: [{ kind: 'everyone' }],
+      }),
+      fake.directory,
+    );
+    expect((await permissions.check('UOTHER', 'approver')).ok).toBe(false);
+    expect(fake.calls.getUser).toEqual([]);
+    expect(fake.calls.getGroupMembers).toEqual(['SLMS']);
+    // "everyone" needs the user's record, never a group look-up.
+    expect(await permissions.check('UOTHER', 'requester')).toEqual({ ok: true });
+    expect(fake.calls.getUser).toEqual(['UOTHER']);
+    expect(fake.calls.getGroupMembers).toEqual(['SLMS']);
   });
 
   it('approvers and admins are implicitly requesters; neither implies the other', async () => {
@@ -191,6 +229,12 @@ describe('createPermissions: directory failures become refusals', () => {
     expect(!result.ok && result.reason).toContain('lacks the usergroups:read permission');
   });
 
+  it('missing_scope without a scope name still says a permission is missing', async () => {
+    const fake = fakeDirectory([], {}, { group: { SPAID: new DirectoryError('missing_scope', 'scope') } });
+    const result = await createPermissions(groupRoles, fake.directory).check('UA', 'approver');
+    expect(!result.ok && result.reason).toContain('the Slack app lacks the needed permission (scope)');
+  });
+
   it('group_not_found, user_not_found and other failures each get their own sentence', async () => {
     const notFound = fakeDirectory([], {}, { group: { SPAID: new DirectoryError('group_not_found', 'gone') } });
     const a = await createPermissions(groupRoles, notFound.directory).check('UA', 'approver');
@@ -230,6 +274,36 @@ describe('createPermissions: directory failures become refusals', () => {
     expect(result.ok).toBe(false);
     expect(!result.ok && result.reason).toContain('Slack did not answer');
     expect(await permissions.rolesOf('UA')).toEqual(new Set());
+  });
+
+  it("only a DirectoryError's code is trusted: a foreign error with a look-alike code reads as Slack not answering", async () => {
+    const directory: SlackDirectory = {
+      getUser: async () => person('UA'),
+      getGroupMembers: async () => {
+        throw Object.assign(new Error('An API error occurred: missing_scope'), { code: 'missing_scope' });
+      },
+    };
+    const result = await createPermissions(groupRoles, directory).check('UA', 'approver');
+    expect(!result.ok && result.reason).toContain('Slack did not answer');
+  });
+
+  it('a role list that cannot even be read is a refusal, never a grant (fail closed)', async () => {
+    const broken = {
+      requesters: [],
+      admins: [],
+      get approvers(): RoleEntry[] {
+        throw new TypeError('not a list');
+      },
+    };
+    const result = await createPermissions(broken, fakeDirectory([]).directory).check('UA', 'approver');
+    expect(result).toEqual({
+      ok: false,
+      reason: 'I could not check whether you are an approver: Slack did not answer. Please try again in a minute.',
+    });
+  });
+
+  it('prints as a DirectoryError in logs', () => {
+    expect(String(new DirectoryError('missing_scope', 'no scope'))).toBe('DirectoryError: no scope');
   });
 
   it('a failing group does not hide a grant from another entry', async () => {

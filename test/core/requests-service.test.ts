@@ -161,6 +161,41 @@ describe('approve and reject', () => {
       current: undefined,
     });
   });
+
+  it('answers not_found, never throws, for every step asked about an unknown id, and audits the question', async () => {
+    const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
+    const answers = await Promise.all([
+      service.reject('R-ZZZZZ1', APPROVER, 'no'),
+      service.cancel('R-ZZZZZ2', REQUESTER),
+      service.startExecution('R-ZZZZZ3', APPROVER),
+      service.recordSuccess('R-ZZZZZ4', { moodleId: 1 }),
+      service.recordFailure('R-ZZZZZ5', failure),
+      service.retry('R-ZZZZZ6', APPROVER),
+      service.reconcile('R-ZZZZZ7', { applied: true }),
+    ]);
+    answers.forEach((answer, i) => {
+      expect(answer).toEqual({
+        ok: false,
+        code: 'not_found',
+        message: `There is no request R-ZZZZZ${i + 1}.`,
+        current: undefined,
+      });
+    });
+    const refusals = (await store.listAudit()).filter((e) => e.kind === 'refusal');
+    expect(refusals.map((e) => [e.actor, e.outcome, e.detail]).sort()).toEqual(
+      [
+        [APPROVER, 'R-ZZZZZ1'],
+        [REQUESTER, 'R-ZZZZZ2'],
+        [APPROVER, 'R-ZZZZZ3'],
+        ['system', 'R-ZZZZZ4'],
+        ['system', 'R-ZZZZZ5'],
+        [APPROVER, 'R-ZZZZZ6'],
+        ['system', 'R-ZZZZZ7'],
+      ]
+        .map(([actor, id]) => [actor, 'not_found', `There is no request ${id}. (asked for ${id})`])
+        .sort(),
+    );
+  });
 });
 
 describe('cancel', () => {
@@ -259,6 +294,23 @@ describe('expiry', () => {
       message: `${old.id} expired without a decision.`,
     });
     expect(await auditOf(old.id)).toContainEqual({ kind: 'expiry', outcome: 'expired', actor: 'system' });
+  });
+
+  it('an expiry that loses the race to an approver is not reported as expired, and the approval stands', async () => {
+    const raced = await service.submit(createInput);
+    const due = await service.submit(deleteInput);
+    clock.advance(72 * HOUR_MS + 1);
+    // The approver clicks between the expiry job's search and its write.
+    const racing: Store = Object.create(store);
+    racing.findExpired = async (cutoff) => {
+      const found = await store.findExpired(cutoff);
+      ok(await service.approve(raced.id, APPROVER));
+      return found;
+    };
+    const expiring = createRequestService({ store: racing, clock, ttlHours: 72 });
+    expect((await expiring.expireDue()).map((r) => r.id)).toEqual([due.id]);
+    expect((await store.getRequest(raced.id))?.status).toBe('approved');
+    expect((await auditOf(raced.id)).map((e) => e.kind)).not.toContain('expiry');
   });
 });
 

@@ -314,6 +314,22 @@ describe('isValidEmail (Moodle validate_email = PHP FILTER_VALIDATE_EMAIL + no <
     'a@[IPv6:::1]',
   ])('refuses %j', (email) => expect(isValidEmail(email)).toBe(false));
 
+  it('refuses < and >, line breaks and over-long addresses that the address pattern alone would let through', () => {
+    for (const email of [
+      '"<script>"@example.org',
+      '"a>b"@example.org',
+      '"a\\\nb"@example.org',
+      '"a\\\rb"@example.org',
+    ]) {
+      expect(isValidEmail(email), email).toBe(false);
+    }
+    // PHP's filter stops at 320 characters: a local part of 64 and a domain of 255.
+    const domain = `${'b'.repeat(62)}.`.repeat(4).concat('org');
+    expect(isValidEmail(`${'a'.repeat(64)}@${domain}`)).toBe(true);
+    expect(`${'a'.repeat(64)}@${domain}`).toHaveLength(320);
+    expect(isValidEmail(`${'a'.repeat(64)}@b${domain}`)).toBe(false);
+  });
+
   it('a 64-character local part passes, 65 fails', () => {
     expect(isValidEmail(`${'a'.repeat(64)}@x.org`)).toBe(true);
     expect(isValidEmail(`${'a'.repeat(65)}@x.org`)).toBe(false);
@@ -347,6 +363,15 @@ describe('validateUserUpdate', () => {
       { field: 'firstname', message: 'First name cannot be blank.' },
       { field: 'auth', message: 'Authentication method cannot be blank.' },
       { field: 'timezone', message: "Time zone cannot be blank: use 99 for the site's default." },
+    ]);
+  });
+
+  it('refuses to blank the username, the last name or the language, each with its sentence', () => {
+    const result = validateUserUpdate({ username: '', lastname: ' ', lang: '' }, options);
+    expect(!result.ok && result.problems).toEqual([
+      { field: 'username', message: 'Username cannot be blank.' },
+      { field: 'lastname', message: 'Last name cannot be blank.' },
+      { field: 'lang', message: 'Language cannot be blank.' },
     ]);
   });
 
