@@ -7,6 +7,10 @@ import { z } from 'zod';
 import { POLICY_KEYS } from './core/operations/registry.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
+import { SETTING_HELP } from './setting-help.js';
+import { parseDatabaseUrl } from './store/database-url.js';
+
+export { SETTING_HELP } from './setting-help.js';
 
 /** The per-operation policy keys (APPROVAL_REQUIRED and the like), from the operation registry. */
 export const OPERATIONS = POLICY_KEYS;
@@ -58,38 +62,6 @@ export interface Config {
 }
 
 export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = { student: 5, teacher: 4, editingteacher: 3 };
-
-/** Where an operator finds each value: printed with every problem so that the fix is one read away. */
-export const SETTING_HELP: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'api.slack.com/apps > your app > OAuth & Permissions > Bot User OAuth Token (xoxb-…)',
-  SLACK_SIGNING_SECRET: 'api.slack.com/apps > your app > Basic Information > App Credentials > Signing Secret',
-  SLACK_APP_TOKEN:
-    'api.slack.com/apps > your app > Basic Information > App-Level Tokens, with the connections:write scope (xapp-…)',
-  SLACK_API_URL: 'leave unset in production; tests point it at a local fake',
-  MOODLE_URL: 'the address of your Moodle site, e.g. https://lms.example.org',
-  MOODLE_TOKEN: 'Moodle: Site administration > Server > Web services > Manage tokens (32 hex characters)',
-  MOODLE_TIMEOUT_MS: 'milliseconds to wait for one Moodle call, e.g. 15000',
-  SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
-  SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
-  SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: 'comma-separated operations from create,update,suspend,delete (or none)',
-  APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
-  NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
-  REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
-  DEFAULT_AUTH: 'a Moodle auth plugin name listed in ALLOWED_AUTH, e.g. manual',
-  ALLOWED_AUTH: 'comma-separated Moodle auth plugin names, e.g. manual,oauth2',
-  PASSWORD_MODE: 'email (Moodle mails a generated password) or generate (shown once to the requester)',
-  PROTECTED_USERS: 'comma-separated Moodle usernames the app must never change',
-  DATABASE_URL: 'sqlite:path/to/file.db',
-  PORT: 'a TCP port number, e.g. 3000',
-  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
-  HTTPS_PROXY:
-    'only where this server reaches the internet through a proxy: its URL, e.g. http://proxy.example.org:3128 (user:password@ allowed)',
-  HTTP_PROXY: 'the proxy for http:// addresses (e.g. a Moodle site on plain HTTP), same form as HTTPS_PROXY',
-  NO_PROXY: 'comma-separated hosts reached without the proxy, e.g. lms.example.org,.internal,10.0.0.5',
-  ROLE_IDS:
-    "comma-separated role short name:id pairs, e.g. student:5,teacher:4,editingteacher:3; Moodle lists the roles under Site administration > Users > Permissions > Define roles (the id is in each role's edit link: roleid=…)",
-};
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
@@ -248,8 +220,12 @@ const schema = z.object({
   PROTECTED_USERS: optional.transform((v) => csv(v).map((u) => u.toLowerCase())),
   DATABASE_URL: optional
     .transform((v) => v ?? 'sqlite:data/moodle-provisioner.db')
-    .refine((v) => v.startsWith('sqlite:'), {
-      error: 'DATABASE_URL must look like sqlite:data/moodle-provisioner.db (only SQLite is supported for now)',
+    .superRefine((v, ctx) => {
+      try {
+        parseDatabaseUrl(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
     }),
   PORT: intIn('PORT', 0, 65_535, 3000),
   LOG_LEVEL: optional.pipe(

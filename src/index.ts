@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { type RunningApplication, startApplication } from './main.js';
 import { SlackStartupError } from './slack/app.js';
+import { isStoreError } from './store/index.js';
 
 const EX_CONFIG = 78;
 
@@ -22,6 +23,11 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) {
       console.error(error.message);
       process.exit(EX_CONFIG);
+    }
+    if (isStoreError(error)) {
+      // A wrong or unreachable DATABASE_URL, or a database from a newer release: a setting to change, not a crash.
+      console.error(`moodle-provisioner cannot start: ${error.message}`);
+      process.exit(error.code === 'migration_failed' || error.code === 'durability_failed' ? 1 : EX_CONFIG);
     }
     if (error instanceof SlackStartupError) {
       console.error(`moodle-provisioner cannot start: ${error.message}`);

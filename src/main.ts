@@ -1,5 +1,6 @@
 // Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by the
 // process entry point (src/index.ts) and the end-to-end tests, so that tests run exactly what production runs.
+import { hostname } from 'node:os';
 import { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
 import { doctorFactories } from './cli/doctor.js';
@@ -9,6 +10,7 @@ import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/request-lifecycle.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
+import { type LeasedJob, startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
 import { createMoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
@@ -18,7 +20,7 @@ import type { ListenerDeps } from './slack/listeners/index.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { buildWebClientOptions, slackProxyDispatcher } from './slack/web-client-options.js';
-import { openStore } from './store/index.js';
+import { openStore, randomHolderId } from './store/index.js';
 
 /** Something to close on stop (store, Moodle HTTP pool), in the order given, after Slack stopped taking requests. */
 export interface Closer {
@@ -31,8 +33,11 @@ export interface ApplicationDeps {
   readonly listenerDeps: ListenerDeps;
   readonly isReady: ReadinessCheck;
   readonly closers: readonly Closer[];
-  /** Work to run once Slack is connected (start-up reconciliation, expiry and missing cards); returns its stopper. */
-  readonly background?: () => Closer;
+  /**
+   * Work to run once Slack is connected (reconciliation, expiry and missing cards), each job in one replica at a time
+   * under a lease; `replicaName` is stable across restarts (host and port). Returns its stopper.
+   */
+  readonly background?: (replicaName: string) => Closer;
 }
 
 export interface ApplicationOverrides {
@@ -46,6 +51,10 @@ export interface ApplicationOverrides {
   clock?: Clock;
   /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
   expiryIntervalMs?: number;
+  /** How often interrupted executions are looked for (RECONCILE_INTERVAL_MS by default). */
+  reconcileIntervalMs?: number;
+  /** How long a replica's leases outlive its last renewal (LEASE_TTL_MS by default). */
+  leaseTtlMs?: number;
   /** Socket Mode: what to do when the socket stays down (the entry point stops and exits for its supervisor). */
   onConnectionLost?: () => void;
   connectionLostAfterMs?: number;
@@ -65,18 +74,25 @@ export interface RunningApplication {
 
 /** How often pending requests are checked for expiry. */
 export const EXPIRY_CHECK_INTERVAL_MS = 5 * 60 * 1000;
+/** How often executions whose replica died are looked for. */
+export const RECONCILE_INTERVAL_MS = 60 * 1000;
+/** A replica that stops renewing its leases for this long is taken for dead; its jobs move to another replica. */
+export const LEASE_TTL_MS = 30 * 1000;
+
+type BackgroundTimings = Pick<ApplicationOverrides, 'expiryIntervalMs' | 'reconcileIntervalMs' | 'leaseTtlMs'>;
 
 /**
  * The application's dependencies: the store, the Moodle client, the Slack directory and notifier (on a WebClient
  * of their own, for work that runs outside any Slack request), and the core services over them.
  */
-export function buildDependencies(
+export async function buildDependencies(
   config: Config,
   logger: Logger,
   scrubber?: SecretScrubber,
-  options: { expiryIntervalMs?: number; clock?: Clock } = {},
-): ApplicationDeps {
-  const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
+  options: BackgroundTimings & { clock?: Clock } = {},
+): Promise<ApplicationDeps> {
+  const holder = `${hostname()}/${randomHolderId()}`;
+  const store = await openStore(config.databaseUrl, { logger, holderId: holder, ...(scrubber ? { scrubber } : {}) });
   const gateway = createMoodleClient({
     url: config.moodle.url,
     token: config.moodle.token,
@@ -115,24 +131,11 @@ export function buildDependencies(
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
   const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
-
-  const background = (): Closer => {
-    const runExpiry = async () => {
-      try {
-        const expired = await provisioning.expireDue();
-        if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
-      } catch (err) {
-        logger.error({ err }, 'checking for expired requests failed');
-      }
-      try {
-        const posted = await provisioning.postMissingCards();
-        if (posted.length > 0) logger.info({ requestIds: posted.map((r) => r.id) }, 'posted missing approval cards');
-      } catch (err) {
-        logger.error({ err }, 'posting missing approval cards failed');
-      }
-    };
-    const startup = (async () => {
-      try {
+  const jobs: LeasedJob[] = [
+    {
+      name: 'reconcile',
+      intervalMs: options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS,
+      run: async () => {
         const { reconciled, unresolved } = await provisioning.reconcileInterrupted();
         if (reconciled.length + unresolved.length > 0) {
           logger.info(
@@ -140,20 +143,36 @@ export function buildDependencies(
             'reconciled requests interrupted by a stop',
           );
         }
-      } catch (err) {
-        logger.error({ err }, 'reconciling interrupted requests failed');
-      }
-      await runExpiry();
-    })();
-    const timer = setInterval(runExpiry, expiryIntervalMs);
-    timer.unref();
-    return {
-      name: 'background jobs',
-      close: async () => {
-        clearInterval(timer);
-        await startup;
       },
-    };
+    },
+    {
+      name: 'expiry',
+      intervalMs: expiryIntervalMs,
+      run: async () => {
+        const expired = await provisioning.expireDue();
+        if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
+      },
+    },
+    {
+      name: 'missing-cards',
+      intervalMs: expiryIntervalMs,
+      run: async () => {
+        const posted = await provisioning.postMissingCards();
+        if (posted.length > 0) logger.info({ requestIds: posted.map((r) => r.id) }, 'posted missing approval cards');
+      },
+    },
+  ];
+
+  const background = (replicaName: string): Closer => {
+    const running = startLeasedJobs({
+      store,
+      holder,
+      replicaName,
+      ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+      jobs,
+      log: (level, message, context) => logger[level](context ?? {}, message),
+    });
+    return { name: 'background jobs', close: () => running.close() };
   };
 
   return {
@@ -178,14 +197,16 @@ export function buildDependencies(
   };
 }
 
-/** A proxy URL with a password is a secret, and so is the password on its own (it may be logged decoded). */
-function proxySecrets(config: Config): string[] {
+/**
+ * A proxy or database URL with a password is a secret, and so is the password on its own (it may be logged decoded).
+ */
+function urlSecrets(config: Config): string[] {
   const secrets: string[] = [];
-  for (const url of [config.proxy?.httpsProxy, config.proxy?.httpProxy]) {
-    if (!url) continue;
-    const parsed = new URL(url.reveal());
+  for (const url of [config.proxy?.httpsProxy?.reveal(), config.proxy?.httpProxy?.reveal(), config.databaseUrl]) {
+    if (!url || !URL.canParse(url)) continue;
+    const parsed = new URL(url);
     if (!parsed.password) continue;
-    secrets.push(url.reveal(), parsed.password, decodeURIComponent(parsed.password));
+    secrets.push(url, parsed.password, decodeURIComponent(parsed.password));
   }
   return secrets;
 }
@@ -201,16 +222,19 @@ export async function startApplication(
       config.slack.signingSecret,
       config.slack.appToken,
       config.moodle.token,
-      ...proxySecrets(config),
+      ...urlSecrets(config),
     ],
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
   if (config.proxy) logger.info(describeProxy(config.proxy), 'outbound HTTP goes through a proxy');
+  const { clock, expiryIntervalMs, reconcileIntervalMs, leaseTtlMs } = overrides;
   const deps: ApplicationDeps = {
-    ...buildDependencies(config, logger, scrubber, {
-      ...(overrides.clock ? { clock: overrides.clock } : {}),
-      ...(overrides.expiryIntervalMs !== undefined ? { expiryIntervalMs: overrides.expiryIntervalMs } : {}),
-    }),
+    ...(await buildDependencies(config, logger, scrubber, {
+      ...(clock ? { clock } : {}),
+      ...(expiryIntervalMs !== undefined ? { expiryIntervalMs } : {}),
+      ...(reconcileIntervalMs !== undefined ? { reconcileIntervalMs } : {}),
+      ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),
+    })),
     ...overrides.deps,
   };
   const slack = createSlackApp({
@@ -241,7 +265,7 @@ export async function startApplication(
     await closeAll();
     throw error;
   }
-  const backgroundJobs = deps.background?.();
+  const backgroundJobs = deps.background?.(`${hostname()}:${slack.port}`);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -7,6 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { defaultEnv } from '../config.js';
 import type { AuditEvent } from '../core/audit.js';
+import type { Store } from '../core/store.js';
 import { DEFAULT_DATABASE_URL, isStoreError, openStore } from '../store/index.js';
 
 export const AUDIT_USAGE = `Usage: npm run audit -- [--since DATE] [--until DATE] [--format csv|json] [--database sqlite:PATH]
@@ -140,9 +141,9 @@ export async function runAuditExport(argv: readonly string[], io: AuditCliIo): P
     return 2;
   }
 
-  let store: ReturnType<typeof openStore> | undefined;
+  let store: Store | undefined;
   try {
-    store = openStore(databaseUrl, { fileMustExist: true });
+    store = await openStore(databaseUrl, { fileMustExist: true });
     const query: { since?: Date; until?: Date } = {};
     if (since) query.since = since;
     if (until) query.until = until;

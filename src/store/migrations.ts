@@ -1,5 +1,6 @@
-// Versioned schema migrations for the SQLite store, applied in order at start-up. Each entry is applied once,
-// in its own transaction, and recorded in schema_migrations. Never edit an entry that has shipped: add one.
+// Versioned schema migrations for the SQLite store (PostgreSQL has its own, pg-migrations.ts), applied in order at
+// start-up. Each entry is applied once, in its own transaction, and recorded in schema_migrations. Never edit an
+// entry that has shipped: add one.
 import type { Database } from 'better-sqlite3';
 import { StoreError } from './errors.js';
 
@@ -142,7 +143,42 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE status IN ('pending', 'approved', 'executing');
     `,
   },
+  {
+    version: 4,
+    name: 'leases for background jobs and replicas; the process that started an execution',
+    // executing_holder: the lease holder id of the process that moved the request to executing, so that another
+    // replica can tell an execution whose process died from one still under way (Store.findInterrupted).
+    sql: `
+      ALTER TABLE requests ADD COLUMN executing_holder TEXT;
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        acquired_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
+
+/** The database was written by a newer release; it is left untouched. */
+export function schemaTooNew(where: string, found: number, latest: number, other: 'file' | 'database'): StoreError {
+  return new StoreError(
+    'schema_too_new',
+    `The database ${where} has schema version ${found}, but this moodle-provisioner knows versions up to ${latest}. ` +
+      `It was written by a newer release: run that release (or newer), or point DATABASE_URL at another ${other}. ` +
+      'The database was left untouched.',
+  );
+}
+
+export function migrationFailed(where: string, migration: Migration, cause: unknown): StoreError {
+  return new StoreError(
+    'migration_failed',
+    `Could not upgrade the database ${where} to schema version ${migration.version} (${migration.name}): ${
+      cause instanceof Error ? cause.message : String(cause)
+    }. Nothing of this step was applied.`,
+    { cause },
+  );
+}
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
@@ -163,14 +199,7 @@ export function runMigrations(db: Database, where: string, migrations: readonly 
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
   const found = currentVersion(db);
-  if (found > latest) {
-    throw new StoreError(
-      'schema_too_new',
-      `The database ${where} has schema version ${found}, but this moodle-provisioner knows versions up to ${latest}. ` +
-        'It was written by a newer release: run that release (or newer), or point DATABASE_URL at another file. ' +
-        'The database was left untouched.',
-    );
-  }
+  if (found > latest) throw schemaTooNew(where, found, latest, 'file');
   const applied: Migration[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const step = db.transaction(() => {
@@ -186,13 +215,7 @@ export function runMigrations(db: Database, where: string, migrations: readonly 
     try {
       if (step.immediate()) applied.push(migration);
     } catch (cause) {
-      throw new StoreError(
-        'migration_failed',
-        `Could not upgrade the database ${where} to schema version ${migration.version} (${migration.name}): ${
-          cause instanceof Error ? cause.message : String(cause)
-        }. Nothing of this step was applied.`,
-        { cause },
-      );
+      throw migrationFailed(where, migration, cause);
     }
   }
   return applied;

@@ -23,7 +23,7 @@ interface Manifest {
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as Manifest;
 
 /** The command names registerListeners registers, recorded on a real (never started) Bolt app. */
-function registeredCommands(): string[] {
+async function registeredCommands(): Promise<string[]> {
   const app = new App({ token: 'xoxb-unit-test', signingSecret: 'unit-test-secret', deferInitialization: true });
   const seen: string[] = [];
   const original = app.command.bind(app);
@@ -41,16 +41,16 @@ function registeredCommands(): string[] {
     DATABASE_URL: 'sqlite::memory:',
   });
   const { logger } = createLogger({ level: 'silent' });
-  const deps = buildDependencies(config, logger);
+  const deps = await buildDependencies(config, logger);
   registerListeners(app, deps.listenerDeps);
-  for (const closer of deps.closers) void closer.close();
+  for (const closer of deps.closers) await closer.close();
   return seen;
 }
 
 describe('manifest.yml', () => {
-  it('declares exactly the slash commands the app registers', () => {
+  it('declares exactly the slash commands the app registers', async () => {
     const declared = manifest.features.slash_commands.map((c) => c.command).sort();
-    expect(registeredCommands().sort()).toEqual(declared);
+    expect((await registeredCommands()).sort()).toEqual(declared);
     expect(declared).toEqual(Object.values(COMMANDS).sort());
   });
 
