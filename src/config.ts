@@ -59,6 +59,8 @@ export interface Config {
   readonly proxy: ProxySettings | undefined;
   /** Moodle role ids by role short name (ROLE_IDS): web services cannot list roles. */
   readonly roleIds: Readonly<Record<string, number>>;
+  /** GET /metrics (METRICS, METRICS_TOKEN): served unless off; with a token, only to `Authorization: Bearer <token>`. */
+  readonly metrics: { readonly enabled: boolean; readonly token: Secret | undefined };
 }
 
 export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = { student: 5, teacher: 4, editingteacher: 3 };
@@ -236,6 +238,10 @@ const schema = z.object({
       .default('info'),
   ),
   ROLE_IDS: roleIds,
+  METRICS: optional.pipe(z.enum(['on', 'off'], { error: 'METRICS must be on or off' }).default('on')),
+  METRICS_TOKEN: optional.refine((v) => v === undefined || /^[\x21-\x7e]{16,}$/.test(v), {
+    error: 'METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. openssl rand -hex 24)',
+  }),
 });
 
 /** Rules that span several variables; checked on the raw values so that they are reported with all the others. */
@@ -362,6 +368,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     logLevel: e.LOG_LEVEL,
     proxy: proxy.proxy,
     roleIds: e.ROLE_IDS,
+    metrics: { enabled: e.METRICS === 'on', token: e.METRICS_TOKEN ? new Secret(e.METRICS_TOKEN) : undefined },
   };
   return deepFreeze(config);
 }

@@ -26,6 +26,8 @@ export interface LeasedJobsOptions {
   log: (level: 'warn' | 'error' | 'info', message: string, context?: Record<string, unknown>) => void;
   /** Metrics: one call per run; `lagMs` is how late the run started after it was due. */
   onRun?: (job: string, outcome: JobOutcome, lagMs: number) => void;
+  /** Metrics: whether this replica holds the job's lease, after each renewal. */
+  onLease?: (job: string, held: boolean) => void;
 }
 
 export interface RunningJobs {
@@ -87,6 +89,7 @@ export function startLeasedJobs(options: LeasedJobsOptions): RunningJobs {
     for (const [job, state] of states) {
       if (stopped) return;
       const held = await acquire(`${JOB_LEASE_PREFIX}${job.name}`);
+      options.onLease?.(job.name, held);
       if (!held) {
         state.held = false;
         continue;
@@ -119,6 +122,7 @@ export function startLeasedJobs(options: LeasedJobsOptions): RunningJobs {
       for (const name of names) {
         await store.releaseLease(name, holder).catch(() => undefined);
       }
+      for (const job of options.jobs) options.onLease?.(job.name, false);
     },
   };
 }

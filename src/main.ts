@@ -1,8 +1,8 @@
 // Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by the
 // process entry point (src/index.ts) and the end-to-end tests, so that tests run exactly what production runs.
 import { hostname } from 'node:os';
-import { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
+import { type BackgroundTimings, buildBackgroundJobs, LEASE_TTL_MS } from './background-jobs.js';
 import { doctorFactories } from './cli/doctor.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -10,14 +10,15 @@ import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/request-lifecycle.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
-import { type LeasedJob, startLeasedJobs } from './leased-jobs.js';
+import { startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
+import { countStoreEvents, createAppMetrics } from './metrics.js';
 import { createMoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
-import type { ReadinessCheck } from './slack/health.js';
+import type { MetricsEndpoint, ReadinessCheck } from './slack/health.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
-import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackNotifier, FailureCountingWebClient } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { buildWebClientOptions, slackProxyDispatcher } from './slack/web-client-options.js';
 import { openStore, randomHolderId } from './store/index.js';
@@ -33,6 +34,8 @@ export interface ApplicationDeps {
   readonly listenerDeps: ListenerDeps;
   readonly isReady: ReadinessCheck;
   readonly closers: readonly Closer[];
+  /** GET /metrics; undefined when METRICS=off. */
+  readonly metrics?: MetricsEndpoint | undefined;
   /**
    * Work to run once Slack is connected (reconciliation, expiry and missing cards), each job in one replica at a time
    * under a lease; `replicaName` is stable across restarts (host and port). Returns its stopper.
@@ -40,7 +43,8 @@ export interface ApplicationDeps {
   readonly background?: (replicaName: string) => Closer;
 }
 
-export interface ApplicationOverrides {
+/** BackgroundTimings: tests shorten the jobs' intervals and the leases. */
+export interface ApplicationOverrides extends BackgroundTimings {
   /** Where log lines go (tests collect them in memory); stdout by default. */
   logDestination?: DestinationStream;
   /** Replaces parts of what buildDependencies makes (tests: readiness, closers). */
@@ -49,12 +53,6 @@ export interface ApplicationOverrides {
   drainTimeoutMs?: number;
   /** Time for the core (request ages, expiry); tests move a manual clock instead of waiting. */
   clock?: Clock;
-  /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
-  expiryIntervalMs?: number;
-  /** How often interrupted executions are looked for (RECONCILE_INTERVAL_MS by default). */
-  reconcileIntervalMs?: number;
-  /** How long a replica's leases outlive its last renewal (LEASE_TTL_MS by default). */
-  leaseTtlMs?: number;
   /** Socket Mode: what to do when the socket stays down (the entry point stops and exits for its supervisor). */
   onConnectionLost?: () => void;
   connectionLostAfterMs?: number;
@@ -72,15 +70,6 @@ export interface RunningApplication {
   stop(): Promise<void>;
 }
 
-/** How often pending requests are checked for expiry. */
-export const EXPIRY_CHECK_INTERVAL_MS = 5 * 60 * 1000;
-/** How often executions whose replica died are looked for. */
-export const RECONCILE_INTERVAL_MS = 60 * 1000;
-/** A replica that stops renewing its leases for this long is taken for dead; its jobs move to another replica. */
-export const LEASE_TTL_MS = 30 * 1000;
-
-type BackgroundTimings = Pick<ApplicationOverrides, 'expiryIntervalMs' | 'reconcileIntervalMs' | 'leaseTtlMs'>;
-
 /**
  * The application's dependencies: the store, the Moodle client, the Slack directory and notifier (on a WebClient
  * of their own, for work that runs outside any Slack request), and the core services over them.
@@ -92,18 +81,24 @@ export async function buildDependencies(
   options: BackgroundTimings & { clock?: Clock } = {},
 ): Promise<ApplicationDeps> {
   const holder = `${hostname()}/${randomHolderId()}`;
-  const store = await openStore(config.databaseUrl, { logger, holderId: holder, ...(scrubber ? { scrubber } : {}) });
+  const metrics = createAppMetrics();
+  const store = countStoreEvents(
+    await openStore(config.databaseUrl, { logger, holderId: holder, ...(scrubber ? { scrubber } : {}) }),
+    metrics,
+  );
   const gateway = createMoodleClient({
     url: config.moodle.url,
     token: config.moodle.token,
     timeoutMs: config.moodle.timeoutMs,
     logger,
     proxy: config.proxy,
+    observe: metrics.moodleCall,
   });
-  const client = new webApi.WebClient(
+  const client = new FailureCountingWebClient(
     config.slack.botToken.reveal(),
     buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
   );
+  client.onFailure = metrics.slackFailure;
   const clock = options.clock ?? systemClock;
   const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
   const requests = createRequestService({
@@ -130,38 +125,7 @@ export async function buildDependencies(
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
-  const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
-  const jobs: LeasedJob[] = [
-    {
-      name: 'reconcile',
-      intervalMs: options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS,
-      run: async () => {
-        const { reconciled, unresolved } = await provisioning.reconcileInterrupted();
-        if (reconciled.length + unresolved.length > 0) {
-          logger.info(
-            { reconciled: reconciled.map((r) => r.id), unresolved: unresolved.map((r) => r.id) },
-            'reconciled requests interrupted by a stop',
-          );
-        }
-      },
-    },
-    {
-      name: 'expiry',
-      intervalMs: expiryIntervalMs,
-      run: async () => {
-        const expired = await provisioning.expireDue();
-        if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
-      },
-    },
-    {
-      name: 'missing-cards',
-      intervalMs: expiryIntervalMs,
-      run: async () => {
-        const posted = await provisioning.postMissingCards();
-        if (posted.length > 0) logger.info({ requestIds: posted.map((r) => r.id) }, 'posted missing approval cards');
-      },
-    },
-  ];
+  const jobs = buildBackgroundJobs(provisioning, logger, options);
 
   const background = (replicaName: string): Closer => {
     const running = startLeasedJobs({
@@ -171,6 +135,8 @@ export async function buildDependencies(
       ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
       jobs,
       log: (level, message, context) => logger[level](context ?? {}, message),
+      onRun: metrics.jobRun,
+      onLease: metrics.jobLease,
     });
     return { name: 'background jobs', close: () => running.close() };
   };
@@ -188,6 +154,12 @@ export async function buildDependencies(
       runDoctor: () => runDoctorForConfig(config, doctorFactories),
     },
     isReady: () => store.isHealthy(),
+    metrics: config.metrics.enabled
+      ? {
+          token: config.metrics.token,
+          render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+        }
+      : undefined,
     closers: [
       { name: 'Moodle HTTP pool', close: () => gateway.close() },
       { name: 'store', close: () => store.close() },
@@ -222,6 +194,7 @@ export async function startApplication(
       config.slack.signingSecret,
       config.slack.appToken,
       config.moodle.token,
+      config.metrics.token,
       ...urlSecrets(config),
     ],
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
@@ -242,6 +215,7 @@ export async function startApplication(
     logger,
     listenerDeps: deps.listenerDeps,
     isReady: deps.isReady,
+    metrics: deps.metrics,
     ...(overrides.drainTimeoutMs !== undefined ? { drainTimeoutMs: overrides.drainTimeoutMs } : {}),
     ...(overrides.onConnectionLost ? { onConnectionLost: overrides.onConnectionLost } : {}),
     ...(overrides.connectionLostAfterMs !== undefined

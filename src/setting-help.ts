@@ -30,4 +30,6 @@ export const SETTING_HELP: Record<string, string> = {
   NO_PROXY: 'comma-separated hosts reached without the proxy, e.g. lms.example.org,.internal,10.0.0.5',
   ROLE_IDS:
     "comma-separated role short name:id pairs, e.g. student:5,teacher:4,editingteacher:3; Moodle lists the roles under Site administration > Users > Permissions > Define roles (the id is in each role's edit link: roleid=…)",
+  METRICS: 'on (GET /metrics serves Prometheus metrics) or off',
+  METRICS_TOKEN: 'a long random string (e.g. openssl rand -hex 24); Prometheus sends it as a bearer token',
 };

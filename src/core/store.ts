@@ -78,6 +78,8 @@ export interface Store {
   findExpired(olderThan: Date): Promise<RequestRecord[]>;
   /** Oldest first. */
   findByStatus(status: RequestStatus): Promise<RequestRecord[]>;
+  /** How many requests have each status (statuses without any are left out). */
+  countByStatus(): Promise<Partial<Record<RequestStatus, number>>>;
   /**
    * Requests of `match.operation` not carried out yet (pending, approved or executing) whose target has one of the
    * usernames, one of the emails (ignoring case; emails are ASCII: see user-record.ts) or one of the target keys.

@@ -56,6 +56,8 @@ export interface MoodleClientOptions {
   readRetries?: number;
   /** First retry delay in ms (default 200; doubles, at most 2000). */
   retryMinDelayMs?: number;
+  /** Told of every call (each retry is one) for the metrics: its function, duration and error code if it failed. */
+  observe?: (wsfunction: string, seconds: number, errorCode?: string) => void;
 }
 
 /** Whether a function can be called with this token (see probeFunction). */
@@ -195,6 +197,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
       const started = performance.now();
       try {
         const result = await sendOnce(wsfunction, body, { write, request: redacted });
+        options.observe?.(wsfunction, (performance.now() - started) / 1000);
         const entry = {
           wsfunction,
           durationMs: Math.round(performance.now() - started),
@@ -206,6 +209,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
         return result;
       } catch (err) {
         const error = scrubMoodleError(asMoodleError(err, { wsfunction, write }), secrets);
+        options.observe?.(wsfunction, (performance.now() - started) / 1000, error.code);
         log?.warn(
           {
             wsfunction,

@@ -16,7 +16,7 @@ import type { Config } from '../config.js';
 import { SETTING_HELP } from '../config.js';
 import { type Logger, toBoltLogger } from '../logger.js';
 import { describeProxyUrl, proxyFor, proxyRefusalStatus } from '../outbound-proxy.js';
-import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
+import { type MetricsEndpoint, type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
 import { findEnvelopeProblem, MalformedPayloadError } from './payload-envelope.js';
@@ -44,6 +44,8 @@ export interface SlackAppDeps {
   listenerDeps: ListenerDeps;
   /** Answers GET /readyz (e.g. "the store is open"); always ready when absent. */
   isReady?: ReadinessCheck;
+  /** Answers GET /metrics; absent when METRICS=off. */
+  metrics?: MetricsEndpoint | undefined;
   /** How long stop() waits for requests in flight before closing anyway. */
   drainTimeoutMs?: number;
   /** Web API retry policy override (tests use { retries: 0 }). */
@@ -421,6 +423,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       logger: log,
       isReady,
       isStopping: () => stopping,
+      metrics: deps.metrics,
       ...(listener ? { slackListener: listener } : {}),
     });
     if (socketReceiver) {

@@ -273,6 +273,15 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
           .execute(),
       ),
 
+    async countByStatus() {
+      const rows = await db
+        .selectFrom('requests')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .groupBy('status')
+        .execute();
+      return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
+    },
+
     async findInFlight(match) {
       const query = buildInFlightQuery(db, match);
       return query ? (await query.execute()).map(decodeInFlight) : [];

@@ -166,6 +166,18 @@ function approval(view: Record<string, unknown>, approver: string): Record<strin
 const createsOf = (username: string) =>
   fake.calls.filter((c) => c.wsfunction === 'core_user_create_users' && Object.values(c.params).includes(username));
 
+/** The replicas whose /metrics say they hold `job`'s lease, and those that say they have run it. */
+async function metricsOf(job: string): Promise<{ holding: number[]; ran: number[] }> {
+  const holding: number[] = [];
+  const ran: number[] = [];
+  for (const replica of replicas) {
+    const text = await (await fetch(`http://127.0.0.1:${replica.port}/metrics`)).text();
+    if (text.includes(`moodle_provisioner_job_lease_held{job="${job}"} 1`)) holding.push(replica.pid);
+    if (text.includes(`moodle_provisioner_job_runs_total{job="${job}",outcome="ok"}`)) ran.push(replica.pid);
+  }
+  return { holding, ran };
+}
+
 const holderPid = (holder: string | undefined) => Number(holder?.split('/').at(-1)?.split('-')[0]);
 
 describe('three replicas on one PostgreSQL database', () => {
@@ -193,6 +205,8 @@ describe('three replicas on one PostgreSQL database', () => {
       expect(live).toContain(holderPid(await store.findLeaseHolder(`job:${job}`)));
     }
     const expiryHolder = holderPid(await store.findLeaseHolder('job:expiry'));
+    // Each replica's metrics agree: exactly one holds the job, and only it has run it.
+    expect(await metricsOf('expiry')).toEqual({ holding: [expiryHolder], ran: [expiryHolder] });
     const killed = replicas.find((r) => r.pid === expiryHolder)!;
     await kill(killed);
     const next = await waitFor(async () => {
@@ -200,6 +214,11 @@ describe('three replicas on one PostgreSQL database', () => {
       return pid !== killed.pid && replicas.some((r) => r.pid === pid) ? pid : undefined;
     }, 'another replica to take the expiry job');
     expect(next).not.toBe(killed.pid);
+    const after = await waitFor(async () => {
+      const seen = await metricsOf('expiry');
+      return seen.ran.includes(next) ? seen : undefined;
+    }, 'its first run');
+    expect(after).toEqual({ holding: [next], ran: [next] });
   });
 
   it('an execution whose replica is killed mid-call is reconciled by another, by a look-up', async () => {

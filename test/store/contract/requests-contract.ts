@@ -226,6 +226,15 @@ export function describeRequestsContract(target: ContractTarget): void {
       expect(ids(await store.findByStatus('cancelled'))).toEqual([c.id]);
     });
 
+    it('counts requests by status', async () => {
+      const store = await ctx.open();
+      expect(await store.countByStatus()).toEqual({});
+      await requestIn(store, 'pending');
+      await requestIn(store, 'pending');
+      await requestIn(store, 'executing');
+      expect(await store.countByStatus()).toEqual({ pending: 2, executing: 1 });
+    });
+
     it('lists by operation and target account', async () => {
       const store = await ctx.open();
       const suspend5 = await store.createRequest(newRequest({ createdAt: at(1) }));
