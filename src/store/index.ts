@@ -1,11 +1,12 @@
 // The store's entry point: turns DATABASE_URL into a Store. The composition root and the command-line tools call
 // openStore; nothing else needs to know which database sits behind the port.
 import type { Store } from '../core/store.js';
-import { parseDatabaseUrl } from './database-url.js';
 import { createKyselyStore } from './kysely-store.js';
-import { openPgDialect, type PgOpenOptions } from './pg-dialect.js';
-import { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+import { openDialect } from './open-dialect.js';
+import type { PgOpenOptions } from './pg-dialect.js';
+import type { SqliteStoreOptions } from './sqlite-store.js';
 
+export { type CopyReport, copyStore } from './copy-store.js';
 export type { DatabaseLocation } from './database-url.js';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './database-url.js';
 export { isStoreError, StoreError, type StoreErrorCode } from './errors.js';
@@ -16,7 +17,5 @@ export type OpenStoreOptions = SqliteStoreOptions & Omit<PgOpenOptions, 'logger'
 
 /** Opens the store named by DATABASE_URL, creating and migrating it as needed. Rejects with StoreError. */
 export async function openStore(databaseUrl: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const location = parseDatabaseUrl(databaseUrl);
-  if (location.kind !== 'postgres') return openSqliteStore(location, options);
-  return createKyselyStore(await openPgDialect(location.url, location.where, options), options);
+  return createKyselyStore(await openDialect(databaseUrl, options), options);
 }
