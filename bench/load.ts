@@ -19,6 +19,8 @@ export interface LoadResult {
 /** Sends `total` requests built by `build(i)`; every request has a 10 s timeout and the whole run `deadlineMs`. */
 export async function runLoad(options: {
   baseUrl: string;
+  /** Several apps behind a round-robin balancer: request i goes to baseUrls[i % n] (baseUrl is then ignored). */
+  baseUrls?: string[];
   total: number;
   concurrency: number;
   build: (index: number) => LoadRequest;
@@ -29,8 +31,10 @@ export async function runLoad(options: {
    */
   preconnectPath?: string;
 }): Promise<LoadResult> {
-  const url = new URL(options.baseUrl);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const targets = (options.baseUrls ?? [options.baseUrl]).map((base) => ({
+    url: new URL(base),
+    agent: new Agent({ keepAlive: true, maxSockets: options.concurrency }),
+  }));
   const latenciesMs: number[] = [];
   const statuses = new Map<number, number>();
   let errors = 0;
@@ -38,8 +42,9 @@ export async function runLoad(options: {
   const started = performance.now();
   const deadline = started + (options.deadlineMs ?? 120_000);
 
-  const one = (spec: LoadRequest) =>
+  const one = (spec: LoadRequest, index: number) =>
     new Promise<void>((resolve) => {
+      const { url, agent } = targets[index % targets.length]!;
       const t0 = performance.now();
       const body = spec.body ?? '';
       const req = request(
@@ -77,7 +82,9 @@ export async function runLoad(options: {
 
   if (options.preconnectPath) {
     const path = options.preconnectPath;
-    await Promise.all(Array.from({ length: options.concurrency }, () => one({ method: 'GET', path })));
+    await Promise.all(
+      targets.flatMap((_, t) => Array.from({ length: options.concurrency }, () => one({ method: 'GET', path }, t))),
+    );
     latenciesMs.length = 0;
     statuses.clear();
     errors = 0;
@@ -88,10 +95,10 @@ export async function runLoad(options: {
       while (next < options.total && performance.now() < deadline) {
         const index = next;
         next += 1;
-        await one(options.build(index));
+        await one(options.build(index), index);
       }
     }),
   );
-  agent.destroy();
+  for (const { agent } of targets) agent.destroy();
   return { latenciesMs, statuses, errors, wallMs: performance.now() - measuredFrom };
 }
