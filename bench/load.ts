@@ -16,6 +16,36 @@ export interface LoadResult {
   wallMs: number;
 }
 
+/** One request on `target`'s keep-alive agent: its latency and status, or no status when it failed. */
+function sendOne(target: { url: URL; agent: Agent }, spec: LoadRequest): Promise<{ ms: number; status?: number }> {
+  const { url, agent } = target;
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const body = spec.body ?? '';
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method: spec.method,
+        path: spec.path,
+        headers: {
+          ...spec.headers,
+          ...(spec.method === 'POST' ? { 'content-length': Buffer.byteLength(body) } : {}),
+        },
+      },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
+        res.on('error', () => resolve({ ms: performance.now() - t0 }));
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ ms: performance.now() - t0 }));
+    req.end(body);
+  });
+}
+
 /** Sends `total` requests built by `build(i)`; every request has a 10 s timeout and the whole run `deadlineMs`. */
 export async function runLoad(options: {
   baseUrl: string;
@@ -43,41 +73,13 @@ export async function runLoad(options: {
   const deadline = started + (options.deadlineMs ?? 120_000);
 
   const one = (spec: LoadRequest, index: number) =>
-    new Promise<void>((resolve) => {
-      const { url, agent } = targets[index % targets.length]!;
-      const t0 = performance.now();
-      const body = spec.body ?? '';
-      const req = request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          method: spec.method,
-          path: spec.path,
-          headers: {
-            ...spec.headers,
-            ...(spec.method === 'POST' ? { 'content-length': Buffer.byteLength(body) } : {}),
-          },
-        },
-        (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => {
-            latenciesMs.push(performance.now() - t0);
-            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-            resolve();
-          });
-          res.on('error', () => {
-            errors += 1;
-            resolve();
-          });
-        },
-      );
-      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-      req.on('error', () => {
+    sendOne(targets[index % targets.length]!, spec).then((answer) => {
+      if (answer.status === undefined) {
         errors += 1;
-        resolve();
-      });
-      req.end(body);
+        return;
+      }
+      latenciesMs.push(answer.ms);
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     });
 
   if (options.preconnectPath) {

@@ -44,6 +44,25 @@ interface JobState {
 export const PRESENCE_LEASE_PREFIX = 'replica:';
 export const JOB_LEASE_PREFIX = 'job:';
 
+/** Runs `job` once, detached; its outcome goes to the log and the metrics, never to the caller. */
+function startRun(job: LeasedJob, state: JobState, options: Pick<LeasedJobsOptions, 'log' | 'onRun'>): void {
+  const now = Date.now();
+  const lagMs = state.held && state.dueAt > 0 ? Math.max(0, now - state.dueAt) : 0;
+  state.dueAt = now + job.intervalMs;
+  state.running = job
+    .run()
+    .then(
+      () => options.onRun?.(job.name, 'ok', lagMs),
+      (err: unknown) => {
+        options.log('error', `background job ${job.name} failed`, { err });
+        options.onRun?.(job.name, 'error', lagMs);
+      },
+    )
+    .finally(() => {
+      state.running = undefined;
+    });
+}
+
 export function startLeasedJobs(options: LeasedJobsOptions): RunningJobs {
   const { store, holder, ttlMs } = options;
   const presence = `${PRESENCE_LEASE_PREFIX}${options.replicaName}`;
@@ -65,24 +84,6 @@ export function startLeasedJobs(options: LeasedJobsOptions): RunningJobs {
     }
   };
 
-  const start = (job: LeasedJob, state: JobState): void => {
-    const now = Date.now();
-    const lagMs = state.held && state.dueAt > 0 ? Math.max(0, now - state.dueAt) : 0;
-    state.dueAt = now + job.intervalMs;
-    state.running = job
-      .run()
-      .then(
-        () => options.onRun?.(job.name, 'ok', lagMs),
-        (err: unknown) => {
-          options.log('error', `background job ${job.name} failed`, { err });
-          options.onRun?.(job.name, 'error', lagMs);
-        },
-      )
-      .finally(() => {
-        state.running = undefined;
-      });
-  };
-
   const tick = async (): Promise<void> => {
     await acquire(presence, firstTick);
     firstTick = false;
@@ -97,7 +98,7 @@ export function startLeasedJobs(options: LeasedJobsOptions): RunningJobs {
       // A lease just taken (at start-up, or from a replica that died) runs its job at once.
       if (!state.running && (!state.held || Date.now() >= state.dueAt)) {
         if (!state.held) state.dueAt = 0;
-        start(job, state);
+        startRun(job, state, options);
       }
       state.held = true;
     }

@@ -12,7 +12,7 @@ import { createRequestService } from './core/request-lifecycle.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
-import { countStoreEvents, createAppMetrics } from './metrics.js';
+import { countStoreEvents, createAppMetrics, serveMetrics } from './metrics.js';
 import { createMoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
@@ -70,6 +70,19 @@ export interface RunningApplication {
   stop(): Promise<void>;
 }
 
+const mention = (id: string) => `<@${id}>`;
+
+function provisioningSettings(config: Config) {
+  return {
+    approvalRequired: config.approvalRequired,
+    passwordMode: config.passwordMode,
+    allowedAuth: config.allowedAuth,
+    defaultAuth: config.defaultAuth,
+    protectedUsers: config.protectedUsers,
+    moodleUrl: config.moodle.url,
+  };
+}
+
 /**
  * The application's dependencies: the store, the Moodle client, the Slack directory and notifier (on a WebClient
  * of their own, for work that runs outside any Slack request), and the core services over them.
@@ -101,12 +114,7 @@ export async function buildDependencies(
   client.onFailure = metrics.slackFailure;
   const clock = options.clock ?? systemClock;
   const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
-  const requests = createRequestService({
-    store,
-    clock,
-    ttlHours: config.requestTtlHours,
-    formatActor: (id) => `<@${id}>`,
-  });
+  const requests = createRequestService({ store, clock, ttlHours: config.requestTtlHours, formatActor: mention });
   const provisioning = createProvisioningService({
     gateway,
     requests,
@@ -114,32 +122,11 @@ export async function buildDependencies(
     permissions,
     notifier: createSlackNotifier({ client, config }),
     clock,
-    formatActor: (id) => `<@${id}>`,
-    settings: {
-      approvalRequired: config.approvalRequired,
-      passwordMode: config.passwordMode,
-      allowedAuth: config.allowedAuth,
-      defaultAuth: config.defaultAuth,
-      protectedUsers: config.protectedUsers,
-      moodleUrl: config.moodle.url,
-    },
+    formatActor: mention,
+    settings: provisioningSettings(config),
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
   const jobs = buildBackgroundJobs(provisioning, logger, options);
-
-  const background = (replicaName: string): Closer => {
-    const running = startLeasedJobs({
-      store,
-      holder,
-      replicaName,
-      ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
-      jobs,
-      log: (level, message, context) => logger[level](context ?? {}, message),
-      onRun: metrics.jobRun,
-      onLease: metrics.jobLease,
-    });
-    return { name: 'background jobs', close: () => running.close() };
-  };
 
   return {
     listenerDeps: {
@@ -154,18 +141,25 @@ export async function buildDependencies(
       runDoctor: () => runDoctorForConfig(config, doctorFactories),
     },
     isReady: () => store.isHealthy(),
-    metrics: config.metrics.enabled
-      ? {
-          token: config.metrics.token,
-          render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-        }
-      : undefined,
+    metrics: config.metrics.enabled ? serveMetrics(metrics, config.metrics.token) : undefined,
     closers: [
       { name: 'Moodle HTTP pool', close: () => gateway.close() },
       { name: 'store', close: () => store.close() },
       { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
     ],
-    background,
+    background: (replicaName) => ({
+      name: 'background jobs',
+      close: startLeasedJobs({
+        store,
+        holder,
+        replicaName,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        jobs,
+        log: (level, message, context) => logger[level](context ?? {}, message),
+        onRun: metrics.jobRun,
+        onLease: metrics.jobLease,
+      }).close,
+    }),
   };
 }
 

@@ -4,6 +4,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestStatus } from './core/requests.js';
 import type { Store } from './core/store.js';
+import type { Secret } from './secret.js';
+import type { MetricsEndpoint } from './slack/health.js';
 
 const PREFIX = 'moodle_provisioner_';
 
@@ -34,9 +36,8 @@ const OUTCOMES: Partial<Record<RequestStatus, string>> = {
   expired: 'expired',
 };
 
-export function createAppMetrics(options: { defaultMetrics?: boolean } = {}): AppMetrics {
-  const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: PREFIX });
+/** The counters, gauges and histogram, registered in `registry`. */
+function declareMetrics(registry: Registry) {
   const registers = [registry];
   const requests = new Counter({
     name: `${PREFIX}requests_total`,
@@ -99,6 +100,36 @@ export function createAppMetrics(options: { defaultMetrics?: boolean } = {}): Ap
     labelNames: ['job'],
     registers,
   });
+  return {
+    requests,
+    decisions,
+    moodleCalls,
+    moodleSeconds,
+    slackFailures,
+    importRows,
+    jobRuns,
+    jobLag,
+    jobLastSuccess,
+    jobLease,
+  };
+}
+
+export function createAppMetrics(options: { defaultMetrics?: boolean } = {}): AppMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  const {
+    requests,
+    decisions,
+    moodleCalls,
+    moodleSeconds,
+    slackFailures,
+    importRows,
+    jobRuns,
+    jobLag,
+    jobLastSuccess,
+    jobLease,
+  } = declareMetrics(registry);
+  const registers = [registry];
   let readCounts: (() => Promise<Partial<Record<RequestStatus, number>>>) | undefined;
   new Gauge({
     name: `${PREFIX}requests_in_status`,
@@ -131,6 +162,14 @@ export function createAppMetrics(options: { defaultMetrics?: boolean } = {}): Ap
     countRequestsWith(read) {
       readCounts = read;
     },
+  };
+}
+
+/** GET /metrics over the registry, behind `token` when there is one. */
+export function serveMetrics(metrics: AppMetrics, token: Secret | undefined): MetricsEndpoint {
+  return {
+    token,
+    render: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
   };
 }
 
