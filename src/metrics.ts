@@ -39,78 +39,47 @@ const OUTCOMES: Partial<Record<RequestStatus, string>> = {
 /** The counters, gauges and histogram, registered in `registry`. */
 function declareMetrics(registry: Registry) {
   const registers = [registry];
-  const requests = new Counter({
-    name: `${PREFIX}requests_total`,
-    help: 'Requests stored (outcome="submitted") and requests that reached an outcome, by operation.',
-    labelNames: ['operation', 'outcome'],
-    registers,
-  });
-  const decisions = new Counter({
-    name: `${PREFIX}decisions_total`,
-    help: 'Decisions on requests: approved, rejected, or direct (an admin acting without approval).',
-    labelNames: ['operation', 'decision'],
-    registers,
-  });
-  const moodleCalls = new Counter({
-    name: `${PREFIX}moodle_calls_total`,
-    help: 'Moodle web-service calls by function and outcome ("ok" or the error code).',
-    labelNames: ['function', 'outcome'],
-    registers,
-  });
-  const moodleSeconds = new Histogram({
-    name: `${PREFIX}moodle_call_duration_seconds`,
-    help: 'How long Moodle web-service calls took, by function.',
-    labelNames: ['function'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
-    registers,
-  });
-  const slackFailures = new Counter({
-    name: `${PREFIX}slack_call_failures_total`,
-    help: 'Slack Web API calls that failed (cards, direct messages, notification lines), by method and Slack error.',
-    labelNames: ['method', 'code'],
-    registers,
-  });
-  const importRows = new Counter({
-    name: `${PREFIX}import_rows_total`,
-    help: 'Rows of CSV imports, by status.',
-    labelNames: ['status'],
-    registers,
-  });
-  const jobRuns = new Counter({
-    name: `${PREFIX}job_runs_total`,
-    help: 'Background job runs in this replica, by job and outcome.',
-    labelNames: ['job', 'outcome'],
-    registers,
-  });
-  const jobLag = new Gauge({
-    name: `${PREFIX}job_lag_seconds`,
-    help: "How late the job's last run in this replica started after it was due.",
-    labelNames: ['job'],
-    registers,
-  });
-  const jobLastSuccess = new Gauge({
-    name: `${PREFIX}job_last_success_timestamp_seconds`,
-    help: 'When the job last ran without error in this replica (Unix time).',
-    labelNames: ['job'],
-    registers,
-  });
-  const jobLease = new Gauge({
-    name: `${PREFIX}job_lease_held`,
-    help: "1 while this replica holds the job's lease (runs the job), else 0.",
-    labelNames: ['job'],
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter<L>({ name: `${PREFIX}${name}`, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Gauge<L>({ name: `${PREFIX}${name}`, help, labelNames, registers });
   return {
-    requests,
-    decisions,
-    moodleCalls,
-    moodleSeconds,
-    slackFailures,
-    importRows,
-    jobRuns,
-    jobLag,
-    jobLastSuccess,
-    jobLease,
+    requests: counter(
+      'requests_total',
+      'Requests stored (outcome="submitted") and requests that reached an outcome, by operation.',
+      ['operation', 'outcome'],
+    ),
+    decisions: counter(
+      'decisions_total',
+      'Decisions on requests: approved, rejected, or direct (an admin acting without approval).',
+      ['operation', 'decision'],
+    ),
+    moodleCalls: counter(
+      'moodle_calls_total',
+      'Moodle web-service calls by function and outcome ("ok" or the error code).',
+      ['function', 'outcome'],
+    ),
+    moodleSeconds: new Histogram({
+      name: `${PREFIX}moodle_call_duration_seconds`,
+      help: 'How long Moodle web-service calls took, by function.',
+      labelNames: ['function'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers,
+    }),
+    slackFailures: counter(
+      'slack_call_failures_total',
+      'Slack Web API calls that failed (cards, direct messages, notification lines), by method and Slack error.',
+      ['method', 'code'],
+    ),
+    importRows: counter('import_rows_total', 'Rows of CSV imports, by status.', ['status']),
+    jobRuns: counter('job_runs_total', 'Background job runs in this replica, by job and outcome.', ['job', 'outcome']),
+    jobLag: gauge('job_lag_seconds', "How late the job's last run in this replica started after it was due.", ['job']),
+    jobLastSuccess: gauge(
+      'job_last_success_timestamp_seconds',
+      'When the job last ran without error in this replica (Unix time).',
+      ['job'],
+    ),
+    jobLease: gauge('job_lease_held', "1 while this replica holds the job's lease (runs the job), else 0.", ['job']),
   };
 }
 
