@@ -1,6 +1,7 @@
-// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by the
-// process entry point (src/index.ts) and the end-to-end tests, so that tests run exactly what production runs.
+// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by
+// `moodle-provisioner start` (src/cli/start.ts) and the end-to-end tests, so that tests run what production runs.
 import { hostname } from 'node:os';
+import type { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
 import { type BackgroundTimings, buildBackgroundJobs, LEASE_TTL_MS } from './background-jobs.js';
 import { doctorFactories } from './cli/doctor.js';
@@ -9,14 +10,16 @@ import { type Clock, systemClock } from './core/clock.js';
 import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/request-lifecycle.js';
+import type { Store } from './core/store.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
-import { countStoreEvents, createAppMetrics, serveMetrics } from './metrics.js';
-import { createMoodleClient } from './moodle/client.js';
+import { type AppMetrics, countStoreEvents, createAppMetrics, serveMetrics } from './metrics.js';
+import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { MetricsEndpoint, ReadinessCheck } from './slack/health.js';
+import { createHomeTabs } from './slack/home-tabs.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
 import { createSlackNotifier, FailureCountingWebClient } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
@@ -37,8 +40,8 @@ export interface ApplicationDeps {
   /** GET /metrics; undefined when METRICS=off. */
   readonly metrics?: MetricsEndpoint | undefined;
   /**
-   * Work to run once Slack is connected (reconciliation, expiry and missing cards), each job in one replica at a time
-   * under a lease; `replicaName` is stable across restarts (host and port). Returns its stopper.
+   * Work to run once Slack is connected (reconciliation, expiry, reminders and missing cards), each job in one replica
+   * at a time under a lease; `replicaName` is stable across restarts (host and port). Returns its stopper.
    */
   readonly background?: (replicaName: string) => Closer;
 }
@@ -70,19 +73,6 @@ export interface RunningApplication {
   stop(): Promise<void>;
 }
 
-const mention = (id: string) => `<@${id}>`;
-
-function provisioningSettings(config: Config) {
-  return {
-    approvalRequired: config.approvalRequired,
-    passwordMode: config.passwordMode,
-    allowedAuth: config.allowedAuth,
-    defaultAuth: config.defaultAuth,
-    protectedUsers: config.protectedUsers,
-    moodleUrl: config.moodle.url,
-  };
-}
-
 /**
  * The application's dependencies: the store, the Moodle client, the Slack directory and notifier (on a WebClient
  * of their own, for work that runs outside any Slack request), and the core services over them.
@@ -99,35 +89,12 @@ export async function buildDependencies(
     await openStore(config.databaseUrl, { logger, holderId: holder, ...(scrubber ? { scrubber } : {}) }),
     metrics,
   );
-  const gateway = createMoodleClient({
-    url: config.moodle.url,
-    token: config.moodle.token,
-    timeoutMs: config.moodle.timeoutMs,
-    logger,
-    proxy: config.proxy,
-    observe: metrics.moodleCall,
-  });
-  const client = new FailureCountingWebClient(
-    config.slack.botToken.reveal(),
-    buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
-  );
-  client.onFailure = metrics.slackFailure;
+  const gateway = buildMoodleGateway(config, logger, metrics);
+  const client = buildSlackClient(config, logger, metrics);
   const clock = options.clock ?? systemClock;
-  const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
-  const requests = createRequestService({ store, clock, ttlHours: config.requestTtlHours, formatActor: mention });
-  const provisioning = createProvisioningService({
-    gateway,
-    requests,
-    store,
-    permissions,
-    notifier: createSlackNotifier({ client, config }),
-    clock,
-    formatActor: mention,
-    settings: provisioningSettings(config),
-    log: (level, message, context) => logger[level](context ?? {}, message),
-  });
+  const core = buildCoreServices({ config, logger, store, gateway, client, clock });
+  const { permissions, requests, provisioning, homeTabs } = core;
   const jobs = buildBackgroundJobs(provisioning, logger, options);
-
   return {
     listenerDeps: {
       config,
@@ -138,7 +105,12 @@ export async function buildDependencies(
       gateway,
       permissions,
       clock,
-      runDoctor: () => runDoctorForConfig(config, doctorFactories),
+      runDoctor: async () => {
+        const report = await runDoctorForConfig(config, doctorFactories);
+        homeTabs.rememberDoctor(report);
+        return report;
+      },
+      homeTabs,
     },
     isReady: () => store.isHealthy(),
     metrics: config.metrics.enabled ? serveMetrics(metrics, config.metrics.token) : undefined,
@@ -161,6 +133,73 @@ export async function buildDependencies(
       }).close,
     }),
   };
+}
+
+function buildMoodleGateway(config: Config, logger: Logger, metrics: AppMetrics): MoodleClient {
+  return createMoodleClient({
+    url: config.moodle.url,
+    token: config.moodle.token,
+    timeoutMs: config.moodle.timeoutMs,
+    logger,
+    proxy: config.proxy,
+    observe: metrics.moodleCall,
+  });
+}
+
+/**
+ * The app's own WebClient, for work outside any Slack request (directory look-ups, notifications); its failed calls
+ * are counted for the metrics.
+ */
+function buildSlackClient(config: Config, logger: Logger, metrics: AppMetrics): webApi.WebClient {
+  const client = new FailureCountingWebClient(
+    config.slack.botToken.reveal(),
+    buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
+  );
+  client.onFailure = metrics.slackFailure;
+  return client;
+}
+
+interface CoreServiceParts {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  gateway: MoodleClient;
+  client: webApi.WebClient;
+  clock: Clock;
+}
+
+function buildCoreServices({ config, logger, store, gateway, client, clock }: CoreServiceParts) {
+  const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
+  const homeTabs = createHomeTabs({ client, store, permissions, clock, logger });
+  const requests = createRequestService({
+    store,
+    clock,
+    ttlHours: config.requestTtlHours,
+    formatActor: (id) => `<@${id}>`,
+  });
+  const provisioning = createProvisioningService({
+    gateway,
+    requests,
+    store,
+    permissions,
+    notifier: createSlackNotifier({ client, config, onRequestChanged: (request) => homeTabs.refresh(request) }),
+    clock,
+    formatActor: (id) => `<@${id}>`,
+    settings: {
+      approvalRequired: config.approvalRequired,
+      passwordMode: config.passwordMode,
+      allowedAuth: config.allowedAuth,
+      defaultAuth: config.defaultAuth,
+      protectedUsers: config.protectedUsers,
+      moodleUrl: config.moodle.url,
+      roleIds: config.roleIds,
+      reasonRequired: config.reasonRequired,
+      approvalsRequired: config.approvalsRequired,
+      remindAfterHours: config.remindAfterHours,
+    },
+    log: (level, message, context) => logger[level](context ?? {}, message),
+  });
+  return { permissions, requests, provisioning, homeTabs };
 }
 
 /**

@@ -1,5 +1,6 @@
 // Where an operator finds each setting's value: printed with every problem in the settings, so that the fix is
 // one read away.
+import { POLICY_SETTING_HELP } from './config-policy.js';
 
 export const SETTING_HELP: Record<string, string> = {
   SLACK_BOT_TOKEN: 'api.slack.com/apps > your app > OAuth & Permissions > Bot User OAuth Token (xoxb-…)',
@@ -13,7 +14,7 @@ export const SETTING_HELP: Record<string, string> = {
   SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: 'comma-separated operations from create,update,suspend,delete (or none)',
+  ...POLICY_SETTING_HELP,
   APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
   NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
   REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',

@@ -2,7 +2,8 @@
 // gauge read from the store when scraped. The HTTP side and the other adapters: e2e/metrics.e2e.test.ts.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createManualClock } from '../src/core/clock.js';
-import { createRequestService, type RequestService } from '../src/core/request-lifecycle.js';
+import { createRequestService } from '../src/core/request-lifecycle.js';
+import type { RequestService } from '../src/core/request-service.js';
 import type { Store } from '../src/core/store.js';
 import { type AppMetrics, countStoreEvents, createAppMetrics } from '../src/metrics.js';
 import { openStore } from '../src/store/index.js';

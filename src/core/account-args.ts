@@ -1,3 +1,4 @@
+import { checkReason } from './free-text.js';
 import { suggestKey, tokenize, USER_ARG_KEYS } from './parse-args.js';
 import { PROFILE_FIELDS } from './profile.js';
 import { quoteForMessage } from './user-record.js';
@@ -53,5 +54,7 @@ export function parseAccountArgs(text: string, options: { allowFields: boolean; 
       `Only one account can be named; ${extra.map((e) => quoteForMessage(e)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} extra. Put values with spaces in quotes, as key="two words".`,
     );
   }
+  const tooLong = checkReason(reason);
+  if (tooLong) problems.push(tooLong.message);
   return { user, fields, reason: reason === '' ? undefined : reason, problems };
 }

@@ -6,8 +6,11 @@
 // 't Hooft stays 't Hooft.
 import { PROFILE_FIELDS } from './moodle-gateway.js';
 
-/** Every key the commands accept (DESIGN.md "Keys"). */
-export const USER_ARG_KEYS = [...PROFILE_FIELDS, 'reason'] as const;
+/** Every key the commands accept (the README's keys). */
+/** A new account's courses (short names or ID numbers, comma-separated), their role, and its cohorts. */
+export const MEMBERSHIP_KEYS = ['courses', 'role', 'cohorts'] as const;
+
+export const USER_ARG_KEYS = [...PROFILE_FIELDS, 'reason', ...MEMBERSHIP_KEYS] as const;
 
 export type UserArgKey = (typeof USER_ARG_KEYS)[number];
 

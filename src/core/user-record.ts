@@ -1,10 +1,11 @@
 // Moodle's rules for a user record, checked before anything reaches Moodle.
 // With production debugging Moodle answers almost every bad create with the same "Invalid parameter value detected",
-// and over-long values with "Error writing to database" (real-responses.md c3-c13), so the app must say what is wrong
-// itself. The rules follow ws-reference §2.0-§3.6: PARAM_USERNAME with extendedusernamechars off, validate_email,
+// and over-long values with "Error writing to database" (docs/moodle/real-responses.md c3-c13), so the app must say what is wrong
+// itself. The rules follow docs/moodle/ws-reference.md §2.0-§3.6: PARAM_USERNAME with extendedusernamechars off, validate_email,
 // the `user` table's column sizes, country codes Moodle knows, allowed auth plugins, PARAM_LANG and PARAM_TIMEZONE.
 import { z } from 'zod';
 import { findCountryCode, isCountryCode } from './countries.js';
+import { describeHiddenCharacter } from './free-text.js';
 import { PROFILE_FIELDS, type UserProfileFields } from './moodle-gateway.js';
 
 export { checkPasswordPolicy, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password.js';
@@ -30,7 +31,7 @@ export type ValidationResult<T> = { ok: true; record: T } | { ok: false; problem
 export const PROFILE_FIELD_KEYS = PROFILE_FIELDS;
 
 /** Keys that belong to the request rather than the record; the validators skip them. */
-export const REQUEST_ONLY_KEYS = ['reason'] as const;
+export const REQUEST_ONLY_KEYS = ['reason', 'courses', 'role', 'cohorts'] as const;
 
 /** How Moodle's own forms name each field. */
 export const FIELD_LABELS: Readonly<Record<ProfileFieldKey, string>> = {
@@ -172,6 +173,8 @@ function checkField(key: ProfileFieldKey, value: string, options: UserRecordOpti
   const problems: string[] = [];
   if (!isWellFormed(value)) return [`${label} contains characters that are not valid text.`];
   if (/[\p{Cc}]/u.test(value)) problems.push(`${label} may not contain line breaks, tabs or control characters.`);
+  const hidden = describeHiddenCharacter(label, value);
+  if (hidden) problems.push(hidden);
   if (TAG_FREE.has(key) && /[<>]/.test(value)) {
     problems.push(`${label} may not contain < or > (Moodle removes anything that looks like HTML).`);
   }

@@ -1,4 +1,4 @@
-// Usernames derived from an email address when the requester gives none (DESIGN.md "Keys"), made valid for
+// Usernames derived from an email address when the requester gives none (the README's keys), made valid for
 // Moodle (PARAM_USERNAME: lowercase [-.@_a-z0-9], at most 100 characters) and free on the site.
 import { FIELD_MAX_LENGTHS } from './user-record.js';
 

@@ -18,7 +18,7 @@ export interface CopyReport {
 }
 
 const PAGE = 500;
-/** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement, and a request has 27 columns. */
+/** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement, and a request has 30 columns. */
 const CHUNK = 200;
 
 type Table = 'requests' | 'audit_events';

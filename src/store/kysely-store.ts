@@ -12,7 +12,7 @@ import { StoreError } from './errors.js';
 import { createLeaseQueries } from './lease-queries.js';
 import { decodeAudit } from './rows.js';
 import { createRequestReads } from './store-reads.js';
-import { createRequestIn, getRow, transitionIn, type WriteContext, writeAudit } from './store-writes.js';
+import { claimReminder, createRequestIn, getRow, transitionIn, type WriteContext, writeAudit } from './store-writes.js';
 
 export interface TextScrubber {
   scrub(text: string): string;
@@ -65,6 +65,7 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
       );
       await dialect.durable();
     },
+    claimReminder: (id, at, dueBefore) => claimReminder(dialect, id, at, dueBefore),
     ...createRequestReads(dialect),
     async appendAudit(event) {
       const written = await dialect.writeOne((q) => writeAudit(ctx, q, event));

@@ -72,7 +72,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // only waiting creates, keyed on the payload's username and lower-cased email: the payload is what an
     // approver's correction rewrites and what is executed, so it is the current value. CREATE INDEX indexes the
     // rows already there. The queries must repeat these expressions and this WHERE clause word for word
-    // (sqlite-store.ts, CREATES_IN_FLIGHT_*), or SQLite will not use the indexes.
+    // (the store's in-flight query at the time), or SQLite will not use the indexes.
     sql: `
       CREATE INDEX requests_create_in_flight_username ON requests (json_extract(payload, '$.user.username'))
         WHERE operation = 'create' AND status IN ('pending', 'approved', 'executing');
@@ -85,7 +85,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'operations from the registry: no fixed operation list, a generic target key, in-flight indexes on the target',
     // SQLite cannot drop a CHECK constraint, so the table is rebuilt. The in-flight indexes move from the create
     // payload's JSON to the target columns every operation fills; the queries repeat their WHERE word for word
-    // (sqlite-store.ts, inFlightSql). Existing rows get the keys their operations give (operations/*.ts targetKey).
+    // (in-flight-query.ts). Existing rows get the keys their operations give (operations/*.ts targetKey).
     sql: `
       CREATE TABLE requests_v3 (
         id TEXT PRIMARY KEY,
@@ -145,6 +145,18 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: 'approvals of a quorum and the last reminder',
+    // Additive: the approvals given so far (JSON array of { by, at, comment? }) for APPROVALS_REQUIRED, and when
+    // the approvers were last reminded of a pending request (REMIND_AFTER_HOURS), NULL for none; and how many
+    // approvers the request needs, fixed when it is asked for (1 for the requests already there).
+    sql: `
+      ALTER TABLE requests ADD COLUMN approvals TEXT;
+      ALTER TABLE requests ADD COLUMN reminded_at TEXT;
+      ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
+  {
+    version: 5,
     name: 'leases for background jobs and replicas; the process that started an execution',
     // executing_holder: the lease holder id of the process that moved the request to executing, so that another
     // replica can tell an execution whose process died from one still under way (Store.findInterrupted).

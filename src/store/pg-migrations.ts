@@ -77,6 +77,17 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'approvals of a quorum and the last reminder',
+    // SQLite's migration 4: the approvals given so far (APPROVALS_REQUIRED), when the approvers were last reminded
+    // of a pending request (REMIND_AFTER_HOURS), and how many approvers the request needs (1 for those already there).
+    sql: `
+      ALTER TABLE requests ADD COLUMN approvals jsonb;
+      ALTER TABLE requests ADD COLUMN reminded_at timestamptz;
+      ALTER TABLE requests ADD COLUMN approvals_needed integer NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

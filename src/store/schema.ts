@@ -37,6 +37,12 @@ export interface RequestsTable {
   approval_ts: string | null;
   notification_ts: string | null;
   attempts: number;
+  /** The approvals of a quorum so far (APPROVALS_REQUIRED), as JSON; NULL for none. */
+  approvals: NullableJsonColumn;
+  /** When the approvers were last reminded of this pending request (REMIND_AFTER_HOURS). */
+  reminded_at: NullableTimeColumn;
+  /** Different approvers the request needs, fixed when it is asked for. */
+  approvals_needed: ColumnType<number, number | undefined, number>;
   /** The process (lease holder id) that started the current execution; see Store.findInterrupted. */
   executing_holder: string | null;
 }

@@ -1,5 +1,6 @@
-// The store's writes: a new request with its audit events, a compare-and-set transition with its audit events, and
-// one audit event. Text is scrubbed of known secrets before it is written; the payload schemas drop unknown keys.
+// The store's writes: a new request with its audit events, a compare-and-set transition with its audit events, one
+// audit event, and a reminder's claim. Text is scrubbed of known secrets before it is written; the payload schemas
+// drop unknown keys.
 import type { Kysely } from 'kysely';
 import type { AuditEvent } from '../core/audit.js';
 import { type NewAuditEvent, type RequestAuditDraft, truncateDetail } from '../core/audit.js';
@@ -98,6 +99,7 @@ function rowOf(ctx: WriteContext, input: NewRequest) {
     decided_at: status === 'approved' ? createdAt : null,
     decided_by: status === 'approved' ? (input.decidedBy ?? input.requester.userId) : null,
     attempts: 0,
+    approvals_needed: input.approvalsNeeded ?? 1,
   };
 }
 
@@ -163,4 +165,24 @@ export async function transitionIn(
   const request = (await getRow(q, id))!;
   await writeDrafts(ctx, q, request, change.at, change.audit ?? []);
   return { ok: true, request };
+}
+
+/**
+ * Records `at` as the request's last reminder if it is still pending and was last reminded (or, never reminded,
+ * created) at or before `dueBefore`: a conditional UPDATE, so only one run of any replica claims each period's reminder.
+ */
+export async function claimReminder(dialect: StoreDialect, id: string, at: Date, dueBefore: Date): Promise<boolean> {
+  const due = dueBefore.toISOString();
+  const updated = await dialect.writeOne((q) =>
+    q
+      .updateTable('requests')
+      .set({ reminded_at: at.toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where((eb) => eb(eb.fn.coalesce('reminded_at', 'created_at'), '<=', due))
+      .executeTakeFirst(),
+  );
+  const won = Number(updated.numUpdatedRows) === 1;
+  if (won) await dialect.durable();
+  return won;
 }

@@ -1,4 +1,4 @@
-// npm run migrate-store: copies requests and the audit log from SQLite to PostgreSQL (and back), ids included, then
+// moodle-provisioner migrate-store (npm run migrate-store): copies requests and the audit log from SQLite to PostgreSQL (and back), ids included, then
 // verifies the copy; the app then carries on from the copy. Refuses a target that holds anything, and says why.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/migrate-store.js';
+import { runCli } from '../../src/cli/run-cli.js';
 import { createManualClock } from '../../src/core/clock.js';
 import { createRequestService } from '../../src/core/request-lifecycle.js';
 import type { Store } from '../../src/core/store.js';
@@ -39,7 +39,11 @@ async function open(url: string): Promise<Store> {
 async function cli(argv: string[], env: Record<string, string | undefined> = { DATABASE_URL: sqliteUrl }) {
   let stdout = '';
   let stderr = '';
-  const code = await run(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runCli(['migrate-store', ...argv], {
+    env,
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
   return { code, stdout, stderr };
 }
 
@@ -77,7 +81,7 @@ async function fill(store: Store): Promise<string[]> {
   return [done.id, waiting.id, rejected.id];
 }
 
-describe('npm run migrate-store', () => {
+describe('moodle-provisioner migrate-store', () => {
   it('copies every request and audit event from SQLite to PostgreSQL, and the app carries on from the copy', async () => {
     const source = await open(sqliteUrl);
     const ids = await fill(source);
@@ -120,13 +124,16 @@ describe('npm run migrate-store', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('Cannot connect to PostgreSQL at postgres://app@127.0.0.1:1/app');
     expect(unreachable.stderr).not.toContain('pw-4471');
-    expect((await cli([])).code).toBe(2);
+    const usage = await cli([]);
+    expect(usage).toMatchObject({ code: 64, stderr: expect.stringContaining('--to is required') });
+    expect(usage.stderr).toContain('Usage: moodle-provisioner migrate-store');
   });
 
-  it('runs as a command', async () => {
+  it('runs as a command of the moodle-provisioner entry point', async () => {
     await fill(await open(sqliteUrl));
-    const script = fileURLToPath(new URL('../../src/cli/migrate-store.ts', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--to', pg.url], {
+    const script = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+    const argv = ['--import', 'tsx', script, 'migrate-store', '--to', pg.url];
+    const { stdout } = await promisify(execFile)(process.execPath, argv, {
       env: { ...process.env, DATABASE_URL: sqliteUrl },
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
     });

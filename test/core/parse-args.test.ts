@@ -48,7 +48,7 @@ describe('parseUserArgs: positional form', () => {
 });
 
 describe('parseUserArgs: key=value form', () => {
-  it('the DESIGN.md example', () => {
+  it('the README example', () => {
     expect(parseUserArgs('username=jdoe email=j@x.org firstname=Jane lastname="Doe Smith"')).toEqual({
       fields: { username: 'jdoe', email: 'j@x.org', firstname: 'Jane', lastname: 'Doe Smith' },
       problems: [],

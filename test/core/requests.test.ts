@@ -1,7 +1,7 @@
 // The pure parts of the request lifecycle: the transition table, policy mapping, ids, corrections, sentences.
 import { describe, expect, it } from 'vitest';
 import { policyOperation, requestPayloadSchema } from '../../src/core/operations/registry.js';
-import { applyCorrections } from '../../src/core/request-lifecycle.js';
+import { applyCorrections } from '../../src/core/request-corrections.js';
 import { describeStatus } from '../../src/core/request-words.js';
 import {
   canTransition,
@@ -14,6 +14,8 @@ import {
 } from '../../src/core/requests.js';
 
 const ALLOWED: ReadonlyArray<[RequestStatus, RequestStatus]> = [
+  // One approval of several (APPROVALS_REQUIRED): recorded, the request still waits.
+  ['pending', 'pending'],
   ['pending', 'approved'],
   ['pending', 'rejected'],
   ['pending', 'cancelled'],
@@ -99,6 +101,9 @@ function record(overrides: Partial<RequestRecord>): RequestRecord {
     decidedBy: undefined,
     decisionComment: undefined,
     corrections: undefined,
+    approvals: [],
+    approvalsNeeded: 1,
+    remindedAt: undefined,
     executedAt: undefined,
     result: undefined,
     approvalMessage: undefined,

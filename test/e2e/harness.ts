@@ -1,7 +1,7 @@
 // End-to-end harness: starts the fake Slack (Web API, response_urls, Socket Mode) and the real application through
-// startApplication, the same code src/index.ts runs, configured by loadConfig from an env. Slack traffic is driven
-// either as signed HTTP requests (transport 'http') or as Socket Mode envelopes (transport 'socket'), with one
-// API for both. Every log line the app writes is kept in memory for secret-leak assertions.
+// startApplication, the same code `moodle-provisioner start` runs, configured by loadConfig from an env. Slack
+// traffic is driven either as signed HTTP requests (transport 'http') or as Socket Mode envelopes (transport
+// 'socket'), with one API for both. Every log line the app writes is kept in memory for secret-leak assertions.
 import type { DestinationStream } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type ApplicationOverrides, type RunningApplication, startApplication } from '../../src/main.js';

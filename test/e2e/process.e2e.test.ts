@@ -1,5 +1,5 @@
-// The real entry point (src/index.ts) as a child process: exit codes and messages at start-up, and SIGTERM.
-import { type ChildProcess, spawn } from 'node:child_process';
+// `moodle-provisioner start` (src/cli/main.ts) as a child process: exit codes and messages at start-up, and SIGTERM;
+// and src/index.ts, the older entry point that does the same.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
 import { buildTestEnv } from './harness.js';
+import { type ChildRun, runChild } from './run-child.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -21,42 +22,14 @@ afterAll(async () => {
   await slack.close();
 });
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+const BIN = ['src/cli/main.ts', 'start'];
+
+function runEntryPoint(env: Record<string, string | undefined>, [script = '', ...args]: string[] = BIN): ChildRun {
+  const argv = ['--import', TSX_LOADER, join(ROOT, script), ...args];
+  return runChild(process.execPath, argv, { cwd: CWD, env: { PATH: process.env.PATH, ...env } });
 }
 
-function runEntryPoint(env: Record<string, string | undefined>): Run {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src/index.ts')], {
-    cwd: CWD,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.on('exit', (code, signal) => done({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function waitForOutput(run: Run, text: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!run.stdout().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no "${text}" in output:\n${run.stdout()}\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-describe.concurrent('src/index.ts', () => {
+describe.concurrent('moodle-provisioner start', () => {
   it('prints every settings problem without a stack trace and exits 78', async () => {
     const run = runEntryPoint({ MOODLE_URL: 'not a url' });
     expect(await run.exited).toEqual({ code: 78, signal: null });
@@ -96,10 +69,18 @@ describe.concurrent('src/index.ts', () => {
 
   it('stops gracefully on SIGTERM and exits 0', async () => {
     const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }));
-    await waitForOutput(run, 'listening for Slack requests');
+    await run.waitForOutput('listening for Slack requests');
     run.child.kill('SIGTERM');
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stdout()).toContain('"msg":"stopped"');
     expect(run.stderr()).toBe('');
+  });
+
+  it('src/index.ts starts the same app and stops the same way', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }), ['src/index.ts']);
+    await run.waitForOutput('listening for Slack requests');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"stopped"');
   });
 });

@@ -8,6 +8,8 @@ export interface Announcer {
   postCard(request: RequestRecord): Promise<MessageLocation>;
   /** Whether this request's card is being posted right now. */
   isPosting(requestId: string): boolean;
+  /** Redraws the card of a request that changed but still waits (an approval of several). */
+  announceProgress(request: RequestRecord): Promise<void>;
   /** Card, requester and notification channel, after a change of state. */
   announceOutcome(request: RequestRecord, event: RequestEvent): Promise<void>;
 }
@@ -42,6 +44,10 @@ export function createAnnouncer(ctx: Pick<UseCaseContext, 'notifier' | 'store' |
   return {
     postCard,
     isPosting: (requestId) => cardsInFlight.has(requestId),
+    async announceProgress(request) {
+      if (!request.approvalMessage) return;
+      await tell('update the approval card', request, () => notifier.updateApprovalCard(request));
+    },
     async announceOutcome(request, event) {
       if (event === 'failed' && !request.approvalMessage) {
         // An admin's direct execution has no card, but a failed request is retried from its card's Retry button:

@@ -9,7 +9,8 @@ import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS } fro
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
 import { buildReasonInput } from './reason-input.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText } from './text.js';
+import { LIMITS, mrkdwn, plainText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 /** Which account the modal edits (or deletes), and where the command was typed; carried in private_metadata. */
 export interface AccountModalMetadata {
@@ -79,7 +80,11 @@ function fieldInput(key: UserFieldKey, user: MoodleUser): types.InputBlock {
   };
 }
 
-export function buildEditUserModal(user: MoodleUser, metadata: AccountModalMetadata): types.ModalView {
+export function buildEditUserModal(
+  user: MoodleUser,
+  metadata: AccountModalMetadata,
+  options: { reasonRequired?: boolean } = {},
+): types.ModalView {
   const blocks: types.KnownBlock[] = [
     {
       type: 'section',
@@ -89,7 +94,10 @@ export function buildEditUserModal(user: MoodleUser, metadata: AccountModalMetad
       ),
     },
     ...EDIT_USER_FIELDS.map((k) => fieldInput(k, user)),
-    buildReasonInput('Reason for the change', { hint: 'Shown to the approvers and kept in the audit log.' }),
+    buildReasonInput('Reason for the change', {
+      hint: 'Shown to the approvers and kept in the audit log.',
+      required: options.reasonRequired === true,
+    }),
   ];
   return {
     type: 'modal',

@@ -3,7 +3,7 @@
 // findByStatus would (pending, approved, executing; creates only; in that order, each oldest first) by each request's
 // current target username and email, and ignore case in emails. Runs against every store.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyCorrections } from '../../../src/core/request-lifecycle.js';
+import { applyCorrections } from '../../../src/core/request-corrections.js';
 import type { NewRequest, RequestRecord, RequestStatus } from '../../../src/core/requests.js';
 import type { Store } from '../../../src/core/store.js';
 import { type ContractTarget, useContractDatabase } from './targets.js';

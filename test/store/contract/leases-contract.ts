@@ -6,12 +6,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../src/core/clock.js';
-import {
-  createRequestService,
-  type LifecycleResult,
-  type RequestService,
-  type SubmitInput,
-} from '../../../src/core/request-lifecycle.js';
+import { createRequestService } from '../../../src/core/request-lifecycle.js';
+import type { LifecycleResult, RequestService, SubmitInput } from '../../../src/core/request-service.js';
 import type { Store } from '../../../src/core/store.js';
 import type { WorkerReport, WorkerTask } from '../fixtures/decision-worker.js';
 import { requestIn } from './requests-contract.js';

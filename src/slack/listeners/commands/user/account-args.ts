@@ -32,7 +32,7 @@ export async function readAccountArgs(
     return undefined;
   }
   if (parsed.user === undefined) {
-    await respond(buildNotice(`Say which account to ${options.verb}. ${options.usage}`));
+    await respond(buildNotice(`Say which account to ${options.verb}.`, undefined, options.usage));
     return undefined;
   }
   return { ...parsed, user: parsed.user };
