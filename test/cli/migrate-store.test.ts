@@ -61,8 +61,9 @@ async function fill(store: Store): Promise<string[]> {
     lastname: 'B',
     auth: 'manual',
   });
-  const create = (username: string) =>
+  const create = (username: string, approvalsNeeded = 1) =>
     service.submit({
+      approvalsNeeded,
       requester: { userId: 'UREQ', channelId: 'C1' },
       target: { username, email: `${username}@example.org` },
       payload: { operation: 'create', user: user(username) },
@@ -74,7 +75,10 @@ async function fill(store: Store): Promise<string[]> {
   await service.approve(done.id, 'UAPPR', { corrections: { firstname: 'Ann' }, comment: 'ok' });
   await service.startExecution(done.id);
   await service.recordSuccess(done.id, { moodleId: 4242 });
-  const waiting = await create('waiting');
+  // A quorum request with one approval of two and a reminder: the columns of a later migration are copied too.
+  const waiting = await create('waiting', 2);
+  await service.approve(waiting.id, 'UAPPR', { comment: 'one of two' });
+  await store.claimReminder(waiting.id, new Date('2026-03-02T09:00:00Z'), new Date('2026-03-01T10:00:00Z'));
   const rejected = await create('rejected');
   await service.reject(rejected.id, 'UAPPR', 'no such teacher');
   await service.recordRefusal('USTRANGER', { reason: 'permission', requestId: waiting.id, detail: 'not an approver' });
@@ -100,7 +104,8 @@ describe('moodle-provisioner migrate-store', () => {
     const next = await target.appendAudit({ at: new Date(), actor: 'system', kind: 'expiry' });
     expect(next.id).toBe(Math.max(...audit.map((e) => e.id)) + 1);
     const service = createRequestService({ store: target, clock: createManualClock(), ttlHours: 72 });
-    expect(await service.approve(ids[1]!, 'UAPPR')).toMatchObject({ ok: true, request: { status: 'approved' } });
+    expect((await target.getRequest(ids[1]!))?.approvals).toHaveLength(1);
+    expect(await service.approve(ids[1]!, 'UAPPR2')).toMatchObject({ ok: true, request: { status: 'approved' } });
   });
 
   it('copies back from PostgreSQL to SQLite', async () => {
@@ -109,6 +114,11 @@ describe('moodle-provisioner migrate-store', () => {
     expect((await cli(['--from', pg.url, '--to', back])).code).toBe(0);
     const copy = await open(back);
     expect((await copy.getRequest(ids[0]!))?.result).toEqual({ ok: true, moodleId: 4242 });
+    expect(await copy.getRequest(ids[1]!)).toMatchObject({
+      approvalsNeeded: 2,
+      approvals: [{ by: 'UAPPR', comment: 'one of two' }],
+      remindedAt: new Date('2026-03-02T09:00:00Z'),
+    });
   });
 
   it('refuses a target that holds anything, a missing source, an unreachable target and a missing --to', async () => {

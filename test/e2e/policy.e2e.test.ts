@@ -95,13 +95,13 @@ describe('REASON_REQUIRED', () => {
     const a = account();
     const before = await requestCount();
     const bare = await t.command('/moodle-user', `suspend ${a.username}`, { userId: REQUESTER });
-    const reply = JSON.stringify((await bare.waitForResponse()).body);
+    const reply = JSON.stringify((await bare.waitForResponse(4_000)).body);
     expect(reply).toContain('Give a reason');
     expect(reply).toContain('Nothing was stored');
     expect(await requestCount()).toBe(before);
 
     const given = await t.command('/moodle-user', `suspend ${a.username} reason="left in June"`, { userId: REQUESTER });
-    expect(JSON.stringify((await given.waitForResponse()).body)).toContain('waiting for an approver');
+    expect(JSON.stringify((await given.waitForResponse(4_000)).body)).toContain('waiting for an approver');
     expect(await requestCount()).toBe(before + 1);
   });
 });
@@ -215,5 +215,31 @@ describe('REMIND_AFTER_HOURS', () => {
     clock.advance(25 * HOUR_MS);
     expect((await jobs.remindDue()).map((r) => r.id)).not.toContain(request.id);
     expect(reminders()).toHaveLength(2);
+  });
+});
+
+describe('the reminder job of the running app', () => {
+  it('reminds on its own, from the background job under its lease', async () => {
+    const own = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
+    const app = await startTestApp({
+      moodleUrl: fake.url,
+      env: { MOODLE_TOKEN: fake.token, APPROVALS_REQUIRED: 'create:2', REMIND_AFTER_HOURS: '24' },
+      slack: { users: SLACK_USERS },
+      overrides: { clock: own, expiryIntervalMs: 20 },
+    });
+    try {
+      const { card } = await requestAccount(app, REQUESTER, newPerson('job'));
+      own.advance(25 * HOUR_MS);
+      const reminder = await app.slack.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.thread_ts === cardTs(card) && String(c.args.text).includes('Reminder'),
+        10_000,
+      );
+      expect(String(reminder.args.text)).toContain('0 of 2 approvals');
+      const holder = await app.application.deps.listenerDeps.store.findLeaseHolder('job:remind');
+      expect(holder).toMatch(new RegExp(`/${process.pid}-`));
+    } finally {
+      await app.stop();
+    }
   });
 });

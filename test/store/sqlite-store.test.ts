@@ -92,6 +92,34 @@ describe('opening and migrations', () => {
     }
   });
 
+  it('upgrades a file of the release before leases (schema 4, quorum approvals in use), keeping its requests', async () => {
+    const raw = new BetterSqlite3(join(dir, 'v4.db'));
+    runMigrations(
+      raw,
+      'test',
+      MIGRATIONS.filter((m) => m.version <= 4),
+    );
+    raw
+      .prepare(`INSERT INTO requests (id, operation, status, version, requester_id, target_moodle_id, target_username,
+        target_key, payload, created_at, updated_at, approvals, reminded_at, approvals_needed)
+        VALUES ('R-QUORUM', 'delete', 'pending', 2, 'UREQ', 5, 'leaver', 'user:5', '{"operation":"delete"}',
+        '2026-01-01T08:00:00.000Z', '2026-01-01T09:00:00.000Z',
+        '[{"by":"UAPPR1","at":"2026-01-01T09:00:00.000Z"}]', '2026-01-02T08:00:00.000Z', 2)`)
+      .run();
+    raw.close();
+
+    const store = await openStore(`sqlite:${join(dir, 'v4.db')}`);
+    opened.push(store);
+    expect(await store.getRequest('R-QUORUM')).toMatchObject({
+      version: 2,
+      approvalsNeeded: 2,
+      approvals: [{ by: 'UAPPR1', at: new Date('2026-01-01T09:00:00.000Z') }],
+      remindedAt: new Date('2026-01-02T08:00:00.000Z'),
+    });
+    expect(await store.acquireLease('job:expiry', 'H1', 30_000)).toBe(true);
+    expect(await store.findInterrupted()).toEqual([]);
+  });
+
   it('refuses a database written by a newer release, and leaves it untouched', async () => {
     await (await open()).close();
     const raw = new BetterSqlite3(dbPath);

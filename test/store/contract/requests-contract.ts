@@ -199,6 +199,58 @@ export function describeRequestsContract(target: ContractTarget): void {
       });
     });
 
+    it('records the approvals a request needs and those given so far, one pending → pending step each', async () => {
+      const store = await ctx.open();
+      expect(await store.createRequest(newRequest())).toMatchObject({ approvalsNeeded: 1, approvals: [] });
+      const request = await store.createRequest(newRequest({ approvalsNeeded: 3 }));
+      expect(request).toMatchObject({ approvalsNeeded: 3, approvals: [], remindedAt: undefined });
+      const first = { by: 'UAPPR1', at: new Date(T0.getTime() + 1000), comment: 'fine by me' };
+      const second = { by: 'UAPPR2', at: new Date(T0.getTime() + 2000) };
+      let version = request.version;
+      for (const approvals of [[first], [first, second]]) {
+        const step = await store.transition(request.id, {
+          from: 'pending',
+          expectedVersion: version,
+          to: 'pending',
+          at: approvals.at(-1)!.at,
+          patch: { approvals },
+          audit: [{ actor: approvals.at(-1)!.by, kind: 'decision', outcome: 'approval recorded' }],
+        });
+        expect(step).toMatchObject({ ok: true, request: { status: 'pending', version: version + 1, approvals } });
+        version += 1;
+      }
+      expect(await store.getRequest(request.id)).toMatchObject({ approvals: [first, second], approvalsNeeded: 3 });
+      // A stale approval (the version moved) loses like any other compare-and-set.
+      const stale = await store.transition(request.id, {
+        from: 'pending',
+        expectedVersion: request.version,
+        to: 'pending',
+        at: T0,
+        patch: { approvals: [second] },
+      });
+      expect(stale).toMatchObject({ ok: false, current: { approvals: [first, second] } });
+    });
+
+    it('claims a reminder once per period, only while pending, without moving the version', async () => {
+      const store = await ctx.open();
+      const hours = (h: number) => new Date(T0.getTime() + h * 3_600_000);
+      const request = await store.createRequest(newRequest());
+      // Not due yet: created after the cut-off.
+      expect(await store.claimReminder(request.id, hours(1), hours(-1))).toBe(false);
+      // Due: created at or before the cut-off. Of several runs at once (replicas), exactly one claims it.
+      const claims = await Promise.all([1, 2, 3, 4].map(() => store.claimReminder(request.id, hours(25), hours(1))));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.getRequest(request.id)).toMatchObject({ remindedAt: hours(25), version: 1 });
+      // The next period counts from the last reminder, not from the creation.
+      expect(await store.claimReminder(request.id, hours(30), hours(6))).toBe(false);
+      expect(await store.claimReminder(request.id, hours(49), hours(25))).toBe(true);
+      expect((await store.getRequest(request.id))?.remindedAt).toEqual(hours(49));
+      const decided = await requestIn(store, 'approved');
+      expect(await store.claimReminder(decided.id, hours(50), hours(26))).toBe(false);
+      expect((await store.getRequest(decided.id))?.remindedAt).toBeUndefined();
+      expect(await store.claimReminder('R-NOSUCH', hours(50), hours(26))).toBe(false);
+    });
+
     it('draws a new id when the first one is taken', async () => {
       const ids = ['R-AAAAAA', 'R-AAAAAA', 'R-BBBBBB'];
       const store = await ctx.open({ generateId: () => ids.shift() ?? 'R-CCCCCC' });
