@@ -88,9 +88,10 @@ describe('leased background jobs', () => {
     const b = await startReplica('B', counting(60_000), 6_000);
     await until(async () => (await b.store.findLeaseHolder('replica:host:B')) === 'B', 'B to be present');
     await a.runner.close();
-    // Released, not left to expire (that would take 6 s): B takes the job at its next renewal (2 s at most).
+    // Released, not left to expire (that would take 6 s): B takes the job at its next renewal (2 s at most), which
+    // may already have come on a loaded machine.
     expect(await b.store.findLeaseHolder('replica:host:A')).toBeUndefined();
-    expect(await b.store.findLeaseHolder('job:expiry')).toBeUndefined();
+    expect(await b.store.findLeaseHolder('job:expiry')).not.toBe('A');
     await until(() => b.runs.length === 1, 'B to take the job over');
     expect(a.runs).toHaveLength(1);
   });

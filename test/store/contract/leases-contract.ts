@@ -152,8 +152,9 @@ export function describeConcurrencyContract(target: ContractTarget): void {
 
     it('passes to another holder once it expires unrenewed', async () => {
       const [a, b] = [await ctx.open(), await ctx.open()];
-      expect(await a.acquireLease('job:expiry', 'A', 150)).toBe(true);
-      expect(await b.acquireLease('job:expiry', 'B', 150)).toBe(false);
+      // Long enough that B's first try comes before the expiry even on a loaded machine.
+      expect(await a.acquireLease('job:expiry', 'A', 1_000)).toBe(true);
+      expect(await b.acquireLease('job:expiry', 'B', 1_000)).toBe(false);
       await eventually(() => b.acquireLease('job:expiry', 'B', 60_000), 'the lease to expire');
       expect(await a.acquireLease('job:expiry', 'A', 60_000)).toBe(false);
       expect(await a.findLeaseHolder('job:expiry')).toBe('B');
@@ -174,11 +175,12 @@ export function describeConcurrencyContract(target: ContractTarget): void {
       const live = await ctx.open({ holderId: 'LIVE' });
       const dying = await ctx.open({ holderId: 'DYING' });
       const watcher = await ctx.open({ holderId: 'WATCHER' });
-      expect(await live.acquireLease('replica:live', 'LIVE', 60_000)).toBe(true);
-      expect(await dying.acquireLease('replica:dying', 'DYING', 200)).toBe(true);
       const ofLive = await requestIn(live, 'executing');
       const ofDying = await requestIn(dying, 'executing');
       await requestIn(watcher, 'approved');
+      // Leases taken last, so that nothing slow comes between the short one and the first look.
+      expect(await live.acquireLease('replica:live', 'LIVE', 60_000)).toBe(true);
+      expect(await dying.acquireLease('replica:dying', 'DYING', 1_000)).toBe(true);
       expect(await watcher.findInterrupted()).toEqual([]);
 
       await eventually(async () => (await watcher.findInterrupted()).length > 0, 'the dying lease to expire');
