@@ -5,13 +5,16 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { channelId, csv, intIn, optional, type RoleEntry, required, roleIds, roleList } from './config-parsers.js';
-import { approvalCounts, operationList, POLICY_SETTING_HELP } from './config-policy.js';
+import { approvalCounts, operationList } from './config-policy.js';
 import { PROXY_SETTINGS, readProxySettings } from './config-proxy.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
+import { SETTING_HELP } from './setting-help.js';
+import { parseDatabaseUrl } from './store/database-url.js';
 
 export { type RoleEntry, readRoleIds } from './config-parsers.js';
 export { readProxySettings } from './config-proxy.js';
+export { SETTING_HELP } from './setting-help.js';
 
 /** A per-operation policy key (APPROVAL_REQUIRED and the like): the operation registry's POLICY_KEYS. */
 export type Operation = string;
@@ -59,39 +62,9 @@ export interface Config {
   readonly proxy: ProxySettings | undefined;
   /** Moodle role ids by role short name (ROLE_IDS): web services cannot list roles. */
   readonly roleIds: Readonly<Record<string, number>>;
+  /** GET /metrics (METRICS, METRICS_TOKEN): served unless off; with a token, only to `Authorization: Bearer <token>`. */
+  readonly metrics: { readonly enabled: boolean; readonly token: Secret | undefined };
 }
-
-/** Where an operator finds each value: printed with every problem so that the fix is one read away. */
-export const SETTING_HELP: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'api.slack.com/apps > your app > OAuth & Permissions > Bot User OAuth Token (xoxb-…)',
-  SLACK_SIGNING_SECRET: 'api.slack.com/apps > your app > Basic Information > App Credentials > Signing Secret',
-  SLACK_APP_TOKEN:
-    'api.slack.com/apps > your app > Basic Information > App-Level Tokens, with the connections:write scope (xapp-…)',
-  SLACK_API_URL: 'leave unset in production; tests point it at a local fake',
-  MOODLE_URL: 'the address of your Moodle site, e.g. https://lms.example.org',
-  MOODLE_TOKEN: 'Moodle: Site administration > Server > Web services > Manage tokens (32 hex characters)',
-  MOODLE_TIMEOUT_MS: 'milliseconds to wait for one Moodle call, e.g. 15000',
-  SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
-  SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
-  SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  ...POLICY_SETTING_HELP,
-  APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
-  NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
-  REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
-  DEFAULT_AUTH: 'a Moodle auth plugin name listed in ALLOWED_AUTH, e.g. manual',
-  ALLOWED_AUTH: 'comma-separated Moodle auth plugin names, e.g. manual,oauth2',
-  PASSWORD_MODE: 'email (Moodle mails a generated password) or generate (shown once to the requester)',
-  PROTECTED_USERS: 'comma-separated Moodle usernames the app must never change',
-  DATABASE_URL: 'sqlite:path/to/file.db',
-  PORT: 'a TCP port number, e.g. 3000',
-  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
-  HTTPS_PROXY:
-    'only where this server reaches the internet through a proxy: its URL, e.g. http://proxy.example.org:3128 (user:password@ allowed)',
-  HTTP_PROXY: 'the proxy for http:// addresses (e.g. a Moodle site on plain HTTP), same form as HTTPS_PROXY',
-  NO_PROXY: 'comma-separated hosts reached without the proxy, e.g. lms.example.org,.internal,10.0.0.5',
-  ROLE_IDS:
-    "comma-separated role short name:id pairs, e.g. student:5,teacher:4,editingteacher:3; Moodle lists the roles under Site administration > Users > Permissions > Define roles (the id is in each role's edit link: roleid=…)",
-};
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
@@ -148,8 +121,12 @@ const schema = z.object({
   PROTECTED_USERS: optional.transform((v) => csv(v).map((u) => u.toLowerCase())),
   DATABASE_URL: optional
     .transform((v) => v ?? 'sqlite:data/moodle-provisioner.db')
-    .refine((v) => v.startsWith('sqlite:'), {
-      error: 'DATABASE_URL must look like sqlite:data/moodle-provisioner.db (only SQLite is supported for now)',
+    .superRefine((v, ctx) => {
+      try {
+        parseDatabaseUrl(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
     }),
   PORT: intIn('PORT', 0, 65_535, 3000),
   LOG_LEVEL: optional.pipe(
@@ -160,6 +137,10 @@ const schema = z.object({
       .default('info'),
   ),
   ROLE_IDS: roleIds,
+  METRICS: optional.pipe(z.enum(['on', 'off'], { error: 'METRICS must be on or off' }).default('on')),
+  METRICS_TOKEN: optional.refine((v) => v === undefined || /^[\x21-\x7e]{16,}$/.test(v), {
+    error: 'METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. openssl rand -hex 24)',
+  }),
 });
 
 /** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
@@ -254,6 +235,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     logLevel: e.LOG_LEVEL,
     proxy: proxy.proxy,
     roleIds: e.ROLE_IDS,
+    metrics: { enabled: e.METRICS === 'on', token: e.METRICS_TOKEN ? new Secret(e.METRICS_TOKEN) : undefined },
   };
   return deepFreeze(config);
 }

@@ -1,8 +1,9 @@
 // Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by
 // `moodle-provisioner start` (src/cli/start.ts) and the end-to-end tests, so that tests run what production runs.
-import { webApi } from '@slack/bolt';
+import { hostname } from 'node:os';
+import type { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
-import { startBackgroundJobs } from './background-jobs.js';
+import { type BackgroundTimings, buildBackgroundJobs, LEASE_TTL_MS } from './background-jobs.js';
 import { doctorFactories } from './cli/doctor.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -11,17 +12,19 @@ import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/request-lifecycle.js';
 import type { Store } from './core/store.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
+import { startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
+import { type AppMetrics, countStoreEvents, createAppMetrics, serveMetrics } from './metrics.js';
 import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
-import type { ReadinessCheck } from './slack/health.js';
+import type { MetricsEndpoint, ReadinessCheck } from './slack/health.js';
 import { createHomeTabs } from './slack/home-tabs.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
-import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackNotifier, FailureCountingWebClient } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { buildWebClientOptions, slackProxyDispatcher } from './slack/web-client-options.js';
-import { openStore } from './store/index.js';
+import { openStore, randomHolderId } from './store/index.js';
 
 /** Something to close on stop (store, Moodle HTTP pool), in the order given, after Slack stopped taking requests. */
 export interface Closer {
@@ -34,11 +37,17 @@ export interface ApplicationDeps {
   readonly listenerDeps: ListenerDeps;
   readonly isReady: ReadinessCheck;
   readonly closers: readonly Closer[];
-  /** Work to run once Slack is connected (start-up reconciliation, expiry and missing cards); returns its stopper. */
-  readonly background?: () => Closer;
+  /** GET /metrics; undefined when METRICS=off. */
+  readonly metrics?: MetricsEndpoint | undefined;
+  /**
+   * Work to run once Slack is connected (reconciliation, expiry, reminders and missing cards), each job in one replica
+   * at a time under a lease; `replicaName` is stable across restarts (host and port). Returns its stopper.
+   */
+  readonly background?: (replicaName: string) => Closer;
 }
 
-export interface ApplicationOverrides {
+/** BackgroundTimings: tests shorten the jobs' intervals and the leases. */
+export interface ApplicationOverrides extends BackgroundTimings {
   /** Where log lines go (tests collect them in memory); stdout by default. */
   logDestination?: DestinationStream;
   /** Replaces parts of what buildDependencies makes (tests: readiness, closers). */
@@ -47,10 +56,6 @@ export interface ApplicationOverrides {
   drainTimeoutMs?: number;
   /** Time for the core (request ages, expiry); tests move a manual clock instead of waiting. */
   clock?: Clock;
-  /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
-  expiryIntervalMs?: number;
-  /** Called after each periodic expiry check (tests wait for it rather than for a fixed time). */
-  onExpiryCheck?: () => void;
   /** Socket Mode: what to do when the socket stays down (the entry point stops and exits for its supervisor). */
   onConnectionLost?: () => void;
   connectionLostAfterMs?: number;
@@ -68,26 +73,28 @@ export interface RunningApplication {
   stop(): Promise<void>;
 }
 
-/** How often pending requests are checked for expiry. */
-export const EXPIRY_CHECK_INTERVAL_MS = 5 * 60 * 1000;
-
 /**
  * The application's dependencies: the store, the Moodle client, the Slack directory and notifier (on a WebClient
  * of their own, for work that runs outside any Slack request), and the core services over them.
  */
-export function buildDependencies(
+export async function buildDependencies(
   config: Config,
   logger: Logger,
   scrubber?: SecretScrubber,
-  options: { expiryIntervalMs?: number; clock?: Clock; onExpiryCheck?: () => void } = {},
-): ApplicationDeps {
-  const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
-  const gateway = buildMoodleGateway(config, logger);
-  const client = buildSlackClient(config, logger);
+  options: BackgroundTimings & { clock?: Clock } = {},
+): Promise<ApplicationDeps> {
+  const holder = `${hostname()}/${randomHolderId()}`;
+  const metrics = createAppMetrics();
+  const store = countStoreEvents(
+    await openStore(config.databaseUrl, { logger, holderId: holder, ...(scrubber ? { scrubber } : {}) }),
+    metrics,
+  );
+  const gateway = buildMoodleGateway(config, logger, metrics);
+  const client = buildSlackClient(config, logger, metrics);
   const clock = options.clock ?? systemClock;
   const core = buildCoreServices({ config, logger, store, gateway, client, clock });
   const { permissions, requests, provisioning, homeTabs } = core;
-  const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
+  const jobs = buildBackgroundJobs(provisioning, logger, options);
   return {
     listenerDeps: {
       config,
@@ -106,31 +113,50 @@ export function buildDependencies(
       homeTabs,
     },
     isReady: () => store.isHealthy(),
+    metrics: config.metrics.enabled ? serveMetrics(metrics, config.metrics.token) : undefined,
     closers: [
       { name: 'Moodle HTTP pool', close: () => gateway.close() },
       { name: 'store', close: () => store.close() },
       { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
     ],
-    background: () => startBackgroundJobs(provisioning, logger, expiryIntervalMs, options.onExpiryCheck),
+    background: (replicaName) => ({
+      name: 'background jobs',
+      close: startLeasedJobs({
+        store,
+        holder,
+        replicaName,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        jobs,
+        log: (level, message, context) => logger[level](context ?? {}, message),
+        onRun: metrics.jobRun,
+        onLease: metrics.jobLease,
+      }).close,
+    }),
   };
 }
 
-function buildMoodleGateway(config: Config, logger: Logger): MoodleClient {
+function buildMoodleGateway(config: Config, logger: Logger, metrics: AppMetrics): MoodleClient {
   return createMoodleClient({
     url: config.moodle.url,
     token: config.moodle.token,
     timeoutMs: config.moodle.timeoutMs,
     logger,
     proxy: config.proxy,
+    observe: metrics.moodleCall,
   });
 }
 
-/** The app's own WebClient, for work outside any Slack request (directory look-ups, notifications). */
-function buildSlackClient(config: Config, logger: Logger): webApi.WebClient {
-  return new webApi.WebClient(
+/**
+ * The app's own WebClient, for work outside any Slack request (directory look-ups, notifications); its failed calls
+ * are counted for the metrics.
+ */
+function buildSlackClient(config: Config, logger: Logger, metrics: AppMetrics): webApi.WebClient {
+  const client = new FailureCountingWebClient(
     config.slack.botToken.reveal(),
     buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
   );
+  client.onFailure = metrics.slackFailure;
+  return client;
 }
 
 interface CoreServiceParts {
@@ -176,16 +202,30 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
   return { permissions, requests, provisioning, homeTabs };
 }
 
-/** A proxy URL with a password is a secret, and so is the password on its own (it may be logged decoded). */
-function proxySecrets(config: Config): string[] {
+/**
+ * A proxy or database URL with a password is a secret, and so is the password on its own (it may be logged decoded).
+ */
+function urlSecrets(config: Config): string[] {
   const secrets: string[] = [];
-  for (const url of [config.proxy?.httpsProxy, config.proxy?.httpProxy]) {
-    if (!url) continue;
-    const parsed = new URL(url.reveal());
+  for (const url of [config.proxy?.httpsProxy?.reveal(), config.proxy?.httpProxy?.reveal(), config.databaseUrl]) {
+    if (!url || !URL.canParse(url)) continue;
+    const parsed = new URL(url);
     if (!parsed.password) continue;
-    secrets.push(url.reveal(), parsed.password, decodeURIComponent(parsed.password));
+    secrets.push(url, parsed.password, decodeURIComponent(parsed.password));
   }
   return secrets;
+}
+
+/** The overrides buildDependencies takes (time and the background jobs' timings), without the undefined ones. */
+function backgroundOptions(overrides: ApplicationOverrides): BackgroundTimings & { clock?: Clock } {
+  const { clock, expiryIntervalMs, reconcileIntervalMs, leaseTtlMs, onExpiryCheck } = overrides;
+  return {
+    ...(clock ? { clock } : {}),
+    ...(expiryIntervalMs !== undefined ? { expiryIntervalMs } : {}),
+    ...(reconcileIntervalMs !== undefined ? { reconcileIntervalMs } : {}),
+    ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),
+    ...(onExpiryCheck ? { onExpiryCheck } : {}),
+  };
 }
 
 export async function startApplication(
@@ -199,17 +239,14 @@ export async function startApplication(
       config.slack.signingSecret,
       config.slack.appToken,
       config.moodle.token,
-      ...proxySecrets(config),
+      config.metrics.token,
+      ...urlSecrets(config),
     ],
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
   if (config.proxy) logger.info(describeProxy(config.proxy), 'outbound HTTP goes through a proxy');
   const deps: ApplicationDeps = {
-    ...buildDependencies(config, logger, scrubber, {
-      ...(overrides.clock ? { clock: overrides.clock } : {}),
-      ...(overrides.expiryIntervalMs !== undefined ? { expiryIntervalMs: overrides.expiryIntervalMs } : {}),
-      ...(overrides.onExpiryCheck ? { onExpiryCheck: overrides.onExpiryCheck } : {}),
-    }),
+    ...(await buildDependencies(config, logger, scrubber, backgroundOptions(overrides))),
     ...overrides.deps,
   };
   const slack = createSlackApp({
@@ -217,6 +254,7 @@ export async function startApplication(
     logger,
     listenerDeps: deps.listenerDeps,
     isReady: deps.isReady,
+    metrics: deps.metrics,
     ...(overrides.drainTimeoutMs !== undefined ? { drainTimeoutMs: overrides.drainTimeoutMs } : {}),
     ...(overrides.onConnectionLost ? { onConnectionLost: overrides.onConnectionLost } : {}),
     ...(overrides.connectionLostAfterMs !== undefined
@@ -240,7 +278,7 @@ export async function startApplication(
     await closeAll();
     throw error;
   }
-  const backgroundJobs = deps.background?.();
+  const backgroundJobs = deps.background?.(`${hostname()}:${slack.port}`);
 
   let stopping: Promise<void> | undefined;
   return {

@@ -11,7 +11,7 @@ const MAX_FUNCTION_LINES = 80;
 
 // Other branches are rewriting these three; each comes off the list when its rewrite lands. The list must become
 // empty: the last test fails for an entry that already keeps the limits.
-const ALLOWED_OVERSIZE: readonly string[] = ['src/store/sqlite-store.ts'];
+const ALLOWED_OVERSIZE: readonly string[] = [];
 
 function sourceFiles(): string[] {
   return readdirSync(`${ROOT}src`, { recursive: true, encoding: 'utf8' })

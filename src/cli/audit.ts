@@ -4,6 +4,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { AuditEvent } from '../core/audit.js';
+import type { Store } from '../core/store.js';
 import { DEFAULT_DATABASE_URL, isStoreError, openStore } from '../store/index.js';
 import { type CliCommand, type CliIo, parseCommandOptions, UsageError } from './command.js';
 
@@ -104,9 +105,9 @@ export async function runAuditExport(argv: readonly string[], io: CliIo): Promis
   }
   const databaseUrl = values.database?.trim() || io.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
 
-  let store: ReturnType<typeof openStore> | undefined;
+  let store: Store | undefined;
   try {
-    store = openStore(databaseUrl, { fileMustExist: true });
+    store = await openStore(databaseUrl, { fileMustExist: true });
     const query: { since?: Date; until?: Date } = {};
     if (since) query.since = since;
     if (until) query.until = until;

@@ -19,4 +19,9 @@ export const COMMANDS: readonly CliCommandEntry[] = [
     summary: 'export the audit log as CSV or JSON (needs only DATABASE_URL)',
     load: async () => (await import('./audit.js')).auditCommand,
   },
+  {
+    name: 'migrate-store',
+    summary: 'copy the requests and the audit log to another database (SQLite ↔ PostgreSQL) and check the copy',
+    load: async () => (await import('./migrate-store.js')).migrateStoreCommand,
+  },
 ];

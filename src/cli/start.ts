@@ -4,6 +4,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { type RunningApplication, startApplication } from '../main.js';
 import { SlackStartupError } from '../slack/startup-errors.js';
+import { isStoreError } from '../store/index.js';
 import { type CliCommand, type CliIo, EX_CONFIG, parseCommandOptions } from './command.js';
 
 export const START_USAGE = `Usage: moodle-provisioner start
@@ -30,6 +31,11 @@ async function startOrExplain(io: CliIo): Promise<RunningApplication | number> {
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`);
       return EX_CONFIG;
+    }
+    if (isStoreError(error)) {
+      // A wrong or unreachable DATABASE_URL, or a database from a newer release: a setting to change, not a crash.
+      io.stderr(`moodle-provisioner cannot start: ${error.message}\n`);
+      return error.code === 'migration_failed' || error.code === 'durability_failed' ? 1 : EX_CONFIG;
     }
     if (error instanceof SlackStartupError) {
       io.stderr(`moodle-provisioner cannot start: ${error.message}\n`);

@@ -304,7 +304,7 @@ class RequestLifecycle implements RequestService {
   }
 
   findInterrupted(): Promise<RequestRecord[]> {
-    return this.store.findByStatus('executing');
+    return this.store.findInterrupted();
   }
 
   async reconcile(id: string, outcome: ReconcileOutcome): Promise<LifecycleResult> {

@@ -109,7 +109,7 @@ export interface RequestService {
   retry(id: string, actor: string): Promise<LifecycleResult>;
   /** Expires every pending request older than the TTL; returns the ones this call expired. */
   expireDue(): Promise<RequestRecord[]>;
-  /** Requests left executing by a crash: look each up in Moodle, then reconcile(). */
+  /** Requests left executing by a process that died: look each up in Moodle, then reconcile(). */
   findInterrupted(): Promise<RequestRecord[]>;
   reconcile(id: string, outcome: ReconcileOutcome): Promise<LifecycleResult>;
   /** Audits a refusal decided by the caller (e.g. "not an approver"). */

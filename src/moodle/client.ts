@@ -10,7 +10,7 @@ import { createCourseMethods } from './courses.js';
 import { createEnrolmentMethods } from './enrolments.js';
 import type { MoodleCaller } from './method-kit.js';
 import { createSiteMethods, type SiteMethods } from './site.js';
-import { createMoodleCaller } from './transport.js';
+import { createMoodleCaller, type MoodleTransport } from './transport.js';
 import { createUserWrites } from './user-writes.js';
 import { createUserLookups } from './users.js';
 
@@ -33,6 +33,8 @@ export interface MoodleClientOptions {
   readRetries?: number;
   /** First retry delay in ms (default 200; doubles, at most 2000). */
   retryMinDelayMs?: number;
+  /** Told of every call (each retry is one) for the metrics: its function, duration and error code if it failed. */
+  observe?: MoodleTransport['observe'];
 }
 
 export interface MoodleClient extends MoodleGateway, SiteMethods {
@@ -65,6 +67,7 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
     log: options.logger?.child({ component: 'moodle-client' }),
     readRetries: options.readRetries ?? 2,
     retryMinDelayMs: options.retryMinDelayMs ?? 200,
+    observe: options.observe,
   });
   return {
     endpoint,

@@ -26,6 +26,8 @@ export interface MoodleTransport {
   log: Logger | undefined;
   readRetries: number;
   retryMinDelayMs: number;
+  /** The metrics' hook: each attempt's function, duration and error code if it failed. */
+  observe: ((wsfunction: string, seconds: number, errorCode?: string) => void) | undefined;
 }
 
 /** A call ready to send: its body (with the token), its redacted form for errors, and what to scrub. */
@@ -105,6 +107,7 @@ async function attemptLogged(transport: MoodleTransport, call: PreparedCall, att
   const started = performance.now();
   try {
     const result = await sendOnce(transport, call);
+    transport.observe?.(wsfunction, (performance.now() - started) / 1000);
     const entry = {
       wsfunction,
       durationMs: Math.round(performance.now() - started),
@@ -116,6 +119,7 @@ async function attemptLogged(transport: MoodleTransport, call: PreparedCall, att
     return result;
   } catch (err) {
     const error = scrubMoodleError(asMoodleError(err, { wsfunction, write }), call.secrets);
+    transport.observe?.(wsfunction, (performance.now() - started) / 1000, error.code);
     transport.log?.warn(
       {
         wsfunction,

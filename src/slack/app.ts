@@ -2,7 +2,7 @@ import { App, AuthorizationError, type Context, HTTPReceiver, SocketModeReceiver
 import type { Config } from '../config.js';
 import { type Logger, toBoltLogger } from '../logger.js';
 import { describeProxyUrl, proxyFor } from '../outbound-proxy.js';
-import { type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
+import { type MetricsEndpoint, type ReadinessCheck, type RunningHttpServer, startHttpServer } from './health.js';
 import { createSlackHttpListener } from './http-listener.js';
 import { type ListenerDeps, registerListeners } from './listeners/index.js';
 import { createRequestContextMiddleware, InFlightTracker, requestLogger } from './listeners/request-context.js';
@@ -34,6 +34,8 @@ export interface SlackAppDeps {
   listenerDeps: ListenerDeps;
   /** Answers GET /readyz (e.g. "the store is open"); always ready when absent. */
   isReady?: ReadinessCheck;
+  /** Answers GET /metrics; absent when METRICS=off. */
+  metrics?: MetricsEndpoint | undefined;
   /** How long stop() waits for requests in flight before closing anyway. */
   drainTimeoutMs?: number;
   /** Web API retry policy override (tests use { retries: 0 }). */
@@ -344,6 +346,7 @@ async function start(state: AppState): Promise<void> {
     logger: log,
     isReady,
     isStopping: () => state.stopping,
+    metrics: deps.metrics,
     ...(listener ? { slackListener: listener } : {}),
   });
   state.server = server;

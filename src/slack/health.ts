@@ -1,11 +1,14 @@
 // The app's own HTTP server, used in both transports: GET /healthz (the process is up), GET /readyz (what requests
-// need is open, e.g. the store) and, in HTTP mode, everything else handed to Bolt's request listener
+// need is open, e.g. the store), GET /metrics (Prometheus, unless off; behind a bearer token if one is set) and, in
+// HTTP mode, everything else handed to Bolt's request listener
 // (POST /slack/events). Owning the server, rather than Bolt's customRoutes, gives the same routes in Socket Mode,
 // an awaited listen whose errors (EADDRINUSE) are reported instead of crashing, the bound port when PORT=0, and
 // control over connections during a graceful stop.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
+import type { Secret } from '../secret.js';
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
@@ -15,6 +18,8 @@ export interface HttpServerOptions {
   isReady: ReadinessCheck;
   /** True once a stop has begun: /readyz answers 503 and Slack requests are refused with 503. */
   isStopping: () => boolean;
+  /** GET /metrics; absent (METRICS=off): 404. */
+  metrics?: MetricsEndpoint | undefined;
   /** HTTP mode: Bolt's listener for every other request. Socket Mode: absent, other paths get 404. */
   slackListener?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Overrides of HTTP_LIMITS (tests use short ones). */
@@ -41,6 +46,13 @@ export const HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   keepAliveTimeoutMs: 5_000,
   checkIntervalMs: 1_000,
 });
+
+export interface MetricsEndpoint {
+  /** The registry's text (Prometheus exposition format) and its content type. */
+  render(): Promise<{ contentType: string; body: string }>;
+  /** When set, only requests with `Authorization: Bearer <token>` are answered. */
+  token: Secret | undefined;
+}
 
 export interface RunningHttpServer {
   /** The port actually bound (differs from the setting when PORT=0). */
@@ -70,6 +82,28 @@ async function answerReadiness(options: HttpServerOptions, res: ServerResponse):
   }
 }
 
+/** Compares digests, so that neither the token's length nor its prefix leaks through timing. */
+function bearerMatches(header: string | undefined, token: Secret): boolean {
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token.reveal()));
+}
+
+async function answerMetrics(metrics: MetricsEndpoint, req: IncomingMessage, res: ServerResponse, logger: Logger) {
+  if (metrics.token && !bearerMatches(req.headers.authorization, metrics.token)) {
+    res.writeHead(401, { 'www-authenticate': 'Bearer realm="metrics"', 'cache-control': 'no-store' }).end();
+    return;
+  }
+  try {
+    const { contentType, body } = await metrics.render();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch (error) {
+    logger.warn({ err: error }, 'collecting the metrics failed');
+    res.writeHead(503, { 'cache-control': 'no-store' }).end();
+  }
+}
+
 export function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const limits: HttpLimits = { ...HTTP_LIMITS, ...options.limits };
   const server: Server = createServer({ connectionsCheckingInterval: limits.checkIntervalMs }, (req, res) => {
@@ -78,6 +112,10 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     if ((method === 'GET' || method === 'HEAD') && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if ((method === 'GET' || method === 'HEAD') && path === '/readyz') {
       void answerReadiness(options, res);
+      return;
+    }
+    if ((method === 'GET' || method === 'HEAD') && path === '/metrics' && options.metrics) {
+      void answerMetrics(options.metrics, req, res, options.logger);
       return;
     }
     if (!options.slackListener) {

@@ -58,6 +58,23 @@ export function slackFailureCode(error: unknown): string {
   return typeof e?.code === 'string' ? e.code : 'unknown_error';
 }
 
+/**
+ * A WebClient that tells `onFailure` of every call that fails (for the metrics), then fails as before. A subclass:
+ * the client binds each method to apiCall when it is constructed, so replacing apiCall afterwards changes nothing.
+ */
+export class FailureCountingWebClient extends webApi.WebClient {
+  onFailure: ((method: string, code: string) => void) | undefined;
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      this.onFailure?.(method, slackFailureCode(error));
+      throw error;
+    }
+  }
+}
+
 /** What the operator must do when Slack refuses a post in a configured channel (the setup doctor's words). */
 export function explainChannelFailure(code: string, setting: string, channel: string): string {
   switch (code) {

@@ -18,7 +18,7 @@ let url: string;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mp-audit-'));
   url = `sqlite:${join(dir, 'audit.db')}`;
-  const store = openStore(url);
+  const store = await openStore(url);
   const request = await store.createRequest(
     {
       requester: { userId: 'UREQ' },
@@ -142,10 +142,15 @@ describe('mistakes', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
-  it('refuses a database URL it cannot read', async () => {
-    const { code, stderr } = await run(['--database', 'postgres://db/app']);
-    expect(code).toBe(1);
-    expect(stderr).toContain('not supported yet');
+  it('refuses a database URL it cannot read, and says which PostgreSQL it could not reach', async () => {
+    const unsupported = await run(['--database', 'mysql://db/app']);
+    expect(unsupported.code).toBe(1);
+    expect(unsupported.stderr).toContain('not supported');
+    const unreachable = await run(['--database', 'postgres://app:s3cret-pw@127.0.0.1:1/app']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('Cannot connect to PostgreSQL at postgres://app@127.0.0.1:1/app');
+    expect(unreachable.stderr).toContain('refused');
+    expect(unreachable.stderr).not.toContain('s3cret-pw');
   });
 });
 

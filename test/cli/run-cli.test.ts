@@ -67,18 +67,20 @@ describe('mistakes', () => {
     ['audti', 'audit'],
     ['Doctor', 'doctor'],
     ['doc', 'doctor'],
+    ['migrate', 'migrate-store'],
+    ['migrate-stroe', 'migrate-store'],
   ])('%s → exit 64, did you mean "%s"', async (typed, meant) => {
     const { code, stdout, stderr } = await run([typed, '--since', '2026-01-01']);
     expect(code).toBe(64);
     expect(stdout).toBe('');
     expect(stderr).toContain(`unknown command "${typed}". Did you mean "${meant}"?`);
-    expect(stderr).toContain('Commands: start, doctor, audit.');
+    expect(stderr).toContain('Commands: start, doctor, audit, migrate-store.');
   });
 
   it('suggests nothing for a word that is no command', async () => {
-    const { code, stderr } = await run(['migrate']);
+    const { code, stderr } = await run(['backup']);
     expect(code).toBe(64);
-    expect(stderr).toContain('unknown command "migrate".\n');
+    expect(stderr).toContain('unknown command "backup".\n');
     expect(suggestCommand('xyz', ['start', 'doctor', 'audit'])).toBeUndefined();
   });
 
@@ -92,6 +94,8 @@ describe('mistakes', () => {
     [['doctor', 'now'], "Unexpected argument 'now'"],
     [['start', '--port', '3000'], "Unknown option '--port'"],
     [['audit', '--format', 'xml'], '--format must be csv or json'],
+    [['migrate-store'], '--to is required'],
+    [['migrate-store', '--to'], "Option '--to <value>' argument missing"],
   ])('%j → exit 64 with the message and the command usage', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(64);

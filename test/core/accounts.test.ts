@@ -290,7 +290,7 @@ describe('checkUpdateCollisions', () => {
 
 describe('findChangeInFlight', () => {
   it('finds the waiting change of this account and operation however many other requests wait', async () => {
-    const store = openStore('sqlite::memory:');
+    const store = await openStore('sqlite::memory:');
     try {
       const at = (minutes: number) => new Date(Date.UTC(2026, 2, 2, 8, minutes));
       const suspend = await store.createRequest({
@@ -324,7 +324,7 @@ describe('findChangeInFlight', () => {
   });
 
   it('tells enrolments of one account apart by course: another course is not a duplicate', async () => {
-    const store = openStore('sqlite::memory:');
+    const store = await openStore('sqlite::memory:');
     try {
       const jdoe = { moodleId: 7, username: 'jdoe' };
       const enrolment = (id: number, shortname: string) => ({

@@ -127,9 +127,9 @@ function build(
   });
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   fake.reset();
-  store = openStore('sqlite::memory:');
+  store = await openStore('sqlite::memory:');
   clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
   client = createMoodleClient({
     url: fake.url,

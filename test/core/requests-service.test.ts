@@ -33,8 +33,8 @@ let store: Store;
 let clock: ManualClock;
 let service: RequestService;
 
-beforeEach(() => {
-  store = openStore('sqlite::memory:');
+beforeEach(async () => {
+  store = await openStore('sqlite::memory:');
   clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
   service = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
 });

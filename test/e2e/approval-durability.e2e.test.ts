@@ -133,7 +133,7 @@ describe('restart', () => {
 
   it('reconciles requests left executing at start-up both ways, by look-up, without calling create', async () => {
     const file = join(dir, 'crash.db');
-    const store = openStore(`sqlite:${file}`);
+    const store = await openStore(`sqlite:${file}`);
     const done = await leaveExecuting(store, 'made.before.crash');
     const lost = await leaveExecuting(store, 'lost.in.crash');
     await store.close();
@@ -171,7 +171,7 @@ describe('expiry', () => {
     const { request, card } = await requestAccount(first, REQUESTER, newPerson('old'));
     await first.stop();
     // Age the request in the database, as two hours of downtime would.
-    const store = openStore(`sqlite:${file}`);
+    const store = await openStore(`sqlite:${file}`);
     const aged = await store.createRequest(
       {
         requester: request.requester,

@@ -217,3 +217,29 @@ describe('REMIND_AFTER_HOURS', () => {
     expect(reminders()).toHaveLength(2);
   });
 });
+
+describe('the reminder job of the running app', () => {
+  it('reminds on its own, from the background job under its lease', async () => {
+    const own = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
+    const app = await startTestApp({
+      moodleUrl: fake.url,
+      env: { MOODLE_TOKEN: fake.token, APPROVALS_REQUIRED: 'create:2', REMIND_AFTER_HOURS: '24' },
+      slack: { users: SLACK_USERS },
+      overrides: { clock: own, expiryIntervalMs: 20 },
+    });
+    try {
+      const { card } = await requestAccount(app, REQUESTER, newPerson('job'));
+      own.advance(25 * HOUR_MS);
+      const reminder = await app.slack.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.thread_ts === cardTs(card) && String(c.args.text).includes('Reminder'),
+        10_000,
+      );
+      expect(String(reminder.args.text)).toContain('0 of 2 approvals');
+      const holder = await app.application.deps.listenerDeps.store.findLeaseHolder('job:remind');
+      expect(holder).toMatch(new RegExp(`/${process.pid}-`));
+    } finally {
+      await app.stop();
+    }
+  });
+});

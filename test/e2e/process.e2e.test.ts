@@ -52,6 +52,25 @@ describe.concurrent('moodle-provisioner start', { timeout: TEST_TIMEOUT_MS }, ()
     expect(run.stderr()).not.toContain('nhandled');
   });
 
+  it('names the PostgreSQL it cannot reach and what failed, exits 78, without a stack trace or the password', async () => {
+    const password = 'pg-Secret-4471';
+    const env = { DATABASE_URL: `postgres://app:${password}@127.0.0.1:1/provisioner`, LOG_LEVEL: 'info' };
+    const run = runEntryPoint(buildTestEnv(slack, { env }));
+    expect(await run.exited).toEqual({ code: 78, signal: null });
+    expect(run.stderr().trim().split('\n')).toEqual([
+      'moodle-provisioner cannot start: Cannot connect to PostgreSQL at postgres://app@127.0.0.1:1/provisioner: ' +
+        'the connection was refused (is PostgreSQL running and listening on that host and port?). Check DATABASE_URL.',
+    ]);
+    expect(run.stderr() + run.stdout()).not.toContain(password);
+  });
+
+  it('refuses a DATABASE_URL that is neither SQLite nor PostgreSQL as a setting, exit 78', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { DATABASE_URL: 'mysql://db/app' } }));
+    expect(await run.exited).toEqual({ code: 78, signal: null });
+    expect(run.stderr()).toContain('DATABASE_URL uses "mysql:", which is not supported');
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+  });
+
   it('stops gracefully on SIGTERM and exits 0', async () => {
     const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }));
     await run.waitForOutput('listening for Slack requests');

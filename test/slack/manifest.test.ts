@@ -29,7 +29,7 @@ interface Manifest {
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as Manifest;
 
 /** The command and event names registerListeners registers, recorded on a real (never started) Bolt app. */
-function registered(): { commands: string[]; events: string[] } {
+async function registered(): Promise<{ commands: string[]; events: string[] }> {
   const app = new App({ token: 'xoxb-unit-test', signingSecret: 'unit-test-secret', deferInitialization: true });
   const seen: string[] = [];
   const events: string[] = [];
@@ -53,25 +53,27 @@ function registered(): { commands: string[]; events: string[] } {
     DATABASE_URL: 'sqlite::memory:',
   });
   const { logger } = createLogger({ level: 'silent' });
-  const deps = buildDependencies(config, logger);
+  const deps = await buildDependencies(config, logger);
   registerListeners(app, deps.listenerDeps);
-  for (const closer of deps.closers) void closer.close();
+  for (const closer of deps.closers) await closer.close();
   return { commands: seen, events };
 }
 
-function registeredCommands(): string[] {
-  return registered().commands;
+async function registeredCommands(): Promise<string[]> {
+  return (await registered()).commands;
 }
 
 describe('manifest.yml', () => {
-  it('declares exactly the slash commands the app registers', () => {
+  it('declares exactly the slash commands the app registers', async () => {
     const declared = manifest.features.slash_commands.map((c) => c.command).sort();
-    expect(registeredCommands().sort()).toEqual(declared);
+    expect((await registeredCommands()).sort()).toEqual(declared);
     expect(declared).toEqual(Object.values(COMMANDS).sort());
   });
 
-  it('subscribes to exactly the events the app listens to, and enables the Home tab it publishes', () => {
-    expect(registered().events.sort()).toEqual([...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort());
+  it('subscribes to exactly the events the app listens to, and enables the Home tab it publishes', async () => {
+    expect((await registered()).events.sort()).toEqual(
+      [...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort(),
+    );
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 

@@ -30,7 +30,7 @@ it('keeps every secret out of the database files through a full lifecycle', asyn
   const scrubber = new SecretScrubber();
   scrubber.add(new Secret(MOODLE_TOKEN));
   scrubber.add(new Secret(BOT_TOKEN));
-  const store = openStore(`sqlite:${join(dir, 'app.db')}`, { scrubber });
+  const store = await openStore(`sqlite:${join(dir, 'app.db')}`, { scrubber });
   const service = createRequestService({ store, clock: createManualClock(), ttlHours: 72 });
 
   // What the command handler builds for Moodle may travel further than it should: simulate exactly that.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewRequest } from '../../src/core/requests.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { openStore } from '../../src/store/index.js';
 import { createWalFlusher } from '../../src/store/wal-flush.js';
 
 let dir: string;
@@ -122,7 +122,7 @@ describe('the SQLite store in WAL mode', () => {
   it('commits with synchronous=NORMAL and resolves a write only after its flush, the row already committed', async () => {
     const dbPath = join(dir, 'store.db');
     const gate = gatedSync();
-    const store = openSqliteStore({ kind: 'sqlite', path: dbPath }, { walSync: gate.sync });
+    const store = await openStore(`sqlite:${dbPath}`, { walSync: gate.sync });
     const reader = new BetterSqlite3(dbPath, { readonly: true });
     try {
       const writing = store.createRequest(createOf('jane'));
@@ -162,14 +162,14 @@ describe('the SQLite store in WAL mode', () => {
       flushes += 1;
       await handle.datasync();
     };
-    const store = openSqliteStore({ kind: 'sqlite', path: join(dir, 'mode.db') }, { walSync: spy });
+    const store = await openStore(`sqlite:${join(dir, 'mode.db')}`, { walSync: spy });
     await store.createRequest(createOf('real-flush'));
     await store.close();
     expect(flushes).toBe(1);
-    const plain = openSqliteStore({ kind: 'sqlite', path: join(dir, 'default.db') });
+    const plain = await openStore(`sqlite:${join(dir, 'default.db')}`);
     await expect(plain.createRequest(createOf('default'))).resolves.toMatchObject({ status: 'pending' });
     await plain.close();
-    const memory = openSqliteStore({ kind: 'sqlite-memory' }, { walSync: spy });
+    const memory = await openStore('sqlite::memory:', { walSync: spy });
     await expect(memory.createRequest(createOf('mem'))).resolves.toMatchObject({ status: 'pending' });
     await memory.close();
     expect(flushes).toBe(1);
@@ -177,14 +177,11 @@ describe('the SQLite store in WAL mode', () => {
 
   it('fails the write, not the process, when the flush fails', async () => {
     const dbPath = join(dir, 'eio.db');
-    const store = openSqliteStore(
-      { kind: 'sqlite', path: dbPath },
-      {
-        walSync: async () => {
-          throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
-        },
+    const store = await openStore(`sqlite:${dbPath}`, {
+      walSync: async () => {
+        throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
       },
-    );
+    });
     try {
       await expect(store.createRequest(createOf('lost'))).rejects.toMatchObject({ code: 'durability_failed' });
     } finally {
