@@ -79,7 +79,7 @@ describe('escapeMrkdwn: one line of untrusted text', () => {
 
   it('turns bold, italic, strike and code markers into look-alikes; an underscore inside a word stays', () => {
     expect(escapeMrkdwn('*bold* _italic_ ~strike~ `code` ```block```')).toBe(
-      '∗bold∗ ˍitalicˍ ∼strike∼ ˋcodeˋ ˋˋˋblockˋˋˋ',
+      '∗bold∗ ˍitalicˍ ∼strike∼ ‵code‵ ‵‵‵block‵‵‵',
     );
     expect(escapeMrkdwn('jane_doe j_doe@example.org')).toBe('jane_doe j_doe@example.org');
     expect(escapeMrkdwn('_jdoe jdoe_ a_ _b')).toBe('ˍjdoe jdoeˍ aˍ ˍb');
@@ -90,6 +90,10 @@ describe('escapeMrkdwn: one line of untrusted text', () => {
       '&lt;https://evil.example|Approve here&gt; &lt;!here&gt; &lt;!channel&gt; &lt;@U0ADMIN&gt; &lt;#C0GENERAL&gt; &lt;!subteam^S1&gt;',
     );
     expect(escapeMrkdwn('Smith & Jones')).toBe('Smith &amp; Jones');
+  });
+
+  it('a back-tick between colons does not come out as a shortcode (its look-alike is no letter)', () => {
+    for (const text of [':`:', 'a:`:b', ':``:']) expectInert(escapeMrkdwn(text));
   });
 
   it('breaks emoji shortcodes but leaves other colons alone', () => {

@@ -16,11 +16,12 @@ const SPACE = /\s/u;
 /** Shown in place of a control or invisible character, so that the reader sees that something was there. */
 export const HIDDEN_MARK = '\uFFFD';
 
-/** Markup characters and the look-alikes shown instead: ∗ ∼ ˋ ˍ ∶ › ‐ ＋ ＃ ∙ */
+/** Markup characters and the look-alikes shown instead: ∗ ∼ ‵ ˍ ∶ › ‐ ＋ ＃ ∙ (‵ is punctuation, not a letter, so that
+ * `:`:` cannot come out as a shortcode). */
 const LOOKALIKES: Readonly<Record<string, string>> = {
   '*': '\u2217',
   '~': '\u223C',
-  '`': '\u02CB',
+  '`': '\u2035',
   _: '\u02CD',
   ':': '\u2236',
   '>': '\u203A',
