@@ -1,6 +1,6 @@
-// The test run StrykerJS measures mutants against (npm run mutate, docs/TESTING.md): every unit, store, fault and fuzz
-// suite, but not the end-to-end suites nor the Slack payload fuzz, which start the whole app for every mutant and
-// would only repeat what the unit tests of the mutated modules already check.
+// The test run StrykerJS measures mutants against (npm run mutate, docs/TESTING.md): the unit, store and fuzz suites.
+// Not the end-to-end and fault suites nor the Slack payload fuzz: they start the whole app (or real servers with
+// injected faults) for each mutant, which multiplies the run time, and the scores are asked of the module's own tests.
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
@@ -8,7 +8,7 @@ export default mergeConfig(
   base,
   defineConfig({
     test: {
-      exclude: ['test/e2e/**', 'test/fuzz/slack-payloads.fuzz.test.ts'],
+      exclude: ['test/e2e/**', 'test/faults/**', 'test/fuzz/slack-payloads.fuzz.test.ts'],
     },
   }),
 );

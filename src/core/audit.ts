@@ -54,12 +54,14 @@ export interface NewAuditEvent {
   at: Date;
   actor: string;
   kind: AuditKind;
-  requestId?: string;
-  operation?: RequestOperation;
-  target?: RequestTarget;
+  requestId?: string | undefined;
+  operation?: RequestOperation | undefined;
+  target?: RequestTarget | undefined;
   outcome?: string;
-  moodleId?: number;
-  detail?: string;
+  /** Absent or undefined alike: no id is written. */
+  moodleId?: number | undefined;
+  /** Absent or undefined alike: no detail is written. */
+  detail?: string | undefined;
 }
 
 /**
@@ -70,13 +72,17 @@ export interface RequestAuditDraft {
   actor: string;
   kind: AuditKind;
   outcome?: string;
-  moodleId?: number;
-  detail?: string;
+  /** Absent or undefined alike: no id is written. */
+  moodleId?: number | undefined;
+  /** Absent or undefined alike: no detail is written. */
+  detail?: string | undefined;
 }
 
 /** Audit detail is for a quick read; long texts are cut so that one event cannot swell the log. */
 export const AUDIT_DETAIL_MAX = 2000;
 
+export function truncateDetail(detail: string): string;
+export function truncateDetail(detail: string | undefined): string | undefined;
 export function truncateDetail(detail: string | undefined): string | undefined {
   if (detail === undefined) return undefined;
   return detail.length > AUDIT_DETAIL_MAX ? `${detail.slice(0, AUDIT_DETAIL_MAX - 1)}…` : detail;

@@ -363,3 +363,248 @@ describe('recordRefusal', () => {
     });
   });
 });
+
+/** The whole audit of a request, as [kind, outcome, detail, moodleId]. */
+async function detailsOf(
+  id: string,
+): Promise<Array<[string, string | undefined, string | undefined, number | undefined]>> {
+  return (await store.listAudit())
+    .filter((e) => e.requestId === id)
+    .map((e) => [e.kind, e.outcome, e.detail, e.moodleId]);
+}
+
+async function executing(input: SubmitInput): Promise<string> {
+  const { id } = await service.submit(input);
+  ok(await service.approve(id, APPROVER));
+  ok(await service.startExecution(id));
+  return id;
+}
+
+describe('what the audit log says, step by step', () => {
+  it('the request keeps its pre-flight; its reason is audited, trimmed; a blank or absent reason is not', async () => {
+    const request = await service.submit({ ...createInput, reason: '  new teacher ' });
+    expect(request.preflight).toEqual(createInput.preflight);
+    expect((await detailsOf(request.id))[0]).toEqual(['request', 'pending', 'Reason: new teacher', undefined]);
+    const blank = await service.submit({ ...deleteInput, reason: '   ' });
+    const { reason: _, ...withoutReason } = deleteInput;
+    const none = await service.submit(withoutReason);
+    expect((await detailsOf(blank.id))[0]).toEqual(['request', 'pending', undefined, undefined]);
+    expect((await detailsOf(none.id))[0]).toEqual(['request', 'pending', undefined, undefined]);
+    expect(none.preflight).toBeUndefined();
+  });
+
+  it('an admin’s direct execution says which policy allowed it', async () => {
+    const request = await service.submit(deleteInput, { direct: true });
+    expect(await detailsOf(request.id)).toEqual([
+      ['request', 'approved', 'Reason: left the school', undefined],
+      ['direct_execution', 'allowed', 'An admin may delete without approval (APPROVAL_REQUIRED).', undefined],
+    ]);
+  });
+
+  it('an approval keeps its comment; a blank comment is no comment', async () => {
+    const { id } = await service.submit(createInput);
+    const approved = ok(await service.approve(id, APPROVER, { comment: '   ' }));
+    expect(approved.decisionComment).toBeUndefined();
+    const commented = await service.submit(deleteInput);
+    ok(await service.approve(commented.id, APPROVER, { comment: ' checked with HR ' }));
+    expect((await detailsOf(id)).at(-1)).toEqual(['decision', 'approved', undefined, undefined]);
+    expect((await detailsOf(commented.id)).at(-1)).toEqual(['decision', 'approved', 'checked with HR', undefined]);
+  });
+
+  it('a correction is audited before the approval, as the diff', async () => {
+    const { id } = await service.submit(createInput);
+    ok(await service.approve(id, APPROVER, { corrections: { firstname: 'Janet', city: undefined } }));
+    expect((await detailsOf(id)).slice(1)).toEqual([
+      ['correction', 'corrected', JSON.stringify([{ field: 'firstname', before: 'Jane', after: 'Janet' }]), undefined],
+      ['decision', 'approved', undefined, undefined],
+    ]);
+  });
+
+  it('a rejection needs a reason, says so, and audits it', async () => {
+    const { id } = await service.submit(createInput);
+    expect(await service.reject(id, APPROVER, ' ')).toEqual({
+      ok: false,
+      code: 'reason_required',
+      message: 'Say why you reject the request; the requester will see it.',
+      current: expect.objectContaining({ id, status: 'pending' }),
+    });
+    expect(await service.reject(id, REQUESTER, 'no')).toMatchObject({
+      code: 'self_decision',
+      message: `You asked for ${id} yourself, so another approver has to reject it. To withdraw it, cancel it instead.`,
+    });
+    ok(await service.reject(id, APPROVER, ' duplicate '));
+    expect((await detailsOf(id)).at(-1)).toEqual(['decision', 'rejected', 'duplicate', undefined]);
+  });
+
+  it('only the requester cancels, told so by name of request; the cancellation is audited', async () => {
+    const { id } = await service.submit(createInput);
+    expect(await service.cancel(id, APPROVER)).toMatchObject({
+      code: 'not_requester',
+      message: `Only the person who asked for ${id} can cancel it.`,
+    });
+    ok(await service.cancel(id, REQUESTER));
+    expect((await detailsOf(id)).slice(1)).toEqual([
+      ['refusal', 'not_requester', `Only the person who asked for ${id} can cancel it.`, undefined],
+      ['cancellation', 'cancelled', undefined, undefined],
+    ]);
+  });
+
+  it('a failure records its code and message, and the account a create made before failing', async () => {
+    const id = await executing(createInput);
+    const failure = { code: 'cohort_add_refused', message: 'no such cohort', hint: 'h', outcomeUnknown: false };
+    const failed = ok(await service.recordFailure(id, { ...failure, moodleId: 71 }));
+    expect(failed.target.moodleId).toBe(71);
+    expect((await detailsOf(id)).at(-1)).toEqual(['execution', 'failed', 'cohort_add_refused: no such cohort', 71]);
+    // The retry keeps the account, so a create is not made twice; its audit counts the attempt.
+    ok(await service.retry(id, APPROVER));
+    expect((await detailsOf(id)).slice(-2)).toEqual([
+      ['retry', 'retried', 'attempt 2', undefined],
+      ['execution', 'started', undefined, undefined],
+    ]);
+    ok(await service.recordFailure(id, { ...failure, moodleId: 72 }));
+    expect((await store.getRequest(id))?.target.moodleId).toBe(71);
+  });
+
+  it('a success without any account id records none; a request about an account keeps it as its target', async () => {
+    const created = await executing(createInput);
+    const done = ok(await service.recordSuccess(created));
+    expect(done.result).toEqual({ ok: true });
+    expect(done.target.moodleId).toBeUndefined();
+    expect((await detailsOf(created)).at(-1)).toEqual(['execution', 'succeeded', undefined, undefined]);
+    const deleted = await executing(deleteInput);
+    const gone = ok(await service.recordSuccess(deleted, { moodleId: 99 }));
+    expect(gone.target.moodleId).toBe(42);
+  });
+
+  it('nobody retries a failed request they asked for, unless they executed it directly themselves', async () => {
+    const id = await executing(deleteInput);
+    ok(await service.recordFailure(id, { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false }));
+    expect(await service.retry(id, REQUESTER)).toMatchObject({
+      ok: false,
+      code: 'self_decision',
+      message: `You asked for ${id} yourself, so another approver has to retry it.`,
+    });
+    expect((await store.getRequest(id))?.status).toBe('failed');
+  });
+
+  it('an expiry says after how long', async () => {
+    const { id } = await service.submit(createInput);
+    clock.advance(73 * HOUR_MS);
+    await service.expireDue();
+    expect((await detailsOf(id)).at(-1)).toEqual(['expiry', 'expired', 'No decision within 72 hours.', undefined]);
+  });
+
+  it('a reconciliation records what the look-up showed, and what is left to do', async () => {
+    const applied = await executing(createInput);
+    ok(await service.reconcile(applied, { applied: true, moodleId: 77, detail: 'jdoe exists' }));
+    expect((await detailsOf(applied)).at(-1)).toEqual(['reconciliation', 'applied', 'jdoe exists', 77]);
+
+    const partly = await executing(createInput);
+    const half = ok(await service.reconcile(partly, { applied: false, moodleId: 78 }));
+    expect(half.target.moodleId).toBe(78);
+    expect(half.result).toEqual({
+      ok: false,
+      code: 'interrupted',
+      message:
+        'The app stopped while carrying out this request; Moodle shows the account (id 78) but not all of the rest.',
+      hint: 'An approver can retry it from the card; what is already in Moodle is not done twice.',
+      outcomeUnknown: false,
+    });
+    expect((await detailsOf(partly)).at(-1)).toEqual(['reconciliation', 'not_applied', undefined, undefined]);
+
+    const nothing = await executing(createInput);
+    const notMade = ok(await service.reconcile(nothing, { applied: false }));
+    expect(notMade.result).toMatchObject({
+      message: 'The app stopped while carrying out this request, and Moodle shows it was not done.',
+    });
+    expect(notMade.target.moodleId).toBeUndefined();
+
+    const known = await executing(deleteInput);
+    const notDone = ok(await service.reconcile(known, { applied: false, moodleId: 42 }));
+    expect(notDone.result).toMatchObject({
+      message: 'The app stopped while carrying out this request, and Moodle shows it was not done.',
+    });
+  });
+
+  it('a refusal decided by the caller names the operation even without a request, and is cut to size', async () => {
+    await service.recordRefusal('UNOBODY', { reason: 'permission', operation: 'suspend', detail: 'x'.repeat(3000) });
+    await service.recordRefusal('UNOBODY', { reason: 'permission', requestId: 'R-ZZZZZZ', operation: 'delete' });
+    const { id } = await service.submit(deleteInput);
+    await service.recordRefusal('UNOBODY', { reason: 'permission', requestId: id, operation: 'create' });
+    const refusals = (await store.listAudit()).filter((e) => e.kind === 'refusal');
+    expect(refusals.map((e) => [e.requestId, e.operation, e.detail?.length])).toEqual([
+      [undefined, 'suspend', 2000],
+      [undefined, 'delete', undefined],
+      [id, 'delete', undefined],
+    ]);
+  });
+});
+
+describe('two steps at once: exactly one wins, the other is told what happened', () => {
+  /** The service over a store on which `competitor` runs just before the first write, which then finds it changed. */
+  function racing(competitor: () => Promise<unknown>): RequestService {
+    const racer: Store = Object.create(store);
+    let raced = false;
+    racer.transition = async (id, change) => {
+      if (!raced) {
+        raced = true;
+        await competitor();
+      }
+      return store.transition(id, change);
+    };
+    return createRequestService({ store: racer, clock, ttlHours: 72 });
+  }
+  const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
+  const codeOf = (result: LifecycleResult) => (result.ok ? 'ok' : result.code);
+
+  it('a cancel that loses to an approval is told the request is no longer pending', async () => {
+    const { id } = await service.submit(createInput);
+    const cancel = await racing(() => service.approve(id, APPROVER)).cancel(id, REQUESTER);
+    expect(cancel).toMatchObject({ ok: false, code: 'not_pending', current: { status: 'approved' } });
+  });
+
+  it('a second start is told the request is no longer approved', async () => {
+    const { id } = await service.submit(deleteInput);
+    ok(await service.approve(id, APPROVER));
+    expect(codeOf(await racing(() => service.startExecution(id)).startExecution(id))).toBe('not_approved');
+  });
+
+  it('success, failure and reconciliation each lose to one another as "not executing"', async () => {
+    const a = await executing(deleteInput);
+    expect(codeOf(await racing(() => service.recordFailure(a, failure)).recordSuccess(a))).toBe('not_executing');
+    const b = await executing(deleteInput);
+    expect(codeOf(await racing(() => service.recordSuccess(b)).recordFailure(b, failure))).toBe('not_executing');
+    const c = await executing(deleteInput);
+    const applied = racing(() => service.recordSuccess(c)).reconcile(c, { applied: true });
+    expect(codeOf(await applied)).toBe('not_executing');
+    const d = await executing(deleteInput);
+    const notApplied = racing(() => service.recordSuccess(d)).reconcile(d, { applied: false });
+    expect(codeOf(await notApplied)).toBe('not_executing');
+  });
+
+  it('a second retry is told the request is no longer failed', async () => {
+    const id = await executing(deleteInput);
+    ok(await service.recordFailure(id, failure));
+    expect(codeOf(await racing(() => service.retry(id, OTHER)).retry(id, APPROVER))).toBe('not_failed');
+  });
+
+  it('a request gone between reading and writing is not_found, not a crash', async () => {
+    const { id } = await service.submit(createInput);
+    const vanishing: Store = Object.create(store);
+    vanishing.transition = async () => ({ ok: false, current: undefined });
+    const lost = createRequestService({ store: vanishing, clock, ttlHours: 72 });
+    expect(await lost.approve(id, APPROVER)).toEqual({
+      ok: false,
+      code: 'not_found',
+      message: `There is no request ${id}.`,
+      current: undefined,
+    });
+  });
+
+  it('without a formatter, refusals name people by their Slack id', async () => {
+    const plain = createRequestService({ store, clock, ttlHours: 72 });
+    const { id } = await plain.submit(createInput);
+    ok(await plain.approve(id, APPROVER));
+    expect(await plain.approve(id, OTHER)).toMatchObject({ message: `${id} was already approved by ${APPROVER}.` });
+  });
+});

@@ -154,10 +154,26 @@ describe('applyCorrections', () => {
     expect(applyCorrections(update, { lastname: 'Smith' })).toMatchObject({ ok: false });
   });
 
+  it('ignores fields the approver’s form left out (undefined), whatever the operation', () => {
+    const update = record({
+      operation: 'update',
+      target: { moodleId: 7, username: 'jdoe' },
+      payload: { operation: 'update', changes: [{ field: 'city', before: 'Bern', after: 'Zurich' }] },
+    });
+    expect(applyCorrections(update, { city: undefined, lastname: undefined })).toMatchObject({ ok: true, diff: [] });
+    expect(applyCorrections(update, { city: 'Basel', lastname: undefined })).toMatchObject({
+      ok: true,
+      diff: [{ field: 'city', before: 'Zurich', after: 'Basel' }],
+    });
+  });
+
   it('has nothing to correct on a delete', () => {
     const del = record({ operation: 'delete', payload: { operation: 'delete' } });
     expect(applyCorrections(del, {})).toMatchObject({ ok: true, diff: [] });
-    expect(applyCorrections(del, { city: 'x' })).toMatchObject({ ok: false });
+    expect(applyCorrections(del, { city: 'x' })).toEqual({
+      ok: false,
+      message: 'A delete request has no fields to correct.',
+    });
   });
 });
 

@@ -68,6 +68,18 @@ describe('validateNewUser: the records real Moodle refused (docs/moodle/real-res
     expect(problem.message).toContain('"not-an-email" is not valid');
   });
 
+  it('says which of the four required fields is missing', () => {
+    for (const [field, label] of [
+      ['username', 'Username'],
+      ['email', 'Email address'],
+      ['firstname', 'First name'],
+      ['lastname', 'Last name'],
+    ] as const) {
+      const { [field]: _, ...rest } = valid;
+      expect(onlyProblem(rest)).toEqual({ field, message: `${label} is required.` });
+    }
+  });
+
   it('c7: missing firstname', () => {
     const problem = onlyProblem({ username: 'gt_nofirst', lastname: 'Nofirst', email: 'gt_nofirst@example.com' });
     expect(problem).toEqual({ field: 'firstname', message: 'First name is required.' });
@@ -215,6 +227,26 @@ describe('validateNewUser: every problem at once', () => {
       'First name may not contain < or > (Moodle removes anything that looks like HTML).',
       'First name is too long: 101 characters, at most 100.',
     ]);
+  });
+
+  it('refuses < and > in every field Moodle strips HTML from, and only there', () => {
+    for (const field of ['firstname', 'lastname', 'institution', 'department', 'city', 'address', 'phone1', 'phone2']) {
+      const problem = onlyProblem({ ...valid, [field]: 'a<b>c' });
+      expect(problem.field).toBe(field);
+      expect(problem.message).toContain('may not contain < or > (Moodle removes anything that looks like HTML).');
+    }
+    expect(validateNewUser({ ...valid, idnumber: '<T-17>' }, options).ok).toBe(true);
+  });
+
+  it('shows a long value cut to 60 characters with an ellipsis, and a shorter one whole', () => {
+    const long = `${'a'.repeat(70)}@example.org`;
+    expect(onlyProblem({ ...valid, email: `${long}!` }).message).toBe(
+      `Email address "${'a'.repeat(59)}…" is not valid: write it as name@example.org, without spaces or accents.`,
+    );
+    const sixty = `b@${'c'.repeat(57)}!`;
+    expect(onlyProblem({ ...valid, email: sixty }).message).toBe(
+      `Email address "${sixty}" is not valid: write it as name@example.org, without spaces or accents.`,
+    );
   });
 
   it('refuses control characters and broken UTF-16', () => {
