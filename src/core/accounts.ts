@@ -10,10 +10,12 @@ import {
 } from './account-ref.js';
 import {
   type AccountView,
+  keepHiddenFields,
   type LookupAuditOutcome,
   lookupFailureOutcome,
   mayReadDetails,
   recordLookup,
+  redactForEdit,
   viewAccount,
 } from './account-view.js';
 import { type Clock, systemClock } from './clock.js';
@@ -45,6 +47,8 @@ export type Refusal = Refused;
 export type NotOne = Exclude<LookupOutcome, { kind: 'found' }>;
 
 export type AccountTarget = { kind: 'target'; user: MoodleUser };
+/** An account to edit in a form: `redacted` when the reader may not see its private fields (shown blank). */
+export type EditableAccount = AccountTarget & { redacted: boolean };
 
 export type UpdatePlan = {
   kind: 'planned';
@@ -200,6 +204,24 @@ export class AccountService {
       planned.preflight,
       reason,
     );
+  }
+
+  /** The account for the edit form, as this reader may see it (see redactForEdit). */
+  async editable(requester: RequesterContext, ref: string | AccountRef): Promise<EditableAccount | Refusal | NotOne> {
+    const found = await this.target(requester, ref, 'update');
+    if (found.kind !== 'target') return found;
+    if (await mayReadDetails(this.permissions, requester.userId)) return { ...found, redacted: false };
+    return { kind: 'target', user: redactForEdit(found.user), redacted: true };
+  }
+
+  /** Plans an edit made in the form: a plain requester's blank private fields mean "keep", not "clear". */
+  async planFormUpdate(
+    requester: RequesterContext,
+    ref: string | AccountRef,
+    input: Readonly<Record<string, string>>,
+  ): Promise<PlanOutcome> {
+    const full = await mayReadDetails(this.permissions, requester.userId);
+    return this.planUpdate(requester, ref, full ? input : keepHiddenFields(input));
   }
 
   /**

@@ -76,12 +76,21 @@ function dmTo(user: string, includes: string) {
 }
 
 describe('edit modal', () => {
-  it('opens filled with the current values; a submitted change is stored for approval as before → after', async () => {
+  it('shows an approver every current value, contact details included', async () => {
+    const p = person();
+    const { view } = await modalOf(`update ${p.username}`, APPROVER);
+    expect(inputValue(view, userFieldIds('email').blockId)).toBe(p.email);
+    expect(JSON.stringify(view)).not.toContain('Only approvers and admins see the current value');
+  });
+
+  it('opens filled with the values a requester may see (contact details blank: kept unless typed); a change is stored as before → after', async () => {
     const p = person();
     const { view } = await modalOf(`update ${p.username}`);
     expect(view.callback_id).toBe(CALLBACK_IDS.editUserModal);
     expect(inputValue(view, userFieldIds('username').blockId)).toBe(p.username);
-    expect(inputValue(view, userFieldIds('email').blockId)).toBe(p.email);
+    expect(inputValue(view, userFieldIds('email').blockId)).toBeUndefined();
+    expect(JSON.stringify(view)).not.toContain(p.email);
+    expect(JSON.stringify(view)).toContain('Only approvers and admins see the current value');
     expect(inputValue(view, userFieldIds('city').blockId)).toBe('Leeds');
 
     const ack = await submitModal(t, REQUESTER, view, {

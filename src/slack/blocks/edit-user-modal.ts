@@ -5,6 +5,7 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { currentValue } from '../../core/account-changes.js';
+import { PRIVATE_FIELDS } from '../../core/account-view.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
@@ -61,15 +62,18 @@ export const EDIT_USER_FIELDS = [
   ...OPTIONAL_PROFILE_FIELDS,
 ] as const satisfies readonly UserFieldKey[];
 
-function fieldInput(key: UserFieldKey, user: MoodleUser): types.InputBlock {
+const HIDDEN_HINT = 'Only approvers and admins see the current value; leave it empty to keep it.';
+
+function fieldInput(key: UserFieldKey, user: MoodleUser, redacted: boolean): types.InputBlock {
   const { blockId, actionId } = userFieldIds(key);
   const value = currentValue(user, key);
-  const hint = HINTS[key];
+  const hidden = redacted && (PRIVATE_FIELDS as readonly string[]).includes(key);
+  const hint = hidden ? HIDDEN_HINT : HINTS[key];
   return {
     type: 'input',
     block_id: blockId,
     label: plainText(FIELD_LABELS[key], LIMITS.inputLabel),
-    optional: !REQUIRED.has(key),
+    optional: hidden || !REQUIRED.has(key),
     element: {
       type: 'plain_text_input',
       action_id: actionId,
@@ -83,7 +87,7 @@ function fieldInput(key: UserFieldKey, user: MoodleUser): types.InputBlock {
 export function buildEditUserModal(
   user: MoodleUser,
   metadata: AccountModalMetadata,
-  options: { reasonRequired?: boolean } = {},
+  options: { reasonRequired?: boolean; redacted?: boolean } = {},
 ): types.ModalView {
   const blocks: types.KnownBlock[] = [
     {
@@ -93,7 +97,7 @@ export function buildEditUserModal(
           'an approver may have to approve the change first.',
       ),
     },
-    ...EDIT_USER_FIELDS.map((k) => fieldInput(k, user)),
+    ...EDIT_USER_FIELDS.map((k) => fieldInput(k, user, options.redacted === true)),
     buildReasonInput('Reason for the change', {
       hint: 'Shown to the approvers and kept in the audit log.',
       required: options.reasonRequired === true,

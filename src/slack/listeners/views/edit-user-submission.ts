@@ -157,7 +157,7 @@ export function createEditUserSubmission(deps: ListenerDeps): Middleware<SlackVi
     }
     const requester = requesterOf(body.user, metadata);
     const accounts = accountServiceFor(deps);
-    const planning = accounts.planUpdate(requester, { by: 'id', id: metadata.moodleId }, fields);
+    const planning = accounts.planFormUpdate(requester, { by: 'id', id: metadata.moodleId }, fields);
     const timed = await withinDeadline(planning, PLAN_DEADLINE_MS);
 
     const dm = createDirectMessage(client, body.user.id, logger, 'could not send the outcome of an account edit');

@@ -20,12 +20,12 @@ export const UPDATE_USAGE =
  * Opens a "Looking up…" modal with the command's trigger_id, finds the account (permission, protection and
  * in-flight checks included), then replaces the modal with `build(user)` or with why it cannot be shown.
  */
-export async function openAccountModal(
+export async function openAccountModal<T extends AccountTarget>(
   { command, respond, client, logger }: SubcommandContext,
   title: string,
   userText: string,
-  find: () => Promise<AccountTarget | Refusal | NotOne>,
-  build: (target: AccountTarget) => types.ModalView,
+  find: () => Promise<T | Refusal | NotOne>,
+  build: (target: T) => types.ModalView,
 ): Promise<void> {
   let viewId: string | undefined;
   try {
@@ -79,12 +79,12 @@ export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
       ctx,
       'Edit Moodle user',
       user,
-      () => accounts.target(requester, user, 'update'),
+      () => accounts.editable(requester, user),
       (target) =>
         buildEditUserModal(
           target.user,
           { moodleId: target.user.id, username: target.user.username, channelId: command.channel_id },
-          { reasonRequired: isReasonRequired(deps.config, 'update') },
+          { reasonRequired: isReasonRequired(deps.config, 'update'), redacted: target.redacted },
         ),
     );
     return;
