@@ -157,3 +157,20 @@ export async function accountModalOf(
   expect(update.response?.ok).toBe(true);
   return { loading, view: update.args.view as Record<string, unknown>, viewId };
 }
+
+let accounts = 0;
+/** A fresh Moodle account on the fake for one test; `prefix` keeps test files' usernames apart. */
+export function addAccount(
+  fake: { site: { addUser(user: { username: string; firstname: string; lastname: string; email: string }): number } },
+  prefix: string,
+): { id: number; username: string } {
+  accounts += 1;
+  const username = `${prefix}${accounts}`;
+  const id = fake.site.addUser({
+    username,
+    firstname: 'Pat',
+    lastname: `Tester${accounts}`,
+    email: `${username}@example.org`,
+  });
+  return { id, username };
+}

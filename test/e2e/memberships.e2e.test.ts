@@ -9,6 +9,7 @@ import { buildViewSubmission } from '../fakes/sign.js';
 import {
   ADMIN,
   APPROVER,
+  addAccount,
   auditOf,
   blocksText,
   cardTs,
@@ -24,7 +25,6 @@ import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
-let counter = 0;
 
 beforeAll(async () => {
   fake = await startFakeMoodle();
@@ -45,17 +45,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function person() {
-  counter += 1;
-  const username = `learner${counter}`;
-  const id = fake.site.addUser({
-    username,
-    firstname: 'Lee',
-    lastname: `Arner${counter}`,
-    email: `${username}@example.org`,
-  });
-  return { id, username };
-}
+const person = () => addAccount(fake, 'learner');
 
 async function run(text: string, userId = REQUESTER) {
   const result = await t.command('/moodle-user', text, { userId });

@@ -11,6 +11,7 @@ import {
   APPROVER,
   APPROVER2,
   accountModalOf,
+  addAccount,
   auditOf,
   blocksText,
   cardTs,
@@ -28,7 +29,6 @@ import { startTestApp, type TestApp } from './harness.js';
 const clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
 let fake: FakeMoodle;
 let t: TestApp;
-let counter = 0;
 
 beforeAll(async () => {
   fake = await startFakeMoodle();
@@ -53,17 +53,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function account() {
-  counter += 1;
-  const username = `pol${counter}`;
-  const id = fake.site.addUser({
-    username,
-    firstname: 'Po',
-    lastname: `Licy${counter}`,
-    email: `${username}@example.org`,
-  });
-  return { id, username };
-}
+const account = () => addAccount(fake, 'pol');
 
 const store = () => t.application.deps.listenerDeps.store;
 const requestCount = async () => (await store().listRequests({ limit: 1000 })).length;
