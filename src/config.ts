@@ -4,20 +4,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { POLICY_KEYS } from './core/operations/registry.js';
-import { DEFAULT_ROLE_IDS } from './core/use-cases/resolve-memberships.js';
+import { channelId, csv, intIn, optional, type RoleEntry, required, roleIds, roleList } from './config-parsers.js';
+import { approvalCounts, operationList, POLICY_SETTING_HELP } from './config-policy.js';
+import { PROXY_SETTINGS, readProxySettings } from './config-proxy.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
 
-/** The per-operation policy keys (APPROVAL_REQUIRED and the like), from the operation registry. */
-export const OPERATIONS = POLICY_KEYS;
-export type Operation = string;
+export { type RoleEntry, readRoleIds } from './config-parsers.js';
+export { readProxySettings } from './config-proxy.js';
 
-export type RoleEntry =
-  | { kind: 'user'; id: string }
-  | { kind: 'group'; id: string }
-  | { kind: 'workspace_admins' }
-  | { kind: 'everyone' };
+/** A per-operation policy key (APPROVAL_REQUIRED and the like): the operation registry's POLICY_KEYS. */
+export type Operation = string;
 
 export type PasswordMode = 'email' | 'generate';
 
@@ -42,6 +39,12 @@ export interface Config {
     readonly admins: readonly RoleEntry[];
   };
   readonly approvalRequired: ReadonlySet<Operation>;
+  /** Operations whose request must give a reason (REASON_REQUIRED). */
+  readonly reasonRequired: ReadonlySet<Operation>;
+  /** Different approvers each operation needs (APPROVALS_REQUIRED); 1 when absent. */
+  readonly approvalsRequired: Readonly<Record<Operation, number>>;
+  /** Hours before a pending request's reminder (REMIND_AFTER_HOURS); 0: no reminders. */
+  readonly remindAfterHours: number;
   readonly approvalChannel: string;
   readonly notifyChannel: string;
   readonly requestTtlHours: number;
@@ -71,7 +74,7 @@ export const SETTING_HELP: Record<string, string> = {
   SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
   SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: `comma-separated operations from ${POLICY_KEYS.join(',')} (or none)`,
+  ...POLICY_SETTING_HELP,
   APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
   NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
   REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
@@ -106,95 +109,6 @@ export class ConfigError extends Error {
   }
 }
 
-const csv = (value: string | undefined): string[] =>
-  (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-
-const required = (name: string) =>
-  z
-    .string({ error: `${name} is required` })
-    .trim()
-    .min(1, { error: `${name} is required` });
-
-const optional = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
-
-const roleList = (name: string, allowEveryone: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx): RoleEntry[] => {
-      const entries: RoleEntry[] = [];
-      for (const item of csv(value)) {
-        if (/^[UW][A-Z0-9]{2,}$/.test(item)) entries.push({ kind: 'user', id: item });
-        else if (/^S[A-Z0-9]{2,}$/.test(item)) entries.push({ kind: 'group', id: item });
-        else if (item === 'workspace_admins') entries.push({ kind: 'workspace_admins' });
-        else if (item === 'everyone' && allowEveryone) entries.push({ kind: 'everyone' });
-        else
-          ctx.addIssue({
-            code: 'custom',
-            message: `${name} has "${item}", which is not a Slack user id (U…/W…), a user-group id (S…), workspace_admins${allowEveryone ? ' or everyone' : ''}`,
-          });
-      }
-      return entries;
-    });
-
-const intIn = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a whole number from ${min} to ${max}, not "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const roleIds = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value, ctx): Record<string, number> => {
-    if (value === undefined || value === '') return { ...DEFAULT_ROLE_IDS };
-    const ids: Record<string, number> = {};
-    for (const item of csv(value)) {
-      const m = /^([A-Za-z0-9_-]+)\s*:\s*(\d+)$/.exec(item);
-      const id = Number(m?.[2]);
-      if (!m?.[1] || !Number.isSafeInteger(id) || id < 1) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `ROLE_IDS has "${item}", which is not a role short name and a positive id (e.g. student:5)`,
-        });
-      } else if (m[1] in ids) {
-        ctx.addIssue({ code: 'custom', message: `ROLE_IDS names the role "${m[1]}" twice` });
-      } else {
-        ids[m[1]] = id;
-      }
-    }
-    return ids;
-  });
-
-/** ROLE_IDS on its own, for the doctor when other settings are wrong: undefined when it is not valid. */
-export function readRoleIds(value: string | undefined): Record<string, number> | undefined {
-  const parsed = roleIds.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-}
-
-const channelId = (name: string) =>
-  z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: `${name} must be a channel id such as C0123456789, not a name` });
-
 const schema = z.object({
   SLACK_BOT_TOKEN: required('SLACK_BOT_TOKEN').startsWith('xoxb-', { error: 'SLACK_BOT_TOKEN must start with xoxb-' }),
   SLACK_SIGNING_SECRET: optional,
@@ -219,23 +133,10 @@ const schema = z.object({
   SLACK_REQUESTERS: roleList('SLACK_REQUESTERS', true),
   SLACK_APPROVERS: roleList('SLACK_APPROVERS', true),
   SLACK_ADMINS: roleList('SLACK_ADMINS', false),
-  APPROVAL_REQUIRED: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return new Set<Operation>(['delete']);
-      const ops = new Set<Operation>();
-      for (const item of csv(value)) {
-        if (item === 'none') continue;
-        if (OPERATIONS.includes(item)) ops.add(item);
-        else
-          ctx.addIssue({
-            code: 'custom',
-            message: `APPROVAL_REQUIRED has "${item}"; use operations from ${OPERATIONS.join(',')} or none`,
-          });
-      }
-      return ops;
-    }),
+  APPROVAL_REQUIRED: operationList('APPROVAL_REQUIRED', ['delete']),
+  REASON_REQUIRED: operationList('REASON_REQUIRED', ['delete']),
+  APPROVALS_REQUIRED: approvalCounts,
+  REMIND_AFTER_HOURS: intIn('REMIND_AFTER_HOURS', 0, 24 * 30, 24),
   APPROVAL_CHANNEL: required('APPROVAL_CHANNEL').pipe(channelId('APPROVAL_CHANNEL')),
   NOTIFY_CHANNEL: optional.pipe(channelId('NOTIFY_CHANNEL').optional()),
   REQUEST_TTL_HOURS: intIn('REQUEST_TTL_HOURS', 1, 24 * 365, 72),
@@ -260,9 +161,6 @@ const schema = z.object({
   ),
   ROLE_IDS: roleIds,
 });
-
-/** The proxy variables, read by their upper-case names and, as curl does, their lower-case ones. */
-const PROXY_SETTINGS = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'] as const;
 
 /** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
 export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...PROXY_SETTINGS];
@@ -290,44 +188,6 @@ function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[]
     add('DEFAULT_AUTH', `DEFAULT_AUTH "${auth}" must be one of ALLOWED_AUTH (${allowed.join(',')})`);
   }
   return issues;
-}
-
-const proxyUrl = z.string().refine(
-  (v) => {
-    if (!URL.canParse(v)) return false;
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  },
-  // The value is not repeated: a proxy URL can hold a password.
-  { error: 'must be a proxy URL such as http://proxy.example.org:3128' },
-);
-
-/**
- * The proxy settings, by the names curl and most tools read (the lower-case name wins, as there). Problems are
- * returned with the variable's upper-case name, for the report every other setting's problems go in.
- */
-export function readProxySettings(env: Record<string, string | undefined>): {
-  proxy: ProxySettings | undefined;
-  issues: Array<{ name: string; message: string }>;
-} {
-  const issues: Array<{ name: string; message: string }> = [];
-  const read = (name: Exclude<(typeof PROXY_SETTINGS)[number], 'NO_PROXY'>): Secret | undefined => {
-    const lower = name.toLowerCase();
-    const raw = env[lower]?.trim() || env[name]?.trim();
-    if (!raw) return undefined;
-    const parsed = proxyUrl.safeParse(raw);
-    if (!parsed.success) {
-      issues.push({ name, message: `${env[lower]?.trim() ? lower : name} ${parsed.error.issues[0]?.message}` });
-      return undefined;
-    }
-    return new Secret(parsed.data);
-  };
-  const httpsProxy = read('HTTPS_PROXY');
-  const httpProxy = read('HTTP_PROXY');
-  const noProxy = (env.no_proxy?.trim() || env.NO_PROXY?.trim()) ?? '';
-  const proxy =
-    httpsProxy || httpProxy ? { httpsProxy, httpProxy, noProxy: noProxy === '' ? undefined : noProxy } : undefined;
-  return { proxy, issues };
 }
 
 /** Reads KEY=value pairs from .env in the working directory, if there is one. The environment wins. */
@@ -379,6 +239,9 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
       admins: e.SLACK_ADMINS,
     },
     approvalRequired: e.APPROVAL_REQUIRED,
+    reasonRequired: e.REASON_REQUIRED,
+    approvalsRequired: e.APPROVALS_REQUIRED,
+    remindAfterHours: e.REMIND_AFTER_HOURS,
     approvalChannel: e.APPROVAL_CHANNEL,
     notifyChannel: e.NOTIFY_CHANNEL ?? e.APPROVAL_CHANNEL,
     requestTtlHours: e.REQUEST_TTL_HOURS,

@@ -2,18 +2,21 @@
 // `moodle-provisioner start` (src/cli/start.ts) and the end-to-end tests, so that tests run what production runs.
 import { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
+import { startBackgroundJobs } from './background-jobs.js';
 import { doctorFactories } from './cli/doctor.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/request-lifecycle.js';
+import type { Store } from './core/store.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
-import { createMoodleClient } from './moodle/client.js';
+import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
 import type { ReadinessCheck } from './slack/health.js';
+import { createHomeTabs } from './slack/home-tabs.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
 import { createSlackNotifier } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
@@ -79,19 +82,69 @@ export function buildDependencies(
   options: { expiryIntervalMs?: number; clock?: Clock; onExpiryCheck?: () => void } = {},
 ): ApplicationDeps {
   const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
-  const gateway = createMoodleClient({
+  const gateway = buildMoodleGateway(config, logger);
+  const client = buildSlackClient(config, logger);
+  const clock = options.clock ?? systemClock;
+  const core = buildCoreServices({ config, logger, store, gateway, client, clock });
+  const { permissions, requests, provisioning, homeTabs } = core;
+  const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
+  return {
+    listenerDeps: {
+      config,
+      logger,
+      provisioning,
+      requests,
+      store,
+      gateway,
+      permissions,
+      clock,
+      runDoctor: async () => {
+        const report = await runDoctorForConfig(config, doctorFactories);
+        homeTabs.rememberDoctor(report);
+        return report;
+      },
+      homeTabs,
+    },
+    isReady: () => store.isHealthy(),
+    closers: [
+      { name: 'Moodle HTTP pool', close: () => gateway.close() },
+      { name: 'store', close: () => store.close() },
+      { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
+    ],
+    background: () => startBackgroundJobs(provisioning, logger, expiryIntervalMs, options.onExpiryCheck),
+  };
+}
+
+function buildMoodleGateway(config: Config, logger: Logger): MoodleClient {
+  return createMoodleClient({
     url: config.moodle.url,
     token: config.moodle.token,
     timeoutMs: config.moodle.timeoutMs,
     logger,
     proxy: config.proxy,
   });
-  const client = new webApi.WebClient(
+}
+
+/** The app's own WebClient, for work outside any Slack request (directory look-ups, notifications). */
+function buildSlackClient(config: Config, logger: Logger): webApi.WebClient {
+  return new webApi.WebClient(
     config.slack.botToken.reveal(),
     buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
   );
-  const clock = options.clock ?? systemClock;
+}
+
+interface CoreServiceParts {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  gateway: MoodleClient;
+  client: webApi.WebClient;
+  clock: Clock;
+}
+
+function buildCoreServices({ config, logger, store, gateway, client, clock }: CoreServiceParts) {
   const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
+  const homeTabs = createHomeTabs({ client, store, permissions, clock, logger });
   const requests = createRequestService({
     store,
     clock,
@@ -103,7 +156,7 @@ export function buildDependencies(
     requests,
     store,
     permissions,
-    notifier: createSlackNotifier({ client, config }),
+    notifier: createSlackNotifier({ client, config, onRequestChanged: (request) => homeTabs.refresh(request) }),
     clock,
     formatActor: (id) => `<@${id}>`,
     settings: {
@@ -114,80 +167,13 @@ export function buildDependencies(
       protectedUsers: config.protectedUsers,
       moodleUrl: config.moodle.url,
       roleIds: config.roleIds,
+      reasonRequired: config.reasonRequired,
+      approvalsRequired: config.approvalsRequired,
+      remindAfterHours: config.remindAfterHours,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
-  const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
-
-  const background = (): Closer => {
-    const runExpiry = async () => {
-      try {
-        const expired = await provisioning.expireDue();
-        if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
-      } catch (err) {
-        logger.error({ err }, 'checking for expired requests failed');
-      }
-      try {
-        const posted = await provisioning.postMissingCards();
-        if (posted.length > 0) logger.info({ requestIds: posted.map((r) => r.id) }, 'posted missing approval cards');
-      } catch (err) {
-        logger.error({ err }, 'posting missing approval cards failed');
-      }
-    };
-    const startup = (async () => {
-      try {
-        const { reconciled, unresolved } = await provisioning.reconcileInterrupted();
-        if (reconciled.length + unresolved.length > 0) {
-          logger.info(
-            { reconciled: reconciled.map((r) => r.id), unresolved: unresolved.map((r) => r.id) },
-            'reconciled requests interrupted by a stop',
-          );
-        }
-      } catch (err) {
-        logger.error({ err }, 'reconciling interrupted requests failed');
-      }
-      await runExpiry();
-    })();
-    // One check at a time: when Moodle, Slack or the machine is slow, ticks that find one running are skipped
-    // rather than piling up behind it.
-    let running: Promise<void> | undefined;
-    const timer = setInterval(() => {
-      running ??= runExpiry().finally(() => {
-        running = undefined;
-        options.onExpiryCheck?.();
-      });
-    }, expiryIntervalMs);
-    timer.unref();
-    return {
-      name: 'background jobs',
-      close: async () => {
-        clearInterval(timer);
-        await startup;
-        await running;
-      },
-    };
-  };
-
-  return {
-    listenerDeps: {
-      config,
-      logger,
-      provisioning,
-      requests,
-      store,
-      gateway,
-      permissions,
-      clock,
-      runDoctor: () => runDoctorForConfig(config, doctorFactories),
-    },
-    isReady: () => store.isHealthy(),
-    closers: [
-      { name: 'Moodle HTTP pool', close: () => gateway.close() },
-      { name: 'store', close: () => store.close() },
-      { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
-    ],
-    background,
-  };
+  return { permissions, requests, provisioning, homeTabs };
 }
 
 /** A proxy URL with a password is a secret, and so is the password on its own (it may be logged decoded). */

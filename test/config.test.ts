@@ -154,3 +154,39 @@ describe('ROLE_IDS', () => {
     }
   });
 });
+
+describe('the per-operation policy settings', () => {
+  it('default to a reason for deletions, one approver each and a reminder after 24 hours', () => {
+    const c = loadConfig(valid);
+    expect([...c.reasonRequired]).toEqual(['delete']);
+    expect(c.approvalsRequired).toEqual({});
+    expect(c.remindAfterHours).toBe(24);
+  });
+
+  it('read REASON_REQUIRED, APPROVALS_REQUIRED and REMIND_AFTER_HOURS', () => {
+    const c = loadConfig({
+      ...valid,
+      REASON_REQUIRED: 'none',
+      APPROVALS_REQUIRED: 'delete:2, suspend:3',
+      REMIND_AFTER_HOURS: '0',
+    });
+    expect([...c.reasonRequired]).toEqual([]);
+    expect(c.approvalsRequired).toEqual({ delete: 2, suspend: 3 });
+    expect(c.remindAfterHours).toBe(0);
+  });
+
+  it('name every bad value at once', () => {
+    const problems = problemsOf({
+      ...valid,
+      REASON_REQUIRED: 'delete,erase',
+      APPROVALS_REQUIRED: 'delete:9,erase:2,suspend:2,suspend:2,create',
+      REMIND_AFTER_HOURS: 'soon',
+    });
+    expect(problems.join('\n')).toContain('REASON_REQUIRED has "erase"');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED has "delete:9"; the count must be 1 to 5');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED has "erase:2"');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED names "suspend" twice');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED has "create"');
+    expect(problems.join('\n')).toContain('REMIND_AFTER_HOURS must be a whole number');
+  });
+});

@@ -4,7 +4,7 @@
 // request, only pending requests are decided, exactly one decision wins) live here.
 import { type NewAuditEvent, type RequestAuditDraft, SYSTEM_ACTOR, truncateDetail } from './audit.js';
 import type { Clock } from './clock.js';
-import { applyCorrections } from './request-corrections.js';
+import { type BuildDecision, buildApproval } from './request-approval.js';
 import type {
   ApproveOptions,
   FailureInput,
@@ -71,6 +71,12 @@ class RequestLifecycle implements RequestService {
     return this.refuse('not_found', `There is no request ${id}.`, actor, undefined, id);
   }
 
+  /** The compare-and-set. */
+  private cas(request: RequestRecord, to: RequestStatus, patch: RequestPatch, audit: RequestAuditDraft[]) {
+    const change = { from: request.status, expectedVersion: request.version, to, at: this.clock.now(), patch, audit };
+    return this.store.transition(request.id, change);
+  }
+
   /** The compare-and-set; on losing, the refusal carries the state the winner left. */
   private async move(
     request: RequestRecord,
@@ -80,16 +86,16 @@ class RequestLifecycle implements RequestService {
     patch: RequestPatch,
     audit: RequestAuditDraft[],
   ): Promise<LifecycleResult> {
-    const result = await this.store.transition(request.id, {
-      from: request.status,
-      expectedVersion: request.version,
-      to,
-      at: this.clock.now(),
-      patch,
-      audit,
-    });
-    if (result.ok) return result;
-    const current = result.current;
+    const result = await this.cas(request, to, patch, audit);
+    return result.ok ? result : this.lost(request, result.current, actor, lostCode);
+  }
+
+  private lost(
+    request: RequestRecord,
+    current: RequestRecord | undefined,
+    actor: string,
+    lostCode: RefusalCode,
+  ): Promise<Refusal> {
     return this.refuse(
       current ? lostCode : 'not_found',
       current ? describeStatus(current, this.formatActor) : `There is no request ${request.id}.`,
@@ -108,30 +114,29 @@ class RequestLifecycle implements RequestService {
     return { moodleId, patch };
   }
 
-  private async decide(
-    id: string,
-    actor: string,
-    verb: 'approve' | 'reject',
-    build: (request: RequestRecord) => Refusal | { patch: RequestPatch; audit: RequestAuditDraft[] },
-  ): Promise<LifecycleResult> {
-    const request = await this.load(id, actor);
-    if ('ok' in request) return request;
-    if (request.requester.userId === actor) {
-      return this.refuse('self_decision', describeSelfDecision(request, verb), actor, request);
+  /**
+   * One decision on a pending request. A quorum's partial approval leaves it pending with a new version, so a
+   * decision that loses the compare-and-set to one is built again on the new state (a few times at most).
+   */
+  private async decide(id: string, actor: string, verb: 'approve' | 'reject', build: BuildDecision) {
+    for (let tries = 1; ; tries++) {
+      const request = await this.load(id, actor);
+      if ('ok' in request) return request;
+      if (request.requester.userId === actor) {
+        return this.refuse('self_decision', describeSelfDecision(request, verb), actor, request);
+      }
+      if (request.status !== 'pending') {
+        return this.refuse('not_pending', describeStatus(request, this.formatActor), actor, request);
+      }
+      const built = build(request);
+      if ('ok' in built) return built;
+      const to = built.to ?? (verb === 'approve' ? 'approved' : 'rejected');
+      const result = await this.cas(request, to, built.patch, built.audit);
+      if (result.ok) return result;
+      if (result.current?.status !== 'pending' || tries >= 3) {
+        return this.lost(request, result.current, actor, 'not_pending');
+      }
     }
-    if (request.status !== 'pending') {
-      return this.refuse('not_pending', describeStatus(request, this.formatActor), actor, request);
-    }
-    const built = build(request);
-    if ('ok' in built) return built;
-    return this.move(
-      request,
-      verb === 'approve' ? 'approved' : 'rejected',
-      actor,
-      'not_pending',
-      built.patch,
-      built.audit,
-    );
   }
 
   async submit(input: SubmitInput, submitOptions: { direct?: boolean } = {}): Promise<RequestRecord> {
@@ -146,6 +151,7 @@ class RequestLifecycle implements RequestService {
     };
     if (input.preflight) draft.preflight = input.preflight;
     if (input.reason !== undefined) draft.reason = input.reason;
+    if (input.approvalsNeeded !== undefined && !direct) draft.approvalsNeeded = input.approvalsNeeded;
     if (direct) draft.decidedBy = input.requester.userId;
     // The requester's reason goes into the audit too, so that the log alone says why (e.g. why a suspension).
     const reasonDetail = truncateDetail(input.reason?.trim() || undefined);
@@ -169,27 +175,9 @@ class RequestLifecycle implements RequestService {
   }
 
   approve(id: string, actor: string, approveOptions: ApproveOptions = {}): Promise<LifecycleResult> {
-    return this.decide(id, actor, 'approve', (request) => {
-      const corrected = applyCorrections(request, approveOptions.corrections ?? {});
-      if (!corrected.ok) {
-        return { ok: false, code: 'invalid_corrections', message: corrected.message, current: request };
-      }
-      const now = this.clock.now();
-      const patch: RequestPatch = { decidedAt: now, decidedBy: actor };
-      const comment = approveOptions.comment?.trim();
-      if (comment) patch.decisionComment = comment;
-      const audit: RequestAuditDraft[] = [];
-      if (corrected.diff.length > 0) {
-        patch.corrections = corrected.diff;
-        patch.payload = corrected.payload;
-        patch.target = corrected.target;
-        audit.push({ actor, kind: 'correction', outcome: 'corrected', detail: JSON.stringify(corrected.diff) });
-      }
-      const decision: RequestAuditDraft = { actor, kind: 'decision', outcome: 'approved' };
-      if (comment) decision.detail = comment;
-      audit.push(decision);
-      return { patch, audit };
-    });
+    return this.decide(id, actor, 'approve', (request) =>
+      buildApproval(request, actor, approveOptions, this.clock.now()),
+    );
   }
 
   reject(id: string, actor: string, reason: string): Promise<LifecycleResult> {

@@ -21,6 +21,7 @@ export const REFUSAL_CODES = [
   'not_failed',
   'reason_required',
   'invalid_corrections',
+  'already_approved',
 ] as const;
 export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
@@ -54,6 +55,8 @@ export interface SubmitInput {
   payload: RequestPayload;
   preflight?: PreflightSummary;
   reason?: string;
+  /** Different approvers it needs (APPROVALS_REQUIRED); 1 when absent. */
+  approvalsNeeded?: number;
 }
 
 /** New values an approver typed over the requested ones, by field. Empty string clears an optional field. */
@@ -90,6 +93,10 @@ export interface RequestServiceOptions {
 export interface RequestService {
   /** Stores a request (before anyone is told its id). `direct`: an admin acting without approval. */
   submit(input: SubmitInput, options?: { direct?: boolean }): Promise<RequestRecord>;
+  /**
+   * Records `actor`'s approval; the request moves to approved with its last needed approval (APPROVALS_REQUIRED)
+   * and stays pending, with the approval recorded, before that.
+   */
   approve(id: string, actor: string, options?: ApproveOptions): Promise<LifecycleResult>;
   reject(id: string, actor: string, reason: string): Promise<LifecycleResult>;
   /** Only the requester, only while pending. */

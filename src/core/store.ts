@@ -73,6 +73,12 @@ export interface Store {
   setApprovalMessage(id: string, location: MessageLocation): Promise<void>;
   /** The notification line's ts. Not a lifecycle change: the version stays. */
   setNotificationTs(id: string, ts: string): Promise<void>;
+  /**
+   * Claims a reminder for a pending request whose last reminder (or, without one, its creation) is before
+   * `dueBefore` (or at it), recording `at` as its last reminder. Not a lifecycle change: the version stays. False when the
+   * request is no longer pending or another run claimed this period's reminder first.
+   */
+  claimReminder(id: string, at: Date, dueBefore: Date): Promise<boolean>;
   /** Newest first. */
   listRequests(query: ListRequestsQuery): Promise<RequestRecord[]>;
   /** Pending requests created before `olderThan`, oldest first. */

@@ -19,6 +19,8 @@ export const CALLBACK_IDS = {
   rejectRequestModal: 'reject_request_modal',
   /** "Looking the account up…" and refusal notices shown in place of the edit/delete modals; never submitted. */
   accountNoticeModal: 'account_notice_modal',
+  /** The Home tab's "Find a user". */
+  findUserModal: 'find_user_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -28,6 +30,9 @@ export const ACTION_IDS = {
   retryRequestButton: 'retry_request_button',
   /** On a requester's own pending request in /moodle-user requests. */
   cancelRequestButton: 'cancel_request_button',
+  /** The Home tab's quick actions. */
+  homeNewAccountButton: 'home_new_account_button',
+  homeFindUserButton: 'home_find_user_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
@@ -38,6 +43,7 @@ export const BLOCK_IDS = {
   reasonBlock: 'reason_block',
   /** The delete confirmation modal's "type the username" input. */
   deleteConfirmBlock: 'delete_confirm_block',
+  findUserBlock: 'find_user_block',
   /** The new-user form's courses, their role, and cohorts. */
   coursesBlock: 'courses_block',
   roleBlock: 'role_block',
@@ -50,6 +56,7 @@ export const INPUT_ACTION_IDS = {
   rejectReasonInput: 'reject_reason_input',
   reasonInput: 'reason_input',
   deleteConfirmInput: 'delete_confirm_input',
+  findUserInput: 'find_user_input',
   coursesInput: 'courses_input',
   roleInput: 'role_input',
   cohortsInput: 'cohorts_input',

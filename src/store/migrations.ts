@@ -142,6 +142,18 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE status IN ('pending', 'approved', 'executing');
     `,
   },
+  {
+    version: 4,
+    name: 'approvals of a quorum and the last reminder',
+    // Additive: the approvals given so far (JSON array of { by, at, comment? }) for APPROVALS_REQUIRED, and when
+    // the approvers were last reminded of a pending request (REMIND_AFTER_HOURS), NULL for none; and how many
+    // approvers the request needs, fixed when it is asked for (1 for the requests already there).
+    sql: `
+      ALTER TABLE requests ADD COLUMN approvals TEXT;
+      ALTER TABLE requests ADD COLUMN reminded_at TEXT;
+      ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

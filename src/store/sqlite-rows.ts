@@ -5,6 +5,7 @@ import { AUDIT_KINDS, type AuditEvent } from '../core/audit.js';
 import { operationOf, REQUEST_OPERATIONS, requestPayloadSchema } from '../core/operations/registry.js';
 import { type FieldChange, fieldChangeSchema } from '../core/profile.js';
 import {
+  approvalsSchema,
   preflightSummarySchema,
   REQUEST_STATUSES,
   type RequestPatch,
@@ -44,6 +45,9 @@ const requestRowSchema = z.object({
   approval_ts: nullableText,
   notification_ts: nullableText,
   attempts: z.number().int(),
+  approvals: nullableText,
+  reminded_at: nullableText,
+  approvals_needed: z.number().int().min(1),
 });
 
 const auditRowSchema = z.object({
@@ -127,6 +131,9 @@ export function decodeRequest(raw: unknown): RequestRecord {
       decidedBy: orUndefined(row.decided_by),
       decisionComment: orUndefined(row.decision_comment),
       corrections: parseJsonColumn(fieldChangesSchema, row.corrections),
+      approvals: parseJsonColumn(approvalsSchema, row.approvals) ?? [],
+      remindedAt: date(row.reminded_at),
+      approvalsNeeded: row.approvals_needed,
       executedAt: date(row.executed_at),
       result: parseJsonColumn(requestResultSchema, row.result),
       approvalMessage:
@@ -191,6 +198,9 @@ export function buildUpdate(
   if (patch.corrections !== undefined) {
     const corrections: FieldChange[] = fieldChangesSchema.parse(patch.corrections);
     set('corrections', scrub(JSON.stringify(corrections)));
+  }
+  if (patch.approvals !== undefined) {
+    set('approvals', scrub(JSON.stringify(approvalsSchema.parse(patch.approvals.map((a) => ({ ...a }))))));
   }
   if (patch.payload !== undefined) set('payload', scrub(JSON.stringify(requestPayloadSchema.parse(patch.payload))));
   if (patch.target !== undefined) {

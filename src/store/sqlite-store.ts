@@ -110,11 +110,11 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
     INSERT INTO requests (
       id, operation, status, version, requester_id, requester_team_id, requester_channel_id,
       target_moodle_id, target_username, target_email, target_key, payload, preflight, reason,
-      created_at, updated_at, decided_at, decided_by, attempts
+      created_at, updated_at, decided_at, decided_by, attempts, approvals_needed
     ) VALUES (
       @id, @operation, @status, 1, @requester_id, @requester_team_id, @requester_channel_id,
       @target_moodle_id, @target_username, @target_email, @target_key, @payload, @preflight, @reason,
-      @created_at, @created_at, @decided_at, @decided_by, 0
+      @created_at, @created_at, @decided_at, @decided_by, 0, @approvals_needed
     )`);
   const insertAudit = db.prepare(`
     INSERT INTO audit_events (
@@ -126,6 +126,9 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
   const selectAudit = db.prepare('SELECT * FROM audit_events WHERE id = ?');
   const updateApprovalMessage = db.prepare('UPDATE requests SET approval_channel = ?, approval_ts = ? WHERE id = ?');
   const updateNotificationTs = db.prepare('UPDATE requests SET notification_ts = ? WHERE id = ?');
+  const updateRemindedAt = db.prepare(
+    "UPDATE requests SET reminded_at = @at WHERE id = @id AND status = 'pending' AND coalesce(reminded_at, created_at) <= @due",
+  );
   // Statements built at run time (an update's SET list, a query's filters) come in few shapes: each is prepared once.
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepared = (sql: string): BetterSqlite3.Statement => {
@@ -164,17 +167,12 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
 
   const writeDrafts = (request: RequestRecord, at: Date, drafts: readonly RequestAuditDraft[]): void => {
     for (const draft of drafts) {
-      const event: NewAuditEvent = {
-        at,
-        actor: draft.actor,
-        kind: draft.kind,
-        requestId: request.id,
-        operation: request.operation,
-        target: request.target,
-      };
-      if (draft.outcome !== undefined) event.outcome = draft.outcome;
-      if (draft.moodleId !== undefined) event.moodleId = draft.moodleId;
-      if (draft.detail !== undefined) event.detail = draft.detail;
+      const { actor, kind, outcome, moodleId, detail } = draft;
+      const event: NewAuditEvent = { at, actor, kind, requestId: request.id, operation: request.operation };
+      event.target = request.target;
+      if (outcome !== undefined) event.outcome = outcome;
+      if (moodleId !== undefined) event.moodleId = moodleId;
+      if (detail !== undefined) event.detail = detail;
       writeAudit(event);
     }
   };
@@ -240,6 +238,7 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
         created_at: input.createdAt.toISOString(),
         decided_at: status === 'approved' ? input.createdAt.toISOString() : null,
         decided_by: status === 'approved' ? (input.decidedBy ?? input.requester.userId) : null,
+        approvals_needed: input.approvalsNeeded ?? 1,
       };
       // An id clash is rare (see generateRequestId) but must not lose the request: draw again.
       for (let attempt = 0; attempt < 10; attempt++) {
@@ -278,6 +277,13 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
     async setNotificationTs(id, ts) {
       updateNotificationTs.run(ts, id);
       await durable();
+    },
+
+    async claimReminder(id, at, dueBefore) {
+      // A conditional UPDATE: only one run (of any replica) claims each period's reminder.
+      const won = updateRemindedAt.run({ id, at: at.toISOString(), due: dueBefore.toISOString() }).changes === 1;
+      if (won) await durable();
+      return won;
     },
 
     async listRequests(query: ListRequestsQuery) {
@@ -377,10 +383,8 @@ export function openSqliteStore(location: DatabaseLocation, options: SqliteStore
     },
 
     async isHealthy() {
-      if (!db.open) return false;
       try {
-        db.prepare('SELECT 1').get();
-        return true;
+        return db.open && db.prepare('SELECT 1').get() !== undefined;
       } catch {
         return false;
       }

@@ -57,6 +57,7 @@ beforeEach(() => {
     updateApprovalCard: async () => {},
     notifyRequester: async () => {},
     announce: async () => undefined,
+    remindApprovers: async () => {},
   };
   const settings = {
     approvalRequired: new Set(['delete'] as const),

@@ -58,6 +58,10 @@ function recordingNotifier() {
       events.push({ kind: 'announce', id: request.id, status: request.status, event });
       return '1700000099.000001';
     },
+    async remindApprovers(request) {
+      if (failing) throw new Error('slack down');
+      events.push({ kind: 'reminder', id: request.id, status: request.status });
+    },
   };
   return {
     notifier,

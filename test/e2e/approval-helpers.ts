@@ -140,3 +140,20 @@ export async function auditOf(t: TestApp, requestId: string): Promise<string[]> 
   const events = await t.application.deps.listenerDeps.store.listAudit();
   return events.filter((e) => e.requestId === requestId).map((e) => `${e.kind}:${e.outcome}:${e.actor}`);
 }
+
+/** Runs a /moodle-user command that opens "Looking up…" and replaces it after the look-up; returns the final view. */
+export async function accountModalOf(
+  t: TestApp,
+  text: string,
+  userId = REQUESTER,
+): Promise<{ loading: Record<string, unknown>; view: Record<string, unknown>; viewId: string }> {
+  const result = await t.command('/moodle-user', text, { userId });
+  expect(result.ack.status).toBe(200);
+  const loading = await openedView(t, result.triggerId);
+  expect(JSON.stringify(loading)).toContain('Looking up');
+  const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === result.triggerId);
+  const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
+  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
+  expect(update.response?.ok).toBe(true);
+  return { loading, view: update.args.view as Record<string, unknown>, viewId };
+}

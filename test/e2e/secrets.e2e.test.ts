@@ -246,6 +246,7 @@ describe('no secret leaks, over one run of every flow', () => {
     const confirm = await slack.waitForCall('views.update', (c) => c.args.view_id === loading.viewId);
     await submit(REQUESTER, confirm.args.view as Record<string, unknown>, loading.viewId, {
       [BLOCK_IDS.deleteConfirmBlock]: 'secone',
+      [BLOCK_IDS.reasonBlock]: 'left',
     });
     const dm = await slack.waitForCall(
       'chat.postMessage',

@@ -7,6 +7,8 @@ import type { RequestEvent, UseCaseContext } from './context.js';
 export interface Announcer {
   /** Posts the request's card in the approval channel and remembers where it is. */
   postCard(request: RequestRecord): Promise<MessageLocation>;
+  /** Redraws the card of a request that changed but still waits (an approval of several). */
+  announceProgress(request: RequestRecord): Promise<void>;
   /** Submissions (store, then post the card) pass it; the missing-cards sweep closes it while it lists. */
   readonly cardGate: CardGate;
   /** Marks a card as being posted; false when it already is. The sweep claims what it will post. */
@@ -46,6 +48,10 @@ export function createAnnouncer(ctx: Pick<UseCaseContext, 'notifier' | 'store' |
 
   return {
     postCard,
+    async announceProgress(request) {
+      if (!request.approvalMessage) return;
+      await tell('update the approval card', request, () => notifier.updateApprovalCard(request));
+    },
     cardGate: new CardGate(),
     claim(requestId) {
       if (cardsInFlight.has(requestId)) return false;

@@ -24,6 +24,8 @@ export interface Notifier {
   notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void>;
   /** One line in the notification channel; returns its ts when known. */
   announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined>;
+  /** Reminds the approvers of a request still waiting, in its card's thread. */
+  remindApprovers(request: RequestRecord): Promise<void>;
 }
 
 export type ProvisioningSettings = Pick<
@@ -33,7 +35,7 @@ export type ProvisioningSettings = Pick<
   moodleUrl: string;
   /** Moodle role ids by short name (ROLE_IDS), for a new account's enrolments. */
   roleIds?: Readonly<Record<string, number>>;
-};
+} & Partial<Pick<Config, 'reasonRequired' | 'approvalsRequired' | 'remindAfterHours'>>;
 
 export type LogFn = (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 

@@ -4,7 +4,12 @@
 import { COMMENT_MAX_LENGTH, describeTooLong } from '../free-text.js';
 import { protectionOfTarget } from '../protection.js';
 import type { ApproveOptions, LifecycleResult } from '../request-service.js';
-import { describeNotRetryable, describeSelfDecision, describeStatus } from '../request-words.js';
+import {
+  describeAlreadyApproved,
+  describeNotRetryable,
+  describeSelfDecision,
+  describeStatus,
+} from '../request-words.js';
 import type { RequestRecord } from '../requests.js';
 import type { Announcer } from './announce.js';
 import type { UseCaseContext } from './context.js';
@@ -65,6 +70,9 @@ export function createDecisionCheck(ctx: UseCaseContext, submitter: Submitter): 
     } else {
       if (request.requester.userId === actor) return refuse('self_decision', describeSelfDecision(request, verb));
       if (request.status !== 'pending') return refuse('not_pending', describeStatus(request, formatActor));
+      if (verb === 'approve' && request.approvals.some((a) => a.by === actor)) {
+        return refuse('already_approved', describeAlreadyApproved(request));
+      }
     }
     if (verb !== 'reject') {
       const protectedReason = await protectionRefusal(request);
@@ -102,6 +110,10 @@ export function createDecisions(
       if (refused) return refused;
       const approved = await requests.approve(requestId, actor, options);
       if (!approved.ok) return refusedFrom(approved);
+      if (approved.request.status === 'pending') {
+        await announcer.announceProgress(approved.request);
+        return { kind: 'approval_recorded', request: approved.request };
+      }
       const started = await requests.startExecution(requestId, actor);
       if (!started.ok) return refusedFrom(started);
       return executor.run(started.request, undefined);

@@ -32,9 +32,21 @@ export type DecisionCheck =
   | { ok: true; request: RequestRecord }
   | {
       ok: false;
-      code: 'not_found' | 'permission' | 'self_decision' | 'not_pending' | 'not_failed' | 'protected';
+      code:
+        | 'not_found'
+        | 'permission'
+        | 'self_decision'
+        | 'not_pending'
+        | 'not_failed'
+        | 'protected'
+        | 'already_approved';
       reason: string;
       current?: RequestRecord;
     };
 
-export type DecisionOutcome = Refused | { kind: 'rejected'; request: RequestRecord } | ExecutionOutcome;
+/** `approval_recorded`: one approval of several (APPROVALS_REQUIRED); the request waits for the others. */
+export type DecisionOutcome =
+  | Refused
+  | { kind: 'rejected'; request: RequestRecord }
+  | { kind: 'approval_recorded'; request: RequestRecord }
+  | ExecutionOutcome;

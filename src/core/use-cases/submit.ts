@@ -3,6 +3,7 @@
 import { checkReason } from '../free-text.js';
 import { policyOperation } from '../operations/registry.js';
 import type { Role } from '../permissions.js';
+import { approvalsNeededFor, checkReasonGiven } from '../policy.js';
 import type {
   PreflightSummary,
   RequesterContext,
@@ -52,6 +53,8 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
 
   async function mayActDirectly(userId: string, operation: RequestOperation): Promise<boolean> {
     if ((settings.approvalRequired as ReadonlySet<string>).has(policyOperation(operation))) return false;
+    // A rule of two approvers is not one an admin skips alone.
+    if (approvalsNeededFor(settings, operation) > 1) return false;
     return (await permissions.check(userId, 'admin')).ok;
   }
 
@@ -60,13 +63,21 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
     mayActDirectly,
     async submitRequest(requester, target, payload, preflight, reason) {
       // Every kind of request ends here, whatever path it came by: the one place the reason's length is enforced.
-      const tooLong = checkReason(reason);
-      if (tooLong) return { kind: 'invalid', problems: [tooLong] };
+      const problem = checkReason(reason) ?? checkReasonGiven(settings, payload.operation, reason);
+      if (problem) return { kind: 'invalid', problems: [problem] };
       const direct = await mayActDirectly(requester.userId, payload.operation);
+      const approvalsNeeded = approvalsNeededFor(settings, payload.operation);
       // From storing the request to its card (or, executed directly, the card of its failure): see CardGate.
       return announcer.cardGate.submit(async (): Promise<SubmitOutcome> => {
         const request = await requests.submit(
-          { requester, target, payload, ...(preflight ? { preflight } : {}), ...(reason ? { reason } : {}) },
+          {
+            requester,
+            target,
+            payload,
+            approvalsNeeded,
+            ...(preflight ? { preflight } : {}),
+            ...(reason ? { reason } : {}),
+          },
           { direct },
         );
         if (direct) {

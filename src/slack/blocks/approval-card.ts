@@ -83,14 +83,25 @@ function failureText(result: RequestResult | undefined): string {
   return `${escapeMrkdwn(result.message)} ${escapeMrkdwn(result.hint)}${unknown}`;
 }
 
+/** "1 of 2 approvals: @Alan" for a request that needs several approvers; '' for one that needs one. */
+export function approvalProgress(request: RequestRecord): string {
+  if (request.approvalsNeeded <= 1) return '';
+  const who = request.approvals.map((a) => mention(a.by)).join(', ');
+  return `${request.approvals.length} of ${request.approvalsNeeded} approvals${who ? `: ${who}` : ''}`;
+}
+
 /** What happened to the request, who decided and when: the part of the card that changes. */
 export function buildStatusText(request: RequestRecord, moodleUrl: string): string {
   const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
   const when = request.decidedAt ? ` ${slackDate(request.decidedAt)}` : '';
   const comment = commentQuote(request);
   switch (request.status) {
-    case 'pending':
-      return ':hourglass_flowing_sand: *Waiting for an approver.*';
+    case 'pending': {
+      const progress = approvalProgress(request);
+      if (!progress) return ':hourglass_flowing_sand: *Waiting for an approver.*';
+      const needed = request.approvalsNeeded - request.approvals.length;
+      return `:hourglass_flowing_sand: *${progress}.* Waiting for ${needed} more approver${needed === 1 ? '' : 's'}; nobody approves twice.`;
+    }
     case 'approved':
     case 'executing':
       return `:gear: *Approved${by}*${when}; running in Moodle…${comment}`;

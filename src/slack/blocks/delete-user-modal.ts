@@ -11,7 +11,7 @@ import { formatMoodleTime } from './user-card.js';
 
 export function buildDeleteUserModal(
   user: MoodleUser,
-  options: { profileUrl: string; metadata: AccountModalMetadata },
+  options: { profileUrl: string; metadata: AccountModalMetadata; reasonRequired?: boolean },
 ): types.ModalView {
   const e = escapeMrkdwn;
   const account = [
@@ -41,7 +41,10 @@ export function buildDeleteUserModal(
         label: plainData(`Type the username ${user.username} to confirm`, LIMITS.inputLabel),
         element: { type: 'plain_text_input', action_id: INPUT_ACTION_IDS.deleteConfirmInput, max_length: 255 },
       },
-      buildReasonInput('Reason for the deletion', { hint: 'Shown to the approvers and kept in the audit log.' }),
+      buildReasonInput('Reason for the deletion', {
+        hint: 'Shown to the approvers and kept in the audit log.',
+        required: options.reasonRequired === true,
+      }),
     ],
   };
 }

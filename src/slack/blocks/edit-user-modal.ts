@@ -80,7 +80,11 @@ function fieldInput(key: UserFieldKey, user: MoodleUser): types.InputBlock {
   };
 }
 
-export function buildEditUserModal(user: MoodleUser, metadata: AccountModalMetadata): types.ModalView {
+export function buildEditUserModal(
+  user: MoodleUser,
+  metadata: AccountModalMetadata,
+  options: { reasonRequired?: boolean } = {},
+): types.ModalView {
   const blocks: types.KnownBlock[] = [
     {
       type: 'section',
@@ -90,7 +94,10 @@ export function buildEditUserModal(user: MoodleUser, metadata: AccountModalMetad
       ),
     },
     ...EDIT_USER_FIELDS.map((k) => fieldInput(k, user)),
-    buildReasonInput('Reason for the change', { hint: 'Shown to the approvers and kept in the audit log.' }),
+    buildReasonInput('Reason for the change', {
+      hint: 'Shown to the approvers and kept in the audit log.',
+      required: options.reasonRequired === true,
+    }),
   ];
   return {
     type: 'modal',

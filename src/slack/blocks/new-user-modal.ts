@@ -20,6 +20,8 @@ export interface NewUserModalOptions {
   roles?: readonly string[];
   /** Carried in private_metadata to the submission. */
   metadata?: NewUserMetadata;
+  /** REASON_REQUIRED names create. */
+  reasonRequired?: boolean;
 }
 
 const HINTS: Partial<Record<(typeof NEW_USER_MODAL_FIELDS)[number], string>> = {
@@ -199,7 +201,12 @@ export function buildNewUserModal(options: NewUserModalOptions): types.ModalView
     else blocks.push(textInput(key));
   }
   if (options.roles && options.roles.length > 0) blocks.push(...membershipInputs(options.roles));
-  blocks.push(buildReasonInput('Reason', { placeholder: 'Why the account is needed (shown to the approvers)' }));
+  blocks.push(
+    buildReasonInput('Reason', {
+      placeholder: 'Why the account is needed (shown to the approvers)',
+      required: options.reasonRequired === true,
+    }),
+  );
   return {
     type: 'modal',
     callback_id: CALLBACK_IDS.newUserModal,

@@ -8,12 +8,16 @@ import { LIMITS, plainText } from './text.js';
 /** The core's limit: the form says it, and every submission is checked against it again (core/free-text.ts). */
 export { REASON_MAX_LENGTH };
 
-export function buildReasonInput(label: string, help: { hint?: string; placeholder?: string }): types.InputBlock {
+/** `required`: REASON_REQUIRED names the operation; Slack asks for it, and the submission checks it again. */
+export function buildReasonInput(
+  label: string,
+  help: { hint?: string; placeholder?: string; required?: boolean },
+): types.InputBlock {
   return {
     type: 'input',
     block_id: BLOCK_IDS.reasonBlock,
     label: plainText(label, LIMITS.inputLabel),
-    optional: true,
+    optional: help.required !== true,
     element: {
       type: 'plain_text_input',
       action_id: INPUT_ACTION_IDS.reasonInput,

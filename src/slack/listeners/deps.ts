@@ -9,6 +9,7 @@ import type { RequestService } from '../../core/request-service.js';
 import type { Store } from '../../core/store.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import type { Logger } from '../../logger.js';
+import type { HomeTabs } from '../home-tabs.js';
 
 export interface ListenerDeps {
   readonly config: Config;
@@ -22,4 +23,6 @@ export interface ListenerDeps {
   readonly clock: Clock;
   /** The setup check (`/moodle-user doctor`), the same function as `npm run doctor`. */
   readonly runDoctor: () => Promise<DoctorReport>;
+  /** Each person's App Home. */
+  readonly homeTabs: HomeTabs;
 }

@@ -2,7 +2,7 @@
 // in one of the broken states of docs/moodle/real-responses.md (g3, g4, g2, g8/g9, Appendix A/B).
 import { parseArgs } from 'node:util';
 import { explainListenError, readLauncherOptions } from '../launcher.js';
-import { type FakeMoodle, type FakeMoodleDebug, type FakeSiteName, startFakeMoodle } from './index.js';
+import { type FakeMoodle, type FakeMoodleDebug, startFakeMoodle } from './index.js';
 
 const SITES = ['complete', 'users-recording', 'enrolment-recording'];
 const USAGE = `usage: npm run fake-moodle -- [--site ${SITES.join('|')}] [--port 8080] [--host 127.0.0.1]

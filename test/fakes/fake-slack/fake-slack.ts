@@ -449,6 +449,8 @@ export class FakeSlack {
         return this.#openView(args, 'push');
       case 'views.update':
         return this.#updateView(args);
+      case 'views.publish':
+        return this.#publishView(args);
       case 'conversations.open':
         return this.#openConversation(args);
       case 'conversations.info':
@@ -559,6 +561,20 @@ export class FakeSlack {
       root_view_id: id,
       previous_view_id: mode === 'push' ? 'V0PREVIOUS' : null,
     };
+    this.views.set(id, stored);
+    return { ok: true, view: this.#viewJson(stored) };
+  }
+
+  /** A Home tab: one per user, replaced by each publish (Slack keeps the latest). */
+  #publishView(args: Json): Json {
+    if (typeof args.user_id !== 'string' || !/^[UW]/.test(args.user_id))
+      return { ok: false, error: 'invalid_arguments' };
+    const view = args.view as Json | undefined;
+    if (view?.type !== 'home') return { ok: false, error: 'invalid_arguments' };
+    const viewProblem = this.#viewProblem(view);
+    if (viewProblem) return { ok: false, error: viewProblem };
+    const id = `V0HOME${args.user_id}`;
+    const stored: StoredView = { id, hash: this.#nextTs(), view, root_view_id: id, previous_view_id: null };
     this.views.set(id, stored);
     return { ok: true, view: this.#viewJson(stored) };
   }

@@ -110,6 +110,18 @@ export async function reportOutcome(
       return;
     case 'rejected':
       return;
+    case 'approval_recorded': {
+      const { request } = outcome;
+      const missing = request.approvalsNeeded - request.approvals.length;
+      await tellPrivately(
+        client,
+        logger,
+        to,
+        `:ballot_box_with_check: Your approval of ${request.id} is recorded (${request.approvals.length} of ${request.approvalsNeeded}). ` +
+          `It runs once ${missing} more approver${missing === 1 ? '' : 's'} approve${missing === 1 ? 's' : ''}.`,
+      );
+      return;
+    }
     case 'failed': {
       const { request } = outcome.execution;
       await tellPrivately(

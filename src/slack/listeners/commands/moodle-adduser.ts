@@ -1,10 +1,12 @@
 // /moodle-adduser: ask for a new Moodle account. `help` answers with the usage; text is parsed into fields and
 // handed to provisioning.submitCreate, whose outcome is the one private reply; no text opens the "New Moodle user"
 // modal (its submission is handled in views/new-user-submission.ts).
+
 import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
 import pLimit from 'p-limit';
 import { parseUserArgs } from '../../../core/parse-args.js';
 import type { PermissionCheck } from '../../../core/permissions.js';
+import { isReasonRequired } from '../../../core/policy.js';
 import type { Logger } from '../../../logger.js';
 import { buildArgumentProblemsReply, buildCreateReply } from '../../blocks/create-result.js';
 import { buildAddUserHelp } from '../../blocks/help.js';
@@ -71,6 +73,7 @@ async function openModal(
     defaultAuth: deps.config.defaultAuth,
     roles: Object.keys(deps.config.roleIds),
     metadata: { channelId: command.channel_id },
+    reasonRequired: isReasonRequired(deps.config, 'create'),
   });
   try {
     await client.views.open({ trigger_id: command.trigger_id, view });

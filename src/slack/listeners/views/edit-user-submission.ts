@@ -7,6 +7,7 @@ import type { AllMiddlewareArgs, Middleware, SlackViewMiddlewareArgs, ViewRespon
 import { z } from 'zod';
 import { accountServiceFor, type PlanOutcome } from '../../../core/accounts.js';
 import { checkReason } from '../../../core/free-text.js';
+import { checkReasonGiven } from '../../../core/policy.js';
 import type { RequesterContext } from '../../../core/requests.js';
 import type { FieldProblem } from '../../../core/user-record.js';
 import type { Logger } from '../../../logger.js';
@@ -149,7 +150,7 @@ export function createEditUserSubmission(deps: ListenerDeps): Middleware<SlackVi
     }
     const { fields, reason } = readEditValues(view.state.values);
     // The form's max_length is the browser's word only: a forged submission is checked here.
-    const tooLong = checkReason(reason);
+    const tooLong = checkReason(reason) ?? checkReasonGiven(deps.config, 'update', reason);
     if (tooLong) {
       await ack({ response_action: 'errors', errors: { [BLOCK_IDS.reasonBlock]: tooLong.message } });
       return;

@@ -1,9 +1,11 @@
 // /moodle-user update <user> key=value ... : asks to change the given fields (only those that differ are sent).
 // With no fields it opens the "Edit Moodle user" modal filled with the account's current values: a "Looking up…"
 // modal opens at once (the trigger_id expires in 3 s), and is replaced once Moodle has answered.
+
 import type { types } from '@slack/bolt';
 import { describeAccount } from '../../../../core/account-ref.js';
 import { type AccountTarget, accountServiceFor, type NotOne, type Refusal } from '../../../../core/accounts.js';
+import { isReasonRequired } from '../../../../core/policy.js';
 import { buildEditUserModal, buildLoadingModal, buildNoticeModal } from '../../../blocks/edit-user-modal.js';
 import { accountNameOf, buildChangeReply, buildNotice } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
@@ -79,11 +81,11 @@ export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
       user,
       () => accounts.target(requester, user, 'update'),
       (target) =>
-        buildEditUserModal(target.user, {
-          moodleId: target.user.id,
-          username: target.user.username,
-          channelId: command.channel_id,
-        }),
+        buildEditUserModal(
+          target.user,
+          { moodleId: target.user.id, username: target.user.username, channelId: command.channel_id },
+          { reasonRequired: isReasonRequired(deps.config, 'update') },
+        ),
     );
     return;
   }
