@@ -7,7 +7,11 @@ import { startTestApp, type TestApp } from '../e2e/harness.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
-export const FAST_MOODLE_TIMEOUT_MS = '300';
+/**
+ * Short, so that a hanging Moodle fails a test in seconds; not shorter, because on a loaded machine even a local
+ * fake's quick answer (a 503, an HTML page) can take hundreds of milliseconds, and must not be taken for a hang.
+ */
+export const FAST_MOODLE_TIMEOUT_MS = '1500';
 
 /** The text a person reads in a message, modal or reply: every `text` string in it, blocks included. */
 export function visibleText(value: unknown): string {

@@ -26,6 +26,7 @@ import {
   createCalls,
   expectHumane,
   expectServing,
+  FAST_MOODLE_TIMEOUT_MS,
   freshPerson,
   requestIdIn,
   storedRequest,
@@ -72,7 +73,7 @@ function dmTo(user: string, includes: string) {
 
 const NOT_COMMITTED: Array<[string, FakeMoodleFault, RegExp]> = [
   ['refuse', 'refuse', /reset|refused|closed/i],
-  ['hang', 'hang', /did not answer within 300 ms/],
+  ['hang', 'hang', new RegExp(`did not answer within ${FAST_MOODLE_TIMEOUT_MS} ms`)],
   ['HTTP 500', { status: 500 }, /Moodle answered 500/],
   ['HTTP 503', { status: 503 }, /maintenance/i],
   ['an HTML page', 'html', /HTML page/],

@@ -17,6 +17,7 @@ import {
   createCalls,
   expectHumane,
   expectServing,
+  FAST_MOODLE_TIMEOUT_MS,
   freshPerson,
   requestIdIn,
   storedRequest,
@@ -37,7 +38,7 @@ const addUser = (text: string, userId = ADMIN) => addUserReply(t, text, userId);
 // The fault, and words the admin must read. None of these runs the function except truncated and reset.
 const NOT_COMMITTED: Array<[string, FakeMoodleFault, RegExp]> = [
   ['refuse', 'refuse', /reset|refused|closed/i],
-  ['hang', 'hang', /did not answer within 300 ms/],
+  ['hang', 'hang', new RegExp(`did not answer within ${FAST_MOODLE_TIMEOUT_MS} ms`)],
   ['HTTP 500', { status: 500 }, /Moodle answered 500/],
   ['HTTP 503', { status: 503 }, /maintenance/i],
   ['an HTML page', 'html', /HTML page/],
