@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   buildUserRecordSchema,
+  FIELD_LABELS,
   FIELD_MAX_LENGTHS,
   type FieldProblem,
   isValidEmail,
@@ -120,6 +121,22 @@ describe('validateNewUser: the records real Moodle refused (docs/moodle/real-res
     });
   });
 
+  it('names the one allowed auth plugin directly', () => {
+    const only = { allowedAuth: ['manual'], defaultAuth: 'manual' };
+    const result = validateNewUser({ ...valid, auth: 'ldap' }, only);
+    expect(!result.ok && result.problems).toEqual([
+      { field: 'auth', message: 'Authentication method "ldap" is not allowed here; use manual.' },
+    ]);
+  });
+
+  it('an unknown key is told the fields there are', () => {
+    expect(onlyProblem({ ...valid, slackid: 'U1' })).toEqual({
+      field: 'slackid',
+      message: `"slackid" is not a user field; the fields are ${PROFILE_FIELD_KEYS.join(', ')}.`,
+    });
+    expect(PROFILE_FIELD_KEYS.join(', ')).toMatch(/^username, email, /);
+  });
+
   it('c12: an unknown key is named', () => {
     const problem = onlyProblem({ ...valid, slackid: 'U123' });
     expect(problem.field).toBe('slackid');
@@ -191,6 +208,20 @@ describe('validateNewUser: accepted records', () => {
       expect(validateNewUser({ ...valid, timezone }, options).ok, timezone).toBe(true);
     }
   });
+
+  it('takes time zones by the names Moodle accepts, digits inside a name too, but not numeric offsets', () => {
+    for (const timezone of ['EST5EDT', 'Asia/Ho_Chi_Minh', 'europe/london']) {
+      expect(validateNewUser({ ...valid, timezone }, options).ok, timezone).toBe(true);
+    }
+    // Etc/GMT+5 is in the time zone database, but PARAM_TIMEZONE refuses it.
+    for (const timezone of ['Etc/GMT+5', 'Etc/GMT-14', '+5', '-3.5', '5.5', '13', 'UTC!', '/UTC']) {
+      expect(onlyProblem({ ...valid, timezone }).field, timezone).toBe('timezone');
+    }
+  });
+
+  it('takes language codes only from their start', () => {
+    for (const lang of ['9en', 'x_en', '_en']) expect(onlyProblem({ ...valid, lang }).field, lang).toBe('lang');
+  });
 });
 
 describe('validateNewUser: every problem at once', () => {
@@ -249,6 +280,35 @@ describe('validateNewUser: every problem at once', () => {
     );
   });
 
+  it('names the characters a username may not have: a space, other whitespace, control characters, at most five', () => {
+    const message = (username: string) => problemsOf({ ...valid, username }).map((p) => p.message);
+    expect(message('a\tb')).toContain(
+      'Username may only contain lowercase letters, digits and - . _ @ (not whitespace).',
+    );
+    expect(message('a!b#c$d%e&f*g')).toEqual([
+      'Username may only contain lowercase letters, digits and - . _ @ (not "!", "#", "$", "%", "&").',
+    ]);
+  });
+
+  it('shows a pasted line break inside a value as a space', () => {
+    expect(problemsOf({ ...valid, email: 'jane\n@example.org' }).map((p) => p.message)).toContain(
+      'Email address "jane @example.org" is not valid: write it as name@example.org, without spaces or accents.',
+    );
+  });
+
+  it('leaves blank optional fields of a new user out, language and time zone too', () => {
+    expect(validateNewUser({ ...valid, lang: '', timezone: ' ', city: '' }, options)).toEqual({
+      ok: true,
+      record: { ...valid, auth: 'manual' },
+    });
+  });
+
+  it('a country that is not one is one problem, not also "too long"', () => {
+    expect(onlyProblem({ ...valid, country: 'Narnia' }).message).toBe(
+      'Country "Narnia" is not one Moodle knows: use a two-letter code such as GB, DE or US, or the English name.',
+    );
+  });
+
   it('refuses control characters and broken UTF-16', () => {
     expect(onlyProblem({ ...valid, lastname: 'Doe\nSmith' }).message).toContain('line breaks');
     const username = problemsOf({ ...valid, username: 'a\u0007b' }).map((p) => p.message);
@@ -258,6 +318,22 @@ describe('validateNewUser: every problem at once', () => {
     expect(onlyProblem({ ...valid, lastname: 'Doe\uD800' }).message).toBe(
       'Last name contains characters that are not valid text.',
     );
+  });
+
+  it('names every field as Moodle’s forms do', () => {
+    for (const [field, label] of Object.entries(FIELD_LABELS)) {
+      const input = { ...valid, [field]: 42 } as unknown as Record<string, string>;
+      expect(onlyProblem(input)).toEqual({ field, message: `${label} must be text.` });
+    }
+  });
+
+  it('anything but a set of fields is one problem', () => {
+    for (const input of [null, 'username=jdoe', ['jdoe']]) {
+      expect(validateNewUser(input as unknown as Record<string, string>, options)).toEqual({
+        ok: false,
+        problems: [{ field: '*', message: 'No user fields were given.' }],
+      });
+    }
   });
 
   it('says "must be text" for non-string values instead of throwing', () => {
@@ -360,6 +436,12 @@ describe('isValidEmail (Moodle validate_email = PHP FILTER_VALIDATE_EMAIL + no <
     expect(isValidEmail(`${'a'.repeat(64)}@${domain}`)).toBe(true);
     expect(`${'a'.repeat(64)}@${domain}`).toHaveLength(320);
     expect(isValidEmail(`${'a'.repeat(64)}@b${domain}`)).toBe(false);
+  });
+
+  it('counts a quoted local part as PHP does: an escaped pair is one character, the quotes none', () => {
+    expect(isValidEmail(`"${'a'.repeat(62)}"@x.org`)).toBe(true);
+    expect(isValidEmail(`"${'\\a'.repeat(64)}"@x.org`)).toBe(true);
+    expect(isValidEmail(`"${'\\a'.repeat(65)}"@x.org`)).toBe(false);
   });
 
   it('a 64-character local part passes, 65 fails', () => {
