@@ -1,6 +1,8 @@
 # moodle-provisioner container image.
 #   docker build -t moodle-provisioner .
-#   docker run --env-file .env -p 3000:3000 -v moodle-provisioner-data:/app/data moodle-provisioner
+#   docker run --env-file .env -p 3000:3000 -v mp-data:/app/data moodle-provisioner              (the app)
+#   docker run --rm --env-file .env -v mp-data:/app/data moodle-provisioner doctor              (any command)
+#   docker exec <container> moodle-provisioner audit --since 2026-01-01                         (in a running one)
 # Settings come from the environment (see .env.example); requests and the audit log live in /app/data (a volume).
 
 # --- build: compile TypeScript and the native better-sqlite3 module --------------------------------------------
@@ -15,6 +17,7 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build \
+  && chmod 755 dist/cli/main.js \
   && npm ci --omit=dev \
   && npm cache clean --force
 
@@ -31,12 +34,15 @@ COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node manifest.yml ./
-RUN mkdir -p /app/data && chown node:node /app/data
+# The command-line entry point on PATH, for `docker exec <container> moodle-provisioner doctor`.
+RUN mkdir -p /app/data && chown node:node /app/data \
+  && ln -s /app/dist/cli/main.js /usr/local/bin/moodle-provisioner
 USER node
 VOLUME ["/app/data"]
 EXPOSE 3000
 # No curl in the slim image: node itself asks /healthz on the configured port.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/index.js"]
+# Arguments after the image name pick the command (doctor, audit …); without any, the app starts.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/cli/main.js"]
+CMD ["start"]

@@ -70,6 +70,8 @@ export function benchEnv(fakes: Fakes, extra: Record<string, string> = {}): Reco
 export interface LoadGenerator {
   run(options: {
     baseUrl: string;
+    /** Several apps, round-robin (see runLoad). */
+    baseUrls?: string[];
     total: number;
     concurrency: number;
     kind: RequestKind;

@@ -6,6 +6,8 @@ import { buildRequest, type RequestKind } from './requests.js';
 
 export interface LoadSpec {
   baseUrl: string;
+  /** See runLoad's baseUrls. */
+  baseUrls?: string[];
   total: number;
   concurrency: number;
   deadlineMs: number;
@@ -34,6 +36,7 @@ serveParent(
         concurrency: spec.concurrency,
         deadlineMs: spec.deadlineMs,
         ...(spec.preconnectPath ? { preconnectPath: spec.preconnectPath } : {}),
+        ...(spec.baseUrls ? { baseUrls: spec.baseUrls } : {}),
         build: (i) => buildRequest(spec.kind, spec.slackUrl, spec.tag, i),
       });
       return { ...result, statuses: [...result.statuses] };

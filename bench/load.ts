@@ -16,9 +16,41 @@ export interface LoadResult {
   wallMs: number;
 }
 
+/** One request on `target`'s keep-alive agent: its latency and status, or no status when it failed. */
+function sendOne(target: { url: URL; agent: Agent }, spec: LoadRequest): Promise<{ ms: number; status?: number }> {
+  const { url, agent } = target;
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const body = spec.body ?? '';
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        method: spec.method,
+        path: spec.path,
+        headers: {
+          ...spec.headers,
+          ...(spec.method === 'POST' ? { 'content-length': Buffer.byteLength(body) } : {}),
+        },
+      },
+      (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => resolve({ ms: performance.now() - t0, status: res.statusCode ?? 0 }));
+        res.on('error', () => resolve({ ms: performance.now() - t0 }));
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ ms: performance.now() - t0 }));
+    req.end(body);
+  });
+}
+
 /** Sends `total` requests built by `build(i)`; every request has a 10 s timeout and the whole run `deadlineMs`. */
 export async function runLoad(options: {
   baseUrl: string;
+  /** Several apps behind a round-robin balancer: request i goes to baseUrls[i % n] (baseUrl is then ignored). */
+  baseUrls?: string[];
   total: number;
   concurrency: number;
   build: (index: number) => LoadRequest;
@@ -29,8 +61,10 @@ export async function runLoad(options: {
    */
   preconnectPath?: string;
 }): Promise<LoadResult> {
-  const url = new URL(options.baseUrl);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const targets = (options.baseUrls ?? [options.baseUrl]).map((base) => ({
+    url: new URL(base),
+    agent: new Agent({ keepAlive: true, maxSockets: options.concurrency }),
+  }));
   const latenciesMs: number[] = [];
   const statuses = new Map<number, number>();
   let errors = 0;
@@ -38,46 +72,21 @@ export async function runLoad(options: {
   const started = performance.now();
   const deadline = started + (options.deadlineMs ?? 120_000);
 
-  const one = (spec: LoadRequest) =>
-    new Promise<void>((resolve) => {
-      const t0 = performance.now();
-      const body = spec.body ?? '';
-      const req = request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          method: spec.method,
-          path: spec.path,
-          headers: {
-            ...spec.headers,
-            ...(spec.method === 'POST' ? { 'content-length': Buffer.byteLength(body) } : {}),
-          },
-        },
-        (res) => {
-          res.on('data', () => undefined);
-          res.on('end', () => {
-            latenciesMs.push(performance.now() - t0);
-            statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
-            resolve();
-          });
-          res.on('error', () => {
-            errors += 1;
-            resolve();
-          });
-        },
-      );
-      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-      req.on('error', () => {
+  const one = (spec: LoadRequest, index: number) =>
+    sendOne(targets[index % targets.length]!, spec).then((answer) => {
+      if (answer.status === undefined) {
         errors += 1;
-        resolve();
-      });
-      req.end(body);
+        return;
+      }
+      latenciesMs.push(answer.ms);
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
     });
 
   if (options.preconnectPath) {
     const path = options.preconnectPath;
-    await Promise.all(Array.from({ length: options.concurrency }, () => one({ method: 'GET', path })));
+    await Promise.all(
+      targets.flatMap((_, t) => Array.from({ length: options.concurrency }, () => one({ method: 'GET', path }, t))),
+    );
     latenciesMs.length = 0;
     statuses.clear();
     errors = 0;
@@ -88,10 +97,10 @@ export async function runLoad(options: {
       while (next < options.total && performance.now() < deadline) {
         const index = next;
         next += 1;
-        await one(options.build(index));
+        await one(options.build(index), index);
       }
     }),
   );
-  agent.destroy();
+  for (const { agent } of targets) agent.destroy();
   return { latenciesMs, statuses, errors, wallMs: performance.now() - measuredFrom };
 }

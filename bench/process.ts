@@ -74,12 +74,12 @@ export type Kind = 'app' | 'bare';
 
 /**
  * Spawns `node dist/index.js` (app) or bench/bare-bolt-server.mjs (bare) on a free port; resolves once /readyz is
- * 200. The app's store is an SQLite file in the temp directory (as in production), or in memory when asked.
+ * 200. The app's store is an SQLite file in the temp directory (as in production), in memory, or `databaseUrl`.
  */
 export async function spawnAndWaitReady(
   kind: Kind,
   fakes: Fakes,
-  options: { nodeArgs?: string[]; store?: 'file' | 'memory' } = {},
+  options: { nodeArgs?: string[]; store?: 'file' | 'memory'; databaseUrl?: string } = {},
 ): Promise<Spawned> {
   const nodeArgs = options.nodeArgs ?? [];
   const port = await freePort();
@@ -88,7 +88,7 @@ export async function spawnAndWaitReady(
     ...process.env,
     ...benchEnv(fakes, {
       PORT: String(port),
-      DATABASE_URL: options.store === 'memory' ? 'sqlite::memory:' : `sqlite:${dbFile}`,
+      DATABASE_URL: options.databaseUrl ?? (options.store === 'memory' ? 'sqlite::memory:' : `sqlite:${dbFile}`),
     }),
   } as NodeJS.ProcessEnv;
   const script = kind === 'app' ? join(ROOT, 'dist/index.js') : join(ROOT, 'bench/bare-bolt-server.mjs');

@@ -4,6 +4,7 @@ import type { AckLatencyRow } from './ack-latency.js';
 import type { BulkRow } from './bulk-create.js';
 import type { MemoryResult, StartupResult } from './process.js';
 import { formatMarkdownTable, type MachineInfo, round } from './stats.js';
+import { renderStoresSection, type StoreRow } from './stores.js';
 
 export interface BenchReport {
   machine: MachineInfo;
@@ -12,6 +13,8 @@ export interface BenchReport {
   real: BulkRow[];
   startup: StartupResult[];
   memory: MemoryResult[];
+  /** (e); absent in reports written before the PostgreSQL store. */
+  stores?: StoreRow[];
   totalS: number;
 }
 
@@ -349,7 +352,7 @@ ${
 }
 
 ${PROCESS_NOTES}
-`;
+${renderStoresSection(report.stores)}`;
 }
 
 const ACK_NOTES = `**Why "ours" misses 1.15 × bare, and why it is left so.** Both apps answer as soon as the listener calls \`ack()\`,

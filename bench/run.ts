@@ -1,4 +1,5 @@
-// `npm run bench`: measures ack latency, bulk creation, start-up time and memory, prints a table and writes
+// `npm run bench`: measures ack latency, bulk creation, start-up time and memory, and the stores (SQLite, PostgreSQL,
+// two replicas on PostgreSQL), prints a table and writes
 // docs/PERFORMANCE.md with the figures and the machine they were measured on. Everything runs on 127.0.0.1 against
 // the fake Slack and fake Moodle, bounded in count and time (a few minutes on 2 cores). With --moodle-url and
 // --moodle-token it also runs the bulk benchmark against a real Moodle (creates and deletes bench_* users; asks
@@ -7,11 +8,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
-import { startFakes, startLoadGenerator } from './apps.js';
+import { type Fakes, type LoadGenerator, startFakes, startLoadGenerator } from './apps.js';
 import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
 import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
 import { ackTableData, type BenchReport, bulkTableData, renderPerformanceDoc } from './report.js';
 import { describeMachine, formatTable, round } from './stats.js';
+import { benchStores, type StoreRow, storeTableData } from './stores.js';
 
 const USAGE = `Usage: npm run bench -- [options]
   --moodle-url URL      also run the bulk benchmark against this Moodle (creates and deletes bench_* users)
@@ -19,6 +21,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --real-users N        users per real-Moodle run (default 200)
   --yes                 do not ask before creating users on the real Moodle
   --quick               fewer rounds (a smoke run; figures are not written to docs/PERFORMANCE.md)
+  --only-stores         run only (e), the stores (PostgreSQL from PG_TEST_URL), and put its figures into the
+                        last run's docs/performance-results.json and docs/PERFORMANCE.md
   --no-doc              print only, do not write docs/PERFORMANCE.md
   --render              only write docs/PERFORMANCE.md again from the figures of the last run
                         (docs/performance-results.json), e.g. after changing bench/report.ts`;
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-doc': { type: 'boolean', default: false },
     render: { type: 'boolean', default: false },
+    'only-stores': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -106,6 +111,25 @@ function printProcess(startup: StartupResult[], memory: MemoryResult[]) {
   );
 }
 
+async function measureStores(fakes: Fakes, load: LoadGenerator): Promise<StoreRow[]> {
+  log('\nrunning (e) SQLite, PostgreSQL and two replicas on PostgreSQL…');
+  const stores = await benchStores(fakes, load, { rounds: quick ? 1 : 3, requests: quick ? 300 : 1_000 });
+  log('\n(e) Signed /moodle-adduser, 10 in flight: SQLite, PostgreSQL, 2 replicas on PostgreSQL (median of rounds)');
+  const table = storeTableData(stores);
+  log(formatTable(table.headers, table.cells));
+  return stores;
+}
+
+/** (e) alone, its figures put into the last full run's report. */
+async function runStoresOnly(fakes: Fakes, load: LoadGenerator): Promise<void> {
+  const stores = await measureStores(fakes, load);
+  if (quick || values['no-doc'] || !existsSync(RESULTS)) return;
+  const report = { ...(JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchReport), stores };
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(DOC, renderPerformanceDoc(report));
+  log(`wrote (e) into ${DOC.pathname} and ${RESULTS.pathname}`);
+}
+
 const RESULTS = new URL('../docs/performance-results.json', import.meta.url);
 const DOC = new URL('../docs/PERFORMANCE.md', import.meta.url);
 
@@ -138,6 +162,16 @@ async function main(): Promise<void> {
   let bulk: BulkRow[];
   let startup: StartupResult[];
   let memory: MemoryResult[];
+  let stores: StoreRow[];
+  if (values['only-stores']) {
+    try {
+      await runStoresOnly(fakes, load);
+    } finally {
+      await load.close();
+      await fakes.close();
+    }
+    return;
+  }
   try {
     log('\nrunning (a) ack latency…');
     ack = await benchAckLatency(fakes, load, { rounds: quick ? 1 : 5 });
@@ -149,6 +183,7 @@ async function main(): Promise<void> {
     startup = await benchStartup(fakes, quick ? 2 : 9);
     memory = await benchMemory(fakes, load, quick ? 2_000 : 10_000);
     printProcess(startup, memory);
+    stores = await measureStores(fakes, load);
   } finally {
     await load.close();
     await fakes.close();
@@ -169,7 +204,7 @@ async function main(): Promise<void> {
   const totalS = (performance.now() - started) / 1000;
   log(`\nfinished in ${totalS.toFixed(0)} s`);
   if (!quick && !values['no-doc']) {
-    const report: BenchReport = { machine, ack, bulk, real, startup, memory, totalS };
+    const report: BenchReport = { machine, ack, bulk, real, startup, memory, stores, totalS };
     writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(DOC, renderPerformanceDoc(report));
     log(`wrote ${DOC.pathname} and ${RESULTS.pathname}`);

@@ -1,4 +1,6 @@
-// Builds dist/ when it is missing or older than src/, so that `npm ci && npm start` works on a fresh clone.
+// Builds dist/ when it is missing or older than src/, so that `npm ci && npm start` (and `npm run doctor`, …) work
+// on a fresh clone. Runs before the npm scripts that call the built command-line entry point. In a production
+// install (no TypeScript, or no src/ as in the packed package) it builds nothing and says what to do if it must.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,10 +14,29 @@ function newest(dir) {
   return latest;
 }
 
-const entry = 'dist/index.js';
-if (!existsSync(entry) || statSync(entry).mtimeMs < newest('src')) {
-  console.error('Building moodle-provisioner (first start or sources changed)…');
-  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
-    stdio: 'inherit',
-  });
+const entry = 'dist/cli/main.js';
+const tsc = 'node_modules/typescript/bin/tsc';
+const hasSources = existsSync('src');
+const built = existsSync(entry);
+const stale = !built || (hasSources && statSync(entry).mtimeMs < newest('src'));
+
+if (stale && hasSources && existsSync(tsc)) {
+  console.error('Building moodle-provisioner (first run or sources changed)…');
+  try {
+    // tsc reports on stdout: sent to stderr, so that `npm run -s audit > audit.csv` holds nothing but the export.
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: ['ignore', 2, 2] });
+  } catch {
+    console.error('The build failed: see the TypeScript errors above.');
+    process.exit(1);
+  }
+} else if (!built) {
+  const why = hasSources ? 'TypeScript is not installed (a production install)' : 'there is no src/ folder';
+  console.error(
+    `${entry} is missing and cannot be built here: ${why}.\n` +
+      'Build it where the development dependencies are (npm ci && npm run build) and copy dist/ here, ' +
+      'or install the packed package (npm pack), which holds dist/.',
+  );
+  process.exit(1);
+} else if (stale) {
+  console.error('dist/ is older than src/, and TypeScript is not installed to rebuild it: running dist/ as it is.');
 }

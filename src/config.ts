@@ -4,19 +4,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
-import { POLICY_KEYS } from './core/operations/registry.js';
+import { channelId, csv, intIn, optional, type RoleEntry, required, roleIds, roleList } from './config-parsers.js';
+import { approvalCounts, operationList } from './config-policy.js';
+import { PROXY_SETTINGS, readProxySettings } from './config-proxy.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
+import { SETTING_HELP } from './setting-help.js';
+import { parseDatabaseUrl } from './store/database-url.js';
 
-/** The per-operation policy keys (APPROVAL_REQUIRED and the like), from the operation registry. */
-export const OPERATIONS = POLICY_KEYS;
+export { type RoleEntry, readRoleIds } from './config-parsers.js';
+export { readProxySettings } from './config-proxy.js';
+export { SETTING_HELP } from './setting-help.js';
+
+/** A per-operation policy key (APPROVAL_REQUIRED and the like): the operation registry's POLICY_KEYS. */
 export type Operation = string;
-
-export type RoleEntry =
-  | { kind: 'user'; id: string }
-  | { kind: 'group'; id: string }
-  | { kind: 'workspace_admins' }
-  | { kind: 'everyone' };
 
 export type PasswordMode = 'email' | 'generate';
 
@@ -41,6 +42,12 @@ export interface Config {
     readonly admins: readonly RoleEntry[];
   };
   readonly approvalRequired: ReadonlySet<Operation>;
+  /** Operations whose request must give a reason (REASON_REQUIRED). */
+  readonly reasonRequired: ReadonlySet<Operation>;
+  /** Different approvers each operation needs (APPROVALS_REQUIRED); 1 when absent. */
+  readonly approvalsRequired: Readonly<Record<Operation, number>>;
+  /** Hours before a pending request's reminder (REMIND_AFTER_HOURS); 0: no reminders. */
+  readonly remindAfterHours: number;
   readonly approvalChannel: string;
   readonly notifyChannel: string;
   readonly requestTtlHours: number;
@@ -55,41 +62,9 @@ export interface Config {
   readonly proxy: ProxySettings | undefined;
   /** Moodle role ids by role short name (ROLE_IDS): web services cannot list roles. */
   readonly roleIds: Readonly<Record<string, number>>;
+  /** GET /metrics (METRICS, METRICS_TOKEN): served unless off; with a token, only to `Authorization: Bearer <token>`. */
+  readonly metrics: { readonly enabled: boolean; readonly token: Secret | undefined };
 }
-
-export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = { student: 5, teacher: 4, editingteacher: 3 };
-
-/** Where an operator finds each value: printed with every problem so that the fix is one read away. */
-export const SETTING_HELP: Record<string, string> = {
-  SLACK_BOT_TOKEN: 'api.slack.com/apps > your app > OAuth & Permissions > Bot User OAuth Token (xoxb-…)',
-  SLACK_SIGNING_SECRET: 'api.slack.com/apps > your app > Basic Information > App Credentials > Signing Secret',
-  SLACK_APP_TOKEN:
-    'api.slack.com/apps > your app > Basic Information > App-Level Tokens, with the connections:write scope (xapp-…)',
-  SLACK_API_URL: 'leave unset in production; tests point it at a local fake',
-  MOODLE_URL: 'the address of your Moodle site, e.g. https://lms.example.org',
-  MOODLE_TOKEN: 'Moodle: Site administration > Server > Web services > Manage tokens (32 hex characters)',
-  MOODLE_TIMEOUT_MS: 'milliseconds to wait for one Moodle call, e.g. 15000',
-  SLACK_REQUESTERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
-  SLACK_APPROVERS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…), workspace_admins or everyone',
-  SLACK_ADMINS: 'comma-separated Slack user ids (U…/W…), user-group ids (S…) or workspace_admins',
-  APPROVAL_REQUIRED: 'comma-separated operations from create,update,suspend,delete (or none)',
-  APPROVAL_CHANNEL: "the channel's id (C… or G…): in Slack, open the channel details; the id is at the bottom",
-  NOTIFY_CHANNEL: "the channel's id (C… or G…); defaults to APPROVAL_CHANNEL",
-  REQUEST_TTL_HOURS: 'hours after which a pending request expires, e.g. 72',
-  DEFAULT_AUTH: 'a Moodle auth plugin name listed in ALLOWED_AUTH, e.g. manual',
-  ALLOWED_AUTH: 'comma-separated Moodle auth plugin names, e.g. manual,oauth2',
-  PASSWORD_MODE: 'email (Moodle mails a generated password) or generate (shown once to the requester)',
-  PROTECTED_USERS: 'comma-separated Moodle usernames the app must never change',
-  DATABASE_URL: 'sqlite:path/to/file.db',
-  PORT: 'a TCP port number, e.g. 3000',
-  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
-  HTTPS_PROXY:
-    'only where this server reaches the internet through a proxy: its URL, e.g. http://proxy.example.org:3128 (user:password@ allowed)',
-  HTTP_PROXY: 'the proxy for http:// addresses (e.g. a Moodle site on plain HTTP), same form as HTTPS_PROXY',
-  NO_PROXY: 'comma-separated hosts reached without the proxy, e.g. lms.example.org,.internal,10.0.0.5',
-  ROLE_IDS:
-    "comma-separated role short name:id pairs, e.g. student:5,teacher:4,editingteacher:3; Moodle lists the roles under Site administration > Users > Permissions > Define roles (the id is in each role's edit link: roleid=…)",
-};
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
@@ -106,95 +81,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-const csv = (value: string | undefined): string[] =>
-  (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-
-const required = (name: string) =>
-  z
-    .string({ error: `${name} is required` })
-    .trim()
-    .min(1, { error: `${name} is required` });
-
-const optional = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
-
-const roleList = (name: string, allowEveryone: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx): RoleEntry[] => {
-      const entries: RoleEntry[] = [];
-      for (const item of csv(value)) {
-        if (/^[UW][A-Z0-9]{2,}$/.test(item)) entries.push({ kind: 'user', id: item });
-        else if (/^S[A-Z0-9]{2,}$/.test(item)) entries.push({ kind: 'group', id: item });
-        else if (item === 'workspace_admins') entries.push({ kind: 'workspace_admins' });
-        else if (item === 'everyone' && allowEveryone) entries.push({ kind: 'everyone' });
-        else
-          ctx.addIssue({
-            code: 'custom',
-            message: `${name} has "${item}", which is not a Slack user id (U…/W…), a user-group id (S…), workspace_admins${allowEveryone ? ' or everyone' : ''}`,
-          });
-      }
-      return entries;
-    });
-
-const intIn = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return fallback;
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || n < min || n > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `${name} must be a whole number from ${min} to ${max}, not "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const roleIds = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value, ctx): Record<string, number> => {
-    if (value === undefined || value === '') return { ...DEFAULT_ROLE_IDS };
-    const ids: Record<string, number> = {};
-    for (const item of csv(value)) {
-      const m = /^([A-Za-z0-9_-]+)\s*:\s*(\d+)$/.exec(item);
-      const id = Number(m?.[2]);
-      if (!m?.[1] || !Number.isSafeInteger(id) || id < 1) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `ROLE_IDS has "${item}", which is not a role short name and a positive id (e.g. student:5)`,
-        });
-      } else if (m[1] in ids) {
-        ctx.addIssue({ code: 'custom', message: `ROLE_IDS names the role "${m[1]}" twice` });
-      } else {
-        ids[m[1]] = id;
-      }
-    }
-    return ids;
-  });
-
-/** ROLE_IDS on its own, for the doctor when other settings are wrong: undefined when it is not valid. */
-export function readRoleIds(value: string | undefined): Record<string, number> | undefined {
-  const parsed = roleIds.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-}
-
-const channelId = (name: string) =>
-  z.string().regex(/^[CGD][A-Z0-9]{2,}$/, { error: `${name} must be a channel id such as C0123456789, not a name` });
 
 const schema = z.object({
   SLACK_BOT_TOKEN: required('SLACK_BOT_TOKEN').startsWith('xoxb-', { error: 'SLACK_BOT_TOKEN must start with xoxb-' }),
@@ -220,23 +106,10 @@ const schema = z.object({
   SLACK_REQUESTERS: roleList('SLACK_REQUESTERS', true),
   SLACK_APPROVERS: roleList('SLACK_APPROVERS', true),
   SLACK_ADMINS: roleList('SLACK_ADMINS', false),
-  APPROVAL_REQUIRED: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return new Set<Operation>(['delete']);
-      const ops = new Set<Operation>();
-      for (const item of csv(value)) {
-        if (item === 'none') continue;
-        if (OPERATIONS.includes(item)) ops.add(item);
-        else
-          ctx.addIssue({
-            code: 'custom',
-            message: `APPROVAL_REQUIRED has "${item}"; use operations from ${OPERATIONS.join(',')} or none`,
-          });
-      }
-      return ops;
-    }),
+  APPROVAL_REQUIRED: operationList('APPROVAL_REQUIRED', ['delete']),
+  REASON_REQUIRED: operationList('REASON_REQUIRED', ['delete']),
+  APPROVALS_REQUIRED: approvalCounts,
+  REMIND_AFTER_HOURS: intIn('REMIND_AFTER_HOURS', 0, 24 * 30, 24),
   APPROVAL_CHANNEL: required('APPROVAL_CHANNEL').pipe(channelId('APPROVAL_CHANNEL')),
   NOTIFY_CHANNEL: optional.pipe(channelId('NOTIFY_CHANNEL').optional()),
   REQUEST_TTL_HOURS: intIn('REQUEST_TTL_HOURS', 1, 24 * 365, 72),
@@ -248,8 +121,12 @@ const schema = z.object({
   PROTECTED_USERS: optional.transform((v) => csv(v).map((u) => u.toLowerCase())),
   DATABASE_URL: optional
     .transform((v) => v ?? 'sqlite:data/moodle-provisioner.db')
-    .refine((v) => v.startsWith('sqlite:'), {
-      error: 'DATABASE_URL must look like sqlite:data/moodle-provisioner.db (only SQLite is supported for now)',
+    .superRefine((v, ctx) => {
+      try {
+        parseDatabaseUrl(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      }
     }),
   PORT: intIn('PORT', 0, 65_535, 3000),
   LOG_LEVEL: optional.pipe(
@@ -260,7 +137,14 @@ const schema = z.object({
       .default('info'),
   ),
   ROLE_IDS: roleIds,
+  METRICS: optional.pipe(z.enum(['on', 'off'], { error: 'METRICS must be on or off' }).default('on')),
+  METRICS_TOKEN: optional.refine((v) => v === undefined || /^[\x21-\x7e]{16,}$/.test(v), {
+    error: 'METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. openssl rand -hex 24)',
+  }),
 });
+
+/** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
+export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...PROXY_SETTINGS];
 
 /** Rules that span several variables; checked on the raw values so that they are reported with all the others. */
 function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[] {
@@ -285,44 +169,6 @@ function crossCheck(env: Record<string, string | undefined>): z.core.$ZodIssue[]
     add('DEFAULT_AUTH', `DEFAULT_AUTH "${auth}" must be one of ALLOWED_AUTH (${allowed.join(',')})`);
   }
   return issues;
-}
-
-const proxyUrl = z.string().refine(
-  (v) => {
-    if (!URL.canParse(v)) return false;
-    const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  },
-  // The value is not repeated: a proxy URL can hold a password.
-  { error: 'must be a proxy URL such as http://proxy.example.org:3128' },
-);
-
-/**
- * The proxy settings, by the names curl and most tools read (the lower-case name wins, as there). Problems are
- * returned with the variable's upper-case name, for the report every other setting's problems go in.
- */
-export function readProxySettings(env: Record<string, string | undefined>): {
-  proxy: ProxySettings | undefined;
-  issues: Array<{ name: string; message: string }>;
-} {
-  const issues: Array<{ name: string; message: string }> = [];
-  const read = (name: 'HTTPS_PROXY' | 'HTTP_PROXY'): Secret | undefined => {
-    const lower = name.toLowerCase();
-    const raw = env[lower]?.trim() || env[name]?.trim();
-    if (!raw) return undefined;
-    const parsed = proxyUrl.safeParse(raw);
-    if (!parsed.success) {
-      issues.push({ name, message: `${env[lower]?.trim() ? lower : name} ${parsed.error.issues[0]?.message}` });
-      return undefined;
-    }
-    return new Secret(parsed.data);
-  };
-  const httpsProxy = read('HTTPS_PROXY');
-  const httpProxy = read('HTTP_PROXY');
-  const noProxy = (env.no_proxy?.trim() || env.NO_PROXY?.trim()) ?? '';
-  const proxy =
-    httpsProxy || httpProxy ? { httpsProxy, httpProxy, noProxy: noProxy === '' ? undefined : noProxy } : undefined;
-  return { proxy, issues };
 }
 
 /** Reads KEY=value pairs from .env in the working directory, if there is one. The environment wins. */
@@ -374,6 +220,9 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
       admins: e.SLACK_ADMINS,
     },
     approvalRequired: e.APPROVAL_REQUIRED,
+    reasonRequired: e.REASON_REQUIRED,
+    approvalsRequired: e.APPROVALS_REQUIRED,
+    remindAfterHours: e.REMIND_AFTER_HOURS,
     approvalChannel: e.APPROVAL_CHANNEL,
     notifyChannel: e.NOTIFY_CHANNEL ?? e.APPROVAL_CHANNEL,
     requestTtlHours: e.REQUEST_TTL_HOURS,
@@ -386,6 +235,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     logLevel: e.LOG_LEVEL,
     proxy: proxy.proxy,
     roleIds: e.ROLE_IDS,
+    metrics: { enabled: e.METRICS === 'on', token: e.METRICS_TOKEN ? new Secret(e.METRICS_TOKEN) : undefined },
   };
   return deepFreeze(config);
 }

@@ -1,61 +1,6 @@
-// Process entry point: read the settings, start the application, stop gracefully on SIGTERM/SIGINT.
-// Start-up problems print one clear message (no stack trace) and exit with 78 (EX_CONFIG) when a setting must change.
-import { ConfigError, loadConfig } from './config.js';
-import { type RunningApplication, startApplication } from './main.js';
-import { SlackStartupError } from './slack/app.js';
+// `node dist/index.js`: the same as `moodle-provisioner start`, kept for deployments that were set up with it
+// (systemd units, process managers). Every operator command goes through src/cli/main.ts.
+import { createProcessIo } from './cli/command.js';
+import { runCli } from './cli/run-cli.js';
 
-const EX_CONFIG = 78;
-
-async function main(): Promise<void> {
-  let running: RunningApplication | undefined;
-  const exitAfterStop = (code: number): void => {
-    const stopped = running ? running.stop() : Promise.resolve();
-    stopped.then(
-      () => process.exit(code),
-      () => process.exit(code || 1),
-    );
-  };
-  try {
-    // A Socket Mode connection that stays down serves nobody: stop, and exit 1 so the supervisor restarts us.
-    running = await startApplication(loadConfig(), { onConnectionLost: () => exitAfterStop(1) });
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(EX_CONFIG);
-    }
-    if (error instanceof SlackStartupError) {
-      console.error(`moodle-provisioner cannot start: ${error.message}`);
-      process.exit(error.code === 'slack_token_rejected' ? EX_CONFIG : 1);
-    }
-    if (error instanceof Error && typeof (error as { code?: unknown }).code === 'string') {
-      console.error(`moodle-provisioner cannot start: ${error.message}`);
-      process.exit(1);
-    }
-    throw error;
-  }
-
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals += 1;
-    if (signals > 1) {
-      running.logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(1);
-    }
-    running.logger.info({ signal }, 'signal received, finishing requests in flight');
-    running.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        running.logger.error({ err: error }, 'graceful stop failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  process.on('unhandledRejection', (reason) => {
-    // Logged and survived: one failed background task must not take every pending request down with it.
-    running.logger.error({ err: reason }, 'unhandled promise rejection');
-  });
-}
-
-await main();
+process.exitCode = await runCli(['start', ...process.argv.slice(2)], createProcessIo());

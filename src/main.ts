@@ -1,24 +1,30 @@
-// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by the
-// process entry point (src/index.ts) and the end-to-end tests, so that tests run exactly what production runs.
-import { webApi } from '@slack/bolt';
+// Builds and starts the whole application from a validated Config: logger, dependencies, Slack app. Shared by
+// `moodle-provisioner start` (src/cli/start.ts) and the end-to-end tests, so that tests run what production runs.
+import { hostname } from 'node:os';
+import type { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
+import { type BackgroundTimings, buildBackgroundJobs, LEASE_TTL_MS } from './background-jobs.js';
 import { doctorFactories } from './cli/doctor.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { createPermissions } from './core/permissions.js';
 import { createProvisioningService } from './core/provisioning.js';
 import { createRequestService } from './core/request-lifecycle.js';
+import type { Store } from './core/store.js';
 import { runDoctorForConfig } from './doctor/run-doctor.js';
+import { startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
-import { createMoodleClient } from './moodle/client.js';
+import { type AppMetrics, countStoreEvents, createAppMetrics, serveMetrics } from './metrics.js';
+import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
-import type { ReadinessCheck } from './slack/health.js';
+import type { MetricsEndpoint, ReadinessCheck } from './slack/health.js';
+import { createHomeTabs } from './slack/home-tabs.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
-import { createSlackNotifier } from './slack/notifier.js';
+import { createSlackNotifier, FailureCountingWebClient } from './slack/notifier.js';
 import { createSlackDirectory } from './slack/slack-directory.js';
 import { buildWebClientOptions, slackProxyDispatcher } from './slack/web-client-options.js';
-import { openStore } from './store/index.js';
+import { openStore, randomHolderId } from './store/index.js';
 
 /** Something to close on stop (store, Moodle HTTP pool), in the order given, after Slack stopped taking requests. */
 export interface Closer {
@@ -31,11 +37,17 @@ export interface ApplicationDeps {
   readonly listenerDeps: ListenerDeps;
   readonly isReady: ReadinessCheck;
   readonly closers: readonly Closer[];
-  /** Work to run once Slack is connected (start-up reconciliation, expiry and missing cards); returns its stopper. */
-  readonly background?: () => Closer;
+  /** GET /metrics; undefined when METRICS=off. */
+  readonly metrics?: MetricsEndpoint | undefined;
+  /**
+   * Work to run once Slack is connected (reconciliation, expiry, reminders and missing cards), each job in one replica
+   * at a time under a lease; `replicaName` is stable across restarts (host and port). Returns its stopper.
+   */
+  readonly background?: (replicaName: string) => Closer;
 }
 
-export interface ApplicationOverrides {
+/** BackgroundTimings: tests shorten the jobs' intervals and the leases. */
+export interface ApplicationOverrides extends BackgroundTimings {
   /** Where log lines go (tests collect them in memory); stdout by default. */
   logDestination?: DestinationStream;
   /** Replaces parts of what buildDependencies makes (tests: readiness, closers). */
@@ -44,8 +56,6 @@ export interface ApplicationOverrides {
   drainTimeoutMs?: number;
   /** Time for the core (request ages, expiry); tests move a manual clock instead of waiting. */
   clock?: Clock;
-  /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
-  expiryIntervalMs?: number;
   /** Socket Mode: what to do when the socket stays down (the entry point stops and exits for its supervisor). */
   onConnectionLost?: () => void;
   connectionLostAfterMs?: number;
@@ -63,33 +73,104 @@ export interface RunningApplication {
   stop(): Promise<void>;
 }
 
-/** How often pending requests are checked for expiry. */
-export const EXPIRY_CHECK_INTERVAL_MS = 5 * 60 * 1000;
-
 /**
  * The application's dependencies: the store, the Moodle client, the Slack directory and notifier (on a WebClient
  * of their own, for work that runs outside any Slack request), and the core services over them.
  */
-export function buildDependencies(
+export async function buildDependencies(
   config: Config,
   logger: Logger,
   scrubber?: SecretScrubber,
-  options: { expiryIntervalMs?: number; clock?: Clock } = {},
-): ApplicationDeps {
-  const store = openStore(config.databaseUrl, { logger, ...(scrubber ? { scrubber } : {}) });
-  const gateway = createMoodleClient({
+  options: BackgroundTimings & { clock?: Clock } = {},
+): Promise<ApplicationDeps> {
+  const holder = `${hostname()}/${randomHolderId()}`;
+  const metrics = createAppMetrics();
+  const store = countStoreEvents(
+    await openStore(config.databaseUrl, { logger, holderId: holder, ...(scrubber ? { scrubber } : {}) }),
+    metrics,
+  );
+  const gateway = buildMoodleGateway(config, logger, metrics);
+  const client = buildSlackClient(config, logger, metrics);
+  const clock = options.clock ?? systemClock;
+  const core = buildCoreServices({ config, logger, store, gateway, client, clock });
+  const { permissions, requests, provisioning, homeTabs } = core;
+  const jobs = buildBackgroundJobs(provisioning, logger, options);
+  return {
+    listenerDeps: {
+      config,
+      logger,
+      provisioning,
+      requests,
+      store,
+      gateway,
+      permissions,
+      clock,
+      runDoctor: async () => {
+        const report = await runDoctorForConfig(config, doctorFactories);
+        homeTabs.rememberDoctor(report);
+        return report;
+      },
+      homeTabs,
+    },
+    isReady: () => store.isHealthy(),
+    metrics: config.metrics.enabled ? serveMetrics(metrics, config.metrics.token) : undefined,
+    closers: [
+      { name: 'Moodle HTTP pool', close: () => gateway.close() },
+      { name: 'store', close: () => store.close() },
+      { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
+    ],
+    background: (replicaName) => ({
+      name: 'background jobs',
+      close: startLeasedJobs({
+        store,
+        holder,
+        replicaName,
+        ttlMs: options.leaseTtlMs ?? LEASE_TTL_MS,
+        jobs,
+        log: (level, message, context) => logger[level](context ?? {}, message),
+        onRun: metrics.jobRun,
+        onLease: metrics.jobLease,
+      }).close,
+    }),
+  };
+}
+
+function buildMoodleGateway(config: Config, logger: Logger, metrics: AppMetrics): MoodleClient {
+  return createMoodleClient({
     url: config.moodle.url,
     token: config.moodle.token,
     timeoutMs: config.moodle.timeoutMs,
     logger,
     proxy: config.proxy,
+    observe: metrics.moodleCall,
   });
-  const client = new webApi.WebClient(
+}
+
+/**
+ * The app's own WebClient, for work outside any Slack request (directory look-ups, notifications); its failed calls
+ * are counted for the metrics.
+ */
+function buildSlackClient(config: Config, logger: Logger, metrics: AppMetrics): webApi.WebClient {
+  const client = new FailureCountingWebClient(
     config.slack.botToken.reveal(),
     buildWebClientOptions(config, { logger: toBoltLogger(logger, 'slack-web-api') }),
   );
-  const clock = options.clock ?? systemClock;
+  client.onFailure = metrics.slackFailure;
+  return client;
+}
+
+interface CoreServiceParts {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  gateway: MoodleClient;
+  client: webApi.WebClient;
+  clock: Clock;
+}
+
+function buildCoreServices({ config, logger, store, gateway, client, clock }: CoreServiceParts) {
   const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
+  const homeTabs = createHomeTabs({ client, store, permissions, clock, logger });
   const requests = createRequestService({
     store,
     clock,
@@ -101,7 +182,7 @@ export function buildDependencies(
     requests,
     store,
     permissions,
-    notifier: createSlackNotifier({ client, config }),
+    notifier: createSlackNotifier({ client, config, onRequestChanged: (request) => homeTabs.refresh(request) }),
     clock,
     formatActor: (id) => `<@${id}>`,
     settings: {
@@ -111,83 +192,40 @@ export function buildDependencies(
       defaultAuth: config.defaultAuth,
       protectedUsers: config.protectedUsers,
       moodleUrl: config.moodle.url,
+      roleIds: config.roleIds,
+      reasonRequired: config.reasonRequired,
+      approvalsRequired: config.approvalsRequired,
+      remindAfterHours: config.remindAfterHours,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
   });
-  const expiryIntervalMs = options.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
-
-  const background = (): Closer => {
-    const runExpiry = async () => {
-      try {
-        const expired = await provisioning.expireDue();
-        if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
-      } catch (err) {
-        logger.error({ err }, 'checking for expired requests failed');
-      }
-      try {
-        const posted = await provisioning.postMissingCards();
-        if (posted.length > 0) logger.info({ requestIds: posted.map((r) => r.id) }, 'posted missing approval cards');
-      } catch (err) {
-        logger.error({ err }, 'posting missing approval cards failed');
-      }
-    };
-    const startup = (async () => {
-      try {
-        const { reconciled, unresolved } = await provisioning.reconcileInterrupted();
-        if (reconciled.length + unresolved.length > 0) {
-          logger.info(
-            { reconciled: reconciled.map((r) => r.id), unresolved: unresolved.map((r) => r.id) },
-            'reconciled requests interrupted by a stop',
-          );
-        }
-      } catch (err) {
-        logger.error({ err }, 'reconciling interrupted requests failed');
-      }
-      await runExpiry();
-    })();
-    const timer = setInterval(runExpiry, expiryIntervalMs);
-    timer.unref();
-    return {
-      name: 'background jobs',
-      close: async () => {
-        clearInterval(timer);
-        await startup;
-      },
-    };
-  };
-
-  return {
-    listenerDeps: {
-      config,
-      logger,
-      provisioning,
-      requests,
-      store,
-      gateway,
-      permissions,
-      clock,
-      runDoctor: () => runDoctorForConfig(config, doctorFactories),
-    },
-    isReady: () => store.isHealthy(),
-    closers: [
-      { name: 'Moodle HTTP pool', close: () => gateway.close() },
-      { name: 'store', close: () => store.close() },
-      { name: 'Slack proxy pool', close: async () => slackProxyDispatcher(config)?.close() },
-    ],
-    background,
-  };
+  return { permissions, requests, provisioning, homeTabs };
 }
 
-/** A proxy URL with a password is a secret, and so is the password on its own (it may be logged decoded). */
-function proxySecrets(config: Config): string[] {
+/**
+ * A proxy or database URL with a password is a secret, and so is the password on its own (it may be logged decoded).
+ */
+function urlSecrets(config: Config): string[] {
   const secrets: string[] = [];
-  for (const url of [config.proxy?.httpsProxy, config.proxy?.httpProxy]) {
-    if (!url) continue;
-    const parsed = new URL(url.reveal());
+  for (const url of [config.proxy?.httpsProxy?.reveal(), config.proxy?.httpProxy?.reveal(), config.databaseUrl]) {
+    if (!url || !URL.canParse(url)) continue;
+    const parsed = new URL(url);
     if (!parsed.password) continue;
-    secrets.push(url.reveal(), parsed.password, decodeURIComponent(parsed.password));
+    secrets.push(url, parsed.password, decodeURIComponent(parsed.password));
   }
   return secrets;
+}
+
+/** The overrides buildDependencies takes (time and the background jobs' timings), without the undefined ones. */
+function backgroundOptions(overrides: ApplicationOverrides): BackgroundTimings & { clock?: Clock } {
+  const { clock, expiryIntervalMs, reconcileIntervalMs, leaseTtlMs, onExpiryCheck } = overrides;
+  return {
+    ...(clock ? { clock } : {}),
+    ...(expiryIntervalMs !== undefined ? { expiryIntervalMs } : {}),
+    ...(reconcileIntervalMs !== undefined ? { reconcileIntervalMs } : {}),
+    ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),
+    ...(onExpiryCheck ? { onExpiryCheck } : {}),
+  };
 }
 
 export async function startApplication(
@@ -201,16 +239,14 @@ export async function startApplication(
       config.slack.signingSecret,
       config.slack.appToken,
       config.moodle.token,
-      ...proxySecrets(config),
+      config.metrics.token,
+      ...urlSecrets(config),
     ],
     ...(overrides.logDestination ? { destination: overrides.logDestination } : {}),
   });
   if (config.proxy) logger.info(describeProxy(config.proxy), 'outbound HTTP goes through a proxy');
   const deps: ApplicationDeps = {
-    ...buildDependencies(config, logger, scrubber, {
-      ...(overrides.clock ? { clock: overrides.clock } : {}),
-      ...(overrides.expiryIntervalMs !== undefined ? { expiryIntervalMs: overrides.expiryIntervalMs } : {}),
-    }),
+    ...(await buildDependencies(config, logger, scrubber, backgroundOptions(overrides))),
     ...overrides.deps,
   };
   const slack = createSlackApp({
@@ -218,6 +254,7 @@ export async function startApplication(
     logger,
     listenerDeps: deps.listenerDeps,
     isReady: deps.isReady,
+    metrics: deps.metrics,
     ...(overrides.drainTimeoutMs !== undefined ? { drainTimeoutMs: overrides.drainTimeoutMs } : {}),
     ...(overrides.onConnectionLost ? { onConnectionLost: overrides.onConnectionLost } : {}),
     ...(overrides.connectionLostAfterMs !== undefined
@@ -241,7 +278,7 @@ export async function startApplication(
     await closeAll();
     throw error;
   }
-  const backgroundJobs = deps.background?.();
+  const backgroundJobs = deps.background?.(`${hostname()}:${slack.port}`);
 
   let stopping: Promise<void> | undefined;
   return {

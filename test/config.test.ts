@@ -154,3 +154,71 @@ describe('ROLE_IDS', () => {
     }
   });
 });
+
+describe('DATABASE_URL', () => {
+  it('takes a SQLite file or a PostgreSQL database, and names what else it got', () => {
+    expect(loadConfig({ ...valid, DATABASE_URL: 'postgres://app:pw@db.example.org:5432/lms' }).databaseUrl).toBe(
+      'postgres://app:pw@db.example.org:5432/lms',
+    );
+    expect(problemsOf({ ...valid, DATABASE_URL: 'mysql://db/app' }).join('\n')).toContain(
+      'DATABASE_URL uses "mysql:", which is not supported',
+    );
+    expect(problemsOf({ ...valid, DATABASE_URL: 'postgres://db.example.org' }).join('\n')).toContain(
+      'DATABASE_URL must name a host and a database',
+    );
+  });
+});
+
+describe('METRICS and METRICS_TOKEN', () => {
+  it('serve /metrics by default, without a token; off turns it off; a token is kept secret', () => {
+    expect(loadConfig(valid).metrics).toEqual({ enabled: true, token: undefined });
+    expect(loadConfig({ ...valid, METRICS: 'off' }).metrics.enabled).toBe(false);
+    const token = 'abcdefghijklmnop0123';
+    const c = loadConfig({ ...valid, METRICS_TOKEN: token });
+    expect(c.metrics.token?.reveal()).toBe(token);
+    expect(JSON.stringify(c)).not.toContain(token);
+  });
+
+  it('names a bad value, without repeating a token', () => {
+    const problems = problemsOf({ ...valid, METRICS: 'yes', METRICS_TOKEN: 'short secret' }).join('\n');
+    expect(problems).toContain('METRICS must be on or off');
+    expect(problems).toContain('METRICS_TOKEN must be at least 16 printable characters');
+    expect(problems).not.toContain('short secret');
+  });
+});
+
+describe('the per-operation policy settings', () => {
+  it('default to a reason for deletions, one approver each and a reminder after 24 hours', () => {
+    const c = loadConfig(valid);
+    expect([...c.reasonRequired]).toEqual(['delete']);
+    expect(c.approvalsRequired).toEqual({});
+    expect(c.remindAfterHours).toBe(24);
+  });
+
+  it('read REASON_REQUIRED, APPROVALS_REQUIRED and REMIND_AFTER_HOURS', () => {
+    const c = loadConfig({
+      ...valid,
+      REASON_REQUIRED: 'none',
+      APPROVALS_REQUIRED: 'delete:2, suspend:3',
+      REMIND_AFTER_HOURS: '0',
+    });
+    expect([...c.reasonRequired]).toEqual([]);
+    expect(c.approvalsRequired).toEqual({ delete: 2, suspend: 3 });
+    expect(c.remindAfterHours).toBe(0);
+  });
+
+  it('name every bad value at once', () => {
+    const problems = problemsOf({
+      ...valid,
+      REASON_REQUIRED: 'delete,erase',
+      APPROVALS_REQUIRED: 'delete:9,erase:2,suspend:2,suspend:2,create',
+      REMIND_AFTER_HOURS: 'soon',
+    });
+    expect(problems.join('\n')).toContain('REASON_REQUIRED has "erase"');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED has "delete:9"; the count must be 1 to 5');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED has "erase:2"');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED names "suspend" twice');
+    expect(problems.join('\n')).toContain('APPROVALS_REQUIRED has "create"');
+    expect(problems.join('\n')).toContain('REMIND_AFTER_HOURS must be a whole number');
+  });
+});

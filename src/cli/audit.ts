@@ -1,15 +1,14 @@
-// `npm run audit -- --since 2026-01-01 [--until 2026-01-31] [--format csv|json] [--database sqlite:…]`:
+// `moodle-provisioner audit --since 2026-01-01 [--until 2026-01-31] [--format csv|json] [--database sqlite:…]`:
 // exports the audit log to stdout for an operator. Needs only DATABASE_URL (not the Slack or Moodle settings),
 // so it works on a machine that only holds a copy of the database.
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { defaultEnv } from '../config.js';
 import type { AuditEvent } from '../core/audit.js';
+import type { Store } from '../core/store.js';
 import { DEFAULT_DATABASE_URL, isStoreError, openStore } from '../store/index.js';
+import { type CliCommand, type CliIo, parseCommandOptions, UsageError } from './command.js';
 
-export const AUDIT_USAGE = `Usage: npm run audit -- [--since DATE] [--until DATE] [--format csv|json] [--database sqlite:PATH]
+export const AUDIT_USAGE = `Usage: moodle-provisioner audit [--since DATE] [--until DATE] [--format csv|json] [--database sqlite:PATH]
 
   --since     first day (or instant) to include, e.g. 2026-01-01 or 2026-01-01T08:00:00Z
   --until     last day to include (a whole day), or an instant to stop before
@@ -32,14 +31,6 @@ export const AUDIT_COLUMNS = [
   'detail',
 ] as const;
 export type AuditExportRow = Record<(typeof AUDIT_COLUMNS)[number], string | number | null>;
-
-export interface AuditCliIo {
-  env: Record<string, string | undefined>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-class UsageError extends Error {}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const dateOnly = z.iso.date();
@@ -95,54 +86,28 @@ export function formatAuditJson(events: readonly AuditEvent[]): string {
   return `${JSON.stringify(events.map(toExportRow), null, 2)}\n`;
 }
 
-/** Runs the export; returns the exit code (0 done, 1 could not read the database, 2 bad arguments). */
-export async function runAuditExport(argv: readonly string[], io: AuditCliIo): Promise<number> {
-  let since: Date | undefined;
-  let until: Date | undefined;
-  let format: 'csv' | 'json';
-  let databaseUrl: string;
-  try {
-    let values: { since?: string; until?: string; format?: string; database?: string; help?: boolean };
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          since: { type: 'string' },
-          until: { type: 'string' },
-          format: { type: 'string' },
-          database: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (error) {
-      throw new UsageError(error instanceof Error ? error.message : String(error));
-    }
-    if (values.help) {
-      io.stdout(`${AUDIT_USAGE}\n`);
-      return 0;
-    }
-    if (values.since !== undefined) since = parseDateOption('since', values.since);
-    if (values.until !== undefined) until = parseDateOption('until', values.until);
-    if (since && until && since.getTime() >= until.getTime()) {
-      throw new UsageError(`--since (${values.since}) must come before --until (${values.until}).`);
-    }
-    const requested = (values.format ?? 'csv').trim().toLowerCase();
-    if (requested !== 'csv' && requested !== 'json') {
-      throw new UsageError(`--format must be csv or json, not "${values.format}".`);
-    }
-    format = requested;
-    databaseUrl = values.database?.trim() || io.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`${error.message}\n\n${AUDIT_USAGE}\n`);
-    return 2;
+/** Runs the export; resolves with the exit code (0 done, 1 could not read the database); throws UsageError. */
+export async function runAuditExport(argv: readonly string[], io: CliIo): Promise<number> {
+  const values = parseCommandOptions(argv, {
+    since: { type: 'string' },
+    until: { type: 'string' },
+    format: { type: 'string' },
+    database: { type: 'string' },
+  });
+  const since = values.since === undefined ? undefined : parseDateOption('since', values.since);
+  const until = values.until === undefined ? undefined : parseDateOption('until', values.until);
+  if (since && until && since.getTime() >= until.getTime()) {
+    throw new UsageError(`--since (${values.since}) must come before --until (${values.until}).`);
   }
+  const format = (values.format ?? 'csv').trim().toLowerCase();
+  if (format !== 'csv' && format !== 'json') {
+    throw new UsageError(`--format must be csv or json, not "${values.format}".`);
+  }
+  const databaseUrl = values.database?.trim() || io.env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
 
-  let store: ReturnType<typeof openStore> | undefined;
+  let store: Store | undefined;
   try {
-    store = openStore(databaseUrl, { fileMustExist: true });
+    store = await openStore(databaseUrl, { fileMustExist: true });
     const query: { since?: Date; until?: Date } = {};
     if (since) query.since = since;
     if (until) query.until = until;
@@ -158,11 +123,4 @@ export async function runAuditExport(argv: readonly string[], io: AuditCliIo): P
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  process.exitCode = await runAuditExport(process.argv.slice(2), {
-    env: defaultEnv(),
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-  });
-}
+export const auditCommand: CliCommand = { usage: AUDIT_USAGE, run: runAuditExport };

@@ -1,8 +1,7 @@
 import type { Config } from '../config.js';
-import { FIELD_KEYS } from './account-args.js';
 import { describeAccount } from './account-ref.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
-import { type FieldChange, PROFILE_FIELDS, type ProfileField } from './profile.js';
+import { FIELD_KEYS, type FieldChange, PROFILE_FIELDS, type ProfileField } from './profile.js';
 import type { PreflightSummary } from './requests.js';
 import { type FieldProblem, validateUserUpdate } from './user-record.js';
 

@@ -19,6 +19,30 @@ export function summarizeAccount(user: AccountSummary): AccountSummary {
   return { id, username, firstname, lastname, fullname, suspended };
 }
 
+/** The profile fields that are contact details or identifiers: approvers and admins only. */
+export const PRIVATE_FIELDS = [
+  'email',
+  'idnumber',
+  'phone1',
+  'phone2',
+  'address',
+  'institution',
+  'department',
+] as const;
+
+/** The account for a plain requester's edit form: its private fields blank (left blank, they are kept). */
+export function redactForEdit(user: MoodleUser): MoodleUser {
+  const { idnumber: _i, phone1: _p1, phone2: _p2, address: _a, institution: _in, department: _d, ...rest } = user;
+  return { ...rest, email: '' };
+}
+
+/** A plain requester's edit form shows private fields blank; blank there means "keep", so such a blank is dropped. */
+export function keepHiddenFields(fields: Readonly<Record<string, string>>): Record<string, string> {
+  const kept = { ...fields };
+  for (const field of PRIVATE_FIELDS) if (kept[field]?.trim() === '') delete kept[field];
+  return kept;
+}
+
 /** Approvers and admins read everything; anyone else (a plain requester) the summary. */
 export async function mayReadDetails(permissions: Permissions, userId: string): Promise<boolean> {
   if ((await permissions.check(userId, 'approver')).ok) return true;

@@ -10,20 +10,23 @@ import {
 } from './account-ref.js';
 import {
   type AccountView,
+  keepHiddenFields,
   type LookupAuditOutcome,
   lookupFailureOutcome,
   mayReadDetails,
   recordLookup,
+  redactForEdit,
   viewAccount,
 } from './account-view.js';
 import { type Clock, systemClock } from './clock.js';
+import type { UserCourse } from './gateway/enrolments.js';
 import { type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
 import { operationOf, type RequestPayload } from './operations/registry.js';
 import type { Permissions } from './permissions.js';
 import type { FieldChange } from './profile.js';
-import type { Protection } from './protection.js';
+import type { AccountGuard, Protection } from './protection.js';
 import type { ProvisioningService, Refused, SubmitOutcome } from './provisioning.js';
-import type { RequestService } from './request-lifecycle.js';
+import type { RequestService } from './request-service.js';
 import type { PreflightSummary, RequesterContext, RequestOperation, RequestTarget } from './requests.js';
 import type { RequestInFlight, Store } from './store.js';
 import type { FieldProblem } from './user-record.js';
@@ -44,6 +47,8 @@ export type Refusal = Refused;
 export type NotOne = Exclude<LookupOutcome, { kind: 'found' }>;
 
 export type AccountTarget = { kind: 'target'; user: MoodleUser };
+/** An account to edit in a form: `redacted` when the reader may not see its private fields (shown blank). */
+export type EditableAccount = AccountTarget & { redacted: boolean };
 
 export type UpdatePlan = {
   kind: 'planned';
@@ -59,18 +64,45 @@ export type PlanOutcome =
   | { kind: 'problems'; problems: FieldProblem[] }
   | { kind: 'unchanged'; message: string };
 
+/** `show`: the account as this reader may see it, and its active courses (undefined when Moodle would not say). */
+export interface AccountShown {
+  kind: 'found';
+  view: AccountView;
+  profileUrl: string;
+  protection: Protection;
+  courses: UserCourse[] | undefined;
+}
+
 export type ChangeOutcome = SubmitOutcome | NotOne | { kind: 'unchanged'; message: string };
 
 type ChangeOperation = Exclude<RequestOperation, 'create'>;
 
-export function createAccountService(deps: AccountDeps) {
-  const { gateway, permissions, requests, provisioning, config } = deps;
-  const guard = provisioning.guard;
+export function createAccountService(deps: AccountDeps): AccountService {
+  return new AccountService(deps);
+}
 
-  async function mayRequest(userId: string, operation?: ChangeOperation): Promise<Refusal | undefined> {
-    const check = await permissions.check(userId, 'requester');
+/** What the account subcommands call; each method refuses, looks up and checks before anything is stored. */
+export class AccountService {
+  readonly guard: AccountGuard;
+  private readonly gateway: MoodleGateway;
+  private readonly permissions: Permissions;
+  private readonly requests: RequestService;
+  private readonly provisioning: ProvisioningService;
+  private readonly config: AccountDeps['config'];
+
+  constructor(private readonly deps: AccountDeps) {
+    this.gateway = deps.gateway;
+    this.permissions = deps.permissions;
+    this.requests = deps.requests;
+    this.provisioning = deps.provisioning;
+    this.config = deps.config;
+    this.guard = deps.provisioning.guard;
+  }
+
+  private async mayRequest(userId: string, operation?: ChangeOperation): Promise<Refusal | undefined> {
+    const check = await this.permissions.check(userId, 'requester');
     if (check.ok) return undefined;
-    await requests.recordRefusal(userId, {
+    await this.requests.recordRefusal(userId, {
       reason: 'permission',
       detail: check.reason,
       ...(operation ? { operation } : {}),
@@ -79,14 +111,14 @@ export function createAccountService(deps: AccountDeps) {
   }
 
   /** Looks `<user>` up for a person, and audits who looked up which account for which command. */
-  async function resolve(actor: string, refText: string | AccountRef, purpose: string): Promise<LookupOutcome> {
+  private async resolve(actor: string, refText: string | AccountRef, purpose: string): Promise<LookupOutcome> {
     const parsed: ReturnType<typeof parseAccountRef> =
       typeof refText === 'string' ? parseAccountRef(refText) : { ok: true, ref: refText };
     if (!parsed.ok) return { kind: 'bad_ref', message: parsed.message };
-    const found = await lookUpAccount(gateway, parsed.ref);
+    const found = await lookUpAccount(this.gateway, parsed.ref);
     const outcome: LookupAuditOutcome =
       found.kind === 'unavailable' ? lookupFailureOutcome(found.code) : (found.kind as LookupAuditOutcome);
-    await recordLookup(deps.store, deps.clock ?? systemClock, {
+    await recordLookup(this.deps.store, this.deps.clock ?? systemClock, {
       actor,
       outcome,
       detail: `${purpose}: ${describeRef(parsed.ref)}${found.kind === 'ambiguous' ? ` matched ids ${found.users.map((u) => u.id).join(', ')}` : ''}`,
@@ -99,36 +131,36 @@ export function createAccountService(deps: AccountDeps) {
    * Permission, look-up, protection and "already in flight": everything that refuses before a request exists.
    * `payload` names what the change is about beyond the account (a course, a cohort), for the in-flight check.
    */
-  async function target(
+  async target(
     requester: RequesterContext,
     ref: string | AccountRef,
     operation: ChangeOperation,
     payload?: RequestPayload,
   ): Promise<AccountTarget | Refusal | NotOne> {
-    const refused = await mayRequest(requester.userId, operation);
+    const refused = await this.mayRequest(requester.userId, operation);
     if (refused) return refused;
-    const found = await resolve(requester.userId, ref, operation);
+    const found = await this.resolve(requester.userId, ref, operation);
     if (found.kind !== 'found') return found;
-    const refusal = await refuseChange(requester, found.user, operation, payload);
+    const refusal = await this.refuseChange(requester, found.user, operation, payload);
     return refusal ?? { kind: 'target', user: found.user };
   }
 
-  async function refuseChange(
+  private async refuseChange(
     requester: RequesterContext,
     user: MoodleUser,
     operation: ChangeOperation,
     payload: RequestPayload | undefined,
   ): Promise<Refusal | undefined> {
-    const protection = await guard.protectionOf(user);
+    const protection = await this.guard.protectionOf(user);
     if (protection.protected !== false) {
-      await requests.recordRefusal(requester.userId, {
+      await this.requests.recordRefusal(requester.userId, {
         reason: protection.protected === true ? 'protected' : 'protection_unknown',
         operation,
         detail: `${protection.reason} (account ${user.username}, id ${user.id})`,
       });
       return { kind: 'refused', reason: protection.reason };
     }
-    const inFlight = await findChangeInFlight(deps.store, operation, targetOf(user), payload);
+    const inFlight = await findChangeInFlight(this.deps.store, operation, this.targetOf(user), payload);
     if (inFlight) {
       const what = operationOf(operation).words.verb;
       return {
@@ -140,129 +172,135 @@ export function createAccountService(deps: AccountDeps) {
     return undefined;
   }
 
-  function targetOf(user: MoodleUser) {
+  private targetOf(user: MoodleUser) {
     return { moodleId: user.id, username: user.username, email: user.email };
   }
 
-  async function plan(
+  async planUpdate(
     requester: RequesterContext,
     ref: string | AccountRef,
     input: Record<string, string | undefined>,
   ): Promise<PlanOutcome> {
-    const found = await target(requester, ref, 'update');
+    const found = await this.target(requester, ref, 'update');
     if (found.kind !== 'target') return found;
-    const prepared = prepareUpdate(found.user, input, config);
+    const prepared = prepareUpdate(found.user, input, this.config);
     if (prepared.ok === 'unchanged') return { kind: 'unchanged', message: prepared.message };
     if (!prepared.ok) return { kind: 'problems', problems: prepared.problems };
     const { problems, preflight } = await checkUpdateCollisions(
-      gateway,
+      this.gateway,
       found.user,
       prepared.changes,
-      config.moodle.url,
+      this.config.moodle.url,
     );
     if (problems.length > 0) return { kind: 'problems', problems };
     return { kind: 'planned', user: found.user, changes: prepared.changes, preflight };
   }
 
-  function submitUpdate(requester: RequesterContext, planned: UpdatePlan, reason?: string): Promise<SubmitOutcome> {
-    return provisioning.submitRequest(
+  submitUpdate(requester: RequesterContext, planned: UpdatePlan, reason?: string): Promise<SubmitOutcome> {
+    return this.provisioning.submitRequest(
       requester,
-      targetOf(planned.user),
+      this.targetOf(planned.user),
       { operation: 'update', changes: planned.changes },
       planned.preflight,
       reason,
     );
   }
 
-  return {
-    guard,
+  /** The account for the edit form, as this reader may see it (see redactForEdit). */
+  async editable(requester: RequesterContext, ref: string | AccountRef): Promise<EditableAccount | Refusal | NotOne> {
+    const found = await this.target(requester, ref, 'update');
+    if (found.kind !== 'target') return found;
+    if (await mayReadDetails(this.permissions, requester.userId)) return { ...found, redacted: false };
+    return { kind: 'target', user: redactForEdit(found.user), redacted: true };
+  }
 
-    /**
-     * `show`: requester and above; returns the account as this reader may see it (everything for approvers and
-     * admins, the summary for a plain requester), its profile link and whether it is protected.
-     */
-    async show(
-      requesterId: string,
-      ref: string,
-    ): Promise<Refusal | NotOne | { kind: 'found'; view: AccountView; profileUrl: string; protection: Protection }> {
-      const refused = await mayRequest(requesterId);
-      if (refused) return refused;
-      const found = await resolve(requesterId, ref, 'show');
-      if (found.kind !== 'found') return found;
+  /** Plans an edit made in the form: a plain requester's blank private fields mean "keep", not "clear". */
+  async planFormUpdate(
+    requester: RequesterContext,
+    ref: string | AccountRef,
+    input: Readonly<Record<string, string>>,
+  ): Promise<PlanOutcome> {
+    const full = await mayReadDetails(this.permissions, requester.userId);
+    return this.planUpdate(requester, ref, full ? input : keepHiddenFields(input));
+  }
+
+  /**
+   * `show`: requester and above; returns the account as this reader may see it (everything for approvers and
+   * admins, the summary for a plain requester), its profile link and whether it is protected.
+   */
+  async show(requesterId: string, ref: string): Promise<Refusal | NotOne | AccountShown> {
+    const refused = await this.mayRequest(requesterId);
+    if (refused) return refused;
+    const found = await this.resolve(requesterId, ref, 'show');
+    if (found.kind !== 'found') return found;
+    const [protection, courses] = await Promise.all([
+      this.guard.protectionOf(found.user),
+      this.gateway.getUserCourses(found.user.id).catch(() => undefined),
+    ]);
+    return {
+      kind: 'found',
+      view: viewAccount(found.user, await mayReadDetails(this.permissions, requesterId)),
+      profileUrl: profileUrl(this.config.moodle.url, found.user.id),
+      protection,
+      courses,
+    };
+  }
+
+  async requestUpdate(
+    requester: RequesterContext,
+    ref: string | AccountRef,
+    input: Record<string, string | undefined>,
+    reason?: string,
+  ): Promise<ChangeOutcome> {
+    const planned = await this.planUpdate(requester, ref, input);
+    if (planned.kind === 'problems') return { kind: 'invalid', problems: planned.problems };
+    if (planned.kind !== 'planned') return planned;
+    return this.submitUpdate(requester, planned, reason);
+  }
+
+  async requestSuspension(
+    requester: RequesterContext,
+    ref: string | AccountRef,
+    operation: 'suspend' | 'unsuspend',
+    reason?: string,
+  ): Promise<ChangeOutcome> {
+    const found = await this.target(requester, ref, operation);
+    if (found.kind !== 'target') return found;
+    const wanted = operation === 'suspend';
+    if (found.user.suspended === wanted) {
       return {
-        kind: 'found',
-        view: viewAccount(found.user, await mayReadDetails(permissions, requesterId)),
-        profileUrl: profileUrl(config.moodle.url, found.user.id),
-        protection: await guard.protectionOf(found.user),
+        kind: 'unchanged',
+        message: `${describeAccount(found.user)} is already ${wanted ? 'suspended' : 'active (not suspended)'}; nothing to do.`,
       };
-    },
+    }
+    return this.provisioning.submitRequest(requester, this.targetOf(found.user), { operation }, undefined, reason);
+  }
 
-    /** For the edit and delete modals: the account, once permission and protection allow a change. */
-    target,
+  /**
+   * Delete, from the confirmation modal: the typed username must equal the account's exactly. The account is
+   * looked up again by id so that a rename or a deletion since the modal opened is noticed. Stores nothing.
+   */
+  async planDeletion(
+    requester: RequesterContext,
+    moodleId: number,
+    typedUsername: string,
+  ): Promise<AccountTarget | Refusal | NotOne | { kind: 'mismatch'; message: string }> {
+    const found = await this.target(requester, { by: 'id', id: moodleId }, 'delete');
+    if (found.kind !== 'target') return found;
+    if (typedUsername.trim() !== found.user.username) {
+      return {
+        kind: 'mismatch',
+        message: `Type the username exactly as shown (${found.user.username}) to confirm the deletion.`,
+      };
+    }
+    return found;
+  }
 
-    /** Validates, computes the changed fields and checks clashes; stores nothing. */
-    planUpdate: plan,
-
-    /** Stores (and executes or posts for approval) a plan made by planUpdate. */
-    submitUpdate,
-
-    async requestUpdate(
-      requester: RequesterContext,
-      ref: string | AccountRef,
-      input: Record<string, string | undefined>,
-      reason?: string,
-    ): Promise<ChangeOutcome> {
-      const planned = await plan(requester, ref, input);
-      if (planned.kind === 'problems') return { kind: 'invalid', problems: planned.problems };
-      if (planned.kind !== 'planned') return planned;
-      return submitUpdate(requester, planned, reason);
-    },
-
-    async requestSuspension(
-      requester: RequesterContext,
-      ref: string | AccountRef,
-      operation: 'suspend' | 'unsuspend',
-      reason?: string,
-    ): Promise<ChangeOutcome> {
-      const found = await target(requester, ref, operation);
-      if (found.kind !== 'target') return found;
-      const wanted = operation === 'suspend';
-      if (found.user.suspended === wanted) {
-        return {
-          kind: 'unchanged',
-          message: `${describeAccount(found.user)} is already ${wanted ? 'suspended' : 'active (not suspended)'}; nothing to do.`,
-        };
-      }
-      return provisioning.submitRequest(requester, targetOf(found.user), { operation }, undefined, reason);
-    },
-
-    /**
-     * Delete, from the confirmation modal: the typed username must equal the account's exactly. The account is
-     * looked up again by id so that a rename or a deletion since the modal opened is noticed. Stores nothing.
-     */
-    async planDeletion(
-      requester: RequesterContext,
-      moodleId: number,
-      typedUsername: string,
-    ): Promise<AccountTarget | Refusal | NotOne | { kind: 'mismatch'; message: string }> {
-      const found = await target(requester, { by: 'id', id: moodleId }, 'delete');
-      if (found.kind !== 'target') return found;
-      if (typedUsername.trim() !== found.user.username) {
-        return {
-          kind: 'mismatch',
-          message: `Type the username exactly as shown (${found.user.username}) to confirm the deletion.`,
-        };
-      }
-      return found;
-    },
-
-    /** Stores the deletion of an account planDeletion returned (APPROVAL_REQUIRED applies, delete by default). */
-    submitDeletion(requester: RequesterContext, user: MoodleUser, reason?: string): Promise<SubmitOutcome> {
-      return provisioning.submitRequest(requester, targetOf(user), { operation: 'delete' }, undefined, reason);
-    },
-  };
+  /** Stores the deletion of an account planDeletion returned (APPROVAL_REQUIRED applies, delete by default). */
+  submitDeletion(requester: RequesterContext, user: MoodleUser, reason?: string): Promise<SubmitOutcome> {
+    return this.provisioning.submitRequest(requester, this.targetOf(user), { operation: 'delete' }, undefined, reason);
+  }
 }
-export type AccountService = ReturnType<typeof createAccountService>;
 
 const services = new WeakMap<object, AccountService>();
 

@@ -1,5 +1,5 @@
 // The country codes Moodle accepts in a user's `country` field, with English names for a modal's select menu.
-// Moodle silently replaces a code it does not list by the site default (ws-reference §2.1, core_user::validate), so
+// Moodle silently replaces a code it does not list by the site default (docs/moodle/ws-reference.md §2.1, core_user::validate), so
 // the app must check codes itself. The codes are those of Moodle's lang/en/countries.php (ISO 3166-1 alpha-2);
 // names come from the runtime's ICU data so that they read naturally ("Bolivia", not "Bolivia, Plurinational State Of").
 

@@ -2,7 +2,7 @@
 // resolved against Moodle before anyone approves, then the same submit → approve → execute path as every change.
 // Framework-free: the Slack layer passes what was typed and the person's time zone.
 import type { AccountRef } from './account-ref.js';
-import type { AccountService, ChangeOutcome } from './accounts.js';
+import { type AccountDeps, type AccountService, accountServiceFor, type ChangeOutcome } from './accounts.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser } from './moodle-gateway.js';
 import { describeCohort, describeCourse, enrolledCourseIds } from './operations/memberships.js';
 import type { RequestPayload } from './operations/registry.js';
@@ -15,6 +15,9 @@ import {
   resolveCourses,
   resolveEnrolments,
 } from './use-cases/resolve-memberships.js';
+
+/** The role of an enrolment when none is named. */
+export const DEFAULT_ROLE = 'student';
 
 export interface MembershipDeps {
   gateway: MoodleGateway;
@@ -55,42 +58,44 @@ export interface MembershipService {
   ): Promise<ChangeOutcome>;
 }
 
-function targetOf(user: MoodleUser) {
-  return { moodleId: user.id, username: user.username, email: user.email };
+/** Resolves what was typed; Moodle being unreachable is said as such, not as a problem with the input. */
+async function resolveInput<T>(work: () => Promise<Resolved<T>>): Promise<{ ok: true; value: T } | ChangeOutcome> {
+  try {
+    const resolved = await work();
+    return resolved.ok ? resolved : { kind: 'invalid', problems: resolved.problems };
+  } catch (err) {
+    const hint = isGatewayError(err) ? err.hint : 'Something unexpected went wrong; see the app log.';
+    return { kind: 'unavailable', message: `Could not check Moodle: ${hint}` };
+  }
 }
 
+/** The account (permission, look-up, protection, in flight), what the card should note, then the request. */
+async function submitMembership(
+  deps: MembershipDeps,
+  requester: RequesterContext,
+  user: string | AccountRef,
+  payload: RequestPayload & { operation: 'enrol' | 'unenrol' | 'cohort_add' | 'cohort_remove' },
+  notes: (account: MoodleUser) => Promise<string[]>,
+  reason: string | undefined,
+): Promise<ChangeOutcome> {
+  const found = await deps.accounts.target(requester, user, payload.operation, payload);
+  if (found.kind !== 'target') return found;
+  let preflight: PreflightSummary;
+  try {
+    preflight = { checked: true, notes: await notes(found.user), conflicts: [] };
+  } catch {
+    preflight = { checked: false, notes: ['Could not read the account’s current courses.'], conflicts: [] };
+  }
+  const target = { moodleId: found.user.id, username: found.user.username, email: found.user.email };
+  return deps.provisioning.submitRequest(requester, target, payload, preflight, reason?.trim() || undefined);
+}
+
+/** Permission first (so that nobody without it can probe courses), then what was typed, then the account. */
 export function createMembershipService(deps: MembershipDeps): MembershipService {
-  const { gateway, accounts, provisioning } = deps;
-
-  /** Resolves what was typed; Moodle being unreachable is said as such, not as a problem with the input. */
-  async function resolve<T>(work: () => Promise<Resolved<T>>): Promise<{ ok: true; value: T } | ChangeOutcome> {
-    try {
-      const resolved = await work();
-      return resolved.ok ? resolved : { kind: 'invalid', problems: resolved.problems };
-    } catch (err) {
-      const hint = isGatewayError(err) ? err.hint : 'Something unexpected went wrong; see the app log.';
-      return { kind: 'unavailable', message: `Could not check Moodle: ${hint}` };
-    }
-  }
-
-  /** Permission first (so that nobody without it can probe courses), then the rest, then the account. */
-  async function submit(
-    requester: RequesterContext,
-    user: string | AccountRef,
-    payload: RequestPayload & { operation: 'enrol' | 'unenrol' | 'cohort_add' | 'cohort_remove' },
-    notes: (account: MoodleUser) => Promise<string[]>,
-    reason: string | undefined,
-  ): Promise<ChangeOutcome> {
-    const found = await accounts.target(requester, user, payload.operation, payload);
-    if (found.kind !== 'target') return found;
-    let preflight: PreflightSummary;
-    try {
-      preflight = { checked: true, notes: await notes(found.user), conflicts: [] };
-    } catch {
-      preflight = { checked: false, notes: ['Could not read the account’s current courses.'], conflicts: [] };
-    }
-    return provisioning.submitRequest(requester, targetOf(found.user), payload, preflight, reason?.trim() || undefined);
-  }
+  const { gateway, provisioning } = deps;
+  const resolve = resolveInput;
+  const submit = (...args: Parameters<typeof submitMembership> extends [MembershipDeps, ...infer R] ? R : never) =>
+    submitMembership(deps, ...args);
 
   return {
     async requestEnrolment(requester, user, asked) {
@@ -161,4 +166,24 @@ export function createMembershipService(deps: MembershipDeps): MembershipService
       );
     },
   };
+}
+
+const services = new WeakMap<object, MembershipService>();
+
+/** One service per dependency set, like the account service it builds on. */
+export function membershipServiceFor(
+  deps: AccountDeps & { config: { roleIds: Readonly<Record<string, number>> }; clock: { now(): Date } },
+): MembershipService {
+  let service = services.get(deps);
+  if (!service) {
+    service = createMembershipService({
+      gateway: deps.gateway,
+      accounts: accountServiceFor(deps),
+      provisioning: deps.provisioning,
+      settings: { roleIds: deps.config.roleIds, defaultRole: DEFAULT_ROLE },
+      now: () => deps.clock.now(),
+    });
+    services.set(deps, service);
+  }
+  return service;
 }

@@ -46,10 +46,10 @@ export const OPTIONAL_PROFILE_FIELDS = [
   'address',
 ] as const;
 
-/** Every profile field the app lets people set (DESIGN.md "Keys" without `reason`), as Moodle names them. */
+/** Every profile field the app lets people set (the README's keys without `reason`), as Moodle names them. */
 export const PROFILE_FIELDS = [...REQUIRED_PROFILE_FIELDS, ...OPTIONAL_PROFILE_FIELDS] as const;
 
-/** The profile fields the app lets people set (DESIGN.md "Keys"), as Moodle names them. */
+/** The profile fields the app lets people set (the README's keys), as Moodle names them. */
 export interface UserProfileFields {
   username: string;
   email: string;

@@ -1,6 +1,6 @@
 // Passwords for PASSWORD_MODE=generate, and Moodle's default password policy.
 // Moodle checks the policy only after the rest of the create call has run, answers with an HTML error code and, in
-// update_users, even breaks its own response (ws-reference §2.2, §3.6), so passwords are checked here before sending.
+// update_users, even breaks its own response (docs/moodle/ws-reference.md §2.2, §3.6), so passwords are checked here before sending.
 import { randomInt } from 'node:crypto';
 import { Secret } from '../secret.js';
 

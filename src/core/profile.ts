@@ -5,6 +5,7 @@ import { PROFILE_FIELDS, type UserProfileFields } from './moodle-gateway.js';
 
 export { PROFILE_FIELDS };
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
+export const FIELD_KEYS: ReadonlySet<string> = new Set<string>(PROFILE_FIELDS);
 
 const optionalText = z.string().exactOptional();
 export const userProfileFieldsSchema = z.object({

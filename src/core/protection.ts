@@ -1,6 +1,8 @@
 // The accounts this app never changes: Moodle's guest, the web-service token's own user, and PROTECTED_USERS.
 // Checked when a request is made and again whenever something is about to change Moodle (approve, retry, jobs).
+
 import { isGatewayError, type MoodleGateway, type MoodleUser, type SiteInfo } from './moodle-gateway.js';
+import { operationOf } from './operations/registry.js';
 
 export const GUEST_USER_ID = 1;
 export const GUEST_USERNAME = 'guest';
@@ -65,3 +67,14 @@ export function createAccountGuard(gateway: MoodleGateway, protectedUsers: reado
   };
 }
 export type AccountGuard = ReturnType<typeof createAccountGuard>;
+
+/** The protection of the existing account a request would change; undefined for a request that makes a new one. */
+export async function protectionOfTarget(
+  guard: AccountGuard,
+  request: { operation: string; target: { moodleId?: number; username?: string } },
+): Promise<Protection | undefined> {
+  if (operationOf(request.operation).target !== 'existing') return undefined;
+  const { moodleId, username } = request.target;
+  if (moodleId === undefined || username === undefined) return undefined;
+  return guard.protectionOf({ id: moodleId, username });
+}

@@ -35,6 +35,12 @@ export function describeSelfDecision(request: RequestRecord, verb: 'approve' | '
   );
 }
 
+/** Why an approver of a request that needs several approvers cannot approve it twice. */
+export function describeAlreadyApproved(request: RequestRecord): string {
+  const missing = request.approvalsNeeded - request.approvals.length;
+  return `You have already approved ${request.id}; it needs ${missing} more approval${missing === 1 ? '' : 's'} from someone else.`;
+}
+
 /** Why a request that is not failed cannot be retried. */
 export function describeNotRetryable(request: RequestRecord, formatActor: FormatActor = (id) => id): string {
   return `Only a failed request can be retried. ${describeStatus(request, formatActor)}`;

@@ -24,8 +24,9 @@ export const IN_FLIGHT_STATUSES = ['pending', 'approved', 'executing'] as const;
 export type InFlightStatus = (typeof IN_FLIGHT_STATUSES)[number];
 
 /** Every allowed status change. A failed request goes back to executing only when an approver retries it. */
+/** pending → pending: one approval of several (APPROVALS_REQUIRED) is recorded; only the version moves. */
 export const TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
-  pending: ['approved', 'rejected', 'cancelled', 'expired'],
+  pending: ['pending', 'approved', 'rejected', 'cancelled', 'expired'],
   approved: ['executing'],
   executing: ['succeeded', 'failed'],
   failed: ['executing'],
@@ -130,6 +131,16 @@ export interface RequesterContext {
   channelId?: string;
 }
 
+/** One approver's approval of a request that needs several (APPROVALS_REQUIRED). */
+export interface Approval {
+  by: string;
+  at: Date;
+  comment?: string;
+}
+export const approvalsSchema = z.array(
+  z.object({ by: z.string(), at: z.coerce.date(), comment: z.string().exactOptional() }),
+) satisfies z.ZodType<Approval[], unknown>;
+
 export interface MessageLocation {
   channel: string;
   ts: string;
@@ -154,6 +165,12 @@ export interface RequestRecord {
   /** The approver's comment, or the rejection reason. */
   readonly decisionComment: string | undefined;
   readonly corrections: FieldChange[] | undefined;
+  /** The approvals given so far, oldest first (several only where APPROVALS_REQUIRED asks for more than one). */
+  readonly approvals: readonly Approval[];
+  /** How many different approvers it needs (APPROVALS_REQUIRED when it was asked for). */
+  readonly approvalsNeeded: number;
+  /** When the approvers were last reminded of this pending request. */
+  readonly remindedAt: Date | undefined;
   readonly executedAt: Date | undefined;
   readonly result: RequestResult | undefined;
   readonly approvalMessage: MessageLocation | undefined;
@@ -173,6 +190,8 @@ export interface NewRequest {
   /** `approved` for an admin's direct execution, which is decided by the admin at creation. */
   initialStatus?: 'pending' | 'approved';
   decidedBy?: string;
+  /** Different approvers needed (APPROVALS_REQUIRED); 1 when absent. */
+  approvalsNeeded?: number;
 }
 
 /** Fields a transition may set along with the status; `null` clears a field. */
@@ -181,6 +200,7 @@ export interface RequestPatch {
   decidedBy?: string;
   decisionComment?: string;
   corrections?: FieldChange[];
+  approvals?: readonly Approval[];
   payload?: RequestPayload;
   target?: RequestTarget;
   executedAt?: Date;

@@ -1,6 +1,5 @@
-// The Store port: durable requests and the audit log, as the core needs them. src/store implements it
-// (SQLite by default). Methods are async even where SQLite is not, so that a networked database can follow
-// without touching the core.
+// The Store port: durable requests, the audit log and leases, as the core and the background jobs need them.
+// src/store implements it once for SQLite (the default) and PostgreSQL (several replicas on one database).
 import type { AuditEvent, NewAuditEvent, RequestAuditDraft } from './audit.js';
 import type {
   InFlightStatus,
@@ -73,12 +72,20 @@ export interface Store {
   setApprovalMessage(id: string, location: MessageLocation): Promise<void>;
   /** The notification line's ts. Not a lifecycle change: the version stays. */
   setNotificationTs(id: string, ts: string): Promise<void>;
+  /**
+   * Claims a reminder for a pending request whose last reminder (or, without one, its creation) is before
+   * `dueBefore` (or at it), recording `at` as its last reminder. Not a lifecycle change: the version stays. False when the
+   * request is no longer pending or another run claimed this period's reminder first.
+   */
+  claimReminder(id: string, at: Date, dueBefore: Date): Promise<boolean>;
   /** Newest first. */
   listRequests(query: ListRequestsQuery): Promise<RequestRecord[]>;
   /** Pending requests created before `olderThan`, oldest first. */
   findExpired(olderThan: Date): Promise<RequestRecord[]>;
   /** Oldest first. */
   findByStatus(status: RequestStatus): Promise<RequestRecord[]>;
+  /** How many requests have each status (statuses without any are left out). */
+  countByStatus(): Promise<Partial<Record<RequestStatus, number>>>;
   /**
    * Requests of `match.operation` not carried out yet (pending, approved or executing) whose target has one of the
    * usernames, one of the emails (ignoring case; emails are ASCII: see user-record.ts) or one of the target keys.
@@ -86,9 +93,24 @@ export interface Store {
    * can ask without reading every waiting request.
    */
   findInFlight(match: InFlightMatch): Promise<RequestInFlight[]>;
+  /**
+   * Requests left executing by a process that is gone, oldest first: the process that started the execution holds
+   * no live lease any more (it died, or stopped without finishing), or is not known. An execution still under way in
+   * a live process (one that keeps a lease) is not among them.
+   */
+  findInterrupted(): Promise<RequestRecord[]>;
   appendAudit(event: NewAuditEvent): Promise<AuditEvent>;
   /** Oldest first. */
   listAudit(query?: AuditQuery): Promise<AuditEvent[]>;
+  /**
+   * Takes or renews the lease `name` for `holder` until `ttlMs` from now by the database's clock. False while another
+   * holder's lease is live, unless `takeOver` (a restarted process taking back its own presence lease).
+   */
+  acquireLease(name: string, holder: string, ttlMs: number, options?: { takeOver?: boolean }): Promise<boolean>;
+  /** Gives the lease up at once if `holder` still has it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+  /** The live holder of `name`; undefined when it is free or expired. */
+  findLeaseHolder(name: string): Promise<string | undefined>;
   /** For /readyz: true while the database answers. */
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,12 +1,15 @@
 // Moodle's rules for a user record, checked before anything reaches Moodle.
 // With production debugging Moodle answers almost every bad create with the same "Invalid parameter value detected",
-// and over-long values with "Error writing to database" (real-responses.md c3-c13), so the app must say what is wrong
-// itself. The rules follow ws-reference §2.0-§3.6: PARAM_USERNAME with extendedusernamechars off, validate_email,
+// and over-long values with "Error writing to database" (docs/moodle/real-responses.md c3-c13), so the app must say what is wrong
+// itself. The rules follow docs/moodle/ws-reference.md §2.0-§3.6: PARAM_USERNAME with extendedusernamechars off, validate_email,
 // the `user` table's column sizes, country codes Moodle knows, allowed auth plugins, PARAM_LANG and PARAM_TIMEZONE.
 import { z } from 'zod';
 import { findCountryCode, isCountryCode } from './countries.js';
+import { isParamTimezone, isValidEmail } from './field-formats.js';
+import { describeHiddenCharacter } from './free-text.js';
 import { PROFILE_FIELDS, type UserProfileFields } from './moodle-gateway.js';
 
+export { isParamTimezone, isValidEmail } from './field-formats.js';
 export { checkPasswordPolicy, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password.js';
 
 export type ProfileFieldKey = keyof UserProfileFields;
@@ -30,7 +33,7 @@ export type ValidationResult<T> = { ok: true; record: T } | { ok: false; problem
 export const PROFILE_FIELD_KEYS = PROFILE_FIELDS;
 
 /** Keys that belong to the request rather than the record; the validators skip them. */
-export const REQUEST_ONLY_KEYS = ['reason'] as const;
+export const REQUEST_ONLY_KEYS = ['reason', 'courses', 'role', 'cohorts'] as const;
 
 /** How Moodle's own forms name each field. */
 export const FIELD_LABELS: Readonly<Record<ProfileFieldKey, string>> = {
@@ -94,9 +97,6 @@ const TAG_FREE: ReadonlySet<ProfileFieldKey> = new Set([
 ]);
 
 export const USERNAME_CHARS = /^[-.@_a-z0-9]+$/;
-// lib/classes/param.php PARAM_TIMEZONE, its names only: its numeric offsets (5.5, -3) are refused as the message says,
-// whatever the time zone database of this Node version knows; 99 ("the site's default") is let through before.
-const PARAM_TIMEZONE = /^[\p{L}\p{N}]+(?:\/?[\p{L}_-])+$/u;
 // Moodle language pack directory names: en, de, pt_br, en_us_k12 ...
 const LANG_CODE = /^[a-z]{2,3}(?:_[a-z0-9]+)*$/;
 
@@ -115,29 +115,6 @@ function describeChar(ch: string): string {
   if (/\s/.test(ch)) return 'whitespace';
   if (/[\p{Cc}\p{Cf}]/u.test(ch)) return 'control characters';
   return `"${ch}"`;
-}
-
-// Local parts of 65+ characters are refused by PHP's filter (its first two look-aheads); Moodle's 100-character
-// column makes the 254 limit moot. Checking these outside the regex avoids its exponential back-tracking.
-const EMAIL_LOCAL = String.raw`(?:[\x21\x23-\x27\x2A\x2B\x2D\x2F-\x39\x3D\x3F\x5E-\x7E]+|\x22(?:[\x01-\x08\x0B\x0C\x0E-\x1F\x21\x23-\x5B\x5D-\x7F]|\x5C[\x00-\x7F])*\x22)`;
-const EMAIL_IPV4 = String.raw`(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}`;
-const EMAIL_DOMAIN = String.raw`(?:(?!.*[^.]{64,})(?:(?:xn--)?[a-z0-9]+(?:-+[a-z0-9]+)*\.)+(?:[a-z][a-z0-9]*|xn--[a-z0-9]+)(?:-+[a-z0-9]+)*|\[${EMAIL_IPV4}\])`;
-const EMAIL_PATTERN = new RegExp(`^${EMAIL_LOCAL}(?:\\.${EMAIL_LOCAL})*@${EMAIL_DOMAIN}$`, 'i');
-
-/**
- * Moodle's validate_email (lib/weblib.php): PHP's FILTER_VALIDATE_EMAIL (ASCII only, a dot in the domain), no
- * < or >, no line breaks. One deliberate difference: IPv6 domain literals (a@[IPv6:…]) are refused.
- */
-export function isValidEmail(address: string): boolean {
-  if (address.length > 320 || /[<>\r\n]/.test(address)) return false;
-  // Without an @ this counts the whole address, and the pattern refuses it anyway.
-  const at = address.lastIndexOf('@');
-  const localUnits = address
-    .slice(0, at)
-    .replace(/\\[\s\S]/g, 'x')
-    .replace(/"/g, '').length;
-  if (localUnits > 64) return false;
-  return EMAIL_PATTERN.test(address);
 }
 
 function isKnownTimeZone(tz: string): boolean {
@@ -166,9 +143,17 @@ function normalise(key: ProfileFieldKey, raw: string): string {
 /** The problems of one non-empty, normalised value. */
 function checkField(key: ProfileFieldKey, value: string, options: UserRecordOptions): string[] {
   const label = FIELD_LABELS[key];
+  const max = FIELD_MAX_LENGTHS[key];
+  // Length first: past twice the column size only the length is reported, so no pattern below ever runs on more
+  // than a few hundred characters, whatever was pasted.
+  const n = length(value);
+  const tooLong = n > max && key !== 'country' ? `${label} is too long: ${n} characters, at most ${max}.` : undefined;
+  if (n > Math.max(2 * max, 64)) return [tooLong ?? countryProblem(value)];
   const problems: string[] = [];
   if (!isWellFormed(value)) return [`${label} contains characters that are not valid text.`];
   if (/[\p{Cc}]/u.test(value)) problems.push(`${label} may not contain line breaks, tabs or control characters.`);
+  const hidden = describeHiddenCharacter(label, value);
+  if (hidden) problems.push(hidden);
   if (TAG_FREE.has(key) && /[<>]/.test(value)) {
     problems.push(`${label} may not contain < or > (Moodle removes anything that looks like HTML).`);
   }
@@ -204,11 +189,7 @@ function checkField(key: ProfileFieldKey, value: string, options: UserRecordOpti
       }
       break;
     case 'country':
-      if (!isCountryCode(value)) {
-        problems.push(
-          `Country ${quoteForMessage(value)} is not one Moodle knows: use a two-letter code such as GB, DE or US, or the English name.`,
-        );
-      }
+      if (!isCountryCode(value)) problems.push(countryProblem(value));
       break;
     case 'lang':
       if (!LANG_CODE.test(value)) {
@@ -218,20 +199,19 @@ function checkField(key: ProfileFieldKey, value: string, options: UserRecordOpti
       }
       break;
     case 'timezone':
-      if (value !== '99' && !(PARAM_TIMEZONE.test(value) && isKnownTimeZone(value))) {
+      if (value !== '99' && !(isParamTimezone(value) && isKnownTimeZone(value))) {
         problems.push(
           `Time zone ${quoteForMessage(value)} is not one Moodle accepts: use a name such as Europe/London or America/New_York, or 99 for the site's default.`,
         );
       }
       break;
   }
-  const max = FIELD_MAX_LENGTHS[key];
-  const n = length(value);
-  if (n > max && key !== 'country') {
-    problems.push(`${label} is too long: ${n} characters, at most ${max}.`);
-  }
+  if (tooLong) problems.push(tooLong);
   return problems;
 }
+
+const countryProblem = (value: string): string =>
+  `Country ${quoteForMessage(value)} is not one Moodle knows: use a two-letter code such as GB, DE or US, or the English name.`;
 
 type Mode = 'create' | 'update';
 

@@ -1,4 +1,4 @@
-// Usernames derived from an email address when the requester gives none (DESIGN.md "Keys"), made valid for
+// Usernames derived from an email address when the requester gives none (the README's keys), made valid for
 // Moodle (PARAM_USERNAME: lowercase [-.@_a-z0-9], at most 100 characters) and free on the site.
 import { FIELD_MAX_LENGTHS } from './user-record.js';
 
@@ -24,7 +24,8 @@ const LATIN_LETTERS: Readonly<Record<string, string>> = {
  * a +tag is removed, other characters Moodle refuses are dropped, and separators at the ends are trimmed.
  */
 export function deriveUsername(email: string): string {
-  const text = typeof email === 'string' ? email.trim() : '';
+  // Bounded first: a valid address is at most 100 characters, so nothing past 320 can matter.
+  const text = typeof email === 'string' ? email.slice(0, 320).trim() : '';
   const at = text.lastIndexOf('@');
   let local = at >= 0 ? text.slice(0, at) : text;
   const plus = local.indexOf('+');
@@ -34,11 +35,20 @@ export function deriveUsername(email: string): string {
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[łøßæœđðþı]/g, (ch) => LATIN_LETTERS[ch] ?? '')
-    .replace(/[^-._a-z0-9]/g, '')
-    .replace(/^[-._]+|[-._]+$/g, '')
-    .slice(0, MAX)
-    .replace(/[-._]+$/, '');
-  return cleaned === '' ? FALLBACK_USERNAME : cleaned;
+    .replace(/[^-._a-z0-9]/g, '');
+  const trimmed = trimSeparators(trimSeparators(cleaned).slice(0, MAX));
+  return trimmed === '' ? FALLBACK_USERNAME : trimmed;
+}
+
+const isSeparator = (ch: string | undefined): boolean => ch === '-' || ch === '.' || ch === '_';
+
+/** Drops - . _ at both ends (a `[-._]+$` pattern would retry at every separator of a long run: quadratic). */
+function trimSeparators(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isSeparator(text[start])) start++;
+  while (end > start && isSeparator(text[end - 1])) end--;
+  return text.slice(start, end);
 }
 
 /** `base` with a numeric suffix, cutting `base` so that the whole stays within Moodle's 100 characters. */

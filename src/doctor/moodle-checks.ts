@@ -1,22 +1,11 @@
-// The doctor's Moodle checks, in the order an operator sets Moodle up (DESIGN.md "Moodle side"): reachable,
-// web services on, REST on, token valid, the token's user, the service's functions, the role's capabilities.
-// Every probe is chosen so that it cannot change anything on the site, even when a capability is present:
-// create a user named "guest" (always exists), update the guest with no fields (Moodle refuses guest updates),
-// delete user id 0 (never exists), look the guest up.
+// The doctor's Moodle checks, in the order an operator sets Moodle up (README "Set up Moodle"): reachable, web
+// services, REST, token, the token's user, functions, capabilities. No probe changes anything on the site.
 import type { MoodleCourse } from '../core/gateway/courses.js';
 import type { MoodleGateway, SiteInfo } from '../core/moodle-gateway.js';
 import { MoodleErrorCode } from '../moodle/errors.js';
+import { checkCapabilities } from './capability-checks.js';
 import type { CheckResult } from './checklist.js';
-import {
-  attempt,
-  codeOf,
-  FUNCTIONS_PAGE,
-  hintOf,
-  messageOf,
-  type Outcome,
-  ROLES_PAGE,
-  TOKENS_PAGE,
-} from './doctor-kit.js';
+import { attempt, codeOf, FUNCTIONS_PAGE, hintOf, messageOf, ROLES_PAGE, TOKENS_PAGE } from './doctor-kit.js';
 import { ENROLMENT_FUNCTIONS, runEnrolmentChecks } from './enrolment-checks.js';
 
 export const REQUIRED_FUNCTIONS = [
@@ -59,210 +48,248 @@ export interface MoodleCheckOptions {
 }
 
 export async function runMoodleChecks({ moodle, url, roleIds }: MoodleCheckOptions): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  const skipRest = (from: string[], why: string) => {
-    for (const [id, title] of [
-      ['moodle.webservices', 'Moodle web services enabled'],
-      ['moodle.rest', 'Moodle REST protocol enabled'],
-      ['moodle.token', 'Moodle token'],
-      ['moodle.functions', 'Functions in the external service'],
-      ['moodle.capabilities', 'Capabilities of the web-service role'],
-    ] as const) {
-      if (from.includes(id)) results.push({ id, status: 'skip', title, detail: why });
-    }
-  };
+  const connection = await checkConnection(moodle, url);
+  if (connection.stop) return connection.results;
+  const { info, probed } = connection;
+  // Functions: from site info when we have it, otherwise by probing each.
+  const available = probed ?? (info ? new Set(info.functions) : await probeFunctions(moodle));
+  return [
+    ...connection.results,
+    ...(info ? siteResults(info) : []),
+    ...functionResults(available, info),
+    ...(await checkCapabilities(moodle, available)),
+    ...(await runEnrolmentChecks({ moodle, available, tokenUserId: info?.userid, roleIds })),
+  ];
+}
 
+/** How far the connection got: a stop (the later checks cannot run), or what they can use. */
+type Connection =
+  | { stop: true; results: CheckResult[] }
+  | { stop: false; results: CheckResult[]; info: SiteInfo | undefined; probed: Set<string> | undefined };
+
+/** The connection checks in order; when one fails, those after it are reported as skipped. */
+const CONNECTION_STEPS = [
+  ['moodle.reachable', 'Moodle reachable'],
+  ['moodle.webservices', 'Moodle web services enabled'],
+  ['moodle.rest', 'Moodle REST protocol enabled'],
+  ['moodle.token', 'Moodle token'],
+  ['moodle.functions', 'Functions in the external service'],
+  ['moodle.capabilities', 'Capabilities of the web-service role'],
+] as const;
+
+function skippedAfter(step: (typeof CONNECTION_STEPS)[number][0], why: string): CheckResult[] {
+  const from = CONNECTION_STEPS.findIndex(([id]) => id === step) + 1;
+  return CONNECTION_STEPS.slice(from).map(([id, title]) => ({ id, status: 'skip', title, detail: why }));
+}
+
+const stop = (results: CheckResult[]): Connection => ({ stop: true, results });
+
+/** Moodle answered as a web service: reachable, web services and REST on. */
+const answered = (url: string): CheckResult[] => [
+  { id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url },
+  { id: 'moodle.webservices', status: 'ok', title: 'Moodle web services enabled' },
+  { id: 'moodle.rest', status: 'ok', title: 'Moodle REST protocol enabled' },
+];
+
+const TOKEN_ACCEPTED: CheckResult = { id: 'moodle.token', status: 'ok', title: 'Moodle token', detail: 'accepted' };
+
+/** Answers that did not come from a Moodle web service (maintenance, proxy pages, errors). */
+const NOT_A_WEB_SERVICE: readonly string[] = [
+  MoodleErrorCode.Maintenance,
+  MoodleErrorCode.HttpStatus,
+  MoodleErrorCode.NotJson,
+  MoodleErrorCode.BadResponse,
+];
+
+/** Reachable, web services, REST and token, all told apart from one call to get_site_info and its error. */
+async function checkConnection(moodle: DoctorMoodle, url: string): Promise<Connection> {
   const site = await attempt(() => moodle.getSiteInfo());
-  let info: SiteInfo | undefined;
-  let probed: Set<string> | undefined;
-
-  if (site.ok) {
-    info = site.value;
-    results.push({ id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url });
-    results.push({ id: 'moodle.webservices', status: 'ok', title: 'Moodle web services enabled' });
-    results.push({ id: 'moodle.rest', status: 'ok', title: 'Moodle REST protocol enabled' });
-    results.push({ id: 'moodle.token', status: 'ok', title: 'Moodle token', detail: 'accepted' });
-  } else {
-    const code = codeOf(site.error);
-    if (code === MoodleErrorCode.Unreachable || code === MoodleErrorCode.Timeout) {
-      results.push({
+  if (site.ok) return { stop: false, results: [...answered(url), TOKEN_ACCEPTED], info: site.value, probed: undefined };
+  const code = codeOf(site.error);
+  if (code === MoodleErrorCode.Unreachable || code === MoodleErrorCode.Timeout) {
+    return stop([
+      {
         id: 'moodle.reachable',
         status: 'fail',
         title: 'Moodle reachable',
         detail: messageOf(site.error),
         fix: `${hintOf(site.error)} Check MOODLE_URL (${url}), DNS, firewall and the TLS certificate.`,
-      });
-      skipRest(
-        ['moodle.webservices', 'moodle.rest', 'moodle.token', 'moodle.functions', 'moodle.capabilities'],
-        'Moodle is not reachable',
-      );
-      return results;
-    }
-    if (code === MoodleErrorCode.WebServicesDisabled) {
-      results.push({ id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url });
-      const enabled = await moodle.webServicesEnabled().catch(() => undefined);
-      if (enabled === false) {
-        results.push({
-          id: 'moodle.webservices',
-          status: 'fail',
-          title: 'Moodle web services enabled',
-          detail: 'web services are disabled',
-          fix: 'Site administration > General > Advanced features > Enable web services: tick it and save.',
-        });
-        results.push({
-          id: 'moodle.rest',
-          status: 'skip',
-          title: 'Moodle REST protocol enabled',
-          detail: 'checked once web services are on',
-        });
-      } else {
-        results.push({
-          id: 'moodle.webservices',
-          status: enabled ? 'ok' : 'warn',
-          title: 'Moodle web services enabled',
-          ...(enabled ? {} : { detail: 'could not tell' }),
-        });
-        results.push({
-          id: 'moodle.rest',
-          status: 'fail',
-          title: 'Moodle REST protocol enabled',
-          detail: 'Moodle answered 403 Forbidden: the REST protocol is disabled',
-          fix: 'Site administration > Server > Web services > Manage protocols: enable REST protocol.',
-        });
-      }
-      skipRest(['moodle.token', 'moodle.functions', 'moodle.capabilities'], 'web services must answer first');
-      return results;
-    }
-    if (
-      code === MoodleErrorCode.Maintenance ||
-      code === MoodleErrorCode.HttpStatus ||
-      code === MoodleErrorCode.NotJson ||
-      code === MoodleErrorCode.BadResponse
-    ) {
-      results.push({
+      },
+      ...skippedAfter('moodle.reachable', 'Moodle is not reachable'),
+    ]);
+  }
+  if (code === MoodleErrorCode.WebServicesDisabled) return stop(await checkWebServicesSwitch(moodle, url));
+  if (code !== undefined && NOT_A_WEB_SERVICE.includes(code)) {
+    return stop([
+      {
         id: 'moodle.reachable',
         status: 'fail',
         title: 'Moodle reachable',
         detail: messageOf(site.error),
         fix: hintOf(site.error),
-      });
-      skipRest(
-        ['moodle.webservices', 'moodle.rest', 'moodle.token', 'moodle.functions', 'moodle.capabilities'],
-        'Moodle did not answer as a Moodle web service',
-      );
-      return results;
-    }
-    results.push({ id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url });
-    results.push({ id: 'moodle.webservices', status: 'ok', title: 'Moodle web services enabled' });
-    results.push({ id: 'moodle.rest', status: 'ok', title: 'Moodle REST protocol enabled' });
-    if (code === MoodleErrorCode.InvalidToken) {
-      results.push({
+      },
+      ...skippedAfter('moodle.reachable', 'Moodle did not answer as a Moodle web service'),
+    ]);
+  }
+  if (code === MoodleErrorCode.AccessException) return checkTokenWithoutSiteInfo(moodle, url);
+  return stop([...answered(url), ...tokenRefused(site.error, code)]);
+}
+
+/** An empty 403: web services off, or only REST off (the probe tells which). */
+async function checkWebServicesSwitch(moodle: DoctorMoodle, url: string): Promise<CheckResult[]> {
+  const reachable: CheckResult = { id: 'moodle.reachable', status: 'ok', title: 'Moodle reachable', detail: url };
+  const skipped = skippedAfter('moodle.rest', 'web services must answer first');
+  const enabled = await moodle.webServicesEnabled().catch(() => undefined);
+  if (enabled === false) {
+    return [
+      reachable,
+      {
+        id: 'moodle.webservices',
+        status: 'fail',
+        title: 'Moodle web services enabled',
+        detail: 'web services are disabled',
+        fix: 'Site administration > General > Advanced features > Enable web services: tick it and save.',
+      },
+      {
+        id: 'moodle.rest',
+        status: 'skip',
+        title: 'Moodle REST protocol enabled',
+        detail: 'checked once web services are on',
+      },
+      ...skipped,
+    ];
+  }
+  return [
+    reachable,
+    {
+      id: 'moodle.webservices',
+      status: enabled ? 'ok' : 'warn',
+      title: 'Moodle web services enabled',
+      ...(enabled ? {} : { detail: 'could not tell' }),
+    },
+    {
+      id: 'moodle.rest',
+      status: 'fail',
+      title: 'Moodle REST protocol enabled',
+      detail: 'Moodle answered 403 Forbidden: the REST protocol is disabled',
+      fix: 'Site administration > Server > Web services > Manage protocols: enable REST protocol.',
+    },
+    ...skipped,
+  ];
+}
+
+function tokenRefused(error: unknown, code: string | undefined): CheckResult[] {
+  if (code === MoodleErrorCode.InvalidToken) {
+    return [
+      {
         id: 'moodle.token',
         status: 'fail',
         title: 'Moodle token',
         detail: 'Moodle does not know this token',
         fix: `${TOKENS_PAGE}: create a token for the web-service user and your service, and set MOODLE_TOKEN to it.`,
-      });
-      skipRest(['moodle.functions', 'moodle.capabilities'], 'needs a valid token');
-      return results;
-    }
-    if (code === MoodleErrorCode.AccessException) {
-      // Either get_site_info is not in the service, or the role lacks webservice/rest:use. A probe of
-      // create_users with no parameters tells them apart: access control runs before parameter checks.
-      probed = await probeFunctions(moodle);
-      if (probed.size === 0) {
-        results.push({
-          id: 'moodle.token',
-          status: 'fail',
-          title: 'Moodle token',
-          detail: 'the token is valid but may call nothing',
-          fix: `${ROLES_PAGE}: allow webservice/rest:use, and make sure the service behind the token holds the functions (${FUNCTIONS_PAGE}).`,
-        });
-        skipRest(['moodle.functions', 'moodle.capabilities'], 'the token may call nothing');
-        return results;
-      }
-      results.push({ id: 'moodle.token', status: 'ok', title: 'Moodle token', detail: 'accepted' });
-      results.push({
-        id: 'moodle.siteinfo',
-        status: 'warn',
-        title: `Function ${SITE_INFO_FUNCTION}`,
-        detail: 'not in the service: the app cannot list its functions or see its own user',
-        fix: `${FUNCTIONS_PAGE}: add ${SITE_INFO_FUNCTION}.`,
-      });
-    } else {
-      results.push({
+      },
+      ...skippedAfter('moodle.token', 'needs a valid token'),
+    ];
+  }
+  return [
+    { id: 'moodle.token', status: 'fail', title: 'Moodle token', detail: messageOf(error), fix: hintOf(error) },
+    ...skippedAfter('moodle.token', 'needs a working token'),
+  ];
+}
+
+/**
+ * Access denied on get_site_info: either it is not in the service, or the role lacks webservice/rest:use. Probing
+ * the functions tells them apart: access control runs before parameter checks.
+ */
+async function checkTokenWithoutSiteInfo(moodle: DoctorMoodle, url: string): Promise<Connection> {
+  const probed = await probeFunctions(moodle);
+  if (probed.size === 0) {
+    return stop([
+      ...answered(url),
+      {
         id: 'moodle.token',
         status: 'fail',
         title: 'Moodle token',
-        detail: messageOf(site.error),
-        fix: hintOf(site.error),
-      });
-      skipRest(['moodle.functions', 'moodle.capabilities'], 'needs a working token');
-      return results;
-    }
+        detail: 'the token is valid but may call nothing',
+        fix: `${ROLES_PAGE}: allow webservice/rest:use, and make sure the service behind the token holds the functions (${FUNCTIONS_PAGE}).`,
+      },
+      ...skippedAfter('moodle.token', 'the token may call nothing'),
+    ]);
   }
+  const results: CheckResult[] = [
+    ...answered(url),
+    TOKEN_ACCEPTED,
+    {
+      id: 'moodle.siteinfo',
+      status: 'warn',
+      title: `Function ${SITE_INFO_FUNCTION}`,
+      detail: 'not in the service: the app cannot list its functions or see its own user',
+      fix: `${FUNCTIONS_PAGE}: add ${SITE_INFO_FUNCTION}.`,
+    },
+  ];
+  return { stop: false, results, info: undefined, probed };
+}
 
-  if (info) {
-    results.push({
+/** The site and its token user, warning when that user is a site administrator. */
+function siteResults(info: SiteInfo): CheckResult[] {
+  const results: CheckResult[] = [
+    {
       id: 'moodle.site',
       status: 'ok',
       title: 'Moodle site',
       detail: `"${info.sitename}", Moodle ${info.release}, token user ${info.username} (id ${info.userid})`,
+    },
+  ];
+  if (info.userissiteadmin) {
+    results.push({
+      id: 'moodle.siteadmin',
+      status: 'warn',
+      title: 'Least privilege',
+      detail: `the token user ${info.username} is a site administrator`,
+      fix: 'Use a dedicated web-service user that is not a site admin, with a role holding only the capabilities the app needs (README, "Set up Moodle").',
     });
-    if (info.userissiteadmin) {
-      results.push({
-        id: 'moodle.siteadmin',
-        status: 'warn',
-        title: 'Least privilege',
-        detail: `the token user ${info.username} is a site administrator`,
-        fix: 'Use a dedicated web-service user that is not a site admin, with a role holding only the capabilities the app needs (DESIGN.md "Moodle side").',
-      });
-    }
   }
+  return results;
+}
 
-  // Functions: from site info when we have it, otherwise by probing each.
-  const available = probed ?? (info ? new Set(info.functions) : await probeFunctions(moodle));
-  for (const name of REQUIRED_FUNCTIONS) {
-    results.push(
+/** The user functions in the service (✗ without a required one, ! without a look-up) and any it does not need. */
+function functionResults(available: ReadonlySet<string>, info: SiteInfo | undefined): CheckResult[] {
+  const missing = (name: string, status: 'fail' | 'warn', detail: string): CheckResult => ({
+    id: `moodle.function.${name}`,
+    status,
+    title: `Function ${name}`,
+    detail,
+    fix: `${FUNCTIONS_PAGE}: add ${name}.`,
+  });
+  const present = (name: string): CheckResult => ({
+    id: `moodle.function.${name}`,
+    status: 'ok',
+    title: `Function ${name}`,
+  });
+  const results: CheckResult[] = [
+    ...REQUIRED_FUNCTIONS.map((name) =>
+      available.has(name) ? present(name) : missing(name, 'fail', 'not in the service'),
+    ),
+    ...LOOKUP_FUNCTIONS.map((name) =>
       available.has(name)
-        ? { id: `moodle.function.${name}`, status: 'ok', title: `Function ${name}` }
-        : {
-            id: `moodle.function.${name}`,
-            status: 'fail',
-            title: `Function ${name}`,
-            detail: 'not in the service',
-            fix: `${FUNCTIONS_PAGE}: add ${name}.`,
-          },
-    );
+        ? present(name)
+        : missing(
+            name,
+            'warn',
+            'not in the service: the app cannot check for existing usernames and emails before asking',
+          ),
+    ),
+  ];
+  const extra = info ? info.functions.filter((f) => !NEEDED_FUNCTIONS.includes(f)) : [];
+  if (extra.length > 0) {
+    results.push({
+      id: 'moodle.extrafunctions',
+      status: 'warn',
+      title: 'Least privilege',
+      detail: `the service also offers ${extra.length} function(s) the app does not need: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ', …' : ''}`,
+      fix: `${FUNCTIONS_PAGE}: remove them, or give the app a service of its own.`,
+    });
   }
-  for (const name of LOOKUP_FUNCTIONS) {
-    results.push(
-      available.has(name)
-        ? { id: `moodle.function.${name}`, status: 'ok', title: `Function ${name}` }
-        : {
-            id: `moodle.function.${name}`,
-            status: 'warn',
-            title: `Function ${name}`,
-            detail: 'not in the service: the app cannot check for existing usernames and emails before asking',
-            fix: `${FUNCTIONS_PAGE}: add ${name}.`,
-          },
-    );
-  }
-  if (info) {
-    const extra = info.functions.filter((f) => !NEEDED_FUNCTIONS.includes(f));
-    if (extra.length > 0) {
-      results.push({
-        id: 'moodle.extrafunctions',
-        status: 'warn',
-        title: 'Least privilege',
-        detail: `the service also offers ${extra.length} function(s) the app does not need: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ', …' : ''}`,
-        fix: `${FUNCTIONS_PAGE}: remove them, or give the app a service of its own.`,
-      });
-    }
-  }
-
-  results.push(...(await checkCapabilities(moodle, available)));
-  results.push(...(await runEnrolmentChecks({ moodle, available, tokenUserId: info?.userid, roleIds })));
   return results;
 }
 
@@ -273,79 +300,4 @@ async function probeFunctions(moodle: DoctorMoodle): Promise<Set<string>> {
     if (!r.ok || r.value) available.add(name);
   }
   return available;
-}
-
-async function checkCapabilities(moodle: DoctorMoodle, available: ReadonlySet<string>): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  const capability = (cap: string, granted: boolean | undefined, detail: string | undefined, why: string) => {
-    const id = `moodle.capability.${cap}`;
-    const title = `Capability ${cap}`;
-    if (granted === true) results.push({ id, status: 'ok', title });
-    else if (granted === false)
-      results.push({ id, status: 'fail', title, detail: detail ?? why, fix: `${ROLES_PAGE}: allow ${cap}.` });
-    else results.push({ id, status: 'warn', title, detail: detail ?? 'could not be checked' });
-  };
-  const verdict = (
-    outcome: Outcome<unknown>,
-    expected: readonly string[],
-  ): [boolean | undefined, string | undefined] => {
-    if (outcome.ok) return [true, undefined];
-    const code = codeOf(outcome.error);
-    if (code === MoodleErrorCode.NoPermissions) return [false, undefined];
-    if (code && expected.includes(code)) return [true, undefined];
-    return [undefined, `unexpected answer: ${messageOf(outcome.error)}`];
-  };
-
-  if (available.has('core_user_create_users')) {
-    // "guest" always exists, so with the capability Moodle refuses the duplicate username (invalidparameter).
-    const r = await attempt(() =>
-      moodle.createUsers([
-        {
-          username: 'guest',
-          firstname: 'Setup',
-          lastname: 'Check',
-          email: 'moodle-provisioner-doctor@example.invalid',
-          auth: 'manual',
-          createpassword: true,
-        },
-      ]),
-    );
-    const [granted, detail] = verdict(r, [MoodleErrorCode.InvalidParameter]);
-    capability('moodle/user:create', granted, detail, 'the app cannot create users');
-  }
-  if (available.has('core_user_update_users')) {
-    // Updating the guest is always refused with a warning, after the capability check.
-    const r = await attempt(() => moodle.updateUsers([{ id: 1 }]));
-    const [granted, detail] = verdict(r, [MoodleErrorCode.UpdateWarnings]);
-    capability('moodle/user:update', granted, detail, 'the app cannot update or suspend users');
-  }
-  if (available.has('core_user_delete_users')) {
-    // No user has id 0: with the capability Moodle answers "Invalid user".
-    const r = await attempt(() => moodle.deleteUsers([0]));
-    const [granted, detail] = verdict(r, [MoodleErrorCode.InvalidUser]);
-    capability('moodle/user:delete', granted, detail, 'the app cannot delete users');
-  }
-  if (available.has('core_user_get_users_by_field')) {
-    // Look-ups never throw for missing capabilities: Moodle hides what the caller may not see.
-    const byId = await attempt(() => moodle.getUsersByField('id', [1]));
-    const byName = await attempt(() => moodle.getUsersByField('username', ['guest']));
-    // Without viewalldetails the guest comes back without its username, which the client refuses as a bad
-    // response: the record was visible, so viewdetails is there.
-    const byIdCode = byId.ok ? undefined : codeOf(byId.error);
-    const seesGuest = byId.ok ? byId.value.length > 0 : byIdCode === MoodleErrorCode.BadResponse ? true : undefined;
-    const seesUsername = byName.ok ? byName.value.some((u) => u.username === 'guest') : undefined;
-    capability(
-      'moodle/user:viewdetails',
-      seesGuest,
-      byId.ok || seesGuest ? undefined : messageOf(byId.error),
-      'look-ups return nothing, so existing accounts cannot be found',
-    );
-    capability(
-      'moodle/user:viewalldetails',
-      seesUsername,
-      byName.ok ? undefined : messageOf(byName.error),
-      'look-ups by username return nothing, so a duplicate username would not be seen before asking',
-    );
-  }
-  return results;
 }

@@ -5,8 +5,8 @@
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import type { CreatedUser, CreateUserInput, MoodleGateway, MoodleUser } from '../core/moodle-gateway.js';
-import { countCreateUserFields } from './encode.js';
-import { asMoodleError, MoodleError, MoodleErrorCode } from './errors.js';
+import { duplicateInRunError, isDataError, planBatches, usernameTakenError } from './batch-plan.js';
+import { asMoodleError, type MoodleError } from './errors.js';
 
 export interface CreateUsersInBatchesOptions {
   /** Form fields per call, including wstoken, wsfunction and moodlewsrestformat (default 900; PHP's default limit is 1000). */
@@ -53,98 +53,101 @@ type Outcome =
   | { kind: 'data'; error: MoodleError }
   | { kind: 'fatal'; error: MoodleError };
 
-const RESERVED_FIELDS = 3; // wstoken, wsfunction, moodlewsrestformat
-const DATA_ERRORS: ReadonlySet<string> = new Set([
-  MoodleErrorCode.InvalidParameter,
-  MoodleErrorCode.PasswordPolicy,
-  MoodleErrorCode.DatabaseWrite,
-]);
-
-/** Whether a failed create is about the users' data (then bisection can isolate the culprits). */
-export function isDataError(error: MoodleError): boolean {
-  return DATA_ERRORS.has(error.code) && !error.outcomeUnknown;
-}
-
-/** Splits users (by index) into batches of at most maxUsers users and maxFields form fields. */
-export function planBatches(users: readonly CreateUserInput[], maxFields: number, maxUsers: number): number[][] {
-  const batches: number[][] = [];
-  let current: number[] = [];
-  let fields = RESERVED_FIELDS;
-  users.forEach((user, index) => {
-    const n = countCreateUserFields(user);
-    if (current.length > 0 && (current.length >= maxUsers || fields + n > maxFields)) {
-      batches.push(current);
-      current = [];
-      fields = RESERVED_FIELDS;
-    }
-    current.push(index);
-    fields += n;
-  });
-  if (current.length > 0) batches.push(current);
-  return batches;
-}
-
 export async function createUsersInBatches(
   client: BatchClient,
   users: readonly CreateUserInput[],
   options: CreateUsersInBatchesOptions = {},
 ): Promise<BatchCreateResult> {
-  const maxFields = options.maxFieldsPerBatch ?? 900;
-  const maxUsers = options.maxUsersPerBatch ?? 50;
-  const concurrency = Math.max(1, options.concurrency ?? 1);
-  const maxReconciliations = options.maxReconciliations ?? 2;
-  // Stryker disable next-line ObjectLiteral,StringLiteral: log wording
-  const log = options.logger?.child({ component: 'moodle-batch' });
+  const run = new BatchRun(client, options);
+  const plan = run.plan(users);
+  // Every batch's first call is queued at once, in order; the limiter runs `concurrency` of them at a time.
+  await Promise.all(plan.map((entries) => run.runBatch(entries)));
+  return run.result(users.length, plan.length);
+}
 
-  const created = new Map<number, { index: number; id: number; username: string }>();
-  const failed = new Map<number, { index: number; username: string; error: MoodleError }>();
-  let roundTrips = 0;
-  let stopError: MoodleError | undefined;
+/** One run of the helper: what is resolved so far, the one limiter for every call, and the stop on a fatal error. */
+class BatchRun {
+  private readonly maxFields: number;
+  private readonly maxUsers: number;
+  private readonly concurrency: number;
+  private readonly maxReconciliations: number;
+  private readonly log: Logger | undefined;
+  private readonly created = new Map<number, { index: number; id: number; username: string }>();
+  private readonly failed = new Map<number, { index: number; username: string; error: MoodleError }>();
+  private roundTrips = 0;
+  private stopError: MoodleError | undefined;
+  /**
+   * Every call to Moodle goes through one limiter (first tries, bisection and look-ups alike), so that at most
+   * `concurrency` are in flight and a slot freed by one batch serves whichever call waits first.
+   */
+  private readonly limit: ReturnType<typeof pLimit>;
 
-  const isResolved = (e: Entry) => created.has(e.index) || failed.has(e.index);
-  const unresolved = (entries: readonly Entry[]) => entries.filter((e) => !isResolved(e));
+  constructor(
+    private readonly client: BatchClient,
+    private readonly options: CreateUsersInBatchesOptions,
+  ) {
+    this.maxFields = options.maxFieldsPerBatch ?? 900;
+    this.maxUsers = options.maxUsersPerBatch ?? 50;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.maxReconciliations = options.maxReconciliations ?? 2;
+    // Stryker disable next-line ObjectLiteral,StringLiteral: log wording
+    this.log = options.logger?.child({ component: 'moodle-batch' });
+    this.limit = pLimit(this.concurrency);
+  }
+
+  private isResolved(e: Entry): boolean {
+    return this.created.has(e.index) || this.failed.has(e.index);
+  }
+
+  private unresolved(entries: readonly Entry[]): Entry[] {
+    return entries.filter((e) => !this.isResolved(e));
+  }
+
   /** A user resolved already keeps its outcome (created, or the first reason it failed). */
-  const fail = (e: Entry, error: MoodleError) => {
-    if (!isResolved(e)) failed.set(e.index, { index: e.index, username: e.user.username, error });
-  };
-  const failAll = (entries: readonly Entry[], error: MoodleError) => {
-    for (const e of entries) fail(e, error);
-  };
-  const succeed = (e: Entry, c: CreatedUser) =>
-    created.set(e.index, { index: e.index, id: c.id, username: c.username });
+  private fail(e: Entry, error: MoodleError): void {
+    if (!this.isResolved(e)) this.failed.set(e.index, { index: e.index, username: e.user.username, error });
+  }
 
-  // Every call to Moodle goes through one limiter (first tries, bisection and look-ups alike), so that at most
-  // `concurrency` are in flight and a slot freed by one batch serves whichever call waits first.
-  const limit = pLimit(concurrency);
+  private failAll(entries: readonly Entry[], error: MoodleError): void {
+    for (const e of entries) this.fail(e, error);
+  }
+
+  private succeed(e: Entry, c: CreatedUser): void {
+    this.created.set(e.index, { index: e.index, id: c.id, username: c.username });
+  }
+
   /** Slots that would stay idle if the caller made one call now (nothing else running or waiting for them). */
-  const spareSlots = () => concurrency - limit.activeCount - limit.pendingCount - 1;
-  const stopped = (entries: readonly Entry[], error: MoodleError) => {
-    failAll(entries, error);
-    stopError ??= error;
-  };
+  private spareSlots(): number {
+    return this.concurrency - this.limit.activeCount - this.limit.pendingCount - 1;
+  }
 
-  async function attempt(entries: Entry[], reconciliationsLeft = maxReconciliations): Promise<Outcome> {
+  private stopped(entries: readonly Entry[], error: MoodleError): void {
+    this.failAll(entries, error);
+    this.stopError ??= error;
+  }
+
+  async attempt(entries: Entry[], reconciliationsLeft = this.maxReconciliations): Promise<Outcome> {
     try {
-      const result = await limit(async () => {
+      const result = await this.limit(async () => {
         // A fatal error (auth, transport) seen by another call while this one waited: it would fail the same way.
-        if (stopError) return undefined;
-        roundTrips += 1;
+        if (this.stopError) return undefined;
+        this.roundTrips += 1;
         try {
-          return await client.createUsers(entries.map((e) => e.user));
+          return await this.client.createUsers(entries.map((e) => e.user));
         } catch (err) {
           // Noted before the slot is released, so that no call waiting for it goes out.
           const error = asMoodleError(err, { wsfunction: 'core_user_create_users', write: true });
-          if (!isDataError(error) && !error.outcomeUnknown) stopError ??= error;
+          if (!isDataError(error) && !error.outcomeUnknown) this.stopError ??= error;
           throw error;
         }
       });
-      if (result === undefined) return { kind: 'fatal', error: stopError as MoodleError };
+      if (result === undefined) return { kind: 'fatal', error: this.stopError as MoodleError };
       const byName = new Map(result.map((c) => [c.username, c]));
       entries.forEach((e, i) => {
         // Moodle answers in request order; match on the username anyway.
         const c = byName.get(e.user.username) ?? result[i];
         // Stryker disable next-line ConditionalExpression: equivalent, the client throws on an answer that misses a user
-        if (c) succeed(e, c);
+        if (c) this.succeed(e, c);
       });
       return { kind: 'ok' };
     } catch (err) {
@@ -152,7 +155,7 @@ export async function createUsersInBatches(
       const error = asMoodleError(err);
       if (isDataError(error)) return { kind: 'data', error };
       if (!error.outcomeUnknown) return { kind: 'fatal', error };
-      return reconcile(entries, error, reconciliationsLeft);
+      return this.reconcile(entries, error, reconciliationsLeft);
     }
   }
 
@@ -160,19 +163,19 @@ export async function createUsersInBatches(
    * After a create whose outcome is unknown: find out what Moodle holds before sending anything again. The missing
    * users are resent while `resendsLeft` allows; after that the look-up still tells which were created.
    */
-  async function reconcile(entries: Entry[], error: MoodleError, resendsLeft: number): Promise<Outcome> {
+  async reconcile(entries: Entry[], error: MoodleError, resendsLeft: number): Promise<Outcome> {
     let found: MoodleUser[];
     try {
-      found = await limit(async () => {
-        roundTrips += 1;
+      found = await this.limit(async () => {
+        this.roundTrips += 1;
         try {
-          return await client.getUsersByField(
+          return await this.client.getUsersByField(
             'username',
             entries.map((e) => e.user.username),
           );
         } catch (err) {
           // Moodle cannot say what it holds: the run stops, noted before the slot is released (as in attempt()).
-          stopError ??= error;
+          this.stopError ??= error;
           throw err;
         }
       });
@@ -189,10 +192,10 @@ export async function createUsersInBatches(
       for (const e of entries) {
         const u = byName.get(e.user.username);
         // Stryker disable next-line ConditionalExpression: equivalent, every user was just found
-        if (u) succeed(e, { id: u.id, username: u.username });
+        if (u) this.succeed(e, { id: u.id, username: u.username });
       }
       // Stryker disable next-line ObjectLiteral,StringLiteral: log wording
-      log?.info({ users: entries.length }, 'create outcome was unknown: all users found, counted as created');
+      this.log?.info({ users: entries.length }, 'create outcome was unknown: all users found, counted as created');
       // Not 'ok': the accounts might have existed before, so the bisection must not infer anything from them.
       return { kind: 'mixed' };
     }
@@ -200,19 +203,19 @@ export async function createUsersInBatches(
     const missing: Entry[] = [];
     for (const e of entries) {
       const u = byName.get(e.user.username);
-      if (u) fail(e, usernameTakenError(e.user.username, u.id));
+      if (u) this.fail(e, usernameTakenError(e.user.username, u.id));
       else missing.push(e);
     }
     if (missing.length === 0) return { kind: 'mixed' };
     // Out of resends: the outcome stays unknown for the missing users (Moodle may still be running the call).
     if (resendsLeft <= 0) return { kind: 'fatal', error };
     // Stryker disable all: log wording
-    log?.info(
+    this.log?.info(
       { users: entries.length, existing: entries.length - missing.length },
       'create outcome was unknown: batch not committed, resending the missing users',
     );
     // Stryker restore all
-    const resent = await attempt(missing, resendsLeft - 1);
+    const resent = await this.attempt(missing, resendsLeft - 1);
     if (resent.kind === 'ok') return missing.length === entries.length ? { kind: 'ok' } : { kind: 'mixed' };
     return resent;
   }
@@ -224,149 +227,135 @@ export async function createUsersInBatches(
    * other. When calls would otherwise leave slots idle (the last batches of a run), the search splits into as many
    * parts as there are slots instead and tries them at once: more calls, less waiting.
    */
-  async function isolate(suspects: Entry[], error: MoodleError): Promise<void> {
-    let x = unresolved(suspects);
+  async isolate(suspects: Entry[], error: MoodleError): Promise<void> {
+    let x = this.unresolved(suspects);
     let culpritError = error;
     const setAside: Entry[] = [];
     while (x.length > 1) {
       // Stryker disable next-line ConditionalExpression: equivalent, attempt() sends nothing once stopped; this spares the wait for a slot
-      if (stopError) return stopped([...x, ...setAside], stopError);
-      const spare = spareSlots();
+      if (this.stopError) return this.stopped([...x, ...setAside], this.stopError);
+      const spare = this.spareSlots();
       if (spare > 0) {
-        await Promise.all([searchAtOnce(x, spare + 1), settle(setAside)]);
+        await Promise.all([this.searchAtOnce(x, spare + 1), this.settle(setAside)]);
         return;
       }
       const left = x.slice(0, Math.ceil(x.length / 2));
       const right = x.slice(left.length);
-      const out = await attempt(left);
+      const out = await this.attempt(left);
       if (out.kind === 'ok') {
         x = right;
       } else if (out.kind === 'data') {
         setAside.push(...right);
-        x = unresolved(left);
+        x = this.unresolved(left);
         culpritError = out.error;
       } else if (out.kind === 'mixed') {
         // Some culprits were found by reconciliation: the right half is no longer known to hold one.
         setAside.push(...right);
         x = [];
       } else {
-        return stopped([...x, ...setAside], out.error);
+        return this.stopped([...x, ...setAside], out.error);
       }
     }
     // Everything else in the set that failed with this error was created, so the error is this user's.
-    const [culprit] = unresolved(x);
-    if (culprit) fail(culprit, culpritError);
-    await settle(setAside);
+    const [culprit] = this.unresolved(x);
+    if (culprit) this.fail(culprit, culpritError);
+    await this.settle(setAside);
   }
 
   /** `suspects` (one bad at least) split into `ways` parts, all tried at once; each failing part is searched. */
-  async function searchAtOnce(suspects: Entry[], ways: number): Promise<void> {
+  async searchAtOnce(suspects: Entry[], ways: number): Promise<void> {
     const size = Math.ceil(suspects.length / Math.min(ways, suspects.length));
     const parts: Entry[][] = [];
     for (let i = 0; i < suspects.length; i += size) parts.push(suspects.slice(i, i + size));
-    const outcomes = await Promise.all(parts.map((part) => attempt(part)));
+    const outcomes = await Promise.all(parts.map((part) => this.attempt(part)));
     // Stryker disable next-line ArrayDeclaration: equivalent, Promise.all takes a stray value as resolved
     const searches: Array<Promise<void>> = [];
     parts.forEach((part, i) => {
       // Stryker disable next-line OptionalChaining: equivalent, every part has an outcome
       const out = outcomes[i];
       // Stryker disable next-line OptionalChaining: equivalent, every part has an outcome
-      if (out?.kind === 'fatal') stopped(part, out.error);
+      if (out?.kind === 'fatal') this.stopped(part, out.error);
       // Stryker disable next-line OptionalChaining,ConditionalExpression: equivalent, searching resolved users is a no-op
-      if (out?.kind === 'data') searches.push(isolate(part, out.error));
+      if (out?.kind === 'data') searches.push(this.isolate(part, out.error));
     });
     // Each part is tried for itself, so nothing is inferred: a user is only ever failed with its own part's error.
     await Promise.all(searches);
   }
 
   /** Users of unknown status (set aside by a search): one call for all; if it fails, search them. */
-  async function settle(entries: Entry[]): Promise<void> {
-    const rest = unresolved(entries);
+  async settle(entries: Entry[]): Promise<void> {
+    const rest = this.unresolved(entries);
     if (rest.length === 0) return;
-    const out = await attempt(rest);
-    if (out.kind === 'fatal') return stopped(rest, out.error);
+    const out = await this.attempt(rest);
+    if (out.kind === 'fatal') return this.stopped(rest, out.error);
     // Stryker disable next-line ConditionalExpression: equivalent, searching resolved users is a no-op
-    if (out.kind === 'data') await isolate(rest, out.error);
+    if (out.kind === 'data') await this.isolate(rest, out.error);
   }
 
-  async function runBatch(entries: Entry[]): Promise<void> {
-    const out = await attempt(entries);
+  async runBatch(entries: Entry[]): Promise<void> {
+    const out = await this.attempt(entries);
     // Transport and auth failures would repeat for every user: fail the rest without splitting.
-    if (out.kind === 'fatal') return stopped(entries, out.error);
+    if (out.kind === 'fatal') return this.stopped(entries, out.error);
     // Stryker disable next-line ConditionalExpression: equivalent, searching resolved users is a no-op
-    if (out.kind === 'data') await isolate(entries, out.error);
+    if (out.kind === 'data') await this.isolate(entries, out.error);
     // 'mixed': every user is resolved (found existing, or created after reconciliation).
   }
 
-  // Users of one run that clash with each other are refused up front (the first keeps its place), so that no two
-  // calls, whichever run at once, can race for one username or email.
-  const firstWithName = new Map<string, number>();
-  const firstWithEmail = new Map<string, number>();
-  const eligible: number[] = [];
-  users.forEach((user, index) => {
-    // Stryker disable next-line MethodExpression: equivalent, upper case folds as well
-    const email = user.email.toLowerCase();
-    const sameName = firstWithName.get(user.username);
-    // No email is no clash: it is never recorded below.
-    const sameEmail = options.allowSameEmail ? undefined : firstWithEmail.get(email);
-    if (sameName !== undefined) {
-      fail({ index, user }, duplicateInRunError('username', user.username, sameName));
-    } else if (sameEmail !== undefined) {
-      fail({ index, user }, duplicateInRunError('email address', user.email, sameEmail));
-    } else {
-      eligible.push(index);
-      firstWithName.set(user.username, index);
-      if (email !== '') firstWithEmail.set(email, index);
-    }
-  });
-  const plan = planBatches(
-    eligible.map((index) => users[index] as CreateUserInput),
-    maxFields,
-    maxUsers,
-  ).map((positions) =>
-    positions.map((position) => {
-      const index = eligible[position] as number;
-      return { index, user: users[index] as CreateUserInput };
-    }),
-  );
-  // Every batch's first call is queued at once, in order; the limiter runs `concurrency` of them at a time.
-  await Promise.all(plan.map(runBatch));
+  /** The batches to send: users of one run that clash with each other are failed up front (the first keeps its
+   * place), so that no two calls, whichever run at once, can race for one username or email. */
+  plan(users: readonly CreateUserInput[]): Entry[][] {
+    const firstWithName = new Map<string, number>();
+    const firstWithEmail = new Map<string, number>();
+    const eligible: number[] = [];
+    users.forEach((user, index) => {
+      // Stryker disable next-line MethodExpression: equivalent, upper case folds as well
+      const email = user.email.toLowerCase();
+      const sameName = firstWithName.get(user.username);
+      // No email is no clash: it is never recorded below.
+      const sameEmail = this.options.allowSameEmail ? undefined : firstWithEmail.get(email);
+      if (sameName !== undefined) {
+        this.fail({ index, user }, duplicateInRunError('username', user.username, sameName));
+      } else if (sameEmail !== undefined) {
+        this.fail({ index, user }, duplicateInRunError('email address', user.email, sameEmail));
+      } else {
+        eligible.push(index);
+        firstWithName.set(user.username, index);
+        if (email !== '') firstWithEmail.set(email, index);
+      }
+    });
+    return planBatches(
+      eligible.map((index) => users[index] as CreateUserInput),
+      this.maxFields,
+      this.maxUsers,
+    ).map((positions) =>
+      positions.map((position) => {
+        const index = eligible[position] as number;
+        return { index, user: users[index] as CreateUserInput };
+      }),
+    );
+  }
 
-  const result: BatchCreateResult = {
-    created: [...created.values()].sort((a, b) => a.index - b.index),
-    failed: [...failed.values()].sort((a, b) => a.index - b.index),
-    roundTrips,
-    batches: plan.length,
-  };
-  // Stryker disable all: log wording
-  log?.info(
-    {
-      users: users.length,
-      batches: plan.length,
-      created: result.created.length,
-      failed: result.failed.length,
-      roundTrips,
-    },
-    'batch create finished',
-  );
-  // Stryker restore all
-  return result;
+  result(users: number, batches: number): BatchCreateResult {
+    const result: BatchCreateResult = {
+      created: [...this.created.values()].sort((a, b) => a.index - b.index),
+      failed: [...this.failed.values()].sort((a, b) => a.index - b.index),
+      roundTrips: this.roundTrips,
+      batches,
+    };
+    // Stryker disable all: log wording
+    this.log?.info(
+      {
+        users,
+        batches,
+        created: result.created.length,
+        failed: result.failed.length,
+        roundTrips: this.roundTrips,
+      },
+      'batch create finished',
+    );
+    // Stryker restore all
+    return result;
+  }
 }
 
-function duplicateInRunError(what: 'username' | 'email address', value: string, firstIndex: number): MoodleError {
-  return new MoodleError({
-    code: MoodleErrorCode.InvalidParameter,
-    message: `core_user_create_users: the ${what} ${value} is also that of user ${firstIndex + 1} of this run`,
-    hint: `The ${what} "${value}" appears twice in this run (first as user ${firstIndex + 1}); only the first was sent to Moodle. Nothing was created for this user.`,
-    wsfunction: 'core_user_create_users',
-  });
-}
-
-function usernameTakenError(username: string, id: number): MoodleError {
-  return new MoodleError({
-    code: MoodleErrorCode.InvalidParameter,
-    message: `core_user_create_users: the username ${username} already exists (user id ${id})`,
-    hint: `The username "${username}" is already taken in Moodle (account id ${id}). Nothing was created for this user.`,
-    wsfunction: 'core_user_create_users',
-  });
-}
+export { isDataError, planBatches } from './batch-plan.js';

@@ -10,7 +10,7 @@ import { getCoursesByFieldResponseSchema, toMoodleCourse } from './courses.js';
 
 /**
  * login/token.php answers `enablewsdescription` when web services are off, whatever the protocols, and
- * `missingparam` otherwise when called without parameters (ws-reference §4). No credential is sent. It goes
+ * `missingparam` otherwise when called without parameters (docs/moodle/ws-reference.md §4). No credential is sent. It goes
  * through the outbound proxy as the client's calls do: a site reachable only through it cannot answer otherwise.
  */
 async function probeWebServicesEnabled(

@@ -38,18 +38,21 @@ export function capabilityFromMessage(message: string): string | undefined {
 
 /** Moodle's HTML password-policy text as plain lines. */
 export function htmlToPlainLines(html: string): string[] {
-  return html
-    .replace(/<\/(div|p|li)>|<br\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#0?39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
+  return (
+    html
+      .replace(/<\/(div|p|li)>|<br\s*\/?>/gi, '\n')
+      // <[^<>]*>, not <[^>]*>: a scan stops at the next <, so a text full of unclosed < stays linear.
+      .replace(/<[^<>]*>/g, '')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#0?39;/g, "'")
+      .replace(/&amp;/g, '&')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+  );
 }
 
 function isPasswordPolicy(envelope: MoodleExceptionEnvelope): boolean {
@@ -61,7 +64,7 @@ function isPasswordPolicy(envelope: MoodleExceptionEnvelope): boolean {
 const LIKELY_INVALID_PARAMETER_CAUSES =
   'Moodle rejected the data without saying why (sites without debugging send no details). The usual causes: the username or the email already belongs to another account (emails compare ignoring case); the username has uppercase letters, spaces or characters other than a-z 0-9 - . _ @; the email address is invalid; a name is blank or missing; the auth method is not installed; neither a password nor createpassword was sent. Look the username and email up in Moodle; to see the exact reason, an administrator can set Site administration > Development > Debugging > Debug messages to NORMAL.';
 
-/** debuginfo of an invalidparameter error, in plain words (Appendix A of real-responses.md). */
+/** debuginfo of an invalidparameter error, in plain words (Appendix A of docs/moodle/real-responses.md). */
 const TYPE_PROBLEMS: Record<string, string> = {
   username: 'is not a valid Moodle username: use lowercase letters, digits and - . _ @ only, with no spaces',
   auth: 'is not an installed authentication method',
@@ -97,7 +100,7 @@ const INVALID_PARAMETER_RULES: Array<[RegExp, (m: RegExpExecArray) => string]> =
   [/^Missing function name$/, () => 'The request named no web-service function.'],
 ];
 
-/** debuginfo of an invalidparameter error, in plain words (Appendix A of real-responses.md). */
+/** debuginfo of an invalidparameter error, in plain words (Appendix A of docs/moodle/real-responses.md). */
 export function explainInvalidParameter(debuginfo: string): string {
   const d = debuginfo.trim();
   for (const [pattern, explain] of INVALID_PARAMETER_RULES) {

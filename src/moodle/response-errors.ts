@@ -119,10 +119,33 @@ export function invalidRequestError(wsfunction: string, problem: string): Moodle
 
 /** A short plain-text excerpt of a body for diagnostics (tags stripped). */
 export function excerptOf(body: string, max = 300): string {
-  const text = body
-    .replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
+  // Bounded first: an HTML page of megabytes says what it is within its first 20,000 characters.
+  const text = dropElements(body.slice(0, 20_000), ['script', 'style'])
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Removes <name …>…</name> elements in one pass (a lazy `<script[\s\S]*?</script>` rescans the rest per opening). */
+function dropElements(html: string, names: readonly string[]): string {
+  const lower = html.toLowerCase();
+  // Where each name next opens; searched again only once passed, so each search covers new text.
+  const opens = names.map((name) => lower.indexOf(`<${name}`));
+  let out = '';
+  let at = 0;
+  for (;;) {
+    for (const [i, name] of names.entries()) {
+      if (opens[i]! >= 0 && opens[i]! < at) opens[i] = lower.indexOf(`<${name}`, at);
+    }
+    const found = opens.filter((o) => o >= 0);
+    if (found.length === 0) break;
+    const next = Math.min(...found);
+    const name = names[opens.indexOf(next)]!;
+    out += `${html.slice(at, next)} `;
+    const close = lower.indexOf(`</${name}>`, next);
+    if (close < 0) return out;
+    at = close + name.length + 3;
+  }
+  return out + html.slice(at);
 }

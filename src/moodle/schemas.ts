@@ -1,4 +1,4 @@
-// Response schemas, one per web-service function (shapes from real-responses.md), plus the exception envelope
+// Response schemas, one per web-service function (shapes from docs/moodle/real-responses.md), plus the exception envelope
 // that every function may answer instead. Moodle omits optional keys rather than sending null.
 import { z } from 'zod';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, type SiteInfo } from '../core/moodle-gateway.js';

@@ -19,6 +19,8 @@ export const CALLBACK_IDS = {
   rejectRequestModal: 'reject_request_modal',
   /** "Looking the account up…" and refusal notices shown in place of the edit/delete modals; never submitted. */
   accountNoticeModal: 'account_notice_modal',
+  /** The Home tab's "Find a user". */
+  findUserModal: 'find_user_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -28,6 +30,9 @@ export const ACTION_IDS = {
   retryRequestButton: 'retry_request_button',
   /** On a requester's own pending request in /moodle-user requests. */
   cancelRequestButton: 'cancel_request_button',
+  /** The Home tab's quick actions. */
+  homeNewAccountButton: 'home_new_account_button',
+  homeFindUserButton: 'home_find_user_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
@@ -38,6 +43,11 @@ export const BLOCK_IDS = {
   reasonBlock: 'reason_block',
   /** The delete confirmation modal's "type the username" input. */
   deleteConfirmBlock: 'delete_confirm_block',
+  findUserBlock: 'find_user_block',
+  /** The new-user form's courses, their role, and cohorts. */
+  coursesBlock: 'courses_block',
+  roleBlock: 'role_block',
+  cohortsBlock: 'cohorts_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -46,9 +56,13 @@ export const INPUT_ACTION_IDS = {
   rejectReasonInput: 'reject_reason_input',
   reasonInput: 'reason_input',
   deleteConfirmInput: 'delete_confirm_input',
+  findUserInput: 'find_user_input',
+  coursesInput: 'courses_input',
+  roleInput: 'role_input',
+  cohortsInput: 'cohorts_input',
 } as const;
 
-/** User profile fields that appear as inputs in the user modals (DESIGN.md "Keys", without reason). */
+/** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */
 export const USER_FIELD_KEYS = PROFILE_FIELDS;
 export type UserFieldKey = (typeof USER_FIELD_KEYS)[number];
 

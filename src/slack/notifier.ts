@@ -9,11 +9,17 @@ import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
 import type { Secret } from '../secret.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
+import { buildReminder } from './blocks/reminder.js';
 import { buildWebClientOptions } from './web-client-options.js';
 
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
-  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & { moodle: { url: string } };
+  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & {
+    moodle: { url: string };
+    roles: Pick<Config['roles'], 'approvers'>;
+  };
+  /** Told of every change a card shows, so that the Home tabs that list the request are republished. */
+  onRequestChanged?: (request: RequestRecord) => Promise<void>;
   /** Longest Retry-After (seconds) worth waiting for in the background; longer waits fail the call. */
   maxRateLimitWaitSeconds?: number;
 }
@@ -52,6 +58,23 @@ export function slackFailureCode(error: unknown): string {
   return typeof e?.code === 'string' ? e.code : 'unknown_error';
 }
 
+/**
+ * A WebClient that tells `onFailure` of every call that fails (for the metrics), then fails as before. A subclass:
+ * the client binds each method to apiCall when it is constructed, so replacing apiCall afterwards changes nothing.
+ */
+export class FailureCountingWebClient extends webApi.WebClient {
+  onFailure: ((method: string, code: string) => void) | undefined;
+
+  override async apiCall(method: string, options?: Record<string, unknown>): Promise<webApi.WebAPICallResult> {
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      this.onFailure?.(method, slackFailureCode(error));
+      throw error;
+    }
+  }
+}
+
 /** What the operator must do when Slack refuses a post in a configured channel (the setup doctor's words). */
 export function explainChannelFailure(code: string, setting: string, channel: string): string {
   switch (code) {
@@ -87,9 +110,11 @@ async function inChannel<T>(setting: string, channel: string, call: () => Promis
   }
 }
 
-export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 5 }: SlackNotifierOptions): Notifier {
+export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
+  const { client, config, maxRateLimitWaitSeconds = 5 } = options;
   const moodleUrl = config.moodle.url;
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
+  const changed = (request: RequestRecord) => options.onRequestChanged?.(request) ?? Promise.resolve();
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
       const card = buildApprovalCard(request, { moodleUrl });
@@ -97,13 +122,18 @@ export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 
         send(() => client.chat.postMessage({ channel: config.approvalChannel, ...card, unfurl_links: false })),
       );
       if (!res.ts || !res.channel) throw new Error('Slack did not return the card’s location');
+      await changed(request);
       return { channel: res.channel, ts: res.ts };
     },
     async updateApprovalCard(request: RequestRecord): Promise<void> {
-      if (!request.approvalMessage) return;
-      const { channel, ts } = request.approvalMessage;
-      const card = buildApprovalCard(request, { moodleUrl });
-      await send(() => client.chat.update({ channel, ts, ...card }));
+      try {
+        if (!request.approvalMessage) return;
+        const { channel, ts } = request.approvalMessage;
+        const card = buildApprovalCard(request, { moodleUrl });
+        await send(() => client.chat.update({ channel, ts, ...card }));
+      } finally {
+        await changed(request);
+      }
     },
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
       // Only the requester can cancel, and they are answered where they typed the command.
@@ -111,6 +141,12 @@ export function createSlackNotifier({ client, config, maxRateLimitWaitSeconds = 
       const message = buildRequesterMessage(request, event, { moodleUrl });
       // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
       await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));
+    },
+    async remindApprovers(request: RequestRecord): Promise<void> {
+      if (!request.approvalMessage) return;
+      const { channel, ts } = request.approvalMessage;
+      const reminder = buildReminder(request, config.roles.approvers);
+      await send(() => client.chat.postMessage({ channel, thread_ts: ts, ...reminder, unfurl_links: false }));
     },
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.

@@ -10,6 +10,8 @@ export const STORE_ERROR_CODES = [
   'corrupt_row',
   'id_exhausted',
   'durability_failed',
+  'copy_refused',
+  'copy_mismatch',
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 

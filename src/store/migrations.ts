@@ -1,5 +1,6 @@
-// Versioned schema migrations for the SQLite store, applied in order at start-up. Each entry is applied once,
-// in its own transaction, and recorded in schema_migrations. Never edit an entry that has shipped: add one.
+// Versioned schema migrations for the SQLite store (PostgreSQL has its own, pg-migrations.ts), applied in order at
+// start-up. Each entry is applied once, in its own transaction, and recorded in schema_migrations. Never edit an
+// entry that has shipped: add one.
 import type { Database } from 'better-sqlite3';
 import { StoreError } from './errors.js';
 
@@ -71,7 +72,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // only waiting creates, keyed on the payload's username and lower-cased email: the payload is what an
     // approver's correction rewrites and what is executed, so it is the current value. CREATE INDEX indexes the
     // rows already there. The queries must repeat these expressions and this WHERE clause word for word
-    // (sqlite-store.ts, CREATES_IN_FLIGHT_*), or SQLite will not use the indexes.
+    // (the store's in-flight query at the time), or SQLite will not use the indexes.
     sql: `
       CREATE INDEX requests_create_in_flight_username ON requests (json_extract(payload, '$.user.username'))
         WHERE operation = 'create' AND status IN ('pending', 'approved', 'executing');
@@ -84,7 +85,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'operations from the registry: no fixed operation list, a generic target key, in-flight indexes on the target',
     // SQLite cannot drop a CHECK constraint, so the table is rebuilt. The in-flight indexes move from the create
     // payload's JSON to the target columns every operation fills; the queries repeat their WHERE word for word
-    // (sqlite-store.ts, inFlightSql). Existing rows get the keys their operations give (operations/*.ts targetKey).
+    // (in-flight-query.ts). Existing rows get the keys their operations give (operations/*.ts targetKey).
     sql: `
       CREATE TABLE requests_v3 (
         id TEXT PRIMARY KEY,
@@ -142,7 +143,54 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE status IN ('pending', 'approved', 'executing');
     `,
   },
+  {
+    version: 4,
+    name: 'approvals of a quorum and the last reminder',
+    // Additive: the approvals given so far (JSON array of { by, at, comment? }) for APPROVALS_REQUIRED, and when
+    // the approvers were last reminded of a pending request (REMIND_AFTER_HOURS), NULL for none; and how many
+    // approvers the request needs, fixed when it is asked for (1 for the requests already there).
+    sql: `
+      ALTER TABLE requests ADD COLUMN approvals TEXT;
+      ALTER TABLE requests ADD COLUMN reminded_at TEXT;
+      ALTER TABLE requests ADD COLUMN approvals_needed INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
+  {
+    version: 5,
+    name: 'leases for background jobs and replicas; the process that started an execution',
+    // executing_holder: the lease holder id of the process that moved the request to executing, so that another
+    // replica can tell an execution whose process died from one still under way (Store.findInterrupted).
+    sql: `
+      ALTER TABLE requests ADD COLUMN executing_holder TEXT;
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        acquired_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
+
+/** The database was written by a newer release; it is left untouched. */
+export function schemaTooNew(where: string, found: number, latest: number, other: 'file' | 'database'): StoreError {
+  return new StoreError(
+    'schema_too_new',
+    `The database ${where} has schema version ${found}, but this moodle-provisioner knows versions up to ${latest}. ` +
+      `It was written by a newer release: run that release (or newer), or point DATABASE_URL at another ${other}. ` +
+      'The database was left untouched.',
+  );
+}
+
+export function migrationFailed(where: string, migration: Migration, cause: unknown): StoreError {
+  return new StoreError(
+    'migration_failed',
+    `Could not upgrade the database ${where} to schema version ${migration.version} (${migration.name}): ${
+      cause instanceof Error ? cause.message : String(cause)
+    }. Nothing of this step was applied.`,
+    { cause },
+  );
+}
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
 
@@ -163,14 +211,7 @@ export function runMigrations(db: Database, where: string, migrations: readonly 
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
   const found = currentVersion(db);
-  if (found > latest) {
-    throw new StoreError(
-      'schema_too_new',
-      `The database ${where} has schema version ${found}, but this moodle-provisioner knows versions up to ${latest}. ` +
-        'It was written by a newer release: run that release (or newer), or point DATABASE_URL at another file. ' +
-        'The database was left untouched.',
-    );
-  }
+  if (found > latest) throw schemaTooNew(where, found, latest, 'file');
   const applied: Migration[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     const step = db.transaction(() => {
@@ -186,13 +227,7 @@ export function runMigrations(db: Database, where: string, migrations: readonly 
     try {
       if (step.immediate()) applied.push(migration);
     } catch (cause) {
-      throw new StoreError(
-        'migration_failed',
-        `Could not upgrade the database ${where} to schema version ${migration.version} (${migration.name}): ${
-          cause instanceof Error ? cause.message : String(cause)
-        }. Nothing of this step was applied.`,
-        { cause },
-      );
+      throw migrationFailed(where, migration, cause);
     }
   }
   return applied;

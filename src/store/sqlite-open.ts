@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { DatabaseLocation } from './database-url.js';
 import { StoreError } from './errors.js';
 import { runMigrations } from './migrations.js';
-import { summarise } from './sqlite-rows.js';
+import { summarise } from './rows.js';
 import { createWalFlusher, type WalFlusher, type WalFlusherOptions } from './wal-flush.js';
 
 export interface OpenOptions {

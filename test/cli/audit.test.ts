@@ -1,4 +1,5 @@
-// The audit export: both formats parsed back, the time window, and the messages for each mistake.
+// The audit export (`moodle-provisioner audit`): both formats parsed back, the time window, and the messages for each
+// mistake, through the same dispatcher the command line uses.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_COLUMNS, runAuditExport } from '../../src/cli/audit.js';
+import { AUDIT_COLUMNS } from '../../src/cli/audit.js';
+import { runCli } from '../../src/cli/run-cli.js';
 import { openStore } from '../../src/store/index.js';
 
 let dir: string;
@@ -16,7 +18,7 @@ let url: string;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mp-audit-'));
   url = `sqlite:${join(dir, 'audit.db')}`;
-  const store = openStore(url);
+  const store = await openStore(url);
   const request = await store.createRequest(
     {
       requester: { userId: 'UREQ' },
@@ -57,7 +59,7 @@ afterEach(() => {
 async function run(argv: string[], env: Record<string, string | undefined> = { DATABASE_URL: url }) {
   let stdout = '';
   let stderr = '';
-  const code = await runAuditExport(argv, {
+  const code = await runCli(['audit', ...argv], {
     env,
     stdout: (t) => {
       stdout += t;
@@ -124,12 +126,12 @@ describe('mistakes', () => {
     [['--since', '2026-02-01', '--until', '2026-01-01'], 'must come before --until'],
     [['--format', 'xml'], '--format must be csv or json, not "xml"'],
     [['--sinse', '2026-01-01'], "Unknown option '--sinse'"],
-  ])('%j → exit 2 with a clear message and the usage', async (argv, message) => {
+  ])('%j → exit 64 with a clear message and the usage', async (argv, message) => {
     const { code, stdout, stderr } = await run(argv);
-    expect(code).toBe(2);
+    expect(code).toBe(64);
     expect(stdout).toBe('');
     expect(stderr).toContain(message);
-    expect(stderr).toContain('Usage: npm run audit');
+    expect(stderr).toContain('Usage: moodle-provisioner audit');
   });
 
   it('says which database is missing, and does not create it', async () => {
@@ -140,16 +142,22 @@ describe('mistakes', () => {
     expect(existsSync(missing)).toBe(false);
   });
 
-  it('refuses a database URL it cannot read', async () => {
-    const { code, stderr } = await run(['--database', 'postgres://db/app']);
-    expect(code).toBe(1);
-    expect(stderr).toContain('not supported yet');
+  it('refuses a database URL it cannot read, and says which PostgreSQL it could not reach', async () => {
+    const unsupported = await run(['--database', 'mysql://db/app']);
+    expect(unsupported.code).toBe(1);
+    expect(unsupported.stderr).toContain('not supported');
+    const unreachable = await run(['--database', 'postgres://app:s3cret-pw@127.0.0.1:1/app']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('Cannot connect to PostgreSQL at postgres://app@127.0.0.1:1/app');
+    expect(unreachable.stderr).toContain('refused');
+    expect(unreachable.stderr).not.toContain('s3cret-pw');
   });
 });
 
-it('runs as a command (npm run audit)', async () => {
-  const script = fileURLToPath(new URL('../../src/cli/audit.ts', import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, '--format', 'csv'], {
+it('runs as a command (moodle-provisioner audit)', async () => {
+  const script = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  const argv = ['--import', 'tsx', script, 'audit', '--format', 'csv'];
+  const { stdout } = await promisify(execFile)(process.execPath, argv, {
     env: { ...process.env, DATABASE_URL: url },
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
   });

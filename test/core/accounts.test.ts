@@ -1,7 +1,6 @@
 // accounts.ts: how `<user>` is read and looked up (real Moodle client against the fake Moodle), which accounts are
 // protected, and how an update becomes the changed fields only, checked for clashes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseAccountArgs } from '../../src/core/account-args.js';
 import { checkUpdateCollisions, prepareUpdate } from '../../src/core/account-changes.js';
 import { lookUpAccount, parseAccountRef } from '../../src/core/account-ref.js';
 import { findChangeInFlight } from '../../src/core/accounts.js';
@@ -9,6 +8,7 @@ import type { MoodleGateway, MoodleUser } from '../../src/core/moodle-gateway.js
 import { createAccountGuard } from '../../src/core/protection.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
+import { parseAccountArgs } from '../../src/slack/parse-account-args.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 
@@ -290,7 +290,7 @@ describe('checkUpdateCollisions', () => {
 
 describe('findChangeInFlight', () => {
   it('finds the waiting change of this account and operation however many other requests wait', async () => {
-    const store = openStore('sqlite::memory:');
+    const store = await openStore('sqlite::memory:');
     try {
       const at = (minutes: number) => new Date(Date.UTC(2026, 2, 2, 8, minutes));
       const suspend = await store.createRequest({
@@ -324,7 +324,7 @@ describe('findChangeInFlight', () => {
   });
 
   it('tells enrolments of one account apart by course: another course is not a duplicate', async () => {
-    const store = openStore('sqlite::memory:');
+    const store = await openStore('sqlite::memory:');
     try {
       const jdoe = { moodleId: 7, username: 'jdoe' };
       const enrolment = (id: number, shortname: string) => ({

@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
   fake.reset();
   ids = fake.site.seedRecordingUsers();
   Object.assign(fake.site.getUser(ids.bob) ?? {}, {
@@ -46,7 +46,7 @@ beforeEach(() => {
     phone1: '+44 113 496 0000',
     institution: 'Leeds High',
   });
-  store = openStore('sqlite::memory:');
+  store = await openStore('sqlite::memory:');
   client = createMoodleClient({ url: fake.url, token: new Secret(fake.token), timeoutMs: 2000, readRetries: 0 });
   // Roles by user id only: the Slack directory is never asked.
   const directory = { getUser: () => Promise.reject(new Error('unused')), getGroupMembers: async () => [] };
@@ -57,6 +57,7 @@ beforeEach(() => {
     updateApprovalCard: async () => {},
     notifyRequester: async () => {},
     announce: async () => undefined,
+    remindApprovers: async () => {},
   };
   const settings = {
     approvalRequired: new Set(['delete'] as const),

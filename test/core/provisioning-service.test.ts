@@ -58,6 +58,10 @@ function recordingNotifier() {
       events.push({ kind: 'announce', id: request.id, status: request.status, event });
       return '1700000099.000001';
     },
+    async remindApprovers(request) {
+      if (failing) throw new Error('slack down');
+      events.push({ kind: 'reminder', id: request.id, status: request.status });
+    },
   };
   return {
     notifier,
@@ -123,9 +127,9 @@ function build(
   });
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   fake.reset();
-  store = openStore('sqlite::memory:');
+  store = await openStore('sqlite::memory:');
   clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
   client = createMoodleClient({
     url: fake.url,
@@ -214,6 +218,49 @@ describe('submit', () => {
     if (outcome.kind !== 'pending') return;
     expect(outcome.cardNotPosted).toBe(true);
     expect((await store.getRequest(outcome.request.id))?.status).toBe('pending');
+  });
+});
+
+describe('missing cards', () => {
+  it('a sweep that runs while a submission posts its card posts no second card for it', async () => {
+    // A request whose card could not be posted: the sweep's to post.
+    recorder.fail(true);
+    const earlier = await pending();
+    recorder.fail(false);
+    const original = recorder.notifier.postApprovalCard;
+    let calls = 0;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let cardRequested: () => void = () => {};
+    const atCard = new Promise<void>((resolve) => {
+      cardRequested = resolve;
+    });
+    let submitting: Promise<unknown> = Promise.resolve();
+    recorder.notifier.postApprovalCard = async (request) => {
+      calls += 1;
+      if (calls === 1) {
+        // The submission's own card, held until the sweep has listed the waiting requests.
+        cardRequested();
+        await released;
+      } else if (calls === 2) {
+        // The sweep's first card: by the time it is posted, the submission has finished.
+        await submitting;
+      }
+      return original(request);
+    };
+    submitting = provisioning.submitCreate(
+      { userId: REQUESTER },
+      { email: 'bob.roe@example.org', firstname: 'Bob', lastname: 'Roe' },
+    );
+    await atCard;
+    const sweep = provisioning.postMissingCards();
+    setImmediate(release);
+    const [swept, outcome] = await Promise.all([sweep, submitting]);
+    const bob = (outcome as { request: RequestRecord }).request;
+    expect(swept.map((r) => r.id)).toEqual([earlier.id]);
+    expect(recorder.events.filter((e) => e.kind === 'card').map((e) => e.id)).toEqual([bob.id, earlier.id]);
   });
 });
 
@@ -621,14 +668,18 @@ describe('expiry and reconciliation', () => {
     expect(await auditKinds(old.id)).toEqual(['request:pending', 'expiry:expired']);
   });
 
-  async function interrupted(username: string): Promise<RequestRecord> {
+  async function interrupted(
+    username: string,
+    payload: RequestRecord['payload'] = {
+      operation: 'create',
+      user: { username, email: `${username}@example.org`, firstname: 'A', lastname: 'B', auth: 'manual' },
+    },
+    target: RequestRecord['target'] = { username, email: `${username}@example.org` },
+  ): Promise<RequestRecord> {
     const request = await store.createRequest({
       requester: { userId: REQUESTER },
-      target: { username, email: `${username}@example.org` },
-      payload: {
-        operation: 'create',
-        user: { username, email: `${username}@example.org`, firstname: 'A', lastname: 'B', auth: 'manual' },
-      },
+      target,
+      payload,
       createdAt: clock.now(),
       initialStatus: 'approved',
       decidedBy: APPROVER,
@@ -643,6 +694,47 @@ describe('expiry and reconciliation', () => {
     if (!started.ok) throw new Error('could not start');
     return started.request;
   }
+
+  const TEST101 = { id: 2, shortname: 'TEST101', fullname: 'Test Course 101' };
+  const student = { shortname: 'student', id: 5 };
+
+  it('reconciles an interrupted enrolment by the courses Moodle lists, both ways, without enrolling', async () => {
+    const enrolled = fake.site.addUser({ username: 'in.course', email: 'in.course@example.org' });
+    const notYet = fake.site.addUser({ username: 'not.yet', email: 'not.yet@example.org' });
+    fake.site.catalogue.enrolments.push({
+      userid: enrolled,
+      courseid: 2,
+      status: 0,
+      timestart: 0,
+      timeend: 0,
+      timecreated: 0,
+      timemodified: 0,
+    });
+    const payload = { operation: 'enrol' as const, enrolment: { course: TEST101, role: student } };
+    const done = await interrupted('in.course', payload, { moodleId: enrolled, username: 'in.course' });
+    const lost = await interrupted('not.yet', payload, { moodleId: notYet, username: 'not.yet' });
+    await provisioning.reconcileInterrupted();
+    expect((await store.getRequest(done.id))?.status).toBe('succeeded');
+    expect((await store.getRequest(lost.id))?.status).toBe('failed');
+    expect(fake.calls.filter((c) => c.wsfunction === 'enrol_manual_enrol_users')).toHaveLength(0);
+  });
+
+  it('an interrupted create whose account exists but not its courses is failed with the account kept; Retry only enrols', async () => {
+    const payload: RequestRecord['payload'] = {
+      operation: 'create',
+      user: { username: 'half.done', email: 'half.done@example.org', firstname: 'H', lastname: 'D', auth: 'manual' },
+      enrolments: [{ course: TEST101, role: student }],
+    };
+    const request = await interrupted('half.done', payload);
+    const id = fake.site.addUser({ username: 'half.done', email: 'half.done@example.org' });
+    await provisioning.reconcileInterrupted();
+    const failed = await store.getRequest(request.id);
+    expect(failed).toMatchObject({ status: 'failed', target: { moodleId: id } });
+    expect(failed?.result).toMatchObject({ ok: false, message: expect.stringContaining(`account (id ${id})`) });
+    expect((await provisioning.retry(request.id, APPROVER)).kind).toBe('executed');
+    expect(creates()).toBe(0);
+    expect(fake.site.catalogue.rolesOf(id, 2)).toEqual([5]);
+  });
 
   it('reconciles an interrupted create both ways by looking the user up, never re-executing', async () => {
     const done = await interrupted('made.it');
@@ -674,5 +766,45 @@ describe('expiry and reconciliation', () => {
     expect(reconciled).toEqual([]);
     expect(unresolved.map((r) => r.id)).toEqual([request.id]);
     expect((await store.getRequest(request.id))?.status).toBe('executing');
+  });
+});
+
+describe('free text limits: every path ends in the core', () => {
+  const TOO_LONG_REASON = { field: 'reason', message: 'Reason is too long: 501 characters, at most 500.' };
+
+  it('a create with a reason over 500 characters is invalid before Moodle is asked or anything stored', async () => {
+    const calls = fake.calls.length;
+    const outcome = await provisioning.submitCreate({ userId: REQUESTER }, { ...jane, reason: 'x'.repeat(501) });
+    expect(outcome).toEqual({ kind: 'invalid', problems: [TOO_LONG_REASON] });
+    expect(fake.calls.length).toBe(calls);
+    expect(await store.listRequests({ limit: 10 })).toEqual([]);
+  });
+
+  it('any other request with a reason over 500 characters is refused by submitRequest', async () => {
+    const outcome = await provisioning.submitRequest(
+      { userId: REQUESTER },
+      { moodleId: 5, username: 'pat' },
+      { operation: 'suspend' },
+      undefined,
+      `${'x'.repeat(500)}!`,
+    );
+    expect(outcome).toEqual({ kind: 'invalid', problems: [TOO_LONG_REASON] });
+    expect(await store.listRequests({ limit: 10 })).toEqual([]);
+  });
+
+  it('an approver’s comment or rejection reason over 2000 characters is refused; the request stays pending', async () => {
+    const request = await pending();
+    const approved = await provisioning.approve(request.id, APPROVER, { comment: 'y'.repeat(2001) });
+    expect(approved).toMatchObject({
+      kind: 'refused',
+      reason: 'The comment is too long: 2001 characters, at most 2000.',
+    });
+    const rejected = await provisioning.reject(request.id, APPROVER, 'z'.repeat(2001));
+    expect(rejected).toMatchObject({
+      kind: 'refused',
+      reason: 'The reason is too long: 2001 characters, at most 2000.',
+    });
+    expect((await store.getRequest(request.id))?.status).toBe('pending');
+    expect(creates()).toBe(0);
   });
 });

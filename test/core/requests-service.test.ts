@@ -2,12 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/core/audit.js';
 import { createManualClock, HOUR_MS, type ManualClock } from '../../src/core/clock.js';
-import {
-  createRequestService,
-  type LifecycleResult,
-  type RequestService,
-  type SubmitInput,
-} from '../../src/core/request-lifecycle.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
+import type { LifecycleResult, RequestService, SubmitInput } from '../../src/core/request-service.js';
 import type { RequestRecord } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
 import { openStore } from '../../src/store/index.js';
@@ -37,8 +33,8 @@ let store: Store;
 let clock: ManualClock;
 let service: RequestService;
 
-beforeEach(() => {
-  store = openStore('sqlite::memory:');
+beforeEach(async () => {
+  store = await openStore('sqlite::memory:');
   clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
   service = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
 });

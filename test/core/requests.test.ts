@@ -1,7 +1,7 @@
 // The pure parts of the request lifecycle: the transition table, policy mapping, ids, corrections, sentences.
 import { describe, expect, it } from 'vitest';
 import { policyOperation, requestPayloadSchema } from '../../src/core/operations/registry.js';
-import { applyCorrections } from '../../src/core/request-lifecycle.js';
+import { applyCorrections } from '../../src/core/request-corrections.js';
 import { describeStatus } from '../../src/core/request-words.js';
 import {
   canTransition,
@@ -14,6 +14,8 @@ import {
 } from '../../src/core/requests.js';
 
 const ALLOWED: ReadonlyArray<[RequestStatus, RequestStatus]> = [
+  // One approval of several (APPROVALS_REQUIRED): recorded, the request still waits.
+  ['pending', 'pending'],
   ['pending', 'approved'],
   ['pending', 'rejected'],
   ['pending', 'cancelled'],
@@ -47,8 +49,10 @@ describe('policyOperation', () => {
 
 describe('request ids', () => {
   it('look like R-7K3QX9, avoid look-alike characters and do not repeat', () => {
+    // 2,000 draws from 30^6 ids collide once in about 370 runs (the store draws again then), so a clash or two is
+    // allowed; a generator that repeats itself is not.
     const ids = new Set(Array.from({ length: 2000 }, () => generateRequestId()));
-    expect(ids.size).toBe(2000);
+    expect(ids.size).toBeGreaterThan(1990);
     for (const id of ids) expect(id).toMatch(/^R-[2-9A-HJKMNP-TV-Z]{6}$/);
   });
 
@@ -99,6 +103,9 @@ function record(overrides: Partial<RequestRecord>): RequestRecord {
     decidedBy: undefined,
     decisionComment: undefined,
     corrections: undefined,
+    approvals: [],
+    approvalsNeeded: 1,
+    remindedAt: undefined,
     executedAt: undefined,
     result: undefined,
     approvalMessage: undefined,

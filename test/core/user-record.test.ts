@@ -26,7 +26,7 @@ function onlyProblem(input: Record<string, string | undefined>): FieldProblem {
   return problems[0]!;
 }
 
-describe('validateNewUser: the records real Moodle refused (real-responses.md section c)', () => {
+describe('validateNewUser: the records real Moodle refused (docs/moodle/real-responses.md section c)', () => {
   it('c3: uppercase username is refused with the lowercase version suggested', () => {
     const problem = onlyProblem({
       username: 'GT_Upper',

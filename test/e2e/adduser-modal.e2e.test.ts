@@ -71,7 +71,7 @@ function stateValues(form: FormValues): Record<string, Record<string, unknown>> 
 async function openModal(userId: string): Promise<{ call: RecordedCall; viewId: string; metadata: string }> {
   const cmd = await t.command('/moodle-adduser', '', { userId, channelId: 'C0GENERAL' });
   expect(cmd.ack).toEqual({ status: 200, body: undefined });
-  const call = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === cmd.triggerId, 3_000);
+  const call = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === cmd.triggerId);
   expect(call.response?.ok).toBe(true);
   const view = call.args.view as Record<string, unknown>;
   return {
@@ -95,7 +95,7 @@ async function submit(userId: string, viewId: string, metadata: string, form: Fo
 }
 
 async function resultView(viewId: string): Promise<string> {
-  const call = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 5_000);
+  const call = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
   expect(call.response?.ok).toBe(true);
   return JSON.stringify(call.args.view);
 }
@@ -104,7 +104,8 @@ describe('open → submit → result', () => {
   it('opens the modal with the trigger_id, creates the user, and shows the result in the modal', async () => {
     const started = Date.now();
     const { call, viewId, metadata } = await openModal('U0ADMIN');
-    expect(call.at - started).toBeLessThan(2_000);
+    // Slack's trigger_id lives 3 s: the modal must be opened within that, however busy the machine.
+    expect(call.at - started).toBeLessThan(3_000);
     const view = call.args.view as { callback_id: string; blocks: Array<{ block_id?: string }> };
     expect(view.callback_id).toBe(CALLBACK_IDS.newUserModal);
     expect(view.blocks.map((b) => b.block_id)).toContain('auth_block');
@@ -172,7 +173,7 @@ describe('open → submit → result', () => {
     const { viewId, metadata } = await openModal('U0ADMIN');
     t.slack.fail('views.update', { kind: 'error', error: 'not_found' });
     await submit('U0ADMIN', viewId, metadata, { firstname: 'Fall', lastname: 'Back', email: 'fb@example.org' });
-    const ephemeral = await t.slack.waitForCall('chat.postEphemeral', () => true, 5_000);
+    const ephemeral = await t.slack.waitForCall('chat.postEphemeral', () => true);
     expect(ephemeral.args).toMatchObject({ channel: 'C0GENERAL', user: 'U0ADMIN' });
     expect(JSON.stringify(ephemeral.args.blocks)).toContain('Created the Moodle account *fb*');
   });
@@ -219,7 +220,7 @@ describe('inline errors', () => {
 describe('permission before the modal', () => {
   it('refuses someone who is not a requester without opening the modal', async () => {
     const cmd = await t.command('/moodle-adduser', '', { userId: 'U0OTHER' });
-    const post = await cmd.waitForResponse(3_000);
+    const post = await cmd.waitForResponse();
     expect(JSON.stringify(post.body)).toContain('SLACK_REQUESTERS');
     expect(t.slack.callsTo('views.open')).toHaveLength(0);
     expect(t.logRecords().some((r) => r.msg === 'permission refused' && r.requester === 'U0OTHER')).toBe(true);
@@ -228,14 +229,14 @@ describe('permission before the modal', () => {
   it('opens the modal anyway when Slack is slow to say who the person is; the submission decides', async () => {
     t.slack.fail('users.info', { kind: 'hang' }, 1);
     const cmd = await t.command('/moodle-adduser', '', { userId: 'U0SLOW' });
-    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === cmd.triggerId, 3_000);
+    const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === cmd.triggerId);
     expect(open.response?.ok).toBe(true);
   });
 
   it('says so when Slack refuses to open the modal', async () => {
     t.slack.fail('views.open', { kind: 'error', error: 'expired_trigger_id' });
     const cmd = await t.command('/moodle-adduser', '', { userId: 'U0ADMIN' });
-    const post = await cmd.waitForResponse(3_000);
+    const post = await cmd.waitForResponse();
     expect(JSON.stringify(post.body)).toContain('I could not open the form (Slack said: expired_trigger_id)');
   });
 });

@@ -78,7 +78,7 @@ function expectOnlyThere(password: string, username: string, isTheOnePlace: (tex
 describe('PASSWORD_MODE=generate', () => {
   it('shows the password in the one ephemeral reply of the text command, and nowhere else', async () => {
     const cmd = await t.command('/moodle-adduser', 'gen.text@example.org Gene Text', { userId: 'U0ADMIN' });
-    const post = await cmd.waitForResponse(5_000);
+    const post = await cmd.waitForResponse();
     expect(post.body.response_type).toBe('ephemeral');
     const password = PASSWORD_LINE.exec(JSON.stringify(post.body))?.[1];
     expect(password).toMatch(/^\S{12,}$/);
@@ -112,7 +112,7 @@ describe('PASSWORD_MODE=generate', () => {
       }),
     );
     expect(ack.body).toMatchObject({ response_action: 'update' });
-    const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 5_000);
+    const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
     const password = PASSWORD_LINE.exec(JSON.stringify(update.args.view))?.[1];
     expect(password).toMatch(/^\S{12,}$/);
     expect(JSON.stringify(ack.body)).not.toContain(password);
@@ -122,7 +122,7 @@ describe('PASSWORD_MODE=generate', () => {
 
   it('shows no password to a requester whose request waits for approval', async () => {
     const cmd = await t.command('/moodle-adduser', 'gen.pending@example.org Gene Pending', { userId: 'U0REQUESTER' });
-    const post = await cmd.waitForResponse(5_000);
+    const post = await cmd.waitForResponse();
     expect(JSON.stringify(post.body)).toMatch(/Request \*R-/);
     expect(JSON.stringify(post.body)).not.toContain('Temporary password');
     expect(moodle.site.users.some((u) => u.username === 'gen.pending')).toBe(false);

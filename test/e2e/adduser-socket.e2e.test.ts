@@ -54,7 +54,7 @@ describe('Socket Mode', () => {
 
     const good = await t.submitView(submission(values('sock@example.org', 'Sock', 'Et')));
     expect(good.body).toMatchObject({ response_action: 'update' });
-    const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 5_000);
+    const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
     const created = moodle.site.users.find((u) => u.username === 'sock');
     expect(created).toMatchObject({ email: 'sock@example.org', firstname: 'Sock', lastname: 'Et' });
     expect(JSON.stringify(update.args.view)).toContain(`${moodle.url}/user/profile.php?id=${created?.id}`);

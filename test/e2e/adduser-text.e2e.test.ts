@@ -46,9 +46,9 @@ beforeEach(() => {
 async function run(text: string, userId: string): Promise<{ reply: Record<string, unknown>; all: string }> {
   const result = await t.command('/moodle-adduser', text, { userId });
   expect(result.ack).toEqual({ status: 200, body: undefined });
-  const post = await result.waitForResponse(5_000);
-  // Exactly one reply per command.
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  const post = await result.waitForResponse();
+  // Exactly one reply per command: counted once the command's listener has finished.
+  await t.idle();
   expect(t.slack.responses.filter((r) => r.id === result.responseUrlId)).toHaveLength(1);
   return { reply: post.body, all: JSON.stringify(post.body) };
 }

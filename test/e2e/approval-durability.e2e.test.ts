@@ -60,13 +60,32 @@ async function start(options: Partial<StartTestAppOptions> = {}, file = dbFile):
   return t;
 }
 
+/** Polls the store (it has no change events) until the request has `status`. */
 async function waitForStatus(store: Store, id: string, status: RequestStatus): Promise<RequestRecord> {
-  for (let i = 0; i < 100; i++) {
+  // Generous: the deadline only turns a request that never gets there into a failure; on a loaded machine the
+  // start-up work that moves it can take seconds.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
     const request = await store.getRequest(id);
     if (request?.status === status) return request;
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    if (Date.now() > deadline) throw new Error(`${id} did not become ${status} (still ${request?.status})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  throw new Error(`${id} did not become ${status}`);
+}
+
+/** Resolves after `count` more periodic expiry checks have finished (see startTestApp's onExpiryCheck). */
+function expiryChecks(): { after(count: number): Promise<void>; onExpiryCheck: () => void } {
+  let done = 0;
+  const waiters: Array<{ at: number; wake: () => void }> = [];
+  return {
+    onExpiryCheck() {
+      done += 1;
+      for (const w of waiters.filter((w) => w.at <= done)) w.wake();
+    },
+    after(count) {
+      return new Promise((wake) => waiters.push({ at: done + count, wake }));
+    },
+  };
 }
 
 /** A create request left `executing` by a crash, written straight into the database. */
@@ -114,7 +133,7 @@ describe('restart', () => {
 
   it('reconciles requests left executing at start-up both ways, by look-up, without calling create', async () => {
     const file = join(dir, 'crash.db');
-    const store = openStore(`sqlite:${file}`);
+    const store = await openStore(`sqlite:${file}`);
     const done = await leaveExecuting(store, 'made.before.crash');
     const lost = await leaveExecuting(store, 'lost.in.crash');
     await store.close();
@@ -152,7 +171,7 @@ describe('expiry', () => {
     const { request, card } = await requestAccount(first, REQUESTER, newPerson('old'));
     await first.stop();
     // Age the request in the database, as two hours of downtime would.
-    const store = openStore(`sqlite:${file}`);
+    const store = await openStore(`sqlite:${file}`);
     const aged = await store.createRequest(
       {
         requester: request.requester,
@@ -188,12 +207,17 @@ describe('expiry', () => {
 
   it('expires pending requests on the periodic check as time passes', async () => {
     const clock = createManualClock(new Date());
+    const checks = expiryChecks();
     const t = await start(
-      { env: { REQUEST_TTL_HOURS: '1' }, overrides: { clock, expiryIntervalMs: 40 } },
+      {
+        env: { REQUEST_TTL_HOURS: '1' },
+        overrides: { clock, expiryIntervalMs: 40, onExpiryCheck: checks.onExpiryCheck },
+      },
       join(dir, 'periodic.db'),
     );
     const { request, card } = await requestAccount(t, REQUESTER, newPerson('tick'));
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    // Two whole checks after the request was stored (the first may have begun before): not due, still pending.
+    await checks.after(2);
     expect((await t.application.deps.listenerDeps.store.getRequest(request.id))?.status).toBe('pending');
     clock.advance(HOUR_MS + 1000);
     await waitForCard(t, cardTs(card), 'expired');

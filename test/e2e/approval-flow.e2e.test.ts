@@ -150,7 +150,7 @@ describe('approve', () => {
     for (const ack of acks) expect(ack.status).toBe(200);
     await waitForCard(t, cardTs(card), 'succeeded');
     // Let the losers finish their private replies before counting.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await t.idle();
     expect(createCallsFor(person.username)).toBe(1);
     const decisions = (await auditOf(t, request.id)).filter((e) => e.startsWith('decision:'));
     expect(decisions).toHaveLength(1);
@@ -239,7 +239,7 @@ describe('failure and retry', () => {
     fake.setFault({ status: 503 });
     const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
     await submitModal(t, APPROVER, await openedView(t, triggerId));
-    const failed = await waitForCard(t, cardTs(card), 'failed', 8_000);
+    const failed = await waitForCard(t, cardTs(card), 'failed');
     expect(blocksText(failed)).toContain(ACTION_IDS.retryRequestButton);
     expect(blocksText(failed)).toContain('maintenance');
     await ephemeralTo(APPROVER, 'failed in Moodle');
@@ -248,7 +248,7 @@ describe('failure and retry', () => {
     await clickCard(t, STRANGER, ACTION_IDS.retryRequestButton, request, cardTs(card));
     await ephemeralTo(STRANGER, 'SLACK_APPROVERS');
     await clickCard(t, APPROVER2, ACTION_IDS.retryRequestButton, request, cardTs(card));
-    await waitForCard(t, cardTs(card), 'succeeded', 8_000);
+    await waitForCard(t, cardTs(card), 'succeeded');
     expect(fake.site.snapshotUsers().filter((u) => u.username === person.username)).toHaveLength(1);
     const audit = await auditOf(t, request.id);
     expect(audit).toContain(`retry:retried:${APPROVER2}`);

@@ -94,26 +94,37 @@ export async function openedView(t: TestApp, triggerId: string): Promise<Record<
   return call.args.view as Record<string, unknown>;
 }
 
+/** The view_submission Slack would send when `user` submits `view` (see stateOf for `overrides`). */
+export function buildModalSubmission(
+  t: TestApp,
+  user: string,
+  view: Record<string, unknown>,
+  overrides: Record<string, string | null> = {},
+): Record<string, unknown> {
+  return buildViewSubmission({
+    user: { id: user },
+    callbackId: String(view.callback_id),
+    privateMetadata: String(view.private_metadata),
+    values: stateOf(view, overrides),
+    blocks: view.blocks as unknown[],
+    triggerId: t.slack.issueTriggerId(),
+  });
+}
+
 export function submitModal(
   t: TestApp,
   user: string,
   view: Record<string, unknown>,
   overrides: Record<string, string | null> = {},
 ): Promise<AckResult> {
-  return t.submitView(
-    buildViewSubmission({
-      user: { id: user },
-      callbackId: String(view.callback_id),
-      privateMetadata: String(view.private_metadata),
-      values: stateOf(view, overrides),
-      blocks: view.blocks as unknown[],
-      triggerId: t.slack.issueTriggerId(),
-    }),
-  );
+  return t.submitView(buildModalSubmission(t, user, view, overrides));
 }
 
-/** The first chat.update of this card whose text shows `status`. */
-export function waitForCard(t: TestApp, ts: string, status: string, timeoutMs = 4_000): Promise<RecordedCall> {
+/**
+ * The first chat.update of this card whose text shows `status`. The default deadline is generous: it only turns a
+ * card that never changes into a failure, and a loaded machine can take seconds to get there.
+ */
+export function waitForCard(t: TestApp, ts: string, status: string, timeoutMs = 15_000): Promise<RecordedCall> {
   return t.slack.waitForCall(
     'chat.update',
     (c) => c.args.ts === ts && String(c.args.text).endsWith(`: ${status}`),
@@ -128,4 +139,38 @@ export function blocksText(call: RecordedCall): string {
 export async function auditOf(t: TestApp, requestId: string): Promise<string[]> {
   const events = await t.application.deps.listenerDeps.store.listAudit();
   return events.filter((e) => e.requestId === requestId).map((e) => `${e.kind}:${e.outcome}:${e.actor}`);
+}
+
+/** Runs a /moodle-user command that opens "Looking up…" and replaces it after the look-up; returns the final view. */
+export async function accountModalOf(
+  t: TestApp,
+  text: string,
+  userId = REQUESTER,
+): Promise<{ loading: Record<string, unknown>; view: Record<string, unknown>; viewId: string }> {
+  const result = await t.command('/moodle-user', text, { userId });
+  expect(result.ack.status).toBe(200);
+  const loading = await openedView(t, result.triggerId);
+  expect(JSON.stringify(loading)).toContain('Looking up');
+  const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === result.triggerId);
+  const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
+  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
+  expect(update.response?.ok).toBe(true);
+  return { loading, view: update.args.view as Record<string, unknown>, viewId };
+}
+
+let accounts = 0;
+/** A fresh Moodle account on the fake for one test; `prefix` keeps test files' usernames apart. */
+export function addAccount(
+  fake: { site: { addUser(user: { username: string; firstname: string; lastname: string; email: string }): number } },
+  prefix: string,
+): { id: number; username: string } {
+  accounts += 1;
+  const username = `${prefix}${accounts}`;
+  const id = fake.site.addUser({
+    username,
+    firstname: 'Pat',
+    lastname: `Tester${accounts}`,
+    email: `${username}@example.org`,
+  });
+  return { id, username };
 }

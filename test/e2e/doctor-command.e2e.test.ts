@@ -19,7 +19,6 @@ async function doctorReply(userId: string) {
   const result = await t.command('/moodle-user', 'doctor', { userId });
   return t.slack.waitForResponse(
     (p) => p.id === result.responseUrlId && String(p.body.text).startsWith('Setup check') === true,
-    5_000,
   );
 }
 

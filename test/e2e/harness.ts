@@ -1,7 +1,7 @@
 // End-to-end harness: starts the fake Slack (Web API, response_urls, Socket Mode) and the real application through
-// startApplication, the same code src/index.ts runs, configured by loadConfig from an env. Slack traffic is driven
-// either as signed HTTP requests (transport 'http') or as Socket Mode envelopes (transport 'socket'), with one
-// API for both. Every log line the app writes is kept in memory for secret-leak assertions.
+// startApplication, the same code `moodle-provisioner start` runs, configured by loadConfig from an env. Slack
+// traffic is driven either as signed HTTP requests (transport 'http') or as Socket Mode envelopes (transport
+// 'socket'), with one API for both. Every log line the app writes is kept in memory for secret-leak assertions.
 import type { DestinationStream } from 'pino';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type ApplicationOverrides, type RunningApplication, startApplication } from '../../src/main.js';
@@ -83,6 +83,11 @@ export interface TestApp {
   interact(payload: Record<string, unknown>): Promise<AckResult>;
   /** HTTP mode only: POSTs a raw body to /slack/events with signing options (for signature tests). */
   postRaw(rawBody: string, contentType: string, options?: Partial<SignedPostOptions>): Promise<HttpAnswer>;
+  /**
+   * Resolves once every Slack request the app has acknowledged is fully handled (its listener's work after the ack
+   * included): the event to wait for before asserting that something did not happen.
+   */
+  idle(): Promise<void>;
   /** GET on the app's HTTP port (health routes). */
   get(path: string): Promise<{ status: number; text: string }>;
   /** Stops the app (gracefully) and the fakes it started. Idempotent. */
@@ -201,7 +206,7 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
         responseUrl: body.response_url,
         responseUrlId,
         triggerId,
-        waitForResponse: (timeoutMs = 2_000) => slack.waitForResponse(responseUrlId, timeoutMs),
+        waitForResponse: (timeoutMs?: number) => slack.waitForResponse(responseUrlId, timeoutMs),
       };
     },
     action: deliverInteractivity,
@@ -213,6 +218,10 @@ export async function startTestApp(options: StartTestAppOptions = {}): Promise<T
         secret: TEST_SIGNING_SECRET,
         ...signOptions,
       });
+    },
+    async idle() {
+      // Generous: only turns a listener that never finishes into a clear failure.
+      if (!(await application.slack.whenIdle(15_000))) throw new Error('Slack requests still running after 15 s');
     },
     async get(path) {
       const response = await fetch(`${baseUrl}${path}`);

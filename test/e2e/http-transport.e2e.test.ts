@@ -71,7 +71,7 @@ describe('request signature', () => {
       signature: signRequest('not-the-secret', nowSeconds(), body),
     });
     expect(answer.status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await t.idle();
     expect(t.slack.responses.filter((p) => p.id === 'bad-signature')).toEqual([]);
   });
 

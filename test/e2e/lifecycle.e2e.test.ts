@@ -3,7 +3,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REQUIRED_BOT_SCOPES, SlackStartupError } from '../../src/slack/app.js';
+import { REQUIRED_BOT_SCOPES } from '../../src/slack/app.js';
+import { SlackStartupError } from '../../src/slack/startup-errors.js';
 import { FAKE_DEFAULT_SCOPES, FakeSlack } from '../fakes/fake-slack/fake-slack.js';
 import { startTestApp, type TestApp } from './harness.js';
 
@@ -140,7 +141,8 @@ describe('graceful stop', () => {
     await (await t.command('/moodle-user', 'help')).waitForResponse();
     const started = Date.now();
     await t.application.stop();
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Well under the 5 s the request in flight would take: the stop gave up at its bound, even on a loaded machine.
+    expect(Date.now() - started).toBeLessThan(4_000);
     const warning = t.logRecords().find((r) => typeof r.msg === 'string' && r.msg.includes('still running'));
     expect(warning).toMatchObject({ inFlight: 1, drainTimeoutMs: 100 });
   });

@@ -42,7 +42,7 @@ beforeEach(() => {
 async function run(command: '/moodle-user' | '/moodle-adduser', text: string, userId: string) {
   const result = await t.command(command, text, { userId });
   expect(result.ack.status).toBe(200);
-  const post = await result.waitForResponse(5_000);
+  const post = await result.waitForResponse();
   return { text: String(post.body.text), all: JSON.stringify(post.body) };
 }
 

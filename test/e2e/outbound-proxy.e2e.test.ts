@@ -3,7 +3,7 @@
 // Mode WebSocket must go through the proxy's CONNECT tunnel with its credentials, NO_PROXY hosts must not, a proxy
 // that refuses must be named in the person's message, and the proxy's password must never be logged.
 import { afterEach, describe, expect, it } from 'vitest';
-import { SlackStartupError } from '../../src/slack/app.js';
+import { SlackStartupError } from '../../src/slack/startup-errors.js';
 import { type ConnectProxy, startConnectProxy } from '../fakes/connect-proxy.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
@@ -47,7 +47,7 @@ describe('outbound proxy', () => {
         },
       });
       const cmd = await t.command('/moodle-adduser', 'jo.proxy@example.org Jo Proxy', { userId: 'U0ADMIN' });
-      const reply = await cmd.waitForResponse(5_000);
+      const reply = await cmd.waitForResponse();
       expect(JSON.stringify(reply.body)).toContain('jo.proxy');
       expect(moodle.site.users.some((u) => u.username === 'jo.proxy')).toBe(true);
 
@@ -92,7 +92,7 @@ describe('outbound proxy', () => {
       env: { MOODLE_TOKEN: moodle.token, HTTP_PROXY: proxy.url, NO_PROXY: hostOf(moodle.url) },
     });
     const cmd = await t.command('/moodle-adduser', 'no.proxy@example.org No Proxy', { userId: 'U0ADMIN' });
-    await cmd.waitForResponse(5_000);
+    await cmd.waitForResponse();
     expect(moodle.site.users.some((u) => u.username === 'no.proxy')).toBe(true);
     expect(proxy.targets()).not.toContain(hostOf(moodle.url));
     expect(proxy.targets()).toContain(hostOf(t.slack.apiUrl));
@@ -109,7 +109,7 @@ describe('outbound proxy', () => {
       env: { MOODLE_TOKEN: moodle.token, HTTP_PROXY: proxy.url, NO_PROXY: hostOf(slack.url) },
     });
     const cmd = await t.command('/moodle-adduser', 'denied@example.org Den Ied', { userId: 'U0ADMIN' });
-    const reply = JSON.stringify((await cmd.waitForResponse(5_000)).body);
+    const reply = JSON.stringify((await cmd.waitForResponse()).body);
     expect(reply).toContain(`The outbound proxy refused to open a connection to ${hostOf(moodle.url)} (HTTP 403`);
     expect(reply).toContain('NO_PROXY');
     expect(proxy.connections.map((c) => c.status)).toContain(403);

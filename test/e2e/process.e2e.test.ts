@@ -1,5 +1,5 @@
-// The real entry point (src/index.ts) as a child process: exit codes and messages at start-up, and SIGTERM.
-import { type ChildProcess, spawn } from 'node:child_process';
+// `moodle-provisioner start` (src/cli/main.ts) as a child process: exit codes and messages at start-up, and SIGTERM;
+// and src/index.ts, the older entry point that does the same.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
 import { buildTestEnv } from './harness.js';
+import { type ChildRun, runChild } from './run-child.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -21,42 +22,18 @@ afterAll(async () => {
   await slack.close();
 });
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+const BIN = ['src/cli/main.ts', 'start'];
+
+function runEntryPoint(env: Record<string, string | undefined>, [script = '', ...args]: string[] = BIN): ChildRun {
+  const argv = ['--import', TSX_LOADER, join(ROOT, script), ...args];
+  return runChild(process.execPath, argv, { cwd: CWD, env: { PATH: process.env.PATH, ...env } });
 }
 
-function runEntryPoint(env: Record<string, string | undefined>): Run {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src/index.ts')], {
-    cwd: CWD,
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.on('exit', (code, signal) => done({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
+// tsx compiles the whole app as the child starts: a second or two when idle, several times that on a loaded machine.
+// The deadline only turns a child that never starts into a failure.
+const TEST_TIMEOUT_MS = 60_000;
 
-async function waitForOutput(run: Run, text: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!run.stdout().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no "${text}" in output:\n${run.stdout()}\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-describe.concurrent('src/index.ts', () => {
+describe.concurrent('moodle-provisioner start', { timeout: TEST_TIMEOUT_MS }, () => {
   it('prints every settings problem without a stack trace and exits 78', async () => {
     const run = runEntryPoint({ MOODLE_URL: 'not a url' });
     expect(await run.exited).toEqual({ code: 78, signal: null });
@@ -75,12 +52,48 @@ describe.concurrent('src/index.ts', () => {
     expect(run.stderr()).not.toContain('nhandled');
   });
 
+  it('names the PostgreSQL it cannot reach and what failed, exits 78, without a stack trace or the password', async () => {
+    const password = 'pg-Secret-4471';
+    const env = { DATABASE_URL: `postgres://app:${password}@127.0.0.1:1/provisioner`, LOG_LEVEL: 'info' };
+    const run = runEntryPoint(buildTestEnv(slack, { env }));
+    expect(await run.exited).toEqual({ code: 78, signal: null });
+    expect(run.stderr().trim().split('\n')).toEqual([
+      'moodle-provisioner cannot start: Cannot connect to PostgreSQL at postgres://app@127.0.0.1:1/provisioner: ' +
+        'the connection was refused (is PostgreSQL running and listening on that host and port?). Check DATABASE_URL.',
+    ]);
+    expect(run.stderr() + run.stdout()).not.toContain(password);
+  });
+
+  it('refuses a DATABASE_URL that is neither SQLite nor PostgreSQL as a setting, exit 78', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { DATABASE_URL: 'mysql://db/app' } }));
+    expect(await run.exited).toEqual({ code: 78, signal: null });
+    expect(run.stderr()).toContain('DATABASE_URL uses "mysql:", which is not supported');
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+  });
+
   it('stops gracefully on SIGTERM and exits 0', async () => {
     const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }));
-    await waitForOutput(run, 'listening for Slack requests');
+    await run.waitForOutput('listening for Slack requests');
     run.child.kill('SIGTERM');
     expect(await run.exited).toEqual({ code: 0, signal: null });
     expect(run.stdout()).toContain('"msg":"stopped"');
     expect(run.stderr()).toBe('');
+  });
+
+  it('stops gracefully on a SIGTERM that arrives while it is still starting', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }));
+    // Logged once the bot token is checked, before the server listens and the application is returned.
+    await run.waitForOutput('"msg":"connected to Slack"');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"stopped"');
+  });
+
+  it('src/index.ts starts the same app and stops the same way', async () => {
+    const run = runEntryPoint(buildTestEnv(slack, { env: { LOG_LEVEL: 'info' } }), ['src/index.ts']);
+    await run.waitForOutput('listening for Slack requests');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    expect(run.stdout()).toContain('"msg":"stopped"');
   });
 });

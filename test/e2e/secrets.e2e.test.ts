@@ -79,7 +79,7 @@ async function command(name: string, text: string, userId: string) {
   });
   const answer = await post(encodeForm(body));
   expect(answer.status).toBe(200);
-  return { triggerId, responseUrlId, reply: () => slack.waitForResponse(responseUrlId, 6_000) };
+  return { triggerId, responseUrlId, reply: () => slack.waitForResponse(responseUrlId) };
 }
 
 async function interact(payload: Record<string, unknown>) {
@@ -92,16 +92,11 @@ function cardFor(id: string): Promise<RecordedCall> {
   return slack.waitForCall(
     'chat.postMessage',
     (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id) && c.response?.ok === true,
-    4_000,
   );
 }
 
 function cardState(ts: string, status: string): Promise<RecordedCall> {
-  return slack.waitForCall(
-    'chat.update',
-    (c) => c.args.ts === ts && String(c.args.text).endsWith(`: ${status}`),
-    6_000,
-  );
+  return slack.waitForCall('chat.update', (c) => c.args.ts === ts && String(c.args.text).endsWith(`: ${status}`));
 }
 
 async function click(user: string, actionId: string, requestId: string, ts: string): Promise<string> {
@@ -160,7 +155,7 @@ async function submit(
 }
 
 async function openedBy(triggerId: string): Promise<{ view: Record<string, unknown>; viewId: string }> {
-  const call = await slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId, 4_000);
+  const call = await slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
   expect(call.response?.ok).toBe(true);
   return {
     view: call.args.view as Record<string, unknown>,
@@ -218,7 +213,7 @@ describe('no secret leaks, over one run of every flow', () => {
         ).map(([k, v]) => [userFieldIds(k).blockId, v]),
       ),
     });
-    const result = await slack.waitForCall('views.update', (c) => c.args.view_id === opened.viewId, 4_000);
+    const result = await slack.waitForCall('views.update', (c) => c.args.view_id === opened.viewId);
     const modalRequest = idIn(textOf(result.args.view));
     const ts2 = await approve(modalRequest);
     await cardState(ts2, 'succeeded');
@@ -248,14 +243,14 @@ describe('no secret leaks, over one run of every flow', () => {
     // 7. Delete through the confirmation modal, then approval.
     const del = await command('/moodle-user', 'delete secone', REQUESTER);
     const loading = await openedBy(del.triggerId);
-    const confirm = await slack.waitForCall('views.update', (c) => c.args.view_id === loading.viewId, 4_000);
+    const confirm = await slack.waitForCall('views.update', (c) => c.args.view_id === loading.viewId);
     await submit(REQUESTER, confirm.args.view as Record<string, unknown>, loading.viewId, {
       [BLOCK_IDS.deleteConfirmBlock]: 'secone',
+      [BLOCK_IDS.reasonBlock]: 'left',
     });
     const dm = await slack.waitForCall(
       'chat.postMessage',
       (c) => c.args.channel === REQUESTER && String(c.args.text).includes('delete secone'),
-      4_000,
     );
     const ts4 = await approve(idIn(String(dm.args.text)));
     await cardState(ts4, 'succeeded');

@@ -45,7 +45,7 @@ function person(overrides: { email?: string } = {}) {
 async function run(text: string, userId = REQUESTER) {
   const result = await t.command('/moodle-user', text, { userId });
   expect(result.ack.status).toBe(200);
-  const post = await result.waitForResponse(5_000);
+  const post = await result.waitForResponse();
   return { text: String(post.body.text), all: JSON.stringify(post.body), body: post.body };
 }
 

@@ -2,12 +2,13 @@
 // over signed HTTP: "Looking up…" opened at once with the trigger_id and replaced after the look-up; inline errors;
 // the deletion approved through the card's Approve… button and the approve modal; protected accounts refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildViewSubmission } from '../fakes/sign.js';
 import {
   ADMIN,
   APPROVER,
+  accountModalOf,
   auditOf,
   blocksText,
   cardTs,
@@ -54,17 +55,8 @@ function person() {
 
 type View = Record<string, unknown>;
 
-/** Runs the command, checks the loading modal opened with its trigger_id, and returns the view that replaced it. */
-async function modalOf(text: string, userId = REQUESTER): Promise<{ loading: View; view: View; viewId: string }> {
-  const result = await t.command('/moodle-user', text, { userId });
-  expect(result.ack.status).toBe(200);
-  const loading = await openedView(t, result.triggerId);
-  expect(JSON.stringify(loading)).toContain('Looking up');
-  const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === result.triggerId);
-  const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
-  const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId, 4_000);
-  expect(update.response?.ok).toBe(true);
-  return { loading, view: update.args.view as View, viewId };
+function modalOf(text: string, userId = REQUESTER): Promise<{ loading: View; view: View; viewId: string }> {
+  return accountModalOf(t, text, userId);
 }
 
 function inputValue(view: View, blockId: string): string | undefined {
@@ -80,17 +72,25 @@ function dmTo(user: string, includes: string) {
   return t.slack.waitForCall(
     'chat.postMessage',
     (c) => c.args.channel === user && String(c.args.text).includes(includes),
-    4_000,
   );
 }
 
 describe('edit modal', () => {
-  it('opens filled with the current values; a submitted change is stored for approval as before → after', async () => {
+  it('shows an approver every current value, contact details included', async () => {
+    const p = person();
+    const { view } = await modalOf(`update ${p.username}`, APPROVER);
+    expect(inputValue(view, userFieldIds('email').blockId)).toBe(p.email);
+    expect(JSON.stringify(view)).not.toContain('Only approvers and admins see the current value');
+  });
+
+  it('opens filled with the values a requester may see (contact details blank: kept unless typed); a change is stored as before → after', async () => {
     const p = person();
     const { view } = await modalOf(`update ${p.username}`);
     expect(view.callback_id).toBe(CALLBACK_IDS.editUserModal);
     expect(inputValue(view, userFieldIds('username').blockId)).toBe(p.username);
-    expect(inputValue(view, userFieldIds('email').blockId)).toBe(p.email);
+    expect(inputValue(view, userFieldIds('email').blockId)).toBeUndefined();
+    expect(JSON.stringify(view)).not.toContain(p.email);
+    expect(JSON.stringify(view)).toContain('Only approvers and admins see the current value');
     expect(inputValue(view, userFieldIds('city').blockId)).toBe('Leeds');
 
     const ack = await submitModal(t, REQUESTER, view, {
@@ -168,7 +168,6 @@ describe('edit modal', () => {
     const done = await t.slack.waitForCall(
       'views.update',
       (c) => c.args.view_id === viewId && JSON.stringify(c.args.view).includes('waiting for an approver'),
-      5_000,
     );
     expect(JSON.stringify(done.args.view)).toMatch(/R-[A-Z0-9]{6}/);
   });
@@ -247,7 +246,10 @@ describe('delete', () => {
   it('an admin still needs approval to delete (APPROVAL_REQUIRED defaults to delete)', async () => {
     const p = person();
     const { view } = await modalOf(`delete ${p.id}`, ADMIN);
-    const ack = await submitModal(t, ADMIN, view, { [BLOCK_IDS.deleteConfirmBlock]: p.username });
+    const ack = await submitModal(t, ADMIN, view, {
+      [BLOCK_IDS.deleteConfirmBlock]: p.username,
+      [BLOCK_IDS.reasonBlock]: 'left',
+    });
     expect(ack.body).toBeUndefined();
     const dm = await dmTo(ADMIN, `delete ${p.username}`);
     expect(String(dm.args.text)).toContain('waiting for an approver');
@@ -256,7 +258,7 @@ describe('delete', () => {
 
   it('Moodle’s refusal to delete a site administrator reaches the card in words', async () => {
     const { view } = await modalOf('delete admin');
-    await submitModal(t, REQUESTER, view, { [BLOCK_IDS.deleteConfirmBlock]: 'admin' });
+    await submitModal(t, REQUESTER, view, { [BLOCK_IDS.deleteConfirmBlock]: 'admin', [BLOCK_IDS.reasonBlock]: 'left' });
     const dm = await dmTo(REQUESTER, 'delete admin');
     const id = String(/R-[A-Z0-9]{6}/.exec(String(dm.args.text))?.[0]);
     const card = await t.slack.waitForCall(
@@ -294,9 +296,10 @@ describe('delete', () => {
           {
             blocks: [
               { type: 'input', block_id: BLOCK_IDS.deleteConfirmBlock, element: { action_id: 'delete_confirm_input' } },
+              { type: 'input', block_id: BLOCK_IDS.reasonBlock, element: { action_id: INPUT_ACTION_IDS.reasonInput } },
             ],
           },
-          { [BLOCK_IDS.deleteConfirmBlock]: 'api-user' },
+          { [BLOCK_IDS.deleteConfirmBlock]: 'api-user', [BLOCK_IDS.reasonBlock]: 'left' },
         ),
         triggerId: t.slack.issueTriggerId(),
       }),

@@ -1,5 +1,5 @@
 // Behaviour of the fake Moodle beyond the recorded cases: id sequence, soft delete, request parsing, settings
-// toggles and the §2.2 update trap, each traced to real-responses.md or ws-reference.md.
+// toggles and the §2.2 update trap, each traced to docs/moodle/real-responses.md or ws-reference.md.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALL_FUNCTIONS, type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { md5 } from '../fakes/fake-moodle/php.js';
@@ -31,7 +31,7 @@ describe('fake Moodle behaviour', () => {
     expect(fake.site.addUser({ username: 'direct' })).toBe(7);
   });
 
-  it('soft-deletes as delete_user() does: username <email>.<time>, email md5(username) (ws-reference §2.3)', async () => {
+  it('soft-deletes as delete_user() does: username <email>.<time>, email md5(username) (docs/moodle/ws-reference.md §2.3)', async () => {
     const [user] = await create(userFields(0, 'gt_gone', { email: 'Gone.User@Example.com' }));
     expect((await callRest(fake, 'core_user_delete_users', { 'userids[0]': String(user.id) })).body).toBe('null');
     const stored = fake.site.getUser(user.id)!;
@@ -87,13 +87,13 @@ describe('fake Moodle behaviour', () => {
     expect(fake.site.getUser(1)!.deleted).toBe(false);
   });
 
-  it('returns created users in first-appearance order of the indices (ws-reference §1.1)', async () => {
+  it('returns created users in first-appearance order of the indices (docs/moodle/ws-reference.md §1.1)', async () => {
     const body = new URLSearchParams({ ...userFields(5, 'gt_later'), ...userFields(2, 'gt_sooner') });
     const result = await create(Object.fromEntries(body));
     expect(result.map((u: { username: string }) => u.username)).toEqual(['gt_later', 'gt_sooner']);
   });
 
-  it('merges query and body with the body winning, and ignores a JSON body (ws-reference §1.1)', async () => {
+  it('merges query and body with the body winning, and ignores a JSON body (docs/moodle/ws-reference.md §1.1)', async () => {
     const url = `${fake.url}/webservice/rest/server.php?wstoken=wrong&wsfunction=core_webservice_get_site_info&moodlewsrestformat=json`;
     const merged = await fetch(url, { method: 'POST', body: new URLSearchParams({ wstoken: fake.token }) });
     expect(((await merged.json()) as { username: string }).username).toBe('api-user');
@@ -115,7 +115,7 @@ describe('fake Moodle behaviour', () => {
     expect(((await multipart.json()) as { userid: number }).userid).toBe(3);
   });
 
-  it('rejects unexpected top-level keys and non-canonical scalars (ws-reference §2.0)', async () => {
+  it('rejects unexpected top-level keys and non-canonical scalars (docs/moodle/ws-reference.md §2.0)', async () => {
     const extra = JSON.parse((await callRest(fake, 'core_webservice_get_site_info', { _: '123' })).body);
     expect(extra.debuginfo).toBe('Unexpected keys (_) detected in parameter array.');
     const [user] = await create(userFields(0, 'gt_typed'));
@@ -159,7 +159,7 @@ describe('fake Moodle behaviour', () => {
     expect(fake.site.mail).toEqual([{ to: 'gt_mail@example.com', subject: 'LMS Focusteck: New user account' }]);
   });
 
-  it('update: a policy failure breaks the whole response after other users were saved (ws-reference §2.2 item 7)', async () => {
+  it('update: a policy failure breaks the whole response after other users were saved (docs/moodle/ws-reference.md §2.2 item 7)', async () => {
     const [a, b] = await create(userFields(0, 'gt_u1'), userFields(1, 'gt_u2'));
     const answer = JSON.parse(
       (

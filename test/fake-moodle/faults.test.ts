@@ -31,10 +31,12 @@ describe('fake Moodle faults', () => {
     expect(other.calls).toHaveLength(1);
     expect(other.calls[0]!.status).toBe(0);
     const hung = fetch(`${other.url}/webservice/rest/server.php`).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // The fake records a call as it arrives; close() must then cut it rather than wait for it.
+    while (other.calls.length < 2) await new Promise((r) => setTimeout(r, 10));
     const started = Date.now();
     await other.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    // A hang never ends: any bound shows that close() did not wait for it; this one leaves a loaded machine room.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(await hung).toBeInstanceOf(Error);
   });
 

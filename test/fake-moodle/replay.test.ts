@@ -1,4 +1,4 @@
-// Replays every request recorded from a real Moodle 4.5.6 (real-responses.md, via the committed fixture) against
+// Replays every request recorded from a real Moodle 4.5.6 (docs/moodle/real-responses.md, via the committed fixture) against
 // the fake, in recording order, and compares status, content type and body byte for byte.
 //
 // Normalised, because they legitimately differ: the site URL (fake port), 10-digit Unix timestamps, the redacted

@@ -220,3 +220,16 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/** An Events API envelope for app_home_opened (the JSON body Slack posts to /slack/events). */
+export function buildAppHomeOpened(userId: string, tab: 'home' | 'messages' = 'home'): Record<string, unknown> {
+  return {
+    token: 'legacy-verification-token-unused',
+    team_id: TEST_TEAM.id,
+    api_app_id: TEST_APP_ID,
+    type: 'event_callback',
+    event_id: `Ev${Math.random().toString(36).slice(2, 12).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { type: 'app_home_opened', user: userId, channel: 'D0APPHOME', tab, event_ts: `${Date.now() / 1000}` },
+  };
+}

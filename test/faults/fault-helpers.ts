@@ -7,7 +7,11 @@ import { startTestApp, type TestApp } from '../e2e/harness.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { type FaultProxy, startFaultProxy } from './fault-proxy.js';
 
-export const FAST_MOODLE_TIMEOUT_MS = '300';
+/**
+ * Short, so that a hanging Moodle fails a test in seconds; not shorter, because on a loaded machine even a local
+ * fake's quick answer (a 503, an HTML page) can take hundreds of milliseconds, and must not be taken for a hang.
+ */
+export const FAST_MOODLE_TIMEOUT_MS = '1500';
 
 /** The text a person reads in a message, modal or reply: every `text` string in it, blocks included. */
 export function visibleText(value: unknown): string {
@@ -119,7 +123,7 @@ export function useFaultRig(env: Record<string, string>, ready: (rig: FaultRig) 
 export async function addUserReply(t: TestApp, text: string, userId: string) {
   const result = await t.command('/moodle-adduser', text, { userId });
   expect(result.ack.status).toBe(200);
-  const post = await result.waitForResponse(6_000);
+  const post = await result.waitForResponse();
   expect(post.body.response_type).toBe('ephemeral');
   return { body: post.body, text: visibleText(post.body) };
 }
@@ -129,6 +133,5 @@ export function cardOf(t: TestApp, id: string) {
   return t.slack.waitForCall(
     'chat.postMessage',
     (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id),
-    4_000,
   );
 }

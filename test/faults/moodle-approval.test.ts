@@ -26,6 +26,7 @@ import {
   createCalls,
   expectHumane,
   expectServing,
+  FAST_MOODLE_TIMEOUT_MS,
   freshPerson,
   requestIdIn,
   storedRequest,
@@ -45,7 +46,7 @@ useFaultRig(APPROVAL_ENV, (rig) => {
 async function askAndApprove(fault: FakeMoodleFault) {
   const person = freshPerson('appr');
   const asked = await t.command('/moodle-adduser', addUserText(person), { userId: REQUESTER });
-  const id = requestIdIn(visibleText((await asked.waitForResponse(4_000)).body));
+  const id = requestIdIn(visibleText((await asked.waitForResponse()).body));
   const request = await storedRequest(t, id);
   expect(request.status).toBe('pending');
   const card = await cardOf(t, id);
@@ -60,7 +61,6 @@ function privateTo(user: string, includes: string) {
   return t.slack.waitForCall(
     'chat.postEphemeral',
     (c) => c.args.user === user && String(c.args.text).includes(includes),
-    4_000,
   );
 }
 
@@ -68,13 +68,12 @@ function dmTo(user: string, includes: string) {
   return t.slack.waitForCall(
     'chat.postMessage',
     (c) => c.args.channel === user && String(c.args.text).includes(includes),
-    4_000,
   );
 }
 
 const NOT_COMMITTED: Array<[string, FakeMoodleFault, RegExp]> = [
   ['refuse', 'refuse', /reset|refused|closed/i],
-  ['hang', 'hang', /did not answer within 300 ms/],
+  ['hang', 'hang', new RegExp(`did not answer within ${FAST_MOODLE_TIMEOUT_MS} ms`)],
   ['HTTP 500', { status: 500 }, /Moodle answered 500/],
   ['HTTP 503', { status: 503 }, /maintenance/i],
   ['an HTML page', 'html', /HTML page/],
@@ -86,7 +85,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
     async (_n, fault, words) => {
       const { person, id, request, card } = await askAndApprove(fault);
 
-      const failed = await waitForCard(t, cardTs(card), 'failed', 6_000);
+      const failed = await waitForCard(t, cardTs(card), 'failed');
       const cardText = visibleText(failed.args.blocks);
       expectHumane(cardText);
       expect(cardText).toMatch(words);
@@ -112,7 +111,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
       await expectServing(t);
 
       await clickCard(t, APPROVER2, ACTION_IDS.retryRequestButton, request, cardTs(card));
-      const done = await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+      const done = await waitForCard(t, cardTs(card), 'succeeded');
       const user = fake.site.findUser(person.username);
       expect(visibleText(done.args.blocks)).toContain(`Moodle account ${user?.id}`);
       expect(accountsNamed(fake, person.username)).toBe(1);
@@ -130,7 +129,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
     ['a connection reset mid-answer', 'reset' as const],
   ])('%s after Moodle committed: found by a look-up, card succeeded, one account, one call', async (_n, fault) => {
     const { person, id, card } = await askAndApprove(fault);
-    const done = await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+    const done = await waitForCard(t, cardTs(card), 'succeeded');
     const user = fake.site.findUser(person.username);
     expect(user).toBeDefined();
     expect(visibleText(done.args.blocks)).toContain(`Moodle account ${user?.id}`);
@@ -150,7 +149,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
     // Moodle commits, the answer is cut, and the look-up meant to settle it fails too (Moodle went down).
     const person = freshPerson('unsure');
     const asked = await t.command('/moodle-adduser', addUserText(person), { userId: REQUESTER });
-    const id = requestIdIn(visibleText((await asked.waitForResponse(4_000)).body));
+    const id = requestIdIn(visibleText((await asked.waitForResponse()).body));
     const request = await storedRequest(t, id);
     const card = await t.slack.waitForCall(
       'chat.postMessage',
@@ -172,7 +171,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
     }, 1);
     try {
       await submitModal(t, APPROVER, view);
-      const failed = await waitForCard(t, cardTs(card), 'failed', 8_000);
+      const failed = await waitForCard(t, cardTs(card), 'failed');
       expect(visibleText(failed.args.blocks)).toContain('never does it twice');
     } finally {
       clearInterval(watcher);
@@ -182,7 +181,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
     expect(accountsNamed(fake, person.username)).toBe(1);
 
     await clickCard(t, APPROVER2, ACTION_IDS.retryRequestButton, request, cardTs(card));
-    await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+    await waitForCard(t, cardTs(card), 'succeeded');
     expect(accountsNamed(fake, person.username)).toBe(1);
     expect(createCalls(fake, person.username)).toBe(1);
     expect(t.leakedSecrets()).toEqual([]);

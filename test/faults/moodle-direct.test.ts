@@ -17,6 +17,7 @@ import {
   createCalls,
   expectHumane,
   expectServing,
+  FAST_MOODLE_TIMEOUT_MS,
   freshPerson,
   requestIdIn,
   storedRequest,
@@ -37,7 +38,7 @@ const addUser = (text: string, userId = ADMIN) => addUserReply(t, text, userId);
 // The fault, and words the admin must read. None of these runs the function except truncated and reset.
 const NOT_COMMITTED: Array<[string, FakeMoodleFault, RegExp]> = [
   ['refuse', 'refuse', /reset|refused|closed/i],
-  ['hang', 'hang', /did not answer within 300 ms/],
+  ['hang', 'hang', new RegExp(`did not answer within ${FAST_MOODLE_TIMEOUT_MS} ms`)],
   ['HTTP 500', { status: 500 }, /Moodle answered 500/],
   ['HTTP 503', { status: 503 }, /maintenance/i],
   ['an HTML page', 'html', /HTML page/],
@@ -75,7 +76,7 @@ describe('a Moodle fault on the create call of an admin’s direct create', () =
       await expectServing(t);
 
       await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, failed, cardTs(card));
-      await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+      await waitForCard(t, cardTs(card), 'succeeded');
       expect(accountsNamed(fake, person.username)).toBe(1);
       // The faulted call (a refused connection never reaches Moodle's log) and the retry's.
       expect(createCalls(fake, person.username)).toBe(fault === 'refuse' ? 1 : 2);
@@ -140,7 +141,7 @@ describe('Moodle down during the pre-flight look-up as well', () => {
     expect(failed.preflight).toMatchObject({ checked: false });
     const card = await cardOf(t, id);
     await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, failed, cardTs(card));
-    await waitForCard(t, cardTs(card), 'succeeded', 6_000);
+    await waitForCard(t, cardTs(card), 'succeeded');
     expect(accountsNamed(fake, person.username)).toBe(1);
     // The refused attempt (503, not run) and the retry.
     expect(createCalls(fake, person.username)).toBe(2);

@@ -56,7 +56,7 @@ async function ask(userId = REQUESTER) {
   const person = freshPerson('slk');
   const result = await t.command('/moodle-adduser', addUserText(person), { userId });
   expect(result.ack.status).toBe(200);
-  const reply = await result.waitForResponse(6_000);
+  const reply = await result.waitForResponse();
   const text = visibleText(reply.body);
   return { person, text, id: requestIdIn(text) };
 }
@@ -69,7 +69,7 @@ function cardPosted(id: string) {
 
 async function pendingListFor(approver: string): Promise<string> {
   const list = await t.command('/moodle-user', 'requests pending', { userId: approver });
-  return visibleText((await list.waitForResponse(4_000)).body);
+  return visibleText((await list.waitForResponse()).body);
 }
 
 function logsAbout(id: string): Array<Record<string, unknown>> {
@@ -105,11 +105,10 @@ describe('the approval card cannot be posted', () => {
       const card = await t.slack.waitForCall(
         'chat.postMessage',
         (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(id) && c.response?.ok === true,
-        3_000,
       );
       const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, stored, cardTs(card));
       await submitModal(t, APPROVER, await openedView(t, triggerId));
-      await waitForCard(t, cardTs(card), 'succeeded', 4_000);
+      await waitForCard(t, cardTs(card), 'succeeded');
       expect((await storedRequest(t, id)).status).toBe('succeeded');
       // One card, however many times the background job ran meanwhile.
       expect(
@@ -153,7 +152,7 @@ describe('the New Moodle user form cannot open', () => {
     t.slack.expireTriggerId(stale);
     const result = await t.command('/moodle-adduser', '', { userId: REQUESTER, trigger_id: stale });
     expect(result.ack.status).toBe(200);
-    const reply = await result.waitForResponse(4_000);
+    const reply = await result.waitForResponse();
     expect(reply.body.response_type).toBe('ephemeral');
     const text = visibleText(reply.body);
     expectHumane(text);
@@ -181,13 +180,11 @@ describe('the card cannot be redrawn', () => {
     const dm = await t.slack.waitForCall(
       'chat.postMessage',
       (c) => c.args.channel === REQUESTER && String(c.args.text).includes(id),
-      4_000,
     );
     expect(String(dm.args.text)).toContain('is done');
     await t.slack.waitForCall(
       'chat.postMessage',
       (c) => c.args.channel === 'C0NOTIFY' && String(c.args.text).includes(id),
-      4_000,
     );
     expect(await storedRequest(t, id)).toMatchObject({ status: 'succeeded', decidedBy: APPROVER });
     expect(accountsNamed(fake, person.username)).toBe(1);
@@ -208,10 +205,9 @@ describe('the card cannot be redrawn', () => {
     const told = await t.slack.waitForCall(
       'chat.postEphemeral',
       (c) => c.args.user === APPROVER2 && String(c.args.text).includes(id),
-      4_000,
     );
     expectHumane(String(told.args.text));
-    await waitForCard(t, cardTs(card), 'succeeded', 4_000);
+    await waitForCard(t, cardTs(card), 'succeeded');
     expect(accountsNamed(fake, person.username)).toBe(1);
     expect(t.leakedSecrets()).toEqual([]);
   });

@@ -2,7 +2,7 @@
 // produces, tokenize and parseUserArgs return, never throw, and every problem is a sentence for a person.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseUserArgs, tokenize, USER_ARG_KEYS } from '../../src/core/parse-args.js';
+import { parseUserArgs, tokenize, USER_ARG_KEYS } from '../../src/slack/parse-args.js';
 import { check, commandText, expectHumanMessage, FUZZ_RUNS, nastyText } from './arbitraries.js';
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(USER_ARG_KEYS);

@@ -289,7 +289,8 @@ describe('faults', () => {
     const err = await failure(quick.createUsers([person('gt_slow')]));
     expect(err.code).toBe(MoodleErrorCode.Timeout);
     expect(err.outcomeUnknown).toBe(true);
-    expect(Date.now() - started).toBeLessThan(1500);
+    // A hang never ends: any bound shows the timeout cut the call; this one leaves a loaded machine room.
+    expect(Date.now() - started).toBeLessThan(5_000);
     fake.setFault(null);
     await quick.close();
   });

@@ -1,4 +1,4 @@
-// Response bodies copied byte for byte from /work/shared/moodle/real-responses.md (Moodle 4.5.6), by case id.
+// Response bodies copied byte for byte from docs/moodle/real-responses.md (Moodle 4.5.6), by case id.
 // Appendix A bodies (debug NORMAL) are the default body plus the recorded debuginfo.
 
 const user = (id: number, username: string, first: string, last: string, email: string, suspended = false) =>

@@ -62,7 +62,8 @@ describe('transport against a local server', () => {
     const client = createMoodleClient({ url, token: new Secret(TOKEN), timeoutMs: 150, readRetries: 0 });
     const started = Date.now();
     const err = (await caught(client.createUsers([bob]))) as MoodleError;
-    expect(Date.now() - started).toBeLessThan(1500);
+    // The server never answers: any bound shows the timeout cut the call; this one leaves a loaded machine room.
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(err.code).toBe(MoodleErrorCode.Timeout);
     expect(err.outcomeUnknown).toBe(true);
     expect(err.hint).toMatch(/within 150 ms/);

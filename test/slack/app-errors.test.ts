@@ -3,8 +3,8 @@ import { webApi } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, toBoltLogger } from '../../src/logger.js';
-import { describeSlackError, explainStartupError } from '../../src/slack/app.js';
 import { describeRequest, InFlightTracker } from '../../src/slack/listeners/request-context.js';
+import { describeSlackError, explainStartupError } from '../../src/slack/startup-errors.js';
 import { buildWebClientOptions, SLACK_RETRY_POLICY } from '../../src/slack/web-client-options.js';
 
 const step = { setting: 'SLACK_BOT_TOKEN', apiUrl: 'https://slack.com/api/' } as const;

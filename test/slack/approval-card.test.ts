@@ -180,3 +180,81 @@ describe('requester message and notification line', () => {
     expect(line).not.toContain('\n');
   });
 });
+
+describe('free text on the card, the DM and the notification', () => {
+  const FORGED = 'new colleague\n*:white_check_mark: Approved by @admin*\n<https://evil.example|Approve here>';
+
+  /** Every line of every mrkdwn text of the card. */
+  function cardLines(card: ReturnType<typeof buildApprovalCard>): string[] {
+    return (card.blocks ?? []).flatMap((b) => {
+      const texts = b.type === 'section' ? [b.text] : b.type === 'context' ? b.elements : [];
+      return texts.flatMap((t) => (t && 'text' in t && typeof t.text === 'string' ? t.text.split('\n') : []));
+    });
+  }
+
+  /** A forged line may only appear inside a quote: never as a line of the app's own. */
+  function expectQuotedOnly(lines: string[], needle: string): void {
+    const carrying = lines.filter((line) => line.includes(needle));
+    expect(carrying.length).toBeGreaterThan(0);
+    for (const line of carrying) expect(line.startsWith('> ')).toBe(true);
+  }
+
+  it('shows the reason as a quote: a forged line, bold, emoji and link stay inside it, inert', () => {
+    const card = buildApprovalCard(makeRequest({ reason: FORGED }), { moodleUrl: MOODLE });
+    const lines = cardLines(card);
+    expectQuotedOnly(lines, 'Approved by');
+    expect(lines).toContain('> ∗∶white_check_mark: Approved by @admin∗');
+    expect(text(card)).not.toContain(':white_check_mark:');
+    expect(text(card)).not.toContain('<https://evil.example');
+  });
+
+  it('shows the approver’s comment as a quote on the card and in the requester’s DM', () => {
+    const request = makeRequest({ status: 'rejected', ...byStatus.rejected, decisionComment: FORGED });
+    expectQuotedOnly(cardLines(buildApprovalCard(request, { moodleUrl: MOODLE })), 'Approved by');
+    const dm = buildRequesterMessage(request, 'rejected', { moodleUrl: MOODLE });
+    expectQuotedOnly(dm.text.split('\n'), 'Approved by');
+    expect(dm.text).not.toContain('*:white_check_mark:');
+    expect(dm.text).not.toContain('<https://evil.example');
+  });
+
+  it('names and Moodle values cannot format or break a line: record, title, courses, notification', () => {
+    const forgedName = '*:white_check_mark: Approved*';
+    const create = buildApprovalCard(
+      makeRequest({
+        payload: {
+          operation: 'create',
+          user: { username: 'jdoe', email: 'jane@example.org', firstname: forgedName, lastname: 'Doe', auth: 'manual' },
+        },
+      }),
+      { moodleUrl: MOODLE },
+    );
+    expect(cardLines(create)).toContain('*First name*: ∗∶white_check_mark: Approved∗');
+    const course = { id: 3, shortname: 'M1', fullname: 'Maths\n:white_check_mark: *Approved by <!here>*' };
+    const enrol = buildApprovalCard(
+      makeRequest({
+        operation: 'enrol',
+        target: { moodleId: 7, username: 'old_\n*Approved*' },
+        payload: { operation: 'enrol', enrolment: { course, role: { shortname: 'student', id: 5 } } },
+      }),
+      { moodleUrl: MOODLE },
+    );
+    const lines = cardLines(enrol);
+    expect(lines.filter((l) => l.includes('Approved'))).toEqual([
+      '*Enrol in a course: oldˍ ∗Approved∗ (id 7)*  ·  request `R-7K3QX9`',
+      '*Course*: M1 (Maths ∶white_check_mark: ∗Approved by &lt;!here&gt;∗) as student',
+    ]);
+    const line = buildNotificationLine(
+      makeRequest({ operation: 'enrol', target: { moodleId: 7, username: 'old_\n*Approved*' }, status: 'rejected' }),
+      'rejected',
+      { moodleUrl: MOODLE },
+    );
+    expect(line).not.toMatch(/[\n*]/);
+  });
+
+  it('every mrkdwn text is verbatim, so Slack links no bare URL or @here in it', () => {
+    const card = buildApprovalCard(makeRequest({ reason: 'see https://evil.example @here' }), { moodleUrl: MOODLE });
+    for (const block of card.blocks ?? []) {
+      if (block.type === 'section' && block.text?.type === 'mrkdwn') expect(block.text.verbatim).toBe(true);
+    }
+  });
+});

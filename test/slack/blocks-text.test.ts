@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildAddUserHelp, buildUnknownSubcommand, buildUserHelp } from '../../src/slack/blocks/help.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from '../../src/slack/blocks/text.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from '../../src/slack/blocks/text.js';
+import { escapeMrkdwn } from '../../src/slack/blocks/untrusted.js';
 
 /** No lone surrogate: an emoji cut in half would be one (String#isWellFormed is ES2024, beyond our lib). */
 function isWellFormed(text: string): boolean {

@@ -1,10 +1,30 @@
 // The files an operator deploys with: .env.example documents every setting; the Dockerfile keeps the promises
-// STYLE.md makes (multi-stage, production deps only, non-root, init process, health check).
+// STYLE.md makes (multi-stage, production deps only, non-root, init process, health check) and runs every operator
+// command through the one command-line entry point that package.json declares.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/cli/commands.js';
 import { SETTING_HELP } from '../../src/config.js';
 
 const read = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const pkg = JSON.parse(read('package.json')) as {
+  bin: Record<string, string>;
+  files: string[];
+  scripts: Record<string, string>;
+};
+
+describe('package.json', () => {
+  it('declares one bin, built from src/cli/main.ts, that runs as a script', () => {
+    expect(Object.keys(pkg.bin)).toEqual(['moodle-provisioner']);
+    expect(read('src/cli/main.ts').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(pkg.files).toContain('dist');
+  });
+
+  it.each(['start', 'doctor', 'audit'])('npm run %s goes through the bin, built first when needed', (name) => {
+    expect(pkg.scripts[name]).toBe(`node ${pkg.bin['moodle-provisioner']} ${name}`);
+    expect(pkg.scripts[`pre${name}`]).toBe('node scripts/ensure-build.mjs');
+  });
+});
 
 describe('.env.example', () => {
   const text = read('.env.example');
@@ -35,9 +55,20 @@ describe('Dockerfile', () => {
     expect(text.match(/^FROM node:24-bookworm-slim AS \w+$/gm)).toHaveLength(2);
     expect(text).toContain('npm ci --omit=dev');
     expect(text).toMatch(/^USER node$/m);
-    expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
-    expect(text).toMatch(/^CMD \["node", "dist\/index.js"\]$/m);
+    expect(text).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", /m);
     expect(text).toMatch(/HEALTHCHECK[\s\S]*CMD \["node", "-e", .*\/healthz/);
+  });
+
+  it('runs the package.json bin with the command as the argument, start by default', () => {
+    const bin = pkg.bin['moodle-provisioner'];
+    expect(bin).toBe('dist/cli/main.js');
+    // `docker run … moodle-provisioner doctor` replaces CMD: the arguments pick the command.
+    expect(text).toMatch(new RegExp(`^ENTRYPOINT \\["/usr/bin/tini", "--", "node", "/app/${bin}"\\]$`, 'm'));
+    expect(text).toMatch(/^CMD \["start"\]$/m);
+    // `docker exec <container> moodle-provisioner audit`: the bin on PATH, executable.
+    expect(text).toContain(`ln -s /app/${bin} /usr/local/bin/moodle-provisioner`);
+    expect(text).toContain(`chmod 755 ${bin}`);
+    expect(text).not.toMatch(/\btsx\b/);
   });
 
   it('keeps compilers out of the runtime stage', () => {
@@ -48,5 +79,27 @@ describe('Dockerfile', () => {
   it('is paired with a .dockerignore that keeps secrets and local data out of the build context', () => {
     const ignore = read('.dockerignore').split('\n');
     for (const entry of ['.env', 'node_modules', 'data', '.git']) expect(ignore).toContain(entry);
+  });
+});
+
+describe('README', () => {
+  const text = read('README.md');
+
+  it('starts with the install-and-start and the install-and-test commands', () => {
+    const firstBlock = /```sh\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    const commands = firstBlock.split('\n').map((line) => line.split('#')[0]?.trim());
+    expect(commands.slice(0, 2)).toEqual(['npm ci && npm start', 'npm ci && npm test']);
+  });
+
+  it('shows every operator command, and the Docker form of each one that is not the default', () => {
+    const start = text.indexOf('\n## Operator commands\n');
+    const section = text.slice(start, text.indexOf('\n## ', start + 1));
+    for (const { name } of COMMANDS) {
+      expect(section, name).toMatch(new RegExp(`^\\| \`${name}\\b`, 'm'));
+      if (name === 'start') continue;
+      expect(section, name).toContain(
+        `docker run --rm --env-file .env -v mp-data:/app/data moodle-provisioner ${name}`,
+      );
+    }
   });
 });

@@ -17,7 +17,7 @@ const config = loadConfig({
   APPROVAL_CHANNEL: 'C0APPROVALS',
   DATABASE_URL: 'sqlite::memory:',
 });
-const deps = buildDependencies(config, createLogger({ level: 'silent' }).logger);
+const deps = await buildDependencies(config, createLogger({ level: 'silent' }).logger);
 afterAll(async () => {
   for (const closer of deps.closers) await closer.close();
 });

@@ -13,24 +13,36 @@ import { registerListeners } from '../../src/slack/listeners/index.js';
 
 interface Manifest {
   features: {
+    app_home: { home_tab_enabled: boolean };
     slash_commands: Array<{ command: string; description: string; usage_hint?: string; should_escape?: boolean }>;
   };
   oauth_config: { scopes: { bot: string[] } };
-  settings: { interactivity: { is_enabled: boolean }; socket_mode_enabled: boolean; token_rotation_enabled: boolean };
+  settings: {
+    event_subscriptions?: { bot_events: string[] };
+    interactivity: { is_enabled: boolean };
+    socket_mode_enabled: boolean;
+    token_rotation_enabled: boolean;
+  };
   display_information: { name: string; description: string };
 }
 
 const manifest = parse(readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8')) as Manifest;
 
-/** The command names registerListeners registers, recorded on a real (never started) Bolt app. */
-function registeredCommands(): string[] {
+/** The command and event names registerListeners registers, recorded on a real (never started) Bolt app. */
+async function registered(): Promise<{ commands: string[]; events: string[] }> {
   const app = new App({ token: 'xoxb-unit-test', signingSecret: 'unit-test-secret', deferInitialization: true });
   const seen: string[] = [];
+  const events: string[] = [];
   const original = app.command.bind(app);
   app.command = ((name: string | RegExp, ...listeners: Parameters<typeof original>[1][]) => {
     seen.push(String(name));
     return original(name, ...listeners);
   }) as typeof app.command;
+  const originalEvent = app.event.bind(app);
+  app.event = ((name: string, ...listeners: Parameters<typeof originalEvent>[1][]) => {
+    events.push(String(name));
+    return originalEvent(name, ...listeners);
+  }) as typeof app.event;
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-unit-test',
     SLACK_SIGNING_SECRET: 'unit-test-secret',
@@ -41,17 +53,28 @@ function registeredCommands(): string[] {
     DATABASE_URL: 'sqlite::memory:',
   });
   const { logger } = createLogger({ level: 'silent' });
-  const deps = buildDependencies(config, logger);
+  const deps = await buildDependencies(config, logger);
   registerListeners(app, deps.listenerDeps);
-  for (const closer of deps.closers) void closer.close();
-  return seen;
+  for (const closer of deps.closers) await closer.close();
+  return { commands: seen, events };
+}
+
+async function registeredCommands(): Promise<string[]> {
+  return (await registered()).commands;
 }
 
 describe('manifest.yml', () => {
-  it('declares exactly the slash commands the app registers', () => {
+  it('declares exactly the slash commands the app registers', async () => {
     const declared = manifest.features.slash_commands.map((c) => c.command).sort();
-    expect(registeredCommands().sort()).toEqual(declared);
+    expect((await registeredCommands()).sort()).toEqual(declared);
     expect(declared).toEqual(Object.values(COMMANDS).sort());
+  });
+
+  it('subscribes to exactly the events the app listens to, and enables the Home tab it publishes', async () => {
+    expect((await registered()).events.sort()).toEqual(
+      [...(manifest.settings.event_subscriptions?.bot_events ?? [])].sort(),
+    );
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
   });
 
   it('gives every command a description and usage hint within Slack limits', () => {

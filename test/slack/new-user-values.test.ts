@@ -28,7 +28,7 @@ const select = (key: 'auth' | 'country', value: string | null) => {
 };
 
 describe('parseNewUserValues', () => {
-  it('picks every field of a well-formed submission by its DESIGN.md key', () => {
+  it('picks every field of a well-formed submission by its README key', () => {
     const result = parseNewUserValues({
       ...text('firstname', 'Jane'),
       ...text('lastname', 'Doe'),

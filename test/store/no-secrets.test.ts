@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
 import type { CreateUserInput } from '../../src/core/moodle-gateway.js';
-import { type Corrections, createRequestService } from '../../src/core/request-lifecycle.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
+import type { Corrections } from '../../src/core/request-service.js';
 import type { RequestPayload } from '../../src/core/requests.js';
 import { SecretScrubber } from '../../src/logger.js';
 import { Secret } from '../../src/secret.js';
@@ -29,7 +30,7 @@ it('keeps every secret out of the database files through a full lifecycle', asyn
   const scrubber = new SecretScrubber();
   scrubber.add(new Secret(MOODLE_TOKEN));
   scrubber.add(new Secret(BOT_TOKEN));
-  const store = openStore(`sqlite:${join(dir, 'app.db')}`, { scrubber });
+  const store = await openStore(`sqlite:${join(dir, 'app.db')}`, { scrubber });
   const service = createRequestService({ store, clock: createManualClock(), ttlHours: 72 });
 
   // What the command handler builds for Moodle may travel further than it should: simulate exactly that.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewRequest } from '../../src/core/requests.js';
-import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { openStore } from '../../src/store/index.js';
 import { createWalFlusher } from '../../src/store/wal-flush.js';
 
 let dir: string;
@@ -23,15 +23,21 @@ afterEach(() => {
 /** A flush that completes only when the test says so. */
 function gatedSync() {
   const gates: Array<() => void> = [];
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
   let calls = 0;
   const sync = async (_handle: FileHandle) => {
     calls += 1;
+    for (const w of waiters.filter((w) => calls >= w.n)) w.resolve();
     await new Promise<void>((resolve) => gates.push(resolve));
   };
   return {
     sync,
     get calls() {
       return calls;
+    },
+    /** Resolves once the flush has been called `n` times: opening the file takes a thread-pool turn of its own. */
+    called(n: number): Promise<void> {
+      return calls >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }));
     },
     release() {
       const gate = gates.shift();
@@ -75,15 +81,15 @@ describe('createWalFlusher', () => {
     const gate = gatedSync();
     const flusher = createWalFlusher(path, { sync: gate.sync });
     const first = flusher.afterCommit();
-    await settled(first);
-    expect(gate.calls).toBe(1);
+    await gate.called(1);
+    expect(await settled(first)).toBe(false);
     const second = flusher.afterCommit();
     const third = flusher.afterCommit();
     gate.release(); // the flush that began before the second and third commits
     expect(await settled(first)).toBe(true);
     expect(await settled(second)).toBe(false);
     expect(await settled(third)).toBe(false);
-    expect(gate.calls).toBe(2);
+    await gate.called(2);
     gate.release();
     expect(await settled(second)).toBe(true);
     expect(await settled(third)).toBe(true);
@@ -116,12 +122,12 @@ describe('the SQLite store in WAL mode', () => {
   it('commits with synchronous=NORMAL and resolves a write only after its flush, the row already committed', async () => {
     const dbPath = join(dir, 'store.db');
     const gate = gatedSync();
-    const store = openSqliteStore({ kind: 'sqlite', path: dbPath }, { walSync: gate.sync });
+    const store = await openStore(`sqlite:${dbPath}`, { walSync: gate.sync });
     const reader = new BetterSqlite3(dbPath, { readonly: true });
     try {
       const writing = store.createRequest(createOf('jane'));
+      await gate.called(1);
       expect(await settled(writing)).toBe(false);
-      expect(gate.calls).toBe(1);
       // Committed (another connection sees it) before the flush, which the write waits for.
       expect(reader.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 1 });
       gate.release();
@@ -129,6 +135,7 @@ describe('the SQLite store in WAL mode', () => {
       expect(request.target.username).toBe('jane');
 
       const noted = store.setApprovalMessage(request.id, { channel: 'C1', ts: '1.2' });
+      await gate.called(2);
       expect(await settled(noted)).toBe(false);
       gate.release();
       await noted;
@@ -138,6 +145,7 @@ describe('the SQLite store in WAL mode', () => {
         expectedVersion: request.version,
         at: new Date(),
       });
+      await gate.called(3);
       expect(await settled(moved)).toBe(false);
       gate.release();
       expect((await moved).ok).toBe(true);
@@ -154,14 +162,14 @@ describe('the SQLite store in WAL mode', () => {
       flushes += 1;
       await handle.datasync();
     };
-    const store = openSqliteStore({ kind: 'sqlite', path: join(dir, 'mode.db') }, { walSync: spy });
+    const store = await openStore(`sqlite:${join(dir, 'mode.db')}`, { walSync: spy });
     await store.createRequest(createOf('real-flush'));
     await store.close();
     expect(flushes).toBe(1);
-    const plain = openSqliteStore({ kind: 'sqlite', path: join(dir, 'default.db') });
+    const plain = await openStore(`sqlite:${join(dir, 'default.db')}`);
     await expect(plain.createRequest(createOf('default'))).resolves.toMatchObject({ status: 'pending' });
     await plain.close();
-    const memory = openSqliteStore({ kind: 'sqlite-memory' }, { walSync: spy });
+    const memory = await openStore('sqlite::memory:', { walSync: spy });
     await expect(memory.createRequest(createOf('mem'))).resolves.toMatchObject({ status: 'pending' });
     await memory.close();
     expect(flushes).toBe(1);
@@ -169,14 +177,11 @@ describe('the SQLite store in WAL mode', () => {
 
   it('fails the write, not the process, when the flush fails', async () => {
     const dbPath = join(dir, 'eio.db');
-    const store = openSqliteStore(
-      { kind: 'sqlite', path: dbPath },
-      {
-        walSync: async () => {
-          throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
-        },
+    const store = await openStore(`sqlite:${dbPath}`, {
+      walSync: async () => {
+        throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
       },
-    );
+    });
     try {
       await expect(store.createRequest(createOf('lost'))).rejects.toMatchObject({ code: 'durability_failed' });
     } finally {

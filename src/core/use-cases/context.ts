@@ -6,7 +6,7 @@ import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationContext } from '../operations/types.js';
 import type { Permissions } from '../permissions.js';
 import type { AccountGuard } from '../protection.js';
-import type { RequestService } from '../request-lifecycle.js';
+import type { RequestService } from '../request-service.js';
 import type { FormatActor } from '../request-words.js';
 import type { MessageLocation, RequestRecord } from '../requests.js';
 import type { Store } from '../store.js';
@@ -24,12 +24,18 @@ export interface Notifier {
   notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void>;
   /** One line in the notification channel; returns its ts when known. */
   announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined>;
+  /** Reminds the approvers of a request still waiting, in its card's thread. */
+  remindApprovers(request: RequestRecord): Promise<void>;
 }
 
 export type ProvisioningSettings = Pick<
   Config,
   'approvalRequired' | 'passwordMode' | 'allowedAuth' | 'defaultAuth' | 'protectedUsers'
-> & { moodleUrl: string };
+> & {
+  moodleUrl: string;
+  /** Moodle role ids by short name (ROLE_IDS), for a new account's enrolments. */
+  roleIds?: Readonly<Record<string, number>>;
+} & Partial<Pick<Config, 'reasonRequired' | 'approvalsRequired' | 'remindAfterHours'>>;
 
 export type LogFn = (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 

@@ -2,14 +2,16 @@
 // flight, look Moodle up for clashes, then submit. Input keys are the profile fields plus `reason`.
 
 import { mayReadDetails, recordLookup, viewConflicts } from '../account-view.js';
+import { checkReason } from '../free-text.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
-import { createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
+import { type CreatePayload, createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
 import type { PreflightSummary, RequesterContext } from '../requests.js';
 import { type FieldProblem, validateNewUser } from '../user-record.js';
 import { deriveUsername, pickFreeUsername, withSuffix } from '../username.js';
 import type { UseCaseContext } from './context.js';
 import { failureOf } from './execute.js';
 import type { SubmitOutcome } from './outcomes.js';
+import { DEFAULT_ROLE_IDS, type Resolved, resolveCohorts, resolveEnrolments } from './resolve-memberships.js';
 import type { Submitter } from './submit.js';
 
 /** How many derived usernames (jdoe, jdoe2 … jdoe50) a create tries before asking the requester to choose one. */
@@ -30,113 +32,163 @@ export interface AccountCreation {
 }
 
 export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter): AccountCreation {
-  const { gateway, store, settings, formatActor, clock, permissions } = ctx;
-
-  function validateCreate(input: Record<string, string | undefined>): CreateValidation {
-    const derived = !input.username?.trim();
-    const candidate = derived && input.email?.trim() ? { ...input, username: deriveUsername(input.email) } : input;
-    return {
-      ...validateNewUser(candidate, { allowedAuth: settings.allowedAuth, defaultAuth: settings.defaultAuth }),
-      derived,
-    };
-  }
-
-  /**
-   * A derived username that a waiting create will take counts as taken: Moodle does not know it yet. One indexed
-   * look-up for all the candidates, made before Moodle is asked, so a store failure is not reported as Moodle's.
-   */
-  async function waitingUsernames(base: string): Promise<Set<string>> {
-    const candidates = Array.from({ length: USERNAME_TRIES }, (_, i) => withSuffix(base, i + 1));
-    const inFlight = await store.findInFlight({ operation: createUser.name, usernames: candidates });
-    return new Set(inFlight.map((r) => r.username));
-  }
-
-  /** The first create in flight (pending, approved, executing; oldest first) with this username or email. */
-  async function twinRefusal(user: UserProfileFields): Promise<SubmitOutcome | undefined> {
-    const [twin] = await store.findInFlight({
-      operation: createUser.name,
-      usernames: [user.username],
-      emails: [user.email],
-    });
-    if (!twin) return undefined;
-    const same = twin.username === user.username ? `the username ${user.username}` : 'this email address';
-    return {
-      kind: 'refused',
-      reason:
-        `A request to create an account with ${same} is already in progress: ${twin.id}, asked by ` +
-        `${formatActor(twin.requesterId)} (${twin.status}). Nothing new was requested; ` +
-        'an approver decides the existing one, or its requester cancels it.',
-      inFlight: twin.id,
-    };
-  }
-
-  /**
-   * The create pre-flight for a person: existing accounts it names are audited and shown with their details only to
-   * approvers and admins; a look-up too broad to trust refuses the create.
-   */
-  async function preflightForPerson(
-    actor: string,
-    user: UserProfileFields,
-  ): Promise<PreflightSummary | Extract<SubmitOutcome, { kind: 'exists' | 'unavailable' }>> {
-    let preflight: PreflightSummary;
-    try {
-      preflight = await preflightCreate(gateway, user);
-    } catch (err) {
-      const detail = `create: username ${user.username}, email ${user.email}`;
-      await recordLookup(store, clock, { actor, outcome: 'too_broad', detail });
-      return { kind: 'unavailable', message: failureOf(err).hint };
-    }
-    if (preflight.conflicts.length === 0) return preflight;
-    for (const c of preflight.conflicts) {
-      const account = { id: c.moodleId, username: c.username };
-      await recordLookup(store, clock, { actor, outcome: 'exists', detail: `create: same ${c.matchedOn}`, account });
-    }
-    const full = await mayReadDetails(permissions, actor);
-    return {
-      kind: 'exists',
-      message: describeConflicts(settings.moodleUrl, preflight.conflicts),
-      conflicts: viewConflicts(preflight.conflicts, full),
-    };
-  }
-
   return {
-    validateCreate,
-    preflightCreate: (user) => preflightCreate(gateway, user),
+    validateCreate: (input) => validateCreate(ctx, input),
+    preflightCreate: (user) => preflightCreate(ctx.gateway, user),
     canRequest: (userId) => submitter.requireRole(userId, 'requester', 'create'),
-
-    async submitCreate(requester, input) {
-      const allowed = await submitter.requireRole(requester.userId, 'requester', 'create');
-      if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
-      const validated = validateCreate(input);
-      if (!validated.ok) return { kind: 'invalid', problems: validated.problems };
-      let user = validated.record;
-      if (validated.derived) {
-        const waiting = await waitingUsernames(user.username);
-        let free: string | undefined;
-        try {
-          const taken = async (u: string) =>
-            waiting.has(u) || (await gateway.getUsersByField('username', [u])).length > 0;
-          free = await pickFreeUsername(user.username, taken, USERNAME_TRIES);
-        } catch (err) {
-          return { kind: 'unavailable', message: failureOf(err).hint };
-        }
-        if (!free) {
-          return {
-            kind: 'invalid',
-            problems: [
-              { field: 'username', message: `Usernames based on ${user.username} are all taken; choose one.` },
-            ],
-          };
-        }
-        user = { ...user, username: free };
-      }
-      const twin = await twinRefusal(user);
-      if (twin) return twin;
-      const preflight = await preflightForPerson(requester.userId, user);
-      if ('kind' in preflight) return preflight;
-      const reason = input.reason?.trim() || undefined;
-      const target = { username: user.username, email: user.email };
-      return submitter.submitRequest(requester, target, { operation: 'create', user }, preflight, reason);
-    },
+    submitCreate: (requester, input) => submitCreate(ctx, submitter, requester, input),
   };
+}
+
+function validateCreate(ctx: UseCaseContext, input: Record<string, string | undefined>): CreateValidation {
+  const { allowedAuth, defaultAuth } = ctx.settings;
+  const derived = !input.username?.trim();
+  const candidate = derived && input.email?.trim() ? { ...input, username: deriveUsername(input.email) } : input;
+  const checked = validateNewUser(candidate, { allowedAuth, defaultAuth });
+  const reason = checkReason(input.reason);
+  if (!reason) return { ...checked, derived };
+  return { ok: false, problems: [...(checked.ok ? [] : checked.problems), reason], derived };
+}
+
+async function submitCreate(
+  ctx: UseCaseContext,
+  submitter: Submitter,
+  requester: RequesterContext,
+  input: Record<string, string | undefined>,
+): Promise<SubmitOutcome> {
+  const allowed = await submitter.requireRole(requester.userId, 'requester', 'create');
+  if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
+  const validated = validateCreate(ctx, input);
+  const memberships = await resolveMemberships(ctx, input);
+  if ('kind' in memberships) return memberships;
+  if (!validated.ok || !memberships.ok) {
+    const problems = [...(validated.ok ? [] : validated.problems), ...(memberships.ok ? [] : memberships.problems)];
+    return { kind: 'invalid', problems };
+  }
+  let user = validated.record;
+  if (validated.derived) {
+    const free = await freeUsername(ctx, user.username);
+    if (typeof free !== 'string') return free;
+    user = { ...user, username: free };
+  }
+  const twin = await twinRefusal(ctx, user);
+  if (twin) return twin;
+  const preflight = await preflightForPerson(ctx, requester.userId, user);
+  if ('kind' in preflight) return preflight;
+  const reason = input.reason?.trim() || undefined;
+  const target = { username: user.username, email: user.email };
+  const payload: CreatePayload = { operation: 'create', user, ...memberships.value };
+  return submitter.submitRequest(requester, target, payload, preflight, reason);
+}
+
+/**
+ * A free variant of a derived username (jdoe, jdoe2 …). One taken by a waiting create counts as taken: Moodle does
+ * not know it yet. The store is asked once for all candidates, before Moodle, so its failure is not blamed on Moodle.
+ */
+async function freeUsername(ctx: UseCaseContext, base: string): Promise<string | SubmitOutcome> {
+  const candidates = Array.from({ length: USERNAME_TRIES }, (_, i) => withSuffix(base, i + 1));
+  const inFlight = await ctx.store.findInFlight({ operation: createUser.name, usernames: candidates });
+  const waiting = new Set(inFlight.map((r) => r.username));
+  let free: string | undefined;
+  try {
+    const taken = async (u: string) =>
+      waiting.has(u) || (await ctx.gateway.getUsersByField('username', [u])).length > 0;
+    free = await pickFreeUsername(base, taken, USERNAME_TRIES);
+  } catch (err) {
+    return { kind: 'unavailable', message: failureOf(err).hint };
+  }
+  if (free) return free;
+  return {
+    kind: 'invalid',
+    problems: [{ field: 'username', message: `Usernames based on ${base} are all taken; choose one.` }],
+  };
+}
+
+/** The first create in flight (pending, approved, executing; oldest first) with this username or email. */
+async function twinRefusal(ctx: UseCaseContext, user: UserProfileFields): Promise<SubmitOutcome | undefined> {
+  const [twin] = await ctx.store.findInFlight({
+    operation: createUser.name,
+    usernames: [user.username],
+    emails: [user.email],
+  });
+  if (!twin) return undefined;
+  const same = twin.username === user.username ? `the username ${user.username}` : 'this email address';
+  return {
+    kind: 'refused',
+    reason:
+      `A request to create an account with ${same} is already in progress: ${twin.id}, asked by ` +
+      `${ctx.formatActor(twin.requesterId)} (${twin.status}). Nothing new was requested; ` +
+      'an approver decides the existing one, or its requester cancels it.',
+    inFlight: twin.id,
+  };
+}
+
+/**
+ * The create pre-flight for a person: existing accounts it names are audited and shown with their details only to
+ * approvers and admins; a look-up too broad to trust refuses the create.
+ */
+async function preflightForPerson(
+  ctx: UseCaseContext,
+  actor: string,
+  user: UserProfileFields,
+): Promise<PreflightSummary | Extract<SubmitOutcome, { kind: 'exists' | 'unavailable' }>> {
+  const { gateway, store, clock } = ctx;
+  let preflight: PreflightSummary;
+  try {
+    preflight = await preflightCreate(gateway, user);
+  } catch (err) {
+    const detail = `create: username ${user.username}, email ${user.email}`;
+    await recordLookup(store, clock, { actor, outcome: 'too_broad', detail });
+    return { kind: 'unavailable', message: failureOf(err).hint };
+  }
+  if (preflight.conflicts.length === 0) return preflight;
+  for (const c of preflight.conflicts) {
+    const account = { id: c.moodleId, username: c.username };
+    await recordLookup(store, clock, { actor, outcome: 'exists', detail: `create: same ${c.matchedOn}`, account });
+  }
+  const full = await mayReadDetails(ctx.permissions, actor);
+  return {
+    kind: 'exists',
+    message: describeConflicts(ctx.settings.moodleUrl, preflight.conflicts),
+    conflicts: viewConflicts(preflight.conflicts, full),
+  };
+}
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The courses (with their role) and cohorts asked for with the account, resolved against Moodle. */
+async function resolveMemberships(
+  ctx: UseCaseContext,
+  input: Record<string, string | undefined>,
+): Promise<Resolved<Pick<CreatePayload, 'enrolments' | 'cohorts'>> | SubmitOutcome> {
+  const courses = splitList(input.courses);
+  const cohorts = splitList(input.cohorts);
+  if (courses.length === 0 && input.role?.trim()) {
+    const message = 'role= is the role in the courses=; name the courses too.';
+    return { ok: false, problems: [{ field: 'role', message }] };
+  }
+  if (courses.length === 0 && cohorts.length === 0) return { ok: true, value: {} };
+  try {
+    const settings = { roleIds: ctx.settings.roleIds ?? DEFAULT_ROLE_IDS, defaultRole: 'student' };
+    // No dates here: the time zone they would be read in is the Slack layer's, and an account end date is separate.
+    const when = { timeZone: 'UTC', now: ctx.clock.now() };
+    const enrolments = await resolveEnrolments(ctx.gateway, settings, { courses, role: input.role }, when);
+    const found = await resolveCohorts(ctx.gateway, cohorts);
+    const problems = [enrolments, found].flatMap((r) => (r.ok ? [] : r.problems));
+    if (!enrolments.ok || !found.ok) return { ok: false, problems };
+    const value: Pick<CreatePayload, 'enrolments' | 'cohorts'> = {};
+    if (enrolments.value.length > 0) value.enrolments = enrolments.value;
+    if (found.value.length > 0) value.cohorts = found.value;
+    return { ok: true, value };
+  } catch (err) {
+    return {
+      kind: 'unavailable',
+      message: `Could not check the courses and cohorts in Moodle: ${failureOf(err).hint}`,
+    };
+  }
 }

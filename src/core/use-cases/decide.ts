@@ -1,9 +1,15 @@
 // Decide: approve (then execute once), reject, retry a failed request, cancel one's own. Every step re-checks, at
 // the moment it runs, that the person is an approver, did not ask for the request, and that the request is still
 // in the state the step needs; the lifecycle's compare-and-set makes exactly one of any number of clicks win.
-import { operationOf } from '../operations/registry.js';
-import type { ApproveOptions, LifecycleResult } from '../request-lifecycle.js';
-import { describeNotRetryable, describeSelfDecision, describeStatus } from '../request-words.js';
+import { COMMENT_MAX_LENGTH, describeTooLong } from '../free-text.js';
+import { protectionOfTarget } from '../protection.js';
+import type { ApproveOptions, LifecycleResult } from '../request-service.js';
+import {
+  describeAlreadyApproved,
+  describeNotRetryable,
+  describeSelfDecision,
+  describeStatus,
+} from '../request-words.js';
 import type { RequestRecord } from '../requests.js';
 import type { Announcer } from './announce.js';
 import type { UseCaseContext } from './context.js';
@@ -29,22 +35,15 @@ function refusedFrom(result: Extract<LifecycleResult, { ok: false }>): Refused {
   return { kind: 'refused', reason: result.message, ...(result.current ? { current: result.current } : {}) };
 }
 
-export function createDecisions(
-  ctx: UseCaseContext,
-  announcer: Announcer,
-  executor: Executor,
-  submitter: Submitter,
-): Decisions {
+/** Who may take which step on a request right now (see Decisions.checkDecision). */
+export function createDecisionCheck(ctx: UseCaseContext, submitter: Submitter): Decisions['checkDecision'] {
   const { requests, store, permissions, formatActor, guard } = ctx;
 
   /** A change to a protected account is refused before anyone approves or retries it (and again at execution). */
   async function protectionRefusal(request: RequestRecord): Promise<string | undefined> {
-    if (operationOf(request.operation).target !== 'existing') return undefined;
-    const { moodleId, username } = request.target;
-    if (moodleId === undefined || username === undefined) return undefined;
     // Only a certain answer refuses here; when Moodle cannot say, execution checks again and fails retryably.
-    const protection = await guard.protectionOf({ id: moodleId, username });
-    return protection.protected === true ? protection.reason : undefined;
+    const protection = await protectionOfTarget(guard, request);
+    return protection?.protected === true ? protection.reason : undefined;
   }
 
   /** The retry rule: someone else than the requester, unless the requester executed it directly as an admin. */
@@ -71,6 +70,9 @@ export function createDecisions(
     } else {
       if (request.requester.userId === actor) return refuse('self_decision', describeSelfDecision(request, verb));
       if (request.status !== 'pending') return refuse('not_pending', describeStatus(request, formatActor));
+      if (verb === 'approve' && request.approvals.some((a) => a.by === actor)) {
+        return refuse('already_approved', describeAlreadyApproved(request));
+      }
     }
     if (verb !== 'reject') {
       const protectedReason = await protectionRefusal(request);
@@ -78,6 +80,18 @@ export function createDecisions(
     }
     return { ok: true, request };
   }
+
+  return checkDecision;
+}
+
+export function createDecisions(
+  ctx: UseCaseContext,
+  announcer: Announcer,
+  executor: Executor,
+  submitter: Submitter,
+): Decisions {
+  const { requests, store } = ctx;
+  const checkDecision = createDecisionCheck(ctx, submitter);
 
   /** The checks of checkDecision, as a refusal; undefined when the step may go ahead. */
   async function recheck(requestId: string, actor: string, verb: DecisionVerb): Promise<Refused | undefined> {
@@ -90,16 +104,24 @@ export function createDecisions(
     checkDecision,
 
     async approve(requestId, actor, options = {}) {
+      const tooLong = describeTooLong('The comment', options.comment?.trim(), COMMENT_MAX_LENGTH);
+      if (tooLong) return { kind: 'refused', reason: tooLong };
       const refused = await recheck(requestId, actor, 'approve');
       if (refused) return refused;
       const approved = await requests.approve(requestId, actor, options);
       if (!approved.ok) return refusedFrom(approved);
+      if (approved.request.status === 'pending') {
+        await announcer.announceProgress(approved.request);
+        return { kind: 'approval_recorded', request: approved.request };
+      }
       const started = await requests.startExecution(requestId, actor);
       if (!started.ok) return refusedFrom(started);
       return executor.run(started.request, undefined);
     },
 
     async reject(requestId, actor, reason) {
+      const tooLong = describeTooLong('The reason', reason.trim(), COMMENT_MAX_LENGTH);
+      if (tooLong) return { kind: 'refused', reason: tooLong };
       const allowed = await submitter.requireRole(actor, 'approver', undefined, requestId);
       if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
       const rejected = await requests.reject(requestId, actor, reason);

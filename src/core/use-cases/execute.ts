@@ -5,7 +5,8 @@ import type { Secret } from '../../secret.js';
 import { isGatewayError, profileUrl } from '../moodle-gateway.js';
 import { operationOf } from '../operations/registry.js';
 import type { Applied, Prepared } from '../operations/types.js';
-import type { FailureInput } from '../request-lifecycle.js';
+import { protectionOfTarget } from '../protection.js';
+import type { FailureInput } from '../request-service.js';
 import type { RequestRecord } from '../requests.js';
 import type { Announcer } from './announce.js';
 import type { UseCaseContext } from './context.js';
@@ -65,85 +66,84 @@ export interface Executor {
   run(started: RequestRecord, previous: RequestRecord['result']): Promise<ExecutionOutcome>;
 }
 
+/** Protection may have changed since the request was made (PROTECTED_USERS edited, the token changed). */
+async function recheck(ctx: UseCaseContext, request: RequestRecord): Promise<void> {
+  const protection = await protectionOfTarget(ctx.guard, request);
+  if (protection?.protected === true) {
+    throw new ProtectionStop(
+      protection.reason,
+      'protected',
+      'Nothing was changed in Moodle; the account is protected.',
+    );
+  }
+  if (protection?.protected === 'unknown') {
+    throw new ProtectionStop(protection.reason, 'protection_unknown', 'Nothing was changed in Moodle; retry later.');
+  }
+}
+
+/**
+ * After a failed call: when the outcome is unknown, look before saying anything. Returns the failure to
+ * record, or what a look-up found when the operation took effect after all.
+ */
+async function settleFailure(
+  ctx: UseCaseContext,
+  request: RequestRecord,
+  failure: FailureInput,
+): Promise<{ failure: FailureInput } | { moodleId: number | undefined }> {
+  if (!failure.outcomeUnknown) return { failure };
+  try {
+    const found = await operationOf(request.operation).lookUpOutcome(ctx.operations, request);
+    if (found.applied) return { moodleId: found.moodleId };
+    const made = found.moodleId ?? failure.moodleId;
+    const hint = `${failure.hint} A look-up shows it did not ${made === undefined ? 'happen' : 'all happen'}.`;
+    return { failure: { ...failure, outcomeUnknown: false, hint, ...(made === undefined ? {} : { moodleId: made }) } };
+  } catch {
+    // Still unknown: the request stays failed with outcomeUnknown, and a retry looks up first.
+    return { failure };
+  }
+}
+
+type Attempt = { moodleId: number | undefined; fresh: boolean } | { failure: FailureInput; fresh: boolean };
+
+/** One try: look first if the last outcome is unknown, re-check protection, then call; never throws. */
+async function attempt(
+  ctx: UseCaseContext,
+  started: RequestRecord,
+  previous: RequestRecord['result'],
+  prepared: Prepared | undefined,
+): Promise<Attempt> {
+  const operation = operationOf(started.operation);
+  // Whether this attempt sent what prepare() made (a new account's password), rather than finding it done.
+  let fresh = false;
+  try {
+    const done: Applied =
+      previous && !previous.ok && previous.outcomeUnknown
+        ? await operation.lookUpOutcome(ctx.operations, started)
+        : { applied: false };
+    if (done.applied) return { moodleId: done.moodleId, fresh: false };
+    await recheck(ctx, started);
+    // Part of it may be in Moodle already (the account of a create whose courses failed): do only the rest.
+    const request =
+      started.target.moodleId === undefined && done.moodleId !== undefined
+        ? { ...started, target: { ...started.target, moodleId: done.moodleId } }
+        : started;
+    fresh = request.target.moodleId === undefined;
+    const result = await operation.execute(ctx.operations, request, prepared);
+    return { moodleId: result.moodleId, fresh };
+  } catch (err) {
+    const settled = await settleFailure(ctx, started, failureOf(err));
+    return 'failure' in settled ? { ...settled, fresh } : { moodleId: settled.moodleId, fresh };
+  }
+}
+
 export function createExecutor(ctx: UseCaseContext, announcer: Announcer): Executor {
-  const { requests, settings, guard } = ctx;
-
-  /** Protection may have changed since the request was made (PROTECTED_USERS edited, the token changed). */
-  async function recheck(request: RequestRecord): Promise<void> {
-    if (operationOf(request.operation).target !== 'existing') return;
-    const { moodleId, username } = request.target;
-    if (moodleId === undefined || username === undefined) return;
-    const protection = await guard.protectionOf({ id: moodleId, username });
-    if (protection.protected === true) {
-      throw new ProtectionStop(
-        protection.reason,
-        'protected',
-        'Nothing was changed in Moodle; the account is protected.',
-      );
-    }
-    if (protection.protected === 'unknown') {
-      throw new ProtectionStop(protection.reason, 'protection_unknown', 'Nothing was changed in Moodle; retry later.');
-    }
-  }
-
-  /**
-   * After a failed call: when the outcome is unknown, look before saying anything. Returns the failure to
-   * record, or what a look-up found when the operation took effect after all.
-   */
-  async function settleFailure(
-    request: RequestRecord,
-    failure: FailureInput,
-  ): Promise<{ failure: FailureInput } | { moodleId: number | undefined }> {
-    if (!failure.outcomeUnknown) return { failure };
-    try {
-      const found = await operationOf(request.operation).lookUpOutcome(ctx.operations, request);
-      if (found.applied) return { moodleId: found.moodleId };
-      const made = found.moodleId ?? failure.moodleId;
-      const hint = `${failure.hint} A look-up shows it did not ${made === undefined ? 'happen' : 'all happen'}.`;
-      return {
-        failure: { ...failure, outcomeUnknown: false, hint, ...(made === undefined ? {} : { moodleId: made }) },
-      };
-    } catch {
-      // Still unknown: the request stays failed with outcomeUnknown, and a retry looks up first.
-      return { failure };
-    }
-  }
-
-  async function attempt(
-    started: RequestRecord,
-    previous: RequestRecord['result'],
-    prepared: Prepared | undefined,
-  ): Promise<{ moodleId: number | undefined; fresh: boolean } | { failure: FailureInput; fresh: boolean }> {
-    const operation = operationOf(started.operation);
-    // Whether this attempt sent what prepare() made (a new account's password), rather than finding it done.
-    let fresh = false;
-    try {
-      const done: Applied =
-        previous && !previous.ok && previous.outcomeUnknown
-          ? await operation.lookUpOutcome(ctx.operations, started)
-          : { applied: false };
-      if (done.applied) return { moodleId: done.moodleId, fresh: false };
-      await recheck(started);
-      // Part of it may be in Moodle already (the account of a create whose courses failed): do only the rest.
-      const request =
-        started.target.moodleId === undefined && done.moodleId !== undefined
-          ? { ...started, target: { ...started.target, moodleId: done.moodleId } }
-          : started;
-      fresh = request.target.moodleId === undefined;
-      const result = await operation.execute(ctx.operations, request, prepared);
-      return { moodleId: result.moodleId, fresh };
-    } catch (err) {
-      const settled = await settleFailure(started, failureOf(err));
-      return 'failure' in settled ? { ...settled, fresh } : { moodleId: settled.moodleId, fresh };
-    }
-  }
-
+  const { requests, settings } = ctx;
   return {
     async run(started, previous) {
       // Prepared before the call, so that a create whose answer is lost but which Moodle committed still has the
       // password that was sent.
       const prepared = operationOf(started.operation).prepare?.(ctx.operations, started.payload);
-      const outcome = await attempt(started, previous, prepared);
+      const outcome = await attempt(ctx, started, previous, prepared);
       if ('failure' in outcome) {
         const recorded = await requests.recordFailure(started.id, outcome.failure);
         const request = recorded.ok ? recorded.request : started;

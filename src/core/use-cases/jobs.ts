@@ -1,5 +1,6 @@
-// Background jobs: post the cards that could not be posted, expire overdue requests, and reconcile the executions
-// a crash interrupted by looking their outcome up in Moodle (never by calling again blindly).
+// Background jobs: post the cards that could not be posted, expire overdue requests, remind approvers of waiting
+// ones, and reconcile the executions a crash interrupted by looking their outcome up in Moodle (never by calling
+// again blindly).
 import { operationOf } from '../operations/registry.js';
 import type { Applied } from '../operations/types.js';
 import type { RequestRecord } from '../requests.js';
@@ -16,72 +17,100 @@ export interface Jobs {
   postMissingCards(): Promise<RequestRecord[]>;
   /** Expires overdue pending requests and tells everyone concerned. */
   expireDue(): Promise<RequestRecord[]>;
+  /**
+   * Reminds the approvers, in the card's thread, of each pending request that has waited REMIND_AFTER_HOURS since
+   * it was asked for or last reminded: at most once per period, whichever replica runs it, until it is decided.
+   */
+  remindDue(): Promise<RequestRecord[]>;
   /** Found → succeeded with that id; absent → failed and retryable; Moodle unreachable → left for later. */
   reconcileInterrupted(): Promise<{ reconciled: RequestRecord[]; unresolved: RequestRecord[] }>;
 }
 
 export function createJobs(ctx: UseCaseContext, announcer: Announcer): Jobs {
-  const { store, requests, log } = ctx;
-
   return {
-    async postMissingCards() {
-      const posted: RequestRecord[] = [];
-      const waiting = [...(await store.findByStatus('pending')), ...(await store.findByStatus('failed'))];
-      for (const request of waiting) {
-        if (request.approvalMessage || announcer.isPosting(request.id)) continue;
-        try {
-          posted.push({ ...request, approvalMessage: await announcer.postCard(request) });
-        } catch (err) {
-          log('warn', 'could not post a missing approval card yet', {
-            requestId: request.id,
-            error: err instanceof Error ? err.message : String(err),
-          });
-          break;
-        }
-      }
-      return posted;
-    },
-
+    postMissingCards: () => postMissingCards(ctx, announcer),
     async expireDue() {
-      const expired = await requests.expireDue();
+      const expired = await ctx.requests.expireDue();
       for (const request of expired) await announcer.announceOutcome(request, 'expired');
       return expired;
     },
-
-    async reconcileInterrupted() {
-      const reconciled: RequestRecord[] = [];
-      const unresolved: RequestRecord[] = [];
-      for (const request of await requests.findInterrupted()) {
-        let outcome: Applied;
-        try {
-          outcome = await operationOf(request.operation).lookUpOutcome(ctx.operations, request);
-        } catch (err) {
-          log('warn', 'could not reconcile an interrupted request yet', {
-            requestId: request.id,
-            code: failureOf(err).code,
-          });
-          unresolved.push(request);
-          continue;
-        }
-        const result = await requests.reconcile(
-          request.id,
-          outcome.applied
-            ? { applied: true, ...(outcome.moodleId === undefined ? {} : { moodleId: outcome.moodleId }) }
-            : {
-                applied: false,
-                detail: 'The app stopped during the Moodle call; a look-up shows it did not (all) happen.',
-                ...(outcome.moodleId === undefined ? {} : { moodleId: outcome.moodleId }),
-              },
-        );
-        if (result.ok) {
-          reconciled.push(result.request);
-          await announcer.announceOutcome(
-            result.request,
-            result.request.status === 'succeeded' ? 'executed' : 'failed',
-          );
-        }
-      }
-      return { reconciled, unresolved };
-    },
+    remindDue: () => remindDue(ctx),
+    reconcileInterrupted: () => reconcileInterrupted(ctx, announcer),
   };
+}
+
+function warn(ctx: UseCaseContext, what: string, requestId: string, err: unknown): void {
+  ctx.log('warn', what, { requestId, error: err instanceof Error ? err.message : String(err) });
+}
+
+/** Listed and claimed behind the gate: a request is stored before its card is posted, and a list taken in between
+ * would post a second card (under load the sweep often ran there). */
+async function postMissingCards(ctx: UseCaseContext, announcer: Announcer): Promise<RequestRecord[]> {
+  const missing = await announcer.cardGate.sweep(async () => {
+    const waiting = [...(await ctx.store.findByStatus('pending')), ...(await ctx.store.findByStatus('failed'))];
+    return waiting.filter((request) => !request.approvalMessage && announcer.claim(request.id));
+  });
+  const posted: RequestRecord[] = [];
+  try {
+    for (const request of missing) posted.push({ ...request, approvalMessage: await announcer.postCard(request) });
+  } catch (err) {
+    warn(ctx, 'could not post a missing approval card yet', missing[posted.length]?.id ?? '', err);
+  } finally {
+    for (const request of missing.slice(posted.length)) announcer.release(request.id);
+  }
+  return posted;
+}
+
+async function remindDue(ctx: UseCaseContext): Promise<RequestRecord[]> {
+  const hours = ctx.settings.remindAfterHours ?? 0;
+  if (hours <= 0) return [];
+  const now = ctx.clock.now();
+  const dueBefore = new Date(now.getTime() - hours * 60 * 60 * 1000);
+  const reminded: RequestRecord[] = [];
+  for (const request of await ctx.store.findByStatus('pending')) {
+    if (!request.approvalMessage || (request.remindedAt ?? request.createdAt) > dueBefore) continue;
+    if (!(await ctx.store.claimReminder(request.id, now, dueBefore))) continue;
+    try {
+      await ctx.notifier.remindApprovers(request);
+      reminded.push(request);
+    } catch (err) {
+      // Claimed but not sent: the next period tries again rather than sending twice in this one.
+      warn(ctx, 'could not post a reminder', request.id, err);
+    }
+  }
+  return reminded;
+}
+
+async function reconcileInterrupted(
+  ctx: UseCaseContext,
+  announcer: Announcer,
+): Promise<{ reconciled: RequestRecord[]; unresolved: RequestRecord[] }> {
+  const reconciled: RequestRecord[] = [];
+  const unresolved: RequestRecord[] = [];
+  for (const request of await ctx.requests.findInterrupted()) {
+    let outcome: Applied;
+    try {
+      outcome = await operationOf(request.operation).lookUpOutcome(ctx.operations, request);
+    } catch (err) {
+      ctx.log('warn', 'could not reconcile an interrupted request yet', {
+        requestId: request.id,
+        code: failureOf(err).code,
+      });
+      unresolved.push(request);
+      continue;
+    }
+    const made = outcome.moodleId === undefined ? {} : { moodleId: outcome.moodleId };
+    const detail = 'The app stopped during the Moodle call; a look-up shows it did not (all) happen.';
+    const result = await ctx.requests.reconcile(
+      request.id,
+      outcome.applied ? { applied: true, ...made } : { applied: false, detail, ...made },
+    );
+    if (result.ok) {
+      reconciled.push(result.request);
+      // Behind the gate: a failed direct execution gets its first card here, which a sweep must not double.
+      const event = result.request.status === 'succeeded' ? 'executed' : 'failed';
+      await announcer.cardGate.submit(() => announcer.announceOutcome(result.request, event));
+    }
+  }
+  return { reconciled, unresolved };
 }

@@ -1,5 +1,5 @@
 // The results the use cases hand to the Slack layer: one refusal shape (kind 'refused' with a sentence) across them.
-import type { FailureInput } from '../request-lifecycle.js';
+import type { FailureInput } from '../request-service.js';
 import type { PreflightSummary, RequestRecord } from '../requests.js';
 import type { FieldProblem } from '../user-record.js';
 import type { Execution, ExecutionOutcome } from './execute.js';
@@ -32,9 +32,21 @@ export type DecisionCheck =
   | { ok: true; request: RequestRecord }
   | {
       ok: false;
-      code: 'not_found' | 'permission' | 'self_decision' | 'not_pending' | 'not_failed' | 'protected';
+      code:
+        | 'not_found'
+        | 'permission'
+        | 'self_decision'
+        | 'not_pending'
+        | 'not_failed'
+        | 'protected'
+        | 'already_approved';
       reason: string;
       current?: RequestRecord;
     };
 
-export type DecisionOutcome = Refused | { kind: 'rejected'; request: RequestRecord } | ExecutionOutcome;
+/** `approval_recorded`: one approval of several (APPROVALS_REQUIRED); the request waits for the others. */
+export type DecisionOutcome =
+  | Refused
+  | { kind: 'rejected'; request: RequestRecord }
+  | { kind: 'approval_recorded'; request: RequestRecord }
+  | ExecutionOutcome;

@@ -9,6 +9,9 @@ import type { MoodleGateway } from '../moodle-gateway.js';
 import type { CohortRef, CourseRef, EnrolmentSpec } from '../operations/memberships.js';
 import type { FieldProblem } from '../user-record.js';
 
+/** Moodle's standard role ids, for ROLE_IDS unset. */
+export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = { student: 5, teacher: 4, editingteacher: 3 };
+
 export interface MembershipSettings {
   /** Moodle role ids by role short name (web services cannot list roles). */
   roleIds: Readonly<Record<string, number>>;

@@ -1,7 +1,9 @@
 // Submit: stores a request, then either executes it now (an admin, for an operation APPROVAL_REQUIRED does not
 // name) or posts it for approval. Every kind of request ends here; what is checked before depends on the kind.
+import { checkReason } from '../free-text.js';
 import { policyOperation } from '../operations/registry.js';
 import type { Role } from '../permissions.js';
+import { approvalsNeededFor, checkReasonGiven } from '../policy.js';
 import type {
   PreflightSummary,
   RequesterContext,
@@ -51,6 +53,8 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
 
   async function mayActDirectly(userId: string, operation: RequestOperation): Promise<boolean> {
     if ((settings.approvalRequired as ReadonlySet<string>).has(policyOperation(operation))) return false;
+    // A rule of two approvers is not one an admin skips alone.
+    if (approvalsNeededFor(settings, operation) > 1) return false;
     return (await permissions.check(userId, 'admin')).ok;
   }
 
@@ -58,26 +62,40 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
     requireRole,
     mayActDirectly,
     async submitRequest(requester, target, payload, preflight, reason) {
+      // Every kind of request ends here, whatever path it came by: the one place the reason's length is enforced.
+      const problem = checkReason(reason) ?? checkReasonGiven(settings, payload.operation, reason);
+      if (problem) return { kind: 'invalid', problems: [problem] };
       const direct = await mayActDirectly(requester.userId, payload.operation);
-      const request = await requests.submit(
-        { requester, target, payload, ...(preflight ? { preflight } : {}), ...(reason ? { reason } : {}) },
-        { direct },
-      );
-      if (direct) {
-        const started = await requests.startExecution(request.id, requester.userId);
-        if (!started.ok) return { kind: 'refused', reason: started.message };
-        return executor.run(started.request, undefined);
-      }
-      try {
-        const location = await announcer.postCard(request);
-        return { kind: 'pending', request: { ...request, approvalMessage: location } };
-      } catch (err) {
-        log('error', 'could not post the approval card', {
-          requestId: request.id,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        return { kind: 'pending', request, cardNotPosted: true };
-      }
+      const approvalsNeeded = approvalsNeededFor(settings, payload.operation);
+      // From storing the request to its card (or, executed directly, the card of its failure): see CardGate.
+      return announcer.cardGate.submit(async (): Promise<SubmitOutcome> => {
+        const request = await requests.submit(
+          {
+            requester,
+            target,
+            payload,
+            approvalsNeeded,
+            ...(preflight ? { preflight } : {}),
+            ...(reason ? { reason } : {}),
+          },
+          { direct },
+        );
+        if (direct) {
+          const started = await requests.startExecution(request.id, requester.userId);
+          if (!started.ok) return { kind: 'refused', reason: started.message };
+          return executor.run(started.request, undefined);
+        }
+        try {
+          const location = await announcer.postCard(request);
+          return { kind: 'pending', request: { ...request, approvalMessage: location } };
+        } catch (err) {
+          log('error', 'could not post the approval card', {
+            requestId: request.id,
+            error: err instanceof Error ? err.message : String(err),
+          });
+          return { kind: 'pending', request, cardNotPosted: true };
+        }
+      });
     },
   };
 }

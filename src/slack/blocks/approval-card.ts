@@ -2,6 +2,7 @@
 // late update is repaired by the next one), the requester's direct message and the one-line notification.
 // Pure functions of the request record; everything a person typed is escaped, every text cut to Slack's limits.
 import type { types } from '@slack/bolt';
+import { COMMENT_MAX_LENGTH, REASON_MAX_LENGTH } from '../../core/free-text.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { RecordLine } from '../../core/operations/types.js';
 import { describeChange } from '../../core/operations/update-user.js';
@@ -9,7 +10,8 @@ import type { FieldChange } from '../../core/profile.js';
 import type { RequestEvent } from '../../core/provisioning.js';
 import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
 
 export interface RenderOptions {
   moodleUrl: string;
@@ -50,8 +52,23 @@ function profileLink(request: RequestRecord, moodleUrl: string): string | undefi
   return id === undefined ? undefined : `<${moodleUrl}/user/profile.php?id=${id}|Moodle account ${id}>`;
 }
 
+/** Longest value shown on one line of a record (a course's full name may have 1,333 characters). */
+const VALUE_MAX = 300;
+
 function formatLine(line: RecordLine): string {
-  return `*${escapeMrkdwn(line.label)}*: ${escapeMrkdwn(line.value)}`;
+  return `*${escapeMrkdwn(line.label)}*: ${escapeMrkdwn(line.value, VALUE_MAX)}`;
+}
+
+/** The approver's comment or rejection reason, as a quote under the line that says who wrote it. */
+function commentQuote(request: RequestRecord): string {
+  const quote = quoteMrkdwn(request.decisionComment ?? '', COMMENT_MAX_LENGTH);
+  return quote === '' ? '' : `\n${quote}`;
+}
+
+/** The requester's reason, quoted under its own heading; '' when there is none. */
+export function reasonQuote(reason: string | undefined): string {
+  const quote = quoteMrkdwn(reason ?? '', REASON_MAX_LENGTH);
+  return quote === '' ? '' : `*Reason*:\n${quote}`;
 }
 
 export function formatChange(change: FieldChange): string {
@@ -66,14 +83,25 @@ function failureText(result: RequestResult | undefined): string {
   return `${escapeMrkdwn(result.message)} ${escapeMrkdwn(result.hint)}${unknown}`;
 }
 
+/** "1 of 2 approvals: @Alan" for a request that needs several approvers; '' for one that needs one. */
+export function approvalProgress(request: RequestRecord): string {
+  if (request.approvalsNeeded <= 1) return '';
+  const who = request.approvals.map((a) => mention(a.by)).join(', ');
+  return `${request.approvals.length} of ${request.approvalsNeeded} approvals${who ? `: ${who}` : ''}`;
+}
+
 /** What happened to the request, who decided and when: the part of the card that changes. */
 export function buildStatusText(request: RequestRecord, moodleUrl: string): string {
   const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
   const when = request.decidedAt ? ` ${slackDate(request.decidedAt)}` : '';
-  const comment = request.decisionComment ? `\n> ${escapeMrkdwn(request.decisionComment).replace(/\n/g, '\n> ')}` : '';
+  const comment = commentQuote(request);
   switch (request.status) {
-    case 'pending':
-      return ':hourglass_flowing_sand: *Waiting for an approver.*';
+    case 'pending': {
+      const progress = approvalProgress(request);
+      if (!progress) return ':hourglass_flowing_sand: *Waiting for an approver.*';
+      const needed = request.approvalsNeeded - request.approvals.length;
+      return `:hourglass_flowing_sand: *${progress}.* Waiting for ${needed} more approver${needed === 1 ? '' : 's'}; nobody approves twice.`;
+    }
     case 'approved':
     case 'executing':
       return `:gear: *Approved${by}*${when}; running in Moodle…${comment}`;
@@ -119,7 +147,8 @@ export function buildApprovalCard(request: RequestRecord, options: RenderOptions
     `*${escapeMrkdwn(title(request))}*  ·  request \`${request.id}\``,
     `Asked by ${mention(request.requester.userId)} ${slackDate(request.createdAt)}`,
   ];
-  if (request.reason) head.push(`*Reason*: ${escapeMrkdwn(request.reason)}`);
+  const reason = reasonQuote(request.reason);
+  if (reason) head.push(reason);
   const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(head.join('\n')) }];
   const record = recordLines(request);
   if (record.length > 0) blocks.push({ type: 'section', text: mrkdwn(record.join('\n')) });
@@ -184,7 +213,7 @@ export function buildRequesterMessage(
 ): SlackMessage {
   const what = `${operationTitle(request.operation).toLowerCase()} ${escapeMrkdwn(describeTarget(request))} (\`${request.id}\`)`;
   const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
-  const comment = request.decisionComment ? ` “${escapeMrkdwn(request.decisionComment)}”` : '';
+  const comment = commentQuote(request);
   let text: string;
   switch (event) {
     case 'executed': {

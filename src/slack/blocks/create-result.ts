@@ -1,7 +1,5 @@
-// What the person who asked for a new Moodle account is told: one message per outcome of provisioning.submitCreate
-// (refused, invalid, exists, unavailable, pending, executed, failed), rendered the same way for the private reply of
-// the text command and for the modal's result view. A generated password is put only into these (private) renderings,
-// only in the blocks (not in the notification `text`), and is never logged.
+// What the person who asked for a new account is told, one renderer per outcome, for the private reply and the
+// modal alike. A generated password goes only into these private blocks, never into `text` or a log.
 import type { types } from '@slack/bolt';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import { FIELD_LABELS, type FieldProblem, type ProfileFieldKey } from '../../core/user-record.js';
@@ -9,7 +7,8 @@ import { deriveUsername } from '../../core/username.js';
 import type { Secret } from '../../secret.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
-import { CARD_NOT_POSTED, escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { CARD_NOT_POSTED, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface CreateResultContext {
   moodleUrl: string;
@@ -75,112 +74,134 @@ function usernameNote(username: string, context: CreateResultContext): string | 
   return `The username *${escapeMrkdwn(username)}* was made from the email address${taken}.`;
 }
 
+type OutcomeOf<K extends SubmitOutcome['kind']> = Extract<SubmitOutcome, { kind: K }>;
+
 /** Renders the outcome of a create for the person who asked. */
 export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResultContext): RenderedResult {
   switch (outcome.kind) {
-    case 'refused': {
-      const cancel = outcome.inFlight ? ` To withdraw it: /moodle-user cancel ${outcome.inFlight}` : '';
-      const text = `Not allowed: ${outcome.reason}${cancel}`;
-      return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(`${outcome.reason}${cancel}`)}`)] };
-    }
-    case 'invalid': {
-      const count = outcome.problems.length;
-      const intro = `Nothing was created: ${count === 1 ? 'one thing needs' : `${count} things need`} fixing.`;
-      return {
-        text: intro,
-        blocks: [section(`:warning: ${intro}`), ...listBlocks(outcome.problems.map(describeProblem))],
-      };
-    }
-    case 'exists': {
-      const intro = 'Nothing was created: Moodle already has an account with this username, email or ID number.';
-      const lines = outcome.conflicts.map(
-        (c) =>
-          `• ${link(profileLink(context.moodleUrl, c.moodleId), c.username)} (id ${c.moodleId}${
-            c.email ? `, ${escapeMrkdwn(c.email)}` : ''
-          }): same ${SAME_WORDS[c.matchedOn]}`,
-      );
-      return {
-        text: `${intro} ${outcome.conflicts.map((c) => `${c.username} (id ${c.moodleId})`).join(', ')}`,
-        blocks: [
-          section(`:information_source: ${intro}`),
-          ...listBlocks(lines),
-          section('Use the existing account, or change the username, email address or ID number and ask again.'),
-        ],
-      };
-    }
-    case 'unavailable': {
-      const intro = 'Nothing was requested: Moodle could not be checked.';
-      return {
-        text: `${intro} ${outcome.message}`,
-        blocks: [section(`:warning: ${intro} ${escapeMrkdwn(outcome.message)}`)],
-      };
-    }
-    case 'pending': {
-      const { request } = outcome;
-      const user = request.payload.operation === 'create' ? request.payload.user : undefined;
-      const who = user
-        ? ` for *${escapeMrkdwn(`${user.firstname} ${user.lastname}`)}* (username *${escapeMrkdwn(user.username)}*, ${escapeMrkdwn(user.email)})`
-        : '';
-      const text = `Request ${request.id} is saved; an approver will review it.`;
-      const lines = [
-        `:inbox_tray: Request *${escapeMrkdwn(request.id)}*${who} is saved.`,
-        `An approver will review it in <#${context.approvalChannel}>; you will get a direct message when it is decided.`,
-      ];
-      const note = user ? usernameNote(user.username, context) : undefined;
-      if (note) lines.push(note);
-      const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
-      if (outcome.cardNotPosted) blocks.push(section(`:warning: ${escapeMrkdwn(CARD_NOT_POSTED)}`));
-      return { text, blocks };
-    }
-    case 'executed': {
-      const { execution } = outcome;
-      const username = execution.username ?? '';
-      const user = execution.request.payload.operation === 'create' ? execution.request.payload.user : undefined;
-      const where =
-        execution.moodleId === undefined
-          ? ''
-          : ` (id ${execution.moodleId}): ${link(execution.profileUrl ?? profileLink(context.moodleUrl, execution.moodleId), 'open the profile in Moodle')}`;
-      const text = `Created the Moodle account ${username}${execution.moodleId === undefined ? '' : ` (id ${execution.moodleId})`}.`;
-      const lines = [`:white_check_mark: Created the Moodle account *${escapeMrkdwn(username)}*${where}.`];
-      const note = usernameNote(username, context);
-      if (note) lines.push(note);
-      const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
-      if (execution.password) {
-        blocks.push(passwordSection(execution.password));
-      } else if (user && (user.auth === 'manual' || user.auth === 'email')) {
-        blocks.push(section(`Moodle emails the login details to ${escapeMrkdwn(user.email)}.`));
-      }
-      return { text, blocks };
-    }
-    case 'failed': {
-      const { execution, failure } = outcome;
-      const partial = failure.moodleId !== undefined;
-      const detail = failure.code === 'already_exists' || partial ? `${failure.message} ${failure.hint}` : failure.hint;
-      const intro = partial
-        ? 'The account exists, but not all of its courses and cohorts.'
-        : 'Moodle did not create the account.';
-      return {
-        text: `${intro} ${detail}`,
-        blocks: [
-          section(`:x: ${intro} ${escapeMrkdwn(detail)}`),
-          ...(execution.password ? [passwordSection(execution.password)] : []),
-          {
-            type: 'context',
-            elements: [
-              mrkdwn(
-                `Request ${escapeMrkdwn(execution.request.id)} is recorded as failed; once the cause is fixed, an approver can retry it with the Retry button on its card in <#${context.approvalChannel}>.${
-                  failure.outcomeUnknown
-                    ? ' It is not certain whether Moodle created the account; a retry looks it up first.'
-                    : ''
-                }`,
-                LIMITS.contextText,
-              ),
-            ],
-          },
-        ],
-      };
-    }
+    case 'refused':
+      return renderRefused(outcome);
+    case 'invalid':
+      return renderInvalid(outcome);
+    case 'exists':
+      return renderExists(outcome, context);
+    case 'unavailable':
+      return renderUnavailable(outcome);
+    case 'pending':
+      return renderPending(outcome, context);
+    case 'executed':
+      return renderExecuted(outcome, context);
+    case 'failed':
+      return renderFailed(outcome, context);
   }
+}
+
+function renderRefused(outcome: OutcomeOf<'refused'>): RenderedResult {
+  const cancel = outcome.inFlight ? ` To withdraw it: /moodle-user cancel ${outcome.inFlight}` : '';
+  const text = `Not allowed: ${outcome.reason}${cancel}`;
+  return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(`${outcome.reason}${cancel}`)}`)] };
+}
+
+function renderInvalid(outcome: OutcomeOf<'invalid'>): RenderedResult {
+  const count = outcome.problems.length;
+  const intro = `Nothing was created: ${count === 1 ? 'one thing needs' : `${count} things need`} fixing.`;
+  return {
+    text: intro,
+    blocks: [section(`:warning: ${intro}`), ...listBlocks(outcome.problems.map(describeProblem))],
+  };
+}
+
+function renderExists(outcome: OutcomeOf<'exists'>, context: CreateResultContext): RenderedResult {
+  const intro = 'Nothing was created: Moodle already has an account with this username, email or ID number.';
+  const lines = outcome.conflicts.map(
+    (c) =>
+      `• ${link(profileLink(context.moodleUrl, c.moodleId), c.username)} (id ${c.moodleId}${
+        c.email ? `, ${escapeMrkdwn(c.email)}` : ''
+      }): same ${SAME_WORDS[c.matchedOn]}`,
+  );
+  return {
+    text: `${intro} ${outcome.conflicts.map((c) => `${c.username} (id ${c.moodleId})`).join(', ')}`,
+    blocks: [
+      section(`:information_source: ${intro}`),
+      ...listBlocks(lines),
+      section('Use the existing account, or change the username, email address or ID number and ask again.'),
+    ],
+  };
+}
+
+function renderUnavailable(outcome: OutcomeOf<'unavailable'>): RenderedResult {
+  const intro = 'Nothing was requested: Moodle could not be checked.';
+  return {
+    text: `${intro} ${outcome.message}`,
+    blocks: [section(`:warning: ${intro} ${escapeMrkdwn(outcome.message)}`)],
+  };
+}
+
+function renderPending(outcome: OutcomeOf<'pending'>, context: CreateResultContext): RenderedResult {
+  const { request } = outcome;
+  const user = request.payload.operation === 'create' ? request.payload.user : undefined;
+  const who = user
+    ? ` for *${escapeMrkdwn(`${user.firstname} ${user.lastname}`)}* (username *${escapeMrkdwn(user.username)}*, ${escapeMrkdwn(user.email)})`
+    : '';
+  const text = `Request ${request.id} is saved; an approver will review it.`;
+  const lines = [
+    `:inbox_tray: Request *${escapeMrkdwn(request.id)}*${who} is saved.`,
+    `An approver will review it in <#${context.approvalChannel}>; you will get a direct message when it is decided.`,
+  ];
+  const note = user ? usernameNote(user.username, context) : undefined;
+  if (note) lines.push(note);
+  const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
+  if (outcome.cardNotPosted) blocks.push(section(`:warning: ${escapeMrkdwn(CARD_NOT_POSTED)}`));
+  return { text, blocks };
+}
+
+function renderExecuted(outcome: OutcomeOf<'executed'>, context: CreateResultContext): RenderedResult {
+  const { execution } = outcome;
+  const username = execution.username ?? '';
+  const user = execution.request.payload.operation === 'create' ? execution.request.payload.user : undefined;
+  const where =
+    execution.moodleId === undefined
+      ? ''
+      : ` (id ${execution.moodleId}): ${link(execution.profileUrl ?? profileLink(context.moodleUrl, execution.moodleId), 'open the profile in Moodle')}`;
+  const text = `Created the Moodle account ${username}${execution.moodleId === undefined ? '' : ` (id ${execution.moodleId})`}.`;
+  const lines = [`:white_check_mark: Created the Moodle account *${escapeMrkdwn(username)}*${where}.`];
+  const note = usernameNote(username, context);
+  if (note) lines.push(note);
+  const blocks: types.KnownBlock[] = [section(lines.join('\n'))];
+  if (execution.password) {
+    blocks.push(passwordSection(execution.password));
+  } else if (user && (user.auth === 'manual' || user.auth === 'email')) {
+    blocks.push(section(`Moodle emails the login details to ${escapeMrkdwn(user.email)}.`));
+  }
+  return { text, blocks };
+}
+
+function renderFailed(outcome: OutcomeOf<'failed'>, context: CreateResultContext): RenderedResult {
+  const { execution, failure } = outcome;
+  const partial = failure.moodleId !== undefined;
+  const detail = failure.code === 'already_exists' || partial ? `${failure.message} ${failure.hint}` : failure.hint;
+  const intro = partial
+    ? 'The account exists, but not all of its courses and cohorts.'
+    : 'Moodle did not create the account.';
+  const unknown = failure.outcomeUnknown
+    ? ' It is not certain whether Moodle created the account; a retry looks it up first.'
+    : '';
+  return {
+    text: `${intro} ${detail}`,
+    blocks: [
+      section(`:x: ${intro} ${escapeMrkdwn(detail)}`),
+      ...(execution.password ? [passwordSection(execution.password)] : []),
+      {
+        type: 'context',
+        elements: [
+          mrkdwn(
+            `Request ${escapeMrkdwn(execution.request.id)} is recorded as failed; once the cause is fixed, an approver can retry it with the Retry button on its card in <#${context.approvalChannel}>.${unknown}`,
+            LIMITS.contextText,
+          ),
+        ],
+      },
+    ],
+  };
 }
 
 /** Only the person who triggered the creation sees this (ephemeral reply or their own modal), once. */

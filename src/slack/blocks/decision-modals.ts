@@ -4,8 +4,9 @@
 // request id and the card's location: who may decide is checked again at submission, never read from the view.
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
+import { COMMENT_MAX_LENGTH, describeTooLong } from '../../core/free-text.js';
 import { PROFILE_FIELDS, type ProfileField } from '../../core/profile.js';
-import type { Corrections } from '../../core/request-lifecycle.js';
+import type { Corrections } from '../../core/request-service.js';
 import type { MessageLocation, RequestRecord } from '../../core/requests.js';
 import {
   FIELD_LABELS,
@@ -16,11 +17,19 @@ import {
   validateUserUpdate,
 } from '../../core/user-record.js';
 import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
-import { buildStatusText, describeTarget, formatChange, operationTitle, slackDate } from './approval-card.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import {
+  buildStatusText,
+  describeTarget,
+  formatChange,
+  operationTitle,
+  reasonQuote,
+  slackDate,
+} from './approval-card.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn, escapeSentence, plainData } from './untrusted.js';
 
-/** Longest comment or rejection reason: the audit keeps up to 2000 characters of detail. */
-export const DECISION_TEXT_MAX = 2000;
+/** Longest comment or rejection reason (the core's limit, so the form and the core agree). */
+export const DECISION_TEXT_MAX = COMMENT_MAX_LENGTH;
 
 // ---------------------------------------------------------------------------------------------------------------
 // private_metadata
@@ -46,6 +55,7 @@ export function encodeDecisionMetadata(metadata: DecisionMetadata): string {
 
 /** Undefined when the metadata is not ours (a forged or truncated view). */
 export function parseDecisionMetadata(text: string): DecisionMetadata | undefined {
+  if (typeof text !== 'string' || text.length > LIMITS.privateMetadata) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -68,7 +78,8 @@ function summaryBlocks(request: RequestRecord, moodleUrl: string): types.KnownBl
     `*${escapeMrkdwn(`${operationTitle(request.operation)}: ${describeTarget(request)}`)}*  ·  \`${request.id}\``,
     `Asked by <@${request.requester.userId}> ${slackDate(request.createdAt)}`,
   ];
-  if (request.reason) lines.push(`*Reason*: ${escapeMrkdwn(request.reason)}`);
+  const reason = reasonQuote(request.reason);
+  if (reason) lines.push(reason);
   const pre = request.preflight;
   if (pre) {
     lines.push(
@@ -120,7 +131,7 @@ function fieldInput(
     optional: !(request.operation === 'create' && REQUIRED_ON_CREATE.has(entry.field)),
   };
   if (entry.was !== undefined) {
-    block.hint = plainText(`Now in Moodle: ${entry.was === '' ? '(empty)' : entry.was}`, LIMITS.inputHint);
+    block.hint = plainData(`Now in Moodle: ${entry.was === '' ? '(empty)' : entry.was}`, LIMITS.inputHint);
   }
   return block;
 }
@@ -211,7 +222,7 @@ export function buildDecisionRefusedView(message: string): ModalView {
     type: 'modal',
     title: plainText('Request', LIMITS.modalTitle),
     close: plainText('Close', LIMITS.modalButton),
-    blocks: [{ type: 'section', text: mrkdwn(`:no_entry_sign: ${escapeMrkdwn(message)}`) }],
+    blocks: [{ type: 'section', text: mrkdwn(`:no_entry_sign: ${escapeSentence(message)}`) }],
   };
 }
 
@@ -278,6 +289,9 @@ export function readApproveSubmission(
     for (const field of Object.keys(typed) as ProfileField[])
       corrections[field] = checked.record[field] ?? typed[field] ?? '';
   }
+  // The form's max_length is the browser's word only: a forged submission is checked here.
+  const tooLong = describeTooLong('The comment', comment, DECISION_TEXT_MAX);
+  if (tooLong) return { ok: false, errors: { [BLOCK_IDS.approveCommentBlock]: tooLong } };
   return { ok: true, corrections, comment: comment === '' ? undefined : comment };
 }
 
@@ -291,5 +305,7 @@ export function readRejectSubmission(values: unknown): RejectSubmission {
       errors: { [BLOCK_IDS.rejectReasonBlock]: 'Say why you reject the request; the requester will see it.' },
     };
   }
+  const tooLong = describeTooLong('The reason', reason, DECISION_TEXT_MAX);
+  if (tooLong) return { ok: false, errors: { [BLOCK_IDS.rejectReasonBlock]: tooLong } };
   return { ok: true, reason };
 }

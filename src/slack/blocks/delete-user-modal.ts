@@ -5,12 +5,13 @@ import type { MoodleUser } from '../../core/moodle-gateway.js';
 import { BLOCK_IDS, CALLBACK_IDS, COMMANDS, INPUT_ACTION_IDS } from '../ids.js';
 import { type AccountModalMetadata, encodeAccountMetadata } from './edit-user-modal.js';
 import { buildReasonInput } from './reason-input.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText } from './text.js';
+import { LIMITS, mrkdwn, plainText } from './text.js';
+import { escapeMrkdwn, plainData } from './untrusted.js';
 import { formatMoodleTime } from './user-card.js';
 
 export function buildDeleteUserModal(
   user: MoodleUser,
-  options: { profileUrl: string; metadata: AccountModalMetadata },
+  options: { profileUrl: string; metadata: AccountModalMetadata; reasonRequired?: boolean },
 ): types.ModalView {
   const e = escapeMrkdwn;
   const account = [
@@ -37,10 +38,13 @@ export function buildDeleteUserModal(
       {
         type: 'input',
         block_id: BLOCK_IDS.deleteConfirmBlock,
-        label: plainText(`Type the username ${user.username} to confirm`, LIMITS.inputLabel),
+        label: plainData(`Type the username ${user.username} to confirm`, LIMITS.inputLabel),
         element: { type: 'plain_text_input', action_id: INPUT_ACTION_IDS.deleteConfirmInput, max_length: 255 },
       },
-      buildReasonInput('Reason for the deletion', { hint: 'Shown to the approvers and kept in the audit log.' }),
+      buildReasonInput('Reason for the deletion', {
+        hint: 'Shown to the approvers and kept in the audit log.',
+        required: options.reasonRequired === true,
+      }),
     ],
   };
 }

@@ -2,7 +2,8 @@
 // every ✗ and !. Pure function of the report.
 import type { types } from '@slack/bolt';
 import { type DoctorReport, markOf } from '../../doctor/checklist.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+import { LIMITS, mrkdwn, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface DoctorMessage {
   response_type: 'ephemeral';

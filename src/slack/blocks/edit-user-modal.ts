@@ -5,11 +5,13 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { currentValue } from '../../core/account-changes.js';
+import { PRIVATE_FIELDS } from '../../core/account-view.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
 import { buildReasonInput } from './reason-input.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText } from './text.js';
+import { LIMITS, mrkdwn, plainText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 /** Which account the modal edits (or deletes), and where the command was typed; carried in private_metadata. */
 export interface AccountModalMetadata {
@@ -30,7 +32,7 @@ export function encodeAccountMetadata(metadata: AccountModalMetadata): string {
 
 /** Untrusted: a view_submission's private_metadata. Undefined when it is not what the modal put there. */
 export function decodeAccountMetadata(text: unknown): AccountModalMetadata | undefined {
-  if (typeof text !== 'string') return undefined;
+  if (typeof text !== 'string' || text.length > LIMITS.privateMetadata) return undefined;
   try {
     const parsed = accountModalMetadataSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : undefined;
@@ -60,15 +62,18 @@ export const EDIT_USER_FIELDS = [
   ...OPTIONAL_PROFILE_FIELDS,
 ] as const satisfies readonly UserFieldKey[];
 
-function fieldInput(key: UserFieldKey, user: MoodleUser): types.InputBlock {
+const HIDDEN_HINT = 'Only approvers and admins see the current value; leave it empty to keep it.';
+
+function fieldInput(key: UserFieldKey, user: MoodleUser, redacted: boolean): types.InputBlock {
   const { blockId, actionId } = userFieldIds(key);
   const value = currentValue(user, key);
-  const hint = HINTS[key];
+  const hidden = redacted && (PRIVATE_FIELDS as readonly string[]).includes(key);
+  const hint = hidden ? HIDDEN_HINT : HINTS[key];
   return {
     type: 'input',
     block_id: blockId,
     label: plainText(FIELD_LABELS[key], LIMITS.inputLabel),
-    optional: !REQUIRED.has(key),
+    optional: hidden || !REQUIRED.has(key),
     element: {
       type: 'plain_text_input',
       action_id: actionId,
@@ -79,7 +84,11 @@ function fieldInput(key: UserFieldKey, user: MoodleUser): types.InputBlock {
   };
 }
 
-export function buildEditUserModal(user: MoodleUser, metadata: AccountModalMetadata): types.ModalView {
+export function buildEditUserModal(
+  user: MoodleUser,
+  metadata: AccountModalMetadata,
+  options: { reasonRequired?: boolean; redacted?: boolean } = {},
+): types.ModalView {
   const blocks: types.KnownBlock[] = [
     {
       type: 'section',
@@ -88,8 +97,11 @@ export function buildEditUserModal(user: MoodleUser, metadata: AccountModalMetad
           'an approver may have to approve the change first.',
       ),
     },
-    ...EDIT_USER_FIELDS.map((k) => fieldInput(k, user)),
-    buildReasonInput('Reason for the change', { hint: 'Shown to the approvers and kept in the audit log.' }),
+    ...EDIT_USER_FIELDS.map((k) => fieldInput(k, user, options.redacted === true)),
+    buildReasonInput('Reason for the change', {
+      hint: 'Shown to the approvers and kept in the audit log.',
+      required: options.reasonRequired === true,
+    }),
   ];
   return {
     type: 'modal',

@@ -2,7 +2,8 @@
 // notification preview.
 import type { types } from '@slack/bolt';
 import { COMMANDS } from '../ids.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+import { encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface EphemeralMessage {
   response_type: 'ephemeral';
@@ -36,6 +37,12 @@ const USER_HELP = [
   `    e.g. \`${COMMANDS.user} unsuspend jdoe\``,
   `\`${COMMANDS.user} delete <user>\`  always asks you to confirm by typing the username; cannot be undone`,
   `    e.g. \`${COMMANDS.user} delete jdoe\``,
+  `\`${COMMANDS.user} enrol <user> <course> [role=student] [from=YYYY-MM-DD] [until=YYYY-MM-DD]\`  enrol in a course (its short name or ID number)`,
+  `    e.g. \`${COMMANDS.user} enrol jdoe TEST101 role=teacher until=2027-06-30\``,
+  `\`${COMMANDS.user} unenrol <user> <course>\``,
+  `    e.g. \`${COMMANDS.user} unenrol jdoe TEST101\``,
+  `\`${COMMANDS.user} cohort add|remove <user> <cohort>\`  by the cohort's ID number or name`,
+  `    e.g. \`${COMMANDS.user} cohort add jdoe COHORT1\``,
   `\`${COMMANDS.user} requests [mine | pending]\`  your requests, or those waiting for approval`,
   `    e.g. \`${COMMANDS.user} requests pending\``,
   `\`${COMMANDS.user} cancel <request id>\`  withdraw your own pending request`,
@@ -55,7 +62,8 @@ function buildEphemeral(text: string, fallback: string): EphemeralMessage {
   return {
     response_type: 'ephemeral',
     text: truncateText(fallback, LIMITS.messageText),
-    blocks: [{ type: 'section', text: mrkdwn(text) }],
+    // `<email>`, `<user>`: the placeholders are shown, not parsed as Slack links.
+    blocks: [{ type: 'section', text: mrkdwn(encodeEntities(text)) }],
   };
 }
 
@@ -69,8 +77,8 @@ export function buildUserHelp(): EphemeralMessage {
 
 /** A short private answer for input the command does not understand, followed by the usage. */
 export function buildUnknownSubcommand(command: string, word: string, help: EphemeralMessage): EphemeralMessage {
-  // The word is user input: escape it so it cannot mention @channel or break the code span.
-  const shown = escapeMrkdwn(truncateText(word, 40)).replace(/`/g, "'");
+  // The word is user input: it can neither mention @channel nor close the code span (backticks become look-alikes).
+  const shown = escapeMrkdwn(word, 40);
   const intro = `\`${shown}\` is not something ${command} knows.`;
   return {
     response_type: 'ephemeral',

@@ -4,7 +4,7 @@
 import type { types } from '@slack/bolt';
 import { listCountries } from '../../core/countries.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
-import { CALLBACK_IDS, userFieldIds } from '../ids.js';
+import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
 import { buildReasonInput } from './reason-input.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
@@ -16,8 +16,12 @@ export const MAX_SELECT_OPTIONS = 100;
 export interface NewUserModalOptions {
   allowedAuth: readonly string[];
   defaultAuth: string;
+  /** Role short names an enrolment may use (ROLE_IDS); the courses inputs are shown when there are any. */
+  roles?: readonly string[];
   /** Carried in private_metadata to the submission. */
   metadata?: NewUserMetadata;
+  /** REASON_REQUIRED names create. */
+  reasonRequired?: boolean;
 }
 
 const HINTS: Partial<Record<(typeof NEW_USER_MODAL_FIELDS)[number], string>> = {
@@ -134,6 +138,46 @@ function countrySelect(): types.InputBlock {
   };
 }
 
+/** The courses (typed as Moodle's short names or ID numbers), their role, and cohorts of the new account. */
+function membershipInputs(roles: readonly string[]): types.InputBlock[] {
+  const listInput = (blockId: string, actionId: string, label: string, placeholder: string): types.InputBlock => ({
+    type: 'input',
+    block_id: blockId,
+    label: plainText(label, LIMITS.inputLabel),
+    optional: true,
+    element: {
+      type: 'plain_text_input',
+      action_id: actionId,
+      max_length: 1000,
+      placeholder: plainText(placeholder, LIMITS.placeholder),
+    },
+    hint: plainText('Comma-separated; checked against Moodle before anyone approves.', LIMITS.inputHint),
+  });
+  const roleOptions = roles.slice(0, MAX_SELECT_OPTIONS).map((role) => option(role, role));
+  const initial = roleOptions.find((o) => o.value === 'student') ?? roleOptions[0];
+  return [
+    listInput(
+      BLOCK_IDS.coursesBlock,
+      INPUT_ACTION_IDS.coursesInput,
+      'Courses',
+      'Short names or ID numbers, e.g. TEST101, TEST102',
+    ),
+    {
+      type: 'input',
+      block_id: BLOCK_IDS.roleBlock,
+      label: plainText('Role in these courses', LIMITS.inputLabel),
+      optional: true,
+      element: {
+        type: 'static_select',
+        action_id: INPUT_ACTION_IDS.roleInput,
+        options: roleOptions,
+        ...(initial ? { initial_option: initial } : {}),
+      },
+    },
+    listInput(BLOCK_IDS.cohortsBlock, INPUT_ACTION_IDS.cohortsInput, 'Cohorts', 'ID numbers or names, e.g. COHORT1'),
+  ];
+}
+
 /** Whether the auth block is shown: a choice of one is no choice. */
 export function showsAuthChoice(allowedAuth: readonly string[]): boolean {
   return allowedAuth.length > 1;
@@ -156,7 +200,13 @@ export function buildNewUserModal(options: NewUserModalOptions): types.ModalView
     } else if (key === 'country') blocks.push(countrySelect());
     else blocks.push(textInput(key));
   }
-  blocks.push(buildReasonInput('Reason', { placeholder: 'Why the account is needed (shown to the approvers)' }));
+  if (options.roles && options.roles.length > 0) blocks.push(...membershipInputs(options.roles));
+  blocks.push(
+    buildReasonInput('Reason', {
+      placeholder: 'Why the account is needed (shown to the approvers)',
+      required: options.reasonRequired === true,
+    }),
+  );
   return {
     type: 'modal',
     callback_id: CALLBACK_IDS.newUserModal,

@@ -4,7 +4,8 @@ import type { types } from '@slack/bolt';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
 import { ACTION_IDS, COMMANDS } from '../ids.js';
 import { describeTarget, operationTitle } from './approval-card.js';
-import { escapeMrkdwn, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 /** Rows per list: a message holds at most 50 blocks, and a private list longer than this is not read anyway. */
 export const REQUESTS_LIST_LIMIT = 20;

@@ -43,9 +43,12 @@ export function truncateText(text: string, max: number): string {
   return kept.trimEnd() + ELLIPSIS;
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as markup, so user input cannot mention @channel or link. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * The app's own mrkdwn with literal angle brackets (usage lines such as `show <user>`): & < > become entities, its
+ * code spans and bold stay. Never for untrusted text: that goes through untrusted.ts.
+ */
+export function encodeEntities(appText: string): string {
+  return appText.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A plain_text object, cut to `max` (default: section text limit). Empty text becomes a single space. */
@@ -53,9 +56,13 @@ export function plainText(text: string, max: number = LIMITS.sectionText): types
   return { type: 'plain_text', text: truncateText(text.length > 0 ? text : ' ', max), emoji: true };
 }
 
-/** A mrkdwn object, cut to `max` (default: section text limit). The caller escapes untrusted parts. */
+/**
+ * A mrkdwn object, cut to `max` (default: section text limit). The caller renders untrusted parts with untrusted.ts.
+ * Verbatim: Slack does not turn bare URLs, channel names or @here into links or mentions; the app's own
+ * `<@U…>`, `<#C…>` and `<url|label>` still work.
+ */
 export function mrkdwn(text: string, max: number = LIMITS.sectionText): types.MrkdwnElement {
-  return { type: 'mrkdwn', text: truncateText(text.length > 0 ? text : ' ', max) };
+  return { type: 'mrkdwn', text: truncateText(text.length > 0 ? text : ' ', max), verbatim: true };
 }
 
 /** Said when a request is saved but its card could not be posted to the approvers' channel. */

@@ -6,13 +6,15 @@ import type { types } from '@slack/bolt';
 import { describeAccount } from '../../core/account-ref.js';
 import type { AccountSummary, AccountView } from '../../core/account-view.js';
 import type { ChangeOutcome, NotOne, Refusal } from '../../core/accounts.js';
+import type { UserCourse } from '../../core/gateway/enrolments.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
-import { CARD_NOT_POSTED, escapeMrkdwn, LIMITS, mrkdwn, truncateText } from './text.js';
+import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 export interface EphemeralReply {
   response_type: 'ephemeral';
@@ -24,7 +26,7 @@ export interface EphemeralReply {
 const CARD_FIELDS = ['email', ...OPTIONAL_PROFILE_FIELDS] as const satisfies readonly (keyof MoodleUser &
   keyof typeof FIELD_LABELS)[];
 
-const e = (text: string) => escapeMrkdwn(text);
+const e = (text: string, max?: number) => escapeMrkdwn(text, max);
 
 /** Slack renders the time in the reader's own time zone; the fallback is ISO. */
 export function formatMoodleTime(epochSeconds: number | undefined): string {
@@ -34,9 +36,18 @@ export function formatMoodleTime(epochSeconds: number | undefined): string {
 }
 
 /** The card draws what the core handed out: the whole account for approvers and admins, else the summary. */
+/** The active courses, as Moodle lists them (suspended and not-yet-started enrolments are not among them). */
+function coursesText(courses: readonly UserCourse[]): string {
+  if (courses.length === 0) return '*Courses*: none active';
+  const names = courses.map(
+    (c) => `${e(c.shortname)}${c.fullname && c.fullname !== c.shortname ? ` (${e(c.fullname)})` : ''}`,
+  );
+  return `*Courses*: ${names.join(', ')}`;
+}
+
 export function buildUserCard(
   view: AccountView,
-  options: { profileUrl: string; protection?: Protection },
+  options: { profileUrl: string; protection?: Protection; courses?: readonly UserCourse[] | undefined },
 ): EphemeralReply {
   const user = view.user;
   const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
@@ -62,6 +73,7 @@ export function buildUserCard(
     { type: 'section', text: mrkdwn(header.join('\n')) },
     { type: 'section', text: mrkdwn(details) },
   ];
+  if (options.courses) blocks.push({ type: 'section', text: mrkdwn(coursesText(options.courses)) });
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
   if (options.protection && options.protection.protected === true) {
     context.push(`:lock: ${e(options.protection.reason)}`);
@@ -69,10 +81,7 @@ export function buildUserCard(
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
   return {
     response_type: 'ephemeral',
-    text: truncateText(
-      `Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`,
-      LIMITS.messageText,
-    ),
+    text: e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`, LIMITS.messageText),
     blocks,
   };
 }
@@ -93,22 +102,25 @@ export function buildAccountChoice(message: string, users: readonly AccountSumma
   };
 }
 
-/** A one-sentence private answer (not found, refused, nothing to change...). */
-export function buildNotice(text: string, emoji = ':information_source:'): EphemeralReply {
+/**
+ * A one-sentence private answer (not found, refused, nothing to change...). `text` may hold untrusted parts and is
+ * escaped; `usage`, the app's own words (code spans kept), follows it.
+ */
+export function buildNotice(text: string, emoji = ':information_source:', usage?: string): EphemeralReply {
   return {
     response_type: 'ephemeral',
-    text: truncateText(text, LIMITS.messageText),
-    blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}`) }],
+    text: truncateText(usage ? `${e(text)} ${usage}` : e(text), LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}${usage ? ` ${encodeEntities(usage)}` : ''}`) }],
   };
 }
 
-/** Every problem with what was typed, one per line, with the field's name. */
+/** Every problem with what was typed, one per line. `intro` is the app's own words (a usage line, code spans kept). */
 export function buildProblems(intro: string, problems: readonly FieldProblem[]): EphemeralReply {
   const lines = problems.map((p) => `• ${e(p.message)}`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(`${intro} ${problems.map((p) => p.message).join(' ')}`, LIMITS.messageText),
-    blocks: [{ type: 'section', text: mrkdwn(`:warning: ${e(intro)}\n${lines.join('\n')}`) }],
+    text: truncateText(`${intro} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`:warning: ${encodeEntities(intro)}\n${lines.join('\n')}`) }],
   };
 }
 

@@ -5,10 +5,11 @@ import type { Clock } from '../../core/clock.js';
 import type { MoodleGateway } from '../../core/moodle-gateway.js';
 import type { Permissions } from '../../core/permissions.js';
 import type { ProvisioningService } from '../../core/provisioning.js';
-import type { RequestService } from '../../core/request-lifecycle.js';
+import type { RequestService } from '../../core/request-service.js';
 import type { Store } from '../../core/store.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import type { Logger } from '../../logger.js';
+import type { HomeTabs } from '../home-tabs.js';
 
 export interface ListenerDeps {
   readonly config: Config;
@@ -22,4 +23,6 @@ export interface ListenerDeps {
   readonly clock: Clock;
   /** The setup check (`/moodle-user doctor`), the same function as `npm run doctor`. */
   readonly runDoctor: () => Promise<DoctorReport>;
+  /** Each person's App Home. */
+  readonly homeTabs: HomeTabs;
 }

@@ -3,9 +3,10 @@
 // by the core (provisioning.validateCreate). Anything malformed becomes a problem for a person, never a throw.
 import { z } from 'zod';
 import type { FieldProblem } from '../../core/user-record.js';
+import { LIMITS } from '../blocks/text.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
 
-/** The fields the modal offers, in the order it shows them (DESIGN.md: the "New Moodle user" modal). */
+/** The fields the modal offers, in the order it shows them (README "/moodle-adduser"). */
 export const NEW_USER_MODAL_FIELDS = [
   'firstname',
   'lastname',
@@ -21,12 +22,15 @@ export const NEW_USER_MODAL_FIELDS = [
 export type NewUserModalField = (typeof NEW_USER_MODAL_FIELDS)[number];
 
 /** Fields shown as a static_select; the rest are text inputs. */
-export const SELECT_FIELDS: ReadonlySet<NewUserModalField> = new Set(['auth', 'country']);
+export const SELECT_FIELDS: ReadonlySet<NewUserFieldKey> = new Set(['auth', 'country', 'role']);
 
-export type NewUserFieldKey = NewUserModalField | 'reason';
+/** What the form asks besides the profile: the new account's courses, their role, its cohorts. */
+export const MEMBERSHIP_FORM_FIELDS = ['courses', 'role', 'cohorts'] as const;
+
+export type NewUserFieldKey = NewUserModalField | 'reason' | (typeof MEMBERSHIP_FORM_FIELDS)[number];
 
 export interface NewUserValues {
-  /** Non-empty values by DESIGN.md key (plus `reason`); empty inputs are left out. */
+  /** Non-empty values by README key (plus `reason`); empty inputs are left out. */
   fields: Partial<Record<NewUserFieldKey, string>>;
   /** Values the form sent in a shape it should not have; `field` is the key whose input was malformed. */
   problems: FieldProblem[];
@@ -55,6 +59,9 @@ const FORM_WORDS: Record<NewUserFieldKey, string> = {
   country: 'country',
   idnumber: 'ID number',
   reason: 'reason',
+  courses: 'courses',
+  role: 'role in these courses',
+  cohorts: 'cohorts',
 };
 
 /** The typed text or chosen option's value; Slack sends null for an empty input or a select left unchosen. */
@@ -67,10 +74,17 @@ function readValue(isSelect: boolean, raw: unknown): { ok: true; value: string |
   return parsed.success ? { ok: true, value: parsed.data.value ?? undefined } : { ok: false };
 }
 
-function idsOf(key: NewUserFieldKey): { blockId: string; actionId: string } {
-  return key === 'reason'
-    ? { blockId: BLOCK_IDS.reasonBlock, actionId: INPUT_ACTION_IDS.reasonInput }
-    : userFieldIds(key);
+const EXTRA_IDS = {
+  reason: { blockId: BLOCK_IDS.reasonBlock, actionId: INPUT_ACTION_IDS.reasonInput },
+  courses: { blockId: BLOCK_IDS.coursesBlock, actionId: INPUT_ACTION_IDS.coursesInput },
+  role: { blockId: BLOCK_IDS.roleBlock, actionId: INPUT_ACTION_IDS.roleInput },
+  cohorts: { blockId: BLOCK_IDS.cohortsBlock, actionId: INPUT_ACTION_IDS.cohortsInput },
+} as const;
+
+export function idsOf(key: NewUserFieldKey): { blockId: string; actionId: string } {
+  return Object.hasOwn(EXTRA_IDS, key)
+    ? EXTRA_IDS[key as keyof typeof EXTRA_IDS]
+    : userFieldIds(key as NewUserModalField);
 }
 
 /**
@@ -87,13 +101,13 @@ export function parseNewUserValues(stateValues: unknown): NewUserValues {
       problems: [{ field: '*', message: 'The form arrived without its values. Close it and open it again.' }],
     };
   }
-  for (const key of [...NEW_USER_MODAL_FIELDS, 'reason'] as const) {
+  for (const key of [...NEW_USER_MODAL_FIELDS, 'reason', ...MEMBERSHIP_FORM_FIELDS] as const) {
     const { blockId, actionId } = idsOf(key);
     if (!Object.hasOwn(state.data, blockId)) continue;
     const block = blockSchema.safeParse(state.data[blockId]);
     if (block.success && !Object.hasOwn(block.data, actionId)) continue;
     const raw = block.success ? block.data[actionId] : undefined;
-    const isSelect = key !== 'reason' && SELECT_FIELDS.has(key);
+    const isSelect = SELECT_FIELDS.has(key);
     const read = block.success ? readValue(isSelect, raw) : { ok: false as const };
     if (!read.ok) {
       problems.push({
@@ -105,6 +119,8 @@ export function parseNewUserValues(stateValues: unknown): NewUserValues {
     const { value } = read;
     if (value !== undefined && value.trim() !== '') fields[key] = value;
   }
+  // The role select always has a choice; it means something only with courses.
+  if (fields.courses === undefined) delete fields.role;
   return { fields, problems };
 }
 
@@ -122,7 +138,8 @@ export function encodeNewUserMetadata(metadata: NewUserMetadata): string {
 
 /** Reads `private_metadata`; anything unexpected is ignored (it only ever picks where a fallback reply goes). */
 export function parseNewUserMetadata(text: unknown): NewUserMetadata {
-  if (typeof text !== 'string' || text === '') return {};
+  // Slack never sends more than 3,000 characters; longer is not ours, and is not parsed.
+  if (typeof text !== 'string' || text === '' || text.length > LIMITS.privateMetadata) return {};
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,4 +1,4 @@
-// Moodle exceptions as the REST server renders them (ws-reference §1.3): `debuginfo` only when debugging is on
+// Moodle exceptions as the REST server renders them (docs/moodle/ws-reference.md §1.3): `debuginfo` only when debugging is on
 // (Appendix A) and, in DEVELOPER mode with debugdisplay, appended to `message` in parentheses (Appendix B).
 import { phpVarExportPairs } from './php.js';
 import type { FakeMoodleSite } from './site.js';

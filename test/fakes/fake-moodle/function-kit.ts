@@ -47,7 +47,7 @@ export function requireCapability(ctx: RequestContext, caller: Caller, capabilit
   }
 }
 
-/** validate_context() -> require_login() failures for the token user (ws-reference §3.1). */
+/** validate_context() -> require_login() failures for the token user (docs/moodle/ws-reference.md §3.1). */
 export function validateContext(ctx: RequestContext, caller: Caller): void {
   const user = ctx.site.getUser(caller.userid);
   if (!user) return;

@@ -1,5 +1,5 @@
 // The user web-service functions, with their parameter/return descriptions and the behaviour recorded in
-// real-responses.md (cases cited inline) and described in ws-reference §2; and the table of every function the
+// docs/moodle/real-responses.md (cases cited inline) and described in docs/moodle/ws-reference.md §2; and the table of every function the
 // fake serves (the course, enrolment and cohort ones live in courses.ts, enrolments.ts, cohorts.ts).
 import { COHORT_FUNCTIONS } from './cohorts.js';
 import { COURSE_FUNCTIONS } from './courses.js';
@@ -52,7 +52,7 @@ const userListFields: ReadonlyArray<readonly [string, Desc]> = [
   ],
 ];
 
-// create_users_parameters() in description order (ws-reference §2.1); the order decides which error wins.
+// create_users_parameters() in description order (docs/moodle/ws-reference.md §2.1); the order decides which error wins.
 const createUserFields: ReadonlyArray<readonly [string, Desc]> = [
   ['createpassword', value('bool', O)],
   ['username', value('username')],
@@ -244,7 +244,7 @@ const ADVANCED_FEATURES: ReadonlyArray<readonly [string, number]> = [
   ['enablecompetencies', 1],
 ];
 
-/** `user` column sizes (ws-reference §2.0 table), in mdl_user column order (which error PostgreSQL hits first). */
+/** `user` column sizes (docs/moodle/ws-reference.md §2.0 table), in mdl_user column order (which error PostgreSQL hits first). */
 const COLUMN_SIZES: ReadonlyArray<readonly [string, number]> = [
   ['auth', 20],
   ['username', 100],
@@ -305,7 +305,7 @@ function checkColumnSizes(
   }
 }
 
-/** validate_email(): PHP FILTER_VALIDATE_EMAIL (ASCII), no `<`, `>`, CR or LF (ws-reference §3.4). */
+/** validate_email(): PHP FILTER_VALIDATE_EMAIL (ASCII), no `<`, `>`, CR or LF (docs/moodle/ws-reference.md §3.4). */
 export function isValidEmail(email: string): boolean {
   if (email === '' || /[<>\r\n]/.test(email)) return false;
   const at = email.lastIndexOf('@');
@@ -319,7 +319,7 @@ export function isValidEmail(email: string): boolean {
   return new RegExp(`^${label}(\\.${label})*$`).test(domain) && domain.length <= 253;
 }
 
-/** get_password_policy_errors() with the lang/en/auth.php texts (c6, ws-reference §3.6). */
+/** get_password_policy_errors() with the lang/en/auth.php texts (c6, docs/moodle/ws-reference.md §3.6). */
 export function passwordPolicyErrors(ctx: RequestContext, password: string): string {
   const s = ctx.site.settings;
   if (!s.passwordpolicy) return '';
@@ -359,7 +359,7 @@ function pictureUrl(ctx: RequestContext, size: 'f1' | 'f2'): string {
   return `${ctx.wwwroot}/theme/image.php/boost/core/${ctx.site.themerev}/u/${size}`;
 }
 
-/** user_get_user_details() as far as the recordings and ws-reference §2.4 item 5 describe it. */
+/** user_get_user_details() as far as the recordings and docs/moodle/ws-reference.md §2.4 item 5 describe it. */
 function userDetails(ctx: RequestContext, caller: Caller, user: FakeUser): { [key: string]: Returned } | null {
   const site = ctx.site;
   const self = user.id === caller.userid;
@@ -485,7 +485,7 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
       preferences.push(['auth_manual_passwordupdatetime', String(ctx.now)]);
     if (createpassword) preferences.push(['auth_forcepasswordchange', '1']); // b1
     for (const p of (u.preferences ?? []) as Array<{ [key: string]: Validated }>) {
-      // Only preference names core knows are stored (ws-reference §2.1 step 6); of those we model just this one.
+      // Only preference names core knows are stored (docs/moodle/ws-reference.md §2.1 step 6); of those we model just this one.
       if (p.type === 'auth_forcepasswordchange' && !preferences.some(([n]) => n === 'auth_forcepasswordchange')) {
         preferences.push(['auth_forcepasswordchange', String(p.value)]);
       }
@@ -505,7 +505,7 @@ function createUsers(ctx: RequestContext, caller: Caller, params: { [key: string
       phone1: get('phone1') ?? '',
       phone2: get('phone2') ?? '',
       city: get('city') ?? '',
-      // core_user::validate() silently replaces an invalid country by the site default (ws-reference §2.1 step 5).
+      // core_user::validate() silently replaces an invalid country by the site default (docs/moodle/ws-reference.md §2.1 step 5).
       country: /^[A-Z]{2}$/.test(country) ? country : '',
       lang: get('lang') ?? 'en',
       calendartype: 'gregorian',
@@ -687,7 +687,7 @@ function deleteUsers(ctx: RequestContext, caller: Caller, params: { [key: string
       ); // f4
     }
     if (user.username === 'guest') continue; // f5: delete_user() refuses quietly, the call still returns null.
-    // delete_user(): soft delete (ws-reference §2.3).
+    // delete_user(): soft delete (docs/moodle/ws-reference.md §2.3).
     const source = user.email !== '' ? user.email : `${user.username}.${user.id}@unknownemail.invalid`;
     const prefix = [...String(cleanParam(source, 'username', ctx))].slice(0, 89).join('');
     let deltime = ctx.now;
@@ -744,7 +744,7 @@ function getUsersByField(ctx: RequestContext, caller: Caller, params: { [key: st
   return result;
 }
 
-/** PHP empty() on a detail value: the searched field must be visible and non-empty (ws-reference §2.4, §2.5). */
+/** PHP empty() on a detail value: the searched field must be visible and non-empty (docs/moodle/ws-reference.md §2.4, §2.5). */
 function isEmpty(v: Returned): boolean {
   return v === undefined || v === null || v === '' || v === 0 || v === '0' || v === false;
 }

@@ -80,7 +80,8 @@ export interface FakeMoodle {
   readonly limitedToken: string;
   readonly calls: FakeMoodleCall[];
   readonly site: FakeMoodleSite;
-  setFault(fault: FakeMoodleFault | null, options?: { times?: number }): void;
+  /** `wsfunction`: only calls of that function meet the fault (a refusal at connect time cannot tell). */
+  setFault(fault: FakeMoodleFault | null, options?: { times?: number; wsfunction?: string }): void;
   /** See FakeMoodleOptions.latencyMs. */
   setLatency(ms: number): void;
   reset(): void;
@@ -104,11 +105,12 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let latency = options.latencyMs ?? 0;
-  let fault: { fault: FakeMoodleFault; remaining: number | undefined } | null = null;
+  let fault: { fault: FakeMoodleFault; remaining: number | undefined; wsfunction: string | undefined } | null = null;
   let url = '';
 
-  const takeFault = (onlyRefuse: boolean): FakeMoodleFault | null => {
+  const takeFault = (onlyRefuse: boolean, wsfunction?: string): FakeMoodleFault | null => {
     if (!fault || (onlyRefuse && fault.fault !== 'refuse')) return null;
+    if (fault.wsfunction !== undefined && fault.wsfunction !== wsfunction) return null;
     const current = fault.fault;
     if (fault.remaining !== undefined) {
       fault.remaining -= 1;
@@ -153,7 +155,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
       };
       calls.push(call);
     }
-    const active = takeFault(false);
+    const active = takeFault(false, call?.wsfunction);
     if (active === 'refuse') {
       req.socket.resetAndDestroy();
       return;
@@ -246,7 +248,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     calls,
     site,
     setFault(next, opts) {
-      fault = next === null ? null : { fault: next, remaining: opts?.times };
+      fault = next === null ? null : { fault: next, remaining: opts?.times, wsfunction: opts?.wsfunction };
     },
     setLatency(ms) {
       latency = ms;

@@ -1,4 +1,4 @@
-// Moodle's external_api parameter and return descriptions, strict validation (ws-reference §2.0) and return
+// Moodle's external_api parameter and return descriptions, strict validation (docs/moodle/ws-reference.md §2.0) and return
 // cleaning (§1.3), reproducing the nested `key => message: debuginfo` texts of Appendix A and B.
 import { invalidParameterError, MoodleError, type RequestContext } from './errors.js';
 import { type PhpArray, type PhpValue, phpTrim } from './php.js';
@@ -39,7 +39,7 @@ export const multiple = (content: Desc, required: Required = 'required'): Desc =
   required,
 });
 
-/** Installed plugins of the recording site (a stock 4.5 install): ws-reference §2.0 PARAM_AUTH/THEME/LANG. */
+/** Installed plugins of the recording site (a stock 4.5 install): docs/moodle/ws-reference.md §2.0 PARAM_AUTH/THEME/LANG. */
 export const INSTALLED_AUTH = [
   'cas',
   'db',
@@ -68,7 +68,7 @@ function stripTags(text: string, keepMultilang: boolean): string {
   );
 }
 
-/** clean_param() for the types the user functions use (lib/classes/param.php, ws-reference §2.0). */
+/** clean_param() for the types the user functions use (lib/classes/param.php, docs/moodle/ws-reference.md §2.0). */
 export function cleanParam(input: string, type: ParamType, ctx: RequestContext): string | number {
   switch (type) {
     case 'int': {
@@ -132,7 +132,7 @@ function nest(ctx: RequestContext, key: string, error: unknown): never {
   throw error;
 }
 
-/** external_api::validate_parameters (ws-reference §2.0; Appendix A/B cases b4-b6, c3, c4, c7, c9, c12, g10). */
+/** external_api::validate_parameters (docs/moodle/ws-reference.md §2.0; Appendix A/B cases b4-b6, c3, c4, c7, c9, c12, g10). */
 export function validateParameters(desc: Desc, params: PhpValue, ctx: RequestContext): Validated {
   if (desc.kind === 'value') {
     if (params instanceof Map) throw invalidParameterError(ctx, 'Scalar type expected, array or object received.');

@@ -104,7 +104,7 @@ function escapeJsonString(text: string): string {
   return `${out}"`;
 }
 
-/** json_encode() with PHP's default flags (ws-reference §1.3): `/` as `\/`, non-ASCII as `\uXXXX`. */
+/** json_encode() with PHP's default flags (docs/moodle/ws-reference.md §1.3): `/` as `\/`, non-ASCII as `\uXXXX`. */
 export function phpJsonEncode(value: PhpData): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';

@@ -1,4 +1,4 @@
-// The sites the fake Moodle can start as. Two are the recording sites exactly (real-responses.md for the user
+// The sites the fake Moodle can start as. Two are the recording sites exactly (docs/moodle/real-responses.md for the user
 // functions, real-responses-enrolment.json for courses, enrolments and cohorts: different installs, same release);
 // the default, 'complete', is the users site set up the way the app now needs it (all thirteen functions).
 
@@ -28,7 +28,7 @@ export const ENROLMENT_FUNCTIONS = [
 /** Every function the fake implements. */
 export const ALL_FUNCTIONS = [...USER_FUNCTIONS, ...ENROLMENT_FUNCTIONS] as const;
 
-/** Capabilities of the token user's role on the users recording site (real-responses.md header). */
+/** Capabilities of the token user's role on the users recording site (docs/moodle/real-responses.md header). */
 export const API_USER_CAPABILITIES = [
   'webservice/rest:use',
   'moodle/user:create',

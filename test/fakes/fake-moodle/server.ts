@@ -1,5 +1,5 @@
 // The REST endpoint (webservice/rest/server.php) and login/token.php of the fake Moodle: request parsing,
-// the error precedence of ws-reference §6, and JSON/XML rendering as recorded in real-responses.md.
+// the error precedence of docs/moodle/ws-reference.md §6, and JSON/XML rendering as recorded in docs/moodle/real-responses.md.
 import type { IncomingMessage } from 'node:http';
 import { invalidParameterError, MoodleError, missingStringError, PhpError, type RequestContext } from './errors.js';
 import { type Caller, FUNCTIONS } from './functions.js';

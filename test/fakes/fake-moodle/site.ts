@@ -19,7 +19,7 @@ export interface FakeMoodleSettings {
   maxconsecutiveidentchars: number;
   extendedusernamechars: boolean;
   debug: FakeMoodleDebug;
-  /** `$CFG->showuseridentity`; default `email` (ws-reference §2.4). */
+  /** `$CFG->showuseridentity`; default `email` (docs/moodle/ws-reference.md §2.4). */
   showuseridentity: string[];
 }
 

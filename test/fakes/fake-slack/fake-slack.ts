@@ -59,6 +59,8 @@ export interface FakeSlackOptions {
   /** Scopes reported by auth.test in the x-oauth-scopes header. */
   scopes?: string[];
   team?: { id: string; name: string; domain: string };
+  /** An Enterprise Grid org; with `orgWide`, auth.test reports an org-wide install (is_enterprise_install). */
+  enterprise?: { id: string; orgWide: boolean };
   botUserId?: string;
   botId?: string;
   users?: FakeSlackUser[];
@@ -120,6 +122,9 @@ type Json = Record<string, unknown>;
 
 const JSON_ARGS = ['view', 'blocks', 'attachments', 'metadata'];
 const TRIGGER_LIFETIME_MS = 3_000;
+// Waits end at the event; the deadline only turns a call that never comes into a failure, and is generous because a
+// loaded machine can take seconds to get there.
+const WAIT_DEADLINE_MS = 10_000;
 
 export class FakeSlack {
   readonly botToken: string;
@@ -131,6 +136,7 @@ export class FakeSlack {
   readonly views = new Map<string, StoredView>();
   scopes: string[];
   readonly team: { id: string; name: string; domain: string };
+  readonly enterprise: { id: string; orgWide: boolean } | undefined;
   readonly botUserId: string;
   readonly botId: string;
   readonly users = new Map<string, FakeSlackUser>();
@@ -154,6 +160,7 @@ export class FakeSlack {
     this.appToken = options.appToken ?? FAKE_APP_TOKEN;
     this.scopes = options.scopes ?? [...FAKE_DEFAULT_SCOPES];
     this.team = options.team ?? { id: 'T0TESTTEAM', name: 'Test School', domain: 'test-school' };
+    this.enterprise = options.enterprise;
     this.botUserId = options.botUserId ?? 'U0BOTUSER';
     this.botId = options.botId ?? 'B0TESTBOT';
     this.#events.setMaxListeners(0);
@@ -181,7 +188,10 @@ export class FakeSlack {
       if ((req.url ?? '').startsWith('/socket-mode')) fake.socket.handleUpgrade(req, socket, head);
       else socket.destroy();
     });
-    await new Promise<void>((resolve) => fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      fake.#server.once('error', reject);
+      fake.#server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    });
     fake.#url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
   }
@@ -264,7 +274,7 @@ export class FakeSlack {
   waitForCall(
     method: string,
     predicate: (call: RecordedCall) => boolean = () => true,
-    timeoutMs = 2_000,
+    timeoutMs = WAIT_DEADLINE_MS,
   ): Promise<RecordedCall> {
     return this.#waitFor(
       () => this.calls.find((c) => c.method === method && predicate(c)),
@@ -277,7 +287,7 @@ export class FakeSlack {
   /** Resolves with the first post (past or future) to the response_url with this id, or matching the predicate. */
   waitForResponse(
     idOrPredicate: string | ((post: ResponseUrlPost) => boolean),
-    timeoutMs = 2_000,
+    timeoutMs = WAIT_DEADLINE_MS,
   ): Promise<ResponseUrlPost> {
     const match = typeof idOrPredicate === 'string' ? (p: ResponseUrlPost) => p.id === idOrPredicate : idOrPredicate;
     return this.#waitFor(
@@ -422,7 +432,8 @@ export class FakeSlack {
           team_id: this.team.id,
           user_id: this.botUserId,
           bot_id: this.botId,
-          is_enterprise_install: false,
+          ...(this.enterprise ? { enterprise_id: this.enterprise.id } : {}),
+          is_enterprise_install: this.enterprise?.orgWide ?? false,
         };
       case 'apps.connections.open':
         return { ok: true, url: `${this.#url.replace(/^http/, 'ws')}/socket-mode?ticket=${this.#nextId('ticket')}` };
@@ -438,6 +449,8 @@ export class FakeSlack {
         return this.#openView(args, 'push');
       case 'views.update':
         return this.#updateView(args);
+      case 'views.publish':
+        return this.#publishView(args);
       case 'conversations.open':
         return this.#openConversation(args);
       case 'conversations.info':
@@ -548,6 +561,20 @@ export class FakeSlack {
       root_view_id: id,
       previous_view_id: mode === 'push' ? 'V0PREVIOUS' : null,
     };
+    this.views.set(id, stored);
+    return { ok: true, view: this.#viewJson(stored) };
+  }
+
+  /** A Home tab: one per user, replaced by each publish (Slack keeps the latest). */
+  #publishView(args: Json): Json {
+    if (typeof args.user_id !== 'string' || !/^[UW]/.test(args.user_id))
+      return { ok: false, error: 'invalid_arguments' };
+    const view = args.view as Json | undefined;
+    if (view?.type !== 'home') return { ok: false, error: 'invalid_arguments' };
+    const viewProblem = this.#viewProblem(view);
+    if (viewProblem) return { ok: false, error: viewProblem };
+    const id = `V0HOME${args.user_id}`;
+    const stored: StoredView = { id, hash: this.#nextTs(), view, root_view_id: id, previous_view_id: null };
     this.views.set(id, stored);
     return { ok: true, view: this.#viewJson(stored) };
   }

@@ -7,6 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 
+// Waits end at the event; the deadline only turns a hang into a failure, and is generous because a loaded machine
+// can take seconds to connect or to acknowledge.
+const WAIT_DEADLINE_MS = 10_000;
+
 export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
 
 export interface SocketAck {
@@ -88,7 +92,7 @@ export class FakeSocketMode {
   }
 
   /** Resolves once at least one app connection is open. */
-  waitForConnection(timeoutMs = 3_000): Promise<void> {
+  waitForConnection(timeoutMs = WAIT_DEADLINE_MS): Promise<void> {
     if (this.connectionCount > 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no Socket Mode connection within ${timeoutMs} ms`)), timeoutMs);
@@ -104,7 +108,7 @@ export class FakeSocketMode {
     const socket = [...this.#sockets].reverse().find((s) => s.readyState === s.OPEN);
     if (!socket) return Promise.reject(new Error('no open Socket Mode connection'));
     const envelopeId = randomUUID();
-    const timeoutMs = options.timeoutMs ?? 3_000;
+    const timeoutMs = options.timeoutMs ?? WAIT_DEADLINE_MS;
     const acked = new Promise<SocketAck>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#ackWaiters.delete(envelopeId);

@@ -8,6 +8,7 @@ import { type MessageLocation, parseRequestId, type RequestRecord } from '../../
 import type { Logger } from '../../../logger.js';
 import { buildApprovalCard } from '../../blocks/approval-card.js';
 import type { DecisionMetadata } from '../../blocks/decision-modals.js';
+import { escapeMrkdwn, escapeSentence } from '../../blocks/untrusted.js';
 import { sendPasswordPrivately, sendPrivately } from '../../notifier.js';
 import type { ListenerDeps } from '../deps.js';
 
@@ -104,18 +105,30 @@ export async function reportOutcome(
 ): Promise<void> {
   switch (outcome.kind) {
     case 'refused':
-      await tellPrivately(client, logger, to, `:no_entry_sign: ${outcome.reason}`);
+      await tellPrivately(client, logger, to, `:no_entry_sign: ${escapeSentence(outcome.reason)}`);
       await refreshCard(deps, client, logger, outcome.current);
       return;
     case 'rejected':
       return;
+    case 'approval_recorded': {
+      const { request } = outcome;
+      const missing = request.approvalsNeeded - request.approvals.length;
+      await tellPrivately(
+        client,
+        logger,
+        to,
+        `:ballot_box_with_check: Your approval of ${request.id} is recorded (${request.approvals.length} of ${request.approvalsNeeded}). ` +
+          `It runs once ${missing} more approver${missing === 1 ? '' : 's'} approve${missing === 1 ? 's' : ''}.`,
+      );
+      return;
+    }
     case 'failed': {
       const { request } = outcome.execution;
       await tellPrivately(
         client,
         logger,
         to,
-        `:x: ${request.id} failed in Moodle: ${outcome.failure.hint} Use *Retry* on the card when the cause is fixed.`,
+        `:x: ${request.id} failed in Moodle: ${escapeMrkdwn(outcome.failure.hint)} Use *Retry* on the card when the cause is fixed.`,
       );
       return;
     }
@@ -133,7 +146,7 @@ export async function reportOutcome(
           ...(to.channel ? { channel: to.channel } : {}),
           password: execution.password,
           text: (password) =>
-            `:key: ${execution.request.id}: the password for *${username}* is \`${password}\`\n` +
+            `:key: ${execution.request.id}: the password for *${escapeMrkdwn(username)}* is \`${password}\`\n` +
             'Shown only to you, only this once, and stored nowhere. Pass it on privately; Moodle asks for a new one at first login.',
         });
       } catch (err) {
@@ -142,7 +155,7 @@ export async function reportOutcome(
           client,
           logger,
           to,
-          `:warning: ${execution.request.id}: the account ${username} was created, but Slack refused the private message with its password. Reset the password in Moodle (Site administration > Users > Browse list of users).`,
+          `:warning: ${execution.request.id}: the account ${escapeMrkdwn(username)} was created, but Slack refused the private message with its password. Reset the password in Moodle (Site administration > Users > Browse list of users).`,
         );
       }
       return;
@@ -180,7 +193,7 @@ export async function openDecisionModal(
   try {
     const check = await deps.provisioning.checkDecision(click.requestId, click.userId, verb);
     if (!check.ok) {
-      await tellPrivately(client, logger, to, `:no_entry_sign: ${check.reason}`);
+      await tellPrivately(client, logger, to, `:no_entry_sign: ${escapeSentence(check.reason)}`);
       await refreshCard(deps, client, logger, check.current, click.card);
       return;
     }
@@ -206,7 +219,7 @@ export async function openDecisionModal(
 /** For an account made by an earlier attempt whose answer (and so its generated password) was lost. */
 export function passwordUnknownNote(requestId: string, username: string): string {
   return (
-    `:warning: ${requestId}: the account ${username} had already been created by an earlier attempt whose answer was lost, ` +
+    `:warning: ${requestId}: the account ${escapeMrkdwn(username)} had already been created by an earlier attempt whose answer was lost, ` +
     'so its generated password was never shown and is stored nowhere. Set a new password in Moodle ' +
     '(Site administration > Users > Browse list of users > the account > Edit profile).'
   );

@@ -4,6 +4,7 @@ import { ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { createApproveRequestAction } from './approve-request.js';
 import { createCancelRequestAction } from './cancel-request.js';
+import { createHomeQuickAction } from './home-quick-actions.js';
 import { createRejectRequestAction } from './reject-request.js';
 import { createRetryRequestAction } from './retry-request.js';
 
@@ -12,4 +13,6 @@ export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.rejectRequestButton, createRejectRequestAction(deps));
   app.action(ACTION_IDS.retryRequestButton, createRetryRequestAction(deps));
   app.action(ACTION_IDS.cancelRequestButton, createCancelRequestAction(deps));
+  app.action(ACTION_IDS.homeNewAccountButton, createHomeQuickAction(deps, 'new_account'));
+  app.action(ACTION_IDS.homeFindUserButton, createHomeQuickAction(deps, 'find_user'));
 }

@@ -3,6 +3,7 @@
 // never created twice). The card, DM and notification follow from the core; the clicker hears of a refusal, a new
 // failure or a generated password privately.
 import type { Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { escapeSentence } from '../../blocks/untrusted.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 import { readButtonClick, refreshCard, reportOutcome, tellPrivately } from './decision-flow.js';
@@ -24,7 +25,7 @@ export function createRetryRequestAction(deps: ListenerDeps): Middleware<SlackAc
     try {
       const check = await deps.provisioning.checkDecision(click.requestId, click.userId, 'retry');
       if (!check.ok) {
-        await tellPrivately(client, logger, to, `:no_entry_sign: ${check.reason}`);
+        await tellPrivately(client, logger, to, `:no_entry_sign: ${escapeSentence(check.reason)}`);
         await refreshCard(deps, client, logger, check.current, click.card);
         return;
       }

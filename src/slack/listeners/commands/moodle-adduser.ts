@@ -1,16 +1,18 @@
 // /moodle-adduser: ask for a new Moodle account. `help` answers with the usage; text is parsed into fields and
 // handed to provisioning.submitCreate, whose outcome is the one private reply; no text opens the "New Moodle user"
 // modal (its submission is handled in views/new-user-submission.ts).
+
 import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
 import pLimit from 'p-limit';
-import { parseUserArgs } from '../../../core/parse-args.js';
 import type { PermissionCheck } from '../../../core/permissions.js';
+import { isReasonRequired } from '../../../core/policy.js';
 import type { Logger } from '../../../logger.js';
 import { buildArgumentProblemsReply, buildCreateReply } from '../../blocks/create-result.js';
 import { buildAddUserHelp } from '../../blocks/help.js';
 import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
+import { parseUserArgs } from '../../parse-args.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 
@@ -69,7 +71,9 @@ async function openModal(
   const view = buildNewUserModal({
     allowedAuth: deps.config.allowedAuth,
     defaultAuth: deps.config.defaultAuth,
+    roles: Object.keys(deps.config.roleIds),
     metadata: { channelId: command.channel_id },
+    reasonRequired: isReasonRequired(deps.config, 'create'),
   });
   try {
     await client.views.open({ trigger_id: command.trigger_id, view });

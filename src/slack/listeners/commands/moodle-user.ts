@@ -7,8 +7,10 @@ import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 import { firstWord } from './first-word.js';
 import { handleCancel } from './user/cancel.js';
+import { handleCohort } from './user/cohort.js';
 import { handleDelete } from './user/delete.js';
 import { handleDoctor } from './user/doctor.js';
+import { handleEnrol, handleUnenrol } from './user/enrol.js';
 import { handleRequests } from './user/requests.js';
 import { handleShow } from './user/show.js';
 import { handleSuspend } from './user/suspend.js';
@@ -22,6 +24,9 @@ export const USER_SUBCOMMANDS: Readonly<Record<string, SubcommandHandler>> = {
   suspend: handleSuspend,
   unsuspend: handleUnsuspend,
   delete: handleDelete,
+  enrol: handleEnrol,
+  unenrol: handleUnenrol,
+  cohort: handleCohort,
   requests: handleRequests,
   cancel: handleCancel,
   doctor: handleDoctor,

@@ -2,7 +2,7 @@
 // approver's corrections with the request's own Moodle rules (inline errors), then closes the modal and approves
 // through the core, which executes once and updates the card, the requester and the notification channel.
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
-import type { ApproveOptions } from '../../../core/request-lifecycle.js';
+import type { ApproveOptions } from '../../../core/request-service.js';
 import { readApproveSubmission } from '../../blocks/decision-modals.js';
 import type { ListenerDeps } from '../deps.js';
 import { createDecisionSubmission } from './decision-submission.js';

@@ -5,6 +5,8 @@
 // person gets a direct message.
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { accountServiceFor } from '../../../core/accounts.js';
+import { checkReason } from '../../../core/free-text.js';
+import { checkReasonGiven } from '../../../core/policy.js';
 import { buildNoticeModal, decodeAccountMetadata } from '../../blocks/edit-user-modal.js';
 import { buildChangeOutcome, buildNotice } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS } from '../../ids.js';
@@ -34,13 +36,16 @@ export function createDeleteUserSubmission(deps: ListenerDeps): Middleware<Slack
     }
     const typed = readText(view.state.values, BLOCK_IDS.deleteConfirmBlock, INPUT_ACTION_IDS.deleteConfirmInput);
     const reason = readText(view.state.values, BLOCK_IDS.reasonBlock, INPUT_ACTION_IDS.reasonInput).trim();
+    // Every problem of the form at once, each under its input.
+    const errors: Record<string, string> = {};
+    const reasonProblem = checkReason(reason) ?? checkReasonGiven(deps.config, 'delete', reason);
+    if (reasonProblem) errors[BLOCK_IDS.reasonBlock] = reasonProblem.message;
     if (typed.trim() !== metadata.username) {
-      await ack({
-        response_action: 'errors',
-        errors: {
-          [BLOCK_IDS.deleteConfirmBlock]: `That is not the username. Type ${metadata.username} exactly to confirm, or cancel.`,
-        },
-      });
+      errors[BLOCK_IDS.deleteConfirmBlock] =
+        `That is not the username. Type ${metadata.username} exactly to confirm, or cancel.`;
+    }
+    if (Object.keys(errors).length > 0) {
+      await ack({ response_action: 'errors', errors });
       return;
     }
     const requester = requesterOf(body.user, metadata);

@@ -6,6 +6,8 @@
 import type { AllMiddlewareArgs, Middleware, SlackViewMiddlewareArgs, ViewResponseAction } from '@slack/bolt';
 import { z } from 'zod';
 import { accountServiceFor, type PlanOutcome } from '../../../core/accounts.js';
+import { checkReason } from '../../../core/free-text.js';
+import { checkReasonGiven } from '../../../core/policy.js';
 import type { RequesterContext } from '../../../core/requests.js';
 import type { FieldProblem } from '../../../core/user-record.js';
 import type { Logger } from '../../../logger.js';
@@ -147,9 +149,15 @@ export function createEditUserSubmission(deps: ListenerDeps): Middleware<SlackVi
       return;
     }
     const { fields, reason } = readEditValues(view.state.values);
+    // The form's max_length is the browser's word only: a forged submission is checked here.
+    const tooLong = checkReason(reason) ?? checkReasonGiven(deps.config, 'update', reason);
+    if (tooLong) {
+      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.reasonBlock]: tooLong.message } });
+      return;
+    }
     const requester = requesterOf(body.user, metadata);
     const accounts = accountServiceFor(deps);
-    const planning = accounts.planUpdate(requester, { by: 'id', id: metadata.moodleId }, fields);
+    const planning = accounts.planFormUpdate(requester, { by: 'id', id: metadata.moodleId }, fields);
     const timed = await withinDeadline(planning, PLAN_DEADLINE_MS);
 
     const dm = createDirectMessage(client, body.user.id, logger, 'could not send the outcome of an account edit');

@@ -5,6 +5,7 @@ import type { ListenerDeps } from '../deps.js';
 import { createApproveRequestSubmission } from './approve-request-submission.js';
 import { createDeleteUserSubmission } from './delete-user-submission.js';
 import { createEditUserSubmission } from './edit-user-submission.js';
+import { createFindUserSubmission } from './find-user-submission.js';
 import { createNewUserSubmission } from './new-user-submission.js';
 import { createRejectRequestSubmission } from './reject-request-submission.js';
 
@@ -14,4 +15,5 @@ export function register(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.rejectRequestModal, createRejectRequestSubmission(deps));
   app.view(CALLBACK_IDS.editUserModal, createEditUserSubmission(deps));
   app.view(CALLBACK_IDS.deleteUserConfirmModal, createDeleteUserSubmission(deps));
+  app.view(CALLBACK_IDS.findUserModal, createFindUserSubmission(deps));
 }

@@ -3,6 +3,7 @@
 // modal is replaced by a "Checking Moodle…" view, and after submitCreate (permission, pre-flight, direct execution or
 // approval) by the result, through views.update. The result view is the only place a generated password appears.
 import type { Middleware, SlackViewMiddlewareArgs, types, webApi } from '@slack/bolt';
+import { checkReasonGiven } from '../../../core/policy.js';
 import type { SubmitOutcome } from '../../../core/provisioning.js';
 import type { FieldProblem } from '../../../core/user-record.js';
 import type { Logger } from '../../../logger.js';
@@ -111,7 +112,11 @@ export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackVie
     const { allowedAuth } = deps.config;
     const parsed = parseNewUserValues(view.state?.values);
     const local = parsed.problems.length > 0 ? undefined : deps.provisioning.validateCreate(parsed.fields);
-    const problems = local && !local.ok ? local.problems : parsed.problems;
+    const reasonMissing = checkReasonGiven(deps.config, 'create', parsed.fields.reason);
+    const problems = [
+      ...(local && !local.ok ? local.problems : parsed.problems),
+      ...(reasonMissing ? [reasonMissing] : []),
+    ];
     if (problems.length > 0) {
       logger.info({ fields: problems.map((p) => p.field) }, 'new user form has problems');
       await ack({ response_action: 'errors', errors: buildInlineErrors(problems, allowedAuth) });

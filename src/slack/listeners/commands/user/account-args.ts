@@ -1,9 +1,9 @@
 // The start the account subcommands (show, update, suspend, unsuspend, delete) share: parse `<user> ...` and, when
 // the text has problems or names no account, answer the person privately with the usage.
 import type { SlashCommand } from '@slack/bolt';
-import { type AccountArgs, parseAccountArgs } from '../../../../core/account-args.js';
 import type { RequesterContext } from '../../../../core/requests.js';
 import { buildNotice, buildProblems } from '../../../blocks/user-card.js';
+import { type AccountArgs, parseAccountArgs } from '../../../parse-account-args.js';
 import type { SubcommandContext } from './types.js';
 
 export interface AccountArgsOptions {
@@ -32,7 +32,7 @@ export async function readAccountArgs(
     return undefined;
   }
   if (parsed.user === undefined) {
-    await respond(buildNotice(`Say which account to ${options.verb}. ${options.usage}`));
+    await respond(buildNotice(`Say which account to ${options.verb}.`, undefined, options.usage));
     return undefined;
   }
   return { ...parsed, user: parsed.user };

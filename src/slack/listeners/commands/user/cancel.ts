@@ -1,7 +1,7 @@
 // /moodle-user cancel <id>: the requester withdraws their own pending request. The core refuses anyone else and
 // any request that is no longer pending (saying who decided it); the card is redrawn by the core.
 import { parseRequestId } from '../../../../core/requests.js';
-import { escapeMrkdwn } from '../../../blocks/text.js';
+import { escapeMrkdwn, escapeSentence } from '../../../blocks/untrusted.js';
 import { COMMANDS } from '../../../ids.js';
 import type { SubcommandContext } from './types.js';
 
@@ -24,6 +24,6 @@ export async function handleCancel(ctx: SubcommandContext): Promise<void> {
     response_type: 'ephemeral',
     text: result.ok
       ? `:leftwards_arrow_with_hook: ${id} is cancelled; the approvers' card says so.`
-      : `:no_entry_sign: ${result.message}`,
+      : `:no_entry_sign: ${escapeSentence(result.message)}`,
   });
 }

@@ -1,7 +1,9 @@
 // /moodle-user delete <user>: always through a confirmation modal that shows the account and asks for its
 // username (views/delete-user-submission.ts); the approval policy (APPROVAL_REQUIRED, delete by default) then applies.
+
 import { accountServiceFor } from '../../../../core/accounts.js';
 import { profileUrl } from '../../../../core/moodle-gateway.js';
+import { isReasonRequired } from '../../../../core/policy.js';
 import { buildDeleteUserModal } from '../../../blocks/delete-user-modal.js';
 import { COMMANDS } from '../../../ids.js';
 import { readAccountArgs, requesterOfCommand } from './account-args.js';
@@ -31,6 +33,7 @@ export async function handleDelete(ctx: SubcommandContext): Promise<void> {
       buildDeleteUserModal(target.user, {
         profileUrl: profileUrl(deps.config.moodle.url, target.user.id),
         metadata: { moodleId: target.user.id, username: target.user.username, channelId: command.channel_id },
+        reasonRequired: isReasonRequired(deps.config, 'delete'),
       }),
   );
 }

@@ -2,7 +2,7 @@
 // default) is the person's own requests, with a Cancel button on the pending ones; `pending` is the approvers'
 // queue, for approvers and admins only, since it shows other people's requests.
 import { buildRequestsList, REQUESTS_LIST_LIMIT, type RequestsScope } from '../../../blocks/requests-list.js';
-import { escapeMrkdwn } from '../../../blocks/text.js';
+import { escapeMrkdwn } from '../../../blocks/untrusted.js';
 import { COMMANDS } from '../../../ids.js';
 import type { SubcommandContext } from './types.js';
 

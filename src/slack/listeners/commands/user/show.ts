@@ -20,7 +20,11 @@ export async function handleShow(ctx: SubcommandContext): Promise<void> {
   const result = await accountServiceFor(deps).show(command.user_id, parsed.user);
   await respond(
     result.kind === 'found'
-      ? buildUserCard(result.view, { profileUrl: result.profileUrl, protection: result.protection })
+      ? buildUserCard(result.view, {
+          profileUrl: result.profileUrl,
+          protection: result.protection,
+          courses: result.courses,
+        })
       : buildLookupFailure(result),
   );
 }

@@ -1,9 +1,11 @@
 // /moodle-user update <user> key=value ... : asks to change the given fields (only those that differ are sent).
 // With no fields it opens the "Edit Moodle user" modal filled with the account's current values: a "Looking up…"
 // modal opens at once (the trigger_id expires in 3 s), and is replaced once Moodle has answered.
+
 import type { types } from '@slack/bolt';
 import { describeAccount } from '../../../../core/account-ref.js';
 import { type AccountTarget, accountServiceFor, type NotOne, type Refusal } from '../../../../core/accounts.js';
+import { isReasonRequired } from '../../../../core/policy.js';
 import { buildEditUserModal, buildLoadingModal, buildNoticeModal } from '../../../blocks/edit-user-modal.js';
 import { accountNameOf, buildChangeReply, buildNotice } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
@@ -18,12 +20,12 @@ export const UPDATE_USAGE =
  * Opens a "Looking up…" modal with the command's trigger_id, finds the account (permission, protection and
  * in-flight checks included), then replaces the modal with `build(user)` or with why it cannot be shown.
  */
-export async function openAccountModal(
+export async function openAccountModal<T extends AccountTarget>(
   { command, respond, client, logger }: SubcommandContext,
   title: string,
   userText: string,
-  find: () => Promise<AccountTarget | Refusal | NotOne>,
-  build: (target: AccountTarget) => types.ModalView,
+  find: () => Promise<T | Refusal | NotOne>,
+  build: (target: T) => types.ModalView,
 ): Promise<void> {
   let viewId: string | undefined;
   try {
@@ -77,13 +79,13 @@ export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
       ctx,
       'Edit Moodle user',
       user,
-      () => accounts.target(requester, user, 'update'),
+      () => accounts.editable(requester, user),
       (target) =>
-        buildEditUserModal(target.user, {
-          moodleId: target.user.id,
-          username: target.user.username,
-          channelId: command.channel_id,
-        }),
+        buildEditUserModal(
+          target.user,
+          { moodleId: target.user.id, username: target.user.username, channelId: command.channel_id },
+          { reasonRequired: isReasonRequired(deps.config, 'update'), redacted: target.redacted },
+        ),
     );
     return;
   }

@@ -1,10 +1,13 @@
-// Rows of the SQLite store: their schemas, how a row becomes a request or an audit event, and the UPDATE of a
-// transition. Every row read is parsed: a corrupt row is reported with its id, never returned half-read.
+// Rows of the store, in either dialect: their schemas, how a row becomes a request or an audit event, and the SET
+// list of a transition. Every row read is parsed: a corrupt row is reported with its id, never returned half-read.
+// SQLite gives times and JSON as text; PostgreSQL gives Date objects, parsed jsonb and int8 as numbers (pg-open.ts).
+import { sql, type UpdateObject } from 'kysely';
 import { z } from 'zod';
 import { AUDIT_KINDS, type AuditEvent } from '../core/audit.js';
 import { operationOf, REQUEST_OPERATIONS, requestPayloadSchema } from '../core/operations/registry.js';
 import { type FieldChange, fieldChangeSchema } from '../core/profile.js';
 import {
+  approvalsSchema,
   preflightSummarySchema,
   REQUEST_STATUSES,
   type RequestPatch,
@@ -14,9 +17,14 @@ import {
   requestTargetSchema,
 } from '../core/requests.js';
 import { StoreError } from './errors.js';
+import type { Database } from './schema.js';
 
 const nullableText = z.string().nullable();
 const nullableInt = z.number().int().nullable();
+const time = z.union([z.string(), z.date()]);
+const nullableTime = time.nullable();
+/** JSON as text (SQLite) or already parsed (PostgreSQL jsonb); null is SQL NULL. */
+const json = z.unknown();
 
 const requestRowSchema = z.object({
   id: z.string(),
@@ -29,26 +37,29 @@ const requestRowSchema = z.object({
   target_moodle_id: nullableInt,
   target_username: nullableText,
   target_email: nullableText,
-  payload: z.string(),
-  preflight: nullableText,
+  payload: json,
+  preflight: json,
   reason: nullableText,
-  created_at: z.string(),
-  updated_at: z.string(),
-  decided_at: nullableText,
+  created_at: time,
+  updated_at: time,
+  decided_at: nullableTime,
   decided_by: nullableText,
   decision_comment: nullableText,
-  corrections: nullableText,
-  executed_at: nullableText,
-  result: nullableText,
+  corrections: json,
+  executed_at: nullableTime,
+  result: json,
   approval_channel: nullableText,
   approval_ts: nullableText,
   notification_ts: nullableText,
   attempts: z.number().int(),
+  approvals: json,
+  reminded_at: nullableTime,
+  approvals_needed: z.number().int().min(1),
 });
 
 const auditRowSchema = z.object({
   id: z.number().int(),
-  at: z.string(),
+  at: time,
   actor: z.string(),
   kind: z.enum(AUDIT_KINDS),
   request_id: nullableText,
@@ -77,19 +88,21 @@ const jsonText = z.string().transform((text, ctx) => {
 // more than parsing a small value with it.
 const jsonPipes = new WeakMap<z.ZodType, z.ZodType>();
 
-export function parseJsonColumn<T extends z.ZodType>(schema: T, text: string | null): z.output<T> | undefined {
-  if (text === null) return undefined;
+export function parseJsonColumn<T extends z.ZodType>(schema: T, value: unknown): z.output<T> | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value !== 'string') return schema.parse(value) as z.output<T>;
   let pipe = jsonPipes.get(schema);
   if (!pipe) {
     pipe = jsonText.pipe(schema);
     jsonPipes.set(schema, pipe);
   }
-  return pipe.parse(text) as z.output<T>;
+  return pipe.parse(value) as z.output<T>;
 }
 
 export const fieldChangesSchema = z.array(fieldChangeSchema);
 
-export const date = (iso: string | null): Date | undefined => (iso === null ? undefined : new Date(iso));
+export const date = (value: string | Date | null): Date | undefined =>
+  value === null ? undefined : value instanceof Date ? value : new Date(value);
 export const orUndefined = <T>(value: T | null): T | undefined => (value === null ? undefined : value);
 
 export function targetFromColumns(
@@ -121,12 +134,15 @@ export function decodeRequest(raw: unknown): RequestRecord {
       payload: parseJsonColumn(requestPayloadSchema, row.payload)!,
       preflight: parseJsonColumn(preflightSummarySchema, row.preflight),
       reason: orUndefined(row.reason),
-      createdAt: new Date(row.created_at),
-      updatedAt: new Date(row.updated_at),
+      createdAt: date(row.created_at)!,
+      updatedAt: date(row.updated_at)!,
       decidedAt: date(row.decided_at),
       decidedBy: orUndefined(row.decided_by),
       decisionComment: orUndefined(row.decision_comment),
       corrections: parseJsonColumn(fieldChangesSchema, row.corrections),
+      approvals: parseJsonColumn(approvalsSchema, row.approvals) ?? [],
+      remindedAt: date(row.reminded_at),
+      approvalsNeeded: row.approvals_needed,
       executedAt: date(row.executed_at),
       result: parseJsonColumn(requestResultSchema, row.result),
       approvalMessage:
@@ -148,7 +164,7 @@ export function decodeAudit(raw: unknown): AuditEvent {
     const row = auditRowSchema.parse(raw);
     return {
       id: row.id,
-      at: new Date(row.at),
+      at: date(row.at)!,
       actor: row.actor,
       kind: row.kind,
       requestId: orUndefined(row.request_id),
@@ -171,49 +187,47 @@ export function summarise(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
-type Params = Record<string, string | number | null>;
-
-/** The UPDATE for one transition: a fixed column list chosen by which patch keys are present (no user text in SQL). */
-export function buildUpdate(
+/** What a transition writes: its SET list, from a fixed set of columns chosen by which patch keys are present. */
+export function buildUpdateSet(
   before: RequestRecord,
+  to: RequestRecord['status'],
+  at: Date,
   patch: RequestPatch,
   scrub: (text: string) => string,
-): { sql: string; params: Params } {
-  const sets = ['status = @to', 'version = version + 1', 'updated_at = @at'];
-  const params: Params = {};
-  const set = (column: string, value: string | number | null) => {
-    sets.push(`${column} = @${column}`);
-    params[column] = value;
+): UpdateObject<Database, 'requests'> {
+  const set: UpdateObject<Database, 'requests'> = {
+    status: to,
+    version: sql<number>`version + 1`,
+    updated_at: at.toISOString(),
   };
-  if (patch.decidedAt) set('decided_at', patch.decidedAt.toISOString());
-  if (patch.decidedBy !== undefined) set('decided_by', patch.decidedBy);
-  if (patch.decisionComment !== undefined) set('decision_comment', scrub(patch.decisionComment));
+  if (patch.decidedAt) set.decided_at = patch.decidedAt.toISOString();
+  if (patch.decidedBy !== undefined) set.decided_by = patch.decidedBy;
+  if (patch.decisionComment !== undefined) set.decision_comment = scrub(patch.decisionComment);
   if (patch.corrections !== undefined) {
     const corrections: FieldChange[] = fieldChangesSchema.parse(patch.corrections);
-    set('corrections', scrub(JSON.stringify(corrections)));
+    set.corrections = scrub(JSON.stringify(corrections));
   }
-  if (patch.payload !== undefined) set('payload', scrub(JSON.stringify(requestPayloadSchema.parse(patch.payload))));
+  if (patch.approvals !== undefined) {
+    set.approvals = scrub(JSON.stringify(approvalsSchema.parse(patch.approvals.map((a) => ({ ...a })))));
+  }
+  if (patch.payload !== undefined) set.payload = scrub(JSON.stringify(requestPayloadSchema.parse(patch.payload)));
   if (patch.target !== undefined) {
     const target = requestTargetSchema.parse(patch.target);
-    set('target_moodle_id', target.moodleId ?? null);
-    set('target_username', target.username === undefined ? null : scrub(target.username));
-    set('target_email', target.email === undefined ? null : scrub(target.email));
+    set.target_moodle_id = target.moodleId ?? null;
+    set.target_username = target.username === undefined ? null : scrub(target.username);
+    set.target_email = target.email === undefined ? null : scrub(target.email);
   }
   if (patch.payload !== undefined || patch.target !== undefined) {
-    set(
-      'target_key',
-      scrub(targetKeyOf(before.operation, patch.payload ?? before.payload, patch.target ?? before.target)),
+    set.target_key = scrub(
+      targetKeyOf(before.operation, patch.payload ?? before.payload, patch.target ?? before.target),
     );
   }
-  if (patch.executedAt) set('executed_at', patch.executedAt.toISOString());
+  if (patch.executedAt) set.executed_at = patch.executedAt.toISOString();
   if (patch.result !== undefined) {
-    set('result', patch.result === null ? null : scrub(JSON.stringify(requestResultSchema.parse(patch.result))));
+    set.result = patch.result === null ? null : scrub(JSON.stringify(requestResultSchema.parse(patch.result)));
   }
-  if (patch.incrementAttempts) sets.push('attempts = attempts + 1');
-  return {
-    sql: `UPDATE requests SET ${sets.join(', ')} WHERE id = @id AND status = @from AND version = @expected_version`,
-    params,
-  };
+  if (patch.incrementAttempts) set.attempts = sql<number>`attempts + 1`;
+  return set;
 }
 
 /** The key of what a request changes (see OperationDefinition.targetKey), stored to find a twin in flight. */

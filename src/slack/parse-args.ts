@@ -4,10 +4,13 @@
 // string-argv treats every apostrophe as a quote (O'Brien becomes OBrien), accepts unbalanced quotes silently and
 // does not say whether an = was inside quotes; here an unclosed quote is reported, O'Brien stays O'Brien and
 // 't Hooft stays 't Hooft.
-import { PROFILE_FIELDS } from './moodle-gateway.js';
+import { PROFILE_FIELDS } from '../core/moodle-gateway.js';
 
-/** Every key the commands accept (DESIGN.md "Keys"). */
-export const USER_ARG_KEYS = [...PROFILE_FIELDS, 'reason'] as const;
+/** Every key the commands accept (the README's keys). */
+/** A new account's courses (short names or ID numbers, comma-separated), their role, and its cohorts. */
+export const MEMBERSHIP_KEYS = ['courses', 'role', 'cohorts'] as const;
+
+export const USER_ARG_KEYS = [...PROFILE_FIELDS, 'reason', ...MEMBERSHIP_KEYS] as const;
 
 export type UserArgKey = (typeof USER_ARG_KEYS)[number];
 
@@ -29,6 +32,11 @@ export interface ParsedUserArgs {
   fields: Record<string, string>;
   problems: string[];
 }
+
+/** The longest command text that is parsed (UTF-16 units, as Slack counts a message). */
+export const MAX_COMMAND_TEXT = 8_000;
+/** Keys longer than this get no "did you mean" (the longest key has 11 letters; the edit distance is quadratic). */
+const MAX_SUGGESTED_KEY = 40;
 
 const DOUBLE_QUOTES = new Set(['"', '\u201C', '\u201D', '\u201E', '\u201F', '\u2033']);
 const SINGLE_QUOTES = new Set(["'", '\u2018', '\u2019', '\u201A', '\u201B']);
@@ -61,7 +69,17 @@ function preview(chars: readonly string[], from: number): string {
  * a closing one ends a word, so apostrophes in names are kept.
  */
 export function tokenize(text: string): Tokenized {
-  const chars = [...decodeSlackText(typeof text === 'string' ? text : '')];
+  const raw = typeof text === 'string' ? text : '';
+  // Length first: nothing longer is parsed. Every field at its longest, with keys and quotes, fits in under 5,000.
+  if (raw.length > MAX_COMMAND_TEXT) {
+    return {
+      tokens: [],
+      problems: [
+        `The text is too long: ${raw.length} characters, at most ${MAX_COMMAND_TEXT}. Give fewer or shorter fields, or use the form.`,
+      ],
+    };
+  }
+  const chars = [...decodeSlackText(raw)];
   const tokens: ArgToken[] = [];
   const problems: string[] = [];
   let current = '';
@@ -160,6 +178,7 @@ const SYNONYMS: Readonly<Record<string, UserArgKey>> = {
 
 /** The known key a mistyped one most likely meant (first → firstname, mail → email, surname → lastname), if any. */
 export function suggestKey(key: string): UserArgKey | undefined {
+  if (key.length > MAX_SUGGESTED_KEY) return undefined;
   const lower = key.toLowerCase();
   const synonym = SYNONYMS[lower.replace(/[-_ ]/g, '')];
   if (synonym) return synonym;
@@ -171,6 +190,16 @@ export function suggestKey(key: string): UserArgKey | undefined {
     if (distance <= 2 && (best === undefined || distance < best.distance)) best = { key: candidate, distance };
   }
   return best?.key;
+}
+
+/** Problems listed for one text; a paste of thousands of bad pairs gets the first ones and a note, not thousands. */
+export const MAX_PROBLEMS = 20;
+
+/** True (and the note added) once `problems` is full: the caller stops looking. */
+export function tooManyProblems(problems: string[]): boolean {
+  if (problems.length < MAX_PROBLEMS) return false;
+  if (problems.length === MAX_PROBLEMS) problems.push('There are more problems; correct these first.');
+  return true;
 }
 
 const show = (value: string): string => `"${value.length > 40 ? `${value.slice(0, 39)}…` : value}"`;
@@ -214,6 +243,7 @@ export function parseUserArgs(text: string): ParsedUserArgs {
 
   const fromKey = new Set<string>();
   for (const token of tokens) {
+    if (tooManyProblems(problems)) break;
     if (token.key === undefined) continue;
     const key = token.key;
     if (key === '') {

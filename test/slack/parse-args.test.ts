@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeSlackText, parseUserArgs, suggestKey, tokenize, USER_ARG_KEYS } from '../../src/core/parse-args.js';
+import {
+  decodeSlackText,
+  MAX_COMMAND_TEXT,
+  parseUserArgs,
+  suggestKey,
+  tokenize,
+  USER_ARG_KEYS,
+} from '../../src/slack/parse-args.js';
 
 describe('parseUserArgs: positional form', () => {
   it('email first last', () => {
@@ -48,7 +55,7 @@ describe('parseUserArgs: positional form', () => {
 });
 
 describe('parseUserArgs: key=value form', () => {
-  it('the DESIGN.md example', () => {
+  it('the README example', () => {
     expect(parseUserArgs('username=jdoe email=j@x.org firstname=Jane lastname="Doe Smith"')).toEqual({
       fields: { username: 'jdoe', email: 'j@x.org', firstname: 'Jane', lastname: 'Doe Smith' },
       problems: [],
@@ -209,5 +216,25 @@ describe('property: the parser never throws and explains every problem', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('length first', () => {
+  it('refuses text over MAX_COMMAND_TEXT with one sentence, without parsing it', () => {
+    const atLimit = `j@x.org Jane Doe city="${'a'.repeat(MAX_COMMAND_TEXT - 30)}"`;
+    expect(atLimit.length).toBeLessThanOrEqual(MAX_COMMAND_TEXT);
+    expect(parseUserArgs(atLimit).fields.email).toBe('j@x.org');
+    const over = `j@x.org Jane Doe timezone=${'a'.repeat(MAX_COMMAND_TEXT)}`;
+    expect(parseUserArgs(over)).toEqual({
+      fields: {},
+      problems: [
+        `The text is too long: ${over.length} characters, at most ${MAX_COMMAND_TEXT}. Give fewer or shorter fields, or use the form.`,
+      ],
+    });
+  });
+
+  it('suggests no key for a long unknown key', () => {
+    expect(suggestKey('firstnamefirstnamefirstnamefirstnamefirstname')).toBeUndefined();
+    expect(suggestKey('firstnam')).toBe('firstname');
   });
 });

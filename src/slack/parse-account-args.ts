@@ -1,6 +1,7 @@
-import { suggestKey, tokenize, USER_ARG_KEYS } from './parse-args.js';
-import { PROFILE_FIELDS } from './profile.js';
-import { quoteForMessage } from './user-record.js';
+import { checkReason } from '../core/free-text.js';
+import { FIELD_KEYS, PROFILE_FIELDS } from '../core/profile.js';
+import { quoteForMessage } from '../core/user-record.js';
+import { suggestKey, tokenize, tooManyProblems, USER_ARG_KEYS } from './parse-args.js';
 
 export interface AccountArgs {
   /** The `<user>` word, as typed. */
@@ -10,8 +11,6 @@ export interface AccountArgs {
   problems: string[];
 }
 
-export const FIELD_KEYS: ReadonlySet<string> = new Set<string>(PROFILE_FIELDS);
-
 /** Parses the text after the subcommand word. Fields are accepted only when `allowFields` (update). */
 export function parseAccountArgs(text: string, options: { allowFields: boolean; allowReason: boolean }): AccountArgs {
   const { tokens, problems } = tokenize(text);
@@ -20,6 +19,7 @@ export function parseAccountArgs(text: string, options: { allowFields: boolean; 
   let reason: string | undefined;
   const extra: string[] = [];
   for (const token of tokens) {
+    if (tooManyProblems(problems)) break;
     if (token.key === undefined) {
       if (user === undefined && Object.keys(fields).length === 0 && reason === undefined) user = token.value;
       else extra.push(token.value);
@@ -53,5 +53,7 @@ export function parseAccountArgs(text: string, options: { allowFields: boolean; 
       `Only one account can be named; ${extra.map((e) => quoteForMessage(e)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} extra. Put values with spaces in quotes, as key="two words".`,
     );
   }
+  const tooLong = checkReason(reason);
+  if (tooLong) problems.push(tooLong.message);
   return { user, fields, reason: reason === '' ? undefined : reason, problems };
 }

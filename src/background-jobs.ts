@@ -1,0 +1,71 @@
+// The background jobs of a replica, each run under a lease (leased-jobs.ts) so that one replica at a time runs it:
+// reconciling executions whose replica died, expiring overdue requests, reminding approvers of waiting ones, and
+// posting the cards Slack did not take. A job that fails is logged; the others still run.
+import type { Jobs } from './core/use-cases/jobs.js';
+import type { LeasedJob } from './leased-jobs.js';
+import type { Logger } from './logger.js';
+
+/** How often pending requests are checked for expiry, reminders and missing cards. */
+export const EXPIRY_CHECK_INTERVAL_MS = 5 * 60 * 1000;
+/** How often executions whose replica died are looked for. */
+export const RECONCILE_INTERVAL_MS = 60 * 1000;
+/** A replica that stops renewing its leases for this long is taken for dead; its jobs move to another replica. */
+export const LEASE_TTL_MS = 30 * 1000;
+
+export interface BackgroundTimings {
+  /** How often pending requests are checked for expiry (EXPIRY_CHECK_INTERVAL_MS by default). */
+  expiryIntervalMs?: number;
+  /** How often interrupted executions are looked for (RECONCILE_INTERVAL_MS by default). */
+  reconcileIntervalMs?: number;
+  /** How long a replica's leases outlive its last renewal (LEASE_TTL_MS by default). */
+  leaseTtlMs?: number;
+  /** Called after each expiry run (tests wait for whole runs instead of for a time). */
+  onExpiryCheck?: () => void;
+}
+
+export function buildBackgroundJobs(jobs: Jobs, logger: Logger, timings: BackgroundTimings): LeasedJob[] {
+  const expiryIntervalMs = timings.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
+  return [
+    {
+      name: 'reconcile',
+      intervalMs: timings.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS,
+      run: async () => {
+        const { reconciled, unresolved } = await jobs.reconcileInterrupted();
+        if (reconciled.length + unresolved.length > 0) {
+          logger.info(
+            { reconciled: reconciled.map((r) => r.id), unresolved: unresolved.map((r) => r.id) },
+            'reconciled requests interrupted by a stop',
+          );
+        }
+      },
+    },
+    {
+      name: 'expiry',
+      intervalMs: expiryIntervalMs,
+      run: async () => {
+        try {
+          const expired = await jobs.expireDue();
+          if (expired.length > 0) logger.info({ count: expired.length }, 'expired pending requests');
+        } finally {
+          timings.onExpiryCheck?.();
+        }
+      },
+    },
+    {
+      name: 'remind',
+      intervalMs: expiryIntervalMs,
+      run: async () => {
+        const reminded = await jobs.remindDue();
+        if (reminded.length > 0) logger.info({ requestIds: reminded.map((r) => r.id) }, 'reminded approvers');
+      },
+    },
+    {
+      name: 'missing-cards',
+      intervalMs: expiryIntervalMs,
+      run: async () => {
+        const posted = await jobs.postMissingCards();
+        if (posted.length > 0) logger.info({ requestIds: posted.map((r) => r.id) }, 'posted missing approval cards');
+      },
+    },
+  ];
+}

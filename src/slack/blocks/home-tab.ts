@@ -1,0 +1,125 @@
+// The App Home tab, per person: quick actions, their own requests (status, Cancel), for approvers the requests
+// awaiting them (Approve…/Reject…, the card's own action ids, so the same handlers and re-checks apply), and for
+// admins the recent activity and the setup check's last result. A pure function of what home-tabs.ts looked up.
+import type { types } from '@slack/bolt';
+import type { AuditEvent } from '../../core/audit.js';
+import type { RequestRecord, RequestStatus } from '../../core/requests.js';
+import type { DoctorReport } from '../../doctor/checklist.js';
+import { ACTION_IDS } from '../ids.js';
+import { approvalProgress, describeTarget, operationTitle } from './approval-card.js';
+import { formatAge } from './requests-list.js';
+import { LIMITS, mrkdwn, plainText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
+
+/** Rows per list: a Home view holds at most 100 blocks. */
+export const HOME_LIST_LIMIT = 10;
+
+export interface HomeContent {
+  viewer: string;
+  now: Date;
+  mine: readonly RequestRecord[];
+  /** Undefined: the viewer is not an approver. */
+  awaiting?: readonly RequestRecord[];
+  /** Undefined: the viewer is not an admin. */
+  admin?: { activity: readonly AuditEvent[]; doctor: { report: DoctorReport; at: Date } | undefined };
+}
+
+const STATUS: Readonly<Record<RequestStatus, string>> = {
+  pending: 'waiting for an approver',
+  approved: 'approved, running',
+  executing: 'running in Moodle',
+  succeeded: 'done',
+  failed: 'failed; an approver can retry',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+  expired: 'expired',
+};
+
+function summary(request: RequestRecord, now: Date): string {
+  const what = `*${escapeMrkdwn(operationTitle(request.operation))}: ${escapeMrkdwn(describeTarget(request))}*`;
+  return `${what}\n${STATUS[request.status]} · asked ${formatAge(request.createdAt, now)} · \`${request.id}\``;
+}
+
+function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): types.Button {
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: plainText(text, LIMITS.buttonText),
+    value,
+    ...(style ? { style } : {}),
+  };
+}
+
+function myRequests(content: HomeContent): types.KnownBlock[] {
+  const blocks: types.KnownBlock[] = [{ type: 'header', text: plainText('Your requests', LIMITS.headerText) }];
+  if (content.mine.length === 0) {
+    blocks.push({ type: 'section', text: mrkdwn('You have not asked for anything yet.') });
+  }
+  for (const request of content.mine.slice(0, HOME_LIST_LIMIT)) {
+    const section: types.SectionBlock = { type: 'section', text: mrkdwn(summary(request, content.now)) };
+    if (request.status === 'pending') section.accessory = button(ACTION_IDS.cancelRequestButton, 'Cancel', request.id);
+    blocks.push(section);
+  }
+  return blocks;
+}
+
+function awaiting(requests: readonly RequestRecord[], now: Date): types.KnownBlock[] {
+  const blocks: types.KnownBlock[] = [
+    { type: 'header', text: plainText('Waiting for your approval', LIMITS.headerText) },
+  ];
+  if (requests.length === 0) blocks.push({ type: 'section', text: mrkdwn('Nothing is waiting for you.') });
+  for (const request of requests.slice(0, HOME_LIST_LIMIT)) {
+    const progress = approvalProgress(request);
+    const by = `asked by <@${request.requester.userId}>${progress ? ` · ${progress}` : ''}`;
+    blocks.push({ type: 'section', text: mrkdwn(`${summary(request, now)}\n${by}`) });
+    blocks.push({
+      type: 'actions',
+      // One block per request: action ids repeat from request to request, and must be unique within a block.
+      block_id: `home_request_${request.id}`,
+      elements: [
+        button(ACTION_IDS.approveRequestButton, 'Approve…', request.id, 'primary'),
+        button(ACTION_IDS.rejectRequestButton, 'Reject…', request.id),
+      ],
+    });
+  }
+  return blocks;
+}
+
+function activityLine(event: AuditEvent, now: Date): string {
+  const target = event.target.username ?? event.target.email ?? '';
+  const what = [event.kind, event.outcome, event.requestId, target].filter(Boolean).map((t) => escapeMrkdwn(String(t)));
+  const who = event.actor === 'system' ? 'the app' : `<@${event.actor}>`;
+  return `${formatAge(event.at, now)} · ${who} · ${what.join(' · ')}`;
+}
+
+function adminPart(admin: NonNullable<HomeContent['admin']>, now: Date): types.KnownBlock[] {
+  const lines = admin.activity.map((event) => activityLine(event, now));
+  const doctor = admin.doctor;
+  const failed = doctor?.report.results.filter((r) => r.status === 'fail').length ?? 0;
+  const check = !doctor
+    ? 'Not run since the app started. Run `/moodle-user doctor`.'
+    : `${doctor.report.ok ? ':white_check_mark: All required checks passed' : `:x: ${failed} check${failed === 1 ? '' : 's'} failed`} (${formatAge(doctor.at, now)}). Details: \`/moodle-user doctor\`.`;
+  return [
+    { type: 'header', text: plainText('Recent activity', LIMITS.headerText) },
+    { type: 'section', text: mrkdwn(lines.length > 0 ? lines.join('\n') : 'Nothing yet.') },
+    { type: 'header', text: plainText('Setup check', LIMITS.headerText) },
+    { type: 'section', text: mrkdwn(check) },
+  ];
+}
+
+export function buildHomeView(content: HomeContent): types.HomeView {
+  const blocks: types.KnownBlock[] = [
+    {
+      type: 'actions',
+      block_id: 'home_quick_actions',
+      elements: [
+        button(ACTION_IDS.homeNewAccountButton, 'New account', 'new', 'primary'),
+        button(ACTION_IDS.homeFindUserButton, 'Find a user', 'find'),
+      ],
+    },
+    ...myRequests(content),
+  ];
+  if (content.awaiting) blocks.push({ type: 'divider' }, ...awaiting(content.awaiting, content.now));
+  if (content.admin) blocks.push({ type: 'divider' }, ...adminPart(content.admin, content.now));
+  return { type: 'home', blocks };
+}

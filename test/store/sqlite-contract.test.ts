@@ -1,0 +1,9 @@
+// The store contract against SQLite (a file per test).
+import { describeInFlightContract } from './contract/in-flight-contract.js';
+import { describeConcurrencyContract } from './contract/leases-contract.js';
+import { describeRequestsContract } from './contract/requests-contract.js';
+import { sqliteTarget } from './contract/targets.js';
+
+describeRequestsContract(sqliteTarget);
+describeInFlightContract(sqliteTarget);
+describeConcurrencyContract(sqliteTarget);
