@@ -13,7 +13,8 @@ import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
-import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { ACTION_IDS } from '../ids.js';
+import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
 export interface EphemeralReply {
@@ -79,6 +80,19 @@ export function buildUserCard(
     context.push(`:lock: ${e(options.protection.reason)}`);
   }
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
+  if (options.protection?.protected !== true) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.membershipFormButton,
+          text: plainText('Courses and cohorts…', LIMITS.buttonText),
+          value: String(user.id),
+        },
+      ],
+    });
+  }
   return {
     response_type: 'ephemeral',
     text: e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`, LIMITS.messageText),
