@@ -178,4 +178,23 @@ describe('courses and cohorts form', () => {
     });
     expect((await requestsFor(p.username)).length).toBe(1);
   });
+
+  it('clicked inside a modal (the Home tab\'s "Find a user" result), the form is pushed onto it', async () => {
+    const p = addAccount(fake, 'formlearner');
+    const triggerId = t.slack.issueTriggerId();
+    const click = await t.action(
+      buildBlockActions({
+        user: { id: REQUESTER },
+        actions: [{ action_id: ACTION_IDS.membershipFormButton, block_id: 'x', value: String(p.id) }],
+        triggerId,
+        view: { id: 'V0FOUND', callback_id: CALLBACK_IDS.findUserModal },
+      }),
+    );
+    expect(click.status).toBe(200);
+    const pushed = await t.slack.waitForCall('views.push', (c) => c.args.trigger_id === triggerId);
+    expect(pushed.response?.ok).toBe(true);
+    const viewId = String((pushed.response?.view as { id?: string } | undefined)?.id);
+    const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
+    expect((update.args.view as View).callback_id).toBe(CALLBACK_IDS.membershipModal);
+  });
 });

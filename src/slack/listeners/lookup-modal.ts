@@ -13,10 +13,12 @@ export interface LookupModalSurface {
   logger: Logger;
   /** Tells the person privately when no modal could be shown. */
   tell: (text: string) => Promise<void>;
+  /** Clicked inside a modal (the Home tab's "Find a user" result): the form is pushed onto it. */
+  push?: boolean;
 }
 
 export async function openLookupModal<T extends AccountTarget>(
-  { triggerId, client, logger, tell }: LookupModalSurface,
+  { triggerId, client, logger, tell, push }: LookupModalSurface,
   title: string,
   userText: string,
   find: () => Promise<T | Refusal | NotOne>,
@@ -24,7 +26,8 @@ export async function openLookupModal<T extends AccountTarget>(
 ): Promise<void> {
   let viewId: string | undefined;
   try {
-    const opened = await client.views.open({ trigger_id: triggerId, view: buildLoadingModal(title, userText) });
+    const loading = { trigger_id: triggerId, view: buildLoadingModal(title, userText) };
+    const opened = await (push ? client.views.push(loading) : client.views.open(loading));
     viewId = opened.view?.id;
   } catch (err) {
     logger.warn({ err }, 'could not open the loading modal');

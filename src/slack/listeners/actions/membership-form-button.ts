@@ -7,7 +7,10 @@ import { openMembershipForm } from '../membership-form.js';
 import { requestLogger } from '../request-context.js';
 import { readButtonClick, tellPrivately } from './decision-flow.js';
 
-const valueSchema = z.looseObject({ actions: z.tuple([z.looseObject({ value: z.string().regex(/^\d{1,9}$/) })]) });
+const valueSchema = z.looseObject({
+  actions: z.tuple([z.looseObject({ value: z.string().regex(/^\d{1,9}$/) })]),
+  view: z.looseObject({ id: z.string() }).optional(),
+});
 
 export function createMembershipFormButton(deps: ListenerDeps): Middleware<SlackActionMiddlewareArgs> {
   return async ({ ack, body, client, context }) => {
@@ -23,12 +26,7 @@ export function createMembershipFormButton(deps: ListenerDeps): Middleware<Slack
     const tell = (text: string) => tellPrivately(client, logger, to, text);
     const requester = { userId: click.userId, ...(click.channelId ? { channelId: click.channelId } : {}) };
     const id = Number(value.data.actions[0].value);
-    await openMembershipForm(
-      { triggerId: click.triggerId, client, logger, tell },
-      deps,
-      requester,
-      { by: 'id', id },
-      'enrol',
-    );
+    const surface = { triggerId: click.triggerId, client, logger, tell, push: value.data.view !== undefined };
+    await openMembershipForm(surface, deps, requester, { by: 'id', id }, 'enrol');
   };
 }
