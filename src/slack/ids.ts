@@ -37,6 +37,9 @@ export const ACTION_IDS = {
   homeFindUserButton: 'home_find_user_button',
   /** "Courses and cohorts…" on the /moodle-user show card; its value is the Moodle id. */
   membershipFormButton: 'membership_form_button',
+  /** The help replies' buttons: the "New Moodle user" form, and "Find a user". */
+  helpNewUserFormButton: 'help_new_user_form_button',
+  helpFindUserButton: 'help_find_user_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */

@@ -146,7 +146,8 @@ export function tokenize(text: string): Tokenized {
   return { tokens, problems };
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: the insertions, deletions and substitutions that turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
@@ -242,6 +243,7 @@ export function parseUserArgs(text: string): ParsedUserArgs {
   }
 
   const fromKey = new Set<string>();
+  let lastUnknown = -1;
   for (const token of tokens) {
     if (tooManyProblems(problems)) break;
     if (token.key === undefined) continue;
@@ -250,9 +252,8 @@ export function parseUserArgs(text: string): ParsedUserArgs {
       problems.push(`${show(token.text)} has no key before the =; write it as key=value.`);
     } else if (!(USER_ARG_KEYS as readonly string[]).includes(key)) {
       const suggestion = suggestKey(key);
-      problems.push(
-        `Unknown key ${show(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}. The keys are ${USER_ARG_KEYS.join(', ')}.`,
-      );
+      problems.push(`Unknown key ${show(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`);
+      lastUnknown = problems.length - 1;
     } else if (fromPositional.has(key)) {
       problems.push(
         `The ${FIELD_WORDS[key] ?? key} is given twice: ${show(fields[key] ?? '')} at the start and ${key}=${show(token.value)}. Give it once.`,
@@ -264,5 +265,7 @@ export function parseUserArgs(text: string): ParsedUserArgs {
       fromKey.add(key);
     }
   }
+  // The list of keys once, after the last unknown key, however many there were.
+  if (lastUnknown >= 0) problems[lastUnknown] += ` The keys are ${USER_ARG_KEYS.join(', ')}.`;
   return { fields, problems };
 }

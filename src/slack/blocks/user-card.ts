@@ -123,7 +123,7 @@ export function buildAccountChoice(message: string, users: readonly AccountSumma
 export function buildNotice(text: string, emoji = ':information_source:', usage?: string): EphemeralReply {
   return {
     response_type: 'ephemeral',
-    text: truncateText(usage ? `${e(text)} ${usage}` : e(text), LIMITS.messageText),
+    text: truncateText(usage ? `${e(text)} ${encodeEntities(usage)}` : e(text), LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}${usage ? ` ${encodeEntities(usage)}` : ''}`) }],
   };
 }
@@ -133,7 +133,7 @@ export function buildProblems(intro: string, problems: readonly FieldProblem[]):
   const lines = problems.map((p) => `• ${e(p.message)}`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(`${intro} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
+    text: truncateText(`${encodeEntities(intro)} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`:warning: ${encodeEntities(intro)}\n${lines.join('\n')}`) }],
   };
 }

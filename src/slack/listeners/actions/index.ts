@@ -17,4 +17,6 @@ export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.homeNewAccountButton, createHomeQuickAction(deps, 'new_account'));
   app.action(ACTION_IDS.homeFindUserButton, createHomeQuickAction(deps, 'find_user'));
   app.action(ACTION_IDS.membershipFormButton, createMembershipFormButton(deps));
+  app.action(ACTION_IDS.helpNewUserFormButton, createHomeQuickAction(deps, 'new_account'));
+  app.action(ACTION_IDS.helpFindUserButton, createHomeQuickAction(deps, 'find_user'));
 }

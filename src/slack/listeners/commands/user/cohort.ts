@@ -19,7 +19,7 @@ export async function handleCohort(ctx: SubcommandContext): Promise<void> {
   const verb = firstWord(ctx.args);
   const operation = Object.hasOwn(VERBS, verb) ? VERBS[verb as keyof typeof VERBS] : undefined;
   if (!operation) {
-    await ctx.respond(buildNotice(`Say add or remove. ${COHORT_USAGE}`));
+    await ctx.respond(buildNotice('Say add or remove.', undefined, COHORT_USAGE));
     return;
   }
   const rest = ctx.args.trim().slice(verb.length);
