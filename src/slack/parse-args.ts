@@ -31,6 +31,8 @@ export interface Tokenized {
 export interface ParsedUserArgs {
   fields: Record<string, string>;
   problems: string[];
+  /** Fields a problem already speaks of, so that a validator's word on them would say it twice. */
+  reported?: string[];
 }
 
 /** The longest command text that is parsed (UTF-16 units, as Slack counts a message). */
@@ -217,16 +219,19 @@ export function parseUserArgs(text: string): ParsedUserArgs {
   const { tokens, problems } = tokenize(text);
   const fields: Record<string, string> = {};
   const fromPositional = new Set<string>();
+  const reported: string[] = [];
 
   const positionals = tokens.filter((t) => t.key === undefined);
   const first = positionals[0];
+  const takePositionals = () =>
+    positionals.slice(0, POSITIONAL_FIELDS.length).forEach((token, index) => {
+      const field = POSITIONAL_FIELDS[index]!;
+      fields[field] = token.value;
+      fromPositional.add(field);
+    });
   if (first !== undefined) {
     if (looksLikeEmail(first.value)) {
-      positionals.slice(0, POSITIONAL_FIELDS.length).forEach((token, index) => {
-        const field = POSITIONAL_FIELDS[index]!;
-        fields[field] = token.value;
-        fromPositional.add(field);
-      });
+      takePositionals();
       const extra = positionals.slice(POSITIONAL_FIELDS.length).map((t) => show(t.value));
       if (extra.length > 0) {
         problems.push(
@@ -239,6 +244,10 @@ export function parseUserArgs(text: string): ParsedUserArgs {
         `${show(first.value)} is not an email address. Start with the email address, e.g. ` +
           'jane@example.org Jane Doe, or give every field as key=value.',
       );
+      reported.push('email');
+      // Still read as email, first and last name, so that every other problem is in the same reply.
+      if (!tokens.some((t) => t.key === 'email')) takePositionals();
+      else reported.push('firstname', 'lastname');
     }
   }
 
@@ -267,5 +276,5 @@ export function parseUserArgs(text: string): ParsedUserArgs {
   }
   // The list of keys once, after the last unknown key, however many there were.
   if (lastUnknown >= 0) problems[lastUnknown] += ` The keys are ${USER_ARG_KEYS.join(', ')}.`;
-  return { fields, problems };
+  return { fields, problems, ...(reported.length > 0 ? { reported } : {}) };
 }

@@ -5,6 +5,7 @@
 import type { types } from '@slack/bolt';
 import { type AccountTarget, accountServiceFor, type NotOne, type Refusal } from '../../../../core/accounts.js';
 import { isReasonRequired } from '../../../../core/policy.js';
+import { validateUserUpdate } from '../../../../core/user-record.js';
 import { buildEditUserModal } from '../../../blocks/edit-user-modal.js';
 import { accountNameOf, buildChangeReply, buildNotice } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
@@ -37,6 +38,10 @@ export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
     verb: 'update',
     usage: UPDATE_USAGE,
     problemsIntro: 'Nothing was stored; fix the following and ask again:',
+    checkFields: (fields) => {
+      const checked = validateUserUpdate(fields, ctx.deps.config);
+      return checked.ok ? [] : checked.problems;
+    },
   });
   if (!parsed) return;
   const { command, respond, deps } = ctx;

@@ -105,3 +105,39 @@ describe('unknown keys', () => {
     expect(text.match(/The keys are/g)).toHaveLength(1);
   });
 });
+
+describe('every problem of a text command in one reply', () => {
+  async function problemsOf(text: string): Promise<string> {
+    return JSON.stringify((await reply('/moodle-adduser', text)).blocks);
+  }
+
+  it('a bad email and a missing last name, together', async () => {
+    const text = await problemsOf('jane.doe-at-example Ann');
+    expect(text).toContain('2 things need fixing');
+    expect(text).toContain('\\"jane.doe-at-example\\" is not an email address');
+    expect(text).toContain('*Last name* (lastname=): Last name is required.');
+  });
+
+  it('a bad email and an upper-case username, together', async () => {
+    const text = await problemsOf('jane@@example Jane Doe username=JDoe');
+    expect(text).toContain('\\"jane@@example\\" is not an email address');
+    expect(text).toMatch(/\*Username\* \(username=\): [^"]*lowercase/);
+    expect(text).toContain('2 things need fixing');
+  });
+
+  it('an unknown key and a bad country, together', async () => {
+    const text = await problemsOf('jane@example.org Jane Doe colour=red country=Atlantis');
+    expect(text).toContain('Unknown key \\"colour\\"');
+    expect(text).toContain('*Country* (country=)');
+    expect(text).toContain('2 things need fixing');
+  });
+
+  it('/moodle-user update: an unknown key and a bad new username and email, together', async () => {
+    const body = await reply('/moodle-user', 'update jdoe colour=red username=JDoe email=nope');
+    const text = JSON.stringify(body.blocks);
+    expect(text).toContain('Unknown key \\"colour\\"');
+    expect(text).toMatch(/Username[^"]*lowercase/);
+    expect(text).toContain('nope');
+    expect(text.match(/• /g)).toHaveLength(3);
+  });
+});
