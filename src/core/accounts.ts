@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { checkUpdateCollisions, prepareUpdate } from './account-changes.js';
+import { checkUpdateCollisions, createsInFlight, prepareUpdate } from './account-changes.js';
 import {
   type AccountRef,
   describeAccount,
@@ -219,6 +219,7 @@ export class AccountService {
       prepared.changes,
       this.config.moodle.url,
     );
+    problems.push(...(await createsInFlight(this.deps.store, prepared.changes)));
     if (problems.length > 0) return { kind: 'problems', problems };
     return { kind: 'planned', user: found.user, changes: prepared.changes, preflight };
   }
