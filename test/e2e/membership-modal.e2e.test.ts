@@ -52,11 +52,12 @@ function formState(input: FormInput): Record<string, Record<string, unknown>> {
   };
 }
 
-function submitForm(view: View, input: FormInput, user = REQUESTER) {
+function submitForm(view: View, input: FormInput, viewId?: string) {
   return t.submitView(
     buildViewSubmission({
-      user: { id: user },
+      user: { id: REQUESTER },
       callbackId: String(view.callback_id),
+      ...(viewId ? { viewId } : {}),
       privateMetadata: String(view.private_metadata),
       values: formState(input),
       blocks: view.blocks as unknown[],
@@ -196,5 +197,43 @@ describe('courses and cohorts form', () => {
     const viewId = String((pushed.response?.view as { id?: string } | undefined)?.id);
     const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
     expect((update.args.view as View).callback_id).toBe(CALLBACK_IDS.membershipModal);
+  });
+
+  it('several courses at once: one request each, each told to the requester', async () => {
+    const p = addAccount(fake, 'formlearner');
+    const { view } = await accountModalOf(t, `enrol ${p.username}`);
+    expect(await submitForm(view, { action: 'enrol', courses: 'TEST101, TEST102' })).toEqual({
+      status: 200,
+      body: undefined,
+    });
+    await t.idle();
+    const stored = await requestsFor(p.username);
+    expect(
+      stored.map((r) => (r.payload as { enrolment: { course: { shortname: string } } }).enrolment.course.shortname),
+    ).toEqual(expect.arrayContaining(['TEST101', 'TEST102']));
+    for (const r of stored) {
+      await t.slack.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.channel === REQUESTER && String(c.args.text).includes(r.id),
+      );
+    }
+  });
+
+  it('when Moodle is slower than Slack allows, the form says it is still checking, then what came of it', async () => {
+    const p = addAccount(fake, 'formlearner');
+    const { view, viewId } = await accountModalOf(t, `cohort add ${p.username}`);
+    fake.setLatency(2_500);
+    let ack: Awaited<ReturnType<typeof submitForm>>;
+    try {
+      ack = await submitForm(view, { action: 'cohort_add', cohort: 'id:1' }, viewId);
+    } finally {
+      fake.setLatency(0);
+    }
+    expect(JSON.stringify(ack.body)).toContain('Still checking with Moodle');
+    await t.slack.waitForCall(
+      'views.update',
+      (c) => c.args.view_id === viewId && JSON.stringify(c.args.view).includes('Checked and sent'),
+    );
+    expect((await requestsFor(p.username)).map((r) => r.operation)).toEqual(['cohort_add']);
   });
 });
