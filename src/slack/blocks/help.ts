@@ -34,7 +34,7 @@ const USER_HELP = [
   `Also: \`suspend <user> [reason="..."]\`, \`unsuspend <user>\`, \`delete <user>\` (asks you to confirm), ` +
     '`unenrol <user> <course>`, `cohort add|remove <user> <cohort>`, `requests [mine | pending]`, ' +
     '`cancel <request id>`, `doctor` (admins).',
-  `Keys for update: the keys of ${A} but courses, role and cohorts; key="" clears an optional field. ` +
+  `Keys for update: those of ${A} except courses, role and cohorts; key="" clears an optional field. ` +
     'Changes may need an approver first; you get a direct message when they are done.',
 ].join('\n');
 
