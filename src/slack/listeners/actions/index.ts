@@ -4,12 +4,14 @@ import { ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { createApproveRequestAction } from './approve-request.js';
 import { createCancelRequestAction } from './cancel-request.js';
+import { createEditApprovalDetailsAction } from './edit-approval-details.js';
 import { createHomeQuickAction } from './home-quick-actions.js';
 import { createRejectRequestAction } from './reject-request.js';
 import { createRetryRequestAction } from './retry-request.js';
 
 export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.approveRequestButton, createApproveRequestAction(deps));
+  app.action(ACTION_IDS.approveEditDetailsButton, createEditApprovalDetailsAction(deps));
   app.action(ACTION_IDS.rejectRequestButton, createRejectRequestAction(deps));
   app.action(ACTION_IDS.retryRequestButton, createRetryRequestAction(deps));
   app.action(ACTION_IDS.cancelRequestButton, createCancelRequestAction(deps));
