@@ -30,6 +30,8 @@ export const ACTION_IDS = {
   approveRequestButton: 'approve_request_button',
   rejectRequestButton: 'reject_request_button',
   retryRequestButton: 'retry_request_button',
+  /** On the new-user form: shows the Moodle calls the form would make (a dry run). */
+  newUserPreviewButton: 'new_user_preview_button',
   /** On the approve summary: opens the corrections form. */
   approveEditDetailsButton: 'approve_edit_details_button',
   /** On a requester's own pending request in /moodle-user requests. */
@@ -44,6 +46,7 @@ export const BLOCK_IDS = {
   requestActionsBlock: 'request_actions_block',
   approveCommentBlock: 'approve_comment_block',
   approveEditBlock: 'approve_edit_block',
+  newUserPreviewBlock: 'new_user_preview_block',
   rejectReasonBlock: 'reject_reason_block',
   reasonBlock: 'reason_block',
   /** The delete confirmation modal's "type the username" input. */

@@ -13,6 +13,7 @@ import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
+import { buildDryRunBlocks } from './dry-run.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
@@ -159,6 +160,8 @@ export function buildChangeOutcome(
         `Moodle did not carry out request ${outcome.execution.request.id} (${operation} ${account}): ${outcome.failure.hint} Once the cause is fixed, an approver can retry it with the Retry button on its card in the approval channel.`,
         ':x:',
       );
+    case 'preview':
+      return { response_type: 'ephemeral', ...buildDryRunBlocks(outcome) };
   }
 }
 
