@@ -32,6 +32,8 @@ export const ACTION_IDS = {
   retryRequestButton: 'retry_request_button',
   /** On the new-user form: shows the Moodle calls the form would make (a dry run). */
   newUserPreviewButton: 'new_user_preview_button',
+  /** On the edit form: the same, for the changes typed so far. */
+  editUserPreviewButton: 'edit_user_preview_button',
   /** On the approve summary: opens the corrections form. */
   approveEditDetailsButton: 'approve_edit_details_button',
   /** On a requester's own pending request in /moodle-user requests. */
@@ -47,6 +49,7 @@ export const BLOCK_IDS = {
   approveCommentBlock: 'approve_comment_block',
   approveEditBlock: 'approve_edit_block',
   newUserPreviewBlock: 'new_user_preview_block',
+  editUserPreviewBlock: 'edit_user_preview_block',
   rejectReasonBlock: 'reject_reason_block',
   reasonBlock: 'reason_block',
   /** The delete confirmation modal's "type the username" input. */

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, userFieldIds } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildBlockActions } from '../fakes/sign.js';
-import { ADMIN, addAccount, openedViewWithId, REQUESTER, SLACK_USERS, stateOf } from './approval-helpers.js';
+import {
+  ADMIN,
+  accountModalOf,
+  addAccount,
+  openedViewWithId,
+  REQUESTER,
+  SLACK_USERS,
+  stateOf,
+} from './approval-helpers.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -112,8 +120,31 @@ describe('dry-run in text commands', () => {
   });
 });
 
-describe('the Preview button on the new-user form', () => {
-  it('pushes the calls the form would make over the form; nothing is created or stored', async () => {
+/** Clicks a form's Preview button with `values`; returns the pushed view's final content as JSON text. */
+async function preview(
+  form: { view: Record<string, unknown>; viewId: string },
+  button: { action_id: string; block_id: string },
+  values: Record<string, Record<string, unknown>>,
+): Promise<string> {
+  const triggerId = t.slack.issueTriggerId();
+  const ack = await t.action(
+    buildBlockActions({
+      user: { id: REQUESTER },
+      actions: [button],
+      triggerId,
+      view: { ...form.view, id: form.viewId, state: { values } },
+    }),
+  );
+  expect(ack.status).toBe(200);
+  const pushed = await t.slack.waitForCall('views.push', (c) => c.args.trigger_id === triggerId);
+  const pushedId = String((pushed.response?.view as { id?: string } | undefined)?.id);
+  const shown = await t.slack.waitForCall('views.update', (c) => c.args.view_id === pushedId);
+  expect(shown.response?.ok).toBe(true);
+  return JSON.stringify(shown.args.view);
+}
+
+describe('the Preview button on the request forms', () => {
+  it('new user: pushes the calls the form would make over the form; nothing is created or stored', async () => {
     const before = await requestCount();
     const result = await t.command('/moodle-adduser', '', { userId: REQUESTER });
     const form = await openedViewWithId(t, result.triggerId);
@@ -123,26 +154,30 @@ describe('the Preview button on the new-user form', () => {
       [userFieldIds('lastname').blockId]: 'View',
       [userFieldIds('email').blockId]: 'pre.view@example.org',
     });
-    const triggerId = t.slack.issueTriggerId();
-    const ack = await t.action(
-      buildBlockActions({
-        user: { id: REQUESTER },
-        actions: [{ action_id: ACTION_IDS.newUserPreviewButton, block_id: BLOCK_IDS.newUserPreviewBlock }],
-        triggerId,
-        view: { ...form.view, id: form.viewId, state: { values } },
-      }),
-    );
-    expect(ack.status).toBe(200);
-    const pushed = await t.slack.waitForCall('views.push', (c) => c.args.trigger_id === triggerId);
-    const pushedId = String((pushed.response?.view as { id?: string } | undefined)?.id);
-    const shown = await t.slack.waitForCall('views.update', (c) => c.args.view_id === pushedId);
-    const json = JSON.stringify(shown.args.view);
+    const button = { action_id: ACTION_IDS.newUserPreviewButton, block_id: BLOCK_IDS.newUserPreviewBlock };
+    const json = await preview(form, button, values);
     expect(functionsIn(json)).toEqual(['core_user_create_users']);
     expect(json).toContain('users[0][email]=pre.view@example.org');
     expect(json).toContain('users[0][password]=•••');
     expect(json).toContain('wait for an approver');
     expect(json).not.toContain(fake.token);
     expect(fake.site.findUser('pre.view')).toBeUndefined();
+    await expectNothingChanged(before);
+  });
+
+  it('edit: the update call with only the changed field; the account is untouched', async () => {
+    const account = addAccount(fake, 'dryedit');
+    const before = await requestCount();
+    const { view, viewId } = await accountModalOf(t, `update ${account.username}`, REQUESTER);
+    expect(JSON.stringify(view.blocks)).toContain(ACTION_IDS.editUserPreviewButton);
+    const values = stateOf(view, { [userFieldIds('city').blockId]: 'York' });
+    const button = { action_id: ACTION_IDS.editUserPreviewButton, block_id: BLOCK_IDS.editUserPreviewBlock };
+    const json = await preview({ view, viewId }, button, values);
+    expect(functionsIn(json)).toEqual(['core_user_update_users']);
+    expect(json).toContain(`users[0][id]=${account.id}`);
+    expect(json).toContain('users[0][city]=York');
+    expect(json).not.toContain('users[0][firstname]');
+    expect(fake.site.getUser(account.id)?.city ?? '').toBe('');
     await expectNothingChanged(before);
   });
 });

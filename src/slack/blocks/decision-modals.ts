@@ -62,7 +62,10 @@ export function buildApproveModal(
   request: RequestRecord,
   options: { moodleUrl: string; metadata: DecisionMetadata; account?: MoodleUser },
 ): ModalView {
-  const { corrections } = options.metadata;
+  // Corrections too long for the metadata could not be applied at Approve, so they are not shown either (the Edit
+  // details submission refuses them before this can happen).
+  const metadata = fitsMetadata(options.metadata) ? options.metadata : { ...options.metadata, corrections: {} };
+  const { corrections } = metadata;
   const blocks: types.KnownBlock[] = [
     ...requestSummaryBlocks(request, {
       moodleUrl: options.moodleUrl,
@@ -101,9 +104,7 @@ export function buildApproveModal(
   return {
     type: 'modal',
     callback_id: CALLBACK_IDS.approveRequestModal,
-    private_metadata: encodeDecisionMetadata(
-      fitsMetadata(options.metadata) ? options.metadata : { ...options.metadata, corrections: {} },
-    ),
+    private_metadata: encodeDecisionMetadata(metadata),
     title: plainText('Approve request', LIMITS.modalTitle),
     submit: plainText('Approve', LIMITS.modalButton),
     close: plainText('Cancel', LIMITS.modalButton),

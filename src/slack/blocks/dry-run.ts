@@ -5,7 +5,7 @@
 import type { types } from '@slack/bolt';
 import type { PlannedCall } from '../../core/gateway/dry-run.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
-import { LIMITS, mrkdwn, truncateText } from './text.js';
+import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, plainData } from './untrusted.js';
 
 type Preview = Extract<SubmitOutcome, { kind: 'preview' }>;
@@ -24,6 +24,15 @@ function approvalWords(preview: Preview): string {
   if (preview.direct) return 'As you asked it, it would run at once, without approval.';
   const n = preview.approvalsNeeded;
   return `As you asked it, it would wait for ${n === 1 ? 'an approver' : `${n} different approvers`} first.`;
+}
+
+/** A request form's Preview button: shows the dry run of what the form holds, over the form. */
+export function previewButton(blockId: string, actionId: string): types.ActionsBlock {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [{ type: 'button', action_id: actionId, text: plainText('Preview the Moodle calls', LIMITS.buttonText) }],
+  };
 }
 
 export function buildDryRunBlocks(preview: Preview): { text: string; blocks: types.KnownBlock[] } {

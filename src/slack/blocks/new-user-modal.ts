@@ -6,6 +6,7 @@ import { listCountries } from '../../core/countries.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
+import { previewButton } from './dry-run.js';
 import { buildReasonInput } from './reason-input.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
@@ -211,17 +212,7 @@ export function buildNewUserModal(options: NewUserModalOptions): types.ModalView
       placeholder: 'Why the account is needed (shown to the approvers)',
       required: options.reasonRequired === true,
     }),
-    {
-      type: 'actions',
-      block_id: BLOCK_IDS.newUserPreviewBlock,
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTION_IDS.newUserPreviewButton,
-          text: plainText('Preview the Moodle calls', LIMITS.buttonText),
-        },
-      ],
-    },
+    previewButton(BLOCK_IDS.newUserPreviewBlock, ACTION_IDS.newUserPreviewButton),
   );
   return {
     type: 'modal',
