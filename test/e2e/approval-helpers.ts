@@ -3,9 +3,10 @@
 import { expect } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../../src/slack/ids.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
-import type { AckResult, TestApp } from './harness.js';
+import { type AckResult, startTestApp, type TestApp } from './harness.js';
 
 export const REQUESTER = 'U0REQUESTER';
 export const APPROVER = 'U0APPROVER';
@@ -20,6 +21,17 @@ export const APPROVAL_ENV = {
   SLACK_ADMINS: ADMIN,
   APPROVAL_REQUIRED: 'create,delete',
 };
+
+/** One fake Moodle and one app for a test file, knowing the users above, with `env` on top of the Moodle token. */
+export async function startAppWithMoodle(env: Record<string, string>): Promise<{ fake: FakeMoodle; t: TestApp }> {
+  const fake = await startFakeMoodle();
+  const t = await startTestApp({
+    moodleUrl: fake.url,
+    env: { MOODLE_TOKEN: fake.token, ...env },
+    slack: { users: SLACK_USERS },
+  });
+  return { fake, t };
+}
 
 let counter = 0;
 /** A fresh person to create, so that tests sharing one app and one fake Moodle never collide. */

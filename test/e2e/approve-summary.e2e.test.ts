@@ -3,7 +3,7 @@
 // Approve; the requester can neither approve nor edit; a delete's summary shows the account as Moodle has it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildBlockActions } from '../fakes/sign.js';
 import {
   ADMIN,
@@ -18,28 +18,22 @@ import {
   openedViewWithId,
   REQUESTER,
   requestAccount,
-  SLACK_USERS,
+  startAppWithMoodle,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 
 beforeAll(async () => {
-  fake = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
-      SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
-      SLACK_ADMINS: ADMIN,
-      APPROVAL_REQUIRED: 'create,delete',
-      ALLOWED_AUTH: 'manual,oauth2',
-    },
-    slack: { users: SLACK_USERS },
-  });
+  ({ fake, t } = await startAppWithMoodle({
+    SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
+    SLACK_ADMINS: ADMIN,
+    APPROVAL_REQUIRED: 'create,delete',
+    ALLOWED_AUTH: 'manual,oauth2',
+  }));
 });
 afterAll(async () => {
   await t?.stop();

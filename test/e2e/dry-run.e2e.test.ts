@@ -3,7 +3,7 @@
 // nothing: no write reaches the fake Moodle, no request is stored, no card is posted.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, userFieldIds } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildBlockActions } from '../fakes/sign.js';
 import {
   ADMIN,
@@ -11,26 +11,20 @@ import {
   addAccount,
   openedViewWithId,
   REQUESTER,
-  SLACK_USERS,
+  startAppWithMoodle,
   stateOf,
 } from './approval-helpers.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 
 beforeAll(async () => {
-  fake = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
-      SLACK_ADMINS: ADMIN,
-      APPROVAL_REQUIRED: 'delete',
-      PASSWORD_MODE: 'generate',
-    },
-    slack: { users: SLACK_USERS },
-  });
+  ({ fake, t } = await startAppWithMoodle({
+    SLACK_ADMINS: ADMIN,
+    APPROVAL_REQUIRED: 'delete',
+    PASSWORD_MODE: 'generate',
+  }));
 });
 afterAll(async () => {
   await t?.stop();

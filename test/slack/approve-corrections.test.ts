@@ -7,6 +7,7 @@ import {
 } from '../../src/slack/blocks/approve-corrections.js';
 import { parseDecisionMetadata } from '../../src/slack/blocks/decision-modals.js';
 import { CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
+import { NEW_USER_MODAL_FIELDS } from '../../src/slack/views/new-user-values.js';
 import { makeRequest } from './approval-fixtures.js';
 
 const RULES = { allowedAuth: ['manual', 'oauth2'], defaultAuth: 'manual' };
@@ -34,20 +35,7 @@ describe('buildCorrectionsModal', () => {
     });
     expect(view.callback_id).toBe(CALLBACK_IDS.approveCorrectionsModal);
     expect(parseDecisionMetadata(view.private_metadata ?? '')).toEqual(metadata);
-    expect(inputs(view).map((b) => b.block_id)).toEqual(
-      [
-        'firstname',
-        'lastname',
-        'email',
-        'username',
-        'auth',
-        'department',
-        'institution',
-        'city',
-        'country',
-        'idnumber',
-      ].map((f) => `${f}_block`),
-    );
+    expect(inputs(view).map((b) => b.block_id)).toEqual(NEW_USER_MODAL_FIELDS.map((f) => `${f}_block`));
     expect(byField(view, 'auth')?.element).toMatchObject({
       type: 'static_select',
       initial_option: { value: 'manual' },
