@@ -33,6 +33,7 @@ beforeAll(async () => {
     SLACK_ADMINS: ADMIN,
     APPROVAL_REQUIRED: 'create,delete',
     ALLOWED_AUTH: 'manual,oauth2',
+    APPROVALS_REQUIRED: 'delete:2',
   }));
 });
 afterAll(async () => {
@@ -61,6 +62,24 @@ async function redrawnSummary(viewId: string, after: number): Promise<View> {
   );
   expect(call.response?.ok).toBe(true);
   return call.args.view as View;
+}
+
+/** Asks to delete a fresh account (as the requester); returns the pending request and its card's ts. */
+async function requestDeletion(prefix: string) {
+  const account = addAccount(fake, prefix);
+  const outcome = await t.application.deps.listenerDeps.provisioning.submitRequest(
+    { userId: REQUESTER, channelId: 'C0GENERAL' },
+    { moodleId: account.id, username: account.username, email: `${account.username}@example.org` },
+    { operation: 'delete' },
+    undefined,
+    'left the school',
+  );
+  if (outcome.kind !== 'pending') throw new Error(`expected a pending request, got ${outcome.kind}`);
+  const card = await t.slack.waitForCall(
+    'chat.postMessage',
+    (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(outcome.request.id),
+  );
+  return { account, request: outcome.request, ts: cardTs(card) };
 }
 
 describe('the approve summary', () => {
@@ -191,22 +210,10 @@ describe('the approve summary', () => {
   });
 
   it('a delete summary shows the account as Moodle has it, and no Edit details', async () => {
-    const account = addAccount(fake, 'sumdel');
+    const { account, request, ts } = await requestDeletion('sumdel');
     const stored = fake.site.getUser(account.id);
     if (stored) stored.suspended = true;
-    const outcome = await t.application.deps.listenerDeps.provisioning.submitRequest(
-      { userId: REQUESTER, channelId: 'C0GENERAL' },
-      { moodleId: account.id, username: account.username, email: `${account.username}@example.org` },
-      { operation: 'delete' },
-      undefined,
-      'left the school',
-    );
-    if (outcome.kind !== 'pending') throw new Error(`expected a pending request, got ${outcome.kind}`);
-    const card = await t.slack.waitForCall(
-      'chat.postMessage',
-      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(outcome.request.id),
-    );
-    const summary = await openSummary(APPROVER, outcome.request, cardTs(card));
+    const summary = await openSummary(APPROVER, request, ts);
     expect(fieldTexts(summary.view)).toContain(`*Username*\n${account.username}`);
     expect(JSON.stringify(summary.view.blocks)).not.toContain(ACTION_IDS.approveEditDetailsButton);
     const looked = await redrawnSummary(summary.viewId, 0);
@@ -217,5 +224,22 @@ describe('the approve summary', () => {
     expect(fields).toContain('*Status*\nSuspended');
     expect(JSON.stringify(looked.blocks)).toContain('cannot be undone');
     expect(inputIds(looked)).toEqual([BLOCK_IDS.approveCommentBlock]);
+  });
+
+  it('a request that needs two approvers shows "1 of 2 approvals" and who to the second one', async () => {
+    const { account, request, ts } = await requestDeletion('sumquorum');
+    const first = await openSummary(APPROVER, request, ts);
+    expect(JSON.stringify(first.view.blocks)).not.toContain('1 of 2 approvals');
+    expect((await submitModal(t, APPROVER, first.view)).body).toBeUndefined();
+    await t.slack.waitForCall(
+      'chat.postEphemeral',
+      (c) => c.args.user === APPROVER && String(c.args.text).includes('(1 of 2)'),
+    );
+    const second = await openSummary(ADMIN, request, ts);
+    expect(JSON.stringify(second.view.blocks)).toContain(`1 of 2 approvals: <@${APPROVER}>`);
+    expect(fake.site.getUser(account.id)?.deleted).toBe(false);
+    expect((await submitModal(t, ADMIN, second.view)).body).toBeUndefined();
+    await waitForCard(t, ts, 'succeeded');
+    expect(fake.site.getUser(account.id)?.deleted).toBe(true);
   });
 });
