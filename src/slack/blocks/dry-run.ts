@@ -16,7 +16,9 @@ const CALL_TEXT_MAX = 3000;
 
 /** One call as text: its function, then `name=value` a line, as the form Moodle receives. */
 export function formatPlannedCall(call: PlannedCall, index: number): string {
-  const lines = call.fields.map(([name, value]) => `${name}=${plainData(value, LIMITS.sectionField).text}`);
+  const lines = call.fields.map(
+    ([name, value]) => `${name}=${value === '' ? '' : plainData(value, LIMITS.sectionField).text}`,
+  );
   return truncateText(`${index + 1}. ${call.wsfunction}\n${lines.join('\n')}`, CALL_TEXT_MAX);
 }
 

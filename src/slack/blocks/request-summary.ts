@@ -35,6 +35,11 @@ export function fieldSections(lines: readonly RecordLine[]): types.SectionBlock[
   return sections;
 }
 
+/** Moodle's Unix time as a date and time a person reads (UTC: a modal field cannot use Slack's date token). */
+function lastAccess(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
 /** The account a request changes, as Moodle has it now, or as the request recorded it when it was asked. */
 export function accountLines(request: RequestRecord, account: MoodleUser | undefined): RecordLine[] {
   if (!account) {
@@ -50,7 +55,7 @@ export function accountLines(request: RequestRecord, account: MoodleUser | undef
     { label: 'Username', value: account.username },
     { label: 'Email address', value: account.email },
     { label: 'Status', value: account.suspended ? 'Suspended' : 'Active' },
-    { label: 'Last access', value: account.lastaccess ? new Date(account.lastaccess * 1000).toISOString() : 'Never' },
+    { label: 'Last access', value: account.lastaccess ? lastAccess(account.lastaccess) : 'Never' },
     { label: 'Moodle id', value: String(account.id) },
   ];
 }
