@@ -198,6 +198,7 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
       remindAfterHours: config.remindAfterHours,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
+    dryRun: () => gateway.dryRun(),
   });
   return { permissions, requests, provisioning, homeTabs };
 }

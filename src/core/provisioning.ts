@@ -35,6 +35,7 @@ export function createProvisioningService(deps: ProvisioningDeps): ProvisioningS
     ...deps,
     formatActor: deps.formatActor ?? ((id: string) => id),
     log: deps.log ?? (() => {}),
+    dryRun: deps.dryRun,
     guard: createAccountGuard(deps.gateway, deps.settings.protectedUsers),
     operations: {
       gateway: deps.gateway,

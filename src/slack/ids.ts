@@ -16,6 +16,8 @@ export const CALLBACK_IDS = {
   editUserModal: 'edit_user_modal',
   deleteUserConfirmModal: 'delete_user_confirm_modal',
   approveRequestModal: 'approve_request_modal',
+  /** Edit details, pushed over the approve summary. */
+  approveCorrectionsModal: 'approve_corrections_modal',
   rejectRequestModal: 'reject_request_modal',
   /** "Looking the account up…" and refusal notices shown in place of the edit/delete modals; never submitted. */
   accountNoticeModal: 'account_notice_modal',
@@ -30,6 +32,12 @@ export const ACTION_IDS = {
   approveRequestButton: 'approve_request_button',
   rejectRequestButton: 'reject_request_button',
   retryRequestButton: 'retry_request_button',
+  /** On the new-user form: shows the Moodle calls the form would make (a dry run). */
+  newUserPreviewButton: 'new_user_preview_button',
+  /** On the edit form: the same, for the changes typed so far. */
+  editUserPreviewButton: 'edit_user_preview_button',
+  /** On the approve summary: opens the corrections form. */
+  approveEditDetailsButton: 'approve_edit_details_button',
   /** On a requester's own pending request in /moodle-user requests. */
   cancelRequestButton: 'cancel_request_button',
   /** The Home tab's quick actions. */
@@ -46,6 +54,9 @@ export const ACTION_IDS = {
 export const BLOCK_IDS = {
   requestActionsBlock: 'request_actions_block',
   approveCommentBlock: 'approve_comment_block',
+  approveEditBlock: 'approve_edit_block',
+  newUserPreviewBlock: 'new_user_preview_block',
+  editUserPreviewBlock: 'edit_user_preview_block',
   rejectReasonBlock: 'reject_reason_block',
   reasonBlock: 'reason_block',
   /** The delete confirmation modal's "type the username" input. */

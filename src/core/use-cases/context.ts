@@ -2,6 +2,7 @@
 // per app (the announcer, the protected-account guard).
 import type { Config } from '../../config.js';
 import type { Clock } from '../clock.js';
+import type { DryRunGateway } from '../gateway/dry-run.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationContext } from '../operations/types.js';
 import type { Permissions } from '../permissions.js';
@@ -51,10 +52,13 @@ export interface ProvisioningDeps {
   formatActor?: FormatActor;
   /** Where problems that reach nobody else are written (a failed DM, say). Never given secrets. */
   log?: LogFn;
+  /** A fresh gateway for a dry run (reads go to Moodle, writes are recorded); without it dry runs are refused. */
+  dryRun?: () => DryRunGateway;
 }
 
 /** The dependencies with their defaults filled in, and the helpers every use case shares. */
-export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log'>> {
+export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log' | 'dryRun'>> {
+  dryRun: ProvisioningDeps['dryRun'];
   formatActor: FormatActor;
   log: LogFn;
   guard: AccountGuard;

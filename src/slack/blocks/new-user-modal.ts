@@ -4,8 +4,9 @@
 import type { types } from '@slack/bolt';
 import { listCountries } from '../../core/countries.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
-import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
+import { previewButton } from './dry-run.js';
 import { buildReasonInput } from './reason-input.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
@@ -38,7 +39,7 @@ const PLACEHOLDERS: Partial<Record<(typeof NEW_USER_MODAL_FIELDS)[number], strin
   country: 'Choose a country',
 };
 
-function option(text: string, value: string): types.PlainTextOption {
+export function option(text: string, value: string): types.PlainTextOption {
   return { text: plainText(text, LIMITS.optionText), value: truncateText(value, LIMITS.optionValue) };
 }
 
@@ -104,10 +105,11 @@ function emailInput(): types.InputBlock {
   };
 }
 
-function authSelect(allowed: readonly string[], defaultAuth: string): types.InputBlock {
+/** The auth select, starting on `selected` (the default auth on the request form, the request's on a correction). */
+export function authSelect(allowed: readonly string[], selected: string): types.InputBlock {
   const { blockId, actionId } = userFieldIds('auth');
   const options = allowed.slice(0, MAX_SELECT_OPTIONS).map((auth) => option(auth, auth));
-  const initial = options.find((o) => o.value === defaultAuth);
+  const initial = options.find((o) => o.value === selected);
   return {
     type: 'input',
     block_id: blockId,
@@ -122,8 +124,11 @@ function authSelect(allowed: readonly string[], defaultAuth: string): types.Inpu
   };
 }
 
-function countrySelect(): types.InputBlock {
+/** The country select; `selected` is a country code the menu starts on. */
+export function countrySelect(selected?: string): types.InputBlock {
   const { blockId, actionId } = userFieldIds('country');
+  const groups = buildCountryOptionGroups();
+  const initial = groups.flatMap((g) => g.options).find((o) => o.value === selected);
   return {
     type: 'input',
     block_id: blockId,
@@ -133,7 +138,8 @@ function countrySelect(): types.InputBlock {
       type: 'static_select',
       action_id: actionId,
       placeholder: plainText(PLACEHOLDERS.country ?? '', LIMITS.placeholder),
-      option_groups: buildCountryOptionGroups(),
+      option_groups: groups,
+      ...(initial ? { initial_option: initial } : {}),
     },
   };
 }
@@ -206,6 +212,7 @@ export function buildNewUserModal(options: NewUserModalOptions): types.ModalView
       placeholder: 'Why the account is needed (shown to the approvers)',
       required: options.reasonRequired === true,
     }),
+    previewButton(BLOCK_IDS.newUserPreviewBlock, ACTION_IDS.newUserPreviewButton),
   );
   return {
     type: 'modal',

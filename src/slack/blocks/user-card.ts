@@ -14,6 +14,7 @@ import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { ACTION_IDS } from '../ids.js';
+import { buildDryRunBlocks } from './dry-run.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
@@ -173,6 +174,8 @@ export function buildChangeOutcome(
         `Moodle did not carry out request ${outcome.execution.request.id} (${operation} ${account}): ${outcome.failure.hint} Once the cause is fixed, an approver can retry it with the Retry button on its card in the approval channel.`,
         ':x:',
       );
+    case 'preview':
+      return { response_type: 'ephemeral', ...buildDryRunBlocks(outcome) };
   }
 }
 

@@ -4,16 +4,22 @@ import { ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { createApproveRequestAction } from './approve-request.js';
 import { createCancelRequestAction } from './cancel-request.js';
+import { createEditApprovalDetailsAction } from './edit-approval-details.js';
 import { createHomeQuickAction } from './home-quick-actions.js';
 import { createMembershipFormButton } from './membership-form-button.js';
+import { createPreviewEditUserAction } from './preview-edit-user.js';
+import { createPreviewNewUserAction } from './preview-new-user.js';
 import { createRejectRequestAction } from './reject-request.js';
 import { createRetryRequestAction } from './retry-request.js';
 
 export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.approveRequestButton, createApproveRequestAction(deps));
+  app.action(ACTION_IDS.approveEditDetailsButton, createEditApprovalDetailsAction(deps));
   app.action(ACTION_IDS.rejectRequestButton, createRejectRequestAction(deps));
   app.action(ACTION_IDS.retryRequestButton, createRetryRequestAction(deps));
   app.action(ACTION_IDS.cancelRequestButton, createCancelRequestAction(deps));
+  app.action(ACTION_IDS.newUserPreviewButton, createPreviewNewUserAction(deps));
+  app.action(ACTION_IDS.editUserPreviewButton, createPreviewEditUserAction(deps));
   app.action(ACTION_IDS.homeNewAccountButton, createHomeQuickAction(deps, 'new_account'));
   app.action(ACTION_IDS.homeFindUserButton, createHomeQuickAction(deps, 'find_user'));
   app.action(ACTION_IDS.membershipFormButton, createMembershipFormButton(deps));

@@ -16,6 +16,7 @@ import { slackFailureCode } from '../../notifier.js';
 import { type ParsedUserArgs, parseUserArgs } from '../../parse-args.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
+import { takeDryRun } from './dry-run-word.js';
 
 /**
  * How long the modal waits for the permission check. Slack's trigger_id lives 3 s from the keystroke; a cached or
@@ -112,13 +113,14 @@ async function createFromText(
   respond: Respond,
   logger: Logger,
 ): Promise<void> {
-  const parsed = parseUserArgs(command.text);
+  const { text, dryRun } = takeDryRun(command.text);
+  const parsed = parseUserArgs(text);
   if (parsed.problems.length > 0) {
     await reply(respond, buildArgumentProblemsReply(everyProblem(deps, parsed)), logger);
     return;
   }
   const outcome = await deps.provisioning.submitCreate(
-    { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id },
+    { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, ...(dryRun ? { dryRun } : {}) },
     parsed.fields,
   );
   if (outcome.kind === 'refused') logger.warn({ requester: command.user_id, operation: 'create' }, 'create refused');

@@ -2,6 +2,7 @@
 import type { App } from '@slack/bolt';
 import { CALLBACK_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
+import { createApproveCorrectionsSubmission } from './approve-corrections-submission.js';
 import { createApproveRequestSubmission } from './approve-request-submission.js';
 import { createDeleteUserSubmission } from './delete-user-submission.js';
 import { createEditUserSubmission } from './edit-user-submission.js';
@@ -13,6 +14,7 @@ import { createRejectRequestSubmission } from './reject-request-submission.js';
 export function register(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.newUserModal, createNewUserSubmission(deps));
   app.view(CALLBACK_IDS.approveRequestModal, createApproveRequestSubmission(deps));
+  app.view(CALLBACK_IDS.approveCorrectionsModal, createApproveCorrectionsSubmission(deps));
   app.view(CALLBACK_IDS.rejectRequestModal, createRejectRequestSubmission(deps));
   app.view(CALLBACK_IDS.editUserModal, createEditUserSubmission(deps));
   app.view(CALLBACK_IDS.deleteUserConfirmModal, createDeleteUserSubmission(deps));
