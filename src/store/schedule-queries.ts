@@ -2,11 +2,12 @@
 // UPDATE on the action's state and times, so that of any number of processes on one database exactly one runs each
 // try; its lease (holder, until) lets another process take over an action whose process died mid-run.
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { z } from 'zod';
 import {
   type ActionSettlement,
   type ListActionsQuery,
+  type NewScheduledAction,
   OPEN_STATES,
   SCHEDULED_KINDS,
   SCHEDULED_STATES,
@@ -75,136 +76,144 @@ async function getAction(q: Kysely<Database>, id: string): Promise<ScheduledActi
   return raw === undefined ? undefined : decodeAction(raw);
 }
 
+interface ScheduleContext {
+  readonly dialect: StoreDialect;
+  readonly holderId: string;
+  readonly scrub: (text: string) => string;
+}
+
+async function changed(c: ScheduleContext, run: Promise<{ numUpdatedRows: bigint }>): Promise<boolean> {
+  const won = Number((await run).numUpdatedRows) === 1;
+  if (won) await c.dialect.durable();
+  return won;
+}
+
+/** An UPDATE of an action this process holds (claimed, and not replaced since). */
+const held = (c: ScheduleContext, q: Kysely<Database>, id: string) =>
+  q
+    .updateTable('scheduled_actions')
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .where('lease_holder', '=', c.holderId);
+
+/** Due: scheduled and its next try has come, or running under a lease that ran out. */
+const isDue = (now: string) => (eb: ExpressionBuilder<Database, 'scheduled_actions'>) =>
+  eb.or([
+    eb.and([eb('state', '=', 'scheduled'), eb('next_try_at', '<=', now)]),
+    eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)]),
+  ]);
+
+async function replaceSchedule(
+  c: ScheduleContext,
+  moodleId: number,
+  actions: readonly NewScheduledAction[],
+  at: Date,
+): Promise<ScheduledAction[]> {
+  const now = at.toISOString();
+  const rows = actions.map((action) => ({
+    id: randomUUID(),
+    kind: action.kind,
+    moodle_id: moodleId,
+    username: c.scrub(action.username),
+    end_at: action.endAt.toISOString(),
+    due_at: action.dueAt.toISOString(),
+    request_id: action.requestId,
+    requester_id: action.requesterId,
+    state: 'scheduled',
+    attempts: 0,
+    next_try_at: action.dueAt.toISOString(),
+    created_at: now,
+    updated_at: now,
+  }));
+  await c.dialect.writeTransaction(async (trx) => {
+    await trx
+      .updateTable('scheduled_actions')
+      .set({ state: 'cancelled', updated_at: now, lease_holder: null, lease_until: null })
+      .where('moodle_id', '=', moodleId)
+      .where('state', 'in', OPEN_STATES)
+      .execute();
+    if (rows.length > 0) await trx.insertInto('scheduled_actions').values(rows).execute();
+  });
+  await c.dialect.durable();
+  const ids = rows.map((row) => row.id);
+  if (ids.length === 0) return [];
+  const stored = await c.dialect.db.selectFrom('scheduled_actions').selectAll().where('id', 'in', ids).execute();
+  return stored.map(decodeAction).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+}
+
+async function claimAction(c: ScheduleContext, id: string, at: Date, leaseUntil: Date) {
+  const now = at.toISOString();
+  const won = await changed(
+    c,
+    c.dialect.writeOne((q) =>
+      q
+        .updateTable('scheduled_actions')
+        .set((eb) => ({
+          state: 'running',
+          lease_holder: c.holderId,
+          lease_until: leaseUntil.toISOString(),
+          attempts: eb('attempts', '+', 1),
+          updated_at: now,
+        }))
+        .where('id', '=', id)
+        .where(isDue(now))
+        .executeTakeFirst(),
+    ),
+  );
+  return won ? getAction(c.dialect.db, id) : undefined;
+}
+
+function settleAction(c: ScheduleContext, id: string, settlement: ActionSettlement, at: Date): Promise<boolean> {
+  const set = {
+    state: settlement.state,
+    lease_holder: null,
+    lease_until: null,
+    updated_at: at.toISOString(),
+    ...(settlement.state === 'scheduled' ? { next_try_at: settlement.nextTryAt.toISOString() } : {}),
+    ...(settlement.state === 'done' ? {} : { last_error: c.scrub(settlement.lastError) }),
+    ...(settlement.resultRequestId ? { result_request_id: settlement.resultRequestId } : {}),
+  };
+  return changed(
+    c,
+    c.dialect.writeOne((q) => held(c, q, id).set(set).executeTakeFirst()),
+  );
+}
+
+async function listActions(c: ScheduleContext, query: ListActionsQuery): Promise<ScheduledAction[]> {
+  let select = c.dialect.db.selectFrom('scheduled_actions').selectAll();
+  if (query.moodleIds) select = select.where('moodle_id', 'in', query.moodleIds.length ? query.moodleIds : [-1]);
+  if (query.states) select = select.where('state', 'in', query.states.length ? query.states : ['']);
+  if (query.kind) select = select.where('kind', '=', query.kind);
+  if (query.requesterId) select = select.where('requester_id', '=', query.requesterId);
+  if (query.dueBefore) select = select.where('due_at', '<', query.dueBefore.toISOString());
+  if (query.limit !== undefined) select = select.limit(Math.max(0, query.limit));
+  return (await select.orderBy('due_at').orderBy('id').execute()).map(decodeAction);
+}
+
 export function createScheduleQueries(
   dialect: StoreDialect,
   holderId: string,
   scrub: (text: string) => string,
 ): ScheduleStore {
-  const { db } = dialect;
-  const changed = async (run: Promise<{ numUpdatedRows: bigint }>): Promise<boolean> => {
-    const won = Number((await run).numUpdatedRows) === 1;
-    if (won) await dialect.durable();
-    return won;
-  };
-  /** An UPDATE of an action this process holds (claimed, and not replaced since). */
-  const held = (q: Kysely<Database>, id: string) =>
-    q
-      .updateTable('scheduled_actions')
-      .where('id', '=', id)
-      .where('state', '=', 'running')
-      .where('lease_holder', '=', holderId);
-
+  const c: ScheduleContext = { dialect, holderId, scrub };
   return {
-    async replaceSchedule(moodleId, actions, at) {
-      const now = at.toISOString();
-      const ids = actions.map(() => randomUUID());
-      await dialect.writeTransaction(async (trx) => {
-        await trx
-          .updateTable('scheduled_actions')
-          .set({ state: 'cancelled', updated_at: now, lease_holder: null, lease_until: null })
-          .where('moodle_id', '=', moodleId)
-          .where('state', 'in', OPEN_STATES)
-          .execute();
-        for (const [i, action] of actions.entries()) {
-          await trx
-            .insertInto('scheduled_actions')
-            .values({
-              id: ids[i]!,
-              kind: action.kind,
-              moodle_id: moodleId,
-              username: scrub(action.username),
-              end_at: action.endAt.toISOString(),
-              due_at: action.dueAt.toISOString(),
-              request_id: action.requestId,
-              requester_id: action.requesterId,
-              state: 'scheduled',
-              attempts: 0,
-              next_try_at: action.dueAt.toISOString(),
-              created_at: now,
-              updated_at: now,
-            })
-            .execute();
-        }
-      });
-      await dialect.durable();
-      const stored = await db
-        .selectFrom('scheduled_actions')
-        .selectAll()
-        .where('id', 'in', ids.length ? ids : [''])
-        .execute();
-      return stored.map(decodeAction).sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-    },
-
+    replaceSchedule: (moodleId, actions, at) => replaceSchedule(c, moodleId, actions, at),
     async findDueActions(at, limit) {
-      const now = at.toISOString();
-      const rows = await db
-        .selectFrom('scheduled_actions')
-        .selectAll()
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('state', '=', 'scheduled'), eb('next_try_at', '<=', now)]),
-            eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)]),
-          ]),
-        )
-        .orderBy('next_try_at')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      return rows.map(decodeAction);
+      const select = dialect.db.selectFrom('scheduled_actions').selectAll().where(isDue(at.toISOString()));
+      return (await select.orderBy('next_try_at').orderBy('id').limit(limit).execute()).map(decodeAction);
     },
-
-    async claimAction(id, at, leaseUntil) {
-      const now = at.toISOString();
-      const won = await changed(
-        dialect.writeOne((q) =>
-          q
-            .updateTable('scheduled_actions')
-            .set((eb) => ({
-              state: 'running',
-              lease_holder: holderId,
-              lease_until: leaseUntil.toISOString(),
-              attempts: eb('attempts', '+', 1),
-              updated_at: now,
-            }))
-            .where('id', '=', id)
-            .where((eb) =>
-              eb.or([
-                eb.and([eb('state', '=', 'scheduled'), eb('next_try_at', '<=', now)]),
-                eb.and([eb('state', '=', 'running'), eb('lease_until', '<=', now)]),
-              ]),
-            )
-            .executeTakeFirst(),
-        ),
-      );
-      return won ? getAction(db, id) : undefined;
-    },
-
+    claimAction: (id, at, leaseUntil) => claimAction(c, id, at, leaseUntil),
     setActionRequest: (id, requestId, at) =>
       changed(
+        c,
         dialect.writeOne((q) =>
-          held(q, id).set({ result_request_id: requestId, updated_at: at.toISOString() }).executeTakeFirst(),
+          held(c, q, id).set({ result_request_id: requestId, updated_at: at.toISOString() }).executeTakeFirst(),
         ),
       ),
-
-    settleAction: (id, settlement: ActionSettlement, at) =>
-      changed(
-        dialect.writeOne((q) =>
-          held(q, id)
-            .set({
-              state: settlement.state,
-              lease_holder: null,
-              lease_until: null,
-              updated_at: at.toISOString(),
-              ...(settlement.state === 'scheduled' ? { next_try_at: settlement.nextTryAt.toISOString() } : {}),
-              ...(settlement.state === 'done' ? {} : { last_error: scrub(settlement.lastError) }),
-              ...(settlement.resultRequestId ? { result_request_id: settlement.resultRequestId } : {}),
-            })
-            .executeTakeFirst(),
-        ),
-      ),
-
+    settleAction: (id, settlement, at) => settleAction(c, id, settlement, at),
     closeFailedAction: (id, at) =>
       changed(
+        c,
         dialect.writeOne((q) =>
           q
             .updateTable('scheduled_actions')
@@ -214,18 +223,7 @@ export function createScheduleQueries(
             .executeTakeFirst(),
         ),
       ),
-
-    getAction: (id) => getAction(db, id),
-
-    async listActions(query: ListActionsQuery) {
-      let select = db.selectFrom('scheduled_actions').selectAll();
-      if (query.moodleIds) select = select.where('moodle_id', 'in', query.moodleIds.length ? query.moodleIds : [-1]);
-      if (query.states) select = select.where('state', 'in', query.states.length ? query.states : ['']);
-      if (query.kind) select = select.where('kind', '=', query.kind);
-      if (query.requesterId) select = select.where('requester_id', '=', query.requesterId);
-      if (query.dueBefore) select = select.where('due_at', '<', query.dueBefore.toISOString());
-      if (query.limit !== undefined) select = select.limit(Math.max(0, query.limit));
-      return (await select.orderBy('due_at').orderBy('id').execute()).map(decodeAction);
-    },
+    getAction: (id) => getAction(dialect.db, id),
+    listActions: (query) => listActions(c, query),
   };
 }
