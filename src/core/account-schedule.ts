@@ -2,7 +2,7 @@
 // requester's reminder EXPIRY_REMIND_DAYS before it, stored as scheduled actions (scheduled-actions.ts).
 import { z } from 'zod';
 import type { Clock } from './clock.js';
-import type { NewScheduledAction, ScheduledAction, ScheduleStore } from './scheduled-actions.js';
+import { type NewScheduledAction, OPEN_STATES, type ScheduledAction, type ScheduleStore } from './scheduled-actions.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -27,6 +27,12 @@ export interface AccountScheduler {
   endDateOf(moodleId: number): Promise<ScheduledAction | undefined>;
 }
 
+/** The account's end date still to come (or due and not carried out yet). */
+export async function currentEndDate(store: ScheduleStore, moodleId: number): Promise<ScheduledAction | undefined> {
+  const open = await store.listActions({ moodleIds: [moodleId], kind: 'expire', states: OPEN_STATES });
+  return open[0];
+}
+
 export function describeEnd(end: AccountEnd): string {
   return `${end.until} (ends ${end.endAt.slice(0, 16).replace('T', ' ')} UTC)`;
 }
@@ -49,13 +55,6 @@ export function createAccountScheduler(
       }
       await store.replaceSchedule(moodleId, actions, now);
     },
-    async endDateOf(moodleId) {
-      const open = await store.listActions({
-        moodleIds: [moodleId],
-        kind: 'expire',
-        states: ['scheduled', 'running', 'failed'],
-      });
-      return open[0];
-    },
+    endDateOf: (moodleId) => currentEndDate(store, moodleId),
   };
 }

@@ -21,6 +21,8 @@ export const CALLBACK_IDS = {
   accountNoticeModal: 'account_notice_modal',
   /** The Home tab's "Find a user". */
   findUserModal: 'find_user_modal',
+  /** Extend… on an end date's reminder: a new end date, through the approval policy (extend). */
+  extendEndDateModal: 'extend_end_date_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -33,6 +35,9 @@ export const ACTION_IDS = {
   /** The Home tab's quick actions. */
   homeNewAccountButton: 'home_new_account_button',
   homeFindUserButton: 'home_find_user_button',
+  /** On an end date's reminder (a DM to its requester). */
+  extendEndDateButton: 'extend_end_date_button',
+  letItExpireButton: 'let_it_expire_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
@@ -48,6 +53,8 @@ export const BLOCK_IDS = {
   coursesBlock: 'courses_block',
   roleBlock: 'role_block',
   cohortsBlock: 'cohorts_block',
+  /** An account's end date: the new-user form's and the Extend… modal's date picker. */
+  endDateBlock: 'end_date_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -60,6 +67,7 @@ export const INPUT_ACTION_IDS = {
   coursesInput: 'courses_input',
   roleInput: 'role_input',
   cohortsInput: 'cohorts_input',
+  endDateInput: 'end_date_input',
 } as const;
 
 /** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */

@@ -1,6 +1,7 @@
 // Create an account: validate (deriving a free username when none is given), refuse a twin of a create already in
 // flight, look Moodle up for clashes, then submit. Input keys are the profile fields plus `reason`.
 
+import { readEndDate } from '../account-end-dates.js';
 import { mayReadDetails, recordLookup, viewConflicts } from '../account-view.js';
 import { checkReason } from '../free-text.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
@@ -28,7 +29,12 @@ export interface AccountCreation {
   preflightCreate(user: UserProfileFields): Promise<PreflightSummary>;
   /** May this person use the create form at all? Checked before a form is opened. */
   canRequest(userId: string): Promise<{ ok: true } | { ok: false; reason: string }>;
-  submitCreate(requester: RequesterContext, input: Record<string, string | undefined>): Promise<SubmitOutcome>;
+  /** `timeZone`: the requester's, in which an end date (until=) is read; UTC when not given. */
+  submitCreate(
+    requester: RequesterContext,
+    input: Record<string, string | undefined>,
+    options?: { timeZone?: string },
+  ): Promise<SubmitOutcome>;
 }
 
 export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter): AccountCreation {
@@ -36,7 +42,8 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
     validateCreate: (input) => validateCreate(ctx, input),
     preflightCreate: (user) => preflightCreate(ctx.gateway, user),
     canRequest: (userId) => submitter.requireRole(userId, 'requester', 'create'),
-    submitCreate: (requester, input) => submitCreate(ctx, submitter, requester, input),
+    submitCreate: (requester, input, options = {}) =>
+      submitCreate(ctx, submitter, requester, input, options.timeZone ?? 'UTC'),
   };
 }
 
@@ -55,14 +62,16 @@ async function submitCreate(
   submitter: Submitter,
   requester: RequesterContext,
   input: Record<string, string | undefined>,
+  timeZone: string,
 ): Promise<SubmitOutcome> {
   const allowed = await submitter.requireRole(requester.userId, 'requester', 'create');
   if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
   const validated = validateCreate(ctx, input);
+  const end = readEndDate(input.until, timeZone, ctx.clock.now());
   const memberships = await resolveMemberships(ctx, input);
   if ('kind' in memberships) return memberships;
-  if (!validated.ok || !memberships.ok) {
-    const problems = [...(validated.ok ? [] : validated.problems), ...(memberships.ok ? [] : memberships.problems)];
+  if (!validated.ok || !memberships.ok || !end.ok) {
+    const problems = [validated, memberships, end].flatMap((r) => (r.ok ? [] : r.problems));
     return { kind: 'invalid', problems };
   }
   let user = validated.record;
@@ -77,7 +86,7 @@ async function submitCreate(
   if ('kind' in preflight) return preflight;
   const reason = input.reason?.trim() || undefined;
   const target = { username: user.username, email: user.email };
-  const payload: CreatePayload = { operation: 'create', user, ...memberships.value };
+  const payload: CreatePayload = { operation: 'create', user, ...memberships.value, ...end.value };
   return submitter.submitRequest(requester, target, payload, preflight, reason);
 }
 

@@ -20,7 +20,8 @@ const ADD_USER_HELP = [
   `\`${COMMANDS.addUser} help\`  this message`,
   '',
   'Keys: username email firstname lastname auth idnumber institution department city country lang timezone ' +
-    'phone1 phone2 address reason. Put values with spaces in quotes. Without username=, it is made from the ' +
+    'phone1 phone2 address reason, and until=YYYY-MM-DD for an account that ends (suspended when that day ends, in your time zone). ' +
+    'Put values with spaces in quotes. Without username=, it is made from the ' +
     'email address. Passwords are never typed into Slack: Moodle emails one, or the app shows it once, privately.',
 ].join('\n');
 
@@ -43,6 +44,12 @@ const USER_HELP = [
   `    e.g. \`${COMMANDS.user} unenrol jdoe TEST101\``,
   `\`${COMMANDS.user} cohort add|remove <user> <cohort>\`  by the cohort's ID number or name`,
   `    e.g. \`${COMMANDS.user} cohort add jdoe COHORT1\``,
+  `\`${COMMANDS.user} expire <user> until=YYYY-MM-DD\`  set or replace the account's end date (suspended when that day ends)`,
+  `    e.g. \`${COMMANDS.user} expire jdoe until=2027-06-30\``,
+  `\`${COMMANDS.user} extend <user> until=YYYY-MM-DD\`  move the end date later`,
+  `    e.g. \`${COMMANDS.user} extend jdoe until=2027-09-30\``,
+  `\`${COMMANDS.user} expiring\`  accounts that end in the next 30 days, admins only`,
+  `    e.g. \`${COMMANDS.user} expiring\``,
   `\`${COMMANDS.user} requests [mine | pending]\`  your requests, or those waiting for approval`,
   `    e.g. \`${COMMANDS.user} requests pending\``,
   `\`${COMMANDS.user} cancel <request id>\`  withdraw your own pending request`,

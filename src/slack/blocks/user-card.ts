@@ -13,6 +13,7 @@ import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
+import { slackDate } from './approval-card.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
@@ -47,7 +48,13 @@ function coursesText(courses: readonly UserCourse[]): string {
 
 export function buildUserCard(
   view: AccountView,
-  options: { profileUrl: string; protection?: Protection; courses?: readonly UserCourse[] | undefined },
+  options: {
+    profileUrl: string;
+    protection?: Protection;
+    courses?: readonly UserCourse[] | undefined;
+    /** The account's end date, when it has one. */
+    endsAt?: Date | undefined;
+  },
 ): EphemeralReply {
   const user = view.user;
   const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
@@ -74,6 +81,7 @@ export function buildUserCard(
     { type: 'section', text: mrkdwn(details) },
   ];
   if (options.courses) blocks.push({ type: 'section', text: mrkdwn(coursesText(options.courses)) });
+  if (options.endsAt) blocks.push({ type: 'section', text: mrkdwn(`:hourglass: *Ends* ${slackDate(options.endsAt)}`) });
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
   if (options.protection && options.protection.protected === true) {
     context.push(`:lock: ${e(options.protection.reason)}`);

@@ -4,7 +4,9 @@ import { ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { createApproveRequestAction } from './approve-request.js';
 import { createCancelRequestAction } from './cancel-request.js';
+import { createExtendEndDateAction } from './extend-end-date.js';
 import { createHomeQuickAction } from './home-quick-actions.js';
+import { createLetItExpireAction } from './let-it-expire.js';
 import { createRejectRequestAction } from './reject-request.js';
 import { createRetryRequestAction } from './retry-request.js';
 
@@ -15,4 +17,6 @@ export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.cancelRequestButton, createCancelRequestAction(deps));
   app.action(ACTION_IDS.homeNewAccountButton, createHomeQuickAction(deps, 'new_account'));
   app.action(ACTION_IDS.homeFindUserButton, createHomeQuickAction(deps, 'find_user'));
+  app.action(ACTION_IDS.extendEndDateButton, createExtendEndDateAction(deps));
+  app.action(ACTION_IDS.letItExpireButton, createLetItExpireAction(deps));
 }

@@ -3,6 +3,7 @@
 // modal is replaced by a "Checking Moodle…" view, and after submitCreate (permission, pre-flight, direct execution or
 // approval) by the result, through views.update. The result view is the only place a generated password appears.
 import type { Middleware, SlackViewMiddlewareArgs, types, webApi } from '@slack/bolt';
+import { readEndDate } from '../../../core/account-end-dates.js';
 import { checkReasonGiven } from '../../../core/policy.js';
 import type { SubmitOutcome } from '../../../core/provisioning.js';
 import type { FieldProblem } from '../../../core/user-record.js';
@@ -12,6 +13,7 @@ import { buildCheckingView, showsAuthChoice } from '../../blocks/new-user-modal.
 import { truncateText } from '../../blocks/text.js';
 import { BLOCK_IDS, userFieldIds } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
+import { timeZoneOf } from '../../user-time-zone.js';
 import {
   NEW_USER_MODAL_FIELDS,
   type NewUserFieldKey,
@@ -20,6 +22,7 @@ import {
 } from '../../views/new-user-values.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
+import { readPickedDate } from './extend-end-date-submission.js';
 
 /** Slack shows an inline error under one input; long texts are cut so that the whole ack stays valid. */
 const MAX_ERROR_LENGTH = 2_000;
@@ -32,6 +35,7 @@ function inputBlocks(allowedAuth: readonly string[]): Map<string, string> {
     blocks.set(key, userFieldIds(key).blockId);
   }
   blocks.set('reason', BLOCK_IDS.reasonBlock);
+  blocks.set('until', BLOCK_IDS.endDateBlock);
   return blocks;
 }
 
@@ -113,9 +117,14 @@ export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackVie
     const parsed = parseNewUserValues(view.state?.values);
     const local = parsed.problems.length > 0 ? undefined : deps.provisioning.validateCreate(parsed.fields);
     const reasonMissing = checkReasonGiven(deps.config, 'create', parsed.fields.reason);
+    // The end date's day is read in the person's Slack time zone (asked of Slack only when a day is picked).
+    const until = readPickedDate(view.state?.values);
+    const timeZone = until ? await timeZoneOf(client, userId) : 'UTC';
+    const end = readEndDate(until, timeZone, deps.clock.now());
     const problems = [
       ...(local && !local.ok ? local.problems : parsed.problems),
       ...(reasonMissing ? [reasonMissing] : []),
+      ...(end.ok ? [] : end.problems),
     ];
     if (problems.length > 0) {
       logger.info({ fields: problems.map((p) => p.field) }, 'new user form has problems');
@@ -134,7 +143,8 @@ export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackVie
     try {
       outcome = await deps.provisioning.submitCreate(
         { userId, ...(body.team?.id ? { teamId: body.team.id } : {}), ...(channelId ? { channelId } : {}) },
-        parsed.fields as Record<NewUserFieldKey, string | undefined>,
+        { ...(parsed.fields as Record<NewUserFieldKey, string | undefined>), ...(until ? { until } : {}) },
+        { timeZone },
       );
     } catch (err) {
       logger.error({ err }, 'new user submission failed');
