@@ -304,3 +304,60 @@ describe('the durable scheduler', () => {
     expect(JSON.stringify(card.args.blocks)).toContain('PROTECTED_USERS');
   });
 });
+
+describe('end dates in the commands', () => {
+  it('expire sets one by text; show, requests and expiring list it; Let it expire changes nothing', async () => {
+    const clock = createManualClock(START);
+    const t = await start(clock, { DATABASE_URL: 'sqlite::memory:' });
+    const username = freshUsername();
+    const id = fake.site.addUser({
+      username,
+      firstname: 'Ext',
+      lastname: 'Examiner',
+      email: `${username}@example.org`,
+    });
+
+    // extend needs an end date to move; expire sets one (an admin acts directly: expire is not in APPROVAL_REQUIRED).
+    const extend = await t.command('/moodle-user', `extend ${username} until=2026-04-30`, { userId: ADMIN });
+    expect(JSON.stringify((await extend.waitForResponse()).body)).toContain('has no end date to extend');
+    const expire = await t.command('/moodle-user', `expire ${username} until=2026-03-20`, { userId: ADMIN });
+    await expire.waitForResponse();
+    expect((await actionsOf(t, id)).map((a) => [a.kind, a.state])).toEqual([
+      ['remind', 'scheduled'],
+      ['expire', 'scheduled'],
+    ]);
+
+    const show = await t.command('/moodle-user', `show ${username}`, { userId: ADMIN });
+    expect(JSON.stringify((await show.waitForResponse()).body)).toContain('*Ends*');
+    const mine = await t.command('/moodle-user', 'requests', { userId: ADMIN });
+    const listed = JSON.stringify((await mine.waitForResponse()).body);
+    expect(listed).toContain('end in the next 30 days');
+    expect(listed).toContain(username);
+    const expiring = await t.command('/moodle-user', 'expiring', { userId: ADMIN });
+    expect(JSON.stringify((await expiring.waitForResponse()).body)).toContain(username);
+    const refused = await t.command('/moodle-user', 'expiring', { userId: APPROVER });
+    expect(JSON.stringify((await refused.waitForResponse()).body)).not.toContain(username);
+
+    clock.set(new Date('2026-03-14T08:00:00.000Z'));
+    await deps(t).provisioning.runDueActions();
+    const [reminder] = remindersFor(username);
+    const responseUrlId = 'let-it-expire';
+    await t.action(
+      buildBlockActions({
+        user: { id: ADMIN },
+        actions: [
+          {
+            action_id: ACTION_IDS.letItExpireButton,
+            block_id: 'reminder',
+            value: buttonValue(reminder!, ACTION_IDS.letItExpireButton),
+          },
+        ],
+        triggerId: slack.issueTriggerId(),
+        channelId: 'D0ADMIN',
+        responseUrl: slack.responseUrl(responseUrlId),
+      }),
+    );
+    expect(JSON.stringify((await slack.waitForResponse(responseUrlId)).body)).toContain('will be suspended');
+    expect((await actionsOf(t, id)).find((a) => a.kind === 'expire')?.state).toBe('scheduled');
+  });
+});
