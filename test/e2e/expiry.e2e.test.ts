@@ -12,7 +12,7 @@ import type { ScheduledAction } from '../../src/core/scheduled-actions.js';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
-import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
+import { buildAppHomeOpened, buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
 import { createPgTestSchema, type PgTestSchema } from '../store/pg-test-database.js';
 import { ADMIN, APPROVER, cardTs, clickCard, openedView, SLACK_USERS, submitModal } from './approval-helpers.js';
 import { startTestApp, type TestApp } from './harness.js';
@@ -337,6 +337,14 @@ describe('end dates in the commands', () => {
     expect(JSON.stringify((await expiring.waitForResponse()).body)).toContain(username);
     const refused = await t.command('/moodle-user', 'expiring', { userId: APPROVER });
     expect(JSON.stringify((await refused.waitForResponse()).body)).not.toContain(username);
+    const before = slack.callsTo('views.publish').length;
+    expect((await t.postRaw(JSON.stringify(buildAppHomeOpened(ADMIN)), 'application/json')).status).toBe(200);
+    const home = await slack.waitForCall(
+      'views.publish',
+      (c) => c.args.user_id === ADMIN && slack.callsTo('views.publish').indexOf(c) >= before,
+    );
+    expect(JSON.stringify(home.args.view)).toContain('Your accounts that end soon');
+    expect(JSON.stringify(home.args.view)).toContain(username);
 
     clock.set(new Date('2026-03-14T08:00:00.000Z'));
     await deps(t).provisioning.runDueActions();
