@@ -247,4 +247,17 @@ describe('the scheduler', () => {
     const request = await store.getRequest(refused!.resultRequestId!);
     expect(request?.result).toMatchObject({ ok: false, code: 'protected' });
   });
+
+  it('sends no reminder once the end date has passed, and leaves an account deleted in the meantime alone', async () => {
+    const id = await createWithEnd('guest.five', '2027-03-20');
+    fake.site.users = fake.site.users.filter((u) => u.id !== id);
+    clock.set(new Date('2027-03-25T00:00:00.000Z'));
+    expect((await provisioning.runDueActions()).map((a) => [a.kind, a.state])).toEqual([
+      ['remind', 'done'],
+      ['expire', 'done'],
+    ]);
+    expect(told.filter((t) => t.startsWith('end date reminder'))).toEqual([]);
+    expect(updates()).toBe(0);
+    expect(await store.listRequests({ operation: 'suspend', limit: 5 })).toEqual([]);
+  });
 });

@@ -74,7 +74,8 @@ const linked = (id: string | undefined) => (id === undefined ? {} : { resultRequ
 async function tryAction(ctx: UseCaseContext, executor: Executor, action: ScheduledAction): Promise<Try> {
   try {
     if (action.kind === 'remind') {
-      await ctx.notifier.remindEndDate?.(action);
+      // Past its end date (the app was stopped) a reminder could only announce what the expiry is doing.
+      if (action.endAt.getTime() > ctx.clock.now().getTime()) await ctx.notifier.remindEndDate?.(action);
       return { ok: true };
     }
     return await tryExpiry(ctx, executor, action);
@@ -94,6 +95,8 @@ async function tryExpiry(ctx: UseCaseContext, executor: Executor, action: Schedu
     // Executing in a process that died: the reconcile job settles it first.
     return { ok: false, error: `${earlier.id} is ${earlier.status}; waiting for it to settle.`, final: false };
   } else {
+    // An account deleted in the meantime has nothing left to end.
+    if ((await ctx.gateway.getUsersByField('id', [action.moodleId])).length === 0) return { ok: true };
     const request = await submitExpiry(ctx, action);
     await ctx.store.setActionRequest(action.id, request.id, ctx.clock.now());
     started = await ctx.requests.startExecution(request.id, SYSTEM_ACTOR);
