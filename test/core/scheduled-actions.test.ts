@@ -3,7 +3,6 @@
 // a stored backoff and shown to the approvers after its last try; an account protected after the date was set is
 // refused at run time. The real Moodle client against the fake Moodle, an in-memory SQLite store, a manual clock.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { parseDay } from '../../src/core/dates.js';
 import { createPermissions } from '../../src/core/permissions.js';
@@ -15,29 +14,11 @@ import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { plainDirectory, testRoles } from './core-doubles.js';
 
 const ADMIN = 'U0ADMIN';
 const APPROVER = 'U0APPROVER';
-const roles: Config['roles'] = {
-  requesters: [{ kind: 'everyone' }],
-  approvers: [
-    { kind: 'user', id: ADMIN },
-    { kind: 'user', id: APPROVER },
-  ],
-  admins: [{ kind: 'user', id: ADMIN }],
-};
-const directory = {
-  getUser: async (id: string) => ({
-    id,
-    isAdmin: false,
-    isOwner: false,
-    isBot: false,
-    isDeleted: false,
-    isRestricted: false,
-    isUltraRestricted: false,
-  }),
-  getGroupMembers: async () => [],
-};
+const roles = testRoles([ADMIN, APPROVER], [ADMIN]);
 
 let fake: FakeMoodle;
 let store: Store;
@@ -84,7 +65,7 @@ function build(protectedUsers: string[] = []): void {
     gateway: client,
     requests: createRequestService({ store, clock, ttlHours: 72 }),
     store,
-    permissions: createPermissions(roles, directory, { clock }),
+    permissions: createPermissions(roles, plainDirectory, { clock }),
     notifier: recordingNotifier(),
     clock,
     settings: {
