@@ -369,3 +369,49 @@ describe('end dates in the commands', () => {
     expect((await actionsOf(t, id)).find((a) => a.kind === 'expire')?.state).toBe('scheduled');
   });
 });
+
+describe('the new-user form', () => {
+  it('takes an end date from its date picker, and refuses one in the past inline', async () => {
+    const t = await start(createManualClock(START), { DATABASE_URL: 'sqlite::memory:' });
+    const username = freshUsername();
+    const open = await t.command('/moodle-adduser', '', { userId: ADMIN, channelId: 'C0GENERAL' });
+    const call = await slack.waitForCall('views.open', (c) => c.args.trigger_id === open.triggerId);
+    const view = call.args.view as Record<string, unknown>;
+    expect(JSON.stringify(view.blocks)).toContain(BLOCK_IDS.endDateBlock);
+    const viewId = String((call.response?.view as { id?: string } | undefined)?.id);
+    const text = (key: 'firstname' | 'lastname' | 'username', value: string) => ({
+      [`${key}_block`]: { [`${key}_input`]: { type: 'plain_text_input', value } },
+    });
+    const submitWith = (day: string) =>
+      t.submitView(
+        buildViewSubmission({
+          user: { id: ADMIN },
+          callbackId: CALLBACK_IDS.newUserModal,
+          triggerId: slack.issueTriggerId(),
+          viewId,
+          privateMetadata: String(view.private_metadata),
+          values: {
+            ...text('firstname', 'Intern'),
+            ...text('lastname', 'Summer'),
+            ...text('username', username),
+            email_block: { email_input: { type: 'email_text_input', value: `${username}@example.org` } },
+            [BLOCK_IDS.endDateBlock]: { [INPUT_ACTION_IDS.endDateInput]: { type: 'datepicker', selected_date: day } },
+          },
+        }),
+      );
+    expect((await submitWith('2026-02-27')).body).toEqual({
+      response_action: 'errors',
+      errors: { [BLOCK_IDS.endDateBlock]: expect.stringContaining('is in the past') },
+    });
+    expect(fake.site.findUser(username)).toBeUndefined();
+    await submitWith('2026-08-31');
+    await slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
+    const id = fake.site.findUser(username)?.id;
+    expect(id).toBeDefined();
+    const [created] = await deps(t).store.listRequests({ operation: 'create', limit: 1 });
+    expect(created?.payload).toMatchObject({ end: { until: '2026-08-31', endAt: '2026-08-31T22:00:00.000Z' } });
+    expect((await actionsOf(t, id!)).find((a) => a.kind === 'expire')?.endAt).toEqual(
+      new Date('2026-08-31T22:00:00.000Z'),
+    );
+  });
+});
