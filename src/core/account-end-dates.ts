@@ -47,14 +47,8 @@ export async function requestEndDate(
   const end = read.value.end!;
   const current = await currentEndDate(deps.store, found.user.id);
   const account = describeAccount(found.user);
-  if (operation === 'extend' && !current) {
-    const message = `${account} has no end date to extend; set one with expire.`;
-    return { kind: 'invalid', problems: [{ field: 'until', message }] };
-  }
-  if (operation === 'extend' && current && new Date(end.endAt) <= current.endAt) {
-    const message = `An extension must end later than the current end date (${formatEnd(current)}).`;
-    return { kind: 'invalid', problems: [{ field: 'until', message }] };
-  }
+  const refused = operation === 'extend' ? checkExtension(end, current, account) : undefined;
+  if (refused) return { kind: 'invalid', problems: [{ field: 'until', message: refused }] };
   const note = current ? `Current end date: ${formatEnd(current)}.` : `${account} has no end date yet.`;
   const target = { moodleId: found.user.id, username: found.user.username, email: found.user.email };
   return deps.provisioning.submitRequest(
@@ -64,6 +58,15 @@ export async function requestEndDate(
     { checked: true, notes: [note], conflicts: [] },
     asked.reason?.trim() || undefined,
   );
+}
+
+/** Why `end` cannot extend the account's `current` end date, or undefined when it can. */
+export function checkExtension(end: AccountEnd, current: ScheduledAction | undefined, account: string) {
+  if (!current) return `${account} has no end date to extend; set one with expire.`;
+  if (new Date(end.endAt) <= current.endAt) {
+    return `An extension must end later than the current end date (${formatEnd(current)}).`;
+  }
+  return undefined;
 }
 
 /** An end date as a person reads it: the instant it ends, in UTC. */

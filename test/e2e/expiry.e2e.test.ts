@@ -168,6 +168,8 @@ describe('an account with an end date', () => {
       errors: { [BLOCK_IDS.endDateBlock]: expect.stringContaining('later than the current end date') },
     });
     expect((await pick('2026-06-30')).body).toBeUndefined();
+    // The request is made once the modal has closed (Slack waits 3 s at most for the ack).
+    await t.idle();
     const [extension] = await deps(t).store.listRequests({ operation: 'extend', limit: 5 });
     expect(extension).toMatchObject({ status: 'pending', target: { moodleId: id } });
     const card = await slack.waitForCall(

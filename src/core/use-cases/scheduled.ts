@@ -45,7 +45,9 @@ export function createScheduledRunner(ctx: UseCaseContext, announcer: Announcer,
         const outcome = await tryAction(ctx, executor, action);
         const settlement = settlementOf(action, outcome, ctx.clock.now());
         if (settlement.state === 'failed' && !outcome.ok && outcome.request) {
-          await announcer.announceOutcome(outcome.request, 'failed');
+          const failed = outcome.request;
+          // Behind the gate, as every first card of a failed request: a missing-cards sweep must not double it.
+          await announcer.cardGate.submit(() => announcer.announceOutcome(failed, 'failed'));
         }
         if (settlement.state !== 'done') {
           ctx.log('warn', 'a scheduled action failed', { actionId: action.id, kind: action.kind, ...settlement });

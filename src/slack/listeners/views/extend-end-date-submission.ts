@@ -2,7 +2,8 @@
 // A refused date is shown inline on the date picker; anything else is told by DM once the modal has closed.
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
-import { requestEndDate } from '../../../core/account-end-dates.js';
+import { checkExtension, currentEndDate, readEndDate, requestEndDate } from '../../../core/account-end-dates.js';
+import type { ScheduledAction } from '../../../core/scheduled-actions.js';
 import { accountNameOf, buildChangeReply } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS } from '../../ids.js';
 import { sendPrivately } from '../../notifier.js';
@@ -19,6 +20,15 @@ export function readPickedDate(values: unknown): string {
   return parsed.success ? (parsed.data.selected_date ?? '') : '';
 }
 
+/** The picked day's problem, checked before the ack so that it shows under the date picker; undefined: none. */
+async function problemOf(deps: ListenerDeps, action: ScheduledAction, until: string, timeZone: string) {
+  if (until === '') return 'Pick the new last day.';
+  const read = readEndDate(until, timeZone, deps.clock.now());
+  if (!read.ok) return read.problems.map((p) => p.message).join(' ');
+  const current = await currentEndDate(deps.store, action.moodleId);
+  return checkExtension(read.value.end!, current, action.username);
+}
+
 export function createExtendEndDateSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
   return async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
@@ -30,22 +40,24 @@ export function createExtendEndDateSubmission(deps: ListenerDeps): Middleware<Sl
       await ack({ response_action: 'errors', errors: { [BLOCK_IDS.endDateBlock]: 'This reminder is unknown.' } });
       return;
     }
-    const requester = { userId: body.user.id, ...(body.team?.id ? { teamId: body.team.id } : {}) };
-    const outcome = await requestEndDate(deps, requester, { by: 'id', id: action.moodleId }, 'extend', {
-      until,
-      timeZone: await timeZoneOf(client, body.user.id),
-    });
-    if (outcome.kind === 'invalid') {
-      const message = outcome.problems.map((p) => p.message).join(' ');
-      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.endDateBlock]: message } });
+    const timeZone = await timeZoneOf(client, body.user.id);
+    const problem = await problemOf(deps, action, until, timeZone);
+    if (problem) {
+      await ack({ response_action: 'errors', errors: { [BLOCK_IDS.endDateBlock]: problem } });
       return;
     }
+    // The request (a Moodle look-up, the card) is made after the ack: Slack waits 3 seconds at most.
     await ack();
-    const reply = buildChangeReply(outcome, 'extend', accountNameOf(outcome, action.username));
+    const requester = { userId: body.user.id, ...(body.team?.id ? { teamId: body.team.id } : {}) };
     try {
+      const outcome = await requestEndDate(deps, requester, { by: 'id', id: action.moodleId }, 'extend', {
+        until,
+        timeZone,
+      });
+      const reply = buildChangeReply(outcome, 'extend', accountNameOf(outcome, action.username));
       await sendPrivately(client, { user: body.user.id, text: reply.text });
     } catch (err) {
-      logger.warn({ err }, 'could not tell the outcome of an extension');
+      logger.warn({ err }, 'could not ask for or tell the outcome of an extension');
     }
   };
 }
