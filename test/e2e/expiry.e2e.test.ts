@@ -199,14 +199,18 @@ describe('an account with an end date', () => {
     const [suspension] = await deps(t).store.listRequests({ operation: 'suspend', moodleId: id, limit: 5 });
     expect(suspension).toMatchObject({ status: 'succeeded', decidedBy: 'system', requester: { userId: ADMIN } });
     expect(suspension?.reason).toContain(extension!.id);
-    await slack.waitForCall(
+    const line = await slack.waitForCall(
       'chat.postMessage',
       (c) => c.args.channel === 'C0NOTIFY' && String(c.args.text).includes(suspension!.id),
     );
-    await slack.waitForCall(
+    const dm = await slack.waitForCall(
       'chat.postMessage',
       (c) => c.args.channel === ADMIN && String(c.args.text).includes(suspension!.id),
     );
+    for (const said of [line, dm]) {
+      expect(String(said.args.text)).toContain('the app (scheduled)');
+      expect(String(said.args.text)).not.toContain('<@system>');
+    }
   });
 
   it('refuses an end date in the past or more than 5 years ahead, saying why', async () => {
