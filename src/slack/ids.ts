@@ -23,6 +23,8 @@ export const CALLBACK_IDS = {
   findUserModal: 'find_user_modal',
   /** Extend… on an end date's reminder: a new end date, through the approval policy (extend). */
   extendEndDateModal: 'extend_end_date_modal',
+  /** Enrol, unenrol, cohort add or remove for an existing account. */
+  membershipModal: 'membership_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -38,6 +40,11 @@ export const ACTION_IDS = {
   /** On an end date's reminder (a DM to its requester). */
   extendEndDateButton: 'extend_end_date_button',
   letItExpireButton: 'let_it_expire_button',
+  /** "Courses and cohorts…" on the /moodle-user show card; its value is the Moodle id. */
+  membershipFormButton: 'membership_form_button',
+  /** The help replies' buttons: the "New Moodle user" form, and "Find a user". */
+  helpNewUserFormButton: 'help_new_user_form_button',
+  helpFindUserButton: 'help_find_user_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
@@ -55,6 +62,10 @@ export const BLOCK_IDS = {
   cohortsBlock: 'cohorts_block',
   /** An account's end date: the new-user form's and the Extend… modal's date picker. */
   endDateBlock: 'end_date_block',
+  /** The courses-and-cohorts form's choice of enrol, unenrol, cohort add or remove, and its dates. */
+  membershipActionBlock: 'membership_action_block',
+  fromBlock: 'from_block',
+  untilBlock: 'until_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -68,6 +79,9 @@ export const INPUT_ACTION_IDS = {
   roleInput: 'role_input',
   cohortsInput: 'cohorts_input',
   endDateInput: 'end_date_input',
+  membershipActionInput: 'membership_action_input',
+  fromInput: 'from_input',
+  untilInput: 'until_input',
 } as const;
 
 /** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */

@@ -13,8 +13,9 @@ import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
+import { ACTION_IDS } from '../ids.js';
 import { slackDate } from './approval-card.js';
-import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
 export interface EphemeralReply {
@@ -87,6 +88,19 @@ export function buildUserCard(
     context.push(`:lock: ${e(options.protection.reason)}`);
   }
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
+  if (options.protection?.protected !== true) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.membershipFormButton,
+          text: plainText('Courses and cohorts…', LIMITS.buttonText),
+          value: String(user.id),
+        },
+      ],
+    });
+  }
   return {
     response_type: 'ephemeral',
     text: e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`, LIMITS.messageText),
@@ -117,7 +131,7 @@ export function buildAccountChoice(message: string, users: readonly AccountSumma
 export function buildNotice(text: string, emoji = ':information_source:', usage?: string): EphemeralReply {
   return {
     response_type: 'ephemeral',
-    text: truncateText(usage ? `${e(text)} ${usage}` : e(text), LIMITS.messageText),
+    text: truncateText(usage ? `${e(text)} ${encodeEntities(usage)}` : e(text), LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}${usage ? ` ${encodeEntities(usage)}` : ''}`) }],
   };
 }
@@ -127,7 +141,7 @@ export function buildProblems(intro: string, problems: readonly FieldProblem[]):
   const lines = problems.map((p) => `• ${e(p.message)}`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(`${intro} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
+    text: truncateText(`${encodeEntities(intro)} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`:warning: ${encodeEntities(intro)}\n${lines.join('\n')}`) }],
   };
 }

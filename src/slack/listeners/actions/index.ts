@@ -7,6 +7,7 @@ import { createCancelRequestAction } from './cancel-request.js';
 import { createExtendEndDateAction } from './extend-end-date.js';
 import { createHomeQuickAction } from './home-quick-actions.js';
 import { createLetItExpireAction } from './let-it-expire.js';
+import { createMembershipFormButton } from './membership-form-button.js';
 import { createRejectRequestAction } from './reject-request.js';
 import { createRetryRequestAction } from './retry-request.js';
 
@@ -19,4 +20,7 @@ export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.homeFindUserButton, createHomeQuickAction(deps, 'find_user'));
   app.action(ACTION_IDS.extendEndDateButton, createExtendEndDateAction(deps));
   app.action(ACTION_IDS.letItExpireButton, createLetItExpireAction(deps));
+  app.action(ACTION_IDS.membershipFormButton, createMembershipFormButton(deps));
+  app.action(ACTION_IDS.helpNewUserFormButton, createHomeQuickAction(deps, 'new_account'));
+  app.action(ACTION_IDS.helpFindUserButton, createHomeQuickAction(deps, 'find_user'));
 }
