@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { channelId, csv, intIn, optional, type RoleEntry, required, roleIds, roleList } from './config-parsers.js';
-import { approvalCounts, operationList } from './config-policy.js';
+import { approvalCounts, expiryAction, operationList } from './config-policy.js';
 import { PROXY_SETTINGS, readProxySettings } from './config-proxy.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
@@ -48,6 +48,9 @@ export interface Config {
   readonly approvalsRequired: Readonly<Record<Operation, number>>;
   /** Hours before a pending request's reminder (REMIND_AFTER_HOURS); 0: no reminders. */
   readonly remindAfterHours: number;
+  /** What an account's end date does (EXPIRY_ACTION), and how many days before it the requester hears of it. */
+  readonly expiryAction: 'suspend' | 'delete';
+  readonly expiryRemindDays: number;
   readonly approvalChannel: string;
   readonly notifyChannel: string;
   readonly requestTtlHours: number;
@@ -110,6 +113,8 @@ const schema = z.object({
   REASON_REQUIRED: operationList('REASON_REQUIRED', ['delete']),
   APPROVALS_REQUIRED: approvalCounts,
   REMIND_AFTER_HOURS: intIn('REMIND_AFTER_HOURS', 0, 24 * 30, 24),
+  EXPIRY_ACTION: expiryAction,
+  EXPIRY_REMIND_DAYS: intIn('EXPIRY_REMIND_DAYS', 0, 365, 7),
   APPROVAL_CHANNEL: required('APPROVAL_CHANNEL').pipe(channelId('APPROVAL_CHANNEL')),
   NOTIFY_CHANNEL: optional.pipe(channelId('NOTIFY_CHANNEL').optional()),
   REQUEST_TTL_HOURS: intIn('REQUEST_TTL_HOURS', 1, 24 * 365, 72),
@@ -223,6 +228,8 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     reasonRequired: e.REASON_REQUIRED,
     approvalsRequired: e.APPROVALS_REQUIRED,
     remindAfterHours: e.REMIND_AFTER_HOURS,
+    expiryAction: e.EXPIRY_ACTION,
+    expiryRemindDays: e.EXPIRY_REMIND_DAYS,
     approvalChannel: e.APPROVAL_CHANNEL,
     notifyChannel: e.NOTIFY_CHANNEL ?? e.APPROVAL_CHANNEL,
     requestTtlHours: e.REQUEST_TTL_HOURS,

@@ -196,6 +196,8 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
       reasonRequired: config.reasonRequired,
       approvalsRequired: config.approvalsRequired,
       remindAfterHours: config.remindAfterHours,
+      expiryAction: config.expiryAction,
+      expiryRemindDays: config.expiryRemindDays,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
     dryRun: () => gateway.dryRun(),
@@ -220,8 +222,11 @@ function urlSecrets(config: Config): string[] {
 /** The overrides buildDependencies takes (time and the background jobs' timings), without the undefined ones. */
 function backgroundOptions(overrides: ApplicationOverrides): BackgroundTimings & { clock?: Clock } {
   const { clock, expiryIntervalMs, reconcileIntervalMs, leaseTtlMs, onExpiryCheck } = overrides;
+  const { scheduleIntervalMs, onScheduledRun } = overrides;
   return {
     ...(clock ? { clock } : {}),
+    ...(scheduleIntervalMs !== undefined ? { scheduleIntervalMs } : {}),
+    ...(onScheduledRun ? { onScheduledRun } : {}),
     ...(expiryIntervalMs !== undefined ? { expiryIntervalMs } : {}),
     ...(reconcileIntervalMs !== undefined ? { reconcileIntervalMs } : {}),
     ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),

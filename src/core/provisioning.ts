@@ -1,5 +1,6 @@
 // The provisioning service: the product's flow over the ports, composed from named use cases (use-cases/):
 // submit, create-account, decide, execute, jobs, announce. It knows neither Slack nor Moodle's wire format.
+import { createAccountScheduler } from './account-schedule.js';
 import { createAccountGuard } from './protection.js';
 import { createAnnouncer } from './use-cases/announce.js';
 import type { ProvisioningDeps, UseCaseContext } from './use-cases/context.js';
@@ -7,6 +8,7 @@ import { type AccountCreation, createAccountCreation } from './use-cases/create-
 import { createDecisions, type Decisions } from './use-cases/decide.js';
 import { createExecutor } from './use-cases/execute.js';
 import { createJobs, type Jobs } from './use-cases/jobs.js';
+import { createScheduledRunner, type ScheduledRunner } from './use-cases/scheduled.js';
 import { createSubmitter, type Submitter } from './use-cases/submit.js';
 
 export type {
@@ -25,7 +27,12 @@ export type {
   SubmitOutcome,
 } from './use-cases/outcomes.js';
 
-export interface ProvisioningService extends AccountCreation, Decisions, Jobs, Pick<Submitter, 'submitRequest'> {
+export interface ProvisioningService
+  extends AccountCreation,
+    Decisions,
+    Jobs,
+    ScheduledRunner,
+    Pick<Submitter, 'submitRequest'> {
   /** The protected-account guard, shared with the account service so that the token user is learnt once. */
   readonly guard: UseCaseContext['guard'];
 }
@@ -40,6 +47,7 @@ export function createProvisioningService(deps: ProvisioningDeps): ProvisioningS
     operations: {
       gateway: deps.gateway,
       settings: { passwordMode: deps.settings.passwordMode, moodleUrl: deps.settings.moodleUrl },
+      schedule: createAccountScheduler(deps.store, deps.clock, { remindDays: deps.settings.expiryRemindDays ?? 7 }),
     },
   };
   const announcer = createAnnouncer(ctx);
@@ -51,5 +59,6 @@ export function createProvisioningService(deps: ProvisioningDeps): ProvisioningS
     ...createAccountCreation(ctx, submitter),
     ...createDecisions(ctx, announcer, executor, submitter),
     ...createJobs(ctx, announcer),
+    ...createScheduledRunner(ctx, announcer, executor),
   };
 }

@@ -59,6 +59,15 @@ export interface SubmitInput {
   approvalsNeeded?: number;
 }
 
+export interface SubmitOptions {
+  /** An admin acting without approval, or the scheduler carrying out what a request set up. */
+  direct?: boolean;
+  /** Who records (and, direct, decides) it when not the requester: the system for a scheduled action. */
+  actor?: string;
+  /** Why it runs without approval, for the audit log (an admin's own by default). */
+  directDetail?: string;
+}
+
 /** New values an approver typed over the requested ones, by field. Empty string clears an optional field. */
 export type Corrections = Readonly<Record<string, string | undefined>>;
 
@@ -92,7 +101,7 @@ export interface RequestServiceOptions {
 
 export interface RequestService {
   /** Stores a request (before anyone is told its id). `direct`: an admin acting without approval. */
-  submit(input: SubmitInput, options?: { direct?: boolean }): Promise<RequestRecord>;
+  submit(input: SubmitInput, options?: SubmitOptions): Promise<RequestRecord>;
   /**
    * Records `actor`'s approval; the request moves to approved with its last needed approval (APPROVALS_REQUIRED)
    * and stays pending, with the approval recorded, before that.

@@ -10,6 +10,7 @@ import type {
   RequestRecord,
   RequestStatus,
 } from './requests.js';
+import type { ScheduleStore } from './scheduled-actions.js';
 
 export interface TransitionChange {
   /** The status the caller saw; the change happens only if the request still has it... */
@@ -62,7 +63,8 @@ export interface InFlightMatch {
   targetKeys?: readonly string[];
 }
 
-export interface Store {
+/** Requests, audit, leases, and the scheduled actions (ScheduleStore). */
+export interface Store extends ScheduleStore {
   /** Stores a new request with a fresh unique id, and its audit events, in one transaction. */
   createRequest(input: NewRequest, audit?: RequestAuditDraft[]): Promise<RequestRecord>;
   getRequest(id: string): Promise<RequestRecord | undefined>;

@@ -23,6 +23,8 @@ export const CALLBACK_IDS = {
   accountNoticeModal: 'account_notice_modal',
   /** The Home tab's "Find a user". */
   findUserModal: 'find_user_modal',
+  /** Extend… on an end date's reminder: a new end date, through the approval policy (extend). */
+  extendEndDateModal: 'extend_end_date_modal',
   /** Enrol, unenrol, cohort add or remove for an existing account. */
   membershipModal: 'membership_modal',
 } as const;
@@ -43,6 +45,9 @@ export const ACTION_IDS = {
   /** The Home tab's quick actions. */
   homeNewAccountButton: 'home_new_account_button',
   homeFindUserButton: 'home_find_user_button',
+  /** On an end date's reminder (a DM to its requester). */
+  extendEndDateButton: 'extend_end_date_button',
+  letItExpireButton: 'let_it_expire_button',
   /** "Courses and cohorts…" on the /moodle-user show card; its value is the Moodle id. */
   membershipFormButton: 'membership_form_button',
   /** The help replies' buttons: the "New Moodle user" form, and "Find a user". */
@@ -66,6 +71,8 @@ export const BLOCK_IDS = {
   coursesBlock: 'courses_block',
   roleBlock: 'role_block',
   cohortsBlock: 'cohorts_block',
+  /** An account's end date: the new-user form's and the Extend… modal's date picker. */
+  endDateBlock: 'end_date_block',
   /** The courses-and-cohorts form's choice of enrol, unenrol, cohort add or remove, and its dates. */
   membershipActionBlock: 'membership_action_block',
   fromBlock: 'from_block',
@@ -82,6 +89,7 @@ export const INPUT_ACTION_IDS = {
   coursesInput: 'courses_input',
   roleInput: 'role_input',
   cohortsInput: 'cohorts_input',
+  endDateInput: 'end_date_input',
   membershipActionInput: 'membership_action_input',
   fromInput: 'from_input',
   untilInput: 'until_input',

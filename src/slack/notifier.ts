@@ -9,15 +9,17 @@ import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
 import type { Secret } from '../secret.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
+import { buildEndDateReminder } from './blocks/end-dates.js';
 import { buildReminder } from './blocks/reminder.js';
 import { buildWebClientOptions } from './web-client-options.js';
 
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
-  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & {
-    moodle: { url: string };
-    roles: Pick<Config['roles'], 'approvers'>;
-  };
+  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> &
+    Partial<Pick<Config, 'expiryAction'>> & {
+      moodle: { url: string };
+      roles: Pick<Config['roles'], 'approvers'>;
+    };
   /** Told of every change a card shows, so that the Home tabs that list the request are republished. */
   onRequestChanged?: (request: RequestRecord) => Promise<void>;
   /** Longest Retry-After (seconds) worth waiting for in the background; longer waits fail the call. */
@@ -147,6 +149,10 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       const { channel, ts } = request.approvalMessage;
       const reminder = buildReminder(request, config.roles.approvers);
       await send(() => client.chat.postMessage({ channel, thread_ts: ts, ...reminder, unfurl_links: false }));
+    },
+    async remindEndDate(action) {
+      const reminder = buildEndDateReminder(action, config.expiryAction ?? 'suspend');
+      await send(() => client.chat.postMessage({ channel: action.requesterId, ...reminder, unfurl_links: false }));
     },
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.

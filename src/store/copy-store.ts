@@ -1,4 +1,4 @@
-// Copies the requests and the audit log from one database to another (SQLite to PostgreSQL when moving to several
+// Copies the requests, the audit log and the scheduled actions from one database to another (SQLite to PostgreSQL when moving to several
 // replicas, or back), row for row with their ids, then verifies the copy by reading every row back from both sides
 // through the store's own decoders. Leases are not copied: they belong to running processes. The target must be
 // empty, so that nothing is overwritten and nothing mixed.
@@ -8,6 +8,7 @@ import type { StoreDialect } from './dialect.js';
 import { StoreError } from './errors.js';
 import { describeLocation, type OpenDialectOptions, openDialect } from './open-dialect.js';
 import { decodeAudit, decodeRequest } from './rows.js';
+import { decodeAction } from './schedule-queries.js';
 import type { Database } from './schema.js';
 
 export interface CopyReport {
@@ -15,13 +16,20 @@ export interface CopyReport {
   to: string;
   requests: number;
   auditEvents: number;
+  scheduledActions: number;
 }
 
 const PAGE = 500;
 /** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement, and a request has 30 columns. */
 const CHUNK = 200;
 
-type Table = 'requests' | 'audit_events';
+type Table = 'requests' | 'audit_events' | 'scheduled_actions';
+
+const DECODERS: Record<Table, (raw: unknown) => { id: string | number }> = {
+  requests: decodeRequest,
+  audit_events: decodeAudit,
+  scheduled_actions: decodeAction,
+};
 
 /** A row as read from one dialect, as the other takes it: times as ISO text, JSON as its text. */
 function toInsertable(row: Record<string, unknown>): Record<string, unknown> {
@@ -75,7 +83,7 @@ async function copyTable(from: StoreDialect, to: Kysely<Database>, table: Table)
 
 /** Reads both sides back through the decoders: the same records, in the same order, or a StoreError naming the first. */
 async function verifyTable(from: StoreDialect, to: StoreDialect, table: Table): Promise<void> {
-  const decode: (raw: unknown) => { id: string | number } = table === 'requests' ? decodeRequest : decodeAudit;
+  const decode = DECODERS[table];
   const source = pagesOf(from.db, table);
   const target = pagesOf(to.db, table);
   for (;;) {
@@ -97,6 +105,7 @@ export async function copyStore(fromUrl: string, toUrl: string, options: OpenDia
     to: describeLocation(toUrl),
     requests: 0,
     auditEvents: 0,
+    scheduledActions: 0,
   };
   if (report.from === report.to) {
     throw new StoreError('copy_refused', `The source and the target are the same database ${report.from}.`);
@@ -115,6 +124,7 @@ export async function copyStore(fromUrl: string, toUrl: string, options: OpenDia
       await to.writeTransaction(async (trx) => {
         report.requests = await copyTable(from, trx, 'requests');
         report.auditEvents = await copyTable(from, trx, 'audit_events');
+        report.scheduledActions = await copyTable(from, trx, 'scheduled_actions');
         // New audit events must be numbered after the copied ones (SQLite's AUTOINCREMENT sees them by itself).
         if (to.kind === 'postgres') {
           await sql`SELECT setval(pg_get_serial_sequence('audit_events', 'id'), (SELECT max(id) FROM audit_events))`.execute(
@@ -125,6 +135,7 @@ export async function copyStore(fromUrl: string, toUrl: string, options: OpenDia
       await to.durable();
       await verifyTable(from, to, 'requests');
       await verifyTable(from, to, 'audit_events');
+      await verifyTable(from, to, 'scheduled_actions');
       return report;
     } finally {
       await to.close();

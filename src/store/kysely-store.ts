@@ -11,6 +11,7 @@ import type { StoreDialect } from './dialect.js';
 import { StoreError } from './errors.js';
 import { createLeaseQueries } from './lease-queries.js';
 import { decodeAudit } from './rows.js';
+import { createScheduleQueries } from './schedule-queries.js';
 import { createRequestReads } from './store-reads.js';
 import { claimReminder, createRequestIn, getRow, transitionIn, type WriteContext, writeAudit } from './store-writes.js';
 
@@ -67,6 +68,7 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
     },
     claimReminder: (id, at, dueBefore) => claimReminder(dialect, id, at, dueBefore),
     ...createRequestReads(dialect),
+    ...createScheduleQueries(dialect, ctx.holderId, ctx.scrub),
     async appendAudit(event) {
       const written = await dialect.writeOne((q) => writeAudit(ctx, q, event));
       await dialect.durable();

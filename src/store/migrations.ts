@@ -170,6 +170,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'scheduled actions: account end dates and their reminders',
+    sql: `
+      CREATE TABLE scheduled_actions (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('expire', 'remind')),
+        moodle_id INTEGER NOT NULL,
+        username TEXT NOT NULL,
+        end_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('scheduled', 'running', 'done', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        lease_holder TEXT,
+        lease_until TEXT,
+        last_error TEXT,
+        result_request_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX scheduled_actions_due ON scheduled_actions (state, next_try_at);
+      CREATE INDEX scheduled_actions_account ON scheduled_actions (moodle_id, state);
+    `,
+  },
 ];
 
 /** The database was written by a newer release; it is left untouched. */

@@ -82,6 +82,17 @@ async function fill(store: Store): Promise<string[]> {
   const rejected = await create('rejected');
   await service.reject(rejected.id, 'UAPPR', 'no such teacher');
   await service.recordRefusal('USTRANGER', { reason: 'permission', requestId: waiting.id, detail: 'not an approver' });
+  // An end date: its reminder (due) and its expiry (later).
+  const endAt = new Date('2026-06-01T00:00:00Z');
+  const action = { moodleId: 4242, username: 'done', endAt, requestId: done.id, requesterId: 'UREQ' };
+  await store.replaceSchedule(
+    4242,
+    [
+      { ...action, kind: 'remind', dueAt: new Date('2026-05-25T00:00:00Z') },
+      { ...action, kind: 'expire', dueAt: endAt },
+    ],
+    new Date('2026-03-01T09:00:00Z'),
+  );
   return [done.id, waiting.id, rejected.id];
 }
 
@@ -91,16 +102,19 @@ describe('moodle-provisioner migrate-store', () => {
     const ids = await fill(source);
     const requests = await Promise.all(ids.map((id) => source.getRequest(id)));
     const audit = await source.listAudit();
+    const actions = await source.listActions({});
     await source.close();
 
     const { code, stdout } = await cli(['--to', pg.url]);
     expect(code).toBe(0);
-    expect(stdout).toContain(`Copied 3 requests and ${audit.length} audit events`);
+    expect(stdout).toContain(`Copied 3 requests, ${audit.length} audit events and 2 scheduled actions`);
     expect(stdout).toContain('every row reads back the same');
 
     const target = await open(pg.url);
     expect(await Promise.all(ids.map((id) => target.getRequest(id)))).toEqual(requests);
     expect(await target.listAudit()).toEqual(audit);
+    expect(actions.map((a) => a.kind)).toEqual(['remind', 'expire']);
+    expect(await target.listActions({})).toEqual(actions);
     const next = await target.appendAudit({ at: new Date(), actor: 'system', kind: 'expiry' });
     expect(next.id).toBe(Math.max(...audit.map((e) => e.id)) + 1);
     const service = createRequestService({ store: target, clock: createManualClock(), ttlHours: 72 });
@@ -114,6 +128,9 @@ describe('moodle-provisioner migrate-store', () => {
     expect((await cli(['--from', pg.url, '--to', back])).code).toBe(0);
     const copy = await open(back);
     expect((await copy.getRequest(ids[0]!))?.result).toEqual({ ok: true, moodleId: 4242 });
+    expect(await copy.findDueActions(new Date('2026-05-26T00:00:00Z'), 10)).toMatchObject([
+      { kind: 'remind', moodleId: 4242, requestId: ids[0], state: 'scheduled' },
+    ]);
     expect(await copy.getRequest(ids[1]!)).toMatchObject({
       approvalsNeeded: 2,
       approvals: [{ by: 'UAPPR', comment: 'one of two' }],

@@ -139,6 +139,8 @@ describe('the registry', () => {
       'unenrol',
       'cohort_add',
       'cohort_remove',
+      'expire',
+      'extend',
     ]);
     expect(POLICY_KEYS).toEqual([
       'create',
@@ -149,8 +151,11 @@ describe('the registry', () => {
       'unenrol',
       'cohort_add',
       'cohort_remove',
+      'expire',
+      'extend',
     ]);
     expect(policyOperation('unsuspend')).toBe('suspend');
+    expect(policyOperation('extend')).toBe('extend');
     expect(isRequestOperation('enrol')).toBe(true);
     expect(isRequestOperation('drop_table')).toBe(false);
     expect(() => operationOf('drop_table')).toThrow('unknown operation drop_table');
@@ -168,6 +173,7 @@ describe('payloads', () => {
         user: { ...jane, city: 'Paris' },
         enrolments: [enrolment(7, { from: '2026-09-01', until: '2027-07-01', timeStart: 1, timeEnd: 2 })],
         cohorts: [cohort(3)],
+        end: { until: '2027-07-31', endAt: '2027-07-31T22:00:00.000Z' },
       },
       { operation: 'update', changes: [{ field: 'city', before: 'Paris', after: 'Lyon' }] },
       { operation: 'suspend' },
@@ -177,6 +183,8 @@ describe('payloads', () => {
       { operation: 'unenrol', course: course(7) },
       { operation: 'cohort_add', cohort: cohort(3) },
       { operation: 'cohort_remove', cohort: cohort(3) },
+      { operation: 'expire', end: { until: '2027-07-31', endAt: '2027-07-31T22:00:00.000Z' } },
+      { operation: 'extend', end: { until: '2027-12-31', endAt: '2027-12-31T23:00:00.000Z' } },
     ];
     for (const payload of payloads) {
       expect(requestPayloadSchema.parse(JSON.parse(JSON.stringify(payload))), payload.operation).toEqual(payload);
@@ -647,6 +655,8 @@ describe('words', () => {
         ['unenrol', 'unenrol', 'Unenrol from a course', 'unenrolled', 'existing', false],
         ['cohort_add', 'add to a cohort', 'Add to a cohort', 'added to the cohort', 'existing', false],
         ['cohort_remove', 'remove from a cohort', 'Remove from a cohort', 'removed from the cohort', 'existing', false],
+        ['expire', 'set the end date of', 'Set end date', 'given an end date', 'existing', false],
+        ['extend', 'extend', 'Extend account', 'extended', 'existing', false],
       ],
     );
     expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete']);

@@ -2,8 +2,10 @@
 import { describeInFlightContract } from './contract/in-flight-contract.js';
 import { describeConcurrencyContract } from './contract/leases-contract.js';
 import { describeRequestsContract } from './contract/requests-contract.js';
+import { describeScheduleContract } from './contract/schedule-contract.js';
 import { postgresTarget } from './contract/targets.js';
 
 describeRequestsContract(postgresTarget);
 describeInFlightContract(postgresTarget);
 describeConcurrencyContract(postgresTarget);
+describeScheduleContract(postgresTarget);

@@ -1,6 +1,7 @@
 // The operation registry: the one list of operations. Adding an operation is adding its module here; the
 // lifecycle, store, cards and jobs find everything else through operationOf().
 import { z } from 'zod';
+import { expireUser, extendUser } from './account-end.js';
 import { addToCohort, removeFromCohort } from './cohort-membership.js';
 import { createUser } from './create-user.js';
 import { deleteUser } from './delete-user.js';
@@ -19,6 +20,8 @@ export const OPERATIONS = [
   unenrolUser,
   addToCohort,
   removeFromCohort,
+  expireUser,
+  extendUser,
 ] as const;
 
 export type RequestPayload = z.output<(typeof OPERATIONS)[number]['payloadSchema']>;

@@ -3,6 +3,7 @@
 // operations by name. See docs/ARCHITECTURE.md "Operations".
 import type { z } from 'zod';
 import type { Secret } from '../../secret.js';
+import type { AccountScheduler } from '../account-schedule.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { FieldChange } from '../profile.js';
 import type { RequestTarget } from '../requests.js';
@@ -16,6 +17,8 @@ export interface OperationSettings {
 export interface OperationContext {
   gateway: MoodleGateway;
   settings: OperationSettings;
+  /** Where end dates are kept (create with until=, expire, extend). */
+  schedule?: AccountScheduler;
 }
 
 /** Made before the Moodle call, so that a call whose answer is lost still has what it sent (a generated password). */
@@ -57,6 +60,8 @@ export interface OperationRequest<P> {
   readonly id: string;
   readonly payload: P;
   readonly target: RequestTarget;
+  /** Who asked (an end date's reminder goes to them). */
+  readonly requester?: { readonly userId: string };
 }
 
 export interface OperationDefinition<P extends { operation: string } = { operation: string }> {

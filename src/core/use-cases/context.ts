@@ -10,6 +10,7 @@ import type { AccountGuard } from '../protection.js';
 import type { RequestService } from '../request-service.js';
 import type { FormatActor } from '../request-words.js';
 import type { MessageLocation, RequestRecord } from '../requests.js';
+import type { ScheduledAction } from '../scheduled-actions.js';
 import type { Store } from '../store.js';
 
 /** What happened to a request, for the people who must hear of it. */
@@ -27,6 +28,8 @@ export interface Notifier {
   announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined>;
   /** Reminds the approvers of a request still waiting, in its card's thread. */
   remindApprovers(request: RequestRecord): Promise<void>;
+  /** Tells an end date's requester it is near (EXPIRY_REMIND_DAYS), with Extend… and Let it expire. */
+  remindEndDate?(action: ScheduledAction): Promise<void>;
 }
 
 export type ProvisioningSettings = Pick<
@@ -36,7 +39,9 @@ export type ProvisioningSettings = Pick<
   moodleUrl: string;
   /** Moodle role ids by short name (ROLE_IDS), for a new account's enrolments. */
   roleIds?: Readonly<Record<string, number>>;
-} & Partial<Pick<Config, 'reasonRequired' | 'approvalsRequired' | 'remindAfterHours'>>;
+} & Partial<
+    Pick<Config, 'reasonRequired' | 'approvalsRequired' | 'remindAfterHours' | 'expiryAction' | 'expiryRemindDays'>
+  >;
 
 export type LogFn = (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 

@@ -2,6 +2,7 @@
 // late update is repaired by the next one), the requester's direct message and the one-line notification.
 // Pure functions of the request record; everything a person typed is escaped, every text cut to Slack's limits.
 import type { types } from '@slack/bolt';
+import { SYSTEM_ACTOR } from '../../core/audit.js';
 import { COMMENT_MAX_LENGTH, REASON_MAX_LENGTH } from '../../core/free-text.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { RecordLine } from '../../core/operations/types.js';
@@ -40,7 +41,8 @@ export function slackDate(at: Date): string {
 }
 
 function mention(userId: string): string {
-  return `<@${userId}>`;
+  // The system acts for scheduled actions (an account's end date): not a Slack user to mention.
+  return userId === SYSTEM_ACTOR ? 'the app (scheduled)' : `<@${userId}>`;
 }
 
 function moodleIdOf(request: RequestRecord): number | undefined {

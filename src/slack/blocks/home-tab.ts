@@ -4,9 +4,11 @@
 import type { types } from '@slack/bolt';
 import type { AuditEvent } from '../../core/audit.js';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
+import type { ScheduledAction } from '../../core/scheduled-actions.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import { ACTION_IDS } from '../ids.js';
 import { approvalProgress, describeTarget, operationTitle } from './approval-card.js';
+import { expiringLine } from './end-dates.js';
 import { formatAge } from './requests-list.js';
 import { LIMITS, mrkdwn, plainText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
@@ -20,6 +22,8 @@ export interface HomeContent {
   mine: readonly RequestRecord[];
   /** Undefined: the viewer is not an approver. */
   awaiting?: readonly RequestRecord[];
+  /** Accounts the viewer asked for whose end date comes within 30 days. */
+  ending?: readonly ScheduledAction[];
   /** Undefined: the viewer is not an admin. */
   admin?: { activity: readonly AuditEvent[]; doctor: { report: DoctorReport; at: Date } | undefined };
 }
@@ -119,6 +123,15 @@ export function buildHomeView(content: HomeContent): types.HomeView {
     },
     ...myRequests(content),
   ];
+  if (content.ending && content.ending.length > 0) {
+    blocks.push(
+      { type: 'header', text: plainText('Your accounts that end soon', LIMITS.headerText) },
+      ...content.ending.slice(0, HOME_LIST_LIMIT).map((action) => ({
+        type: 'section' as const,
+        text: mrkdwn(expiringLine(action)),
+      })),
+    );
+  }
   if (content.awaiting) blocks.push({ type: 'divider' }, ...awaiting(content.awaiting, content.now));
   if (content.admin) blocks.push({ type: 'divider' }, ...adminPart(content.admin, content.now));
   return { type: 'home', blocks };

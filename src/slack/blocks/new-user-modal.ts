@@ -7,6 +7,7 @@ import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
 import { previewButton } from './dry-run.js';
+import { endDateInput } from './end-dates.js';
 import { buildReasonInput } from './reason-input.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
@@ -189,6 +190,9 @@ export function showsAuthChoice(allowedAuth: readonly string[]): boolean {
   return allowedAuth.length > 1;
 }
 
+const END_DATE_HINT =
+  'For a guest, an intern or an examiner: the account is suspended when this day ends (your time zone). Leave empty for none.';
+
 export function buildNewUserModal(options: NewUserModalOptions): types.ModalView {
   const blocks: types.KnownBlock[] = [
     {
@@ -207,6 +211,7 @@ export function buildNewUserModal(options: NewUserModalOptions): types.ModalView
     else blocks.push(textInput(key));
   }
   if (options.roles && options.roles.length > 0) blocks.push(...membershipInputs(options.roles));
+  blocks.push(endDateInput({ optional: true, hint: END_DATE_HINT }));
   blocks.push(
     buildReasonInput('Reason', {
       placeholder: 'Why the account is needed (shown to the approvers)',

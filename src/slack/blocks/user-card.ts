@@ -14,6 +14,7 @@ import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { ACTION_IDS } from '../ids.js';
+import { slackDate } from './approval-card.js';
 import { buildDryRunBlocks } from './dry-run.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
@@ -49,7 +50,13 @@ function coursesText(courses: readonly UserCourse[]): string {
 
 export function buildUserCard(
   view: AccountView,
-  options: { profileUrl: string; protection?: Protection; courses?: readonly UserCourse[] | undefined },
+  options: {
+    profileUrl: string;
+    protection?: Protection;
+    courses?: readonly UserCourse[] | undefined;
+    /** The account's end date, when it has one. */
+    endsAt?: Date | undefined;
+  },
 ): EphemeralReply {
   const user = view.user;
   const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
@@ -76,6 +83,7 @@ export function buildUserCard(
     { type: 'section', text: mrkdwn(details) },
   ];
   if (options.courses) blocks.push({ type: 'section', text: mrkdwn(coursesText(options.courses)) });
+  if (options.endsAt) blocks.push({ type: 'section', text: mrkdwn(`:hourglass: *Ends* ${slackDate(options.endsAt)}`) });
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
   if (options.protection && options.protection.protected === true) {
     context.push(`:lock: ${e(options.protection.reason)}`);

@@ -14,6 +14,7 @@ import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
 import { type ParsedUserArgs, parseUserArgs } from '../../parse-args.js';
+import { timeZoneOf } from '../../user-time-zone.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 import { takeDryRun } from './dry-run-word.js';
@@ -110,6 +111,7 @@ function everyProblem(deps: ListenerDeps, parsed: ParsedUserArgs): (string | Fie
 async function createFromText(
   deps: ListenerDeps,
   command: SlackCommandMiddlewareArgs['command'],
+  client: webApi.WebClient,
   respond: Respond,
   logger: Logger,
 ): Promise<void> {
@@ -119,9 +121,12 @@ async function createFromText(
     await reply(respond, buildArgumentProblemsReply(everyProblem(deps, parsed)), logger);
     return;
   }
+  // An end date is read in the person's Slack time zone (asked of Slack only when there is one).
+  const timeZone = parsed.fields.until ? await timeZoneOf(client, command.user_id) : 'UTC';
   const outcome = await deps.provisioning.submitCreate(
     { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, ...(dryRun ? { dryRun } : {}) },
     parsed.fields,
+    { timeZone },
   );
   if (outcome.kind === 'refused') logger.warn({ requester: command.user_id, operation: 'create' }, 'create refused');
   else logger.info({ outcome: outcome.kind }, 'create submitted');
@@ -164,7 +169,7 @@ export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<Slack
       } else if (text.toLowerCase() === 'help') {
         await reply(respond, buildAddUserHelp(), logger);
       } else {
-        await creates(() => createFromText(deps, command, respond, logger));
+        await creates(() => createFromText(deps, command, client, respond, logger));
       }
     } catch (err) {
       // Never leave the person with silence: say what failed, log the detail (never the typed text).

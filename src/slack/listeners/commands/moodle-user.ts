@@ -11,6 +11,7 @@ import { handleCancel } from './user/cancel.js';
 import { handleCohort } from './user/cohort.js';
 import { handleDelete } from './user/delete.js';
 import { handleDoctor } from './user/doctor.js';
+import { handleExpire, handleExpiring, handleExtend } from './user/end-date.js';
 import { handleEnrol, handleUnenrol } from './user/enrol.js';
 import { handleRequests } from './user/requests.js';
 import { handleShow } from './user/show.js';
@@ -31,6 +32,9 @@ export const USER_SUBCOMMANDS: Readonly<Record<string, SubcommandHandler>> = {
   requests: handleRequests,
   cancel: handleCancel,
   doctor: handleDoctor,
+  expire: handleExpire,
+  extend: handleExtend,
+  expiring: handleExpiring,
 };
 
 /** The subcommands that change nothing in Moodle, so there is nothing to dry-run. */
