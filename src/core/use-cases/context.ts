@@ -2,6 +2,8 @@
 // per app (the announcer, the protected-account guard).
 import type { Config } from '../../config.js';
 import type { Clock } from '../clock.js';
+import type { BatchCreator } from '../import/ports.js';
+import type { ImportProgress, ImportResult } from '../import/types.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationContext } from '../operations/types.js';
 import type { Permissions } from '../permissions.js';
@@ -26,6 +28,13 @@ export interface Notifier {
   announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined>;
   /** Reminds the approvers of a request still waiting, in its card's thread. */
   remindApprovers(request: RequestRecord): Promise<void>;
+  /** An import under way: redraw its card ("412 of 1,000 created"). At most every IMPORT_PROGRESS_INTERVAL_MS. */
+  importProgress?(request: RequestRecord, progress: ImportProgress): Promise<void>;
+  /**
+   * An import's execution ended (succeeded, or failed and retryable), after announceOutcome: DM the requester the
+   * totals and the result CSV. Called again after a retry or a resume ends.
+   */
+  importFinished?(request: RequestRecord, result: ImportResult): Promise<void>;
 }
 
 export type ProvisioningSettings = Pick<
@@ -51,10 +60,13 @@ export interface ProvisioningDeps {
   formatActor?: FormatActor;
   /** Where problems that reach nobody else are written (a failed DM, say). Never given secrets. */
   log?: LogFn;
+  /** src/moodle's createUsersInBatches, for imports (the core cannot import the adapter). */
+  createInBatches?: BatchCreator;
 }
 
 /** The dependencies with their defaults filled in, and the helpers every use case shares. */
-export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log'>> {
+export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log' | 'createInBatches'>> {
+  createInBatches?: BatchCreator;
   formatActor: FormatActor;
   log: LogFn;
   guard: AccountGuard;
