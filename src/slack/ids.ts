@@ -21,6 +21,9 @@ export const CALLBACK_IDS = {
   accountNoticeModal: 'account_notice_modal',
   /** The Home tab's "Find a user". */
   findUserModal: 'find_user_modal',
+  /** The CSV import: the form with the file, then the preview submitted for approval. */
+  importModal: 'import_modal',
+  importPreviewModal: 'import_preview_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -33,6 +36,9 @@ export const ACTION_IDS = {
   /** The Home tab's quick actions. */
   homeNewAccountButton: 'home_new_account_button',
   homeFindUserButton: 'home_find_user_button',
+  homeImportButton: 'home_import_button',
+  /** In the import preview: send the full check as a CSV file in a direct message. */
+  importCheckButton: 'import_check_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
@@ -48,6 +54,10 @@ export const BLOCK_IDS = {
   coursesBlock: 'courses_block',
   roleBlock: 'role_block',
   cohortsBlock: 'cohorts_block',
+  /** The import form's file and its "add new only / add new and update existing" choice. */
+  importFileBlock: 'import_file_block',
+  importModeBlock: 'import_mode_block',
+  importCheckBlock: 'import_check_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -60,6 +70,8 @@ export const INPUT_ACTION_IDS = {
   coursesInput: 'courses_input',
   roleInput: 'role_input',
   cohortsInput: 'cohorts_input',
+  importFileInput: 'import_file_input',
+  importModeInput: 'import_mode_input',
 } as const;
 
 /** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */

@@ -5,11 +5,22 @@
 import { type Logger as BoltLogger, LogLevel, webApi } from '@slack/bolt';
 import pRetry from 'p-retry';
 import type { Config } from '../config.js';
+import type { ImportProgress, ImportResult } from '../core/import/types.js';
 import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
 import type { Secret } from '../secret.js';
+import type { RenderOptions } from './blocks/approval-card.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
+import {
+  buildImportProgressBlocks,
+  buildImportResultComment,
+  buildImportTotalsBlocks,
+  describeTotals,
+  isImportRequest,
+} from './blocks/import-card.js';
 import { buildReminder } from './blocks/reminder.js';
+import { LIMITS, truncateText } from './blocks/text.js';
+import { derivedFileName, sendFilePrivately } from './import-file.js';
 import { buildWebClientOptions } from './web-client-options.js';
 
 export interface SlackNotifierOptions {
@@ -22,6 +33,8 @@ export interface SlackNotifierOptions {
   onRequestChanged?: (request: RequestRecord) => Promise<void>;
   /** Longest Retry-After (seconds) worth waiting for in the background; longer waits fail the call. */
   maxRateLimitWaitSeconds?: number;
+  /** An import's totals and result file (imports.result), so that every redraw of its card shows the totals. */
+  importResult?: (requestId: string) => Promise<ImportResult | undefined>;
 }
 
 function rateLimitWait(error: unknown): number | undefined {
@@ -115,6 +128,17 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const moodleUrl = config.moodle.url;
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
   const changed = (request: RequestRecord) => options.onRequestChanged?.(request) ?? Promise.resolve();
+  /** An import that has run: its result, for the totals on its card and in its notification line. */
+  const finishedImport = async (request: RequestRecord): Promise<ImportResult | undefined> => {
+    const ran = request.status === 'succeeded' || request.status === 'failed';
+    return ran && isImportRequest(request) ? options.importResult?.(request.id) : undefined;
+  };
+  const redrawCard = async (request: RequestRecord, extraBlocks: RenderOptions['extraBlocks']): Promise<void> => {
+    if (!request.approvalMessage) return;
+    const { channel, ts } = request.approvalMessage;
+    const card = buildApprovalCard(request, { moodleUrl, ...(extraBlocks ? { extraBlocks } : {}) });
+    await send(() => client.chat.update({ channel, ts, ...card }));
+  };
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
       const card = buildApprovalCard(request, { moodleUrl });
@@ -127,17 +151,32 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     },
     async updateApprovalCard(request: RequestRecord): Promise<void> {
       try {
-        if (!request.approvalMessage) return;
-        const { channel, ts } = request.approvalMessage;
-        const card = buildApprovalCard(request, { moodleUrl });
-        await send(() => client.chat.update({ channel, ts, ...card }));
+        const result = await finishedImport(request);
+        await redrawCard(request, result ? buildImportTotalsBlocks(result.totals) : undefined);
       } finally {
         await changed(request);
       }
     },
+    async importProgress(request: RequestRecord, progress: ImportProgress): Promise<void> {
+      await redrawCard(request, buildImportProgressBlocks(progress));
+    },
+    async importFinished(request: RequestRecord, result: ImportResult): Promise<void> {
+      await redrawCard(request, buildImportTotalsBlocks(result.totals));
+      await send(() =>
+        sendFilePrivately(client, {
+          userId: request.requester.userId,
+          fileName: derivedFileName(result.fileName, 'result'),
+          title: `Result of ${result.fileName}`,
+          content: result.csv,
+          comment: buildImportResultComment(request, result),
+        }),
+      );
+    },
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
       // Only the requester can cancel, and they are answered where they typed the command.
       if (event === 'cancelled') return;
+      // An import that ran is told by importFinished, with its totals and result file: one message, not two.
+      if ((event === 'executed' || event === 'failed') && isImportRequest(request)) return;
       const message = buildRequesterMessage(request, event, { moodleUrl });
       // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
       await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));
@@ -151,7 +190,9 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.
       if (event === 'cancelled') return undefined;
-      const text = buildNotificationLine(request, event, { moodleUrl });
+      const line = buildNotificationLine(request, event, { moodleUrl });
+      const result = event === 'executed' || event === 'failed' ? await finishedImport(request) : undefined;
+      const text = result ? truncateText(`${line} (${describeTotals(result.totals)})`, LIMITS.messageText) : line;
       const res = await inChannel('NOTIFY_CHANNEL', config.notifyChannel, () =>
         send(() => client.chat.postMessage({ channel: config.notifyChannel, text, unfurl_links: false })),
       );

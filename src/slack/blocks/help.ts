@@ -15,6 +15,7 @@ const ADD_USER_HELP = [
   `*${COMMANDS.addUser}* asks for a new Moodle account. Everything you type here stays private.`,
   '',
   `\`${COMMANDS.addUser}\`  open the "New Moodle user" form`,
+  `\`${COMMANDS.addUser} import\`  create many accounts (and their courses and cohorts) from one CSV file with Moodle's Upload users columns; checked before anyone approves`,
   `\`${COMMANDS.addUser} <email> <first name> <last name> [key=value ...]\``,
   `\`${COMMANDS.addUser} username=jdoe email=j@x.org firstname=Jane lastname="Doe Smith"\``,
   `\`${COMMANDS.addUser} help\`  this message`,

@@ -20,6 +20,7 @@ import {
 } from '../../views/new-user-values.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
+import { readSubmitter } from './submitter.js';
 
 /** Slack shows an inline error under one input; long texts are cut so that the whole ack stays valid. */
 const MAX_ERROR_LENGTH = 2_000;
@@ -102,13 +103,8 @@ async function sendFallback(
 export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
   return async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
-    const userId = typeof body.user?.id === 'string' ? body.user.id : '';
-    if (userId === '') {
-      // Nobody to check or answer: close the modal rather than act for an unknown person.
-      logger.warn('view submission without a user id; ignored');
-      await ack();
-      return;
-    }
+    const userId = await readSubmitter(body, ack, logger);
+    if (userId === undefined) return;
     const { allowedAuth } = deps.config;
     const parsed = parseNewUserValues(view.state?.values);
     const local = parsed.problems.length > 0 ? undefined : deps.provisioning.validateCreate(parsed.fields);
