@@ -188,6 +188,8 @@ export interface ImportProgress {
   created: number;
   updated: number;
   failed: number;
+  /** In the enrolments and cohorts phases: how many of them were sent so far. */
+  memberships?: number;
 }
 
 export interface ImportTotals {
