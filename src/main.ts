@@ -15,6 +15,7 @@ import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
 import { type AppMetrics, countStoreEvents, createAppMetrics, serveMetrics } from './metrics.js';
+import { createUsersInBatches } from './moodle/batch.js';
 import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
@@ -198,6 +199,7 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
       remindAfterHours: config.remindAfterHours,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
+    createInBatches: (batchClient, users, options) => createUsersInBatches(batchClient, users, { ...options, logger }),
   });
   return { permissions, requests, provisioning, homeTabs };
 }

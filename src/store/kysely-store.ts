@@ -9,6 +9,7 @@ import { canTransition, generateRequestId } from '../core/requests.js';
 import type { Store } from '../core/store.js';
 import type { StoreDialect } from './dialect.js';
 import { StoreError } from './errors.js';
+import { createImportRowQueries } from './import-rows.js';
 import { createLeaseQueries } from './lease-queries.js';
 import { decodeAudit } from './rows.js';
 import { createRequestReads } from './store-reads.js';
@@ -44,7 +45,7 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
   let closing: Promise<void> | undefined;
 
   return {
-    createRequest: (input, audit = []) => createRequestIn(ctx, input, audit),
+    createRequest: (input, audit = [], importRows = []) => createRequestIn(ctx, input, audit, importRows),
     getRequest: (id) => getRow(db, id),
     async transition(id, change) {
       if (!canTransition(change.from, change.to)) {
@@ -79,6 +80,7 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
       if (query.limit !== undefined) select = select.limit(Math.max(0, query.limit));
       return (await select.orderBy('id').execute()).map((raw) => decodeAudit(raw));
     },
+    ...createImportRowQueries(dialect, { writeAudit: (q, event) => writeAudit(ctx, q, event), scrub: ctx.scrub }),
     acquireLease: leases.acquire,
     releaseLease: leases.release,
     findLeaseHolder: leases.findHolder,

@@ -70,6 +70,22 @@ export interface LeasesTable {
   acquired_at: TimeColumn;
 }
 
+/** One row of a bulk import (operation `import`), tracked on its own so that a restart resumes where it stopped. */
+export interface ImportRowsTable {
+  /** `<request id>/<row number, zero-padded>`: one key that orders the rows of a request (and the copy's pages). */
+  id: string;
+  request_id: string;
+  row_number: number;
+  state: string;
+  action: string;
+  username: string;
+  moodle_id: number | null;
+  message: string | null;
+  /** What the row does (user record, changes, enrolments, cohorts), as JSON. */
+  plan: JsonColumn;
+  updated_at: TimeColumn;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -80,5 +96,6 @@ export interface Database {
   requests: RequestsTable;
   audit_events: AuditEventsTable;
   leases: LeasesTable;
+  import_rows: ImportRowsTable;
   schema_migrations: SchemaMigrationsTable;
 }

@@ -4,11 +4,13 @@
 import type { Kysely } from 'kysely';
 import type { AuditEvent } from '../core/audit.js';
 import { type NewAuditEvent, type RequestAuditDraft, truncateDetail } from '../core/audit.js';
+import type { ImportRowRecord } from '../core/import/types.js';
 import { requestPayloadSchema } from '../core/operations/registry.js';
 import { type NewRequest, preflightSummarySchema, type RequestRecord, requestTargetSchema } from '../core/requests.js';
 import type { TransitionChange, TransitionResult } from '../core/store.js';
 import type { StoreDialect } from './dialect.js';
 import { StoreError } from './errors.js';
+import { insertImportRows } from './import-rows.js';
 import { buildUpdateSet, decodeAudit, decodeRequest, targetKeyOf } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -108,6 +110,7 @@ export async function createRequestIn(
   ctx: WriteContext,
   input: NewRequest,
   audit: readonly RequestAuditDraft[],
+  importRows: readonly ImportRowRecord[] = [],
 ): Promise<RequestRecord> {
   const row = rowOf(ctx, input);
   // An id clash is rare (see generateRequestId) but must not lose the request: draw again.
@@ -122,6 +125,20 @@ export async function createRequestIn(
           .execute();
         const created = (await getRow(trx, id))!;
         await writeDrafts(ctx, trx, created, input.createdAt, audit);
+        await insertImportRows(trx, id, importRows, input.createdAt, ctx.scrub);
+        // Rows the preview left out have their outcome already: one audit event each, with the request.
+        for (const r of importRows.filter((row) => row.state === 'skipped')) {
+          await writeAudit(ctx, trx, {
+            at: input.createdAt,
+            actor: input.requester.userId,
+            kind: 'import_row',
+            requestId: id,
+            operation: created.operation,
+            target: { username: r.username, ...(r.moodleId !== undefined ? { moodleId: r.moodleId } : {}) },
+            outcome: 'skipped',
+            detail: `row ${r.row}: ${r.message ?? r.action}`,
+          });
+        }
         return created;
       });
     } catch (error) {

@@ -1,5 +1,6 @@
 // The bulk import's ports: the store of its rows (table import_rows, implemented in src/store), the batch creator
 // (src/moodle/batch.ts, injected so that the core never imports the adapter), and the service the Slack side calls.
+import type { NewAuditEvent } from '../audit.js';
 import type { CreatedUser, CreateUserInput, GatewayErrorShape, MoodleGateway } from '../moodle-gateway.js';
 import type { RequesterContext } from '../requests.js';
 import type { Refused, SubmitOutcome } from '../use-cases/outcomes.js';
@@ -20,8 +21,12 @@ export interface ImportRowStore {
   addImportRows(requestId: string, rows: readonly ImportRowRecord[]): Promise<void>;
   /** Rows in row order; `states` filters. */
   listImportRows(requestId: string, options?: { states?: readonly ImportRowState[] }): Promise<ImportRowRecord[]>;
-  /** Several rows' new states, in one transaction. */
-  updateImportRows(requestId: string, updates: readonly ImportRowUpdate[]): Promise<void>;
+  /** Several rows' new states, with the audit events of the rows that ended, in one transaction. */
+  updateImportRows(
+    requestId: string,
+    updates: readonly ImportRowUpdate[],
+    audit?: readonly NewAuditEvent[],
+  ): Promise<void>;
   countImportRows(requestId: string): Promise<Partial<Record<ImportRowState, number>>>;
 }
 
@@ -33,6 +38,8 @@ export type BatchCreator = (
 ) => Promise<{
   created: Array<{ index: number } & CreatedUser>;
   failed: Array<{ index: number; username: string; error: GatewayErrorShape & Error }>;
+  /** The error that stopped the run: users failed with it were not (all) tried, and are tried again on resume. */
+  stopped?: GatewayErrorShape & Error;
 }>;
 
 export type PreviewOutcome =

@@ -31,9 +31,11 @@ export interface ImportFileError {
   message: string;
 }
 
-/** One data row as read: its number in the file (1 = the first row under the header) and its cells by column. */
+/** One data row as read: its number as a spreadsheet shows it (the header is row 1) and its cells by column. */
 export interface ImportFileRow {
   row: number;
+  /** What is wrong with the row as a row (more cells than the header has, a role without its course). */
+  problems?: string[];
   /** Profile fields as typed (trimmed); absent columns and empty cells are left out. */
   fields: Partial<Record<keyof UserProfileFields, string>>;
   /** course1..N with role1..N (role '' when the column is empty or absent), in column order, empty ones left out. */
@@ -134,15 +136,19 @@ export const IMPORT_ROW_STATES = [
 ] as const;
 export type ImportRowState = (typeof IMPORT_ROW_STATES)[number];
 
-export const FINAL_ROW_STATES: ReadonlySet<ImportRowState> = new Set(['created', 'updated', 'partial', 'failed', 'skipped']);
+export const FINAL_ROW_STATES: ReadonlySet<ImportRowState> = new Set([
+  'created',
+  'updated',
+  'partial',
+  'failed',
+  'skipped',
+]);
 
 /** What a row carries from the preview to its execution (stored as JSON beside the row). */
 export const rowPlanSchema = z.object({
   action: z.enum(['create', 'update', 'unchanged', 'invalid', 'duplicate', 'exists']),
   user: z.record(z.string(), z.string()).exactOptional(),
-  changes: z
-    .array(z.object({ field: z.string(), before: z.string(), after: z.string() }))
-    .exactOptional(),
+  changes: z.array(z.object({ field: z.string(), before: z.string(), after: z.string() })).exactOptional(),
   enrolments: z.array(z.unknown()).exactOptional(),
   cohorts: z.array(z.unknown()).exactOptional(),
 });
@@ -182,6 +188,8 @@ export interface ImportProgress {
   created: number;
   updated: number;
   failed: number;
+  /** In the enrolments and cohorts phases: how many of them were sent so far. */
+  memberships?: number;
 }
 
 export interface ImportTotals {

@@ -5,6 +5,7 @@ import { addToCohort, removeFromCohort } from './cohort-membership.js';
 import { createUser } from './create-user.js';
 import { deleteUser } from './delete-user.js';
 import { enrolUser, unenrolUser } from './enrol.js';
+import { importUsers } from './import.js';
 import { suspendUser, unsuspendUser } from './suspension.js';
 import type { OperationDefinition } from './types.js';
 import { updateUser } from './update-user.js';
@@ -19,6 +20,7 @@ export const OPERATIONS = [
   unenrolUser,
   addToCohort,
   removeFromCohort,
+  importUsers,
 ] as const;
 
 export type RequestPayload = z.output<(typeof OPERATIONS)[number]['payloadSchema']>;

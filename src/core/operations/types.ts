@@ -3,6 +3,7 @@
 // operations by name. See docs/ARCHITECTURE.md "Operations".
 import type { z } from 'zod';
 import type { Secret } from '../../secret.js';
+import type { ImportRunDeps } from '../import/run-import.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { FieldChange } from '../profile.js';
 import type { RequestTarget } from '../requests.js';
@@ -16,6 +17,8 @@ export interface OperationSettings {
 export interface OperationContext {
   gateway: MoodleGateway;
   settings: OperationSettings;
+  /** What an import's execution needs (its rows' store, the batch helper, progress); absent where none runs. */
+  imports?: ImportRunDeps;
 }
 
 /** Made before the Moodle call, so that a call whose answer is lost still has what it sent (a generated password). */

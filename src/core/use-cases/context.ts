@@ -3,6 +3,7 @@
 import type { Config } from '../../config.js';
 import type { Clock } from '../clock.js';
 import type { BatchCreator } from '../import/ports.js';
+import type { ImportTuning } from '../import/tuning.js';
 import type { ImportProgress, ImportResult } from '../import/types.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationContext } from '../operations/types.js';
@@ -62,10 +63,13 @@ export interface ProvisioningDeps {
   log?: LogFn;
   /** src/moodle's createUsersInBatches, for imports (the core cannot import the adapter). */
   createInBatches?: BatchCreator;
+  /** Overrides of how imports are cut into calls (the bench tries others). */
+  importTuning?: Partial<ImportTuning>;
 }
 
 /** The dependencies with their defaults filled in, and the helpers every use case shares. */
-export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log' | 'createInBatches'>> {
+export interface UseCaseContext
+  extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log' | 'createInBatches' | 'importTuning'>> {
   createInBatches?: BatchCreator;
   formatActor: FormatActor;
   log: LogFn;
