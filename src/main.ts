@@ -183,7 +183,13 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
     requests,
     store,
     permissions,
-    notifier: createSlackNotifier({ client, config, onRequestChanged: (request) => homeTabs.refresh(request) }),
+    notifier: createSlackNotifier({
+      client,
+      config,
+      onRequestChanged: (request) => homeTabs.refresh(request),
+      // Called only once the service below exists: when an import's card is redrawn.
+      importResult: (id) => provisioning.imports.result(id),
+    }),
     clock,
     formatActor: (id) => `<@${id}>`,
     settings: {

@@ -74,12 +74,15 @@ export function buildImportTotalsBlocks(totals: ImportTotals): types.KnownBlock[
   ];
 }
 
-/** The comment that comes with the result file in the requester's direct message. */
+/**
+ * The comment that comes with the result file in the requester's direct message. It is sent as the run ends, before
+ * the request's status says so: rows not finished mean the run stopped.
+ */
 export function buildImportResultComment(request: RequestRecord, result: ImportResult): string {
   const file = `*${escapeMrkdwn(result.fileName, 200)}* (\`${request.id}\`)`;
   const totals = describeTotals(result.totals);
   const head =
-    request.status === 'failed'
+    request.status === 'failed' || result.totals.unfinished > 0
       ? `:x: Your import ${file} stopped before every row was done: ${totals}. An approver can retry it from its card; it resumes where it stopped and creates no account twice.`
       : `:white_check_mark: Your import ${file} has run: ${totals}.`;
   return truncateText(

@@ -6,7 +6,6 @@ import type { Logger } from '../../logger.js';
 import { buildImportModal } from '../blocks/import-modal.js';
 import { slackFailureCode } from '../notifier.js';
 import type { ListenerDeps } from './deps.js';
-import { IMPORT_POLICY_KEY, importsOf } from './imports.js';
 
 export interface ImportOpener {
   triggerId: string;
@@ -22,8 +21,8 @@ export async function openImportForm(
   logger: Logger,
 ): Promise<{ ok: true } | { ok: false; code: string }> {
   const view = buildImportModal({
-    limits: importsOf(deps).limits,
-    reasonRequired: isReasonRequired(deps.config, IMPORT_POLICY_KEY),
+    limits: deps.provisioning.imports.limits,
+    reasonRequired: isReasonRequired(deps.config, 'import'),
     metadata: opener.channelId && /^[CGD]/.test(opener.channelId) ? { channelId: opener.channelId } : {},
   });
   try {

@@ -10,7 +10,6 @@ import { derivedFileName, loadImportFile, sendFilePrivately } from '../../import
 import { slackFailureCode } from '../../notifier.js';
 import { type ImportMetadata, parseImportMetadata } from '../../views/import-values.js';
 import type { ListenerDeps } from '../deps.js';
-import { importsOf } from '../imports.js';
 import { requestLogger } from '../request-context.js';
 import { tellPrivately } from './decision-flow.js';
 
@@ -31,7 +30,7 @@ async function sendCheck(
   const { file, mode } = metadata;
   if (!file || !mode)
     return { ok: false, message: 'The form lost track of the file. Run /moodle-adduser import again.' };
-  const imports = importsOf(deps);
+  const imports = deps.provisioning.imports;
   const loaded = await loadImportFile(deps.config, imports, { ...file, size: undefined });
   if (!loaded.ok)
     return { ok: false, message: `${escapeMrkdwn(file.name)} cannot be read: ${escapeMrkdwn(loaded.message)}` };

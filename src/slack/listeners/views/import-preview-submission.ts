@@ -11,7 +11,6 @@ import { escapeMrkdwn } from '../../blocks/untrusted.js';
 import { loadImportFile } from '../../import-file.js';
 import { type ImportMetadata, parseImportMetadata } from '../../views/import-values.js';
 import type { ListenerDeps } from '../deps.js';
-import { importsOf } from '../imports.js';
 import { requestLogger } from '../request-context.js';
 import { replaceView } from './replace-view.js';
 import { readSubmitter } from './submitter.js';
@@ -26,7 +25,7 @@ async function submitImport(
   if (!file || !mode) {
     return buildImportNoticeView(':warning: The form lost track of the file. Run `/moodle-adduser import` again.');
   }
-  const imports = importsOf(deps);
+  const imports = deps.provisioning.imports;
   const loaded = await loadImportFile(deps.config, imports, { ...file, size: undefined });
   if (!loaded.ok) return buildImportFileProblemView(file.name, loaded.message);
   const checked = await imports.preview(requester, loaded.file, mode);

@@ -25,7 +25,6 @@ import {
 } from '../../views/import-values.js';
 import { within } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
-import { IMPORT_POLICY_KEY, importsOf } from '../imports.js';
 import { requestLogger } from '../request-context.js';
 import { replaceView } from './replace-view.js';
 import { readSubmitter } from './submitter.js';
@@ -70,9 +69,9 @@ export function createImportSubmission(deps: ListenerDeps): Middleware<SlackView
     const logger = requestLogger(context, deps.logger);
     const userId = await readSubmitter(body, ack, logger);
     if (userId === undefined) return;
-    const imports = importsOf(deps);
+    const imports = deps.provisioning.imports;
     const values = parseImportValues(view.state?.values);
-    const reasonMissing = checkReasonGiven(deps.config, IMPORT_POLICY_KEY, values.reason);
+    const reasonMissing = checkReasonGiven(deps.config, 'import', values.reason);
     const problems = [...values.problems, ...(reasonMissing ? [{ ...reasonMissing, field: 'reason' as const }] : [])];
     const { channelId } = parseImportMetadata(view.private_metadata);
     const attached = values.file;
