@@ -144,14 +144,14 @@ export function describeSubmitOutcome(outcome: SubmitOutcome, approvalChannel: s
   switch (outcome.kind) {
     case 'pending': {
       const saved =
-        `:inbox_tray: Import *${escapeMrkdwn(outcome.request.id)}* is saved. An approver will review it in ` +
+        `:inbox_tray: Import \`${outcome.request.id}\` is saved. An approver will review it in ` +
         `<#${approvalChannel}>; you will get a direct message with the result file when it has run.`;
       return outcome.cardNotPosted ? `${saved}\n:warning: ${escapeMrkdwn(CARD_NOT_POSTED)}` : saved;
     }
     case 'executed':
     case 'failed':
       return (
-        `:gear: Import *${escapeMrkdwn(outcome.execution.request.id)}* has run. You will get a direct message with ` +
+        `:gear: Import \`${outcome.execution.request.id}\` has run. You will get a direct message with ` +
         'the totals and the result file, row by row.'
       );
     case 'refused':
