@@ -100,7 +100,8 @@ export function clickCheck(t: TestApp, user: string, viewId: string, preview: Re
       user: { id: user },
       actions: [{ action_id: ACTION_IDS.importCheckButton, block_id: BLOCK_IDS.importCheckBlock, value: 'check' }],
       triggerId: t.slack.issueTriggerId(),
-      view: { ...preview, id: viewId, hash: 'h', state: { values: {} } },
+      // The view as Slack holds it now: its current hash (a stale one makes views.update fail with hash_conflict).
+      view: { ...preview, id: viewId, hash: t.slack.views.get(viewId)?.hash, state: { values: {} } },
     }),
   );
 }
