@@ -5,29 +5,32 @@
 // row limit is accepted.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BLOCK_IDS } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import { startTestApp, type TestApp } from './harness.js';
-import { csv, hostCsv, inlineErrors, openImportForm, submitImportForm, viewUpdate } from './import-helpers.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { TestApp } from './harness.js';
+import {
+  csv,
+  hostCsv,
+  type ImportTestbed,
+  inlineErrors,
+  openImportForm,
+  startImportTestbed,
+  submitImportForm,
+  viewUpdate,
+} from './import-helpers.js';
 
 const REQUESTER = 'U0REQUESTER';
 const HEADER = 'username,firstname,lastname,email';
 const MB = 1024 * 1024;
 
+let testbed: ImportTestbed;
 let t: TestApp;
 let moodle: FakeMoodle;
 
 beforeAll(async () => {
-  moodle = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: moodle.url,
-    env: { MOODLE_TOKEN: moodle.token, REASON_REQUIRED: 'delete,import' },
-    slack: { users: [{ id: REQUESTER }] },
-  });
+  testbed = await startImportTestbed({ REASON_REQUIRED: 'delete,import' }, [{ id: REQUESTER }]);
+  ({ t, moodle } = testbed);
 });
-afterAll(async () => {
-  await t?.stop();
-  await moodle?.close();
-});
+afterAll(() => testbed?.stop());
 beforeEach(() => {
   moodle.reset();
   t.slack.reset();

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import {
   APPROVER,
@@ -19,26 +19,29 @@ import {
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
-import { startTestApp, type TestApp } from './harness.js';
-import { clickCheck, csv, hostCsv, previewFile, submitPreview, viewUpdate } from './import-helpers.js';
+import type { TestApp } from './harness.js';
+import {
+  clickCheck,
+  csv,
+  hostCsv,
+  type ImportTestbed,
+  previewFile,
+  startImportTestbed,
+  submitPreview,
+  viewUpdate,
+} from './import-helpers.js';
 
 const HEADER = 'username,firstname,lastname,email,city,course1,role1,cohort1';
 
+let testbed: ImportTestbed;
 let fake: FakeMoodle;
 let t: TestApp;
 
 beforeAll(async () => {
-  fake = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: { MOODLE_TOKEN: fake.token, SLACK_APPROVERS: APPROVER, SLACK_ADMINS: 'U0ADMIN' },
-    slack: { users: SLACK_USERS },
-  });
+  testbed = await startImportTestbed({ SLACK_APPROVERS: APPROVER, SLACK_ADMINS: 'U0ADMIN' }, SLACK_USERS);
+  ({ t, moodle: fake } = testbed);
 });
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+afterAll(() => testbed?.stop());
 beforeEach(() => t.slack.reset());
 
 /** The request the preview's submission stored, and its card in the approval channel. */

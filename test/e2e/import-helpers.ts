@@ -3,9 +3,10 @@
 // through "Checking…" to the preview and to what the submission became.
 import { expect } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src/slack/ids.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { FakeSlackFile, HostFileOptions, RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
-import type { AckResult, TestApp } from './harness.js';
+import { type AckResult, startTestApp, type TestApp } from './harness.js';
 
 export interface OpenedForm {
   view: Record<string, unknown>;
@@ -134,4 +135,31 @@ export async function submitPreview(
 /** A CSV text from a header and rows. */
 export function csv(header: string, rows: readonly string[]): string {
   return `${[header, ...rows].join('\n')}\n`;
+}
+
+export interface ImportTestbed {
+  t: TestApp;
+  moodle: FakeMoodle;
+  stop(): Promise<void>;
+}
+
+/** The app over signed HTTP against a fresh fake Moodle and fake Slack; `env` is added to the test env. */
+export async function startImportTestbed(
+  env: Record<string, string>,
+  users: ReadonlyArray<{ id: string }>,
+): Promise<ImportTestbed> {
+  const moodle = await startFakeMoodle();
+  const t = await startTestApp({
+    moodleUrl: moodle.url,
+    env: { MOODLE_TOKEN: moodle.token, ...env },
+    slack: { users: [...users] },
+  });
+  return {
+    t,
+    moodle,
+    async stop() {
+      await t.stop();
+      await moodle.close();
+    },
+  };
 }
