@@ -4,8 +4,9 @@
 // over the row limit, a password column, no file, a file that is not on Slack's file host. A file of exactly the
 // row limit is accepted.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BLOCK_IDS } from '../../src/slack/ids.js';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../../src/slack/ids.js';
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
+import { buildBlockActions } from '../fakes/sign.js';
 import type { TestApp } from './harness.js';
 import {
   csv,
@@ -124,6 +125,36 @@ describe('a file the import cannot take is refused under the file field', () => 
     expect(ack.body).toMatchObject({ response_action: 'update' });
     const { view } = await viewUpdate(t, form.viewId, (v) => JSON.stringify(v).includes('checked'));
     expect(JSON.stringify(view)).toContain('10,000 new accounts');
+    expect(t.leakedSecrets()).toEqual([]);
+  });
+});
+
+describe('the import form', () => {
+  it('opens from the Home tab’s Import CSV button', async () => {
+    const triggerId = t.slack.issueTriggerId();
+    const ack = await t.action(
+      buildBlockActions({
+        user: { id: REQUESTER },
+        actions: [{ action_id: ACTION_IDS.homeImportButton, block_id: 'home_quick_actions', value: 'import' }],
+        triggerId,
+      }),
+    );
+    expect(ack.status).toBe(200);
+    const opened = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+    expect((opened.args.view as { callback_id: string }).callback_id).toBe(CALLBACK_IDS.importModal);
+  });
+
+  it('logs neither a token the file URL carries nor the bot token', async () => {
+    const file = hostCsv(t, 'a.csv', csv(HEADER, rows(2)));
+    const withToken = { ...file, url_private_download: `${file.url_private_download}?t=xoxe-file-token-in-url` };
+    const form = await openImportForm(t, REQUESTER);
+    await submitImportForm(t, REQUESTER, form, { files: [withToken], reason: 'new term' });
+    await viewUpdate(t, form.viewId, (v) => JSON.stringify(v).includes('checked'));
+    await t.idle();
+    expect(t.slack.files.downloads).toHaveLength(1);
+    // The import was logged (with the request's context), the URL and its token were not.
+    expect(t.logs.some((line) => line.includes('import file read'))).toBe(true);
+    expect(t.logs.filter((line) => line.includes('xoxe-file-token-in-url'))).toEqual([]);
     expect(t.leakedSecrets()).toEqual([]);
   });
 });

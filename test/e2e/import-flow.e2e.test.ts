@@ -25,8 +25,10 @@ import {
   csv,
   hostCsv,
   type ImportTestbed,
+  openImportForm,
   previewFile,
   startImportTestbed,
+  submitImportForm,
   submitPreview,
   viewUpdate,
 } from './import-helpers.js';
@@ -38,7 +40,10 @@ let fake: FakeMoodle;
 let t: TestApp;
 
 beforeAll(async () => {
-  testbed = await startImportTestbed({ SLACK_APPROVERS: APPROVER, SLACK_ADMINS: 'U0ADMIN' }, SLACK_USERS);
+  testbed = await startImportTestbed(
+    { SLACK_REQUESTERS: `${REQUESTER},U0ADMIN`, SLACK_APPROVERS: APPROVER, SLACK_ADMINS: 'U0ADMIN' },
+    SLACK_USERS,
+  );
   ({ t, moodle: fake } = testbed);
 });
 afterAll(() => testbed?.stop());
@@ -104,6 +109,11 @@ describe('a CSV import from upload to result', () => {
 
     const done = await approve(request, card);
     expect(blocksText(done)).toContain('*Rows (3)*: 3 created');
+    // The card showed the run's progress (at least its last step) before its totals.
+    const progress = t.slack
+      .callsTo('chat.update')
+      .filter((c) => c.args.ts === card.response?.ts && blocksText(c).includes('of 3 accounts done'));
+    expect(progress.length).toBeGreaterThanOrEqual(1);
     const jane = fake.site.findUser('imp.jane');
     const ahmed = fake.site.findUser('imp.ahmed');
     const maria = fake.site.findUser('imp.maria');
@@ -182,6 +192,25 @@ describe('a CSV import from upload to result', () => {
     expect(lines.filter((l) => /,skipped: /.test(l))).toHaveLength(8);
     expect(lines.find((l) => l.includes('imp.dup'))).toContain('skipped: duplicate in the file');
     expect(lines.find((l) => l.includes(existing.username))).toContain('skipped: already in Moodle');
+  });
+
+  it('runs at once for an admin whom no approval binds, and sends the result to them', async () => {
+    const file = hostCsv(t, 'direct.csv', csv(HEADER, ['imp.direct,Dee,Rect,imp.direct@example.org,,TEST102,,']));
+    const { form, preview } = await previewFile(t, 'U0ADMIN', file);
+    const outcome = await submitPreview(t, 'U0ADMIN', form.viewId, preview);
+    expect(JSON.stringify(outcome)).toMatch(/Import `R-[A-Z0-9]+` has run/);
+    const result = await t.slack.waitForUpload((u) => u.filename === 'direct-result.csv');
+    expect(result.channelId).toBe('D0ADMIN');
+    expect(fake.site.findUser('imp.direct')).toBeDefined();
+  });
+
+  it('refuses, in the form, someone who may not ask for accounts', async () => {
+    const file = hostCsv(t, 'stranger.csv', csv(HEADER, ['imp.stranger,S,T,imp.stranger@example.org,,,,']));
+    const form = await openImportForm(t, 'U0STRANGER');
+    await submitImportForm(t, 'U0STRANGER', form, { files: [file] });
+    const { view } = await viewUpdate(t, form.viewId, (v) => JSON.stringify(v).includes(':no_entry:'));
+    expect(view.submit).toBeUndefined();
+    expect(fake.site.findUser('imp.stranger')).toBeUndefined();
   });
 
   it('says when nothing in the file would change Moodle, and offers no Submit', async () => {
