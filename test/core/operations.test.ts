@@ -139,6 +139,7 @@ describe('the registry', () => {
       'unenrol',
       'cohort_add',
       'cohort_remove',
+      'import',
     ]);
     expect(POLICY_KEYS).toEqual([
       'create',
@@ -149,6 +150,7 @@ describe('the registry', () => {
       'unenrol',
       'cohort_add',
       'cohort_remove',
+      'import',
     ]);
     expect(policyOperation('unsuspend')).toBe('suspend');
     expect(isRequestOperation('enrol')).toBe(true);
@@ -647,8 +649,9 @@ describe('words', () => {
         ['unenrol', 'unenrol', 'Unenrol from a course', 'unenrolled', 'existing', false],
         ['cohort_add', 'add to a cohort', 'Add to a cohort', 'added to the cohort', 'existing', false],
         ['cohort_remove', 'remove from a cohort', 'Remove from a cohort', 'removed from the cohort', 'existing', false],
+        ['import', 'import', 'Import accounts', 'imported', 'new', false],
       ],
     );
-    expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete']);
+    expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete', 'import']);
   });
 });

@@ -1,4 +1,5 @@
 // The store contract against SQLite (a file per test).
+import { describeImportRowsContract } from './contract/import-rows-contract.js';
 import { describeInFlightContract } from './contract/in-flight-contract.js';
 import { describeConcurrencyContract } from './contract/leases-contract.js';
 import { describeRequestsContract } from './contract/requests-contract.js';
@@ -7,3 +8,4 @@ import { sqliteTarget } from './contract/targets.js';
 describeRequestsContract(sqliteTarget);
 describeInFlightContract(sqliteTarget);
 describeConcurrencyContract(sqliteTarget);
+describeImportRowsContract(sqliteTarget);

@@ -177,6 +177,8 @@ export function readImportFile(data: Uint8Array, fileName: string, limits: Impor
     parse(text, {
       delimiter: detectDelimiter(text),
       relax_column_count: true,
+      // O"Brien typed by hand: a quote inside an unquoted cell is a character, as Excel reads it.
+      relax_quotes: true,
       skip_empty_lines: false,
       on_record: (cells: string[], info) => {
         if (!roles) {
