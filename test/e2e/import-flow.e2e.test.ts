@@ -194,6 +194,33 @@ describe('a CSV import from upload to result', () => {
     expect(lines.find((l) => l.includes(existing.username))).toContain('skipped: already in Moodle');
   });
 
+  it('stops when Moodle fails, says so on the card and to the requester, and Retry resumes it', async () => {
+    const file = hostCsv(
+      t,
+      'stops.csv',
+      csv(HEADER, ['imp.stop1,Sto,One,imp.stop1@example.org,,,,', 'imp.stop2,Sto,Two,imp.stop2@example.org,,,,']),
+    );
+    const { form, preview } = await previewFile(t, REQUESTER, file);
+    const { request, card } = await submitted(await submitPreview(t, REQUESTER, form.viewId, preview));
+    const ts = String(card.response?.ts);
+    fake.setFault({ status: 503 }, { wsfunction: 'core_user_create_users' });
+    try {
+      const clicked = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, ts);
+      await submitModal(t, APPROVER, await openedView(t, clicked.triggerId));
+      const failed = await waitForCard(t, ts, 'failed');
+      expect(blocksText(failed)).toContain('2 not finished');
+      expect(blocksText(failed)).toContain(ACTION_IDS.retryRequestButton);
+      const stopped = await t.slack.waitForUpload((u) => u.filename === 'stops-result.csv');
+      expect(stopped.initialComment).toMatch(/stopped before every row was done/);
+    } finally {
+      fake.setFault(null);
+    }
+    await clickCard(t, APPROVER, ACTION_IDS.retryRequestButton, request, ts);
+    const done = await waitForCard(t, ts, 'succeeded');
+    expect(blocksText(done)).toContain('*Rows (2)*: 2 created');
+    expect(fake.site.findUser('imp.stop2')).toBeDefined();
+  });
+
   it('runs at once for an admin whom no approval binds, and sends the result to them', async () => {
     const file = hostCsv(t, 'direct.csv', csv(HEADER, ['imp.direct,Dee,Rect,imp.direct@example.org,,TEST102,,']));
     const { form, preview } = await previewFile(t, 'U0ADMIN', file);
