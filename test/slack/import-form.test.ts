@@ -4,6 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ImportPreview } from '../../src/core/import/types.js';
+import { buildAddUserHelp } from '../../src/slack/blocks/help.js';
+import { buildHomeView } from '../../src/slack/blocks/home-tab.js';
 import { buildImportModal, formatBytes } from '../../src/slack/blocks/import-modal.js';
 import {
   buildImportPreviewView,
@@ -158,6 +160,13 @@ describe('buildImportModal', () => {
     expect(mode?.element.options.map((o) => o.value)).toEqual(['create', 'create_or_update']);
     expect(blocks.find((b) => b.block_id === BLOCK_IDS.reasonBlock)?.optional).toBe(false);
     expect(modal.title.text.length).toBeLessThanOrEqual(LIMITS.modalTitle);
+  });
+
+  it('is offered wherever a new account is: the help and the Home tab', () => {
+    expect(JSON.stringify(buildAddUserHelp())).toContain('/moodle-adduser import');
+    const home = JSON.stringify(buildHomeView({ viewer: 'U0A', now: new Date(), mine: [] }));
+    expect(home).toContain(ACTION_IDS.homeNewAccountButton);
+    expect(home).toContain(ACTION_IDS.homeImportButton);
   });
 
   it('says sizes as a person reads them', () => {
