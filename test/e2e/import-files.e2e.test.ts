@@ -158,3 +158,18 @@ describe('the import form', () => {
     expect(t.leakedSecrets()).toEqual([]);
   });
 });
+
+describe('a download slower than the ack allows', () => {
+  it('closes the form into "Checking…", then shows the file’s problem there', async () => {
+    const held = t.slack.files.holdDownloads();
+    const file = hostCsv(t, 'slow.csv', csv('username,firstname,email', ['jdoe,Jane,j@example.org']));
+    const form = await openImportForm(t, REQUESTER);
+    // The ack cannot wait for the file (held by the fake): after its budget the form becomes "Checking…".
+    const ack = await submitImportForm(t, REQUESTER, form, { files: [file], reason: 'new term' });
+    expect(ack.body).toMatchObject({ response_action: 'update' });
+    expect(JSON.stringify(ack.body)).toContain('Checking');
+    held.release();
+    const { view } = await viewUpdate(t, form.viewId, (v) => JSON.stringify(v).includes('cannot be imported'));
+    expect(JSON.stringify(view)).toContain('no lastname column');
+  });
+});

@@ -78,6 +78,7 @@ export class FakeSlackFiles {
   readonly downloads: RecordedDownload[] = [];
   readonly uploads: FakeUpload[] = [];
   readonly #downloadFaults = new Map<string, number>();
+  #held: Promise<void> | undefined;
 
   constructor(private readonly host: FakeFilesHost) {}
 
@@ -116,18 +117,35 @@ export class FakeSlackFiles {
     this.#downloadFaults.set(fileId, status);
   }
 
+  /** Downloads wait (their request recorded, no answer) until `release()`: a slow file host, driven by the test. */
+  holdDownloads(): { release(): void } {
+    let release: () => void = () => {};
+    this.#held = new Promise((resolve) => {
+      release = resolve;
+    });
+    return {
+      release: () => {
+        this.#held = undefined;
+        release();
+      },
+    };
+  }
+
   reset(): void {
+    this.#held = undefined;
     this.downloads.length = 0;
     this.uploads.length = 0;
     this.#downloadFaults.clear();
   }
 
   /** GET /files-pri/<team>-<id>/[download/]<name>: the file for the bot token, a redirect to sign in otherwise. */
-  serveDownload(path: string, token: FileTokenKind, res: ServerResponse): void {
+  async serveDownload(path: string, token: FileTokenKind, res: ServerResponse): Promise<void> {
     const id = /^\/files-pri\/[A-Z0-9]+-(F[A-Z0-9]+)\//.exec(path)?.[1];
     const hosted = id ? this.hosted.get(id) : undefined;
     const record: RecordedDownload = { fileId: id, path, token, status: 200, at: Date.now() };
     this.downloads.push(record);
+    this.host.changed();
+    if (this.#held) await this.#held;
     const finish = (status: number, headers: Record<string, string | number>, body: string | Buffer) => {
       record.status = status;
       this.host.changed();

@@ -373,7 +373,7 @@ export class FakeSlack {
     const bytes = await readBody(req);
     const raw = bytes.toString('utf8');
     if (req.method === 'GET' && path.startsWith('/files-pri/')) {
-      this.files.serveDownload(path, this.#tokenKind(bearerOf(req)), res);
+      await this.files.serveDownload(path, this.#tokenKind(bearerOf(req)), res);
       return;
     }
     if (req.method === 'GET' && path === '/signin') return this.files.serveSignIn(res);
