@@ -161,22 +161,28 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       await redrawCard(request, buildImportProgressBlocks(progress));
     },
     async importFinished(request: RequestRecord, result: ImportResult): Promise<void> {
-      await redrawCard(request, buildImportTotalsBlocks(result.totals));
-      await send(() =>
-        sendFilePrivately(client, {
-          userId: request.requester.userId,
-          fileName: derivedFileName(result.fileName, 'result'),
-          title: `Result of ${result.fileName}`,
-          content: result.csv,
-          comment: buildImportResultComment(request, result),
-        }),
-      );
+      // The card and the requester's file are independent: one failing must not cost the other.
+      const [card, file] = await Promise.allSettled([
+        redrawCard(request, buildImportTotalsBlocks(result.totals)),
+        send(() =>
+          sendFilePrivately(client, {
+            userId: request.requester.userId,
+            fileName: derivedFileName(result.fileName, 'result'),
+            title: `Result of ${result.fileName}`,
+            content: result.csv,
+            comment: buildImportResultComment(request, result),
+          }),
+        ),
+      ]);
+      for (const outcome of [file, card]) if (outcome.status === 'rejected') throw outcome.reason;
     },
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
       // Only the requester can cancel, and they are answered where they typed the command.
       if (event === 'cancelled') return;
-      // An import that ran is told by importFinished, with its totals and result file: one message, not two.
-      if ((event === 'executed' || event === 'failed') && isImportRequest(request)) return;
+      // An import whose rows ran was told by importFinished, with its totals and result file: one message, not two.
+      // One that never ran a row (its rows missing) gets the usual message.
+      const ran = event === 'executed' || event === 'failed' ? await finishedImport(request) : undefined;
+      if (ran && ran.totals.rows > 0) return;
       const message = buildRequesterMessage(request, event, { moodleUrl });
       // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
       await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));

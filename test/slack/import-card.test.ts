@@ -140,6 +140,15 @@ describe('the notifier for imports', () => {
     expect(slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'U0REQ')).toHaveLength(1);
   });
 
+  it('sends the usual message for an import that never ran a row, and the file even if the card cannot change', async () => {
+    const none = createSlackNotifier({ client, config, importResult: async () => undefined });
+    await none.notifyRequester(importRequest({ status: 'failed' }), 'failed');
+    expect(slack.callsTo('chat.postMessage').filter((c) => c.args.channel === 'U0REQ')).toHaveLength(1);
+    const gone = importRequest({ status: 'executing', approvalMessage: { channel: 'C0APPROVALS', ts: '9.999' } });
+    await expect(notifierWith().importFinished?.(gone, result)).rejects.toThrow();
+    expect((await slack.waitForUpload()).filename).toBe('staff__list_-result.csv');
+  });
+
   it('puts the totals on the notification line of an import that ran, and looks nothing up for others', async () => {
     const lookups: string[] = [];
     const notifier = notifierWith(lookups);
