@@ -5,22 +5,15 @@
 import { type Logger as BoltLogger, LogLevel, webApi } from '@slack/bolt';
 import pRetry from 'p-retry';
 import type { Config } from '../config.js';
-import type { ImportProgress, ImportResult } from '../core/import/types.js';
+import type { ImportResult } from '../core/import/types.js';
 import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
 import type { Secret } from '../secret.js';
-import type { RenderOptions } from './blocks/approval-card.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
-import {
-  buildImportProgressBlocks,
-  buildImportResultComment,
-  buildImportTotalsBlocks,
-  describeTotals,
-  isImportRequest,
-} from './blocks/import-card.js';
+import { describeTotals } from './blocks/import-card.js';
 import { buildReminder } from './blocks/reminder.js';
 import { LIMITS, truncateText } from './blocks/text.js';
-import { derivedFileName, sendFilePrivately } from './import-file.js';
+import { createImportNotifications } from './import-notifier.js';
 import { buildWebClientOptions } from './web-client-options.js';
 
 export interface SlackNotifierOptions {
@@ -128,17 +121,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const moodleUrl = config.moodle.url;
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
   const changed = (request: RequestRecord) => options.onRequestChanged?.(request) ?? Promise.resolve();
-  /** An import that has run: its result, for the totals on its card and in its notification line. */
-  const finishedImport = async (request: RequestRecord): Promise<ImportResult | undefined> => {
-    const ran = request.status === 'succeeded' || request.status === 'failed';
-    return ran && isImportRequest(request) ? options.importResult?.(request.id) : undefined;
-  };
-  const redrawCard = async (request: RequestRecord, extraBlocks: RenderOptions['extraBlocks']): Promise<void> => {
-    if (!request.approvalMessage) return;
-    const { channel, ts } = request.approvalMessage;
-    const card = buildApprovalCard(request, { moodleUrl, ...(extraBlocks ? { extraBlocks } : {}) });
-    await send(() => client.chat.update({ channel, ts, ...card }));
-  };
+  const imports = createImportNotifications({ client, moodleUrl, send, importResult: options.importResult });
+  const { finishedImport } = imports;
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
       const card = buildApprovalCard(request, { moodleUrl });
@@ -151,31 +135,13 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     },
     async updateApprovalCard(request: RequestRecord): Promise<void> {
       try {
-        const result = await finishedImport(request);
-        await redrawCard(request, result ? buildImportTotalsBlocks(result.totals) : undefined);
+        await imports.redrawCard(request);
       } finally {
         await changed(request);
       }
     },
-    async importProgress(request: RequestRecord, progress: ImportProgress): Promise<void> {
-      await redrawCard(request, buildImportProgressBlocks(progress));
-    },
-    async importFinished(request: RequestRecord, result: ImportResult): Promise<void> {
-      // The card and the requester's file are independent: one failing must not cost the other.
-      const [card, file] = await Promise.allSettled([
-        redrawCard(request, buildImportTotalsBlocks(result.totals)),
-        send(() =>
-          sendFilePrivately(client, {
-            userId: request.requester.userId,
-            fileName: derivedFileName(result.fileName, 'result'),
-            title: `Result of ${result.fileName}`,
-            content: result.csv,
-            comment: buildImportResultComment(request, result),
-          }),
-        ),
-      ]);
-      for (const outcome of [file, card]) if (outcome.status === 'rejected') throw outcome.reason;
-    },
+    importProgress: imports.importProgress,
+    importFinished: imports.importFinished,
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
       // Only the requester can cancel, and they are answered where they typed the command.
       if (event === 'cancelled') return;
