@@ -154,8 +154,8 @@ export function countStoreEvents(store: Store, metrics: AppMetrics): Store {
       if (request.status === 'approved') metrics.decision(request.operation, 'direct');
       return request;
     },
-    async updateImportRows(requestId, updates, audit) {
-      await store.updateImportRows(requestId, updates, audit);
+    async updateImportRows(requestId, updates, audit, options) {
+      await store.updateImportRows(requestId, updates, audit, options);
       for (const u of updates) if (FINAL_ROW_STATES.has(u.state)) metrics.importRow(u.state);
     },
     async transition(id, change) {

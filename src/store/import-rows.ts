@@ -1,6 +1,6 @@
 // The rows of bulk imports (table import_rows), in either dialect: written with their request in one transaction,
 // then moved state by state in batches (one transaction per batch, with the audit events of the rows that ended).
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { NewAuditEvent } from '../core/audit.js';
 import type { ImportRowStore } from '../core/import/ports.js';
@@ -83,8 +83,56 @@ export async function insertImportRows(
 }
 
 export interface ImportRowWrites {
-  writeAudit(q: Kysely<Database>, event: NewAuditEvent): Promise<unknown>;
+  writeAuditMany(q: Kysely<Database>, events: readonly NewAuditEvent[]): Promise<void>;
   scrub(text: string): string;
+}
+
+/** Rows per UPDATE: two parameters each in the CASE, one in the IN list. */
+const UPDATE_CHUNK = 400;
+
+/**
+ * The updates of one batch in a few statements: one per state for those without a message (the moodle ids set by a
+ * CASE on the row id), one per row with a message (failures: few).
+ */
+async function applyUpdates(
+  q: Kysely<Database>,
+  requestId: string,
+  updates: readonly ImportRowUpdate[],
+  scrub: (text: string) => string,
+): Promise<void> {
+  const at = new Date().toISOString();
+  const plain = new Map<ImportRowState, ImportRowUpdate[]>();
+  for (const u of updates) {
+    if (u.message !== undefined) {
+      await q
+        .updateTable('import_rows')
+        .set(setOf(u, at, scrub))
+        .where('id', '=', importRowId(requestId, u.row))
+        .execute();
+    } else plain.set(u.state, [...(plain.get(u.state) ?? []), u]);
+  }
+  for (const [state, group] of plain) {
+    for (let i = 0; i < group.length; i += UPDATE_CHUNK) {
+      const part = group.slice(i, i + UPDATE_CHUNK);
+      const withId = part.filter((u) => u.moodleId !== undefined);
+      const moodleId =
+        withId.length === 0
+          ? sql<number | null>`moodle_id`
+          : sql<number | null>`CASE id ${sql.join(
+              withId.map((u) => sql`WHEN ${importRowId(requestId, u.row)} THEN ${u.moodleId}`),
+              sql` `,
+            )} ELSE moodle_id END`;
+      await q
+        .updateTable('import_rows')
+        .set({ state, updated_at: at, moodle_id: moodleId })
+        .where(
+          'id',
+          'in',
+          part.map((u) => importRowId(requestId, u.row)),
+        )
+        .execute();
+    }
+  }
 }
 
 export function createImportRowQueries(dialect: StoreDialect, writes: ImportRowWrites): ImportRowStore {
@@ -102,19 +150,13 @@ export function createImportRowQueries(dialect: StoreDialect, writes: ImportRowW
       }
       return (await query.orderBy('id').execute()).map((raw) => decodeImportRow(raw));
     },
-    async updateImportRows(requestId, updates, audit = []) {
+    async updateImportRows(requestId, updates, audit = [], options = {}) {
       if (updates.length === 0 && audit.length === 0) return;
-      const at = new Date().toISOString();
       await dialect.writeTransaction(async (trx) => {
-        for (const u of updates)
-          await trx
-            .updateTable('import_rows')
-            .set(setOf(u, at, writes.scrub))
-            .where('id', '=', importRowId(requestId, u.row))
-            .execute();
-        for (const event of audit) await writes.writeAudit(trx, event);
+        await applyUpdates(trx, requestId, updates, writes.scrub);
+        await writes.writeAuditMany(trx, audit);
       });
-      await dialect.durable();
+      if (options.durable !== false) await dialect.durable();
     },
     async countImportRows(requestId) {
       const rows = await db

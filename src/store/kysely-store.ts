@@ -13,7 +13,15 @@ import { createImportRowQueries } from './import-rows.js';
 import { createLeaseQueries } from './lease-queries.js';
 import { decodeAudit } from './rows.js';
 import { createRequestReads } from './store-reads.js';
-import { claimReminder, createRequestIn, getRow, transitionIn, type WriteContext, writeAudit } from './store-writes.js';
+import {
+  claimReminder,
+  createRequestIn,
+  getRow,
+  transitionIn,
+  type WriteContext,
+  writeAudit,
+  writeAuditMany,
+} from './store-writes.js';
 
 export interface TextScrubber {
   scrub(text: string): string;
@@ -80,7 +88,10 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
       if (query.limit !== undefined) select = select.limit(Math.max(0, query.limit));
       return (await select.orderBy('id').execute()).map((raw) => decodeAudit(raw));
     },
-    ...createImportRowQueries(dialect, { writeAudit: (q, event) => writeAudit(ctx, q, event), scrub: ctx.scrub }),
+    ...createImportRowQueries(dialect, {
+      writeAuditMany: (q, events) => writeAuditMany(ctx, q, events),
+      scrub: ctx.scrub,
+    }),
     acquireLease: leases.acquire,
     releaseLease: leases.release,
     findLeaseHolder: leases.findHolder,

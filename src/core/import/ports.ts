@@ -21,11 +21,16 @@ export interface ImportRowStore {
   addImportRows(requestId: string, rows: readonly ImportRowRecord[]): Promise<void>;
   /** Rows in row order; `states` filters. */
   listImportRows(requestId: string, options?: { states?: readonly ImportRowState[] }): Promise<ImportRowRecord[]>;
-  /** Several rows' new states, with the audit events of the rows that ended, in one transaction. */
+  /**
+   * Several rows' new states, with the audit events of the rows that ended, in one transaction. `durable: false`
+   * resolves at the commit, before the flush to disk: for what a crash may lose because it is looked up again
+   * (a `sending` row's outcome), never for a row about to be sent.
+   */
   updateImportRows(
     requestId: string,
     updates: readonly ImportRowUpdate[],
     audit?: readonly NewAuditEvent[],
+    options?: { durable?: boolean },
   ): Promise<void>;
   countImportRows(requestId: string): Promise<Partial<Record<ImportRowState, number>>>;
 }

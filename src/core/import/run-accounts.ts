@@ -86,16 +86,13 @@ async function failNewClashes(
   return clear;
 }
 
-/** The batch helper's client: each call's rows are recorded `sending` before it goes, and done when it answers. */
+/** The batch helper's client: each call's rows are recorded done as soon as it answers. */
 function recordingClient(deps: AccountsDeps, tracker: ImportTracker, byUsername: Map<string, ImportRowRecord>) {
   return {
     getUsersByField: deps.gateway.getUsersByField.bind(deps.gateway),
     async createUsers(users: CreateUserInput[]): Promise<CreatedUser[]> {
-      const rows = users.flatMap((u) => byUsername.get(u.username) ?? []);
-      await tracker.update(
-        rows.filter((r) => r.state === 'pending').map((r) => ({ row: r.row, state: 'sending' as const })),
-      );
       const created = await deps.gateway.createUsers(users);
+      const rows = users.flatMap((u) => byUsername.get(u.username) ?? []);
       const ids = new Map(created.map((c) => [c.username, c.id]));
       await tracker.update(
         rows.flatMap((r) => (ids.has(r.username) ? [accountDone(r, ids.get(r.username) as number)] : [])),
@@ -109,6 +106,9 @@ export async function runCreates(deps: AccountsDeps, tracker: ImportTracker): Pr
   const pending = tracker.rowsIn('pending').filter((r) => r.action === 'create' && r.plan.user);
   if (pending.length === 0) return undefined;
   const rows = await failNewClashes(deps, tracker, pending);
+  // Every row is `sending` on disk before the first call (one write, not one a call): a crash from here on has
+  // them looked up, and those not found are sent again.
+  await tracker.update(rows.map((r) => ({ row: r.row, state: 'sending' })));
   const inputs = rows.map((r) => createInputFor(r.plan.user as UserProfileFields, deps.settings.passwordMode).input);
   const byUsername = new Map(rows.map((r) => [r.username, r]));
   const withCreatePassword = inputs.some((i) => i.createpassword === true);
@@ -125,8 +125,7 @@ export async function runCreates(deps: AccountsDeps, tracker: ImportTracker): Pr
     const row = rows[f.index];
     if (!row) continue;
     if (result.stopped && f.error === result.stopped) {
-      // Not refused for its data: resumed later; a call whose answer was lost is looked up first.
-      if (!f.error.outcomeUnknown && row.state === 'sending') updates.push({ row: row.row, state: 'pending' });
+      // Not refused for its data: resumed later (still `sending`, so looked up first).
     } else updates.push({ row: row.row, state: 'failed', message: f.error.hint });
   }
   await tracker.update(updates);

@@ -113,6 +113,8 @@ export async function runImport(
         detail: describeTotals(result.totals),
       },
     ],
+    // The request's own change that follows is flushed to disk, and this commit with it.
+    { durable: false },
   );
   await deps.onFinished(request.id, result).catch((err: unknown) => {
     deps.log?.('could not tell the result of an import', {

@@ -64,7 +64,9 @@ export class ImportTracker {
         detail: `row ${row.row}${u.message ? `: ${u.message}` : ''}`,
       });
     }
-    await this.deps.rows.updateImportRows(this.requestId, changed, audit);
+    // Only a row about to be sent must be on disk first; anything else a crash loses is looked up or redone.
+    const durable = changed.some((u) => u.state === 'sending');
+    await this.deps.rows.updateImportRows(this.requestId, changed, audit, { durable });
     for (const u of changed) {
       const row = this.byRow.get(u.row) as ImportRowRecord;
       row.state = u.state;

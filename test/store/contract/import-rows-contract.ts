@@ -112,6 +112,24 @@ export function describeImportRowsContract(target: ContractTarget): void {
       ]);
     });
 
+    it('take each its own Moodle id when a batch ends in one statement, and may be written without waiting for the disk', async () => {
+      const request = await store.createRequest(importRequest, [], importRowsOf(3));
+      await store.updateImportRows(
+        request.id,
+        [
+          { row: 2, state: 'created', moodleId: 501 },
+          { row: 3, state: 'created', moodleId: 502 },
+        ],
+        [],
+        { durable: false },
+      );
+      expect((await store.listImportRows(request.id)).map((r) => [r.row, r.state, r.moodleId])).toEqual([
+        [2, 'created', 501],
+        [3, 'created', 502],
+        [4, 'skipped', undefined],
+      ]);
+    });
+
     it('of one request are not those of another; a request id drawn twice keeps each request with its own rows', async () => {
       const ids = ['R-AAAAAA', 'R-AAAAAA', 'R-BBBBBB'];
       store = await ctx.open({ generateId: () => ids.shift() as string });

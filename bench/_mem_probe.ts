@@ -1,0 +1,27 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakes } from './apps.js';
+import { createImportStack } from './import-stack.js';
+import { importFile } from './imports.js';
+const mb = () => { const m = process.memoryUsage(); return `rss ${(m.rss/1048576).toFixed(1)} heap ${(m.heapUsed/1048576).toFixed(1)} ext ${(m.external/1048576).toFixed(1)} ab ${(m.arrayBuffers/1048576).toFixed(1)}`; };
+const fakes = await startFakes();
+await fakes.moodleModel({ scale: 0.02, cores: 2 });
+const dir = mkdtempSync(join(tmpdir(), 'memprobe-'));
+const stack = await createImportStack({ fakes, dbPath: join(dir, 's.db'), passwordMode: 'email' });
+{ const w = stack.provisioning.imports.readFile(new TextEncoder().encode(importFile('warm_', 1000, { course: true, auth: 'oauth2' })), 'w.csv'); if (!w.ok) throw 1; const p = await stack.provisioning.imports.preview({ userId: 'U0REQUESTER' }, w.file, 'create'); if (p.kind !== 'preview') throw 2; const o: any = await stack.provisioning.imports.submit({ userId: 'U0REQUESTER' }, p.preview, undefined); await stack.approve(o.request.id); }
+global.gc?.(); console.log('start', mb());
+let peak = process.memoryUsage.rss();
+let n=0; const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); if (++n % 20 === 0) console.log('  tick', mb()); }, 10);
+const data = new TextEncoder().encode(importFile('mp_', 10_000, { course: true, auth: 'oauth2' }));
+const read = stack.provisioning.imports.readFile(data, 'x.csv'); console.log('read', mb());
+if (!read.ok) throw new Error();
+const pv = await stack.provisioning.imports.preview({ userId: 'U0REQUESTER' }, read.file, 'create'); console.log('preview', mb());
+if (pv.kind !== 'preview') throw new Error();
+const out = await stack.provisioning.imports.submit({ userId: 'U0REQUESTER' }, pv.preview, undefined); console.log('submit', mb());
+global.gc?.(); console.log('after gc', mb());
+const id = (out as any).request.id;
+const r = await stack.approve(id); console.log('approve', mb(), r); global.gc?.(); console.log('approve gc', mb());
+clearInterval(t);
+console.log('peak rss', (peak/1048576).toFixed(1));
+await stack.close(); await fakes.close();

@@ -1,0 +1,13 @@
+import { readImportFile } from '../src/core/import/read-file.js';
+import { checkRows } from '../src/core/import/check-rows.js';
+import { DEFAULT_IMPORT_LIMITS } from '../src/core/import/types.js';
+import { importFile } from './imports.js';
+const mb = () => { const m = process.memoryUsage(); return `rss ${(m.rss/1048576).toFixed(1)} heap ${(m.heapUsed/1048576).toFixed(1)}`; };
+global.gc?.(); console.log('start', mb());
+const data = new TextEncoder().encode(importFile('mp_', 10_000, { course: true, auth: 'oauth2' }));
+console.log('text', mb());
+const read = readImportFile(data, 'x', DEFAULT_IMPORT_LIMITS); console.log('read', mb());
+if (!read.ok) throw 1;
+const t0 = performance.now();
+const checked = checkRows({ allowedAuth: ['manual','oauth2'], defaultAuth: 'manual', roleIds: { student: 5 } }, read.file.rows); console.log('checked', mb(), (performance.now()-t0).toFixed(0), 'ms');
+global.gc?.(); console.log('gc', mb(), checked.length);

@@ -1,0 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { moodle45Model, startFakeMoodle } from '../test/fakes/fake-moodle/index.js';
+import { createImportStack } from './import-stack.js';
+import { importFile, busyTime } from './imports.js';
+const moodle = await startFakeMoodle();
+const dir = mkdtempSync(join(tmpdir(), 'tprobe-'));
+const stack = await createImportStack({ fakes: { moodle: { url: moodle.url, token: moodle.token } }, dbPath: join(dir, 's.db'), passwordMode: 'email' });
+moodle.setLatencyModel(moodle45Model(0.1, 2));
+const id = await stack.submit(new TextEncoder().encode(importFile('tp_', 1000, { course: true, auth: 'oauth2' })));
+moodle.timings.length = 0;
+const t0 = performance.now();
+const r = await stack.approve(id);
+const wall = performance.now() - t0;
+for (const t of moodle.timings) console.log(t.wsfunction.padEnd(32), (t.arrived - t0).toFixed(0).padStart(6), (t.answered - t0).toFixed(0).padStart(6), t.items);
+console.log('wall', wall.toFixed(0), 'busy', busyTime(moodle.timings).toFixed(0), r);
+await stack.close(); await moodle.close();
