@@ -173,3 +173,23 @@ describe('a download slower than the ack allows', () => {
     expect(JSON.stringify(view)).toContain('no lastname column');
   });
 });
+
+describe('over Socket Mode', () => {
+  let socket: ImportTestbed;
+  beforeAll(async () => {
+    socket = await startImportTestbed({}, [{ id: REQUESTER }], 'socket');
+  });
+  afterAll(() => socket?.stop());
+
+  it('refuses a bad file inline in the ack, and previews a good one', async () => {
+    const s = socket.t;
+    const bad = hostCsv(s, 'pw.csv', csv(`${HEADER},password`, ['jdoe,Jane,Doe,j@example.org,x']));
+    const form = await openImportForm(s, REQUESTER);
+    const ack = await submitImportForm(s, REQUESTER, form, { files: [bad] });
+    expect(inlineErrors(ack)?.[BLOCK_IDS.importFileBlock]).toMatch(/password column/);
+    const good = hostCsv(s, 'ok.csv', csv(HEADER, rows(2)));
+    const again = await openImportForm(s, REQUESTER);
+    expect(inlineErrors(await submitImportForm(s, REQUESTER, again, { files: [good] }))).toBeUndefined();
+    await viewUpdate(s, again.viewId, (v) => JSON.stringify(v).includes('2 new accounts'));
+  });
+});

@@ -6,7 +6,7 @@ import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { FakeSlackFile, HostFileOptions, RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
-import { type AckResult, startTestApp, type TestApp } from './harness.js';
+import { type AckResult, startTestApp, type TestApp, type Transport } from './harness.js';
 
 export interface OpenedForm {
   view: Record<string, unknown>;
@@ -147,9 +147,11 @@ export interface ImportTestbed {
 export async function startImportTestbed(
   env: Record<string, string>,
   users: ReadonlyArray<{ id: string }>,
+  transport: Transport = 'http',
 ): Promise<ImportTestbed> {
   const moodle = await startFakeMoodle();
   const t = await startTestApp({
+    transport,
     moodleUrl: moodle.url,
     env: { MOODLE_TOKEN: moodle.token, ...env },
     slack: { users: [...users] },
