@@ -193,3 +193,22 @@ describe('over Socket Mode', () => {
     await viewUpdate(s, again.viewId, (v) => JSON.stringify(v).includes('2 new accounts'));
   });
 });
+
+describe('with PASSWORD_MODE=generate', () => {
+  let generate: ImportTestbed;
+  beforeAll(async () => {
+    generate = await startImportTestbed({ PASSWORD_MODE: 'generate' }, [{ id: REQUESTER }]);
+  });
+  afterAll(() => generate?.stop());
+
+  it('refuses an import whose rows need passwords, saying why, in the form', async () => {
+    const g = generate.t;
+    const form = await openImportForm(g, REQUESTER);
+    const file = hostCsv(g, 'gen.csv', csv(HEADER, rows(2)));
+    expect(inlineErrors(await submitImportForm(g, REQUESTER, form, { files: [file] }))).toBeUndefined();
+    const { view } = await viewUpdate(g, form.viewId, (v) => JSON.stringify(v).includes(':no_entry:'));
+    expect(JSON.stringify(view)).toContain('PASSWORD_MODE');
+    expect(view.submit).toBeUndefined();
+    expect(generate.moodle.calls.filter((c) => c.wsfunction === 'core_user_create_users')).toEqual([]);
+  });
+});
