@@ -221,6 +221,36 @@ describe('a CSV import from upload to result', () => {
     expect(fake.site.findUser('imp.stop2')).toBeDefined();
   });
 
+  it('in "add new and update existing", shows and makes only the changed fields of an existing account', async () => {
+    const existing = addAccount(fake, 'impupdate');
+    const before = fake.site.findUser(existing.username);
+    const file = hostCsv(
+      t,
+      'update.csv',
+      csv(HEADER, [
+        `${existing.username},${before?.firstname},${before?.lastname},${before?.email},Leeds,,,`,
+        'imp.fresh,Fresh,Row,imp.fresh@example.org,,,,',
+      ]),
+    );
+    const { form, preview } = await previewFile(t, REQUESTER, file, { mode: 'create_or_update' });
+    const shown = JSON.stringify(preview);
+    expect(shown).toContain('1 account to update');
+    expect(shown).toContain(`${existing.username}: city (empty) → Leeds`);
+    const { request, card } = await submitted(await submitPreview(t, REQUESTER, form.viewId, preview));
+    const done = await approve(request, card);
+    expect(blocksText(done)).toContain('1 created, 1 updated');
+    expect(fake.site.findUser(existing.username)?.city).toBe('Leeds');
+    expect(fake.site.findUser(existing.username)?.firstname).toBe(before?.firstname);
+    const updates = fake.calls.filter((c) => c.wsfunction === 'core_user_update_users');
+    expect(
+      updates.map((c) =>
+        Object.keys(c.params)
+          .filter((k) => k.startsWith('users[0]'))
+          .sort(),
+      ),
+    ).toEqual([['users[0][city]', 'users[0][id]']]);
+  });
+
   it('runs at once for an admin whom no approval binds, and sends the result to them', async () => {
     const file = hostCsv(t, 'direct.csv', csv(HEADER, ['imp.direct,Dee,Rect,imp.direct@example.org,,TEST102,,']));
     const { form, preview } = await previewFile(t, 'U0ADMIN', file);

@@ -233,6 +233,22 @@ describe('buildImportPreviewView', () => {
     expect(json).toContain(`…and ${(1_040 - PREVIEW_PROBLEM_LINES).toLocaleString('en-US')} more in the full check.`);
   });
 
+  it('shows the first updates with their changed fields only', () => {
+    const rows = Array.from({ length: 12 }, (_, i) => ({
+      row: i + 2,
+      action: 'update' as const,
+      username: `u${i}`,
+      changes: [{ field: 'city' as const, before: i === 0 ? '' : 'York', after: 'Leeds*' }],
+    }));
+    const counts = { create: 0, update: 12, unchanged: 0, invalid: 0, duplicate: 0, exists: 0 };
+    const json = JSON.stringify(buildImportPreviewView(previewOf({ rows, counts, problems: [] }), metadata));
+    expect(json).toContain('Updates (changed fields only)');
+    expect(json).toContain('Row 2 · u0: city (empty) → Leeds');
+    expect(json).not.toContain('Leeds*');
+    expect(json).not.toContain('Row 13 ');
+    expect(json).toContain('…and 2 more in the full check.');
+  });
+
   it('offers no Submit when nothing would change Moodle or Moodle could not be checked', () => {
     const nothing = previewOf({ counts: { create: 0, update: 0, unchanged: 2, invalid: 1, duplicate: 0, exists: 4 } });
     expect(buildImportPreviewView(nothing, metadata).submit).toBeUndefined();

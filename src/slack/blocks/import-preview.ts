@@ -63,6 +63,23 @@ function problemLines(preview: ImportPreview): string[] {
   return shown;
 }
 
+/** Updates shown in the modal, with their changed fields; the full check has them all. */
+export const PREVIEW_UPDATE_LINES = 10;
+
+/** "• Row 5 · jdoe: city York → Leeds; department (empty) → Science", for the first updates. */
+function updateLines(preview: ImportPreview): string[] {
+  const updates = preview.rows.filter((row) => row.action === 'update');
+  const shown = updates.slice(0, PREVIEW_UPDATE_LINES).map((row) => {
+    const changes = (row.changes ?? [])
+      .map((c) => `${c.field} ${escapeMrkdwn(c.before || '(empty)', 80)} → ${escapeMrkdwn(c.after || '(empty)', 80)}`)
+      .join('; ');
+    return `• Row ${row.row} · ${escapeMrkdwn(row.username, 100)}: ${changes}`;
+  });
+  if (updates.length > shown.length)
+    shown.push(`…and ${formatCount(updates.length - shown.length)} more in the full check.`);
+  return shown;
+}
+
 /** Rows that would change Moodle. */
 export function rowsToImport(counts: ImportCounts): number {
   return counts.create + counts.update;
@@ -91,6 +108,9 @@ export function buildImportPreviewView(
     const mark = preview.checked ? ':information_source:' : ':warning:';
     blocks.push({ type: 'context', elements: [mrkdwn(`${mark} ${escapeMrkdwn(preview.notes.join(' '))}`)] });
   }
+  const updates = updateLines(preview);
+  if (updates.length > 0)
+    blocks.push({ type: 'divider' }, section('*Updates (changed fields only)*'), ...listBlocks(updates));
   const problems = problemLines(preview);
   if (problems.length > 0) blocks.push({ type: 'divider' }, section('*Problems, row by row*'), ...listBlocks(problems));
   blocks.push({
