@@ -19,8 +19,10 @@ export interface ImportStack {
   readonly concurrency: number;
   /** Reads, previews and submits a file; returns the pending request's id. */
   submit(data: Uint8Array): Promise<string>;
-  /** Approves it (the execution runs inside) and returns the totals. */
-  approve(id: string): Promise<{ created: number; failed: number }>;
+  /** Approves it: resolves when its execution has ended. */
+  approve(id: string): Promise<void>;
+  /** What the import did. */
+  totals(id: string): Promise<{ created: number; failed: number }>;
   batchSize(rows: number, auth: string): number;
   readonly provisioning: ProvisioningService;
   close(): Promise<void>;
@@ -94,6 +96,8 @@ export async function createImportStack(options: {
       const outcome = await provisioning.approve(id, BENCH_APPROVER);
       if (outcome.kind !== 'executed' && outcome.kind !== 'failed')
         throw new Error(JSON.stringify(outcome).slice(0, 500));
+    },
+    async totals(id) {
       const result = await provisioning.imports.result(id);
       return {
         created: result?.totals.created ?? 0,
