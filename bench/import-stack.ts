@@ -11,6 +11,7 @@ import { createUsersInBatches } from '../src/moodle/batch.js';
 import { createMoodleClient } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
 import { openStore } from '../src/store/index.js';
+import { plainDirectory } from '../test/core/import/harness.js';
 
 export const BENCH_REQUESTER = 'U0REQUESTER';
 export const BENCH_APPROVER = 'U0APPROVER';
@@ -44,18 +45,7 @@ export async function createImportStack(options: {
     store,
     permissions: createPermissions(
       { requesters: [{ kind: 'everyone' }], approvers: [{ kind: 'user', id: BENCH_APPROVER }], admins: [] },
-      {
-        getUser: async (id) => ({
-          id,
-          isAdmin: false,
-          isOwner: false,
-          isBot: false,
-          isDeleted: false,
-          isRestricted: false,
-          isUltraRestricted: false,
-        }),
-        getGroupMembers: async () => [],
-      },
+      plainDirectory,
       { clock: systemClock },
     ),
     notifier: {

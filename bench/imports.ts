@@ -11,7 +11,7 @@ import { createImportStack, type ImportStack } from './import-stack.js';
 /** Moodle's own CLI upload of 1,000 users with a course1 column on the measured site (bulk-timings.md). */
 export const CLI_BASELINE_MS = 12_100;
 
-export interface ImportBenchRow {
+export interface CaseSpec {
   name: string;
   rows: number;
   course: boolean;
@@ -19,6 +19,11 @@ export interface ImportBenchRow {
   passwordMode: 'email' | 'generate';
   /** The model's figures are multiplied by this (1 = the measured site). */
   scale: number;
+  /** Samples RSS while it runs. */
+  memory?: boolean;
+}
+
+export interface ImportBenchRow extends Omit<CaseSpec, 'memory'> {
   batchSize: number;
   concurrency: number;
   calls: Record<string, number>;
@@ -66,17 +71,6 @@ export function importFile(prefix: string, rows: number, options: { course: bool
       `${prefix}${i},Bench,User ${i},${prefix}${i}@example.org,${options.auth}${options.course ? ',TEST101,student' : ''}`,
   );
   return `${head}\n${lines.join('\n')}\n`;
-}
-
-interface CaseSpec {
-  name: string;
-  rows: number;
-  course: boolean;
-  auth: string;
-  passwordMode: 'email' | 'generate';
-  scale: number;
-  /** Samples RSS while it runs. */
-  memory?: boolean;
 }
 
 async function runCase(fakes: Fakes, spec: CaseSpec, stack: ImportStack, run: number): Promise<ImportBenchRow> {
