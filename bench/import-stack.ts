@@ -11,6 +11,7 @@ import { createUsersInBatches } from '../src/moodle/batch.js';
 import { createMoodleClient } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
 import { openStore } from '../src/store/index.js';
+import { plainDirectory } from '../test/core/import/harness.js';
 
 export const BENCH_REQUESTER = 'U0REQUESTER';
 export const BENCH_APPROVER = 'U0APPROVER';
@@ -19,8 +20,10 @@ export interface ImportStack {
   readonly concurrency: number;
   /** Reads, previews and submits a file; returns the pending request's id. */
   submit(data: Uint8Array): Promise<string>;
-  /** Approves it (the execution runs inside) and returns the totals. */
-  approve(id: string): Promise<{ created: number; failed: number }>;
+  /** Approves it: resolves when its execution has ended. */
+  approve(id: string): Promise<void>;
+  /** What the import did. */
+  totals(id: string): Promise<{ created: number; failed: number }>;
   batchSize(rows: number, auth: string): number;
   readonly provisioning: ProvisioningService;
   close(): Promise<void>;
@@ -42,18 +45,7 @@ export async function createImportStack(options: {
     store,
     permissions: createPermissions(
       { requesters: [{ kind: 'everyone' }], approvers: [{ kind: 'user', id: BENCH_APPROVER }], admins: [] },
-      {
-        getUser: async (id) => ({
-          id,
-          isAdmin: false,
-          isOwner: false,
-          isBot: false,
-          isDeleted: false,
-          isRestricted: false,
-          isUltraRestricted: false,
-        }),
-        getGroupMembers: async () => [],
-      },
+      plainDirectory,
       { clock: systemClock },
     ),
     notifier: {
@@ -94,6 +86,8 @@ export async function createImportStack(options: {
       const outcome = await provisioning.approve(id, BENCH_APPROVER);
       if (outcome.kind !== 'executed' && outcome.kind !== 'failed')
         throw new Error(JSON.stringify(outcome).slice(0, 500));
+    },
+    async totals(id) {
       const result = await provisioning.imports.result(id);
       return {
         created: result?.totals.created ?? 0,

@@ -151,6 +151,7 @@ export function countStoreEvents(store: Store, metrics: AppMetrics): Store {
     async createRequest(input, audit, importRows) {
       const request = await store.createRequest(input, audit, importRows);
       metrics.requestOutcome(request.operation, 'submitted');
+      for (const row of importRows ?? []) if (row.state === 'skipped') metrics.importRow('skipped');
       if (request.status === 'approved') metrics.decision(request.operation, 'direct');
       return request;
     },

@@ -52,6 +52,20 @@ export function recordingNotifier(recorded: Recorded): Notifier {
   };
 }
 
+/** A Slack directory where everyone is a plain member. */
+export const plainDirectory = {
+  getUser: async (id: string) => ({
+    id,
+    isAdmin: false,
+    isOwner: false,
+    isBot: false,
+    isDeleted: false,
+    isRestricted: false,
+    isUltraRestricted: false,
+  }),
+  getGroupMembers: async () => [],
+};
+
 export function buildService(
   parts: { store: Store; gateway: MoodleGateway; clock: Clock; recorded: Recorded; moodleUrl: string },
   options: { passwordMode?: 'email' | 'generate'; concurrency?: number } = {},
@@ -61,22 +75,7 @@ export function buildService(
     gateway,
     requests: createRequestService({ store, clock, ttlHours: 72 }),
     store,
-    permissions: createPermissions(
-      roles,
-      {
-        getUser: async (id) => ({
-          id,
-          isAdmin: false,
-          isOwner: false,
-          isBot: false,
-          isDeleted: false,
-          isRestricted: false,
-          isUltraRestricted: false,
-        }),
-        getGroupMembers: async () => [],
-      },
-      { clock },
-    ),
+    permissions: createPermissions(roles, plainDirectory, { clock }),
     notifier: recordingNotifier(parts.recorded),
     clock,
     settings: {

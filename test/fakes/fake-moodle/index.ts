@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { FakeMoodleDebug, RequestContext } from './errors.js';
-import { type CallTiming, CpuPool, countItems, type LatencyModel, sleepExact } from './latency.js';
+import { type CallTiming, CpuPool, countItems, type LatencyModel, sleepExact, waitUntil } from './latency.js';
 import { type FakeSiteName, SITE_PROFILES } from './profiles.js';
 import { type FakeResponse, handleRest, handleTokenPhp, parseRequest } from './server.js';
 import { FakeMoodleSite } from './site.js';
@@ -177,17 +177,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     // The answer goes out `latency` ms after the request arrived (or at once when that time has passed). Timers fire
     // up to a millisecond late, so the last stretch is waited out turn by turn: the injected latency is exact.
     const due = arrived + latency;
-    const waitOutLatency = () =>
-      new Promise<void>((resolve) => {
-        const spin = () => (performance.now() >= due || res.destroyed ? resolve() : setImmediate(spin));
-        const left = due - performance.now();
-        if (left <= 2) return spin();
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          spin();
-        }, left - 2);
-        timers.add(timer);
-      });
+    const waitOutLatency = () => waitUntil(due, timers, () => res.destroyed);
     if (active !== null) {
       await waitOutLatency();
       if (res.destroyed) return;

@@ -75,11 +75,10 @@ export class CpuPool {
   }
 }
 
-/** Waits `ms` on the real clock; timers fire up to a millisecond late, so the last stretch is waited turn by turn. */
-export function sleepExact(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
-  const due = performance.now() + ms;
+/** Waits until `due` on the real clock (or `stop()`); timers fire up to a millisecond late, so the last stretch is waited turn by turn. */
+export function waitUntil(due: number, timers: Set<NodeJS.Timeout>, stop: () => boolean = () => false): Promise<void> {
   return new Promise<void>((resolve) => {
-    const spin = () => (performance.now() >= due ? resolve() : setImmediate(spin));
+    const spin = () => (performance.now() >= due || stop() ? resolve() : setImmediate(spin));
     const left = due - performance.now();
     if (left <= 2) return spin();
     const timer = setTimeout(() => {
@@ -88,6 +87,10 @@ export function sleepExact(ms: number, timers: Set<NodeJS.Timeout>): Promise<voi
     }, left - 2);
     timers.add(timer);
   });
+}
+
+export function sleepExact(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
+  return waitUntil(performance.now() + ms, timers);
 }
 
 /** One call as the model served it, for the bench: when it arrived and was answered, and what it was charged. */
