@@ -16,7 +16,7 @@ export interface PreviewDeps {
 }
 
 /** Auth plugins whose users log in with a Moodle password (PASSWORD_MODE applies to them). */
-const LOCAL_PASSWORD_AUTHS = new Set(['manual', 'email']);
+export const LOCAL_PASSWORD_AUTHS: ReadonlySet<string> = new Set(['manual', 'email']);
 
 /**
  * PASSWORD_MODE=generate shows each new password once to the person who asked: a thousand passwords in Slack is what

@@ -13,6 +13,7 @@ import type { OperationSettings } from '../operations/types.js';
 import { chunk, type ItemError, sendWithBisection } from './bisect.js';
 import { lookUpAccounts } from './lookups.js';
 import type { BatchCreator } from './ports.js';
+import { LOCAL_PASSWORD_AUTHS } from './preview.js';
 import type { ImportTracker } from './tracker.js';
 import { createBatchSize, type ImportTuning } from './tuning.js';
 import type { ImportRowRecord, ImportRowUpdate } from './types.js';
@@ -86,6 +87,18 @@ async function failNewClashes(
   return clear;
 }
 
+/**
+ * PASSWORD_MODE=generate changed since the preview: a generated password would be shown to nobody, so accounts with
+ * Moodle passwords are not made (the preview refuses such imports; this holds at execution too).
+ */
+async function refuseGeneratedPasswords(deps: AccountsDeps, tracker: ImportTracker, rows: ImportRowRecord[]) {
+  if (deps.settings.passwordMode !== 'generate') return rows;
+  const refused = rows.filter((r) => LOCAL_PASSWORD_AUTHS.has(r.plan.user?.auth ?? ''));
+  const message = 'Not created: PASSWORD_MODE=generate would show its password to nobody; use PASSWORD_MODE=email.';
+  await tracker.update(refused.map((r) => ({ row: r.row, state: 'failed', message })));
+  return rows.filter((r) => !refused.includes(r));
+}
+
 /** The batch helper's client: each call's rows are recorded done as soon as it answers. */
 function recordingClient(deps: AccountsDeps, tracker: ImportTracker, byUsername: Map<string, ImportRowRecord>) {
   return {
@@ -105,7 +118,7 @@ function recordingClient(deps: AccountsDeps, tracker: ImportTracker, byUsername:
 export async function runCreates(deps: AccountsDeps, tracker: ImportTracker): Promise<Stop | undefined> {
   const pending = tracker.rowsIn('pending').filter((r) => r.action === 'create' && r.plan.user);
   if (pending.length === 0) return undefined;
-  const rows = await failNewClashes(deps, tracker, pending);
+  const rows = await failNewClashes(deps, tracker, await refuseGeneratedPasswords(deps, tracker, pending));
   // Every row is `sending` on disk before the first call (one write, not one a call): a crash from here on has
   // them looked up, and those not found are sent again.
   await tracker.update(rows.map((r) => ({ row: r.row, state: 'sending' })));

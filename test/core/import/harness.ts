@@ -35,10 +35,10 @@ export function recordingNotifier(recorded: Recorded): Notifier {
     async updateApprovalCard(request) {
       recorded.events.push(`card ${request.status}`);
     },
-    async notifyRequester(request, event) {
+    async notifyRequester(_request, event) {
       recorded.events.push(`dm ${event}`);
     },
-    async announce(request, event) {
+    async announce(_request, event) {
       recorded.events.push(`announce ${event}`);
       return undefined;
     },

@@ -45,8 +45,12 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function service(gateway: MoodleGateway = client, s: Store = store): ProvisioningService {
-  return buildService({ store: s, gateway, clock, recorded, moodleUrl: fake.url });
+function service(
+  gateway: MoodleGateway = client,
+  s: Store = store,
+  passwordMode: 'email' | 'generate' = 'email',
+): ProvisioningService {
+  return buildService({ store: s, gateway, clock, recorded, moodleUrl: fake.url }, { passwordMode });
 }
 
 async function previewOf(svc: ProvisioningService, text: string, mode: ImportPreview['mode'] = 'create') {
@@ -124,6 +128,7 @@ describe('an approved import', () => {
     expect(lines[1]).toBe(`2,ann,${ann?.id},created,`);
     expect(lines[5]).toContain('skipped: already in Moodle');
     expect(recorded.results).toHaveLength(1);
+    expect(recorded.events).toEqual(['card succeeded', 'dm executed', 'announce executed']);
     expect(recorded.progress.at(-1)).toMatchObject({ phase: 'done', total: 2, done: 2, created: 2 });
 
     const audit = await store.listAudit();
@@ -172,6 +177,20 @@ describe('an approved import', () => {
     expect(result?.totals).toMatchObject({ created: 39, failed: 1 });
     expect(result?.csv).toContain('iso19');
     expect(createdUsernames()).toHaveLength(39);
+  });
+
+  it('makes no account with a Moodle password once PASSWORD_MODE=generate is set after the preview', async () => {
+    const preview = await previewOf(
+      service(),
+      'firstname,lastname,email,auth\nAl,Ma,al@example.org,manual\nSo,So,so@example.org,oauth2\n',
+    );
+    const id = await submitted(service(), preview);
+    expect((await service(client, store, 'generate').approve(id, APPROVER)).kind).toBe('executed');
+    const result = await service().imports.result(id);
+    expect(result?.totals).toMatchObject({ created: 1, failed: 1 });
+    expect(result?.csv).toContain('PASSWORD_MODE=generate would show its password to nobody');
+    expect(fake.site.findUser('al')).toBeUndefined();
+    expect(fake.site.findUser('so')).toMatchObject({ auth: 'oauth2' });
   });
 });
 
