@@ -29,6 +29,8 @@ export interface Config {
     readonly appToken: Secret | undefined;
     /** Web API base URL ending in a slash, e.g. https://slack.com/api/ */
     readonly apiUrl: string | undefined;
+    /** Origin of Slack's file host (https://files.slack.com): the only place an attached file is downloaded from. */
+    readonly filesUrl: string;
   };
   readonly moodle: {
     /** Site root without a trailing slash. */
@@ -94,6 +96,9 @@ const schema = z.object({
   SLACK_API_URL: optional.refine((v) => v === undefined || URL.canParse(v), {
     error: 'SLACK_API_URL must be a URL such as http://127.0.0.1:4000/api/',
   }),
+  SLACK_FILES_URL: optional.refine((v) => v === undefined || isOrigin(v), {
+    error: 'SLACK_FILES_URL must be an origin such as http://127.0.0.1:4000 (no path, query or credentials)',
+  }),
   MOODLE_URL: required('MOODLE_URL').refine(
     (v) => {
       if (!URL.canParse(v)) return false;
@@ -147,6 +152,12 @@ const schema = z.object({
     error: 'METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. openssl rand -hex 24)',
   }),
 });
+
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const u = new URL(value);
+  return (u.protocol === 'https:' || u.protocol === 'http:') && `${u.origin}/` === u.href.replace(/\/?$/, '/');
+}
 
 /** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
 export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...PROXY_SETTINGS];
@@ -213,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
       signingSecret: e.SLACK_SIGNING_SECRET ? new Secret(e.SLACK_SIGNING_SECRET) : undefined,
       appToken: e.SLACK_APP_TOKEN ? new Secret(e.SLACK_APP_TOKEN) : undefined,
       apiUrl: e.SLACK_API_URL ? (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`) : undefined,
+      filesUrl: e.SLACK_FILES_URL ? new URL(e.SLACK_FILES_URL).origin : 'https://files.slack.com',
     },
     moodle: {
       url: e.MOODLE_URL.replace(/\/+$/, ''),

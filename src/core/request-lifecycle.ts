@@ -175,7 +175,7 @@ class RequestLifecycle implements RequestService {
           submitOptions.directDetail ?? `An admin may ${input.payload.operation} without approval (APPROVAL_REQUIRED).`,
       });
     }
-    return this.store.createRequest(draft, audit);
+    return this.store.createRequest(draft, audit, input.importRows);
   }
 
   approve(id: string, actor: string, approveOptions: ApproveOptions = {}): Promise<LifecycleResult> {

@@ -1,5 +1,6 @@
 // The request lifecycle's contract: the service the use cases call, its inputs, and its one refusal shape.
 import type { Clock } from './clock.js';
+import type { ImportRowRecord } from './import/types.js';
 import type { FormatActor } from './request-words.js';
 import type {
   PreflightSummary,
@@ -57,6 +58,8 @@ export interface SubmitInput {
   reason?: string;
   /** Different approvers it needs (APPROVALS_REQUIRED); 1 when absent. */
   approvalsNeeded?: number;
+  /** An import's rows, stored with the request in one transaction. */
+  importRows?: readonly ImportRowRecord[];
 }
 
 export interface SubmitOptions {

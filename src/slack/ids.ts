@@ -27,6 +27,9 @@ export const CALLBACK_IDS = {
   extendEndDateModal: 'extend_end_date_modal',
   /** Enrol, unenrol, cohort add or remove for an existing account. */
   membershipModal: 'membership_modal',
+  /** The CSV import: the form with the file, then the preview submitted for approval. */
+  importModal: 'import_modal',
+  importPreviewModal: 'import_preview_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -53,6 +56,9 @@ export const ACTION_IDS = {
   /** The help replies' buttons: the "New Moodle user" form, and "Find a user". */
   helpNewUserFormButton: 'help_new_user_form_button',
   helpFindUserButton: 'help_find_user_button',
+  homeImportButton: 'home_import_button',
+  /** In the import preview: send the full check as a CSV file in a direct message. */
+  importCheckButton: 'import_check_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
@@ -77,6 +83,10 @@ export const BLOCK_IDS = {
   membershipActionBlock: 'membership_action_block',
   fromBlock: 'from_block',
   untilBlock: 'until_block',
+  /** The import form's file and its "add new only / add new and update existing" choice. */
+  importFileBlock: 'import_file_block',
+  importModeBlock: 'import_mode_block',
+  importCheckBlock: 'import_check_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -93,6 +103,8 @@ export const INPUT_ACTION_IDS = {
   membershipActionInput: 'membership_action_input',
   fromInput: 'from_input',
   untilInput: 'until_input',
+  importFileInput: 'import_file_input',
+  importModeInput: 'import_mode_input',
 } as const;
 
 /** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */

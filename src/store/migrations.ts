@@ -197,6 +197,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scheduled_actions_account ON scheduled_actions (moodle_id, state);
     `,
   },
+  {
+    version: 7,
+    name: 'the rows of bulk imports',
+    // One row per file row of an import request: its state (pending → sending → account_done → created | updated |
+    // partial | failed, or skipped), the account's id and a message; see src/core/import/types.ts.
+    sql: `
+      CREATE TABLE import_rows (
+        id TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        row_number INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        action TEXT NOT NULL,
+        username TEXT NOT NULL,
+        moodle_id INTEGER,
+        message TEXT,
+        plan TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX import_rows_request_state ON import_rows (request_id, state);
+    `,
+  },
 ];
 
 /** The database was written by a newer release; it is left untouched. */

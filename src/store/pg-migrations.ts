@@ -116,6 +116,26 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scheduled_actions_account ON scheduled_actions (moodle_id, state);
     `,
   },
+  {
+    version: 4,
+    name: 'the rows of bulk imports',
+    // SQLite's migration 7: one row per file row of an import request (src/core/import/types.ts).
+    sql: `
+      CREATE TABLE import_rows (
+        id text PRIMARY KEY,
+        request_id text NOT NULL,
+        row_number integer NOT NULL,
+        state text NOT NULL,
+        action text NOT NULL,
+        username text NOT NULL,
+        moodle_id bigint,
+        message text,
+        plan jsonb NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE INDEX import_rows_request_state ON import_rows (request_id, state);
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -91,6 +91,22 @@ export interface ScheduledActionsTable {
   updated_at: TimeColumn;
 }
 
+/** One row of a bulk import (operation `import`), tracked on its own so that a restart resumes where it stopped. */
+export interface ImportRowsTable {
+  /** `<request id>/<row number, zero-padded>`: one key that orders the rows of a request (and the copy's pages). */
+  id: string;
+  request_id: string;
+  row_number: number;
+  state: string;
+  action: string;
+  username: string;
+  moodle_id: number | null;
+  message: string | null;
+  /** What the row does (user record, changes, enrolments, cohorts), as JSON. */
+  plan: JsonColumn;
+  updated_at: TimeColumn;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -102,5 +118,6 @@ export interface Database {
   audit_events: AuditEventsTable;
   leases: LeasesTable;
   scheduled_actions: ScheduledActionsTable;
+  import_rows: ImportRowsTable;
   schema_migrations: SchemaMigrationsTable;
 }

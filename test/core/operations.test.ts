@@ -141,6 +141,7 @@ describe('the registry', () => {
       'cohort_remove',
       'expire',
       'extend',
+      'import',
     ]);
     expect(POLICY_KEYS).toEqual([
       'create',
@@ -153,6 +154,7 @@ describe('the registry', () => {
       'cohort_remove',
       'expire',
       'extend',
+      'import',
     ]);
     expect(policyOperation('unsuspend')).toBe('suspend');
     expect(policyOperation('extend')).toBe('extend');
@@ -657,8 +659,9 @@ describe('words', () => {
         ['cohort_remove', 'remove from a cohort', 'Remove from a cohort', 'removed from the cohort', 'existing', false],
         ['expire', 'set the end date of', 'Set end date', 'given an end date', 'existing', false],
         ['extend', 'extend', 'Extend account', 'extended', 'existing', false],
+        ['import', 'import', 'Import accounts', 'imported', 'new', false],
       ],
     );
-    expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete']);
+    expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete', 'import']);
   });
 });

@@ -1,4 +1,5 @@
 // The store contract against PostgreSQL (a schema per test in the test database; see pg-test-database.ts).
+import { describeImportRowsContract } from './contract/import-rows-contract.js';
 import { describeInFlightContract } from './contract/in-flight-contract.js';
 import { describeConcurrencyContract } from './contract/leases-contract.js';
 import { describeRequestsContract } from './contract/requests-contract.js';
@@ -9,3 +10,4 @@ describeRequestsContract(postgresTarget);
 describeInFlightContract(postgresTarget);
 describeConcurrencyContract(postgresTarget);
 describeScheduleContract(postgresTarget);
+describeImportRowsContract(postgresTarget);

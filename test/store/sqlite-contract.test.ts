@@ -1,4 +1,5 @@
 // The store contract against SQLite (a file per test).
+import { describeImportRowsContract } from './contract/import-rows-contract.js';
 import { describeInFlightContract } from './contract/in-flight-contract.js';
 import { describeConcurrencyContract } from './contract/leases-contract.js';
 import { describeRequestsContract } from './contract/requests-contract.js';
@@ -9,3 +10,4 @@ describeRequestsContract(sqliteTarget);
 describeInFlightContract(sqliteTarget);
 describeConcurrencyContract(sqliteTarget);
 describeScheduleContract(sqliteTarget);
+describeImportRowsContract(sqliteTarget);

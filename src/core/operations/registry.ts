@@ -6,6 +6,7 @@ import { addToCohort, removeFromCohort } from './cohort-membership.js';
 import { createUser } from './create-user.js';
 import { deleteUser } from './delete-user.js';
 import { enrolUser, unenrolUser } from './enrol.js';
+import { importUsers } from './import.js';
 import { suspendUser, unsuspendUser } from './suspension.js';
 import type { OperationDefinition } from './types.js';
 import { updateUser } from './update-user.js';
@@ -22,6 +23,7 @@ export const OPERATIONS = [
   removeFromCohort,
   expireUser,
   extendUser,
+  importUsers,
 ] as const;
 
 export type RequestPayload = z.output<(typeof OPERATIONS)[number]['payloadSchema']>;

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { Secret } from '../../secret.js';
 import type { AccountScheduler } from '../account-schedule.js';
+import type { ImportRunDeps } from '../import/run-import.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { FieldChange } from '../profile.js';
 import type { RequestTarget } from '../requests.js';
@@ -19,6 +20,8 @@ export interface OperationContext {
   settings: OperationSettings;
   /** Where end dates are kept (create with until=, expire, extend). */
   schedule?: AccountScheduler;
+  /** What an import's execution needs (its rows' store, the batch helper, progress); absent where none runs. */
+  imports?: ImportRunDeps;
 }
 
 /** Made before the Moodle call, so that a call whose answer is lost still has what it sent (a generated password). */

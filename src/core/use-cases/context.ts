@@ -3,6 +3,9 @@
 import type { Config } from '../../config.js';
 import type { Clock } from '../clock.js';
 import type { DryRunGateway } from '../gateway/dry-run.js';
+import type { BatchCreator } from '../import/ports.js';
+import type { ImportTuning } from '../import/tuning.js';
+import type { ImportProgress, ImportResult } from '../import/types.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationContext } from '../operations/types.js';
 import type { Permissions } from '../permissions.js';
@@ -30,6 +33,13 @@ export interface Notifier {
   remindApprovers(request: RequestRecord): Promise<void>;
   /** Tells an end date's requester it is near (EXPIRY_REMIND_DAYS), with Extend… and Let it expire. */
   remindEndDate?(action: ScheduledAction): Promise<void>;
+  /** An import under way: redraw its card ("412 of 1,000 created"). At most every IMPORT_PROGRESS_INTERVAL_MS. */
+  importProgress?(request: RequestRecord, progress: ImportProgress): Promise<void>;
+  /**
+   * An import's execution ended (succeeded, or failed and retryable), after announceOutcome: DM the requester the
+   * totals and the result CSV. Called again after a retry or a resume ends.
+   */
+  importFinished?(request: RequestRecord, result: ImportResult): Promise<void>;
 }
 
 export type ProvisioningSettings = Pick<
@@ -59,11 +69,17 @@ export interface ProvisioningDeps {
   log?: LogFn;
   /** A fresh gateway for a dry run (reads go to Moodle, writes are recorded); without it dry runs are refused. */
   dryRun?: () => DryRunGateway;
+  /** src/moodle's createUsersInBatches, for imports (the core cannot import the adapter). */
+  createInBatches?: BatchCreator;
+  /** Overrides of how imports are cut into calls (the bench tries others). */
+  importTuning?: Partial<ImportTuning>;
 }
 
 /** The dependencies with their defaults filled in, and the helpers every use case shares. */
-export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log' | 'dryRun'>> {
+export interface UseCaseContext
+  extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log' | 'dryRun' | 'createInBatches' | 'importTuning'>> {
   dryRun: ProvisioningDeps['dryRun'];
+  createInBatches?: BatchCreator;
   formatActor: FormatActor;
   log: LogFn;
   guard: AccountGuard;

@@ -1,6 +1,7 @@
 // Submit: stores a request, then either executes it now (an admin, for an operation APPROVAL_REQUIRED does not
 // name) or posts it for approval. Every kind of request ends here; what is checked before depends on the kind.
 import { checkReason } from '../free-text.js';
+import type { ImportRowRecord } from '../import/types.js';
 import { planCalls } from '../operations/plan.js';
 import { policyOperation } from '../operations/registry.js';
 import type { Role } from '../permissions.js';
@@ -25,6 +26,7 @@ export interface Submitter {
     payload: RequestRecord['payload'],
     preflight: PreflightSummary | undefined,
     reason: string | undefined,
+    importRows?: readonly ImportRowRecord[],
   ): Promise<SubmitOutcome>;
   /** Checks a role, and audits a refusal. */
   requireRole(
@@ -73,7 +75,7 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
   return {
     requireRole,
     mayActDirectly,
-    async submitRequest(requester, target, payload, preflight, reason) {
+    async submitRequest(requester, target, payload, preflight, reason, importRows) {
       // Every kind of request ends here, whatever path it came by: the one place the reason's length is enforced.
       const problem = checkReason(reason) ?? checkReasonGiven(settings, payload.operation, reason);
       if (problem) return { kind: 'invalid', problems: [problem] };
@@ -91,6 +93,7 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
             approvalsNeeded,
             ...(preflight ? { preflight } : {}),
             ...(reason ? { reason } : {}),
+            ...(importRows ? { importRows } : {}),
           },
           { direct },
         );

@@ -11,11 +11,14 @@ import type { FieldChange } from '../../core/profile.js';
 import type { RequestEvent } from '../../core/provisioning.js';
 import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
+import { importSubject } from './import-card.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
 
 export interface RenderOptions {
   moodleUrl: string;
+  /** Shown under the status: an import's progress or totals (import-card.ts). */
+  extraBlocks?: types.KnownBlock[];
 }
 
 export interface SlackMessage {
@@ -30,6 +33,8 @@ export function operationTitle(operation: RequestRecord['operation']): string {
 
 /** The account a request is about, for a person (raw: escape before putting it in mrkdwn). */
 export function describeTarget(request: RequestRecord): string {
+  const subject = importSubject(request);
+  if (subject !== undefined) return subject;
   const t = request.target;
   const name = t.username ?? t.email ?? (t.moodleId !== undefined ? `id ${t.moodleId}` : 'unknown account');
   return t.moodleId !== undefined && t.username ? `${name} (id ${t.moodleId})` : name;
@@ -166,6 +171,7 @@ export function buildApprovalCard(request: RequestRecord, options: RenderOptions
   if (warning) blocks.push({ type: 'context', elements: [mrkdwn(`:warning: ${escapeMrkdwn(warning)}`)] });
   blocks.push({ type: 'divider' });
   blocks.push({ type: 'section', text: mrkdwn(buildStatusText(request, options.moodleUrl)) });
+  blocks.push(...(options.extraBlocks ?? []));
   if (request.status === 'pending') {
     blocks.push({
       type: 'actions',

@@ -53,7 +53,7 @@ export function describeProblem(problem: FieldProblem): string {
 }
 
 /** Blocks that list lines, each section kept under Slack's text limit, however many lines there are. */
-function listBlocks(lines: string[]): types.SectionBlock[] {
+export function listBlocks(lines: string[]): types.SectionBlock[] {
   const blocks: types.SectionBlock[] = [];
   let current = '';
   for (const line of lines) {

@@ -19,6 +19,7 @@ const U = COMMANDS.user;
 const ADD_USER_HELP = [
   `*${A}* asks for a new Moodle account. What you type here stays private.`,
   `• \`${A}\`  opens the form`,
+  `• \`${A} import\`  many accounts from one CSV file (Moodle's Upload users columns), checked before anyone approves`,
   `• \`${A} jane.doe@example.org Jane Doe\`  email, first name, last name (the username becomes jane.doe)`,
   `• \`${A} jane.doe@example.org Jane "Doe Smith" username=jdoe city=Leeds courses=TEST101 role=teacher\``,
   `Keys: ${USER_ARG_KEYS.join(' ')}. until=YYYY-MM-DD: the account is suspended when that day ends. ` +

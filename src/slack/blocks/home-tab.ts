@@ -1,6 +1,7 @@
-// The App Home tab, per person: quick actions, their own requests (status, Cancel), for approvers the requests
-// awaiting them (Approve…/Reject…, the card's own action ids, so the same handlers and re-checks apply), and for
-// admins the recent activity and the setup check's last result. A pure function of what home-tabs.ts looked up.
+// The App Home tab, per person: quick actions (New account, Import CSV, Find a user), their own requests (status,
+// Cancel), for approvers the requests awaiting them (Approve…/Reject…, the card's own action ids, so the same
+// handlers and re-checks apply), and for admins the recent activity and the setup check's last result. A pure
+// function of what home-tabs.ts looked up.
 import type { types } from '@slack/bolt';
 import type { AuditEvent } from '../../core/audit.js';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
@@ -118,6 +119,7 @@ export function buildHomeView(content: HomeContent): types.HomeView {
       block_id: 'home_quick_actions',
       elements: [
         button(ACTION_IDS.homeNewAccountButton, 'New account', 'new', 'primary'),
+        button(ACTION_IDS.homeImportButton, 'Import CSV', 'import'),
         button(ACTION_IDS.homeFindUserButton, 'Find a user', 'find'),
       ],
     },

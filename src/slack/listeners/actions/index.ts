@@ -7,6 +7,7 @@ import { createCancelRequestAction } from './cancel-request.js';
 import { createEditApprovalDetailsAction } from './edit-approval-details.js';
 import { createExtendEndDateAction } from './extend-end-date.js';
 import { createHomeQuickAction } from './home-quick-actions.js';
+import { createImportCheckAction } from './import-check.js';
 import { createLetItExpireAction } from './let-it-expire.js';
 import { createMembershipFormButton } from './membership-form-button.js';
 import { createPreviewEditUserAction } from './preview-edit-user.js';
@@ -29,4 +30,6 @@ export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.membershipFormButton, createMembershipFormButton(deps));
   app.action(ACTION_IDS.helpNewUserFormButton, createHomeQuickAction(deps, 'new_account'));
   app.action(ACTION_IDS.helpFindUserButton, createHomeQuickAction(deps, 'find_user'));
+  app.action(ACTION_IDS.homeImportButton, createHomeQuickAction(deps, 'import'));
+  app.action(ACTION_IDS.importCheckButton, createImportCheckAction(deps));
 }

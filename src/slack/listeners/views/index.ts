@@ -8,6 +8,8 @@ import { createDeleteUserSubmission } from './delete-user-submission.js';
 import { createEditUserSubmission } from './edit-user-submission.js';
 import { createExtendEndDateSubmission } from './extend-end-date-submission.js';
 import { createFindUserSubmission } from './find-user-submission.js';
+import { createImportPreviewSubmission } from './import-preview-submission.js';
+import { createImportSubmission } from './import-submission.js';
 import { createMembershipSubmission } from './membership-submission.js';
 import { createNewUserSubmission } from './new-user-submission.js';
 import { createRejectRequestSubmission } from './reject-request-submission.js';
@@ -22,4 +24,6 @@ export function register(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.findUserModal, createFindUserSubmission(deps));
   app.view(CALLBACK_IDS.extendEndDateModal, createExtendEndDateSubmission(deps));
   app.view(CALLBACK_IDS.membershipModal, createMembershipSubmission(deps));
+  app.view(CALLBACK_IDS.importModal, createImportSubmission(deps));
+  app.view(CALLBACK_IDS.importPreviewModal, createImportPreviewSubmission(deps));
 }

@@ -29,6 +29,7 @@ import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 import { PLAN_DEADLINE_MS, withinDeadline } from './edit-user-submission.js';
 import { readPickedDate } from './extend-end-date-submission.js';
+import { readSubmitter } from './submitter.js';
 
 /** Slack shows an inline error under one input; long texts are cut so that the whole ack stays valid. */
 const MAX_ERROR_LENGTH = 2_000;
@@ -144,13 +145,8 @@ const UNEXPECTED: SubmitOutcome = {
 export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
   return async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
-    const userId = typeof body.user?.id === 'string' ? body.user.id : '';
-    if (userId === '') {
-      // Nobody to check or answer: close the modal rather than act for an unknown person.
-      logger.warn('view submission without a user id; ignored');
-      await ack();
-      return;
-    }
+    const userId = await readSubmitter(body, ack, logger);
+    if (userId === undefined) return;
     const { allowedAuth } = deps.config;
     const parsed = parseNewUserValues(view.state?.values);
     const local = parsed.problems.length > 0 ? undefined : deps.provisioning.validateCreate(parsed.fields);
