@@ -19,9 +19,9 @@ const U = COMMANDS.user;
 const ADD_USER_HELP = [
   `*${A}* asks for a new Moodle account. What you type here stays private.`,
   `• \`${A}\`  opens the form`,
-  `• \`${A} import\`  many accounts from one CSV file (Moodle's Upload users columns), checked before anyone approves`,
   `• \`${A} jane.doe@example.org Jane Doe\`  email, first name, last name (the username becomes jane.doe)`,
   `• \`${A} jane.doe@example.org Jane "Doe Smith" username=jdoe city=Leeds courses=TEST101 role=teacher\``,
+  `Many accounts at once: \`${A} import\` takes a CSV file with Moodle's Upload users columns, checked before anyone approves.`,
   `Keys: ${USER_ARG_KEYS.join(' ')}. until=YYYY-MM-DD: the account is suspended when that day ends. ` +
     'Put values with spaces in quotes. Passwords are never typed into Slack: ' +
     'Moodle emails one, or the app shows it once, privately.',
