@@ -2,6 +2,7 @@
 // resolved against Moodle before anyone approves, then the same submit → approve → execute path as every change.
 // Framework-free: the Slack layer passes what was typed and the person's time zone.
 import type { AccountRef } from './account-ref.js';
+import { withAccount } from './account-view.js';
 import { type AccountDeps, type AccountService, accountServiceFor, type ChangeOutcome } from './accounts.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser } from './moodle-gateway.js';
 import { describeCohort, describeCourse, enrolledCourseIds } from './operations/memberships.js';
@@ -87,7 +88,8 @@ async function submitMembership(
     preflight = { checked: false, notes: ['Could not read the account’s current courses.'], conflicts: [] };
   }
   const target = { moodleId: found.user.id, username: found.user.username, email: found.user.email };
-  return deps.provisioning.submitRequest(requester, target, payload, preflight, reason?.trim() || undefined);
+  const withIt = withAccount(preflight, found.user);
+  return deps.provisioning.submitRequest(requester, target, payload, withIt, reason?.trim() || undefined);
 }
 
 /** Permission first (so that nobody without it can probe courses), then what was typed, then the account. */

@@ -15,6 +15,7 @@ import { buildWebClientOptions } from './web-client-options.js';
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
   config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & {
+    passwordMode?: Config['passwordMode'];
     moodle: { url: string };
     roles: Pick<Config['roles'], 'approvers'>;
   };
@@ -113,11 +114,12 @@ async function inChannel<T>(setting: string, channel: string, call: () => Promis
 export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const { client, config, maxRateLimitWaitSeconds = 5 } = options;
   const moodleUrl = config.moodle.url;
+  const render = { moodleUrl, passwordMode: config.passwordMode ?? 'email', approvalChannel: config.approvalChannel };
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
   const changed = (request: RequestRecord) => options.onRequestChanged?.(request) ?? Promise.resolve();
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
-      const card = buildApprovalCard(request, { moodleUrl });
+      const card = buildApprovalCard(request, render);
       const res = await inChannel('APPROVAL_CHANNEL', config.approvalChannel, () =>
         send(() => client.chat.postMessage({ channel: config.approvalChannel, ...card, unfurl_links: false })),
       );
@@ -129,7 +131,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       try {
         if (!request.approvalMessage) return;
         const { channel, ts } = request.approvalMessage;
-        const card = buildApprovalCard(request, { moodleUrl });
+        const card = buildApprovalCard(request, render);
         await send(() => client.chat.update({ channel, ts, ...card }));
       } finally {
         await changed(request);
@@ -138,7 +140,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
       // Only the requester can cancel, and they are answered where they typed the command.
       if (event === 'cancelled') return;
-      const message = buildRequesterMessage(request, event, { moodleUrl });
+      const message = buildRequesterMessage(request, event, render);
       // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
       await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));
     },
@@ -151,7 +153,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.
       if (event === 'cancelled') return undefined;
-      const text = buildNotificationLine(request, event, { moodleUrl });
+      const text = buildNotificationLine(request, event, render);
       const res = await inChannel('NOTIFY_CHANNEL', config.notifyChannel, () =>
         send(() => client.chat.postMessage({ channel: config.notifyChannel, text, unfurl_links: false })),
       );

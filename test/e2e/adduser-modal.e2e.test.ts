@@ -221,7 +221,8 @@ describe('permission before the modal', () => {
   it('refuses someone who is not a requester without opening the modal', async () => {
     const cmd = await t.command('/moodle-adduser', '', { userId: 'U0OTHER' });
     const post = await cmd.waitForResponse();
-    expect(JSON.stringify(post.body)).toContain('SLACK_REQUESTERS');
+    expect(JSON.stringify(post.body)).toContain('<@U0ADMIN>');
+    expect(JSON.stringify(post.body)).not.toContain('SLACK_');
     expect(t.slack.callsTo('views.open')).toHaveLength(0);
     expect(t.logRecords().some((r) => r.msg === 'permission refused' && r.requester === 'U0OTHER')).toBe(true);
   });

@@ -143,10 +143,11 @@ describe('requests for approval', () => {
 });
 
 describe('refusals and problems', () => {
-  it('refuses someone who is not a requester, naming the role and SLACK_REQUESTERS, and logs their id', async () => {
+  it('refuses someone who is not a requester, naming the role and the admin who can help, and logs their id', async () => {
     const { all } = await run('nope@example.org No Body', 'U0OTHER');
     expect(all).toContain('requester');
-    expect(all).toContain('SLACK_REQUESTERS');
+    expect(all).toContain('<@U0ADMIN>');
+    expect(all).not.toContain('SLACK_');
     expect(createCalls()).toHaveLength(0);
     expect(moodle.calls).toHaveLength(0);
     const refusal = t.logRecords().find((r) => r.msg === 'create refused');

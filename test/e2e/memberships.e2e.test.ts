@@ -89,7 +89,11 @@ describe('enrol', () => {
       'chat.postMessage',
       (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(request.id),
     );
-    expect(blocksText(card)).toContain('Enrol in a course');
+    // Person first: the header names who is enrolled where, from the account looked up at submission.
+    expect((card.args.blocks as unknown[])[0]).toMatchObject({
+      type: 'header',
+      text: { text: expect.stringMatching(/^Enrol Pat Tester\d+ in TEST101$/) },
+    });
     expect(blocksText(card)).toContain('TEST101 (Test Course 101) as teacher, until 2030-01-31');
     expect(enrolCalls()).toBe(0);
 

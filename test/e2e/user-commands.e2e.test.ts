@@ -102,7 +102,10 @@ describe('show', () => {
   it('is for requesters only', async () => {
     const reply = await run('show gt_bob', STRANGER);
     expect(reply.all).not.toContain('gt_bob@example.com');
-    expect(reply.text).toContain('SLACK_REQUESTERS');
+    // Who can help, by mention; never the name of a setting.
+    expect(reply.all).toContain('You need to be a requester');
+    expect(reply.all).toContain(`<@${ADMIN}>`);
+    expect(reply.all).not.toContain('SLACK_');
   });
 });
 

@@ -8,7 +8,7 @@ import type { Secret } from '../../secret.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
 import { CARD_NOT_POSTED, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
-import { escapeMrkdwn } from './untrusted.js';
+import { escapeMrkdwn, escapeSentence } from './untrusted.js';
 
 export interface CreateResultContext {
   moodleUrl: string;
@@ -99,7 +99,7 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
 function renderRefused(outcome: OutcomeOf<'refused'>): RenderedResult {
   const cancel = outcome.inFlight ? ` To withdraw it: /moodle-user cancel ${outcome.inFlight}` : '';
   const text = `Not allowed: ${outcome.reason}${cancel}`;
-  return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(`${outcome.reason}${cancel}`)}`)] };
+  return { text, blocks: [section(`:no_entry: ${escapeSentence(`${outcome.reason}${cancel}`)}`)] };
 }
 
 function renderInvalid(outcome: OutcomeOf<'invalid'>): RenderedResult {

@@ -14,7 +14,7 @@ import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
-import { escapeMrkdwn } from './untrusted.js';
+import { escapeMrkdwn, escapeSentence } from './untrusted.js';
 
 export interface EphemeralReply {
   response_type: 'ephemeral';
@@ -114,6 +114,15 @@ export function buildNotice(text: string, emoji = ':information_source:', usage?
   };
 }
 
+/** A refusal of the core's: escaped like any text, except the mentions of the admins who can help. */
+export function buildRefusal(reason: string): EphemeralReply {
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(escapeSentence(reason), LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`:no_entry: ${escapeSentence(reason)}`) }],
+  };
+}
+
 /** Every problem with what was typed, one per line. `intro` is the app's own words (a usage line, code spans kept). */
 export function buildProblems(intro: string, problems: readonly FieldProblem[]): EphemeralReply {
   const lines = problems.map((p) => `• ${e(p.message)}`);
@@ -132,7 +141,7 @@ export function buildChangeOutcome(
 ): EphemeralReply {
   switch (outcome.kind) {
     case 'refused':
-      return buildNotice(outcome.reason, ':no_entry:');
+      return buildRefusal(outcome.reason);
     case 'invalid':
       return buildProblems(`Nothing was stored; fix the following and ask again:`, outcome.problems);
     case 'exists':
@@ -166,7 +175,7 @@ export function buildChangeOutcome(
 export function buildLookupFailure(outcome: NotOne | Refusal): EphemeralReply {
   switch (outcome.kind) {
     case 'refused':
-      return buildNotice(outcome.reason, ':no_entry:');
+      return buildRefusal(outcome.reason);
     case 'ambiguous':
       return buildAccountChoice(outcome.message, outcome.users);
     case 'not_found':
