@@ -208,7 +208,7 @@ describe('createAccountGuard', () => {
     expect(await guard.protectionOf({ id: 777, username: 'guest' })).toMatchObject({ protected: true });
     expect(await guard.protectionOf({ id: ids.carol, username: 'gt_carol' })).toMatchObject({
       protected: true,
-      reason: expect.stringContaining('PROTECTED_USERS'),
+      reason: expect.stringContaining('list of protected accounts'),
     });
     expect(await guard.protectionOf({ id: 3, username: 'api-user' })).toMatchObject({
       protected: true,

@@ -66,7 +66,7 @@ describe('show', () => {
     expect(reply.all).toContain(`Pat Tester`);
     expect(reply.all).toContain(p.email);
     expect(reply.all).toContain('Active');
-    expect(reply.all).toContain('authentication: manual');
+    expect(reply.all).toContain('signs in with Moodle login');
     expect(reply.all).toContain('Last access: never');
     expect(reply.all).toContain(`${fake.url}/user/profile.php?id=${p.id}`);
     const stored = fake.site.getUser(p.id);
@@ -237,7 +237,7 @@ describe('protected accounts', () => {
     ['the token’s own user', 'api-user', 'token belongs to'],
     ['the guest (by username)', 'guest', 'guest account'],
     ['the guest (by id)', '1', 'guest account'],
-    ['PROTECTED_USERS', 'keepme', 'PROTECTED_USERS'],
+    ['PROTECTED_USERS', 'keepme', 'list of protected accounts'],
   ])('refuses to change %s before anything is stored', async (_what, ref, words) => {
     const before = await requestCount();
     const calls = updateCalls();

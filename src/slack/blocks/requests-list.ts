@@ -1,9 +1,10 @@
 // The private list shown by `/moodle-user requests [mine|pending]`: one line per request (id, operation, target,
 // status, age), and a Cancel button on the viewer's own pending requests. Pure function of the records.
 import type { types } from '@slack/bolt';
+import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
 import { ACTION_IDS, COMMANDS } from '../ids.js';
-import { describeTarget, operationTitle } from './approval-card.js';
+import { describeTarget } from './approval-card.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
@@ -50,9 +51,9 @@ export function formatAge(from: Date, now: Date): string {
 
 function row(request: RequestRecord, options: RequestsListOptions): types.KnownBlock {
   const parts = [
+    `*${escapeMrkdwn(requestHeadline(request))}*`,
+    escapeMrkdwn(describeTarget(request)),
     `\`${request.id}\``,
-    operationTitle(request.operation),
-    `*${escapeMrkdwn(describeTarget(request))}*`,
     STATUS_WORDS[request.status],
     formatAge(request.createdAt, options.now),
   ];

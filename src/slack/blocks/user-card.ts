@@ -12,6 +12,7 @@ import { operationOf } from '../../core/operations/registry.js';
 import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
 import type { RequestOperation } from '../../core/requests.js';
+import { authName, fieldValueWords } from '../../core/record-words.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
 import { escapeMrkdwn, escapeSentence } from './untrusted.js';
@@ -58,12 +59,14 @@ export function buildUserCard(
   if (view.detail === 'full') {
     const full = view.user;
     header.push(
-      `${state}  ·  authentication: ${e(full.auth)}${full.confirmed ? '' : '  ·  not confirmed'}`,
+      `${state}  ·  signs in with ${e(authName(full.auth))}${full.confirmed ? '' : '  ·  not confirmed'}`,
       `Last access: ${formatMoodleTime(full.lastaccess)}  ·  first access: ${formatMoodleTime(full.firstaccess)}`,
     );
     const fields = CARD_FIELDS.flatMap((key) => {
       const value = full[key];
-      return typeof value === 'string' && value.trim() !== '' ? [`*${FIELD_LABELS[key]}*: ${e(value)}`] : [];
+      return typeof value === 'string' && value.trim() !== ''
+        ? [`*${FIELD_LABELS[key]}*: ${e(fieldValueWords(key, value))}`]
+        : [];
     });
     details = fields.join('\n') || '_No other profile fields are filled in._';
   } else {
