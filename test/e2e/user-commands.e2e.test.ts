@@ -96,7 +96,7 @@ describe('show', () => {
 
   it('says when no account matches, and how to use the command without an account', async () => {
     expect((await run('show nobody.here')).text).toContain('No Moodle account has the username "nobody.here"');
-    expect((await run('show')).text).toContain('/moodle-user show <username | email | id>');
+    expect((await run('show')).text).toContain('/moodle-user show &lt;username | email | id&gt;');
   });
 
   it('is for requesters only', async () => {

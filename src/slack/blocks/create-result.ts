@@ -36,7 +36,8 @@ function section(text: string): types.SectionBlock {
 
 /** A link Slack shows as `text`; the URL is ours (MOODLE_URL + an id), the label is escaped. */
 function link(url: string, text: string): string {
-  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(text).replace(/\|/g, '¦')}>`;
+  // The label is short, so that cutting a long section never cuts a link in two.
+  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(text, 100).replace(/\|/g, '¦')}>`;
 }
 
 function profileLink(moodleUrl: string, id: number): string {
@@ -98,7 +99,7 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
 
 function renderRefused(outcome: OutcomeOf<'refused'>): RenderedResult {
   const cancel = outcome.inFlight ? ` To withdraw it: /moodle-user cancel ${outcome.inFlight}` : '';
-  const text = `Not allowed: ${outcome.reason}${cancel}`;
+  const text = `Not allowed: ${escapeSentence(`${outcome.reason}${cancel}`)}`;
   return { text, blocks: [section(`:no_entry: ${escapeSentence(`${outcome.reason}${cancel}`)}`)] };
 }
 
@@ -120,7 +121,7 @@ function renderExists(outcome: OutcomeOf<'exists'>, context: CreateResultContext
       }): same ${SAME_WORDS[c.matchedOn]}`,
   );
   return {
-    text: `${intro} ${outcome.conflicts.map((c) => `${c.username} (id ${c.moodleId})`).join(', ')}`,
+    text: `${intro} ${outcome.conflicts.map((c) => `${escapeMrkdwn(c.username, 100)} (id ${c.moodleId})`).join(', ')}`,
     blocks: [
       section(`:information_source: ${intro}`),
       ...listBlocks(lines),
@@ -132,7 +133,7 @@ function renderExists(outcome: OutcomeOf<'exists'>, context: CreateResultContext
 function renderUnavailable(outcome: OutcomeOf<'unavailable'>): RenderedResult {
   const intro = 'Nothing was requested: Moodle could not be checked.';
   return {
-    text: `${intro} ${outcome.message}`,
+    text: `${intro} ${escapeMrkdwn(outcome.message)}`,
     blocks: [section(`:warning: ${intro} ${escapeMrkdwn(outcome.message)}`)],
   };
 }
@@ -163,7 +164,7 @@ function renderExecuted(outcome: OutcomeOf<'executed'>, context: CreateResultCon
     execution.moodleId === undefined
       ? ''
       : ` (id ${execution.moodleId}): ${link(execution.profileUrl ?? profileLink(context.moodleUrl, execution.moodleId), 'open the profile in Moodle')}`;
-  const text = `Created the Moodle account ${username}${execution.moodleId === undefined ? '' : ` (id ${execution.moodleId})`}.`;
+  const text = `Created the Moodle account ${escapeMrkdwn(username, 100)}${execution.moodleId === undefined ? '' : ` (id ${execution.moodleId})`}.`;
   const lines = [`:white_check_mark: Created the Moodle account *${escapeMrkdwn(username)}*${where}.`];
   const note = usernameNote(username, context);
   if (note) lines.push(note);
@@ -187,7 +188,7 @@ function renderFailed(outcome: OutcomeOf<'failed'>, context: CreateResultContext
     ? ' It is not certain whether Moodle created the account; a retry looks it up first.'
     : '';
   return {
-    text: `${intro} ${detail}`,
+    text: `${intro} ${escapeMrkdwn(detail)}`,
     blocks: [
       section(`:x: ${intro} ${escapeMrkdwn(detail)}`),
       ...(execution.password ? [passwordSection(execution.password)] : []),

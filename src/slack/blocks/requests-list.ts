@@ -5,7 +5,7 @@ import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
 import { ACTION_IDS, COMMANDS } from '../ids.js';
 import { describeTarget } from './approval-card.js';
-import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
 /** Rows per list: a message holds at most 50 blocks, and a private list longer than this is not read anyway. */
@@ -95,7 +95,9 @@ export function buildRequestsList(requests: readonly RequestRecord[], options: R
       : `Approve or reject from the cards in the approval channel. \`${COMMANDS.user} requests mine\` lists your own.`;
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(more ? `Showing the newest ${shown.length}. ${footer}` : footer, LIMITS.contextText)],
+    elements: [
+      mrkdwn(encodeEntities(more ? `Showing the newest ${shown.length}. ${footer}` : footer), LIMITS.contextText),
+    ],
   });
   const text = truncateText(
     escapeMrkdwn(

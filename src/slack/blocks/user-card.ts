@@ -11,8 +11,8 @@ import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gate
 import { operationOf } from '../../core/operations/registry.js';
 import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
-import type { RequestOperation } from '../../core/requests.js';
 import { authName, fieldValueWords } from '../../core/record-words.js';
+import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
 import { escapeMrkdwn, escapeSentence } from './untrusted.js';
@@ -84,7 +84,10 @@ export function buildUserCard(
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
   return {
     response_type: 'ephemeral',
-    text: e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`, LIMITS.messageText),
+    text: truncateText(
+      e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`),
+      LIMITS.messageText,
+    ),
     blocks,
   };
 }
@@ -97,7 +100,7 @@ export function buildAccountChoice(message: string, users: readonly AccountSumma
   if (users.length > 20) lines.push(`…and ${users.length - 20} more.`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(message, LIMITS.messageText),
+    text: truncateText(e(message), LIMITS.messageText),
     blocks: [
       { type: 'section', text: mrkdwn(e(message)) },
       { type: 'section', text: mrkdwn(lines.join('\n')) },
@@ -112,7 +115,7 @@ export function buildAccountChoice(message: string, users: readonly AccountSumma
 export function buildNotice(text: string, emoji = ':information_source:', usage?: string): EphemeralReply {
   return {
     response_type: 'ephemeral',
-    text: truncateText(usage ? `${e(text)} ${usage}` : e(text), LIMITS.messageText),
+    text: truncateText(usage ? `${e(text)} ${encodeEntities(usage)}` : e(text), LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}${usage ? ` ${encodeEntities(usage)}` : ''}`) }],
   };
 }
@@ -131,7 +134,7 @@ export function buildProblems(intro: string, problems: readonly FieldProblem[]):
   const lines = problems.map((p) => `• ${e(p.message)}`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(`${intro} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
+    text: truncateText(`${encodeEntities(intro)} ${e(problems.map((p) => p.message).join(' '))}`, LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`:warning: ${encodeEntities(intro)}\n${lines.join('\n')}`) }],
   };
 }
