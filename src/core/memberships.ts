@@ -4,10 +4,11 @@
 import type { AccountRef } from './account-ref.js';
 import { withAccount } from './account-view.js';
 import { type AccountDeps, type AccountService, accountServiceFor, type ChangeOutcome } from './accounts.js';
-import { isGatewayError, type MoodleGateway, type MoodleUser } from './moodle-gateway.js';
+import type { MoodleGateway, MoodleUser } from './moodle-gateway.js';
 import { describeCohort, describeCourse, enrolledCourseIds } from './operations/memberships.js';
 import type { RequestPayload } from './operations/registry.js';
 import type { ProvisioningService } from './provisioning.js';
+import { describeUnavailable } from './request-words.js';
 import type { PreflightSummary, RequesterContext } from './requests.js';
 import {
   type MembershipSettings,
@@ -65,8 +66,7 @@ async function resolveInput<T>(work: () => Promise<Resolved<T>>): Promise<{ ok: 
     const resolved = await work();
     return resolved.ok ? resolved : { kind: 'invalid', problems: resolved.problems };
   } catch (err) {
-    const hint = isGatewayError(err) ? err.hint : 'Something unexpected went wrong; see the app log.';
-    return { kind: 'unavailable', message: `Could not check Moodle: ${hint}` };
+    return { kind: 'unavailable', message: describeUnavailable(err, 'check Moodle') };
   }
 }
 

@@ -1,5 +1,6 @@
 // Sentences about a request's state, shared by the lifecycle's refusals and the early checks of the use cases.
 // The caller decides how a person is named (formatActor: a Slack mention in the app, the raw id by default).
+import { isGatewayError, LOOKUP_TOO_BROAD } from './moodle-gateway.js';
 import { operationOf } from './operations/registry.js';
 import type { RequestRecord } from './requests.js';
 
@@ -116,4 +117,21 @@ export function plainFailure(request: RequestRecord): string {
     sentence = `Moodle refused it, so ${notYet}. The approvers have Moodle’s answer and will retry or tell you what to change.`;
   }
   return sentence + unsure;
+}
+
+/**
+ * Moodle could not be asked before anything was stored: in words for whoever asked, with what to do. Moodle's
+ * technical hint (which may name settings) is for the log and the setup check, except a look-up too broad to use,
+ * whose hint says what to type instead.
+ */
+export function describeUnavailable(err: unknown, what: string): string {
+  const code = isGatewayError(err) ? err.code : undefined;
+  if (code === LOOKUP_TOO_BROAD && isGatewayError(err)) return err.hint;
+  if (code === 'moodle_maintenance') {
+    return `Moodle is in maintenance, so the app could not ${what}. Nothing was stored; try again once it is back.`;
+  }
+  if (code && SETUP_TROUBLE.has(code)) {
+    return `The app’s access to Moodle needs an admin’s fix, so it could not ${what}. Nothing was stored; an admin can see what to fix with the setup check (doctor).`;
+  }
+  return `Moodle could not be reached or did not answer properly, so the app could not ${what}. Nothing was stored; try again in a few minutes, and tell an admin if it keeps happening.`;
 }

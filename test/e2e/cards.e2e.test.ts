@@ -253,6 +253,17 @@ describe('failures', () => {
     expect(String(line.args.text)).not.toContain('503');
   });
 
+  it('Moodle down before anything is stored: the requester hears it in words, with what to do', async () => {
+    fake.setFault({ status: 503 });
+    const asked = await t.command('/moodle-adduser', 'kim.down@example.org Kim Down', { userId: REQUESTER });
+    const reply = JSON.stringify((await asked.waitForResponse()).body);
+    fake.setFault(null);
+    expect(reply).toContain(
+      'Moodle is in maintenance, so the app could not check which usernames are free. Nothing was stored; try again once it is back.',
+    );
+    for (const detail of ['503', 'Site administration', 'MOODLE_', 'core_user']) expect(reply).not.toContain(detail);
+  });
+
   it('a refusal names the admins who can help by mention, never a setting', async () => {
     const asked = await t.command('/moodle-user', 'requests pending', { userId: REQUESTER });
     const text = String((await asked.waitForResponse()).body.text);
