@@ -84,6 +84,20 @@ const leaver = request({
   },
 });
 
+const failed = request({
+  status: 'failed',
+  decidedBy: 'U0APP',
+  decidedAt: decided,
+  attempts: 1,
+  result: {
+    ok: false,
+    code: 'moodle_maintenance',
+    message: 'core_user_create_users: Moodle answered 503 Service Unavailable',
+    hint: 'The Moodle site is in maintenance mode (or being upgraded): try again when it is back. Maintenance is switched under Site administration > Server > Maintenance mode.',
+    outcomeUnknown: false,
+  },
+});
+
 /** Every picture: its file name and its SVG. */
 export function buildScreens(): Array<{ name: string; svg: string }> {
   const metadata = { requestId: 'R-X2VY9Z', card: { channel: 'C0APPROVALS', ts: '1.000001' } };
@@ -102,6 +116,11 @@ export function buildScreens(): Array<{ name: string; svg: string }> {
     { name: 'card-pending.svg', svg: renderMessage(buildApprovalCard(request({}), { moodleUrl: MOODLE }), FRAME) },
     { name: 'card-approved.svg', svg: renderMessage(buildApprovalCard(approved, { moodleUrl: MOODLE }), FRAME) },
     { name: 'card-delete.svg', svg: renderMessage(buildApprovalCard(leaver, { moodleUrl: MOODLE }), FRAME) },
+    { name: 'card-failed.svg', svg: renderMessage(buildApprovalCard(failed, { moodleUrl: MOODLE }), FRAME) },
+    {
+      name: 'requester-dm-failed.svg',
+      svg: renderMessage(buildRequesterMessage(failed, 'failed', { moodleUrl: MOODLE }), FRAME),
+    },
     {
       name: 'requester-dm.svg',
       svg: renderMessage(

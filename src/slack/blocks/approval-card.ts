@@ -59,13 +59,13 @@ export function formatChange(change: FieldChange): string {
   return `*${escapeMrkdwn(line.label)}*: ${escapeMrkdwn(line.value, 300)}`;
 }
 
-/** Moodle's words and how to fix it: for the approvers' card only, never for the requester. */
+/** Moodle's words and how to fix it, on lines of their own: for the approvers' card only, never the requester. */
 function failureDetail(result: RequestResult | undefined): string {
-  if (!result || result.ok) return 'unknown error.';
+  if (!result || result.ok) return '*What Moodle said:* nothing; the app lost its answer.';
   const unknown = result.outcomeUnknown
-    ? ' Moodle may have carried it out anyway; a retry looks the account up first and never does it twice.'
+    ? '\nMoodle may have carried it out anyway; a retry looks the account up first and never does it twice.'
     : '';
-  return `${escapeMrkdwn(result.message)} ${escapeMrkdwn(result.hint)}${unknown}`;
+  return `*What Moodle said:* ${escapeMrkdwn(result.message)}\n*To fix:* ${escapeMrkdwn(result.hint)}${unknown}`;
 }
 
 /** "1 of 2 approvals: @Alan" for a request that needs several approvers; '' for one that needs one. */
@@ -106,7 +106,7 @@ export function buildStatusText(request: RequestRecord, moodleUrl: string): stri
     }
     case 'failed': {
       const attempts = request.attempts > 1 ? ` (attempt ${request.attempts})` : '';
-      return `:x: *${approvedBy(request)}*${when} · failed in Moodle${attempts}\n*What Moodle said:* ${failureDetail(request.result)}\nOnce it is fixed, an approver can retry.${comment}`;
+      return `:x: *${approvedBy(request)}*${when} · failed in Moodle${attempts}\n${failureDetail(request.result)}\nOnce it is fixed, an approver can retry.${comment}`;
     }
     case 'rejected':
       return `:no_entry: *Rejected by ${request.decidedBy ? mention(request.decidedBy) : 'an approver'}*${when}${comment}`;
