@@ -6,6 +6,7 @@ import { CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildViewSubmission } from '../fakes/sign.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -240,4 +241,8 @@ describe('permission before the modal', () => {
     const post = await cmd.waitForResponse();
     expect(JSON.stringify(post.body)).toContain('I could not open the form (Slack said: expired_trigger_id)');
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

@@ -19,6 +19,7 @@ import {
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -269,5 +270,12 @@ describe('failures', () => {
     const text = String((await asked.waitForResponse()).body.text);
     expect(text).toContain(`You need to be an approver for this. Ask <@${ADMIN}> (an admin of the Moodle provisioner)`);
     expect(text).not.toMatch(/SLACK_|MOODLE_/);
+  });
+});
+
+describe('what Slack received', () => {
+  it('every message, reply and view this file’s flows sent passes the Block Kit check', async () => {
+    expect(t.slack.calls.length).toBeGreaterThan(20);
+    expect(await blockKitProblemsReceived(t)).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ import {
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -299,4 +300,8 @@ describe('the "New Moodle user" form with courses and cohorts', () => {
       cohorts: [{ idnumber: 'COHORT1' }],
     });
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

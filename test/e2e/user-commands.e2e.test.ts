@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { ADMIN, APPROVER, REQUESTER, SLACK_USERS, STRANGER } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -266,4 +267,8 @@ describe('protected accounts', () => {
     expect(t.leakedSecrets()).toEqual([]);
     expect(t.logs.some((l) => l.includes(fake.token))).toBe(false);
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });
