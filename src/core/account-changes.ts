@@ -3,6 +3,7 @@ import { describeAccount } from './account-ref.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser, profileUrl } from './moodle-gateway.js';
 import { FIELD_KEYS, type FieldChange, PROFILE_FIELDS, type ProfileField } from './profile.js';
 import type { PreflightSummary } from './requests.js';
+import type { Store } from './store.js';
 import { type FieldProblem, validateUserUpdate } from './user-record.js';
 
 /** The value Moodle holds for a field ('' when it omits it). */
@@ -51,6 +52,21 @@ export function prepareUpdate(
     ok: 'unchanged',
     message: `Nothing to change: ${describeAccount(current)} already has ${Object.keys(input).length > 0 ? 'these values' : 'the values given'}.`,
   };
+}
+
+/** A new username or email that a create waiting for approval (or being carried out) is about to take. */
+export async function createsInFlight(store: Store, changes: readonly FieldChange[]): Promise<FieldProblem[]> {
+  const wanted = (field: 'username' | 'email') =>
+    changes.filter((c) => c.field === field && c.after !== '').map((c) => c.after);
+  const usernames = wanted('username');
+  const emails = wanted('email');
+  if (usernames.length === 0 && emails.length === 0) return [];
+  const [twin] = await store.findInFlight({ operation: 'create', usernames, emails });
+  if (!twin) return [];
+  const field = usernames.includes(twin.username) ? 'username' : 'email';
+  const what = field === 'username' ? `the username ${twin.username}` : 'this email address';
+  const message = `Request ${twin.id} to create an account with ${what} is already in progress (${twin.status}).`;
+  return [{ field, message }];
 }
 
 /** The fields whose new value must not be another account's: Moodle's keys, and the ID number sites sync by. */

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { checkUpdateCollisions, prepareUpdate } from './account-changes.js';
+import { checkUpdateCollisions, createsInFlight, prepareUpdate } from './account-changes.js';
 import {
   type AccountRef,
   describeAccount,
@@ -146,11 +146,47 @@ export class AccountService {
     return refusal ?? { kind: 'target', user: found.user };
   }
 
+  /**
+   * For a form whose change is chosen in it (courses and cohorts): permission, look-up and protection now; the
+   * in-flight check waits for the submission, when the course or cohort is known.
+   */
+  async changeable(
+    requester: RequesterContext,
+    ref: string | AccountRef,
+    operation: ChangeOperation,
+  ): Promise<AccountTarget | Refusal | NotOne> {
+    const refused = await this.mayRequest(requester.userId, operation);
+    if (refused) return refused;
+    const found = await this.resolve(requester.userId, ref, operation);
+    if (found.kind !== 'found') return found;
+    const refusal = await this.refuseProtected(requester, found.user, operation);
+    return refusal ?? { kind: 'target', user: found.user };
+  }
+
   private async refuseChange(
     requester: RequesterContext,
     user: MoodleUser,
     operation: ChangeOperation,
     payload: RequestPayload | undefined,
+  ): Promise<Refusal | undefined> {
+    const protectedRefusal = await this.refuseProtected(requester, user, operation);
+    if (protectedRefusal) return protectedRefusal;
+    const inFlight = await findChangeInFlight(this.deps.store, operation, this.targetOf(user), payload);
+    if (inFlight) {
+      const what = operationOf(operation).words.verb;
+      return {
+        kind: 'refused',
+        reason: `${inFlight.id} already asks to ${what} ${user.username} and is ${inFlight.status === 'pending' ? 'waiting for an approver' : 'being carried out'}; nothing new was stored.`,
+        inFlight: inFlight.id,
+      };
+    }
+    return undefined;
+  }
+
+  private async refuseProtected(
+    requester: RequesterContext,
+    user: MoodleUser,
+    operation: ChangeOperation,
   ): Promise<Refusal | undefined> {
     const protection = await this.guard.protectionOf(user);
     if (protection.protected !== false) {
@@ -160,15 +196,6 @@ export class AccountService {
         detail: `${protection.reason} (account ${user.username}, id ${user.id})`,
       });
       return { kind: 'refused', reason: protection.reason };
-    }
-    const inFlight = await findChangeInFlight(this.deps.store, operation, this.targetOf(user), payload);
-    if (inFlight) {
-      const what = operationOf(operation).words.verb;
-      return {
-        kind: 'refused',
-        reason: `${inFlight.id} already asks to ${what} ${user.username} and is ${inFlight.status === 'pending' ? 'waiting for an approver' : 'being carried out'}; nothing new was stored.`,
-        inFlight: inFlight.id,
-      };
     }
     return undefined;
   }
@@ -193,6 +220,7 @@ export class AccountService {
       prepared.changes,
       this.config.moodle.url,
     );
+    problems.push(...(await createsInFlight(this.deps.store, prepared.changes)));
     if (problems.length > 0) return { kind: 'problems', problems };
     return { kind: 'planned', user: found.user, changes: prepared.changes, preflight };
   }

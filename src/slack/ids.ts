@@ -21,6 +21,8 @@ export const CALLBACK_IDS = {
   accountNoticeModal: 'account_notice_modal',
   /** The Home tab's "Find a user". */
   findUserModal: 'find_user_modal',
+  /** Enrol, unenrol, cohort add or remove for an existing account. */
+  membershipModal: 'membership_modal',
 } as const;
 
 /** action_ids of interactive elements outside input blocks (buttons on messages). */
@@ -33,6 +35,11 @@ export const ACTION_IDS = {
   /** The Home tab's quick actions. */
   homeNewAccountButton: 'home_new_account_button',
   homeFindUserButton: 'home_find_user_button',
+  /** "Courses and cohorts…" on the /moodle-user show card; its value is the Moodle id. */
+  membershipFormButton: 'membership_form_button',
+  /** The help replies' buttons: the "New Moodle user" form, and "Find a user". */
+  helpNewUserFormButton: 'help_new_user_form_button',
+  helpFindUserButton: 'help_find_user_button',
 } as const;
 
 /** block_ids of non-input blocks that listeners look up. */
@@ -48,6 +55,10 @@ export const BLOCK_IDS = {
   coursesBlock: 'courses_block',
   roleBlock: 'role_block',
   cohortsBlock: 'cohorts_block',
+  /** The courses-and-cohorts form's choice of enrol, unenrol, cohort add or remove, and its dates. */
+  membershipActionBlock: 'membership_action_block',
+  fromBlock: 'from_block',
+  untilBlock: 'until_block',
 } as const;
 
 /** action_ids inside the approval/rejection modals' input blocks. */
@@ -60,6 +71,9 @@ export const INPUT_ACTION_IDS = {
   coursesInput: 'courses_input',
   roleInput: 'role_input',
   cohortsInput: 'cohorts_input',
+  membershipActionInput: 'membership_action_input',
+  fromInput: 'from_input',
+  untilInput: 'until_input',
 } as const;
 
 /** User profile fields that appear as inputs in the user modals (the README's keys, without reason). */

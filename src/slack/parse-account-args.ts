@@ -18,6 +18,8 @@ export function parseAccountArgs(text: string, options: { allowFields: boolean; 
   let user: string | undefined;
   let reason: string | undefined;
   const extra: string[] = [];
+  const keys = [...(options.allowFields ? PROFILE_FIELDS : []), ...(options.allowReason ? ['reason'] : [])];
+  let lastUnknown = -1;
   for (const token of tokens) {
     if (tooManyProblems(problems)) break;
     if (token.key === undefined) {
@@ -42,12 +44,14 @@ export function parseAccountArgs(text: string, options: { allowFields: boolean; 
       );
     } else {
       const suggestion = suggestKey(key);
-      const keys = [...(options.allowFields ? PROFILE_FIELDS : []), ...(options.allowReason ? ['reason'] : [])];
       problems.push(
-        `Unknown key ${quoteForMessage(key)}${suggestion && keys.includes(suggestion) ? ` (did you mean ${suggestion}?)` : ''}.${keys.length > 0 ? ` The keys are ${keys.join(', ')}.` : ''}`,
+        `Unknown key ${quoteForMessage(key)}${suggestion && keys.includes(suggestion) ? ` (did you mean ${suggestion}?)` : ''}.`,
       );
+      lastUnknown = problems.length - 1;
     }
   }
+  // The list of keys once, after the last unknown key, however many there were.
+  if (lastUnknown >= 0 && keys.length > 0) problems[lastUnknown] += ` The keys are ${keys.join(', ')}.`;
   if (extra.length > 0) {
     problems.push(
       `Only one account can be named; ${extra.map((e) => quoteForMessage(e)).join(', ')} ${extra.length === 1 ? 'is' : 'are'} extra. Put values with spaces in quotes, as key="two words".`,

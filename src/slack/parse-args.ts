@@ -31,6 +31,8 @@ export interface Tokenized {
 export interface ParsedUserArgs {
   fields: Record<string, string>;
   problems: string[];
+  /** Fields a problem already speaks of, so that a validator's word on them would say it twice. */
+  reported?: string[];
 }
 
 /** The longest command text that is parsed (UTF-16 units, as Slack counts a message). */
@@ -146,7 +148,8 @@ export function tokenize(text: string): Tokenized {
   return { tokens, problems };
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: the insertions, deletions and substitutions that turn `a` into `b`. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
@@ -216,16 +219,19 @@ export function parseUserArgs(text: string): ParsedUserArgs {
   const { tokens, problems } = tokenize(text);
   const fields: Record<string, string> = {};
   const fromPositional = new Set<string>();
+  const reported: string[] = [];
 
   const positionals = tokens.filter((t) => t.key === undefined);
   const first = positionals[0];
+  const takePositionals = () =>
+    positionals.slice(0, POSITIONAL_FIELDS.length).forEach((token, index) => {
+      const field = POSITIONAL_FIELDS[index]!;
+      fields[field] = token.value;
+      fromPositional.add(field);
+    });
   if (first !== undefined) {
     if (looksLikeEmail(first.value)) {
-      positionals.slice(0, POSITIONAL_FIELDS.length).forEach((token, index) => {
-        const field = POSITIONAL_FIELDS[index]!;
-        fields[field] = token.value;
-        fromPositional.add(field);
-      });
+      takePositionals();
       const extra = positionals.slice(POSITIONAL_FIELDS.length).map((t) => show(t.value));
       if (extra.length > 0) {
         problems.push(
@@ -238,10 +244,15 @@ export function parseUserArgs(text: string): ParsedUserArgs {
         `${show(first.value)} is not an email address. Start with the email address, e.g. ` +
           'jane@example.org Jane Doe, or give every field as key=value.',
       );
+      reported.push('email');
+      // Still read as email, first and last name, so that every other problem is in the same reply.
+      if (!tokens.some((t) => t.key === 'email')) takePositionals();
+      else reported.push('firstname', 'lastname');
     }
   }
 
   const fromKey = new Set<string>();
+  let lastUnknown = -1;
   for (const token of tokens) {
     if (tooManyProblems(problems)) break;
     if (token.key === undefined) continue;
@@ -250,9 +261,8 @@ export function parseUserArgs(text: string): ParsedUserArgs {
       problems.push(`${show(token.text)} has no key before the =; write it as key=value.`);
     } else if (!(USER_ARG_KEYS as readonly string[]).includes(key)) {
       const suggestion = suggestKey(key);
-      problems.push(
-        `Unknown key ${show(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}. The keys are ${USER_ARG_KEYS.join(', ')}.`,
-      );
+      problems.push(`Unknown key ${show(key)}${suggestion ? ` (did you mean ${suggestion}?)` : ''}.`);
+      lastUnknown = problems.length - 1;
     } else if (fromPositional.has(key)) {
       problems.push(
         `The ${FIELD_WORDS[key] ?? key} is given twice: ${show(fields[key] ?? '')} at the start and ${key}=${show(token.value)}. Give it once.`,
@@ -264,5 +274,7 @@ export function parseUserArgs(text: string): ParsedUserArgs {
       fromKey.add(key);
     }
   }
-  return { fields, problems };
+  // The list of keys once, after the last unknown key, however many there were.
+  if (lastUnknown >= 0) problems[lastUnknown] += ` The keys are ${USER_ARG_KEYS.join(', ')}.`;
+  return { fields, problems, ...(reported.length > 0 ? { reported } : {}) };
 }

@@ -292,6 +292,7 @@ describe('requests already in progress', () => {
       kind: 'refused',
       reason: `A request to create an account with the username jane.doe ${tail}`,
       inFlight: first.id,
+      field: 'username',
     });
     expect(
       await provisioning.submitCreate(
@@ -302,6 +303,7 @@ describe('requests already in progress', () => {
       kind: 'refused',
       reason: `A request to create an account with this email address ${tail}`,
       inFlight: first.id,
+      field: 'email',
     });
   });
 

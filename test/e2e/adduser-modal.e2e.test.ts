@@ -2,7 +2,7 @@
 // the submission is checked within the ack (errors inline under each field, keyed by block_id), then the modal
 // shows "Checking Moodle…" and, through views.update, the result: created, pending, exists or refused.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
+import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildViewSubmission } from '../fakes/sign.js';
@@ -82,7 +82,14 @@ async function openModal(userId: string): Promise<{ call: RecordedCall; viewId: 
   };
 }
 
-async function submit(userId: string, viewId: string, metadata: string, form: FormValues) {
+/** `extra`: state of other inputs (the courses), as Slack sends them. */
+async function submit(
+  userId: string,
+  viewId: string,
+  metadata: string,
+  form: FormValues,
+  extra: Record<string, Record<string, unknown>> = {},
+) {
   return t.submitView(
     buildViewSubmission({
       user: { id: userId },
@@ -90,7 +97,7 @@ async function submit(userId: string, viewId: string, metadata: string, form: Fo
       triggerId: t.slack.issueTriggerId(),
       viewId,
       privateMetadata: metadata,
-      values: stateValues(form),
+      values: { ...stateValues(form), ...extra },
     }),
   );
 }
@@ -154,20 +161,71 @@ describe('open → submit → result', () => {
     expect(moodle.calls.filter((c) => c.wsfunction === 'core_user_create_users')).toHaveLength(0);
   });
 
-  it('shows an existing account (same email, other case) and creates nothing', async () => {
-    const id = moodle.site.addUser({
-      username: 'ccase',
-      firstname: 'C',
-      lastname: 'Case',
-      email: 'C.Case@Example.org',
-    });
+  it('keeps the form open with a clash (same email, other case) under the email field, and creates nothing', async () => {
+    moodle.site.addUser({ username: 'ccase', firstname: 'C', lastname: 'Case', email: 'C.Case@Example.org' });
     const { viewId, metadata } = await openModal('U0ADMIN');
-    await submit('U0ADMIN', viewId, metadata, { firstname: 'Cee', lastname: 'Case', email: 'c.case@example.org' });
+    const ack = await submit('U0ADMIN', viewId, metadata, {
+      firstname: 'Cee',
+      lastname: 'Case',
+      email: 'c.case@example.org',
+    });
+    expect(ack.body).toMatchObject({ response_action: 'errors' });
+    const errors = (ack.body as { errors: Record<string, string> }).errors;
+    expect(Object.keys(errors)).toEqual([userFieldIds('email').blockId]);
+    expect(errors[userFieldIds('email').blockId]).toContain(
+      'Moodle already has an account with this email address: ccase (id',
+    );
+    await t.idle();
+    expect(t.slack.callsTo('views.update')).toHaveLength(0);
+    expect(moodle.calls.filter((c) => c.wsfunction === 'core_user_create_users')).toHaveLength(0);
+  });
+
+  it('puts a username taken in Moodle, and an unknown course, under their own fields', async () => {
+    moodle.site.addUser({ username: 'taken', firstname: 'T', lastname: 'Aken', email: 'taken@elsewhere.org' });
+    const { viewId, metadata } = await openModal('U0ADMIN');
+    const tee = { firstname: 'Tee', lastname: 'Aken', email: 'tee@example.org', username: 'taken' };
+    const course = { type: 'plain_text_input', value: 'NOPE101' };
+    const ack = await submit('U0ADMIN', viewId, metadata, tee, {
+      [BLOCK_IDS.coursesBlock]: { [INPUT_ACTION_IDS.coursesInput]: course },
+    });
+    expect(ack.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [BLOCK_IDS.coursesBlock]: expect.stringContaining('NOPE101') },
+    });
+    // The course is checked first (before the account's clashes): fixed, the username clash is shown.
+    expect((await submit('U0ADMIN', viewId, metadata, tee)).body).toMatchObject({
+      response_action: 'errors',
+      errors: { [userFieldIds('username').blockId]: expect.stringContaining('with this username: taken (id') },
+    });
+  });
+
+  it('keeps the form open when a create for the same email is already waiting for approval', async () => {
+    const wai = { firstname: 'Wai', lastname: 'Ting', email: 'wt@example.org' };
+    const first = await openModal('U0REQUESTER');
+    await submit('U0REQUESTER', first.viewId, first.metadata, wai);
+    expect(await resultView(first.viewId)).toMatch(/Request \*R-[A-Z0-9]{6}\*/);
+    const second = await openModal('U0REQUESTER');
+    const ack = await submit('U0REQUESTER', second.viewId, second.metadata, { ...wai, username: 'other.name' });
+    expect(ack.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [userFieldIds('email').blockId]: expect.stringContaining('is already in progress') },
+    });
+  });
+
+  it('when Moodle is slower than Slack allows, falls back to "Checking Moodle…" and names the clash in the result', async () => {
+    moodle.site.addUser({ username: 'slowpoke', firstname: 'S', lastname: 'Poke', email: 'sp@example.org' });
+    const { viewId, metadata } = await openModal('U0ADMIN');
+    moodle.setLatency(2_500);
+    let ack: Awaited<ReturnType<typeof submit>>;
+    try {
+      ack = await submit('U0ADMIN', viewId, metadata, { firstname: 'S', lastname: 'Poke', email: 'sp@example.org' });
+    } finally {
+      moodle.setLatency(0);
+    }
+    expect(JSON.stringify(ack.body)).toContain('Checking Moodle');
     const result = await resultView(viewId);
     expect(result).toContain('already has an account');
-    expect(result).toContain(`${moodle.url}/user/profile.php?id=${id}`);
-    expect(result).toContain('ccase');
-    expect(moodle.calls.filter((c) => c.wsfunction === 'core_user_create_users')).toHaveLength(0);
+    expect(result).toContain('slowpoke');
   });
 
   it('sends the result privately in the channel when the modal cannot be updated', async () => {

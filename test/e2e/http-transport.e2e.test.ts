@@ -31,14 +31,14 @@ describe('slash commands over HTTP', () => {
     const post = await result.waitForResponse();
     expect(post.body.response_type).toBe('ephemeral');
     expect(String(post.body.text)).toContain('/moodle-adduser');
-    expect(JSON.stringify(post.body.blocks)).toContain('username=jdoe email=j@x.org');
+    expect(JSON.stringify(post.body.blocks)).toContain('username=jdoe city=Leeds');
   });
 
   it('answers /moodle-user help privately at the response_url', async () => {
     const result = await t.command('/moodle-user', '  HELP ');
     const post = await result.waitForResponse();
     expect(post.body.response_type).toBe('ephemeral');
-    expect(JSON.stringify(post.body.blocks)).toContain('/moodle-user suspend');
+    expect(JSON.stringify(post.body.blocks)).toContain('`suspend &lt;user&gt;');
   });
 
   it('tells the person when a subcommand is unknown, without echoing markup', async () => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS, BLOCK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildViewSubmission } from '../fakes/sign.js';
 import {
   ADMIN,
@@ -16,30 +16,19 @@ import {
   clickCard,
   openedView,
   REQUESTER,
-  SLACK_USERS,
   stateOf,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
 import { blockKitProblemsReceived } from './block-kit-received.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
+import { approveFromCard, startMembershipApp } from './membership-helpers.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 
 beforeAll(async () => {
-  fake = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
-      SLACK_REQUESTERS: `${REQUESTER},${APPROVER},${ADMIN}`,
-      SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
-      SLACK_ADMINS: ADMIN,
-      APPROVAL_REQUIRED: 'create,delete,enrol,cohort_add',
-    },
-    slack: { users: SLACK_USERS.map((u) => ({ ...u, tz: 'Europe/London' })) },
-  });
+  ({ fake, t } = await startMembershipApp());
 });
 afterAll(async () => {
   await t?.stop();
@@ -65,18 +54,7 @@ async function pendingFor(username: string, operation: string): Promise<RequestR
   return found;
 }
 
-async function approve(request: RequestRecord): Promise<void> {
-  const card = await t.slack.waitForCall(
-    'chat.postMessage',
-    (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(request.id),
-  );
-  const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
-  const view = await openedView(t, triggerId);
-  expect(await submitModal(t, APPROVER, view, { [BLOCK_IDS.approveCommentBlock]: 'ok' })).toMatchObject({
-    status: 200,
-  });
-  await waitForCard(t, cardTs(card), 'succeeded');
-}
+const approve = (request: RequestRecord) => approveFromCard(t, request);
 
 const enrolCalls = () => fake.calls.filter((c) => c.wsfunction === 'enrol_manual_enrol_users').length;
 
@@ -121,7 +99,9 @@ describe('enrol', () => {
     const problems = await run(`enrol ${p.username} TEST101 role=manager until=2001-01-01`);
     expect(problems.text).toContain('The role manager is not one this app can assign');
     expect(problems.text).toContain('is in the past');
-    expect(await run(`enrol ${p.username}`)).toMatchObject({ text: expect.stringContaining('Say which course') });
+    expect(await run(`enrol ${p.username} role=teacher`)).toMatchObject({
+      text: expect.stringContaining('Say which course'),
+    });
     expect((await requests()).length).toBe(before);
   });
 

@@ -30,7 +30,7 @@ describe('Socket Mode', () => {
 
   it('acks /moodle-user help the same way', async () => {
     const post = await (await t.command('/moodle-user', 'help')).waitForResponse();
-    expect(JSON.stringify(post.body.blocks)).toContain('/moodle-user doctor');
+    expect(JSON.stringify(post.body.blocks)).toContain('`doctor` (admins)');
   });
 
   it('serves the health routes on PORT in Socket Mode too', async () => {

@@ -145,6 +145,28 @@ describe('edit modal', () => {
     expect(await requestCount()).toBe(before);
   });
 
+  it('keeps the form open when the new username or email is one a create waiting for approval will take', async () => {
+    const p = person();
+    const waiting = await t.application.deps.listenerDeps.provisioning.submitCreate(
+      { userId: REQUESTER },
+      { email: 'incoming@example.org', firstname: 'In', lastname: 'Coming', username: 'incoming' },
+    );
+    expect(waiting.kind).toBe('pending');
+    const { view } = await modalOf(`update ${p.username}`, APPROVER);
+    const renamed = await submitModal(t, APPROVER, view, { [userFieldIds('username').blockId]: 'incoming' });
+    expect(renamed.body).toMatchObject({
+      response_action: 'errors',
+      errors: {
+        [userFieldIds('username').blockId]: expect.stringContaining('the username incoming is already in progress'),
+      },
+    });
+    const emailed = await submitModal(t, APPROVER, view, { [userFieldIds('email').blockId]: 'incoming@example.org' });
+    expect(emailed.body).toMatchObject({
+      response_action: 'errors',
+      errors: { [userFieldIds('email').blockId]: expect.stringContaining('this email address is already in progress') },
+    });
+  });
+
   it('when Moodle is slower than Slack’s 3 seconds, the modal says it is still checking, then shows the outcome', async () => {
     const p = person();
     const { view, viewId } = await modalOf(`update ${p.username}`);

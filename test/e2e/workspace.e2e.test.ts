@@ -97,7 +97,7 @@ describe.each(['http', 'socket'] as const)('a workspace install (%s)', (transpor
     expect(help.ack.body).toEqual({ response_type: 'ephemeral', text: FOREIGN_WORKSPACE_MESSAGE });
     // The home team's command is the control: same shape, answered as usual.
     const home = await t.command('/moodle-user', 'help');
-    expect(JSON.stringify((await home.waitForResponse()).body)).toContain('/moodle-user suspend');
+    expect(JSON.stringify((await home.waitForResponse()).body)).toContain('How to use /moodle-user');
     expect(t.slack.callsTo('views.open').filter((c) => c.args.trigger_id === form.triggerId)).toEqual([]);
     expect(t.slack.responses.filter((p) => p.id === help.responseUrlId)).toEqual([]);
   });
@@ -178,7 +178,7 @@ describe('an org-wide install compares the enterprise', () => {
       enterprise_id: 'E0ORG',
       is_enterprise_install: 'true',
     });
-    expect(JSON.stringify((await sister.waitForResponse()).body)).toContain('/moodle-user suspend');
+    expect(JSON.stringify((await sister.waitForResponse()).body)).toContain('How to use /moodle-user');
     const other = await t.command('/moodle-user', 'help', {
       team_id: 'T0TESTTEAM',
       enterprise_id: 'E0ELSEWHERE',

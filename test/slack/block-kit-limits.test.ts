@@ -118,6 +118,30 @@ describe('the checker', () => {
     ]) {
       expect(problems).toContain(expected);
     }
+    const radio = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ text: { type: 'plain_text', text: `o${i}` }, value: `v${i}` }));
+    const choices = checkView({
+      type: 'modal',
+      title: { type: 'plain_text', text: 'T' },
+      submit: { type: 'plain_text', text: 'Go' },
+      blocks: [
+        {
+          type: 'input',
+          label: { type: 'plain_text', text: 'L' },
+          element: { type: 'radio_buttons', action_id: 'r', options: radio(11), initial_option: radio(12)[11] },
+        },
+        {
+          type: 'input',
+          label: { type: 'plain_text', text: 'D' },
+          element: { type: 'datepicker', action_id: 'd', initial_date: '1/2/2027' },
+        },
+      ],
+    });
+    expect(choices).toEqual([
+      'blocks[0].element: 11 options',
+      'blocks[0].element: an initial option is not one of the options',
+      'blocks[1].element: initial_date 1/2/2027 is not YYYY-MM-DD',
+    ]);
     expect(checkView({ type: 'home', blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) })).toEqual([
       'blocks: 101 blocks, max 100',
     ]);

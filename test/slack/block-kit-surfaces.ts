@@ -36,6 +36,11 @@ import { buildEditUserModal, buildLoadingModal, buildNoticeModal } from '../../s
 import { buildFindUserModal, buildFoundUserModal } from '../../src/slack/blocks/find-user-modal.js';
 import { buildAddUserHelp, buildUnknownSubcommand, buildUserHelp } from '../../src/slack/blocks/help.js';
 import { buildHomeView } from '../../src/slack/blocks/home-tab.js';
+import {
+  buildMembershipModal,
+  MEMBERSHIP_ACTIONS,
+  type MembershipAction,
+} from '../../src/slack/blocks/membership-modal.js';
 import { buildCheckingView, buildNewUserModal } from '../../src/slack/blocks/new-user-modal.js';
 import { buildReminder } from '../../src/slack/blocks/reminder.js';
 import { buildRequestsList } from '../../src/slack/blocks/requests-list.js';
@@ -232,6 +237,7 @@ function replies(): Array<[string, Message]> {
   out.push(['help adduser', buildAddUserHelp()]);
   out.push(['help user', buildUserHelp()]);
   out.push(['unknown subcommand', buildUnknownSubcommand('/moodle-user', LONG, buildUserHelp())]);
+  out.push(['did you mean', buildUnknownSubcommand('/moodle-user', 'shwo', buildUserHelp(), ['show', 'update'])]);
   out.push(['doctor report', buildDoctorReport(hostileReport())]);
   const many = (Object.keys(SAMPLE_PAYLOADS) as RequestOperation[]).flatMap((op) =>
     REQUEST_STATUSES.map((s) => hostileRequest(op, s)),
@@ -302,6 +308,17 @@ export function allViews(): Array<[string, View]> {
   ]);
   out.push(['new user plain', buildNewUserModal({ allowedAuth: ['manual'], defaultAuth: 'manual' })]);
   out.push(['checking', buildCheckingView()]);
+  const cohorts = Array.from({ length: 150 }, (_, i) => ({ id: i, idnumber: `K${i}${HOSTILE}`, name: LONG }));
+  const roles = Array.from({ length: 150 }, (_, i) => `role${i}${LONG}`.slice(0, 100));
+  for (const action of Object.keys(MEMBERSHIP_ACTIONS) as MembershipAction[]) {
+    for (const list of [cohorts, undefined]) {
+      const options = { roles, cohorts: list, action, reasonRequired: true };
+      out.push([
+        `membership ${action} ${list ? 'select' : 'typed'}`,
+        buildMembershipModal(hostileUser, account, options),
+      ]);
+    }
+  }
   out.push(['edit user', buildEditUserModal(hostileUser, account, { reasonRequired: true, redacted: false })]);
   out.push(['edit user redacted', buildEditUserModal(hostileUser, account, { redacted: true })]);
   out.push([

@@ -31,6 +31,7 @@ export const SLACK_LIMITS = {
   placeholder: 150,
   textInputMax: 3000,
   selectOptions: 100,
+  choiceOptions: 10,
   optionGroups: 100,
   optionText: 75,
   optionValue: 75,
@@ -139,9 +140,39 @@ class Checker {
       }
       case 'static_select':
         return this.select(path, e);
+      case 'radio_buttons':
+      case 'checkboxes':
+        return this.choices(path, e);
+      case 'datepicker':
+        if (e.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(e.initial_date))) {
+          this.fail(path, `initial_date ${String(e.initial_date)} is not YYYY-MM-DD`);
+        }
+        return;
       default:
         this.fail(path, `element type ${String(e.type)} is not checked here: add it to the validator`);
     }
+  }
+
+  /** Radio buttons and checkboxes: 1 to 10 options, text plain or mrkdwn, the initial ones among them. */
+  choices(path: string, e: Json) {
+    const values = new Set<string>();
+    const options = (e.options as Json[] | undefined) ?? [];
+    if (options.length === 0 || options.length > SLACK_LIMITS.choiceOptions)
+      this.fail(path, `${options.length} options`);
+    for (const [i, o] of options.entries()) {
+      this.text(`${path}.options[${i}].text`, o.text, SLACK_LIMITS.optionText);
+      if (o.description !== undefined)
+        this.text(`${path}.options[${i}].description`, o.description, SLACK_LIMITS.optionText);
+      this.max(`${path}.options[${i}].value`, o.value, SLACK_LIMITS.optionValue);
+      if (typeof o.value !== 'string' || values.has(o.value))
+        this.fail(`${path}.options[${i}]`, 'value missing or not unique');
+      if (typeof o.value === 'string') values.add(o.value);
+    }
+    const initial = [e.initial_option, ...((e.initial_options as unknown[] | undefined) ?? [])].filter(
+      Boolean,
+    ) as Json[];
+    for (const o of initial)
+      if (!values.has(String(o.value))) this.fail(path, 'an initial option is not one of the options');
   }
 
   select(path: string, e: Json) {

@@ -245,11 +245,10 @@ describe('edit form state', () => {
 });
 
 describe('/moodle-user help', () => {
-  it('lists every subcommand with an example', () => {
+  it('names every subcommand, uncut', () => {
     const text = JSON.stringify(buildUserHelp().blocks);
-    for (const sub of Object.keys(USER_SUBCOMMANDS)) {
-      expect(text, sub).toMatch(new RegExp(`e\\.g\\. \`/moodle-user ${sub}`));
-    }
+    for (const sub of Object.keys(USER_SUBCOMMANDS))
+      expect(text, sub).toMatch(new RegExp(`\`(/moodle-user )?${sub}\\b`));
     expect(text).not.toContain('…');
   });
 });

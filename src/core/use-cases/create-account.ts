@@ -6,7 +6,7 @@ import { checkReason } from '../free-text.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
 import { type CreatePayload, createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
 import { describeUnavailable } from '../request-words.js';
-import type { PreflightSummary, RequesterContext } from '../requests.js';
+import type { PreflightSummary, RequesterContext, RequestTarget } from '../requests.js';
 import { type FieldProblem, validateNewUser } from '../user-record.js';
 import { deriveUsername, pickFreeUsername, withSuffix } from '../username.js';
 import type { UseCaseContext } from './context.js';
@@ -30,6 +30,23 @@ export interface AccountCreation {
   /** May this person use the create form at all? Checked before a form is opened. */
   canRequest(userId: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   submitCreate(requester: RequesterContext, input: Record<string, string | undefined>): Promise<SubmitOutcome>;
+  /** Every check of submitCreate, nothing stored: a form waits for it to keep itself open on a problem. */
+  planCreate(
+    requester: RequesterContext,
+    input: Record<string, string | undefined>,
+  ): Promise<CreatePlan | SubmitOutcome>;
+  /** Stores (or executes) a create planCreate returned. */
+  submitPlannedCreate(plan: CreatePlan): Promise<SubmitOutcome>;
+}
+
+/** A create checked against the rules, Moodle and the requests in flight, ready to be stored. */
+export interface CreatePlan {
+  kind: 'planned';
+  requester: RequesterContext;
+  target: RequestTarget;
+  payload: CreatePayload;
+  preflight: PreflightSummary;
+  reason: string | undefined;
 }
 
 export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter): AccountCreation {
@@ -37,7 +54,12 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
     validateCreate: (input) => validateCreate(ctx, input),
     preflightCreate: (user) => preflightCreate(ctx.gateway, user),
     canRequest: (userId) => submitter.requireRole(userId, 'requester', 'create'),
-    submitCreate: (requester, input) => submitCreate(ctx, submitter, requester, input),
+    submitCreate: async (requester, input) => {
+      const plan = await planCreate(ctx, submitter, requester, input);
+      return plan.kind === 'planned' ? submitPlanned(submitter, plan) : plan;
+    },
+    planCreate: (requester, input) => planCreate(ctx, submitter, requester, input),
+    submitPlannedCreate: (plan) => submitPlanned(submitter, plan),
   };
 }
 
@@ -51,12 +73,16 @@ function validateCreate(ctx: UseCaseContext, input: Record<string, string | unde
   return { ok: false, problems: [...(checked.ok ? [] : checked.problems), reason], derived };
 }
 
-async function submitCreate(
+function submitPlanned(submitter: Submitter, plan: CreatePlan): Promise<SubmitOutcome> {
+  return submitter.submitRequest(plan.requester, plan.target, plan.payload, plan.preflight, plan.reason);
+}
+
+async function planCreate(
   ctx: UseCaseContext,
   submitter: Submitter,
   requester: RequesterContext,
   input: Record<string, string | undefined>,
-): Promise<SubmitOutcome> {
+): Promise<CreatePlan | SubmitOutcome> {
   const allowed = await submitter.requireRole(requester.userId, 'requester', 'create');
   if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
   const validated = validateCreate(ctx, input);
@@ -79,7 +105,7 @@ async function submitCreate(
   const reason = input.reason?.trim() || undefined;
   const target = { username: user.username, email: user.email };
   const payload: CreatePayload = { operation: 'create', user, ...memberships.value };
-  return submitter.submitRequest(requester, target, payload, preflight, reason);
+  return { kind: 'planned', requester, target, payload, preflight, reason };
 }
 
 /**
@@ -114,9 +140,11 @@ async function twinRefusal(ctx: UseCaseContext, user: UserProfileFields): Promis
     emails: [user.email],
   });
   if (!twin) return undefined;
-  const same = twin.username === user.username ? `the username ${user.username}` : 'this email address';
+  const field = twin.username === user.username ? 'username' : 'email';
+  const same = field === 'username' ? `the username ${user.username}` : 'this email address';
   return {
     kind: 'refused',
+    field,
     reason:
       `A request to create an account with ${same} is already in progress: ${twin.id}, asked by ` +
       `${ctx.formatActor(twin.requesterId)} (${twin.status}). Nothing new was requested; ` +

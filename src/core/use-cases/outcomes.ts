@@ -13,6 +13,8 @@ export interface Refused {
   current?: RequestRecord;
   /** The id of the request already asking for the same thing (its requester may cancel it). */
   inFlight?: string;
+  /** The input the refusal is about (the username or email of a create in flight): a form shows it there. */
+  field?: string;
 }
 
 export type SubmitOutcome =

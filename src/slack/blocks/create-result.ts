@@ -228,15 +228,15 @@ export function buildCreateReply(outcome: SubmitOutcome, context: CreateResultCo
   };
 }
 
-/** Parse problems of the text command (strings without a field), all in one private reply. */
-export function buildArgumentProblemsReply(problems: readonly string[]): EphemeralMessage {
+/** Every problem of the text command in one private reply: the text's (strings) and the fields' (labelled). */
+export function buildArgumentProblemsReply(problems: readonly (string | FieldProblem)[]): EphemeralMessage {
   const intro = `Nothing was created: ${problems.length === 1 ? 'one thing needs' : `${problems.length} things need`} fixing.`;
   return {
     response_type: 'ephemeral',
     text: truncateText(intro, LIMITS.messageText),
     blocks: capBlocks([
       section(`:warning: ${intro}`),
-      ...listBlocks(problems.map((p) => `• ${escapeMrkdwn(p)}`)),
+      ...listBlocks(problems.map((p) => (typeof p === 'string' ? `• ${escapeMrkdwn(p)}` : describeProblem(p)))),
       section('Type `/moodle-adduser help` for the usage, or `/moodle-adduser` alone for a form.'),
     ]),
   };

@@ -1,8 +1,10 @@
-// The private help replies of the two slash commands: plain usage text that reads well in Slack and as a
-// notification preview.
+// The private help replies of the two slash commands: three examples, the rest in a line, the keys once, and a
+// button to the form. All of it is the app's own mrkdwn with literal angle brackets (`<user>`), so & < > are encoded
+// in every text, fallback included; the one untrusted word (an unknown subcommand) goes through untrusted.ts.
 import type { types } from '@slack/bolt';
-import { COMMANDS } from '../ids.js';
-import { encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { ACTION_IDS, COMMANDS } from '../ids.js';
+import { editDistance, USER_ARG_KEYS } from '../parse-args.js';
+import { encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
 export interface EphemeralMessage {
@@ -11,75 +13,86 @@ export interface EphemeralMessage {
   blocks: types.KnownBlock[];
 }
 
+const A = COMMANDS.addUser;
+const U = COMMANDS.user;
+
 const ADD_USER_HELP = [
-  `*${COMMANDS.addUser}* asks for a new Moodle account. Everything you type here stays private.`,
-  '',
-  `\`${COMMANDS.addUser}\`  open the "New Moodle user" form`,
-  `\`${COMMANDS.addUser} <email> <first name> <last name> [key=value ...]\``,
-  `\`${COMMANDS.addUser} username=jdoe email=j@x.org firstname=Jane lastname="Doe Smith"\``,
-  `\`${COMMANDS.addUser} help\`  this message`,
-  '',
-  'Keys: username email firstname lastname auth idnumber institution department city country lang timezone ' +
-    'phone1 phone2 address reason. Put values with spaces in quotes. Without username=, it is made from the ' +
-    'email address. Passwords are never typed into Slack: Moodle emails one, or the app shows it once, privately.',
+  `*${A}* asks for a new Moodle account. What you type here stays private.`,
+  `• \`${A}\`  opens the form`,
+  `• \`${A} jane.doe@example.org Jane Doe\`  email, first name, last name (the username becomes jane.doe)`,
+  `• \`${A} jane.doe@example.org Jane "Doe Smith" username=jdoe city=Leeds courses=TEST101 role=teacher\``,
+  `Keys: ${USER_ARG_KEYS.join(' ')}. Put values with spaces in quotes. Passwords are never typed into Slack: ` +
+    'Moodle emails one, or the app shows it once, privately.',
 ].join('\n');
 
 const USER_HELP = [
-  `*${COMMANDS.user}* looks up and changes existing Moodle accounts. \`<user>\` is a username, an email address or a Moodle id. Everything you type here stays private.`,
-  '',
-  `\`${COMMANDS.user} show <user>\`  the account's profile, state and last access`,
-  `    e.g. \`${COMMANDS.user} show jdoe\`, \`${COMMANDS.user} show jane.doe@example.org\`, \`${COMMANDS.user} show 42\``,
-  `\`${COMMANDS.user} update <user> key=value ...\`  change fields; only changed ones are sent (no fields: opens a form with the current values)`,
-  `    e.g. \`${COMMANDS.user} update jdoe city="New York" email=jane@example.org\`, \`${COMMANDS.user} update jdoe username=jane.doe\`, \`${COMMANDS.user} update jdoe\``,
-  `\`${COMMANDS.user} suspend <user> [reason="..."]\`  stop the account logging in, keeping its data`,
-  `    e.g. \`${COMMANDS.user} suspend jdoe reason="left the school"\``,
-  `\`${COMMANDS.user} unsuspend <user> [reason="..."]\``,
-  `    e.g. \`${COMMANDS.user} unsuspend jdoe\``,
-  `\`${COMMANDS.user} delete <user>\`  always asks you to confirm by typing the username; cannot be undone`,
-  `    e.g. \`${COMMANDS.user} delete jdoe\``,
-  `\`${COMMANDS.user} enrol <user> <course> [role=student] [from=YYYY-MM-DD] [until=YYYY-MM-DD]\`  enrol in a course (its short name or ID number)`,
-  `    e.g. \`${COMMANDS.user} enrol jdoe TEST101 role=teacher until=2027-06-30\``,
-  `\`${COMMANDS.user} unenrol <user> <course>\``,
-  `    e.g. \`${COMMANDS.user} unenrol jdoe TEST101\``,
-  `\`${COMMANDS.user} cohort add|remove <user> <cohort>\`  by the cohort's ID number or name`,
-  `    e.g. \`${COMMANDS.user} cohort add jdoe COHORT1\``,
-  `\`${COMMANDS.user} requests [mine | pending]\`  your requests, or those waiting for approval`,
-  `    e.g. \`${COMMANDS.user} requests pending\``,
-  `\`${COMMANDS.user} cancel <request id>\`  withdraw your own pending request`,
-  `    e.g. \`${COMMANDS.user} cancel R-7K3QX9\``,
-  `\`${COMMANDS.user} doctor\`  setup check, admins only`,
-  `    e.g. \`${COMMANDS.user} doctor\``,
-  `\`${COMMANDS.user} help\`  this message`,
-  '',
-  'Keys for update: username email firstname lastname auth idnumber institution department city country lang ' +
-    'timezone phone1 phone2 address, plus reason="...". Put values with spaces in quotes; an empty value ' +
-    '(city="") clears an optional field. If a number is also a username, write id:42 or username:42. Changes may ' +
-    'need an approver first; you get a direct message when they are done.',
-  `To ask for a new account, use \`${COMMANDS.addUser}\`.`,
+  `*${U}* looks up and changes existing Moodle accounts; <user> is a username, an email address or a Moodle id. ` +
+    'What you type here stays private.',
+  `• \`${U} show jdoe\`  the account, its state and its courses`,
+  `• \`${U} update jdoe city="New York"\`  change fields (\`${U} update jdoe\` alone opens a form)`,
+  `• \`${U} enrol jdoe TEST101 role=teacher until=2027-06-30\`  (\`${U} enrol jdoe\` alone opens a form)`,
+  `Also: \`suspend <user> [reason="..."]\`, \`unsuspend <user>\`, \`delete <user>\` (asks you to confirm), ` +
+    '`unenrol <user> <course>`, `cohort add|remove <user> <cohort>`, `requests [mine | pending]`, ' +
+    '`cancel <request id>`, `doctor` (admins).',
+  `Keys for update: those of ${A} except courses, role and cohorts; key="" clears an optional field. ` +
+    'Changes may need an approver first; you get a direct message when they are done.',
 ].join('\n');
 
-function buildEphemeral(text: string, fallback: string): EphemeralMessage {
+function buildEphemeral(text: string, fallback: string, button: types.Button): EphemeralMessage {
   return {
     response_type: 'ephemeral',
-    text: truncateText(fallback, LIMITS.messageText),
-    // `<email>`, `<user>`: the placeholders are shown, not parsed as Slack links.
-    blocks: [{ type: 'section', text: mrkdwn(encodeEntities(text)) }],
+    text: encodeEntities(truncateText(fallback, LIMITS.messageText)),
+    blocks: [
+      { type: 'section', text: mrkdwn(encodeEntities(text)) },
+      { type: 'actions', elements: [button] },
+    ],
   };
 }
 
 export function buildAddUserHelp(): EphemeralMessage {
-  return buildEphemeral(ADD_USER_HELP, `How to use ${COMMANDS.addUser}`);
+  return buildEphemeral(ADD_USER_HELP, `How to use ${A}`, {
+    type: 'button',
+    style: 'primary',
+    action_id: ACTION_IDS.helpNewUserFormButton,
+    text: plainText('Open the form', LIMITS.buttonText),
+  });
 }
 
 export function buildUserHelp(): EphemeralMessage {
-  return buildEphemeral(USER_HELP, `How to use ${COMMANDS.user}`);
+  return buildEphemeral(USER_HELP, `How to use ${U}`, {
+    type: 'button',
+    action_id: ACTION_IDS.helpFindUserButton,
+    text: plainText('Find a user', LIMITS.buttonText),
+  });
 }
 
-/** A short private answer for input the command does not understand, followed by the usage. */
-export function buildUnknownSubcommand(command: string, word: string, help: EphemeralMessage): EphemeralMessage {
+/** Subcommands closer than this to a mistyped word are suggested (show → shwo, sohw, shoe). */
+const MAX_SUGGESTION_DISTANCE = 2;
+
+/** The known word a mistyped one most likely meant: fewest edits, at most two (and half the word). */
+export function suggestWord(word: string, known: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  if (lower.length > 40) return undefined;
+  let best: { word: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate);
+    const limit = Math.min(MAX_SUGGESTION_DISTANCE, Math.floor(candidate.length / 2));
+    if (distance <= limit && (!best || distance < best.distance)) best = { word: candidate, distance };
+  }
+  return best?.word;
+}
+
+/** A short private answer for a word the command does not know: the likely one if any, then the help. */
+export function buildUnknownSubcommand(
+  command: string,
+  word: string,
+  help: EphemeralMessage,
+  known: readonly string[] = [],
+): EphemeralMessage {
   // The word is user input: it can neither mention @channel nor close the code span (backticks become look-alikes).
   const shown = escapeMrkdwn(word, 40);
-  const intro = `\`${shown}\` is not something ${command} knows.`;
+  const suggestion = suggestWord(word, known);
+  const intro = `\`${shown}\` is not something ${command} knows.${suggestion ? ` Did you mean *${suggestion}*?` : ''}`;
   return {
     response_type: 'ephemeral',
     text: truncateText(`${intro} Try ${command} help.`, LIMITS.messageText),

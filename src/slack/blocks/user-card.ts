@@ -14,7 +14,8 @@ import type { SubmitOutcome } from '../../core/provisioning.js';
 import { authName, fieldValueWords } from '../../core/record-words.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
-import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, truncateText } from './text.js';
+import { ACTION_IDS } from '../ids.js';
+import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, escapeSentence } from './untrusted.js';
 
 export interface EphemeralReply {
@@ -82,6 +83,19 @@ export function buildUserCard(
     context.push(`:lock: ${e(options.protection.reason)}`);
   }
   blocks.push({ type: 'context', elements: [mrkdwn(context.join('  ·  '), LIMITS.contextText)] });
+  if (options.protection?.protected !== true) {
+    blocks.push({
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.membershipFormButton,
+          text: plainText('Courses and cohorts…', LIMITS.buttonText),
+          value: String(user.id),
+        },
+      ],
+    });
+  }
   return {
     response_type: 'ephemeral',
     text: truncateText(

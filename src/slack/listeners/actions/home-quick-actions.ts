@@ -1,5 +1,5 @@
-// The Home tab's quick actions: New account opens the "New Moodle user" form, Find a user a look-up form. The
-// trigger_id lives 3 seconds, so the form opens at once; every check runs again at submission.
+// The Home tab's quick actions (and the help replies' buttons): New account opens the "New Moodle user" form, Find a
+// user a look-up form. The trigger_id lives 3 seconds, so the form opens at once; every check runs again at submission.
 import type { Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { isReasonRequired } from '../../../core/policy.js';
 import { buildFindUserModal } from '../../blocks/find-user-modal.js';
@@ -25,6 +25,8 @@ export function createHomeQuickAction(
             defaultAuth: deps.config.defaultAuth,
             roles: Object.keys(deps.config.roleIds),
             reasonRequired: isReasonRequired(deps.config, 'create'),
+            // From a help reply: a fallback reply goes where the command was typed.
+            ...(click.channelId ? { metadata: { channelId: click.channelId } } : {}),
           });
     try {
       await client.views.open({ trigger_id: click.triggerId, view });

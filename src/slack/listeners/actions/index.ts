@@ -5,6 +5,7 @@ import type { ListenerDeps } from '../deps.js';
 import { createApproveRequestAction } from './approve-request.js';
 import { createCancelRequestAction } from './cancel-request.js';
 import { createHomeQuickAction } from './home-quick-actions.js';
+import { createMembershipFormButton } from './membership-form-button.js';
 import { createRejectRequestAction } from './reject-request.js';
 import { createRetryRequestAction } from './retry-request.js';
 
@@ -15,4 +16,7 @@ export function register(app: App, deps: ListenerDeps): void {
   app.action(ACTION_IDS.cancelRequestButton, createCancelRequestAction(deps));
   app.action(ACTION_IDS.homeNewAccountButton, createHomeQuickAction(deps, 'new_account'));
   app.action(ACTION_IDS.homeFindUserButton, createHomeQuickAction(deps, 'find_user'));
+  app.action(ACTION_IDS.membershipFormButton, createMembershipFormButton(deps));
+  app.action(ACTION_IDS.helpNewUserFormButton, createHomeQuickAction(deps, 'new_account'));
+  app.action(ACTION_IDS.helpFindUserButton, createHomeQuickAction(deps, 'find_user'));
 }

@@ -5,14 +5,15 @@
 import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
 import pLimit from 'p-limit';
 import type { PermissionCheck } from '../../../core/permissions.js';
-import { isReasonRequired } from '../../../core/policy.js';
+import { checkReasonGiven, isReasonRequired } from '../../../core/policy.js';
+import type { FieldProblem } from '../../../core/user-record.js';
 import type { Logger } from '../../../logger.js';
 import { buildArgumentProblemsReply, buildCreateReply } from '../../blocks/create-result.js';
 import { buildAddUserHelp } from '../../blocks/help.js';
 import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
-import { parseUserArgs } from '../../parse-args.js';
+import { type ParsedUserArgs, parseUserArgs } from '../../parse-args.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 
@@ -91,6 +92,20 @@ async function openModal(
   }
 }
 
+/**
+ * The text's problems and, in the same reply, what Moodle's rules say of the fields that could be read (an upper-case
+ * username, a missing last name), leaving out fields a text problem already names.
+ */
+function everyProblem(deps: ListenerDeps, parsed: ParsedUserArgs): (string | FieldProblem)[] {
+  const checked = deps.provisioning.validateCreate(parsed.fields);
+  const reasonMissing = checkReasonGiven(deps.config, 'create', parsed.fields.reason);
+  const said = new Set(parsed.reported ?? []);
+  // A username made from an email already said to be wrong would only repeat that.
+  if (checked.derived && said.has('email')) said.add('username');
+  const more = [...(checked.ok ? [] : checked.problems), ...(reasonMissing ? [reasonMissing] : [])];
+  return [...parsed.problems, ...more.filter((p) => !said.has(p.field))];
+}
+
 async function createFromText(
   deps: ListenerDeps,
   command: SlackCommandMiddlewareArgs['command'],
@@ -99,7 +114,7 @@ async function createFromText(
 ): Promise<void> {
   const parsed = parseUserArgs(command.text);
   if (parsed.problems.length > 0) {
-    await reply(respond, buildArgumentProblemsReply(parsed.problems), logger);
+    await reply(respond, buildArgumentProblemsReply(everyProblem(deps, parsed)), logger);
     return;
   }
   const outcome = await deps.provisioning.submitCreate(

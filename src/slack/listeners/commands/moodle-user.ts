@@ -39,7 +39,11 @@ export function createMoodleUserCommand(deps: ListenerDeps): Middleware<SlackCom
     const help = buildUserHelp();
     const handler = Object.hasOwn(USER_SUBCOMMANDS, word) ? USER_SUBCOMMANDS[word] : undefined;
     if (!handler) {
-      await respond(word === '' || word === 'help' ? help : buildUnknownSubcommand(COMMANDS.user, word, help));
+      await respond(
+        word === '' || word === 'help'
+          ? help
+          : buildUnknownSubcommand(COMMANDS.user, word, help, [...Object.keys(USER_SUBCOMMANDS), 'help']),
+      );
       return;
     }
     const args = command.text.trim().slice(word.length).trim();

@@ -6,6 +6,7 @@ import { createApproveRequestSubmission } from './approve-request-submission.js'
 import { createDeleteUserSubmission } from './delete-user-submission.js';
 import { createEditUserSubmission } from './edit-user-submission.js';
 import { createFindUserSubmission } from './find-user-submission.js';
+import { createMembershipSubmission } from './membership-submission.js';
 import { createNewUserSubmission } from './new-user-submission.js';
 import { createRejectRequestSubmission } from './reject-request-submission.js';
 
@@ -16,4 +17,5 @@ export function register(app: App, deps: ListenerDeps): void {
   app.view(CALLBACK_IDS.editUserModal, createEditUserSubmission(deps));
   app.view(CALLBACK_IDS.deleteUserConfirmModal, createDeleteUserSubmission(deps));
   app.view(CALLBACK_IDS.findUserModal, createFindUserSubmission(deps));
+  app.view(CALLBACK_IDS.membershipModal, createMembershipSubmission(deps));
 }

@@ -1,10 +1,13 @@
-// Submission of the "New Moodle user" modal. Within the 3-second ack: parse the values and check Moodle's rules
-// locally; problems go back inline under their fields (`response_action: errors`, keyed by block_id). Otherwise the
-// modal is replaced by a "Checking Moodle…" view, and after submitCreate (permission, pre-flight, direct execution or
-// approval) by the result, through views.update. The result view is the only place a generated password appears.
+// Submission of the "New Moodle user" modal. Within the 3-second ack: parse the values, check Moodle's rules locally,
+// then let the core check Moodle and the requests in flight (planCreate); every problem, a taken username or email
+// included, goes back inline under its field (`response_action: errors`, keyed by block_id), so the form keeps what
+// was typed. Otherwise the modal is replaced by a "Checking Moodle…" view, and after the request is stored (direct
+// execution or approval) by the result, through views.update. The result view is the only place a generated password
+// appears.
 import type { Middleware, SlackViewMiddlewareArgs, types, webApi } from '@slack/bolt';
 import { checkReasonGiven } from '../../../core/policy.js';
 import type { SubmitOutcome } from '../../../core/provisioning.js';
+import type { CreatePlan } from '../../../core/use-cases/create-account.js';
 import type { FieldProblem } from '../../../core/user-record.js';
 import type { Logger } from '../../../logger.js';
 import { buildCreateReply, buildCreateResultView, type CreateResultContext } from '../../blocks/create-result.js';
@@ -13,6 +16,8 @@ import { truncateText } from '../../blocks/text.js';
 import { BLOCK_IDS, userFieldIds } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
 import {
+  idsOf,
+  MEMBERSHIP_FORM_FIELDS,
   NEW_USER_MODAL_FIELDS,
   type NewUserFieldKey,
   parseNewUserMetadata,
@@ -20,18 +25,20 @@ import {
 } from '../../views/new-user-values.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
+import { PLAN_DEADLINE_MS, withinDeadline } from './edit-user-submission.js';
 
 /** Slack shows an inline error under one input; long texts are cut so that the whole ack stays valid. */
 const MAX_ERROR_LENGTH = 2_000;
 
 /** The block_ids of the modal's input blocks, by field, as built for this configuration. */
-function inputBlocks(allowedAuth: readonly string[]): Map<string, string> {
+function inputBlocks(allowedAuth: readonly string[], memberships: boolean): Map<string, string> {
   const blocks = new Map<string, string>();
   for (const key of NEW_USER_MODAL_FIELDS) {
     if (key === 'auth' && !showsAuthChoice(allowedAuth)) continue;
     blocks.set(key, userFieldIds(key).blockId);
   }
   blocks.set('reason', BLOCK_IDS.reasonBlock);
+  if (memberships) for (const key of MEMBERSHIP_FORM_FIELDS) blocks.set(key, idsOf(key).blockId);
   return blocks;
 }
 
@@ -42,8 +49,9 @@ function inputBlocks(allowedAuth: readonly string[]): Map<string, string> {
 export function buildInlineErrors(
   problems: readonly FieldProblem[],
   allowedAuth: readonly string[],
+  memberships = false,
 ): Record<string, string> {
-  const blocks = inputBlocks(allowedAuth);
+  const blocks = inputBlocks(allowedAuth, memberships);
   const fallback = userFieldIds('email').blockId;
   const errors: Record<string, string> = {};
   for (const problem of problems) {
@@ -99,6 +107,36 @@ async function sendFallback(
   }
 }
 
+const SAME_WORDS = { username: 'username', email: 'email address', idnumber: 'ID number' } as const;
+
+/**
+ * The problems of a planned create that the person can fix in the form: invalid values, an existing account with the
+ * same username, email or ID number (as this reader may see it), a create for the same one in flight.
+ */
+export function formProblemsOf(outcome: CreatePlan | SubmitOutcome): FieldProblem[] | undefined {
+  switch (outcome.kind) {
+    case 'invalid':
+      return outcome.problems;
+    case 'exists':
+      return outcome.conflicts.map((c) => ({
+        field: c.matchedOn,
+        message:
+          `Moodle already has an account with this ${SAME_WORDS[c.matchedOn]}: ${c.username} (id ${c.moodleId}). ` +
+          'Use that account, or change this.',
+      }));
+    case 'refused':
+      return outcome.field ? [{ field: outcome.field, message: outcome.reason }] : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const UNEXPECTED: SubmitOutcome = {
+  kind: 'unavailable',
+  message:
+    'The app failed unexpectedly before anything was sent to Moodle. Try again; if it persists, ask an admin to check the app’s log.',
+};
+
 export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
   return async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
@@ -117,42 +155,71 @@ export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackVie
       ...(local && !local.ok ? local.problems : parsed.problems),
       ...(reasonMissing ? [reasonMissing] : []),
     ];
+    const memberships = Object.keys(deps.config.roleIds).length > 0;
     if (problems.length > 0) {
       logger.info({ fields: problems.map((p) => p.field) }, 'new user form has problems');
-      await ack({ response_action: 'errors', errors: buildInlineErrors(problems, allowedAuth) });
+      await ack({ response_action: 'errors', errors: buildInlineErrors(problems, allowedAuth, memberships) });
       return;
     }
-    await ack({ response_action: 'update', view: buildCheckingView() });
-
     const { channelId } = parseNewUserMetadata(view.private_metadata);
-    const resultContext: CreateResultContext = {
-      moodleUrl: deps.config.moodle.url,
-      approvalChannel: deps.config.approvalChannel,
-      input: parsed.fields,
+    const requester = {
+      userId,
+      ...(body.team?.id ? { teamId: body.team.id } : {}),
+      ...(channelId ? { channelId } : {}),
     };
-    let outcome: SubmitOutcome;
-    try {
-      outcome = await deps.provisioning.submitCreate(
-        { userId, ...(body.team?.id ? { teamId: body.team.id } : {}), ...(channelId ? { channelId } : {}) },
-        parsed.fields as Record<NewUserFieldKey, string | undefined>,
-      );
-    } catch (err) {
+    const fields = parsed.fields as Record<NewUserFieldKey, string | undefined>;
+    const planning = deps.provisioning.planCreate(requester, fields).catch((err: unknown) => {
       logger.error({ err }, 'new user submission failed');
-      outcome = {
-        kind: 'unavailable',
-        message:
-          'The app failed unexpectedly before anything was sent to Moodle. Try again; if it persists, ask an admin to check the app’s log.',
-      };
+      return UNEXPECTED;
+    });
+    const timed = await withinDeadline(planning, PLAN_DEADLINE_MS);
+    const fixable = timed.done ? formProblemsOf(timed.value) : undefined;
+    if (fixable) {
+      logger.info({ fields: fixable.map((p) => p.field) }, 'new user form clashes or has problems in Moodle');
+      await ack({ response_action: 'errors', errors: buildInlineErrors(fixable, allowedAuth, memberships) });
+      return;
     }
+    // When Moodle is slower than Slack's 3 seconds the form cannot wait: it gives way to "Checking Moodle…" as it
+    // always did, and a taken username or email is said in the result view (what was typed is then lost).
+    await ack({ response_action: 'update', view: buildCheckingView() });
+    const planned = timed.done ? timed.value : await planning;
+    const outcome =
+      planned.kind === 'planned'
+        ? await deps.provisioning.submitPlannedCreate(planned).catch((err: unknown) => {
+            logger.error({ err }, 'new user submission failed');
+            return UNEXPECTED;
+          })
+        : planned;
     if (outcome.kind === 'refused') logger.warn({ requester: userId, operation: 'create' }, 'create refused');
     else logger.info({ outcome: outcome.kind }, 'create submitted');
-
-    try {
-      // No hash: the ack's `update` gave the view a new one that this handler never sees.
-      await client.views.update({ view_id: view.id, view: buildCreateResultView(outcome, resultContext) });
-    } catch (err) {
-      logger.warn({ slackError: slackFailureCode(err) }, 'could not show the result in the modal');
-      await sendFallback(client, userId, channelId, outcome, resultContext, logger);
-    }
+    await showResult(client, view.id, { userId, channelId, outcome, logger, input: parsed.fields }, deps);
   };
+}
+
+/** The result in the modal, or privately elsewhere when the modal cannot show it. */
+async function showResult(
+  client: webApi.WebClient,
+  viewId: string,
+  shown: {
+    userId: string;
+    channelId: string | undefined;
+    outcome: SubmitOutcome;
+    logger: Logger;
+    input: CreateResultContext['input'];
+  },
+  deps: ListenerDeps,
+): Promise<void> {
+  const { userId, channelId, outcome, logger, input } = shown;
+  const resultContext: CreateResultContext = {
+    moodleUrl: deps.config.moodle.url,
+    approvalChannel: deps.config.approvalChannel,
+    input,
+  };
+  try {
+    // No hash: the ack's `update` gave the view a new one that this handler never sees.
+    await client.views.update({ view_id: viewId, view: buildCreateResultView(outcome, resultContext) });
+  } catch (err) {
+    logger.warn({ slackError: slackFailureCode(err) }, 'could not show the result in the modal');
+    await sendFallback(client, userId, channelId, outcome, resultContext, logger);
+  }
 }

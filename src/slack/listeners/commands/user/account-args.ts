@@ -2,6 +2,7 @@
 // the text has problems or names no account, answer the person privately with the usage.
 import type { SlashCommand } from '@slack/bolt';
 import type { RequesterContext } from '../../../../core/requests.js';
+import type { FieldProblem } from '../../../../core/user-record.js';
 import { buildNotice, buildProblems } from '../../../blocks/user-card.js';
 import { type AccountArgs, parseAccountArgs } from '../../../parse-account-args.js';
 import type { SubcommandContext } from './types.js';
@@ -14,6 +15,8 @@ export interface AccountArgsOptions {
   usage: string;
   /** What precedes the list of problems; the usage when absent. */
   problemsIntro?: string;
+  /** Moodle's rules on the fields that could be read, so that a text with problems gets them all in one reply. */
+  checkFields?: (fields: Record<string, string>) => FieldProblem[];
 }
 
 /** The arguments of a subcommand that names an account, or undefined once the person has been told what is wrong. */
@@ -23,11 +26,12 @@ export async function readAccountArgs(
 ): Promise<(AccountArgs & { user: string }) | undefined> {
   const parsed = parseAccountArgs(args, options);
   if (parsed.problems.length > 0) {
+    const fieldProblems = Object.keys(parsed.fields).length > 0 ? (options.checkFields?.(parsed.fields) ?? []) : [];
     await respond(
-      buildProblems(
-        options.problemsIntro ?? options.usage,
-        parsed.problems.map((message) => ({ field: '*', message })),
-      ),
+      buildProblems(options.problemsIntro ?? options.usage, [
+        ...parsed.problems.map((message) => ({ field: '*', message })),
+        ...fieldProblems,
+      ]),
     );
     return undefined;
   }

@@ -21,16 +21,18 @@ export function parsePositionalArgs<W extends string, K extends string>(
   const { tokens, problems } = tokenize(text);
   const words: string[] = [];
   const values: Record<string, string> = {};
+  let lastUnknown = -1;
   for (const token of tokens) {
     if (tooManyProblems(problems)) break;
     if (token.key === undefined) words.push(token.value);
     else if (!(spec.keys as readonly string[]).includes(token.key)) {
-      problems.push(
-        `Unknown key ${quoteForMessage(token.key)}.${spec.keys.length > 0 ? ` The keys here are ${spec.keys.join(', ')}.` : ''}`,
-      );
+      problems.push(`Unknown key ${quoteForMessage(token.key)}.`);
+      lastUnknown = problems.length - 1;
     } else if (Object.hasOwn(values, token.key)) problems.push(`The key ${token.key} is given more than once.`);
     else values[token.key] = token.value.trim();
   }
+  // The list of keys once, after the last unknown key, however many there were.
+  if (lastUnknown >= 0 && spec.keys.length > 0) problems[lastUnknown] += ` The keys here are ${spec.keys.join(', ')}.`;
   spec.words.forEach((name, i) => {
     const word = words[i];
     if (word === undefined || word.trim() === '') problems.push(`Say which ${name}.`);

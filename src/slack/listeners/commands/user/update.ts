@@ -3,12 +3,13 @@
 // modal opens at once (the trigger_id expires in 3 s), and is replaced once Moodle has answered.
 
 import type { types } from '@slack/bolt';
-import { describeAccount } from '../../../../core/account-ref.js';
 import { type AccountTarget, accountServiceFor, type NotOne, type Refusal } from '../../../../core/accounts.js';
 import { isReasonRequired } from '../../../../core/policy.js';
-import { buildEditUserModal, buildLoadingModal, buildNoticeModal } from '../../../blocks/edit-user-modal.js';
+import { validateUserUpdate } from '../../../../core/user-record.js';
+import { buildEditUserModal } from '../../../blocks/edit-user-modal.js';
 import { accountNameOf, buildChangeReply, buildNotice } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
+import { openLookupModal } from '../../lookup-modal.js';
 import { readAccountArgs, requesterOfCommand } from './account-args.js';
 import type { SubcommandContext } from './types.js';
 
@@ -16,49 +17,18 @@ export const UPDATE_USAGE =
   `Usage: \`${COMMANDS.user} update <username | email | id> key=value ...\`, e.g. ` +
   `\`${COMMANDS.user} update jdoe city="New York" department=Maths\`; without fields it opens a form.`;
 
-/**
- * Opens a "Looking up…" modal with the command's trigger_id, finds the account (permission, protection and
- * in-flight checks included), then replaces the modal with `build(user)` or with why it cannot be shown.
- */
-export async function openAccountModal<T extends AccountTarget>(
+/** `openLookupModal` for a subcommand: the command's trigger_id, and replies through its response_url. */
+export function openAccountModal<T extends AccountTarget>(
   { command, respond, client, logger }: SubcommandContext,
   title: string,
   userText: string,
   find: () => Promise<T | Refusal | NotOne>,
   build: (target: T) => types.ModalView,
 ): Promise<void> {
-  let viewId: string | undefined;
-  try {
-    const opened = await client.views.open({
-      trigger_id: command.trigger_id,
-      view: buildLoadingModal(title, userText),
-    });
-    viewId = opened.view?.id;
-  } catch (err) {
-    logger.warn({ err }, 'could not open the loading modal');
-    await respond(buildNotice('Slack did not let the app open the form in time; run the command again.', ':warning:'));
-    return;
-  }
-  const found = await find();
-  const view =
-    found.kind === 'target'
-      ? build(found)
-      : buildNoticeModal(title, found.kind === 'refused' ? found.reason : found.message);
-  try {
-    if (viewId) await client.views.update({ view_id: viewId, view });
-  } catch (err) {
-    logger.warn({ err }, 'could not show the account modal');
-    await respond(
-      buildNotice(
-        found.kind === 'target'
-          ? `The form for ${describeAccount(found.user)} could not be shown; run the command again.`
-          : found.kind === 'refused'
-            ? found.reason
-            : found.message,
-        ':warning:',
-      ),
-    );
-  }
+  const tell = async (text: string) => {
+    await respond(buildNotice(text, ':warning:'));
+  };
+  return openLookupModal({ triggerId: command.trigger_id, client, logger, tell }, title, userText, find, build);
 }
 
 export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
@@ -68,6 +38,10 @@ export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
     verb: 'update',
     usage: UPDATE_USAGE,
     problemsIntro: 'Nothing was stored; fix the following and ask again:',
+    checkFields: (fields) => {
+      const checked = validateUserUpdate(fields, ctx.deps.config);
+      return checked.ok ? [] : checked.problems;
+    },
   });
   if (!parsed) return;
   const { command, respond, deps } = ctx;
