@@ -113,6 +113,8 @@ export function plainFailure(request: RequestRecord): string {
       'Moodle already has an account with this username, email or ID number, so no new one was made. The approvers can see which account it is.';
   } else if (code === 'protected') {
     sentence = 'This account is protected, so nothing was changed.';
+  } else if (code === 'protection_unknown') {
+    sentence = `The app could not confirm that this account may be changed, so ${notYet}. An approver will retry.`;
   } else {
     sentence = `Moodle refused it, so ${notYet}. The approvers have Moodle’s answer and will retry or tell you what to change.`;
   }

@@ -49,6 +49,10 @@ describe('plainFailure', () => {
     ],
     ['protected', 'This account is protected, so nothing was changed.'],
     [
+      'protection_unknown',
+      'The app could not confirm that this account may be changed, so the account isn’t created yet. An approver will retry.',
+    ],
+    [
       'moodle_invalid_parameter',
       'Moodle refused it, so the account isn’t created yet. The approvers have Moodle’s answer and will retry or tell you what to change.',
     ],

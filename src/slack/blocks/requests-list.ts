@@ -101,7 +101,7 @@ export function buildRequestsList(requests: readonly RequestRecord[], options: R
   });
   const text = truncateText(
     escapeMrkdwn(
-      `${heading}: ${shown.map((r) => `${r.id} ${r.operation} ${describeTarget(r)} ${r.status}`).join('; ')}`,
+      `${heading}: ${shown.map((r) => `${r.id} ${requestHeadline(r)} (${describeTarget(r)}) ${r.status}`).join('; ')}`,
     ),
     LIMITS.messageText,
   );
