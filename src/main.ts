@@ -170,7 +170,10 @@ interface CoreServiceParts {
 }
 
 function buildCoreServices({ config, logger, store, gateway, client, clock }: CoreServiceParts) {
-  const permissions = createPermissions(config.roles, createSlackDirectory(client), { clock });
+  const permissions = createPermissions(config.roles, createSlackDirectory(client), {
+    clock,
+    formatActor: (id) => `<@${id}>`,
+  });
   const homeTabs = createHomeTabs({ client, store, permissions, clock, logger });
   const requests = createRequestService({
     store,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { type AccountSummary, summarizeAccount } from './account-view.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser } from './moodle-gateway.js';
+import { describeUnavailable } from './request-words.js';
 import { quoteForMessage, USERNAME_CHARS } from './user-record.js';
 
 export type AccountRef =
@@ -82,10 +83,9 @@ export type LookupOutcome =
   | { kind: 'unavailable'; message: string; code?: string };
 
 function unavailable(err: unknown, what: string): { kind: 'unavailable'; message: string; code?: string } {
-  const hint = isGatewayError(err) ? err.hint : 'Something unexpected went wrong; see the app log.';
   return {
     kind: 'unavailable',
-    message: `Could not ${what} in Moodle: ${hint}`,
+    message: describeUnavailable(err, what),
     ...(isGatewayError(err) ? { code: err.code } : {}),
   };
 }

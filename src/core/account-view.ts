@@ -6,7 +6,7 @@ import { truncateDetail } from './audit.js';
 import type { Clock } from './clock.js';
 import { LOOKUP_TOO_BROAD, type MoodleUser } from './moodle-gateway.js';
 import type { Permissions } from './permissions.js';
-import type { PreflightSummary } from './requests.js';
+import type { AccountSnapshot, PreflightSummary } from './requests.js';
 import type { Store } from './store.js';
 
 /** The fields a plain requester may read. */
@@ -51,6 +51,23 @@ export async function mayReadDetails(permissions: Permissions, userId: string): 
 
 export function viewAccount(user: MoodleUser, full: boolean): AccountView {
   return full ? { detail: 'full', user } : { detail: 'summary', user: summarizeAccount(user) };
+}
+
+/** The account a request changes, kept on the request so that its card can name and describe it later. */
+export function snapshotAccount(user: MoodleUser): AccountSnapshot {
+  const fullname = user.fullname.trim() || `${user.firstname} ${user.lastname}`.trim();
+  return {
+    fullname,
+    username: user.username,
+    ...(user.email ? { email: user.email } : {}),
+    suspended: user.suspended,
+    ...(user.lastaccess ? { lastaccess: user.lastaccess } : {}),
+  };
+}
+
+/** A request's pre-flight with the account it is about; a change that checked nothing else gets an empty check. */
+export function withAccount(preflight: PreflightSummary | undefined, user: MoodleUser): PreflightSummary {
+  return { ...(preflight ?? { checked: true, notes: [], conflicts: [] }), account: snapshotAccount(user) };
 }
 
 /** Pre-flight clashes as a reader may see them: without the other account's email unless they may read it. */

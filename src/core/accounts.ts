@@ -18,6 +18,7 @@ import {
   recordLookup,
   redactForEdit,
   viewAccount,
+  withAccount,
 } from './account-view.js';
 import { type Clock, systemClock } from './clock.js';
 import type { UserCourse } from './gateway/enrolments.js';
@@ -107,7 +108,7 @@ export class AccountService {
     if (check.ok) return undefined;
     await this.requests.recordRefusal(userId, {
       reason: 'permission',
-      detail: check.reason,
+      detail: check.detail ?? check.reason,
       ...(operation ? { operation } : {}),
     });
     return { kind: 'refused', reason: check.reason };
@@ -232,7 +233,7 @@ export class AccountService {
       requester,
       this.targetOf(planned.user),
       { operation: 'update', changes: planned.changes },
-      planned.preflight,
+      withAccount(planned.preflight, planned.user),
       reason,
     );
   }
@@ -306,7 +307,8 @@ export class AccountService {
         message: `${describeAccount(found.user)} is already ${wanted ? 'suspended' : 'active (not suspended)'}; nothing to do.`,
       };
     }
-    return this.provisioning.submitRequest(requester, this.targetOf(found.user), { operation }, undefined, reason);
+    const preflight = withAccount(undefined, found.user);
+    return this.provisioning.submitRequest(requester, this.targetOf(found.user), { operation }, preflight, reason);
   }
 
   /**
@@ -331,7 +333,8 @@ export class AccountService {
 
   /** Stores the deletion of an account planDeletion returned (APPROVAL_REQUIRED applies, delete by default). */
   submitDeletion(requester: RequesterContext, user: MoodleUser, reason?: string): Promise<SubmitOutcome> {
-    return this.provisioning.submitRequest(requester, this.targetOf(user), { operation: 'delete' }, undefined, reason);
+    const preflight = withAccount(undefined, user);
+    return this.provisioning.submitRequest(requester, this.targetOf(user), { operation: 'delete' }, preflight, reason);
   }
 }
 

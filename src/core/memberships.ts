@@ -2,11 +2,13 @@
 // resolved against Moodle before anyone approves, then the same submit → approve → execute path as every change.
 // Framework-free: the Slack layer passes what was typed and the person's time zone.
 import type { AccountRef } from './account-ref.js';
+import { withAccount } from './account-view.js';
 import { type AccountDeps, type AccountService, accountServiceFor, type ChangeOutcome } from './accounts.js';
-import { isGatewayError, type MoodleGateway, type MoodleUser } from './moodle-gateway.js';
+import type { MoodleGateway, MoodleUser } from './moodle-gateway.js';
 import { type CohortRef, describeCohort, describeCourse, enrolledCourseIds } from './operations/memberships.js';
 import type { RequestPayload } from './operations/registry.js';
 import type { ProvisioningService } from './provisioning.js';
+import { describeUnavailable } from './request-words.js';
 import type { PreflightSummary, RequesterContext } from './requests.js';
 import {
   cohortRef,
@@ -97,8 +99,7 @@ async function resolveInput<T>(work: () => Promise<Resolved<T>>): Promise<{ ok: 
     const resolved = await work();
     return resolved.ok ? resolved : { kind: 'invalid', problems: resolved.problems };
   } catch (err) {
-    const hint = isGatewayError(err) ? err.hint : 'Something unexpected went wrong; see the app log.';
-    return { kind: 'unavailable', message: `Could not check Moodle: ${hint}` };
+    return { kind: 'unavailable', message: describeUnavailable(err, 'check Moodle') };
   }
 }
 
@@ -193,7 +194,7 @@ async function submitChange(
     plan.requester,
     target,
     change.payload,
-    preflight,
+    withAccount(preflight, account),
     reason?.trim() || undefined,
   );
 }

@@ -46,12 +46,13 @@ export class DirectoryError extends Error {
   }
 }
 
-export type PermissionCheck = { ok: true } | { ok: false; reason: string };
+/** `reason` is for the person refused: who can help, never a setting's name; `detail` names the setting, for the audit. */
+export type PermissionCheck = { ok: true } | { ok: false; reason: string; detail?: string };
 
 export interface Permissions {
   /** The roles this user certainly has; a role whose look-up failed is left out (fail closed). */
   rolesOf(userId: string): Promise<Set<Role>>;
-  /** Never rejects: a refusal's reason names the role, the setting and who can change it. */
+  /** Never rejects: a refusal's reason names the role and who can help; its detail names the setting. */
   check(userId: string, role: Role): Promise<PermissionCheck>;
 }
 
@@ -59,6 +60,8 @@ export interface PermissionsOptions {
   /** How long Slack's answers are reused; a changed group or admin flag is seen after at most this long. */
   cacheTtlMs?: number;
   clock?: Clock;
+  /** How a refusal names the admins who can help (the Slack layer passes a mention); the raw id by default. */
+  formatActor?: (userId: string) => string;
 }
 
 const SETTING: Record<Role, string> = {
@@ -72,6 +75,19 @@ const ROLE_WORDS: Record<Role, string> = {
   admin: 'an admin of the Moodle provisioner',
 };
 const WHO_GRANTS = 'your Moodle provisioner admin';
+
+/** "Ask @Ann or @Bob (admins of the Moodle provisioner) to …": the admins listed by id, else the generic words. */
+function askAdmins(roles: Config['roles'], formatActor: (id: string) => string, what: string): string {
+  let named: string[] = [];
+  try {
+    named = roles.admins.flatMap((e) => (e.kind === 'user' ? [formatActor(e.id)] : [])).slice(0, 5);
+  } catch {
+    // A list that cannot be read names nobody; the refusal still goes out.
+  }
+  if (named.length === 0) return `Ask ${WHO_GRANTS} to ${what}.`;
+  const who = named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} or ${named.at(-1)}`;
+  return `Ask ${who} (${named.length === 1 ? 'an admin' : 'admins'} of the Moodle provisioner) to ${what}.`;
+}
 
 /** Reuses answers for `ttlMs` and shares one look-up between concurrent callers. Failures are not kept. */
 function createTtlCache<T>(load: (key: string) => Promise<T>, ttlMs: number, now: () => number) {
@@ -105,25 +121,48 @@ function asDirectoryError(error: unknown): DirectoryError {
   return new DirectoryError('unavailable', 'The Slack directory look-up failed');
 }
 
-function failureReason(role: Role, error: DirectoryError): string {
-  const what = `I could not check whether you are ${ROLE_WORDS[role]}`;
+/** The technical cause of a failed look-up, naming the setting or scope: for the audit and the admins. */
+function failureDetail(role: Role, error: DirectoryError): string | undefined {
   const setting = SETTING[role];
   switch (error.code) {
     case 'plan_upgrade_required':
-      return `${what}: ${setting} lists a Slack user group, and user groups need a paid Slack plan. Ask ${WHO_GRANTS} to list user ids in ${setting} instead.`;
+      return `${setting} lists a Slack user group, and user groups need a paid Slack plan: list user ids in ${setting} instead.`;
     case 'missing_scope':
-      return `${what}: the Slack app lacks the ${error.details.scope ?? 'needed'} permission (scope). Ask ${WHO_GRANTS} to add it in the app's settings and reinstall the app.`;
+      return `The Slack app lacks the ${error.details.scope ?? 'needed'} permission (scope): add it in the app's settings and reinstall the app.`;
     case 'group_not_found':
-      return `${what}: ${setting} lists a user group that Slack does not know (it may have been deleted). Ask ${WHO_GRANTS} to correct ${setting}.`;
+      return `${setting} lists a user group that Slack does not know (it may have been deleted): correct ${setting}.`;
     case 'user_not_found':
-      return `${what}: Slack does not know your account to this app. Ask ${WHO_GRANTS} to check the app's installation.`;
+      return "Slack does not know the person's account to this app: check the app's installation.";
     default:
-      return `${what}: Slack did not answer. Please try again in a minute.`;
+      return undefined;
   }
+}
+
+/** The person learns what went wrong in their words and who can help; the setting goes into the detail. */
+function failureRefusal(role: Role, error: DirectoryError, help: (what: string) => string): PermissionCheck {
+  const what = `I could not check whether you are ${ROLE_WORDS[role]}`;
+  const detail = failureDetail(role, error);
+  if (!detail) return { ok: false, reason: `${what}: Slack did not answer. Please try again in a minute.` };
+  const cause =
+    error.code === 'user_not_found'
+      ? 'Slack does not know your account to this app'
+      : 'the app’s Slack settings need a fix';
+  return { ok: false, reason: `${what}: ${cause}. ${help('fix it')}`, detail };
 }
 
 const isGuest = (user: DirectoryUser): boolean => user.isRestricted || user.isUltraRestricted;
 const isActiveHuman = (user: DirectoryUser): boolean => !user.isBot && !user.isDeleted;
+
+function notGranted(role: Role, guest: boolean, help: (what: string) => string): PermissionCheck {
+  const guestNote = guest
+    ? ' Guest accounts are not included automatically, so an admin would have to add you by name.'
+    : '';
+  return {
+    ok: false,
+    reason: `You need to be ${ROLE_WORDS[role]} for this. ${help('give you access')}${guestNote}`,
+    detail: `Not listed in ${SETTING[role]}${guest ? ' (a guest: "everyone" and "workspace_admins" leave guests out)' : ''}.`,
+  };
+}
 
 /**
  * `workspace_admins`: admins and owners who are active people, never guests, bots or deactivated accounts.
@@ -137,6 +176,8 @@ export function createPermissions(
   options: PermissionsOptions = {},
 ): Permissions {
   const ttl = options.cacheTtlMs ?? 5 * 60_000;
+  const formatActor = options.formatActor ?? ((id: string) => id);
+  const help = (what: string): string => askAdmins(roles, formatActor, what);
   const clock = options.clock ?? systemClock;
   const now = (): number => clock.now().getTime();
   const getUser = createTtlCache((id) => directory.getUser(id), ttl, now);
@@ -194,15 +235,8 @@ export function createPermissions(
         grant = { granted: false, failure: asDirectoryError(error) };
       }
       if (grant.granted) return { ok: true };
-      if (grant.failure) return { ok: false, reason: failureReason(role, grant.failure) };
-      const setting = SETTING[role];
-      const guestNote = grant.guest
-        ? ` Guest accounts are not included in "everyone" or "workspace_admins", so ${WHO_GRANTS} would have to add your user id itself.`
-        : '';
-      return {
-        ok: false,
-        reason: `You need to be ${ROLE_WORDS[role]} for this. Ask ${WHO_GRANTS} to add you (or a user group you are in) to ${setting}.${guestNote}`,
-      };
+      if (grant.failure) return failureRefusal(role, grant.failure, help);
+      return notGranted(role, grant.guest === true, help);
     },
   };
 }

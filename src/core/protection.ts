@@ -1,7 +1,7 @@
 // The accounts this app never changes: Moodle's guest, the web-service token's own user, and PROTECTED_USERS.
 // Checked when a request is made and again whenever something is about to change Moodle (approve, retry, jobs).
 
-import { isGatewayError, type MoodleGateway, type MoodleUser, type SiteInfo } from './moodle-gateway.js';
+import type { MoodleGateway, MoodleUser, SiteInfo } from './moodle-gateway.js';
 import { operationOf } from './operations/registry.js';
 
 export const GUEST_USER_ID = 1;
@@ -43,17 +43,16 @@ export function createAccountGuard(gateway: MoodleGateway, protectedUsers: reado
       if (listed.has(username)) {
         return {
           protected: true,
-          reason: `${user.username} is listed in PROTECTED_USERS, so this app never updates, suspends or deletes it.`,
+          reason: `${user.username} is on this app's list of protected accounts, so it is never updated, suspended or deleted from here.`,
         };
       }
       let info: SiteInfo;
       try {
         info = await tokenUser();
-      } catch (err) {
-        const hint = isGatewayError(err) ? err.hint : 'see the app log';
+      } catch {
         return {
           protected: 'unknown',
-          reason: `Could not confirm that ${user.username} is not the app's own Moodle account (core_webservice_get_site_info failed: ${hint}). Nothing was stored.`,
+          reason: `Could not confirm that ${user.username} is not the app's own Moodle account (the check in Moodle failed). Nothing was stored; try again in a few minutes.`,
         };
       }
       if (info.userid === user.id || info.username.toLowerCase() === username) {

@@ -1,5 +1,7 @@
 // Sentences about a request's state, shared by the lifecycle's refusals and the early checks of the use cases.
 // The caller decides how a person is named (formatActor: a Slack mention in the app, the raw id by default).
+import { isGatewayError, LOOKUP_TOO_BROAD } from './moodle-gateway.js';
+import { operationOf } from './operations/registry.js';
 import type { RequestRecord } from './requests.js';
 
 export type FormatActor = (actorId: string) => string;
@@ -44,4 +46,94 @@ export function describeAlreadyApproved(request: RequestRecord): string {
 /** Why a request that is not failed cannot be retried. */
 export function describeNotRetryable(request: RequestRecord, formatActor: FormatActor = (id) => id): string {
   return `Only a failed request can be retried. ${describeStatus(request, formatActor)}`;
+}
+
+/** Who a request is about, by name: the new account's person, else the account as looked up, else its username. */
+export function personName(request: RequestRecord): string {
+  const fromPayload = operationOf(request.operation).personOf?.(request.payload);
+  if (fromPayload) return fromPayload;
+  const account = request.preflight?.account;
+  if (account?.fullname) return account.fullname;
+  const t = request.target;
+  return t.username ?? t.email ?? (t.moodleId !== undefined ? `account ${t.moodleId}` : 'an unknown account');
+}
+
+/** The card's header: "New Moodle account for Nora Teach", "Delete Moodle account: Lee Ver". */
+export function requestHeadline(request: RequestRecord): string {
+  return operationOf(request.operation).headline(request.payload, personName(request));
+}
+
+/** Codes of failures that trying again later may cure (Moodle down, slow, or answering garbage). */
+const PASSING_TROUBLE = new Set([
+  'moodle_unreachable',
+  'moodle_timeout',
+  'moodle_http_status',
+  'moodle_not_json',
+  'moodle_php_error',
+  'moodle_bad_response',
+  'moodle_unknown',
+  'internal_error',
+]);
+/** Codes of failures an admin must fix in Moodle or in the app's setup before a retry can work. */
+const SETUP_TROUBLE = new Set([
+  'moodle_webservices_disabled',
+  'moodle_invalid_token',
+  'moodle_access_exception',
+  'moodle_no_permissions',
+  'moodle_no_manual_enrolment',
+  'moodle_cannot_assign_role',
+  'moodle_course_not_accessible',
+]);
+
+/**
+ * Why a failed request is not done and what happens next, in plain words for the requester. The technical detail
+ * (function, status, Moodle's words, the admin page) is for the approvers' card only.
+ */
+export function plainFailure(request: RequestRecord): string {
+  const result = request.result;
+  const definition = operationOf(request.operation);
+  const notYet = definition.words.notYet;
+  const code = result && !result.ok ? result.code : 'internal_error';
+  const unsure =
+    result && !result.ok && result.outcomeUnknown
+      ? ' Moodle may have done it anyway; the retry checks first and never does it twice.'
+      : '';
+  let sentence: string;
+  if (definition.target === 'new' && request.target.moodleId !== undefined) {
+    sentence =
+      'The account was created, but not all of its courses and cohorts were added yet. An approver will retry the rest.';
+  } else if (code === 'moodle_maintenance') {
+    sentence = `Moodle is in maintenance, so ${notYet}. An approver will retry once it is back.`;
+  } else if (PASSING_TROUBLE.has(code)) {
+    sentence = `Moodle could not be reached or did not answer properly, so ${notYet}. An approver will retry.`;
+  } else if (SETUP_TROUBLE.has(code)) {
+    sentence = `The app’s access to Moodle needs an admin’s fix, so ${notYet}. The approvers have the details and will retry once it is fixed.`;
+  } else if (code === 'already_exists') {
+    sentence =
+      'Moodle already has an account with this username, email or ID number, so no new one was made. The approvers can see which account it is.';
+  } else if (code === 'protected') {
+    sentence = 'This account is protected, so nothing was changed.';
+  } else if (code === 'protection_unknown') {
+    sentence = `The app could not confirm that this account may be changed, so ${notYet}. An approver will retry.`;
+  } else {
+    sentence = `Moodle refused it, so ${notYet}. The approvers have Moodle’s answer and will retry or tell you what to change.`;
+  }
+  return sentence + unsure;
+}
+
+/**
+ * Moodle could not be asked before anything was stored: in words for whoever asked, with what to do. Moodle's
+ * technical hint (which may name settings) is for the log and the setup check, except a look-up too broad to use,
+ * whose hint says what to type instead.
+ */
+export function describeUnavailable(err: unknown, what: string): string {
+  const code = isGatewayError(err) ? err.code : undefined;
+  if (code === LOOKUP_TOO_BROAD && isGatewayError(err)) return err.hint;
+  if (code === 'moodle_maintenance') {
+    return `Moodle is in maintenance, so the app could not ${what}. Nothing was stored; try again once it is back.`;
+  }
+  if (code && SETUP_TROUBLE.has(code)) {
+    return `The app’s access to Moodle needs an admin’s fix, so it could not ${what}. Nothing was stored; an admin can see what to fix with the setup check (doctor).`;
+  }
+  return `Moodle could not be reached or did not answer properly, so the app could not ${what}. Nothing was stored; try again in a few minutes, and tell an admin if it keeps happening.`;
 }

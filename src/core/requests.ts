@@ -82,6 +82,23 @@ export const requestTargetSchema = z.object({
   email: optionalText,
 }) satisfies z.ZodType<RequestTarget>;
 
+/** The existing account a request is about, as the look-up found it when the request was made (for the card). */
+export interface AccountSnapshot {
+  fullname: string;
+  username: string;
+  email?: string;
+  suspended: boolean;
+  /** Unix seconds; absent or 0: never. */
+  lastaccess?: number;
+}
+export const accountSnapshotSchema = z.object({
+  fullname: z.string(),
+  username: z.string(),
+  email: optionalText,
+  suspended: z.boolean(),
+  lastaccess: z.number().int().exactOptional(),
+}) satisfies z.ZodType<AccountSnapshot>;
+
 /** What the pre-flight look-up found, in short, so that approvers see it on the card and it is on record. */
 export interface PreflightSummary {
   /** False when the app could not look (missing Moodle function, Moodle unreachable). */
@@ -95,6 +112,8 @@ export interface PreflightSummary {
     email?: string;
     matchedOn: 'username' | 'email' | 'idnumber';
   }>;
+  /** The existing account the request changes, as found when it was made. */
+  account?: AccountSnapshot;
 }
 export const preflightSummarySchema = z.object({
   checked: z.boolean(),
@@ -107,6 +126,7 @@ export const preflightSummarySchema = z.object({
       matchedOn: z.enum(['username', 'email', 'idnumber']),
     }),
   ),
+  account: accountSnapshotSchema.exactOptional(),
 }) satisfies z.ZodType<PreflightSummary>;
 
 /** How the Moodle call ended. `outcomeUnknown`: the call may have happened; look the user up before retrying. */

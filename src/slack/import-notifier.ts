@@ -22,11 +22,12 @@ export interface ImportNotifications extends Required<Pick<Notifier, 'importProg
 
 export function createImportNotifications(options: {
   client: webApi.WebClient;
-  moodleUrl: string;
+  /** How cards are drawn (the Moodle address, PASSWORD_MODE, the approval channel). */
+  render: RenderOptions;
   send: <T>(call: () => Promise<T>) => Promise<T>;
   importResult: ((requestId: string) => Promise<ImportResult | undefined>) | undefined;
 }): ImportNotifications {
-  const { client, moodleUrl, send } = options;
+  const { client, render, send } = options;
   const finishedImport = async (request: RequestRecord): Promise<ImportResult | undefined> => {
     const ran = request.status === 'succeeded' || request.status === 'failed';
     return ran && isImportRequest(request) ? options.importResult?.(request.id) : undefined;
@@ -34,7 +35,7 @@ export function createImportNotifications(options: {
   const redraw = async (request: RequestRecord, extraBlocks: RenderOptions['extraBlocks']): Promise<void> => {
     if (!request.approvalMessage) return;
     const { channel, ts } = request.approvalMessage;
-    const card = buildApprovalCard(request, { moodleUrl, ...(extraBlocks ? { extraBlocks } : {}) });
+    const card = buildApprovalCard(request, { ...render, ...(extraBlocks ? { extraBlocks } : {}) });
     await send(() => client.chat.update({ channel, ts, ...card }));
   };
   return {

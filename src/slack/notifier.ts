@@ -21,6 +21,7 @@ export interface SlackNotifierOptions {
   client: webApi.WebClient;
   config: Pick<Config, 'approvalChannel' | 'notifyChannel'> &
     Partial<Pick<Config, 'expiryAction'>> & {
+      passwordMode?: Config['passwordMode'];
       moodle: { url: string };
       roles: Pick<Config['roles'], 'approvers'>;
     };
@@ -121,13 +122,14 @@ async function inChannel<T>(setting: string, channel: string, call: () => Promis
 export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const { client, config, maxRateLimitWaitSeconds = 5 } = options;
   const moodleUrl = config.moodle.url;
+  const render = { moodleUrl, passwordMode: config.passwordMode ?? 'email', approvalChannel: config.approvalChannel };
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
   const changed = (request: RequestRecord) => options.onRequestChanged?.(request) ?? Promise.resolve();
-  const imports = createImportNotifications({ client, moodleUrl, send, importResult: options.importResult });
+  const imports = createImportNotifications({ client, render, send, importResult: options.importResult });
   const { finishedImport } = imports;
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
-      const card = buildApprovalCard(request, { moodleUrl });
+      const card = buildApprovalCard(request, render);
       const res = await inChannel('APPROVAL_CHANNEL', config.approvalChannel, () =>
         send(() => client.chat.postMessage({ channel: config.approvalChannel, ...card, unfurl_links: false })),
       );
@@ -151,7 +153,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       // One that never ran a row (its rows missing) gets the usual message.
       const ran = event === 'executed' || event === 'failed' ? await finishedImport(request) : undefined;
       if (ran && ran.totals.rows > 0) return;
-      const message = buildRequesterMessage(request, event, { moodleUrl });
+      const message = buildRequesterMessage(request, event, render);
       // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
       await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));
     },
@@ -168,7 +170,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.
       if (event === 'cancelled') return undefined;
-      const line = buildNotificationLine(request, event, { moodleUrl });
+      const line = buildNotificationLine(request, event, render);
       const result = event === 'executed' || event === 'failed' ? await finishedImport(request) : undefined;
       const text = result ? truncateText(`${line} (${describeTotals(result.totals)})`, LIMITS.messageText) : line;
       const res = await inChannel('NOTIFY_CHANNEL', config.notifyChannel, () =>

@@ -193,11 +193,21 @@ describe('lookUpAccount (against the fake Moodle)', () => {
     expect(found).toMatchObject({ kind: 'ambiguous', message: expect.stringContaining(`id:${ids.alice}`) });
   });
 
-  it('says Moodle could not be asked, with the client’s hint', async () => {
+  it('says Moodle could not be asked, in plain words with what to do; the code is kept, Moodle’s hint is not shown', async () => {
     fake.setFault('html');
     const found = await lookUpAccount(gateway, { by: 'username', username: 'gt_bob' });
     fake.setFault(null);
-    expect(found).toMatchObject({ kind: 'unavailable', message: expect.stringContaining('Could not look up') });
+    expect(found).toEqual({
+      kind: 'unavailable',
+      code: 'moodle_not_json',
+      message:
+        'Moodle could not be reached or did not answer properly, so the app could not look up username "gt_bob". Nothing was stored; try again in a few minutes, and tell an admin if it keeps happening.',
+    });
+    fake.setFault({ status: 503 });
+    const down = await lookUpAccount(gateway, { by: 'username', username: 'gt_bob' });
+    fake.setFault(null);
+    expect(down).toMatchObject({ message: expect.stringMatching(/^Moodle is in maintenance, so the app could not /) });
+    expect(JSON.stringify(down)).not.toMatch(/MOODLE_|Site administration|HTTP/);
   });
 });
 
@@ -208,7 +218,7 @@ describe('createAccountGuard', () => {
     expect(await guard.protectionOf({ id: 777, username: 'guest' })).toMatchObject({ protected: true });
     expect(await guard.protectionOf({ id: ids.carol, username: 'gt_carol' })).toMatchObject({
       protected: true,
-      reason: expect.stringContaining('PROTECTED_USERS'),
+      reason: expect.stringContaining('list of protected accounts'),
     });
     expect(await guard.protectionOf({ id: 3, username: 'api-user' })).toMatchObject({
       protected: true,

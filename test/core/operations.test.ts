@@ -438,13 +438,46 @@ describe('create: corrections and description', () => {
       { label: 'Email address', value: 'jane.doe@example.org' },
       { label: 'First name', value: 'Jane' },
       { label: 'Last name', value: 'Doe' },
-      { label: 'Authentication method', value: 'manual' },
+      { label: 'Authentication method', value: 'Moodle login' },
       { label: 'City/town', value: 'Paris' },
       { label: 'Course', value: 'C7 (Course 7) as student, from 2026-09-01 until 2027-07-01' },
       { label: 'Cohort', value: 'K3 (Cohort 3)' },
       { label: 'Cohort', value: 'K4' },
     ]);
     expect(createUser.targetKey(payload)).toBe('username:jdoe');
+  });
+
+  it('names codes in words: auth, country, language and time zone 99; the payload keeps the codes', () => {
+    const coded = {
+      ...payload,
+      user: { ...payload.user, auth: 'oauth2', country: 'DE', lang: 'pt_br', timezone: '99' },
+    };
+    const lines = Object.fromEntries(createUser.describe(coded).map((l) => [l.label, l.value]));
+    expect(lines['Authentication method']).toBe('OAuth 2 single sign-on');
+    expect(lines.Country).toBe('Germany');
+    expect(lines.Language).toBe('Brazilian Portuguese');
+    expect(lines['Time zone']).toBe('Server default');
+    expect(coded.user.country).toBe('DE');
+    expect(
+      updateUser.describe({ operation: 'update', changes: [{ field: 'country', before: 'FR', after: 'DE' }] }),
+    ).toEqual([{ label: 'Country', value: 'France → Germany' }]);
+  });
+
+  it('the card’s header names the person first, and says what happens next once it is done', () => {
+    expect(createUser.headline(payload, createUser.personOf?.(payload) ?? '')).toBe('New Moodle account for Jane Doe');
+    expect(createUser.nextSteps?.(payload, { passwordMode: 'email' })).toEqual([
+      'The username is jdoe.',
+      'Moodle has emailed the login details to jane.doe@example.org.',
+    ]);
+    expect(createUser.nextSteps?.(payload, { passwordMode: 'generate' })?.[1]).toContain('temporary password');
+    const sso = { ...payload, user: { ...payload.user, auth: 'oauth2' } };
+    expect(createUser.nextSteps?.(sso, { passwordMode: 'email' })?.[1]).toBe(
+      'Jane signs in with OAuth 2 single sign-on; no Moodle password is needed.',
+    );
+    expect(deleteUser.headline({ operation: 'delete' }, 'Lee Ver')).toBe('Delete Moodle account: Lee Ver');
+    expect(deleteUser.destructive).toBe(true);
+    expect(suspendUser.destructive).toBe(true);
+    expect(unsuspendUser.destructive).toBe(false);
   });
 });
 

@@ -65,19 +65,45 @@ describe('createPermissions: role kinds', () => {
     expect(fake.calls.getGroupMembers).toEqual([]);
   });
 
-  it('a user not listed is refused with the role, the setting and who grants it', async () => {
+  it('a user not listed is refused with the role and who can help; only the detail names the setting', async () => {
     const fake = fakeDirectory([person('UOTHER')]);
     const permissions = createPermissions(roles({ approvers: [{ kind: 'user', id: 'UAPPROVER' }] }), fake.directory);
     expect(await permissions.check('UOTHER', 'approver')).toEqual({
       ok: false,
-      reason:
-        'You need to be an approver for this. Ask your Moodle provisioner admin to add you (or a user group you are in) to SLACK_APPROVERS.',
+      reason: 'You need to be an approver for this. Ask your Moodle provisioner admin to give you access.',
+      detail: 'Not listed in SLACK_APPROVERS.',
     });
     const admin = await permissions.check('UOTHER', 'admin');
-    expect(!admin.ok && admin.reason).toContain('SLACK_ADMINS');
+    expect(!admin.ok && admin.detail).toContain('SLACK_ADMINS');
+    expect(!admin.ok && admin.reason).not.toContain('SLACK_');
     const requester = await permissions.check('UOTHER', 'requester');
     expect(!requester.ok && requester.reason).toContain('to be a requester');
-    expect(!requester.ok && requester.reason).toContain('SLACK_REQUESTERS');
+    expect(!requester.ok && requester.detail).toContain('SLACK_REQUESTERS');
+    expect(!requester.ok && requester.reason).not.toContain('SLACK_');
+  });
+
+  it('names the admins listed by user id, as the Slack layer formats a person, so the refused know whom to ask', async () => {
+    const fake = fakeDirectory([person('UOTHER')]);
+    const admins = roles({
+      approvers: [{ kind: 'user', id: 'UAPPROVER' }],
+      admins: [
+        { kind: 'user', id: 'UANN' },
+        { kind: 'group', id: 'SADMINS' },
+        { kind: 'user', id: 'UBOB' },
+      ],
+    });
+    const permissions = createPermissions(admins, fake.directory, { formatActor: (id) => `@${id.slice(1)}` });
+    const refused = await permissions.check('UOTHER', 'approver');
+    expect(!refused.ok && refused.reason).toBe(
+      'You need to be an approver for this. Ask @ANN or @BOB (admins of the Moodle provisioner) to give you access.',
+    );
+    const one = createPermissions(roles({ admins: [{ kind: 'user', id: 'UANN' }] }), fake.directory, {
+      formatActor: (id) => `@${id.slice(1)}`,
+    });
+    const alone = await one.check('UOTHER', 'requester');
+    expect(!alone.ok && alone.reason).toBe(
+      'You need to be a requester for this. Ask @ANN (an admin of the Moodle provisioner) to give you access.',
+    );
   });
 
   it('an entry grants by its kind: a group is never taken for a user id, even with the same id', async () => {
@@ -122,7 +148,8 @@ describe('createPermissions: role kinds', () => {
     expect(await permissions.check('UMEMBER', 'requester')).toEqual({ ok: true });
     const guest = await permissions.check('UGUEST', 'requester');
     expect(guest.ok).toBe(false);
-    expect(!guest.ok && guest.reason).toContain('Guest accounts are not included in "everyone"');
+    expect(!guest.ok && guest.reason).toContain('Guest accounts are not included automatically');
+    expect(!guest.ok && guest.detail).toContain('"everyone" and "workspace_admins" leave guests out');
     expect((await permissions.check('UBOT', 'requester')).ok).toBe(false);
     expect((await permissions.check('UGONE', 'requester')).ok).toBe(false);
   });
@@ -205,7 +232,9 @@ describe('createPermissions: directory failures become refusals', () => {
     expect(result).toEqual({
       ok: false,
       reason:
-        'I could not check whether you are an approver: SLACK_APPROVERS lists a Slack user group, and user groups need a paid Slack plan. Ask your Moodle provisioner admin to list user ids in SLACK_APPROVERS instead.',
+        'I could not check whether you are an approver: the app’s Slack settings need a fix. Ask your Moodle provisioner admin to fix it.',
+      detail:
+        'SLACK_APPROVERS lists a Slack user group, and user groups need a paid Slack plan: list user ids in SLACK_APPROVERS instead.',
     });
   });
 
@@ -216,19 +245,20 @@ describe('createPermissions: directory failures become refusals', () => {
       { group: { SPAID: new DirectoryError('missing_scope', 'scope', { scope: 'usergroups:read' }) } },
     );
     const result = await createPermissions(groupRoles, fake.directory).check('UA', 'approver');
-    expect(!result.ok && result.reason).toContain('lacks the usergroups:read permission');
+    expect(!result.ok && result.detail).toContain('lacks the usergroups:read permission');
+    expect(!result.ok && result.reason).not.toContain('usergroups:read');
   });
 
   it('missing_scope without a scope name still says a permission is missing', async () => {
     const fake = fakeDirectory([], {}, { group: { SPAID: new DirectoryError('missing_scope', 'scope') } });
     const result = await createPermissions(groupRoles, fake.directory).check('UA', 'approver');
-    expect(!result.ok && result.reason).toContain('the Slack app lacks the needed permission (scope)');
+    expect(!result.ok && result.detail).toContain('The Slack app lacks the needed permission (scope)');
   });
 
   it('group_not_found, user_not_found and other failures each get their own sentence', async () => {
     const notFound = fakeDirectory([], {}, { group: { SPAID: new DirectoryError('group_not_found', 'gone') } });
     const a = await createPermissions(groupRoles, notFound.directory).check('UA', 'approver');
-    expect(!a.ok && a.reason).toContain('lists a user group that Slack does not know');
+    expect(!a.ok && a.detail).toContain('lists a user group that Slack does not know');
 
     const noUser = fakeDirectory([]);
     const b = await createPermissions(roles({ requesters: [{ kind: 'everyone' }] }), noUser.directory).check(
@@ -236,6 +266,7 @@ describe('createPermissions: directory failures become refusals', () => {
       'requester',
     );
     expect(!b.ok && b.reason).toContain('Slack does not know your account');
+    expect(!b.ok && b.detail).toContain("check the app's installation");
 
     const down = fakeDirectory([], {}, { user: new DirectoryError('unavailable', 'timeout') });
     const c = await createPermissions(roles({ admins: [{ kind: 'workspace_admins' }] }), down.directory).check(
@@ -380,7 +411,7 @@ describe('createPermissions: caching', () => {
     await new Promise((resolve) => setImmediate(resolve));
     fake.releaseGroupLookups();
     for (const result of await Promise.all(pending)) {
-      expect(!result.ok && result.reason).toContain('paid Slack plan');
+      expect(!result.ok && result.detail).toContain('paid Slack plan');
     }
     expect(fake.calls.getGroupMembers).toEqual(['SG']);
   });

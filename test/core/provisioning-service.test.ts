@@ -572,7 +572,7 @@ describe('re-checks whenever something is about to change Moodle', () => {
     const request = await pendingSuspension();
     build({ protectedUsers: ['Leaver'] });
     const outcome = await provisioning.approve(request.id, APPROVER);
-    expect(outcome).toMatchObject({ kind: 'refused', reason: expect.stringContaining('PROTECTED_USERS') });
+    expect(outcome).toMatchObject({ kind: 'refused', reason: expect.stringContaining('list of protected accounts') });
     expect(updates()).toBe(0);
     expect((await store.getRequest(request.id))?.status).toBe('pending');
     expect(await provisioning.checkDecision(request.id, APPROVER, 'approve')).toMatchObject({

@@ -6,6 +6,7 @@ import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../s
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildViewSubmission } from '../fakes/sign.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -279,7 +280,8 @@ describe('permission before the modal', () => {
   it('refuses someone who is not a requester without opening the modal', async () => {
     const cmd = await t.command('/moodle-adduser', '', { userId: 'U0OTHER' });
     const post = await cmd.waitForResponse();
-    expect(JSON.stringify(post.body)).toContain('SLACK_REQUESTERS');
+    expect(JSON.stringify(post.body)).toContain('<@U0ADMIN>');
+    expect(JSON.stringify(post.body)).not.toContain('SLACK_');
     expect(t.slack.callsTo('views.open')).toHaveLength(0);
     expect(t.logRecords().some((r) => r.msg === 'permission refused' && r.requester === 'U0OTHER')).toBe(true);
   });
@@ -297,4 +299,8 @@ describe('permission before the modal', () => {
     const post = await cmd.waitForResponse();
     expect(JSON.stringify(post.body)).toContain('I could not open the form (Slack said: expired_trigger_id)');
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

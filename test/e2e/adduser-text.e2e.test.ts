@@ -143,10 +143,11 @@ describe('requests for approval', () => {
 });
 
 describe('refusals and problems', () => {
-  it('refuses someone who is not a requester, naming the role and SLACK_REQUESTERS, and logs their id', async () => {
+  it('refuses someone who is not a requester, naming the role and the admin who can help, and logs their id', async () => {
     const { all } = await run('nope@example.org No Body', 'U0OTHER');
     expect(all).toContain('requester');
-    expect(all).toContain('SLACK_REQUESTERS');
+    expect(all).toContain('<@U0ADMIN>');
+    expect(all).not.toContain('SLACK_');
     expect(createCalls()).toHaveLength(0);
     expect(moodle.calls).toHaveLength(0);
     const refusal = t.logRecords().find((r) => r.msg === 'create refused');
@@ -218,7 +219,9 @@ describe('pre-flight against the live Moodle', () => {
     moodle.site.removeCapability('moodle/user:create');
     const { all } = await run('username=failer fail@example.org Fay Ler', 'U0ADMIN');
     expect(all).toContain('Moodle did not create the account');
-    expect(all).toContain('moodle/user:create');
+    // As shown: escaped, so that ":create:" cannot be drawn as an emoji.
+    expect(all).toContain('lacks the capability moodle/user∶create');
+    expect(all).not.toContain('user:create');
     expect(all).toMatch(/Request R-[A-Z0-9]+ is recorded as failed/);
     expect(all).not.toContain('Error:');
     expect(moodle.site.users.some((u) => u.username === 'failer')).toBe(false);

@@ -28,6 +28,7 @@ import {
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -72,7 +73,11 @@ describe('approve', () => {
     const cardBlocks = blocksText(card);
     expect(cardBlocks).toContain(`<@${REQUESTER}>`);
     expect(cardBlocks).toContain('joins the maths team');
-    expect(cardBlocks).toContain('Pre-flight');
+    expect((card.args.blocks as unknown[])[0]).toMatchObject({
+      type: 'header',
+      text: { text: `New Moodle account for ${person.firstname} ${person.lastname}` },
+    });
+    expect(cardBlocks).toContain(`:heavy_check_mark: No Moodle account uses the username ${person.username}`);
     expect(cardBlocks).toContain(ACTION_IDS.approveRequestButton);
     expect(cardBlocks).toContain(ACTION_IDS.rejectRequestButton);
 
@@ -220,7 +225,9 @@ describe('refusals', () => {
   it('refuses a non-approver’s click privately and opens nothing', async () => {
     const { request, card } = await requestAccount(t, REQUESTER, newPerson());
     const { triggerId } = await clickCard(t, STRANGER, ACTION_IDS.rejectRequestButton, request, cardTs(card));
-    const told = await ephemeralTo(STRANGER, 'SLACK_APPROVERS');
+    const told = await ephemeralTo(STRANGER, 'You need to be an approver');
+    expect(String(told.args.text)).toContain(`<@${ADMIN}>`);
+    expect(String(told.args.text)).not.toContain('SLACK_');
     expect(told.args.channel).toBe('C0APPROVALS');
     expect(t.slack.callsTo('views.open').some((c) => c.args.trigger_id === triggerId)).toBe(false);
     expect(await auditOf(t, request.id)).toContain(`refusal:permission:${STRANGER}`);
@@ -254,7 +261,7 @@ describe('failure and retry', () => {
     fake.setFault(null);
 
     await clickCard(t, STRANGER, ACTION_IDS.retryRequestButton, request, cardTs(card));
-    await ephemeralTo(STRANGER, 'SLACK_APPROVERS');
+    await ephemeralTo(STRANGER, `Ask <@${ADMIN}>`);
     await clickCard(t, APPROVER2, ACTION_IDS.retryRequestButton, request, cardTs(card));
     await waitForCard(t, cardTs(card), 'succeeded');
     expect(fake.site.snapshotUsers().filter((u) => u.username === person.username)).toHaveLength(1);
@@ -274,7 +281,10 @@ describe('requests list and cancel', () => {
     expect(JSON.stringify(list.blocks)).toContain(ACTION_IDS.cancelRequestButton);
 
     const refused = await t.command('/moodle-user', 'requests pending', { userId: STRANGER });
-    expect(String((await refused.waitForResponse()).body.text)).toContain('SLACK_APPROVERS');
+    const refusal = String((await refused.waitForResponse()).body.text);
+    expect(refusal).toContain('You need to be an approver');
+    expect(refusal).toContain(`<@${ADMIN}>`);
+    expect(refusal).not.toContain('SLACK_');
     const queue = await t.command('/moodle-user', 'requests pending', { userId: APPROVER });
     const queued = (await queue.waitForResponse()).body;
     expect(JSON.stringify(queued.blocks)).toContain(request.id);
@@ -314,4 +324,8 @@ describe('requests list and cancel', () => {
   it('leaks no secret into the logs', () => {
     expect(t.leakedSecrets()).toEqual([]);
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

@@ -48,11 +48,13 @@ describe('/moodle-user doctor', () => {
     }
   });
 
-  it('refuses anyone who is not an admin, naming the role and the setting', async () => {
+  it('refuses anyone who is not an admin, naming the role and the admins who can help, not a setting', async () => {
     const result = await t.command('/moodle-user', 'doctor', { userId: 'U0APPROVER' });
     const post = await result.waitForResponse();
     expect(post.body.response_type).toBe('ephemeral');
-    expect(String(post.body.text)).toContain('SLACK_ADMINS');
+    expect(String(post.body.text)).toContain('You need to be an admin');
+    expect(String(post.body.text)).toContain('<@U0ADMIN>');
+    expect(String(post.body.text)).not.toContain('SLACK_');
     expect(t.slack.responses.filter((p) => p.id === result.responseUrlId)).toHaveLength(1);
   });
 });

@@ -44,6 +44,7 @@ function linesOf(call: RecordedCall): string[] {
   for (const block of (call.args.blocks as Array<Record<string, unknown>> | undefined) ?? []) {
     const text = block.text as { text?: string } | undefined;
     if (text?.text) texts.push(text.text);
+    for (const field of (block.fields as Array<{ text: string }> | undefined) ?? []) texts.push(field.text);
     for (const element of (block.elements as Array<{ text?: unknown }> | undefined) ?? []) {
       if (typeof element.text === 'string') texts.push(element.text);
     }
@@ -112,7 +113,9 @@ describe('forged lines stay the requester’s', () => {
       (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes('forged.name'),
     );
     expectQuotedOnly(card, 'Approved by @admin');
-    expect(linesOf(card)).toContain('*First name*: ∗∶white_check_mark: Approved∗');
+    expect(linesOf(card)).toContain('*First name*');
+    expect(linesOf(card)).toContain('∗∶white_check_mark: Approved∗');
+    expect(linesOf(card)).not.toContain('*:white_check_mark: Approved*');
     const [request] = await t.application.deps.listenerDeps.store
       .listRequests({ limit: 1000 })
       .then((all) => all.filter((r) => r.target.username === 'forged.name'));

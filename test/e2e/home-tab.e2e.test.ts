@@ -19,6 +19,7 @@ import {
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -148,4 +149,8 @@ describe('the Home tab', () => {
     const shown = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
     expect(JSON.stringify(shown.args.view)).toContain('Alice Anderson');
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

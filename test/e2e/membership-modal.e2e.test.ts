@@ -8,6 +8,7 @@ import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
 import { accountModalOf, addAccount, REQUESTER } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import type { TestApp } from './harness.js';
 import { approveFromCard, startMembershipApp } from './membership-helpers.js';
 
@@ -236,4 +237,8 @@ describe('courses and cohorts form', () => {
     );
     expect((await requestsFor(p.username)).map((r) => r.operation)).toEqual(['cohort_add']);
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

@@ -20,6 +20,7 @@ import {
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import type { TestApp } from './harness.js';
 import { approveFromCard, startMembershipApp } from './membership-helpers.js';
 
@@ -67,7 +68,11 @@ describe('enrol', () => {
       'chat.postMessage',
       (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(request.id),
     );
-    expect(blocksText(card)).toContain('Enrol in a course');
+    // Person first: the header names who is enrolled where, from the account looked up at submission.
+    expect((card.args.blocks as unknown[])[0]).toMatchObject({
+      type: 'header',
+      text: { text: expect.stringMatching(/^Enrol Pat Tester\d+ in TEST101$/) },
+    });
     expect(blocksText(card)).toContain('TEST101 (Test Course 101) as teacher, until 2030-01-31');
     expect(enrolCalls()).toBe(0);
 
@@ -275,4 +280,8 @@ describe('the "New Moodle user" form with courses and cohorts', () => {
       cohorts: [{ idnumber: 'COHORT1' }],
     });
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

@@ -180,7 +180,8 @@ describe('APPROVALS_REQUIRED', () => {
 
 describe('REMIND_AFTER_HOURS', () => {
   it('reminds in the card’s thread once per period while the request waits, and not after a decision', async () => {
-    const { request, card } = await requestAccount(t, REQUESTER, newPerson('rem'));
+    const person = newPerson('rem');
+    const { request, card } = await requestAccount(t, REQUESTER, person);
     const jobs = t.application.deps.listenerDeps.provisioning;
     const reminders = () =>
       t.slack
@@ -196,6 +197,10 @@ describe('REMIND_AFTER_HOURS', () => {
     expect(reminders()[0]?.args.channel).toBe('C0APPROVALS');
     expect(String(reminders()[0]?.args.text)).toContain(`<@${APPROVER}>`);
     expect(String(reminders()[0]?.args.text)).toContain('0 of 2 approvals');
+    // Person first, like the card: what is waiting, for whom, and its id.
+    expect(String(reminders()[0]?.args.text)).toContain(
+      `Reminder: *New Moodle account for ${person.firstname} ${person.lastname}* (\`${request.id}\`)`,
+    );
 
     clock.advance(24 * HOUR_MS);
     expect((await jobs.remindDue()).map((r) => r.id)).toContain(request.id);

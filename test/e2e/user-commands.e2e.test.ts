@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { ADMIN, APPROVER, REQUESTER, SLACK_USERS, STRANGER } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -66,7 +67,7 @@ describe('show', () => {
     expect(reply.all).toContain(`Pat Tester`);
     expect(reply.all).toContain(p.email);
     expect(reply.all).toContain('Active');
-    expect(reply.all).toContain('authentication: manual');
+    expect(reply.all).toContain('signs in with Moodle login');
     expect(reply.all).toContain('Last access: never');
     expect(reply.all).toContain(`${fake.url}/user/profile.php?id=${p.id}`);
     const stored = fake.site.getUser(p.id);
@@ -102,7 +103,10 @@ describe('show', () => {
   it('is for requesters only', async () => {
     const reply = await run('show gt_bob', STRANGER);
     expect(reply.all).not.toContain('gt_bob@example.com');
-    expect(reply.text).toContain('SLACK_REQUESTERS');
+    // Who can help, by mention; never the name of a setting.
+    expect(reply.all).toContain('You need to be a requester');
+    expect(reply.all).toContain(`<@${ADMIN}>`);
+    expect(reply.all).not.toContain('SLACK_');
   });
 });
 
@@ -234,7 +238,7 @@ describe('protected accounts', () => {
     ['the token’s own user', 'api-user', 'token belongs to'],
     ['the guest (by username)', 'guest', 'guest account'],
     ['the guest (by id)', '1', 'guest account'],
-    ['PROTECTED_USERS', 'keepme', 'PROTECTED_USERS'],
+    ['PROTECTED_USERS', 'keepme', 'list of protected accounts'],
   ])('refuses to change %s before anything is stored', async (_what, ref, words) => {
     const before = await requestCount();
     const calls = updateCalls();
@@ -263,4 +267,8 @@ describe('protected accounts', () => {
     expect(t.leakedSecrets()).toEqual([]);
     expect(t.logs.some((l) => l.includes(fake.token))).toBe(false);
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

@@ -20,6 +20,7 @@ import {
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
+import { blockKitProblemsReceived } from './block-kit-received.js';
 import { startTestApp, type TestApp } from './harness.js';
 
 let fake: FakeMoodle;
@@ -341,4 +342,8 @@ describe('delete', () => {
   it('leaks no secret into the logs', () => {
     expect(t.leakedSecrets()).toEqual([]);
   });
+});
+
+it('every message, reply and view sent to Slack in this file passes the Block Kit check', async () => {
+  expect(await blockKitProblemsReceived(t)).toEqual([]);
 });

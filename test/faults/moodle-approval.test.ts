@@ -97,8 +97,11 @@ describe('a Moodle fault on the create call of an approved request', () => {
       expect(String(approverTold.args.text)).toContain('Retry');
       const requesterTold = await dmTo(REQUESTER, id);
       expectHumane(String(requesterTold.args.text));
-      expect(String(requesterTold.args.text)).toContain('failed in Moodle');
-      expect(String(requesterTold.args.text)).toContain('An approver can retry it');
+      // The requester gets plain words and what happens next; Moodle's detail stays with the approvers.
+      expect(String(requesterTold.args.text)).toContain('it is not done yet');
+      expect(String(requesterTold.args.text)).toMatch(/An approver will retry/);
+      expect(String(requesterTold.args.text)).not.toContain('core_user_create_users');
+      expect(String(requesterTold.args.text)).not.toMatch(/MOODLE_[A-Z]|HTTP|HTML/);
 
       expect(await storedRequest(t, id)).toMatchObject({ status: 'failed', result: { ok: false } });
       expect(accountsNamed(fake, person.username)).toBe(0);
@@ -113,7 +116,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
       await clickCard(t, APPROVER2, ACTION_IDS.retryRequestButton, request, cardTs(card));
       const done = await waitForCard(t, cardTs(card), 'succeeded');
       const user = fake.site.findUser(person.username);
-      expect(visibleText(done.args.blocks)).toContain(`Moodle account ${user?.id}`);
+      expect(visibleText(done.args.blocks)).toContain(`/user/profile.php?id=${user?.id}|Open in Moodle>`);
       expect(accountsNamed(fake, person.username)).toBe(1);
       // The faulted call (a refused connection never reaches Moodle's log) and the retry's.
       expect(createCalls(fake, person.username)).toBe(fault === 'refuse' ? 1 : 2);
@@ -132,7 +135,7 @@ describe('a Moodle fault on the create call of an approved request', () => {
     const done = await waitForCard(t, cardTs(card), 'succeeded');
     const user = fake.site.findUser(person.username);
     expect(user).toBeDefined();
-    expect(visibleText(done.args.blocks)).toContain(`Moodle account ${user?.id}`);
+    expect(visibleText(done.args.blocks)).toContain(`/user/profile.php?id=${user?.id}|Open in Moodle>`);
     expect(accountsNamed(fake, person.username)).toBe(1);
     expect(createCalls(fake, person.username)).toBe(1);
     expect(await storedRequest(t, id)).toMatchObject({ status: 'succeeded', result: { ok: true, moodleId: user?.id } });

@@ -43,18 +43,180 @@ function actionIds(card: ReturnType<typeof buildApprovalCard>): string[] {
   );
 }
 
+/** The mrkdwn and plain texts of a block, in order. */
+function blockTexts(block: NonNullable<ReturnType<typeof buildApprovalCard>['blocks']>[number]): string[] {
+  const all: string[] = [];
+  if ((block.type === 'section' || block.type === 'header') && block.text) all.push(block.text.text);
+  if (block.type === 'section') for (const f of block.fields ?? []) all.push(f.text);
+  if (block.type === 'context') for (const e of block.elements) if ('text' in e) all.push(String(e.text));
+  return all;
+}
+
+const LEAVER = {
+  operation: 'delete' as const,
+  payload: { operation: 'delete' as const },
+  target: { moodleId: 6, username: 'leaver', email: 'lee@example.org' },
+  preflight: {
+    checked: true,
+    notes: [],
+    conflicts: [],
+    account: {
+      fullname: 'Lee Ver',
+      username: 'leaver',
+      email: 'lee@example.org',
+      suspended: false,
+      lastaccess: 1767225600,
+    },
+  },
+};
+
 describe('buildApprovalCard', () => {
-  it.each(REQUEST_STATUSES)('draws a %s request with who asked, when, the record, pre-flight and reason', (status) => {
-    const card = buildApprovalCard(makeRequest({ status, ...byStatus[status] }), { moodleUrl: MOODLE });
-    const all = text(card);
-    expect(all).toContain('<@U0REQ>');
-    expect(all).toContain('<!date^');
-    expect(all).toContain('jane@example.org');
-    expect(all).toContain('Pre-flight');
-    expect(all).toContain('new teacher');
-    expect(card.text).toContain('R-7K3QX9');
-    expect(card.text.endsWith(`: ${status}`)).toBe(true);
-    expect((card.blocks ?? []).length).toBeLessThanOrEqual(50);
+  it.each(REQUEST_STATUSES)(
+    'draws a %s request person first: header, the record as fields, who asked, when, id',
+    (status) => {
+      const card = buildApprovalCard(makeRequest({ status, ...byStatus[status] }), { moodleUrl: MOODLE });
+      const blocks = card.blocks ?? [];
+      const headerAt = blocks.findIndex((b) => b.type === 'header');
+      expect(blocks[headerAt]).toEqual({
+        type: 'header',
+        text: { type: 'plain_text', text: 'New Moodle account for Jane Doe', emoji: false },
+      });
+      // Pending: the header leads; once decided, the outcome line comes first and the header follows.
+      expect(headerAt).toBe(status === 'pending' ? 0 : 2);
+      const fields = blocks.flatMap((b) => (b.type === 'section' ? (b.fields ?? []).map((f) => f.text) : []));
+      expect(fields).toEqual([
+        '*Username*\njdoe',
+        '*Email address*\njane@example.org',
+        '*First name*\nJane',
+        '*Last name*\nDoe',
+        '*Authentication method*\nMoodle login',
+      ]);
+      const all = text(card);
+      expect(all).toContain('Requested by <@U0REQ> · <!date^1772438400^');
+      expect(all).toContain('Request `R-7K3QX9`');
+      expect(all).toContain(':heavy_check_mark: No Moodle account uses the username jdoe or this email.');
+      expect(all).not.toContain('Pre-flight');
+      expect(all).toContain('new teacher');
+      expect(card.text).toBe(`New Moodle account for Jane Doe · jdoe (R-7K3QX9): ${status}`);
+    },
+  );
+
+  it('after a decision the outcome comes first, with who and when', () => {
+    const first = (status: RequestStatus) =>
+      blockTexts(
+        (buildApprovalCard(makeRequest({ status, ...byStatus[status] }), { moodleUrl: MOODLE }).blocks ?? [])[0]!,
+      )[0];
+    const when = '<!date^1772442000^{date_short_pretty} {time}|2026-03-02T09:00:00.000Z>';
+    expect(first('succeeded')).toBe(
+      `:white_check_mark: *Approved by <@U0APP>* · ${when} · account created · <${MOODLE}/user/profile.php?id=42|Open in Moodle>\n> welcome`,
+    );
+    expect(first('rejected')).toBe(`:no_entry: *Rejected by <@U0APP>* · ${when}\n> not staff`);
+    expect(first('failed')?.startsWith(`:x: *Approved by <@U0APP>* · ${when} · failed in Moodle (attempt 2)`)).toBe(
+      true,
+    );
+    expect(first('cancelled')).toBe(`:leftwards_arrow_with_hook: *Cancelled by the requester* · ${when}`);
+    expect(first('expired')).toBe(`:alarm_clock: *Expired without a decision* · ${when}`);
+    expect(first('pending')).toBe('New Moodle account for Jane Doe');
+  });
+
+  it('a delete card shows the account (name, username, email, status, last access) and approving is dangerous', () => {
+    const card = buildApprovalCard(makeRequest(LEAVER), { moodleUrl: MOODLE });
+    const blocks = card.blocks ?? [];
+    expect(blockTexts(blocks[0]!)).toEqual(['Delete Moodle account: Lee Ver']);
+    expect(blockTexts(blocks[1]!)).toEqual([
+      '*Name*\nLee Ver',
+      '*Username*\nleaver (id 6)',
+      '*Email address*\nlee@example.org',
+      '*Status*\nActive',
+      '*Last access*\n<!date^1767225600^{date_short_pretty}|2026-01-01T00:00:00.000Z>',
+    ]);
+    const actions = blocks.find((b) => b.type === 'actions');
+    expect(actions).toMatchObject({
+      elements: [
+        { action_id: ACTION_IDS.approveRequestButton, style: 'danger' },
+        { action_id: ACTION_IDS.rejectRequestButton },
+      ],
+    });
+    expect(JSON.stringify(actions)).not.toContain('primary');
+    expect(JSON.stringify((actions as { elements: unknown[] }).elements[1])).not.toContain('danger');
+    expect(text(card)).toContain('cannot be undone');
+    const suspend = buildApprovalCard(
+      makeRequest({ ...LEAVER, operation: 'suspend', payload: { operation: 'suspend' } }),
+      { moodleUrl: MOODLE },
+    );
+    expect(blockTexts((suspend.blocks ?? [])[0]!)).toEqual(['Suspend Moodle account: Lee Ver']);
+    expect(text(suspend)).toContain('*Last access*');
+    expect(JSON.stringify(suspend.blocks)).toContain('"style":"danger"');
+    const create = buildApprovalCard(makeRequest(), { moodleUrl: MOODLE });
+    expect((create.blocks ?? []).find((b) => b.type === 'actions')).toMatchObject({
+      elements: [{ style: 'primary' }, { style: 'danger' }],
+    });
+  });
+
+  it('a deleted account gets no profile link, anywhere', () => {
+    const done = makeRequest({ ...LEAVER, status: 'succeeded', ...decided, result: { ok: true, moodleId: 6 } });
+    const card = buildApprovalCard(done, { moodleUrl: MOODLE });
+    expect(blockTexts((card.blocks ?? [])[0]!)[0]).toContain('account deleted');
+    expect(JSON.stringify(card)).not.toContain('profile.php');
+    expect(buildRequesterMessage(done, 'executed', { moodleUrl: MOODLE }).text).not.toContain('profile.php');
+    expect(buildNotificationLine(done, 'executed', { moodleUrl: MOODLE })).not.toContain('profile.php');
+  });
+
+  it('a card made before the account was kept on requests still names the account by its username', () => {
+    const card = buildApprovalCard(makeRequest({ ...LEAVER, preflight: undefined }), { moodleUrl: MOODLE });
+    expect(blockTexts((card.blocks ?? [])[0]!)).toEqual(['Delete Moodle account: leaver']);
+    expect(text(card)).toContain('*Username*\\nleaver (id 6)');
+  });
+
+  it('cuts a long value in its own field and never drops a field', () => {
+    const long = 'y'.repeat(5000);
+    const card = buildApprovalCard(
+      makeRequest({
+        payload: {
+          operation: 'create',
+          user: {
+            username: 'jdoe',
+            email: 'jane@example.org',
+            firstname: long,
+            lastname: long,
+            auth: 'manual',
+            institution: long,
+            department: long,
+            city: long,
+            address: long,
+            phone1: '1',
+            phone2: '2',
+            idnumber: long,
+            country: 'FR',
+            lang: 'fr',
+            timezone: '99',
+          },
+        },
+      }),
+      { moodleUrl: MOODLE },
+    );
+    const fields = (card.blocks ?? []).flatMap((b) => (b.type === 'section' ? (b.fields ?? []) : []));
+    expect(fields.map((f) => f.text.split('\n')[0])).toEqual([
+      '*Username*',
+      '*Email address*',
+      '*First name*',
+      '*Last name*',
+      '*Authentication method*',
+      '*ID number*',
+      '*Institution*',
+      '*Department*',
+      '*City/town*',
+      '*Country*',
+      '*Language*',
+      '*Time zone*',
+      '*Phone*',
+      '*Mobile phone*',
+      '*Address*',
+    ]);
+    for (const f of fields) expect(f.text.length).toBeLessThanOrEqual(2000);
+    expect(fields.map((f) => f.text)).toContain('*Time zone*\nServer default');
+    expect(fields.map((f) => f.text)).toContain('*Country*\nFrance');
+    expect(blockTexts((card.blocks ?? [])[0]!)[0]?.length).toBeLessThanOrEqual(150);
   });
 
   it('offers Approve… and Reject… only while pending, Retry only when failed, nothing otherwise', () => {
@@ -76,7 +238,7 @@ describe('buildApprovalCard', () => {
     const failed = text(
       buildApprovalCard(makeRequest({ status: 'failed', ...byStatus.failed }), { moodleUrl: MOODLE }),
     );
-    expect(failed).toContain('Moodle answered 503');
+    expect(failed).toContain('*What Moodle said:* Moodle answered 503');
     expect(failed).toContain('maintenance mode');
     expect(failed).toContain('attempt 2');
     expect(failed).toContain('looks the account up first');
@@ -102,6 +264,13 @@ describe('buildApprovalCard', () => {
     expect(text(card)).toContain('Corrected by the approver');
     expect(text(card)).toContain('*First name*: Jnae → Jane');
     expect(text(card)).toContain('*City/town*: ∅ → Lyon');
+    expect(
+      text(
+        buildApprovalCard(makeRequest({ corrections: [{ field: 'country', before: 'FR', after: 'DE' }] }), {
+          moodleUrl: MOODLE,
+        }),
+      ),
+    ).toContain('*Country*: France → Germany');
   });
 
   it('escapes what people typed, so a reason cannot ping the channel or forge a link', () => {
@@ -167,7 +336,12 @@ describe('requester message and notification line', () => {
     const failed = buildRequesterMessage(makeRequest({ status: 'failed', ...byStatus.failed }), 'failed', {
       moodleUrl: MOODLE,
     });
-    expect(failed.text).toContain('maintenance mode');
+    // Plain words and what happens next; Moodle's technical detail is for the approvers' card only.
+    expect(failed.text).toContain(
+      'Moodle is in maintenance, so the account isn’t created yet. An approver will retry once it is back.',
+    );
+    expect(failed.text).not.toContain('Moodle answered 503');
+    expect(failed.text).not.toContain('maintenance mode');
   });
 
   it('one line with the requester, the decider and the outcome', () => {
@@ -187,7 +361,7 @@ describe('free text on the card, the DM and the notification', () => {
   /** Every line of every mrkdwn text of the card. */
   function cardLines(card: ReturnType<typeof buildApprovalCard>): string[] {
     return (card.blocks ?? []).flatMap((b) => {
-      const texts = b.type === 'section' ? [b.text] : b.type === 'context' ? b.elements : [];
+      const texts = b.type === 'section' ? [b.text, ...(b.fields ?? [])] : b.type === 'context' ? b.elements : [];
       return texts.flatMap((t) => (t && 'text' in t && typeof t.text === 'string' ? t.text.split('\n') : []));
     });
   }
@@ -228,7 +402,13 @@ describe('free text on the card, the DM and the notification', () => {
       }),
       { moodleUrl: MOODLE },
     );
-    expect(cardLines(create)).toContain('*First name*: ∗∶white_check_mark: Approved∗');
+    expect(cardLines(create)).toContain('*First name*');
+    expect(cardLines(create)).toContain('∗∶white_check_mark: Approved∗');
+    // The header is plain text without emoji: nothing in it formats or draws.
+    expect((create.blocks ?? [])[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'New Moodle account for *∶white_check_mark: Approved* Doe', emoji: false },
+    });
     const course = { id: 3, shortname: 'M1', fullname: 'Maths\n:white_check_mark: *Approved by <!here>*' };
     const enrol = buildApprovalCard(
       makeRequest({
@@ -240,11 +420,17 @@ describe('free text on the card, the DM and the notification', () => {
     );
     const lines = cardLines(enrol);
     expect(lines.filter((l) => l.includes('Approved'))).toEqual([
-      '*Enrol in a course: oldˍ ∗Approved∗ (id 7)*  ·  request `R-7K3QX9`',
-      '*Course*: M1 (Maths ∶white_check_mark: ∗Approved by &lt;!here&gt;∗) as student',
+      'oldˍ ∗Approved∗ (id 7)',
+      'M1 (Maths ∶white_check_mark: ∗Approved by &lt;!here&gt;∗) as student',
     ]);
+    expect((enrol.blocks ?? [])[0]).toMatchObject({ text: { text: 'Enrol old_ *Approved* in M1', emoji: false } });
     const line = buildNotificationLine(
-      makeRequest({ operation: 'enrol', target: { moodleId: 7, username: 'old_\n*Approved*' }, status: 'rejected' }),
+      makeRequest({
+        operation: 'enrol',
+        target: { moodleId: 7, username: 'old_\n*Approved*' },
+        payload: { operation: 'enrol', enrolment: { course, role: { shortname: 'student', id: 5 } } },
+        status: 'rejected',
+      }),
       'rejected',
       { moodleUrl: MOODLE },
     );

@@ -225,7 +225,7 @@ describe('buildRequestsList', () => {
     expect(list.response_type).toBe('ephemeral');
     const json = JSON.stringify(list.blocks);
     expect(json).toContain('R-7K3QX9');
-    expect(json).toContain('Create account');
+    expect(json).toContain('*New Moodle account for Jane Doe*');
     expect(json).toContain('jdoe');
     expect(json).toContain('pending');
     expect(json).toContain('3 h ago');

@@ -11,6 +11,13 @@ function isWellFormed(text: string): boolean {
 }
 
 describe('truncateText', () => {
+  it('never leaves half an entity or half a Slack token at the cut', () => {
+    expect(truncateText('a b &amp; c', 7)).toBe('a b…');
+    expect(truncateText('see <https://lms.example.org/user/profile.php?id=4|Open>', 20)).toBe('see…');
+    expect(truncateText('ask <@U0ADMIN> now please', 12)).toBe('ask…');
+    expect(truncateText('x &lt;y&gt; and more', 12)).toBe('x &lt;y&gt;…');
+  });
+
   it('leaves text within the limit unchanged', () => {
     expect(truncateText('Jane Doe', 8)).toBe('Jane Doe');
   });

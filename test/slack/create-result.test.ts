@@ -40,10 +40,11 @@ function request(): RequestRecord {
 const all = (outcome: SubmitOutcome, ctx = context()) => JSON.stringify(renderCreateOutcome(outcome, ctx).blocks);
 
 describe('renderCreateOutcome', () => {
-  it('refused: the reason, naming the role and setting', () => {
-    const reason =
-      'You need to be a requester for this. Ask your Moodle provisioner admin to add you to SLACK_REQUESTERS.';
-    expect(all({ kind: 'refused', reason })).toContain('SLACK_REQUESTERS');
+  it('refused: the reason, with the admin who can help as a working mention; anything else stays inert', () => {
+    const reason = 'You need to be a requester for this. Ask <@U0ADMIN> (an admin) to give you access. <!channel>';
+    const text = all({ kind: 'refused', reason });
+    expect(text).toContain('Ask <@U0ADMIN> (an admin) to give you access.');
+    expect(text).toContain('&lt;!channel&gt;');
   });
 
   it('refused for a twin in flight: says how its requester withdraws it', () => {

@@ -50,8 +50,13 @@ describe('import rendering', () => {
     expect(importSubject(request)).toBe('staff_*list*.csv (1,000 rows)');
     expect(describeTarget(request)).toBe('staff_*list*.csv (1,000 rows)');
     expect(importSubject(makeRequest())).toBeUndefined();
-    const card = JSON.stringify(buildApprovalCard(request, { moodleUrl: 'https://lms.example.org' }));
-    expect(card).not.toContain('*list*');
+    const built = buildApprovalCard(request, { moodleUrl: 'https://lms.example.org' });
+    const card = JSON.stringify(built);
+    // The header is plain text, where Slack shows asterisks as they are; every mrkdwn text must escape them.
+    expect(built.blocks?.[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
+    const mrkdwnTexts = [built.text, ...JSON.stringify(built.blocks?.slice(1)).split('"type":"mrkdwn"').slice(1)];
+    for (const text of mrkdwnTexts) expect(text).not.toContain('*list*');
+    expect(card).toContain('staff_*list*.csv');
     expect(card).not.toContain('unknown account');
   });
 

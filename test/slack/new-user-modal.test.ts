@@ -105,6 +105,16 @@ describe('buildNewUserModal', () => {
       'oauth2',
     ]);
     expect((auth?.element?.initial_option as { value: string } | undefined)?.value).toBe('oauth2');
+    // Words, not codes: people choose "Moodle login", Moodle receives manual.
+    expect(
+      (auth?.element?.options as Array<{ text: { text: string }; value: string }> | undefined)?.map((o) => [
+        o.text.text,
+        o.value,
+      ]),
+    ).toEqual([
+      ['Moodle login', 'manual'],
+      ['OAuth 2 single sign-on', 'oauth2'],
+    ]);
   });
 
   it('leaves the auth choice out when only one method is allowed', () => {

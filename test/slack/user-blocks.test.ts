@@ -53,7 +53,8 @@ describe('buildUserCard', () => {
     expect(text).toContain('&lt;!channel&gt; Doe');
     expect(text).not.toContain('<!channel>');
     expect(text).toContain('Suspended');
-    expect(text).toContain('authentication: manual');
+    expect(text).toContain('signs in with Moodle login');
+    expect(text).not.toContain('manual');
     expect(text).toContain('<!date^1700000000^');
     expect(text).toContain('City/town*: Leeds');
     expect(text).toContain('https://lms.example.org/user/profile.php?id=42|Open the Moodle profile');
@@ -63,9 +64,9 @@ describe('buildUserCard', () => {
   it('says when an account is protected', () => {
     const card = buildUserCard(viewAccount(user(), false), {
       profileUrl: 'https://x',
-      protection: { protected: true, reason: 'jdoe is listed in PROTECTED_USERS' },
+      protection: { protected: true, reason: 'jdoe is on this app’s list of protected accounts' },
     });
-    expect(JSON.stringify(card.blocks)).toContain('PROTECTED_USERS');
+    expect(JSON.stringify(card.blocks)).toContain(':lock: jdoe is on this app’s list of protected accounts');
   });
 });
 

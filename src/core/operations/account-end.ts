@@ -39,6 +39,7 @@ export async function hasEnd(context: OperationContext, moodleId: number, end: A
 function endDateOperation<P extends { operation: 'expire' | 'extend'; end: AccountEnd }>(
   schema: z.ZodType<P> & { shape: { operation: z.ZodLiteral<P['operation']> } },
   words: OperationDefinition['words'],
+  headline: (person: string) => string,
 ) {
   const name = schema.shape.operation.value;
   return {
@@ -49,6 +50,7 @@ function endDateOperation<P extends { operation: 'expire' | 'extend'; end: Accou
     correctable: false,
     words,
     keepsAccount: true,
+    headline: (_payload: P, person: string) => headline(person),
     describe: (payload: P) => [{ label: 'End date', value: describeEnd(payload.end) }],
     // Apart from the account's other changes: a suspension may be asked for while a new end date waits.
     targetKey: (_payload: P, target) => `end:${accountKey(target)}`,
@@ -64,13 +66,25 @@ function endDateOperation<P extends { operation: 'expire' | 'extend'; end: Accou
   } satisfies OperationDefinition<P>;
 }
 
-export const expireUser = endDateOperation(expirePayloadSchema, {
-  verb: 'set the end date of',
-  title: 'Set end date',
-  done: 'given an end date',
-});
-export const extendUser = endDateOperation(extendPayloadSchema, {
-  verb: 'extend',
-  title: 'Extend account',
-  done: 'extended',
-});
+export const expireUser = endDateOperation(
+  expirePayloadSchema,
+  {
+    verb: 'set the end date of',
+    title: 'Set end date',
+    done: 'given an end date',
+    outcome: 'end date set',
+    notYet: 'the end date isn’t set yet',
+  },
+  (person) => `End date for the Moodle account of ${person}`,
+);
+export const extendUser = endDateOperation(
+  extendPayloadSchema,
+  {
+    verb: 'extend',
+    title: 'Extend account',
+    done: 'extended',
+    outcome: 'end date moved',
+    notYet: 'the end date isn’t moved yet',
+  },
+  (person) => `Extend the Moodle account of ${person}`,
+);

@@ -31,8 +31,15 @@ export const addToCohort = {
   payloadSchema: cohortAddPayloadSchema,
   target: 'existing',
   correctable: false,
-  words: { verb: 'add to a cohort', title: 'Add to a cohort', done: 'added to the cohort' },
+  words: {
+    verb: 'add to a cohort',
+    title: 'Add to a cohort',
+    done: 'added to the cohort',
+    outcome: 'added to the cohort',
+    notYet: 'the account isn’t in the cohort yet',
+  },
   keepsAccount: true,
+  headline: (payload, person) => `Add ${person} to the cohort ${payload.cohort.name || payload.cohort.idnumber}`,
   describe: (payload) => [{ label: 'Cohort', value: describeCohort(payload.cohort) }],
   targetKey: (payload, target) => `${accountKey(target)}/cohort:${payload.cohort.id}`,
 
@@ -46,8 +53,15 @@ export const removeFromCohort = {
   payloadSchema: cohortRemovePayloadSchema,
   target: 'existing',
   correctable: false,
-  words: { verb: 'remove from a cohort', title: 'Remove from a cohort', done: 'removed from the cohort' },
+  words: {
+    verb: 'remove from a cohort',
+    title: 'Remove from a cohort',
+    done: 'removed from the cohort',
+    outcome: 'removed from the cohort',
+    notYet: 'the account isn’t out of the cohort yet',
+  },
   keepsAccount: true,
+  headline: (payload, person) => `Remove ${person} from the cohort ${payload.cohort.name || payload.cohort.idnumber}`,
   describe: (payload) => [{ label: 'Cohort', value: describeCohort(payload.cohort) }],
   targetKey: (payload, target) => `${accountKey(target)}/cohort:${payload.cohort.id}`,
 

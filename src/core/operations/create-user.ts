@@ -16,6 +16,7 @@ import {
 } from '../moodle-gateway.js';
 import { generatePassword } from '../password.js';
 import { type FieldChange, PROFILE_FIELDS, type ProfileField, userProfileFieldsSchema } from '../profile.js';
+import { authName, fieldValueWords } from '../record-words.js';
 import type { PreflightSummary } from '../requests.js';
 import { FIELD_LABELS } from '../user-record.js';
 import { hasEnd, scheduleEnd } from './account-end.js';
@@ -139,17 +140,42 @@ export const createUser = {
   payloadSchema: createPayloadSchema,
   target: 'new',
   correctable: true,
-  words: { verb: 'create', title: 'Create account', done: 'created' },
+  words: {
+    verb: 'create',
+    title: 'Create account',
+    done: 'created',
+    outcome: 'account created',
+    notYet: 'the account isn’t created yet',
+  },
   keepsAccount: true,
+  headline: (_payload, person) => `New Moodle account for ${person}`,
+  personOf: (payload) => `${payload.user.firstname} ${payload.user.lastname}`.trim() || payload.user.username,
 
   describe: (payload) => [
     ...PROFILE_FIELDS.flatMap((field) => {
       const value = payload.user[field];
-      return value === undefined || value === '' ? [] : [{ label: FIELD_LABELS[field], value }];
+      return value === undefined || value === ''
+        ? []
+        : [{ label: FIELD_LABELS[field], value: fieldValueWords(field, value) }];
     }),
     ...membershipLines(payload.enrolments ?? [], payload.cohorts ?? []),
     ...(payload.end ? [{ label: 'End date', value: describeEnd(payload.end) }] : []),
   ],
+
+  nextSteps: (payload, { passwordMode }) => {
+    const { username, email, auth, firstname } = payload.user;
+    const steps = [`The username is ${username}.`];
+    if (!LOCAL_PASSWORD_AUTHS.has(auth)) {
+      steps.push(`${firstname || username} signs in with ${authName(auth)}; no Moodle password is needed.`);
+    } else if (passwordMode === 'email') {
+      steps.push(`Moodle has emailed the login details to ${email}.`);
+    } else {
+      steps.push(
+        'The person who approved it was shown a temporary password once, to pass on privately; Moodle asks for a new one at the first login.',
+      );
+    }
+    return steps;
+  },
 
   targetKey: (payload) => `username:${payload.user.username}`,
 

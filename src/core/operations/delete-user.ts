@@ -16,9 +16,13 @@ export const deleteUser = {
     verb: 'delete',
     title: 'Delete account',
     done: 'deleted',
+    outcome: 'account deleted',
+    notYet: 'the account isn’t deleted yet',
     warning: 'Deletion cannot be undone. Consider suspending the account instead.',
   },
   keepsAccount: false,
+  destructive: true,
+  headline: (_payload, person) => `Delete Moodle account: ${person}`,
   describe: () => [],
 
   targetKey: (_payload, target) => accountKey(target),

@@ -23,8 +23,15 @@ export const enrolUser = {
   payloadSchema: enrolPayloadSchema,
   target: 'existing',
   correctable: false,
-  words: { verb: 'enrol', title: 'Enrol in a course', done: 'enrolled' },
+  words: {
+    verb: 'enrol',
+    title: 'Enrol in a course',
+    done: 'enrolled',
+    outcome: 'enrolled',
+    notYet: 'the enrolment isn’t made yet',
+  },
   keepsAccount: true,
+  headline: (payload, person) => `Enrol ${person} in ${payload.enrolment.course.shortname}`,
   describe: (payload) => membershipLines([payload.enrolment], []),
   targetKey: (payload, target) => `${accountKey(target)}/course:${payload.enrolment.course.id}`,
 
@@ -48,8 +55,15 @@ export const unenrolUser = {
   payloadSchema: unenrolPayloadSchema,
   target: 'existing',
   correctable: false,
-  words: { verb: 'unenrol', title: 'Unenrol from a course', done: 'unenrolled' },
+  words: {
+    verb: 'unenrol',
+    title: 'Unenrol from a course',
+    done: 'unenrolled',
+    outcome: 'unenrolled',
+    notYet: 'the enrolment isn’t removed yet',
+  },
   keepsAccount: true,
+  headline: (payload, person) => `Unenrol ${person} from ${payload.course.shortname}`,
   describe: (payload) => [{ label: 'Course', value: describeCourse(payload.course) }],
   targetKey: (payload, target) => `${accountKey(target)}/course:${payload.course.id}`,
 

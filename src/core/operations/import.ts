@@ -44,8 +44,15 @@ export const importUsers = {
   payloadSchema: importPayloadSchema,
   target: 'new',
   correctable: false,
-  words: { verb: 'import', title: 'Import accounts', done: 'imported' },
+  words: {
+    verb: 'import',
+    title: 'Import accounts',
+    done: 'imported',
+    outcome: 'import finished',
+    notYet: 'the accounts aren’t imported yet',
+  },
   keepsAccount: false,
+  headline: (p) => `Import of ${p.rows.toLocaleString('en')} rows from ${p.fileName}`,
 
   describe: (p) => {
     const n = (x: number) => x.toLocaleString('en');

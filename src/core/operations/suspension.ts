@@ -20,6 +20,8 @@ function suspension<P extends { operation: 'suspend' | 'unsuspend' }>(
     correctable: false,
     words,
     keepsAccount: true,
+    destructive: suspended,
+    headline: (_payload: P, person: string) => `${suspended ? 'Suspend' : 'Unsuspend'} Moodle account: ${person}`,
     describe: () => [],
     targetKey: (_payload: P, target) => accountKey(target),
     async execute({ gateway }, request) {
@@ -38,9 +40,13 @@ export const suspendUser = suspension(suspendPayloadSchema, {
   verb: 'suspend',
   title: 'Suspend account',
   done: 'suspended',
+  outcome: 'account suspended',
+  notYet: 'the account isn’t suspended yet',
 });
 export const unsuspendUser = suspension(unsuspendPayloadSchema, {
   verb: 'unsuspend',
   title: 'Unsuspend account',
   done: 'unsuspended',
+  outcome: 'account active again',
+  notYet: 'the account isn’t active again yet',
 });

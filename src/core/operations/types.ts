@@ -48,6 +48,10 @@ export interface OperationWords {
   title: string;
   /** What happened, after success: "suspended". */
   done: string;
+  /** The outcome after success, for the card's first line: "account created". */
+  outcome: string;
+  /** What is not done yet when it failed, for the requester: "the account isn't created yet". */
+  notYet: string;
   /** Said to everyone who sees the request before it runs, e.g. that a deletion cannot be undone. */
   warning?: string;
 }
@@ -79,6 +83,14 @@ export interface OperationDefinition<P extends { operation: string } = { operati
   readonly words: OperationWords;
   /** Whether the account still exists afterwards (a profile link makes sense). */
   readonly keepsAccount: boolean;
+  /** Hard to undo (delete, suspend): approving is styled as dangerous and the card shows the whole account. */
+  readonly destructive?: boolean;
+  /** The card's header, person first: "New Moodle account for Nora Teach", "Delete Moodle account: Lee Ver". */
+  headline(payload: P, person: string): string;
+  /** The person's name when the payload carries it (a new account); else the account looked up is named. */
+  personOf?(payload: P): string | undefined;
+  /** What the requester should know once it is done (the username, where the login details went), as sentences. */
+  nextSteps?(payload: P, settings: Pick<OperationSettings, 'passwordMode'>): string[];
   /** What the request asks for, line by line, for cards and summaries. */
   describe(payload: P): RecordLine[];
   /** What the request changes, so that a second request for the same change is refused while one is in flight. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { MoodleUser } from '../moodle-gateway.js';
 import { type FieldChange, fieldChangeSchema } from '../profile.js';
+import { fieldValueWords } from '../record-words.js';
 import { FIELD_LABELS } from '../user-record.js';
 import { accountKey, currentAccount, requireTargetId } from './account-target.js';
 import type { OperationDefinition, RecordLine } from './types.js';
@@ -12,7 +13,8 @@ export type UpdatePayload = z.infer<typeof updatePayloadSchema>;
 /** "Email address: a@x.org → b@x.org"; an empty value shows as ∅. */
 export function describeChange(change: FieldChange): RecordLine {
   const shown = (value: string) => (value === '' ? '∅' : value);
-  return { label: FIELD_LABELS[change.field], value: `${shown(change.before)} → ${shown(change.after)}` };
+  const words = (value: string) => shown(fieldValueWords(change.field, value));
+  return { label: FIELD_LABELS[change.field], value: `${words(change.before)} → ${words(change.after)}` };
 }
 
 export const updateUser = {
@@ -21,8 +23,15 @@ export const updateUser = {
   payloadSchema: updatePayloadSchema,
   target: 'existing',
   correctable: true,
-  words: { verb: 'update', title: 'Update account', done: 'updated' },
+  words: {
+    verb: 'update',
+    title: 'Update account',
+    done: 'updated',
+    outcome: 'account updated',
+    notYet: 'the account isn’t updated yet',
+  },
   keepsAccount: true,
+  headline: (_payload, person) => `Update Moodle account: ${person}`,
 
   describe: (payload) => payload.changes.map(describeChange),
 

@@ -6,6 +6,7 @@ import { mayReadDetails, recordLookup, viewConflicts } from '../account-view.js'
 import { checkReason } from '../free-text.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
 import { type CreatePayload, createUser, describeConflicts, preflightCreate } from '../operations/create-user.js';
+import { describeUnavailable } from '../request-words.js';
 import type { PreflightSummary, RequesterContext, RequestTarget } from '../requests.js';
 import { type FieldProblem, validateNewUser } from '../user-record.js';
 import { deriveUsername, pickFreeUsername, withSuffix } from '../username.js';
@@ -135,7 +136,8 @@ async function freeUsername(ctx: UseCaseContext, base: string): Promise<string |
       waiting.has(u) || (await ctx.gateway.getUsersByField('username', [u])).length > 0;
     free = await pickFreeUsername(base, taken, USERNAME_TRIES);
   } catch (err) {
-    return { kind: 'unavailable', message: failureOf(err).hint };
+    ctx.log('warn', 'could not pick a free username', { code: failureOf(err).code, hint: failureOf(err).hint });
+    return { kind: 'unavailable', message: describeUnavailable(err, 'check which usernames are free') };
   }
   if (free) return free;
   return {
@@ -181,7 +183,7 @@ async function preflightForPerson(
   } catch (err) {
     const detail = `create: username ${user.username}, email ${user.email}`;
     await recordLookup(store, clock, { actor, outcome: 'too_broad', detail });
-    return { kind: 'unavailable', message: failureOf(err).hint };
+    return { kind: 'unavailable', message: describeUnavailable(err, 'check for existing accounts') };
   }
   if (preflight.conflicts.length === 0) return preflight;
   for (const c of preflight.conflicts) {
@@ -228,9 +230,7 @@ async function resolveMemberships(
     if (found.value.length > 0) value.cohorts = found.value;
     return { ok: true, value };
   } catch (err) {
-    return {
-      kind: 'unavailable',
-      message: `Could not check the courses and cohorts in Moodle: ${failureOf(err).hint}`,
-    };
+    ctx.log('warn', 'could not check courses and cohorts', { code: failureOf(err).code, hint: failureOf(err).hint });
+    return { kind: 'unavailable', message: describeUnavailable(err, 'check the courses and cohorts') };
   }
 }

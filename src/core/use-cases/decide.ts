@@ -58,12 +58,12 @@ export function createDecisionCheck(ctx: UseCaseContext, submitter: Submitter): 
       await requests.recordRefusal(actor, { reason: 'not_found', detail: `asked to ${verb} ${requestId}` });
       return { ok: false, code: 'not_found', reason: `There is no request ${requestId}.` };
     }
-    const refuse = async (code: Exclude<DecisionCheck, { ok: true }>['code'], reason: string) => {
-      await requests.recordRefusal(actor, { reason: code, requestId, detail: reason });
+    const refuse = async (code: Exclude<DecisionCheck, { ok: true }>['code'], reason: string, detail = reason) => {
+      await requests.recordRefusal(actor, { reason: code, requestId, detail });
       return { ok: false as const, code, reason, current: request };
     };
     const allowed = await permissions.check(actor, 'approver');
-    if (!allowed.ok) return refuse('permission', allowed.reason);
+    if (!allowed.ok) return refuse('permission', allowed.reason, allowed.detail);
     if (verb === 'retry') {
       if (request.status !== 'failed') return refuse('not_failed', describeNotRetryable(request, formatActor));
       if (!(await mayRetryOwn(request, actor))) return refuse('self_decision', describeSelfDecision(request, verb));

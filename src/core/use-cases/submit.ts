@@ -47,7 +47,7 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
     if (!check.ok) {
       await requests.recordRefusal(userId, {
         reason: 'permission',
-        detail: check.reason,
+        detail: check.detail ?? check.reason,
         ...(operation ? { operation } : {}),
         ...(requestId ? { requestId } : {}),
       });

@@ -1,24 +1,31 @@
 // Block Kit for a request: the approval card (redrawn in full from the request at every change, so that a lost or
-// late update is repaired by the next one), the requester's direct message and the one-line notification.
-// Pure functions of the request record; everything a person typed is escaped, every text cut to Slack's limits.
+// late update is repaired by the next one). Person first: a header naming who and what, the record in two columns,
+// then who asked, when and the request id; once decided, the outcome comes first. Pure functions of the request;
+// everything a person typed or Moodle holds is escaped, every value cut on its own to Slack's limits.
 import type { types } from '@slack/bolt';
-import { SYSTEM_ACTOR } from '../../core/audit.js';
 import { COMMENT_MAX_LENGTH, REASON_MAX_LENGTH } from '../../core/free-text.js';
 import { operationOf } from '../../core/operations/registry.js';
-import type { RecordLine } from '../../core/operations/types.js';
 import { describeChange } from '../../core/operations/update-user.js';
 import type { FieldChange } from '../../core/profile.js';
-import type { RequestEvent } from '../../core/provisioning.js';
+import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
+import { accountFields, fieldSections, fieldText, headerText, mention, profileLink, slackDate } from './card-parts.js';
 import { importSubject } from './import-card.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
+
+export { buildNotificationLine, buildRequesterMessage } from './request-messages.js';
+export { slackDate };
 
 export interface RenderOptions {
   moodleUrl: string;
   /** Shown under the status: an import's progress or totals (import-card.ts). */
   extraBlocks?: types.KnownBlock[];
+  /** PASSWORD_MODE, for what the requester is told once the account exists (default: email). */
+  passwordMode?: 'email' | 'generate';
+  /** Where the cards are, for the notification line of a failure. */
+  approvalChannel?: string;
 }
 
 export interface SlackMessage {
@@ -40,34 +47,8 @@ export function describeTarget(request: RequestRecord): string {
   return t.moodleId !== undefined && t.username ? `${name} (id ${t.moodleId})` : name;
 }
 
-/** `<!date^…>` renders in each reader's time zone; the fallback is UTC ISO. */
-export function slackDate(at: Date): string {
-  return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString()}>`;
-}
-
-function mention(userId: string): string {
-  // The system acts for scheduled actions (an account's end date): not a Slack user to mention.
-  return userId === SYSTEM_ACTOR ? 'the app (scheduled)' : `<@${userId}>`;
-}
-
-function moodleIdOf(request: RequestRecord): number | undefined {
-  return request.result?.ok ? (request.result.moodleId ?? request.target.moodleId) : request.target.moodleId;
-}
-
-function profileLink(request: RequestRecord, moodleUrl: string): string | undefined {
-  const id = moodleIdOf(request);
-  return id === undefined ? undefined : `<${moodleUrl}/user/profile.php?id=${id}|Moodle account ${id}>`;
-}
-
-/** Longest value shown on one line of a record (a course's full name may have 1,333 characters). */
-const VALUE_MAX = 300;
-
-function formatLine(line: RecordLine): string {
-  return `*${escapeMrkdwn(line.label)}*: ${escapeMrkdwn(line.value, VALUE_MAX)}`;
-}
-
 /** The approver's comment or rejection reason, as a quote under the line that says who wrote it. */
-function commentQuote(request: RequestRecord): string {
+export function commentQuote(request: RequestRecord): string {
   const quote = quoteMrkdwn(request.decisionComment ?? '', COMMENT_MAX_LENGTH);
   return quote === '' ? '' : `\n${quote}`;
 }
@@ -79,15 +60,17 @@ export function reasonQuote(reason: string | undefined): string {
 }
 
 export function formatChange(change: FieldChange): string {
-  return formatLine(describeChange(change));
+  const line = describeChange(change);
+  return `*${escapeMrkdwn(line.label)}*: ${escapeMrkdwn(line.value, 300)}`;
 }
 
-function failureText(result: RequestResult | undefined): string {
-  if (!result || result.ok) return 'unknown error.';
+/** Moodle's words and how to fix it, on lines of their own: for the approvers' card only, never the requester. */
+function failureDetail(result: RequestResult | undefined): string {
+  if (!result || result.ok) return '*What Moodle said:* nothing; the app lost its answer.';
   const unknown = result.outcomeUnknown
-    ? ' Moodle may have carried it out anyway; a retry looks the account up first and never does it twice.'
+    ? '\nMoodle may have carried it out anyway; a retry looks the account up first and never does it twice.'
     : '';
-  return `${escapeMrkdwn(result.message)} ${escapeMrkdwn(result.hint)}${unknown}`;
+  return `*What Moodle said:* ${escapeMrkdwn(result.message)}\n*To fix:* ${escapeMrkdwn(result.hint)}${unknown}`;
 }
 
 /** "1 of 2 approvals: @Alan" for a request that needs several approvers; '' for one that needs one. */
@@ -97,11 +80,21 @@ export function approvalProgress(request: RequestRecord): string {
   return `${request.approvals.length} of ${request.approvalsNeeded} approvals${who ? `: ${who}` : ''}`;
 }
 
-/** What happened to the request, who decided and when: the part of the card that changes. */
+/** "Approved by @A and @B" (every approver of a quorum), or "Done directly by @Admin" for a direct execution. */
+function approvedBy(request: RequestRecord): string {
+  if (request.decidedBy && request.decidedBy === request.requester.userId && request.approvals.length === 0) {
+    return `Done directly by ${mention(request.decidedBy)}`;
+  }
+  const ids = request.approvals.length > 0 ? request.approvals.map((a) => a.by) : [request.decidedBy];
+  const who = ids.filter((id): id is string => Boolean(id)).map(mention);
+  return who.length === 0 ? 'Approved' : `Approved by ${who.join(' and ')}`;
+}
+
+/** The outcome line: what happened, who and when, first. The part of the card that changes. */
 export function buildStatusText(request: RequestRecord, moodleUrl: string): string {
-  const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
-  const when = request.decidedAt ? ` ${slackDate(request.decidedAt)}` : '';
+  const when = request.decidedAt ? ` · ${slackDate(request.decidedAt)}` : '';
   const comment = commentQuote(request);
+  const words = operationOf(request.operation).words;
   switch (request.status) {
     case 'pending': {
       const progress = approvalProgress(request);
@@ -111,166 +104,112 @@ export function buildStatusText(request: RequestRecord, moodleUrl: string): stri
     }
     case 'approved':
     case 'executing':
-      return `:gear: *Approved${by}*${when}; running in Moodle…${comment}`;
+      return `:gear: *${approvedBy(request)}*${when} · running in Moodle…${comment}`;
     case 'succeeded': {
       const link = profileLink(request, moodleUrl);
-      return `:white_check_mark: *Approved${by} and done.*${link ? ` ${link}` : ''}${comment}`;
+      return `:white_check_mark: *${approvedBy(request)}*${when} · ${words.outcome}${link ? ` · ${link}` : ''}${comment}`;
     }
     case 'failed': {
       const attempts = request.attempts > 1 ? ` (attempt ${request.attempts})` : '';
-      return `:x: *Approved${by}, but it failed in Moodle${attempts}:* ${failureText(request.result)}\nAn approver can retry.${comment}`;
+      return `:x: *${approvedBy(request)}*${when} · failed in Moodle${attempts}\n${failureDetail(request.result)}\nOnce it is fixed, an approver can retry.${comment}`;
     }
     case 'rejected':
-      return `:no_entry: *Rejected${by}*${when}.${comment}`;
+      return `:no_entry: *Rejected by ${request.decidedBy ? mention(request.decidedBy) : 'an approver'}*${when}${comment}`;
     case 'cancelled':
-      return `:leftwards_arrow_with_hook: *Cancelled by the requester*${when}.`;
+      return `:leftwards_arrow_with_hook: *Cancelled by the requester*${when}`;
     case 'expired':
-      return `:alarm_clock: *Expired without a decision*${when}.`;
+      return `:alarm_clock: *Expired without a decision*${when}`;
   }
 }
 
-function recordLines(request: RequestRecord): string[] {
-  return operationOf(request.operation).describe(request.payload).map(formatLine);
-}
-
-function preflightText(request: RequestRecord): string | undefined {
+/** Plain check lines: what Moodle was asked before anyone approves, and what it said. */
+function checkLines(request: RequestRecord): string[] {
   const pre = request.preflight;
-  if (!pre) return undefined;
-  if (!pre.checked) return `:warning: Pre-flight: ${escapeMrkdwn(pre.notes.join(' '))}`;
-  if (pre.conflicts.length === 0) return `Pre-flight: ${escapeMrkdwn(pre.notes.join(' ') || 'no clash found.')}`;
-  const clashes = pre.conflicts
-    .map((c) => `${escapeMrkdwn(c.username)} (id ${c.moodleId}, same ${c.matchedOn})`)
-    .join(', ');
-  return `:warning: Pre-flight: clashes with ${clashes}`;
+  if (!pre) return [];
+  if (!pre.checked) return [`:warning: ${escapeMrkdwn(pre.notes.join(' ') || 'Moodle could not be checked.')}`];
+  if (pre.conflicts.length > 0) {
+    return pre.conflicts.map(
+      (c) =>
+        `:warning: Moodle already has an account with the same ${c.matchedOn === 'idnumber' ? 'ID number' : c.matchedOn}: ${escapeMrkdwn(c.username)} (id ${c.moodleId})`,
+    );
+  }
+  return pre.notes.map((note) => `:heavy_check_mark: ${escapeMrkdwn(note)}`);
 }
 
-function title(request: RequestRecord): string {
-  return `${operationTitle(request.operation)}: ${describeTarget(request)}`;
-}
-
-/** The whole approval card, from the request alone. Buttons carry the request id; everything else is looked up. */
-export function buildApprovalCard(request: RequestRecord, options: RenderOptions): SlackMessage {
-  const head = [
-    `*${escapeMrkdwn(title(request))}*  ·  request \`${request.id}\``,
-    `Asked by ${mention(request.requester.userId)} ${slackDate(request.createdAt)}`,
+/** Header, the record in two columns, the reason, corrections, checks and warning: what the request asks for. */
+function requestBlocks(request: RequestRecord): types.KnownBlock[] {
+  const definition = operationOf(request.operation);
+  const blocks: types.KnownBlock[] = [
+    { type: 'header', text: headerText(requestHeadline(request)) },
+    ...fieldSections([...accountFields(request), ...definition.describe(request.payload).map(fieldText)]),
   ];
   const reason = reasonQuote(request.reason);
-  if (reason) head.push(reason);
-  const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(head.join('\n')) }];
-  const record = recordLines(request);
-  if (record.length > 0) blocks.push({ type: 'section', text: mrkdwn(record.join('\n')) });
+  if (reason) blocks.push({ type: 'section', text: mrkdwn(reason) });
   if (request.corrections && request.corrections.length > 0) {
     blocks.push({
       type: 'section',
       text: mrkdwn(`*Corrected by the approver:*\n${request.corrections.map(formatChange).join('\n')}`),
     });
   }
-  const pre = preflightText(request);
-  if (pre) blocks.push({ type: 'context', elements: [mrkdwn(pre, LIMITS.contextText)] });
-  const warning = operationOf(request.operation).words.warning;
-  if (warning) blocks.push({ type: 'context', elements: [mrkdwn(`:warning: ${escapeMrkdwn(warning)}`)] });
-  blocks.push({ type: 'divider' });
-  blocks.push({ type: 'section', text: mrkdwn(buildStatusText(request, options.moodleUrl)) });
-  blocks.push(...(options.extraBlocks ?? []));
-  if (request.status === 'pending') {
-    blocks.push({
-      type: 'actions',
-      block_id: BLOCK_IDS.requestActionsBlock,
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTION_IDS.approveRequestButton,
-          text: plainText('Approve…', LIMITS.buttonText),
-          style: 'primary',
-          value: request.id,
-        },
-        {
-          type: 'button',
-          action_id: ACTION_IDS.rejectRequestButton,
-          text: plainText('Reject…', LIMITS.buttonText),
-          style: 'danger',
-          value: request.id,
-        },
-      ],
-    });
-  } else if (request.status === 'failed') {
-    blocks.push({
-      type: 'actions',
-      block_id: BLOCK_IDS.requestActionsBlock,
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTION_IDS.retryRequestButton,
-          text: plainText('Retry', LIMITS.buttonText),
-          value: request.id,
-        },
-      ],
-    });
+  const checks = checkLines(request);
+  if (definition.words.warning && request.status === 'pending') {
+    checks.push(`:warning: ${escapeMrkdwn(definition.words.warning)}`);
   }
+  if (checks.length > 0) {
+    blocks.push({ type: 'context', elements: checks.slice(0, 9).map((line) => mrkdwn(line, LIMITS.contextText)) });
+  }
+  blocks.push({
+    type: 'context',
+    elements: [
+      mrkdwn(
+        `Requested by ${mention(request.requester.userId)} · ${slackDate(request.createdAt)} · Request \`${request.id}\``,
+        LIMITS.contextText,
+      ),
+    ],
+  });
+  return blocks;
+}
+
+function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): types.Button {
   return {
-    text: truncateText(`${escapeMrkdwn(title(request))} (${request.id}): ${request.status}`, LIMITS.messageText),
-    blocks,
+    type: 'button',
+    action_id: actionId,
+    text: plainText(text, LIMITS.buttonText),
+    value,
+    ...(style ? { style } : {}),
   };
 }
 
-/** The direct message to the requester when their request reaches an outcome. */
-export function buildRequesterMessage(
-  request: RequestRecord,
-  event: RequestEvent,
-  options: RenderOptions,
-): SlackMessage {
-  const what = `${operationTitle(request.operation).toLowerCase()} ${escapeMrkdwn(describeTarget(request))} (\`${request.id}\`)`;
-  const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
-  const comment = commentQuote(request);
-  let text: string;
-  switch (event) {
-    case 'executed': {
-      const link = profileLink(request, options.moodleUrl);
-      text = `:white_check_mark: Your request to ${what} was approved${by} and is done.${link ? ` ${link}` : ''}${comment}`;
-      break;
-    }
-    case 'failed':
-      text = `:x: Your request to ${what} was approved${by} but failed in Moodle: ${failureText(request.result)} An approver can retry it.`;
-      break;
-    case 'rejected':
-      text = `:no_entry: Your request to ${what} was rejected${by}.${comment ? ` Reason:${comment}` : ''}`;
-      break;
-    case 'expired':
-      text = `:alarm_clock: Your request to ${what} expired without a decision. Ask again if it is still needed.`;
-      break;
-    case 'cancelled':
-      text = `Your request to ${what} was cancelled.`;
-      break;
+/** Approve… and Reject… while pending (a destructive approval is the dangerous one), Retry once failed. */
+function actionsBlock(request: RequestRecord): types.ActionsBlock | undefined {
+  const destructive = operationOf(request.operation).destructive === true;
+  let elements: types.Button[];
+  if (request.status === 'pending') {
+    elements = [
+      button(ACTION_IDS.approveRequestButton, 'Approve…', request.id, destructive ? 'danger' : 'primary'),
+      button(ACTION_IDS.rejectRequestButton, 'Reject…', request.id, destructive ? undefined : 'danger'),
+    ];
+  } else if (request.status === 'failed') {
+    elements = [button(ACTION_IDS.retryRequestButton, 'Retry', request.id)];
+  } else {
+    return undefined;
   }
-  return { text: truncateText(text, LIMITS.messageText) };
+  return { type: 'actions', block_id: BLOCK_IDS.requestActionsBlock, elements };
 }
 
-/** One line for NOTIFY_CHANNEL. */
-export function buildNotificationLine(request: RequestRecord, event: RequestEvent, options: RenderOptions): string {
-  const who = mention(request.requester.userId);
-  const decider =
-    request.decidedBy && request.decidedBy !== request.requester.userId
-      ? `, decided by ${mention(request.decidedBy)}`
-      : '';
-  const what = `${operationTitle(request.operation)} ${escapeMrkdwn(describeTarget(request))} (${request.id})`;
-  const link = profileLink(request, options.moodleUrl);
-  let outcome: string;
-  switch (event) {
-    case 'executed':
-      outcome = `:white_check_mark: done${link ? ` ${link}` : ''}`;
-      break;
-    case 'failed':
-      outcome = `:x: failed: ${request.result && !request.result.ok ? escapeMrkdwn(request.result.message) : 'unknown error'}`;
-      break;
-    case 'rejected':
-      outcome = ':no_entry: rejected';
-      break;
-    case 'expired':
-      outcome = ':alarm_clock: expired without a decision';
-      break;
-    case 'cancelled':
-      outcome = 'cancelled by the requester';
-      break;
-  }
-  return truncateText(`${what}, asked by ${who}${decider}: ${outcome}`, LIMITS.messageText);
+/** The whole approval card, from the request alone. Buttons carry the request id; everything else is looked up. */
+export function buildApprovalCard(request: RequestRecord, options: RenderOptions): SlackMessage {
+  const status: types.SectionBlock = { type: 'section', text: mrkdwn(buildStatusText(request, options.moodleUrl)) };
+  // An import's progress or totals (import-card.ts) belong with the status.
+  const extra = options.extraBlocks ?? [];
+  const blocks: types.KnownBlock[] =
+    request.status === 'pending'
+      ? [...requestBlocks(request), status, ...extra]
+      : [status, ...extra, { type: 'divider' }, ...requestBlocks(request)];
+  const actions = actionsBlock(request);
+  if (actions) blocks.push(actions);
+  // The fallback (notifications, search): headline, username and id; ends with the status, cut before it if need be.
+  const username = request.target.username ? ` · ${escapeMrkdwn(request.target.username, 100)}` : '';
+  const head = truncateText(`${escapeMrkdwn(requestHeadline(request), 300)}${username}`, LIMITS.messageText - 40);
+  return { text: `${head} (${request.id}): ${request.status}`, blocks };
 }

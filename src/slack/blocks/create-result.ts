@@ -9,7 +9,7 @@ import { buildDryRunBlocks } from './dry-run.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
 import { CARD_NOT_POSTED, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
-import { escapeMrkdwn } from './untrusted.js';
+import { escapeMrkdwn, escapeSentence } from './untrusted.js';
 
 export interface CreateResultContext {
   moodleUrl: string;
@@ -37,7 +37,8 @@ function section(text: string): types.SectionBlock {
 
 /** A link Slack shows as `text`; the URL is ours (MOODLE_URL + an id), the label is escaped. */
 function link(url: string, text: string): string {
-  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(text).replace(/\|/g, '¦')}>`;
+  // The label is short, so that cutting a long section never cuts a link in two.
+  return `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(text, 100).replace(/\|/g, '¦')}>`;
 }
 
 function profileLink(moodleUrl: string, id: number): string {
@@ -101,8 +102,8 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
 
 function renderRefused(outcome: OutcomeOf<'refused'>): RenderedResult {
   const cancel = outcome.inFlight ? ` To withdraw it: /moodle-user cancel ${outcome.inFlight}` : '';
-  const text = `Not allowed: ${outcome.reason}${cancel}`;
-  return { text, blocks: [section(`:no_entry: ${escapeMrkdwn(`${outcome.reason}${cancel}`)}`)] };
+  const text = `Not allowed: ${escapeSentence(`${outcome.reason}${cancel}`)}`;
+  return { text, blocks: [section(`:no_entry: ${escapeSentence(`${outcome.reason}${cancel}`)}`)] };
 }
 
 function renderInvalid(outcome: OutcomeOf<'invalid'>): RenderedResult {
@@ -123,7 +124,7 @@ function renderExists(outcome: OutcomeOf<'exists'>, context: CreateResultContext
       }): same ${SAME_WORDS[c.matchedOn]}`,
   );
   return {
-    text: `${intro} ${outcome.conflicts.map((c) => `${c.username} (id ${c.moodleId})`).join(', ')}`,
+    text: `${intro} ${outcome.conflicts.map((c) => `${escapeMrkdwn(c.username, 100)} (id ${c.moodleId})`).join(', ')}`,
     blocks: [
       section(`:information_source: ${intro}`),
       ...listBlocks(lines),
@@ -135,7 +136,7 @@ function renderExists(outcome: OutcomeOf<'exists'>, context: CreateResultContext
 function renderUnavailable(outcome: OutcomeOf<'unavailable'>): RenderedResult {
   const intro = 'Nothing was requested: Moodle could not be checked.';
   return {
-    text: `${intro} ${outcome.message}`,
+    text: `${intro} ${escapeMrkdwn(outcome.message)}`,
     blocks: [section(`:warning: ${intro} ${escapeMrkdwn(outcome.message)}`)],
   };
 }
@@ -166,7 +167,7 @@ function renderExecuted(outcome: OutcomeOf<'executed'>, context: CreateResultCon
     execution.moodleId === undefined
       ? ''
       : ` (id ${execution.moodleId}): ${link(execution.profileUrl ?? profileLink(context.moodleUrl, execution.moodleId), 'open the profile in Moodle')}`;
-  const text = `Created the Moodle account ${username}${execution.moodleId === undefined ? '' : ` (id ${execution.moodleId})`}.`;
+  const text = `Created the Moodle account ${escapeMrkdwn(username, 100)}${execution.moodleId === undefined ? '' : ` (id ${execution.moodleId})`}.`;
   const lines = [`:white_check_mark: Created the Moodle account *${escapeMrkdwn(username)}*${where}.`];
   const note = usernameNote(username, context);
   if (note) lines.push(note);
@@ -190,7 +191,7 @@ function renderFailed(outcome: OutcomeOf<'failed'>, context: CreateResultContext
     ? ' It is not certain whether Moodle created the account; a retry looks it up first.'
     : '';
   return {
-    text: `${intro} ${detail}`,
+    text: `${intro} ${escapeMrkdwn(detail)}`,
     blocks: [
       section(`:x: ${intro} ${escapeMrkdwn(detail)}`),
       ...(execution.password ? [passwordSection(execution.password)] : []),

@@ -4,11 +4,13 @@
 // function of what home-tabs.ts looked up.
 import type { types } from '@slack/bolt';
 import type { AuditEvent } from '../../core/audit.js';
+import { operationOf } from '../../core/operations/registry.js';
+import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
 import type { ScheduledAction } from '../../core/scheduled-actions.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import { ACTION_IDS } from '../ids.js';
-import { approvalProgress, describeTarget, operationTitle } from './approval-card.js';
+import { approvalProgress, describeTarget } from './approval-card.js';
 import { expiringLine } from './end-dates.js';
 import { formatAge } from './requests-list.js';
 import { LIMITS, mrkdwn, plainText } from './text.js';
@@ -40,8 +42,10 @@ const STATUS: Readonly<Record<RequestStatus, string>> = {
   expired: 'expired',
 };
 
+const destructive = (request: RequestRecord) => operationOf(request.operation).destructive === true;
+
 function summary(request: RequestRecord, now: Date): string {
-  const what = `*${escapeMrkdwn(operationTitle(request.operation))}: ${escapeMrkdwn(describeTarget(request))}*`;
+  const what = `*${escapeMrkdwn(requestHeadline(request))}* · ${escapeMrkdwn(describeTarget(request))}`;
   return `${what}\n${STATUS[request.status]} · asked ${formatAge(request.createdAt, now)} · \`${request.id}\``;
 }
 
@@ -82,7 +86,8 @@ function awaiting(requests: readonly RequestRecord[], now: Date): types.KnownBlo
       // One block per request: action ids repeat from request to request, and must be unique within a block.
       block_id: `home_request_${request.id}`,
       elements: [
-        button(ACTION_IDS.approveRequestButton, 'Approve…', request.id, 'primary'),
+        // A destructive approval (delete, suspend) is the dangerous button, as on the card.
+        button(ACTION_IDS.approveRequestButton, 'Approve…', request.id, destructive(request) ? 'danger' : 'primary'),
         button(ACTION_IDS.rejectRequestButton, 'Reject…', request.id),
       ],
     });

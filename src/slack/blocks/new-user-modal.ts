@@ -3,6 +3,7 @@
 // `response_action: errors` use the same ids as the view.
 import type { types } from '@slack/bolt';
 import { listCountries } from '../../core/countries.js';
+import { authName } from '../../core/record-words.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
@@ -109,7 +110,7 @@ function emailInput(): types.InputBlock {
 /** The auth select, starting on `selected` (the default auth on the request form, the request's on a correction). */
 export function authSelect(allowed: readonly string[], selected: string): types.InputBlock {
   const { blockId, actionId } = userFieldIds('auth');
-  const options = allowed.slice(0, MAX_SELECT_OPTIONS).map((auth) => option(auth, auth));
+  const options = allowed.slice(0, MAX_SELECT_OPTIONS).map((auth) => option(authName(auth), auth));
   const initial = options.find((o) => o.value === selected);
   return {
     type: 'input',

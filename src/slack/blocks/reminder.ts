@@ -1,9 +1,11 @@
 // The reminder posted in an approval card's thread while its request waits (REMIND_AFTER_HOURS): who asked, since
 // when, how many approvals it still needs, and the approvers, mentioned so that Slack tells them.
 import type { RoleEntry } from '../../config.js';
+import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord } from '../../core/requests.js';
 import { approvalProgress, slackDate } from './approval-card.js';
 import { LIMITS, truncateText } from './text.js';
+import { escapeMrkdwn } from './untrusted.js';
 
 /** The approvers Slack can notify: listed users and user groups (`everyone` and workspace admins are not pinged). */
 function approverMentions(approvers: readonly RoleEntry[]): string {
@@ -21,7 +23,7 @@ export function buildReminder(request: RequestRecord, approvers: readonly RoleEn
   const progress = approvalProgress(request);
   const who = approverMentions(approvers);
   const text =
-    `:bell: Reminder: this request from <@${request.requester.userId}> has been waiting since ` +
+    `:bell: Reminder: *${escapeMrkdwn(requestHeadline(request), 200)}* (\`${request.id}\`), asked by <@${request.requester.userId}>, has been waiting since ` +
     `${slackDate(request.createdAt)}${progress ? ` (${progress})` : ''}. ` +
     `${who ? `${who}: ` : ''}please approve or reject it on the card above.`;
   return { text: truncateText(text, LIMITS.messageText) };

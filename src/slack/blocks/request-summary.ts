@@ -8,11 +8,9 @@ import { operationOf } from '../../core/operations/registry.js';
 import type { RecordLine } from '../../core/operations/types.js';
 import type { RequestPayload, RequestRecord } from '../../core/requests.js';
 import { approvalProgress, buildStatusText, describeTarget, reasonQuote, slackDate } from './approval-card.js';
-import { LIMITS, mrkdwn } from './text.js';
+import { fieldSections, fieldText } from './card-parts.js';
+import { mrkdwn } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
-
-/** Slack shows at most 10 fields per section. */
-const FIELDS_PER_SECTION = 10;
 
 export interface SummaryOptions {
   moodleUrl: string;
@@ -22,17 +20,9 @@ export interface SummaryOptions {
   account?: MoodleUser;
 }
 
-/** Label/value lines as section fields, two columns, ten per section; each value is cut on its own. */
-export function fieldSections(lines: readonly RecordLine[]): types.SectionBlock[] {
-  const sections: types.SectionBlock[] = [];
-  for (let i = 0; i < lines.length; i += FIELDS_PER_SECTION) {
-    const fields = lines.slice(i, i + FIELDS_PER_SECTION).map((line) => {
-      const label = `*${escapeMrkdwn(line.label, 200)}*\n`;
-      return mrkdwn(`${label}${escapeMrkdwn(line.value || '∅', LIMITS.sectionField - label.length)}`);
-    });
-    sections.push({ type: 'section', fields });
-  }
-  return sections;
+/** Label/value lines as two-column fields, each value cut on its own (the card's own layout). */
+function recordSections(lines: readonly RecordLine[]): types.SectionBlock[] {
+  return fieldSections(lines.map((line) => fieldText({ label: line.label, value: line.value || '∅' })));
 }
 
 /** Moodle's Unix time as a date and time a person reads (UTC: a modal field cannot use Slack's date token). */
@@ -82,12 +72,12 @@ export function requestSummaryBlocks(request: RequestRecord, options: SummaryOpt
   const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(head.join('\n')) }];
   if (operation.target === 'existing') {
     blocks.push({ type: 'section', text: mrkdwn('*The account*') });
-    blocks.push(...fieldSections(accountLines(request, options.account)));
+    blocks.push(...recordSections(accountLines(request, options.account)));
   }
   const record = operation.describe(options.payload ?? request.payload);
   if (record.length > 0) {
     if (operation.target === 'existing') blocks.push({ type: 'section', text: mrkdwn('*What changes*') });
-    blocks.push(...fieldSections(record));
+    blocks.push(...recordSections(record));
   }
   const notes = [preflightLine(request), approvalProgress(request), reasonQuote(request.reason)].filter(
     (line): line is string => line !== undefined && line !== '',

@@ -1,10 +1,11 @@
 // The private list shown by `/moodle-user requests [mine|pending]`: one line per request (id, operation, target,
 // status, age), and a Cancel button on the viewer's own pending requests. Pure function of the records.
 import type { types } from '@slack/bolt';
+import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
 import { ACTION_IDS, COMMANDS } from '../ids.js';
-import { describeTarget, operationTitle } from './approval-card.js';
-import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { describeTarget } from './approval-card.js';
+import { encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
 /** Rows per list: a message holds at most 50 blocks, and a private list longer than this is not read anyway. */
@@ -50,9 +51,9 @@ export function formatAge(from: Date, now: Date): string {
 
 function row(request: RequestRecord, options: RequestsListOptions): types.KnownBlock {
   const parts = [
+    `*${escapeMrkdwn(requestHeadline(request))}*`,
+    escapeMrkdwn(describeTarget(request)),
     `\`${request.id}\``,
-    operationTitle(request.operation),
-    `*${escapeMrkdwn(describeTarget(request))}*`,
     STATUS_WORDS[request.status],
     formatAge(request.createdAt, options.now),
   ];
@@ -94,11 +95,13 @@ export function buildRequestsList(requests: readonly RequestRecord[], options: R
       : `Approve or reject from the cards in the approval channel. \`${COMMANDS.user} requests mine\` lists your own.`;
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(more ? `Showing the newest ${shown.length}. ${footer}` : footer, LIMITS.contextText)],
+    elements: [
+      mrkdwn(encodeEntities(more ? `Showing the newest ${shown.length}. ${footer}` : footer), LIMITS.contextText),
+    ],
   });
   const text = truncateText(
     escapeMrkdwn(
-      `${heading}: ${shown.map((r) => `${r.id} ${r.operation} ${describeTarget(r)} ${r.status}`).join('; ')}`,
+      `${heading}: ${shown.map((r) => `${r.id} ${requestHeadline(r)} (${describeTarget(r)}) ${r.status}`).join('; ')}`,
     ),
     LIMITS.messageText,
   );

@@ -27,9 +27,13 @@ export const LIMITS = {
 
 const ELLIPSIS = '…';
 
+/** The start of an entity (&amp;) or a Slack token (<@U…>, <url|label>) that a cut left unfinished. */
+const UNFINISHED = /(?:&[a-z]{0,4}|<[^<>]*)$/;
+
 /**
  * Cuts `text` to at most `max` characters, ending with "…" when something was removed. Length is counted in UTF-16
- * units (JavaScript's `length`, never fewer than Slack's count), and an emoji or other surrogate pair is never split.
+ * units (JavaScript's `length`, never fewer than Slack's count), an emoji or other surrogate pair is never split, and
+ * neither is an escaped entity or a Slack token: half of one would show as raw markup.
  */
 export function truncateText(text: string, max: number): string {
   if (!Number.isInteger(max) || max < 1)
@@ -40,7 +44,7 @@ export function truncateText(text: string, max: number): string {
     if (kept.length + ch.length + ELLIPSIS.length > max) break;
     kept += ch;
   }
-  return kept.trimEnd() + ELLIPSIS;
+  return kept.replace(UNFINISHED, '').trimEnd() + ELLIPSIS;
 }
 
 /**

@@ -11,13 +11,14 @@ import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gate
 import { operationOf } from '../../core/operations/registry.js';
 import type { Protection } from '../../core/protection.js';
 import type { SubmitOutcome } from '../../core/provisioning.js';
+import { authName, fieldValueWords } from '../../core/record-words.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { ACTION_IDS } from '../ids.js';
 import { slackDate } from './approval-card.js';
 import { buildDryRunBlocks } from './dry-run.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
-import { escapeMrkdwn } from './untrusted.js';
+import { escapeMrkdwn, escapeSentence } from './untrusted.js';
 
 export interface EphemeralReply {
   response_type: 'ephemeral';
@@ -67,12 +68,14 @@ export function buildUserCard(
   if (view.detail === 'full') {
     const full = view.user;
     header.push(
-      `${state}  ·  authentication: ${e(full.auth)}${full.confirmed ? '' : '  ·  not confirmed'}`,
+      `${state}  ·  signs in with ${e(authName(full.auth))}${full.confirmed ? '' : '  ·  not confirmed'}`,
       `Last access: ${formatMoodleTime(full.lastaccess)}  ·  first access: ${formatMoodleTime(full.firstaccess)}`,
     );
     const fields = CARD_FIELDS.flatMap((key) => {
       const value = full[key];
-      return typeof value === 'string' && value.trim() !== '' ? [`*${FIELD_LABELS[key]}*: ${e(value)}`] : [];
+      return typeof value === 'string' && value.trim() !== ''
+        ? [`*${FIELD_LABELS[key]}*: ${e(fieldValueWords(key, value))}`]
+        : [];
     });
     details = fields.join('\n') || '_No other profile fields are filled in._';
   } else {
@@ -104,7 +107,10 @@ export function buildUserCard(
   }
   return {
     response_type: 'ephemeral',
-    text: e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`, LIMITS.messageText),
+    text: truncateText(
+      e(`Moodle account ${describeAccount(user)}${user.suspended ? ', suspended' : ''}`),
+      LIMITS.messageText,
+    ),
     blocks,
   };
 }
@@ -117,7 +123,7 @@ export function buildAccountChoice(message: string, users: readonly AccountSumma
   if (users.length > 20) lines.push(`…and ${users.length - 20} more.`);
   return {
     response_type: 'ephemeral',
-    text: truncateText(message, LIMITS.messageText),
+    text: truncateText(e(message), LIMITS.messageText),
     blocks: [
       { type: 'section', text: mrkdwn(e(message)) },
       { type: 'section', text: mrkdwn(lines.join('\n')) },
@@ -134,6 +140,15 @@ export function buildNotice(text: string, emoji = ':information_source:', usage?
     response_type: 'ephemeral',
     text: truncateText(usage ? `${e(text)} ${encodeEntities(usage)}` : e(text), LIMITS.messageText),
     blocks: [{ type: 'section', text: mrkdwn(`${emoji} ${e(text)}${usage ? ` ${encodeEntities(usage)}` : ''}`) }],
+  };
+}
+
+/** A refusal of the core's: escaped like any text, except the mentions of the admins who can help. */
+export function buildRefusal(reason: string): EphemeralReply {
+  return {
+    response_type: 'ephemeral',
+    text: truncateText(escapeSentence(reason), LIMITS.messageText),
+    blocks: [{ type: 'section', text: mrkdwn(`:no_entry: ${escapeSentence(reason)}`) }],
   };
 }
 
@@ -155,7 +170,7 @@ export function buildChangeOutcome(
 ): EphemeralReply {
   switch (outcome.kind) {
     case 'refused':
-      return buildNotice(outcome.reason, ':no_entry:');
+      return buildRefusal(outcome.reason);
     case 'invalid':
       return buildProblems(`Nothing was stored; fix the following and ask again:`, outcome.problems);
     case 'exists':
@@ -191,7 +206,7 @@ export function buildChangeOutcome(
 export function buildLookupFailure(outcome: NotOne | Refusal): EphemeralReply {
   switch (outcome.kind) {
     case 'refused':
-      return buildNotice(outcome.reason, ':no_entry:');
+      return buildRefusal(outcome.reason);
     case 'ambiguous':
       return buildAccountChoice(outcome.message, outcome.users);
     case 'not_found':
