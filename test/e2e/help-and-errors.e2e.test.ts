@@ -132,6 +132,24 @@ describe('every problem of a text command in one reply', () => {
     expect(text).toContain('2 things need fixing');
   });
 
+  it('an unknown key and an end date in the past, together', async () => {
+    const text = await problemsOf('jane@example.org Jane Doe colour=red until=2020-01-31');
+    expect(text).toContain('Unknown key \\"colour\\"');
+    expect(text).toContain('is in the past');
+    expect(text).toContain('2 things need fixing');
+  });
+
+  it('/moodle-user expire: an unknown key and a malformed end date, together; extend: a missing one', async () => {
+    const expire = JSON.stringify((await reply('/moodle-user', 'expire jdoe colour=red until=31/12/2027')).blocks);
+    expect(expire).toContain('Unknown key \\"colour\\"');
+    expect(expire).toContain('must be a date written YYYY-MM-DD');
+    expect(expire.match(/• /g)).toHaveLength(2);
+    const extend = JSON.stringify((await reply('/moodle-user', 'extend jdoe extra')).blocks);
+    expect(extend).toContain('extra');
+    expect(extend).toContain('until=YYYY-MM-DD.');
+    expect(extend.match(/• /g)).toHaveLength(2);
+  });
+
   it('/moodle-user update: an unknown key and a bad new username and email, together', async () => {
     const body = await reply('/moodle-user', 'update jdoe colour=red username=JDoe email=nope');
     const text = JSON.stringify(body.blocks);
