@@ -208,9 +208,13 @@ describe('an account with an end date', () => {
       'chat.postMessage',
       (c) => c.args.channel === ADMIN && String(c.args.text).includes(suspension!.id),
     );
+    // Nobody approved it: each says the end date came, and which request set it.
+    expect(String(dm.args.text)).toContain(`${username}'s Moodle account reached its end date (<!date^`);
+    expect(String(dm.args.text)).toContain(`and was suspended. The end date was set in \`${extension!.id}\``);
+    expect(String(line.args.text)).toContain(`suspended, end date reached (<!date^`);
+    expect(String(line.args.text)).toContain(`set in \`${extension!.id}\` by <@${ADMIN}>`);
     for (const said of [line, dm]) {
-      expect(String(said.args.text)).toContain('the app (scheduled)');
-      expect(String(said.args.text)).not.toContain('<@system>');
+      expect(String(said.args.text)).not.toMatch(/approved|<@system>/);
     }
   });
 
@@ -348,6 +352,11 @@ describe('the durable scheduler', () => {
     );
     expect(JSON.stringify(card.args.blocks)).toContain(ACTION_IDS.retryRequestButton);
     expect(JSON.stringify(card.args.blocks)).toContain('PROTECTED_USERS');
+    // The card names the end date and the request that set it, not an approval nobody gave.
+    const blocks = JSON.stringify(card.args.blocks);
+    expect(blocks).toContain('reached its end date (<!date^');
+    expect(blocks).toContain(`set in \`${expire!.requestId}\`, but it could not be suspended`);
+    expect(blocks).not.toMatch(/Approved by/);
   });
 });
 

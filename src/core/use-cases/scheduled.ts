@@ -123,7 +123,7 @@ function submitExpiry(ctx: UseCaseContext, action: ScheduledAction): Promise<Req
     {
       requester: { userId: action.requesterId },
       target: { moodleId: action.moodleId, username: action.username },
-      payload: { operation },
+      payload: { operation, endReached: { endAt: action.endAt.toISOString(), setIn: action.requestId } },
       reason: `End date reached (${ended} UTC), set in ${action.requestId} by ${ctx.formatActor(action.requesterId)}.`,
     },
     {

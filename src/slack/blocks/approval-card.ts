@@ -11,6 +11,7 @@ import type { FieldChange } from '../../core/profile.js';
 import type { RequestEvent } from '../../core/provisioning.js';
 import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
+import { endReachedLine, endReachedRequesterText, endReachedStatus, endReachedWords } from './expiry-words.js';
 import { importSubject } from './import-card.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
@@ -102,6 +103,10 @@ export function buildStatusText(request: RequestRecord, moodleUrl: string): stri
   const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
   const when = request.decidedAt ? ` ${slackDate(request.decidedAt)}` : '';
   const comment = commentQuote(request);
+  const ended = endReachedWords(request);
+  const link = profileLink(request, moodleUrl);
+  const endedStatus = ended && endReachedStatus(request, ended, { link, failure: failureText(request.result) });
+  if (endedStatus) return endedStatus;
   switch (request.status) {
     case 'pending': {
       const progress = approvalProgress(request);
@@ -112,10 +117,8 @@ export function buildStatusText(request: RequestRecord, moodleUrl: string): stri
     case 'approved':
     case 'executing':
       return `:gear: *Approved${by}*${when}; running in Moodle…${comment}`;
-    case 'succeeded': {
-      const link = profileLink(request, moodleUrl);
+    case 'succeeded':
       return `:white_check_mark: *Approved${by} and done.*${link ? ` ${link}` : ''}${comment}`;
-    }
     case 'failed': {
       const attempts = request.attempts > 1 ? ` (attempt ${request.attempts})` : '';
       return `:x: *Approved${by}, but it failed in Moodle${attempts}:* ${failureText(request.result)}\nAn approver can retry.${comment}`;
@@ -222,6 +225,10 @@ export function buildRequesterMessage(
   const what = `${operationTitle(request.operation).toLowerCase()} ${escapeMrkdwn(describeTarget(request))} (\`${request.id}\`)`;
   const by = request.decidedBy ? ` by ${mention(request.decidedBy)}` : '';
   const comment = commentQuote(request);
+  const ended = endReachedWords(request);
+  const endedText =
+    ended && endReachedRequesterText(request, event, ended, { link: profileLink(request, options.moodleUrl) });
+  if (endedText) return { text: truncateText(endedText, LIMITS.messageText) };
   let text: string;
   switch (event) {
     case 'executed': {
@@ -254,6 +261,11 @@ export function buildNotificationLine(request: RequestRecord, event: RequestEven
       : '';
   const what = `${operationTitle(request.operation)} ${escapeMrkdwn(describeTarget(request))} (${request.id})`;
   const link = profileLink(request, options.moodleUrl);
+  const ended = endReachedWords(request);
+  if (ended && (event === 'executed' || event === 'failed')) {
+    const failure = request.result && !request.result.ok ? escapeMrkdwn(request.result.message) : 'unknown error';
+    return truncateText(endReachedLine(what, event, ended, { requester: who, link, failure }), LIMITS.messageText);
+  }
   let outcome: string;
   switch (event) {
     case 'executed':
