@@ -65,6 +65,9 @@ describe('/moodle-adduser help', () => {
     expect(text.match(/• `\/moodle-adduser/g)).toHaveLength(3);
     expect(text.match(/username email firstname lastname/g)).toHaveLength(1);
     expect(text).toContain('courses role cohorts');
+    // dry-run once: what it does and one example.
+    expect(text.match(/dry-run/g)).toHaveLength(2);
+    expect(text).toContain('the exact Moodle calls without changing anything: `/moodle-adduser dry-run jane.doe@');
     for (const mrkdwn of mrkdwnTexts(body)) expect(mrkdwn).not.toMatch(/[<>]/);
     const button = buttonOf(body);
     expect(button?.action_id).toBe(ACTION_IDS.helpNewUserFormButton);
@@ -80,6 +83,8 @@ describe('/moodle-user help', () => {
     const text = JSON.stringify(body.blocks);
     expect(text.match(/• `\/moodle-user/g)).toHaveLength(3);
     expect(text).toContain('&lt;user&gt;');
+    expect(text.match(/dry-run/g)).toHaveLength(2);
+    expect(text).toContain('the exact Moodle calls without making them: `/moodle-user suspend jdoe dry-run`');
     for (const mrkdwn of mrkdwnTexts(body)) expect(mrkdwn).not.toMatch(/[<>]/);
     const button = buttonOf(body);
     expect(button?.action_id).toBe(ACTION_IDS.helpFindUserButton);

@@ -17,14 +17,14 @@ const A = COMMANDS.addUser;
 const U = COMMANDS.user;
 
 const ADD_USER_HELP = [
-  `*${A}* asks for a new Moodle account. What you type here stays private.`,
-  `• \`${A}\`  opens the form`,
+  `*${A}* asks for a new Moodle account; \`${A}\` alone opens the form. What you type here stays private.`,
   `• \`${A} import\`  many accounts from one CSV file (Moodle's Upload users columns), checked before anyone approves`,
   `• \`${A} jane.doe@example.org Jane Doe\`  email, first name, last name (the username becomes jane.doe)`,
   `• \`${A} jane.doe@example.org Jane "Doe Smith" username=jdoe city=Leeds courses=TEST101 role=teacher\``,
   `Keys: ${USER_ARG_KEYS.join(' ')}. until=YYYY-MM-DD: the account is suspended when that day ends. ` +
     'Put values with spaces in quotes. Passwords are never typed into Slack: ' +
     'Moodle emails one, or the app shows it once, privately.',
+  `Add \`dry-run\` to see the exact Moodle calls without changing anything: \`${A} dry-run jane.doe@example.org Jane Doe\`.`,
 ].join('\n');
 
 const USER_HELP = [
@@ -39,6 +39,7 @@ const USER_HELP = [
     '`cancel <request id>`, `doctor` (admins).',
   `Keys for update: those of ${A} except courses, role, cohorts and until; key="" clears an optional field. ` +
     'Changes may need an approver first; you get a direct message when they are done.',
+  `Add \`dry-run\` to a change to see the exact Moodle calls without making them: \`${U} suspend jdoe dry-run\`.`,
 ].join('\n');
 
 function buildEphemeral(text: string, fallback: string, button: types.Button): EphemeralMessage {
