@@ -10,6 +10,10 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 export const accountEndSchema = z.object({ until: z.string(), endAt: z.iso.datetime() });
 export type AccountEnd = z.infer<typeof accountEndSchema>;
 
+/** On the suspend or delete an expiry makes: the end date it carries out, and the request that set that date. */
+export const endReachedSchema = z.object({ endAt: z.iso.datetime(), setIn: z.string() });
+export type EndReached = z.infer<typeof endReachedSchema>;
+
 export interface EndDateInput {
   moodleId: number;
   username: string;

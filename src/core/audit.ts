@@ -36,6 +36,11 @@ export const AUDIT_KINDS = [
    * row's account, detail the row number and message.
    */
   'import_row',
+  /**
+   * An account's end date, without a request (outcome: left_to_expire | reminder_failed); the target is the account,
+   * the request id the one that set the date, detail the end date.
+   */
+  'end_date',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -10,7 +10,7 @@ import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
 import type { Secret } from '../secret.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
-import { buildEndDateReminder } from './blocks/end-dates.js';
+import { buildEndDateReminder, buildReminderFailedLine } from './blocks/end-dates.js';
 import { describeTotals } from './blocks/import-card.js';
 import { buildReminder } from './blocks/reminder.js';
 import { LIMITS, truncateText } from './blocks/text.js';
@@ -166,6 +166,12 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     async remindEndDate(action) {
       const reminder = buildEndDateReminder(action, config.expiryAction ?? 'suspend');
       await send(() => client.chat.postMessage({ channel: action.requesterId, ...reminder, unfurl_links: false }));
+    },
+    async endDateReminderFailed(action, error) {
+      const line = buildReminderFailedLine(action, error, config.expiryAction ?? 'suspend');
+      await inChannel('APPROVAL_CHANNEL', config.approvalChannel, () =>
+        send(() => client.chat.postMessage({ channel: config.approvalChannel, ...line, unfurl_links: false })),
+      );
     },
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { formatEnd } from '../../src/core/account-end-dates.js';
 import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import type { ScheduledAction } from '../../src/core/scheduled-actions.js';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src/slack/ids.js';
@@ -207,9 +208,13 @@ describe('an account with an end date', () => {
       'chat.postMessage',
       (c) => c.args.channel === ADMIN && String(c.args.text).includes(suspension!.id),
     );
+    // Nobody approved it: each says the end date came, and which request set it.
+    expect(String(dm.args.text)).toContain(`${username}'s Moodle account reached its end date (<!date^`);
+    expect(String(dm.args.text)).toContain(`and was suspended. The end date was set in \`${extension!.id}\``);
+    expect(String(line.args.text)).toContain(`suspended, end date reached (<!date^`);
+    expect(String(line.args.text)).toContain(`set in \`${extension!.id}\` by <@${ADMIN}>`);
     for (const said of [line, dm]) {
-      expect(String(said.args.text)).toContain('the app (scheduled)');
-      expect(String(said.args.text)).not.toContain('<@system>');
+      expect(String(said.args.text)).not.toMatch(/approved|<@system>/);
     }
   });
 
@@ -287,6 +292,45 @@ describe('the durable scheduler', () => {
     }
   });
 
+  it('audits a reminder that failed its last try and tells the approvers, the expiry still to come', async () => {
+    const clock = createManualClock(START);
+    const t = await start(clock, { DATABASE_URL: 'sqlite::memory:' });
+    const username = freshUsername();
+    const id = await addUserUntil(t, username, '2026-03-31');
+    await t.idle();
+    // Every try of the DM fails (say the requester's account was deactivated): five tries, with backoff.
+    slack.fail('chat.postMessage', { kind: 'error', error: 'channel_not_found' }, 5);
+    clock.set(new Date('2026-03-25T08:00:00.000Z'));
+    for (let run = 0; run < 5; run += 1) {
+      await deps(t).provisioning.runDueActions();
+      clock.set(new Date(clock.now().getTime() + 2 * HOUR));
+    }
+    const [remind, expire] = await actionsOf(t, id);
+    expect(remind).toMatchObject({ kind: 'remind', state: 'failed', attempts: 5 });
+    expect(expire).toMatchObject({ kind: 'expire', state: 'scheduled' });
+    const line = await slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes('could not remind'),
+    );
+    expect(String(line.args.text)).toContain(username);
+    expect(String(line.args.text)).toContain(`/moodle-user extend ${username}`);
+    expect(String(line.args.text)).toContain('channel_not_found');
+    const audited = (await deps(t).store.listAudit()).filter((e) => e.kind === 'end_date');
+    expect(audited).toEqual([
+      expect.objectContaining({
+        actor: 'system',
+        outcome: 'reminder_failed',
+        moodleId: id,
+        requestId: remind!.requestId,
+      }),
+    ]);
+    // Later runs do not repeat it.
+    await deps(t).provisioning.runDueActions();
+    expect(
+      slack.callsTo('chat.postMessage').filter((c) => String(c.args.text).includes('could not remind')),
+    ).toHaveLength(1);
+  });
+
   it('refuses at run time an account protected after its end date was set, and shows it to approvers with Retry', async () => {
     const clock = createManualClock(START);
     const database = freshDatabase();
@@ -308,6 +352,11 @@ describe('the durable scheduler', () => {
     );
     expect(JSON.stringify(card.args.blocks)).toContain(ACTION_IDS.retryRequestButton);
     expect(JSON.stringify(card.args.blocks)).toContain('PROTECTED_USERS');
+    // The card names the end date and the request that set it, not an approval nobody gave.
+    const blocks = JSON.stringify(card.args.blocks);
+    expect(blocks).toContain('reached its end date (<!date^');
+    expect(blocks).toContain(`set in \`${expire!.requestId}\`, but it could not be suspended`);
+    expect(blocks).not.toMatch(/Approved by/);
   });
 });
 
@@ -372,7 +421,20 @@ describe('end dates in the commands', () => {
       }),
     );
     expect(JSON.stringify((await slack.waitForResponse(responseUrlId)).body)).toContain('will be suspended');
-    expect((await actionsOf(t, id)).find((a) => a.kind === 'expire')?.state).toBe('scheduled');
+    const expiry = (await actionsOf(t, id)).find((a) => a.kind === 'expire');
+    expect(expiry?.state).toBe('scheduled');
+    // The choice is audited: who, which account, which end date, and the request that set it.
+    const audited = (await deps(t).store.listAudit()).filter((e) => e.kind === 'end_date');
+    expect(audited).toEqual([
+      expect.objectContaining({
+        actor: ADMIN,
+        outcome: 'left_to_expire',
+        moodleId: id,
+        requestId: expiry!.requestId,
+        target: expect.objectContaining({ username }),
+        detail: expect.stringContaining(formatEnd(expiry!)),
+      }),
+    ]);
   });
 });
 

@@ -65,6 +65,9 @@ describe('/moodle-adduser help', () => {
     expect(text.match(/• `\/moodle-adduser/g)).toHaveLength(3);
     expect(text.match(/username email firstname lastname/g)).toHaveLength(1);
     expect(text).toContain('courses role cohorts');
+    // dry-run once: what it does and one example.
+    expect(text.match(/dry-run/g)).toHaveLength(2);
+    expect(text).toContain('the exact Moodle calls without changing anything: `/moodle-adduser dry-run jane.doe@');
     for (const mrkdwn of mrkdwnTexts(body)) expect(mrkdwn).not.toMatch(/[<>]/);
     const button = buttonOf(body);
     expect(button?.action_id).toBe(ACTION_IDS.helpNewUserFormButton);
@@ -80,6 +83,8 @@ describe('/moodle-user help', () => {
     const text = JSON.stringify(body.blocks);
     expect(text.match(/• `\/moodle-user/g)).toHaveLength(3);
     expect(text).toContain('&lt;user&gt;');
+    expect(text.match(/dry-run/g)).toHaveLength(2);
+    expect(text).toContain('the exact Moodle calls without making them: `/moodle-user suspend jdoe dry-run`');
     for (const mrkdwn of mrkdwnTexts(body)) expect(mrkdwn).not.toMatch(/[<>]/);
     const button = buttonOf(body);
     expect(button?.action_id).toBe(ACTION_IDS.helpFindUserButton);
@@ -130,6 +135,24 @@ describe('every problem of a text command in one reply', () => {
     expect(text).toContain('Unknown key \\"colour\\"');
     expect(text).toContain('*Country* (country=)');
     expect(text).toContain('2 things need fixing');
+  });
+
+  it('an unknown key and an end date in the past, together', async () => {
+    const text = await problemsOf('jane@example.org Jane Doe colour=red until=2020-01-31');
+    expect(text).toContain('Unknown key \\"colour\\"');
+    expect(text).toContain('is in the past');
+    expect(text).toContain('2 things need fixing');
+  });
+
+  it('/moodle-user expire: an unknown key and a malformed end date, together; extend: a missing one', async () => {
+    const expire = JSON.stringify((await reply('/moodle-user', 'expire jdoe colour=red until=31/12/2027')).blocks);
+    expect(expire).toContain('Unknown key \\"colour\\"');
+    expect(expire).toContain('must be a date written YYYY-MM-DD');
+    expect(expire.match(/• /g)).toHaveLength(2);
+    const extend = JSON.stringify((await reply('/moodle-user', 'extend jdoe extra')).blocks);
+    expect(extend).toContain('extra');
+    expect(extend).toContain('until=YYYY-MM-DD.');
+    expect(extend.match(/• /g)).toHaveLength(2);
   });
 
   it('/moodle-user update: an unknown key and a bad new username and email, together', async () => {

@@ -5,7 +5,7 @@
 // privately and the notification channel one line. A file with every kind of bad row imports only its good row.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
-import { ACTION_IDS } from '../../src/slack/ids.js';
+import { ACTION_IDS, BLOCK_IDS } from '../../src/slack/ids.js';
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import {
@@ -62,11 +62,28 @@ async function submitted(outcome: Record<string, unknown>): Promise<{ request: R
   return { request, card };
 }
 
-async function approve(request: RequestRecord, card: RecordedCall): Promise<RecordedCall> {
+/** Approves from the card's summary (handed to `read` first); the card once the import has run. */
+async function approve(
+  request: RequestRecord,
+  card: RecordedCall,
+  read: (summary: Record<string, unknown>) => void = () => {},
+): Promise<RecordedCall> {
   const ts = String(card.response?.ts);
   const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, ts);
-  await submitModal(t, APPROVER, await openedView(t, triggerId));
+  const summary = await openedView(t, triggerId);
+  read(summary);
+  await submitModal(t, APPROVER, summary);
   return waitForCard(t, ts, 'succeeded');
+}
+
+/** The approve summary says the import's file, mode, rows of each kind, courses and cohorts; "Comment" once. */
+function expectImportSummary(summary: Record<string, unknown>, words: readonly string[]): void {
+  const blocks = summary.blocks as Array<{ type: string; block_id?: string; label?: { text: string } }>;
+  const said = JSON.stringify(blocks);
+  for (const word of words) expect(said).toContain(word);
+  expect(said).not.toContain('no Moodle account has this username');
+  const comment = blocks.find((b) => b.block_id === BLOCK_IDS.approveCommentBlock);
+  expect(comment).toMatchObject({ optional: true, label: { text: 'Comment' } });
 }
 
 const csvLines = (content: Buffer | undefined) => (content?.toString('utf8') ?? '').trim().split(/\r?\n/);
@@ -107,7 +124,15 @@ describe('a CSV import from upload to result', () => {
       expect(cardText).toContain(words);
     }
 
-    const done = await approve(request, card);
+    const done = await approve(request, card, (summary) =>
+      expectImportSummary(summary, [
+        '*File*: new staff.csv  ·  Add new only',
+        '*Rows (3)*',
+        '• 3 new accounts',
+        '*Courses*: TEST101 (2), TEST102 (1)',
+        '*Cohorts*: Cohort 1 (1)',
+      ]),
+    );
     expect(blocksText(done)).toContain('*Rows (3)*: 3 created');
     // The card showed the run's progress (at least its last step) before its totals.
     const progress = t.slack
@@ -178,7 +203,15 @@ describe('a CSV import from upload to result', () => {
 
     const outcome = await submitPreview(t, REQUESTER, form.viewId, preview);
     const { request, card } = await submitted(outcome);
-    const done = await approve(request, card);
+    const done = await approve(request, card, (summary) =>
+      expectImportSummary(summary, [
+        '*File*: mixed.csv',
+        '• 1 new account',
+        '• 6 invalid rows',
+        '• 1 duplicate within the file',
+        '• 1 row already in Moodle (skipped)',
+      ]),
+    );
     expect(blocksText(done)).toContain('1 created');
     expect(blocksText(done)).toContain('8 skipped');
     expect(fake.site.findUser('imp.good')).toBeDefined();

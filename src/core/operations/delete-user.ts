@@ -1,9 +1,14 @@
 // delete: removes an existing account (Moodle keeps a renamed, deleted record).
 import { z } from 'zod';
+import { endReachedSchema } from '../account-schedule.js';
 import { accountKey, currentAccount, requireTargetId } from './account-target.js';
 import type { OperationDefinition } from './types.js';
 
-export const deletePayloadSchema = z.object({ operation: z.literal('delete') });
+/** `endReached`: made by the scheduler when the account's end date came (EXPIRY_ACTION=delete). */
+export const deletePayloadSchema = z.object({
+  operation: z.literal('delete'),
+  endReached: endReachedSchema.optional(),
+});
 export type DeletePayload = z.infer<typeof deletePayloadSchema>;
 
 export const deleteUser = {

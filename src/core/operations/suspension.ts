@@ -1,9 +1,14 @@
 // suspend and unsuspend: one flag on an existing account. Unsuspend follows suspend's policy (APPROVAL_REQUIRED).
 import { z } from 'zod';
+import { endReachedSchema } from '../account-schedule.js';
 import { accountKey, currentAccount, requireTargetId } from './account-target.js';
 import type { OperationDefinition } from './types.js';
 
-export const suspendPayloadSchema = z.object({ operation: z.literal('suspend') });
+/** `endReached`: made by the scheduler when the account's end date came (use-cases/scheduled.ts). */
+export const suspendPayloadSchema = z.object({
+  operation: z.literal('suspend'),
+  endReached: endReachedSchema.optional(),
+});
 export const unsuspendPayloadSchema = z.object({ operation: z.literal('unsuspend') });
 
 function suspension<P extends { operation: 'suspend' | 'unsuspend' }>(

@@ -33,6 +33,8 @@ export interface Notifier {
   remindApprovers(request: RequestRecord): Promise<void>;
   /** Tells an end date's requester it is near (EXPIRY_REMIND_DAYS), with Extend… and Let it expire. */
   remindEndDate?(action: ScheduledAction): Promise<void>;
+  /** The end date's reminder failed its last try: the approvers hear of it (the expiry still runs on the date). */
+  endDateReminderFailed?(action: ScheduledAction, error: string): Promise<void>;
   /** An import under way: redraw its card ("412 of 1,000 created"). At most every IMPORT_PROGRESS_INTERVAL_MS. */
   importProgress?(request: RequestRecord, progress: ImportProgress): Promise<void>;
   /**

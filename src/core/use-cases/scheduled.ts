@@ -4,6 +4,7 @@
 // right before the call, audited, announced, the requester told. A failed try is tried again later (its time is
 // stored); the last one, or a protected account, is shown to approvers on the request's card with Retry.
 import { SYSTEM_ACTOR } from '../audit.js';
+import { recordEndDateEvent } from '../end-date-audit.js';
 import type { LifecycleResult } from '../request-service.js';
 import type { RequestRecord } from '../requests.js';
 import type { ActionSettlement, ScheduledAction } from '../scheduled-actions.js';
@@ -54,6 +55,9 @@ export function createScheduledRunner(ctx: UseCaseContext, announcer: Announcer,
         }
         if (await ctx.store.settleAction(action.id, settlement, ctx.clock.now())) {
           settled.push({ ...action, ...settlement, leaseHolder: undefined, leaseUntil: undefined });
+          if (settlement.state === 'failed' && action.kind === 'remind') {
+            await reportFailedReminder(ctx, action, settlement.lastError);
+          }
         }
       }
       return settled;
@@ -119,7 +123,7 @@ function submitExpiry(ctx: UseCaseContext, action: ScheduledAction): Promise<Req
     {
       requester: { userId: action.requesterId },
       target: { moodleId: action.moodleId, username: action.username },
-      payload: { operation },
+      payload: { operation, endReached: { endAt: action.endAt.toISOString(), setIn: action.requestId } },
       reason: `End date reached (${ended} UTC), set in ${action.requestId} by ${ctx.formatActor(action.requesterId)}.`,
     },
     {
@@ -128,6 +132,21 @@ function submitExpiry(ctx: UseCaseContext, action: ScheduledAction): Promise<Req
       directDetail: `Scheduled by ${action.requestId} (asked for by ${action.requesterId}); EXPIRY_ACTION=${operation}.`,
     },
   );
+}
+
+/**
+ * A reminder that failed its last try: audited, and the approvers told in their channel, since the requester does not
+ * know the end date is near. No Retry: the expiry still runs on the date, and an approver can extend it meanwhile.
+ */
+async function reportFailedReminder(ctx: UseCaseContext, action: ScheduledAction, error: string): Promise<void> {
+  const detail = `The reminder to ${action.requesterId} failed after ${action.attempts} tries: ${error}`;
+  await recordEndDateEvent(ctx, { actor: SYSTEM_ACTOR, outcome: 'reminder_failed', action, detail });
+  try {
+    await ctx.notifier.endDateReminderFailed?.(action, error);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.log('error', 'could not tell the approvers of a failed end-date reminder', { actionId: action.id, message });
+  }
 }
 
 /** A failed expiry whose request an approver has since retried with success is done. */

@@ -11,6 +11,7 @@ import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
 import { accountFields, fieldSections, fieldText, headerText, mention, profileLink, slackDate } from './card-parts.js';
+import { endReachedStatus, endReachedWords } from './expiry-words.js';
 import { importSubject } from './import-card.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
@@ -95,6 +96,14 @@ export function buildStatusText(request: RequestRecord, moodleUrl: string): stri
   const when = request.decidedAt ? ` · ${slackDate(request.decidedAt)}` : '';
   const comment = commentQuote(request);
   const words = operationOf(request.operation).words;
+  const ended = endReachedWords(request);
+  const endedStatus =
+    ended &&
+    endReachedStatus(request, ended, {
+      link: profileLink(request, moodleUrl),
+      failure: failureDetail(request.result),
+    });
+  if (endedStatus) return endedStatus;
   switch (request.status) {
     case 'pending': {
       const progress = approvalProgress(request);

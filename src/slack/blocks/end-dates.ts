@@ -57,6 +57,21 @@ export function buildEndDateReminder(
   };
 }
 
+/** The approvers' line when an end date's reminder failed its last try: who was not told, and what to do. */
+export function buildReminderFailedLine(
+  action: ScheduledAction,
+  error: string,
+  expiryAction: 'suspend' | 'delete',
+): { text: string } {
+  const verb = expiryAction === 'delete' ? 'deleted' : 'suspended';
+  const text =
+    `:warning: I could not remind <@${action.requesterId}> that the Moodle account ${accountOf(action)} ends ` +
+    `${slackDate(action.endAt)} (end date set in ${action.requestId}); it will be ${verb} then. ` +
+    `To keep it, \`/moodle-user extend ${escapeMrkdwn(action.username, 200)} until=YYYY-MM-DD\`. ` +
+    `Slack said: ${escapeMrkdwn(error, 300)}`;
+  return { text: truncateText(text, LIMITS.messageText) };
+}
+
 /** The date picker of an end date, optional in the new-user form. */
 export function endDateInput(options: { optional: boolean; initialDate?: string; hint: string }): types.InputBlock {
   return {

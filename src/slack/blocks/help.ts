@@ -25,6 +25,7 @@ const ADD_USER_HELP = [
   `Keys: ${USER_ARG_KEYS.join(' ')}. until=YYYY-MM-DD: the account is suspended when that day ends. ` +
     'Put values with spaces in quotes. Passwords are never typed into Slack: ' +
     'Moodle emails one, or the app shows it once, privately.',
+  `Add \`dry-run\` to see the exact Moodle calls without changing anything: \`${A} dry-run jane.doe@example.org Jane Doe\`.`,
 ].join('\n');
 
 const USER_HELP = [
@@ -39,6 +40,7 @@ const USER_HELP = [
     '`cancel <request id>`, `doctor` (admins).',
   `Keys for update: those of ${A} except courses, role, cohorts and until; key="" clears an optional field. ` +
     'Changes may need an approver first; you get a direct message when they are done.',
+  `Add \`dry-run\` to a change to see the exact Moodle calls without making them: \`${U} suspend jdoe dry-run\`.`,
 ].join('\n');
 
 function buildEphemeral(text: string, fallback: string, button: types.Button): EphemeralMessage {

@@ -8,6 +8,7 @@ import { plainFailure, requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord } from '../../core/requests.js';
 import type { RenderOptions, SlackMessage } from './approval-card.js';
 import { mention, profileLink } from './card-parts.js';
+import { endReachedLine, endReachedRequesterText, endReachedWords } from './expiry-words.js';
 import { LIMITS, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
 
@@ -38,6 +39,11 @@ export function buildRequesterMessage(
   const what = `\`${request.id}\` (${escapeMrkdwn(requestHeadline(request))})`;
   const by =
     request.decidedBy && request.decidedBy !== request.requester.userId ? ` by ${mention(request.decidedBy)}` : '';
+  // An account's end date: nobody approved it, so the DM says the end date was reached.
+  const ended = endReachedWords(request);
+  const endedText =
+    ended && endReachedRequesterText(request, event, ended, { link: profileLink(request, options.moodleUrl) });
+  if (endedText) return { text: truncateText(endedText, LIMITS.messageText) };
   let text: string;
   switch (event) {
     case 'executed':
@@ -72,6 +78,11 @@ export function buildNotificationLine(request: RequestRecord, event: RequestEven
   const username = request.target.username ? `${escapeMrkdwn(request.target.username)}, ` : '';
   const what = `${escapeMrkdwn(requestHeadline(request))} (${username}${request.id})`;
   const link = profileLink(request, options.moodleUrl);
+  const ended = endReachedWords(request);
+  if (ended && (event === 'executed' || event === 'failed')) {
+    const failure = 'the details are on its card';
+    return truncateText(endReachedLine(what, event, ended, { requester: who, link, failure }), LIMITS.messageText);
+  }
   let outcome: string;
   switch (event) {
     case 'executed':

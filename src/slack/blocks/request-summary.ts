@@ -9,6 +9,7 @@ import type { RecordLine } from '../../core/operations/types.js';
 import type { RequestPayload, RequestRecord } from '../../core/requests.js';
 import { approvalProgress, buildStatusText, describeTarget, reasonQuote, slackDate } from './approval-card.js';
 import { fieldSections, fieldText } from './card-parts.js';
+import { importSummaryBlocks } from './import-summary.js';
 import { mrkdwn } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
 
@@ -74,7 +75,10 @@ export function requestSummaryBlocks(request: RequestRecord, options: SummaryOpt
     blocks.push({ type: 'section', text: mrkdwn('*The account*') });
     blocks.push(...recordSections(accountLines(request, options.account)));
   }
-  const record = operation.describe(options.payload ?? request.payload);
+  const payload = options.payload ?? request.payload;
+  const imported = importSummaryBlocks(payload);
+  const record = imported ? [] : operation.describe(payload);
+  if (imported) blocks.push(...imported);
   if (record.length > 0) {
     if (operation.target === 'existing') blocks.push({ type: 'section', text: mrkdwn('*What changes*') });
     blocks.push(...recordSections(record));

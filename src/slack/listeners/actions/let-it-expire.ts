@@ -1,7 +1,8 @@
 // Let it expire, on an end date's reminder: nothing changes; the person is told when the account ends and what
-// happens then (EXPIRY_ACTION), and the reminder's buttons are replaced by that sentence.
+// happens then (EXPIRY_ACTION), and the reminder's buttons are replaced by that sentence. The choice is audited.
 import type { Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { currentEndDate } from '../../../core/account-end-dates.js';
+import { recordEndDateEvent } from '../../../core/end-date-audit.js';
 import { slackDate } from '../../blocks/approval-card.js';
 import { escapeMrkdwn } from '../../blocks/untrusted.js';
 import type { ListenerDeps } from '../deps.js';
@@ -26,6 +27,10 @@ export function createLetItExpireAction(deps: ListenerDeps): Middleware<SlackAct
         ? `:ok_hand: ${escapeMrkdwn(action.username, 200)} will be ${verb} ${slackDate(end.endAt)}. Nothing else to do.`
         : 'This account has no end date any more; nothing will happen to it.';
     logger.info({ actionId: click.actionId }, 'end date left to expire');
+    if (end) {
+      const detail = `Left to expire from the reminder; then ${verb} (EXPIRY_ACTION).`;
+      await recordEndDateEvent(deps, { actor: click.userId, outcome: 'left_to_expire', action: end, detail });
+    }
     try {
       await respond({ replace_original: true, text });
     } catch {

@@ -4,6 +4,7 @@
 
 import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
 import pLimit from 'p-limit';
+import { readEndDate } from '../../../core/account-end-dates.js';
 import { checkReasonGiven, isReasonRequired } from '../../../core/policy.js';
 import type { FieldProblem } from '../../../core/user-record.js';
 import type { Logger } from '../../../logger.js';
@@ -87,13 +88,23 @@ async function openModal(
  * The text's problems and, in the same reply, what Moodle's rules say of the fields that could be read (an upper-case
  * username, a missing last name), leaving out fields a text problem already names.
  */
-function everyProblem(deps: ListenerDeps, parsed: ParsedUserArgs): (string | FieldProblem)[] {
+async function everyProblem(
+  deps: ListenerDeps,
+  parsed: ParsedUserArgs,
+  timeZone: () => Promise<string>,
+): Promise<(string | FieldProblem)[]> {
   const checked = deps.provisioning.validateCreate(parsed.fields);
   const reasonMissing = checkReasonGiven(deps.config, 'create', parsed.fields.reason);
+  const until = parsed.fields.until;
+  const end = until ? readEndDate(until, await timeZone(), deps.clock.now()) : undefined;
   const said = new Set(parsed.reported ?? []);
   // A username made from an email already said to be wrong would only repeat that.
   if (checked.derived && said.has('email')) said.add('username');
-  const more = [...(checked.ok ? [] : checked.problems), ...(reasonMissing ? [reasonMissing] : [])];
+  const more = [
+    ...(checked.ok ? [] : checked.problems),
+    ...(reasonMissing ? [reasonMissing] : []),
+    ...(end && !end.ok ? end.problems : []),
+  ];
   return [...parsed.problems, ...more.filter((p) => !said.has(p.field))];
 }
 
@@ -106,12 +117,13 @@ async function createFromText(
 ): Promise<void> {
   const { text, dryRun } = takeDryRun(command.text);
   const parsed = parseUserArgs(text);
+  // An end date is read in the person's Slack time zone (asked of Slack only when there is one).
+  const zone = () => (parsed.fields.until ? timeZoneOf(client, command.user_id) : Promise.resolve('UTC'));
   if (parsed.problems.length > 0) {
-    await reply(respond, buildArgumentProblemsReply(everyProblem(deps, parsed)), logger);
+    await reply(respond, buildArgumentProblemsReply(await everyProblem(deps, parsed, zone)), logger);
     return;
   }
-  // An end date is read in the person's Slack time zone (asked of Slack only when there is one).
-  const timeZone = parsed.fields.until ? await timeZoneOf(client, command.user_id) : 'UTC';
+  const timeZone = await zone();
   const outcome = await deps.provisioning.submitCreate(
     { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, ...(dryRun ? { dryRun } : {}) },
     parsed.fields,

@@ -2,7 +2,7 @@
 // account's end date, through the same request → approval → execution path as every change (APPROVAL_REQUIRED keys
 // expire and extend). The date is read in the person's Slack time zone. /moodle-user expiring: what ends in the next
 // 30 days, for admins.
-import { listExpiring, requestEndDate } from '../../../../core/account-end-dates.js';
+import { listExpiring, readEndDate, requestEndDate } from '../../../../core/account-end-dates.js';
 import { buildExpiringList } from '../../../blocks/end-dates.js';
 import { accountNameOf, buildChangeReply } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
@@ -18,13 +18,24 @@ export const EXTEND_USAGE = `Usage: \`${COMMANDS.user} extend <user> until=YYYY-
 
 function endDateHandler(operation: 'expire' | 'extend', usage: string) {
   return async (ctx: SubcommandContext): Promise<void> => {
-    const args = await readPositionalArgs(ctx, { words: ['user'], keys: ['until', 'reason'], usage });
-    if (!args) return;
     const { command, respond, deps, client } = ctx;
+    let zone: Promise<string> | undefined;
+    const timeZone = () => {
+      zone ??= timeZoneOf(client, command.user_id);
+      return zone;
+    };
+    // The date's own problems (missing, malformed, past, too far) come with the text's, in one reply.
+    const checkDate = async ({ until }: { until?: string }) => {
+      if (!until) return ['Give the end date: until=YYYY-MM-DD.'];
+      const read = readEndDate(until, await timeZone(), deps.clock.now());
+      return read.ok ? [] : read.problems.map((p) => p.message);
+    };
+    const args = await readPositionalArgs(ctx, { words: ['user'], keys: ['until', 'reason'], usage }, checkDate);
+    if (!args) return;
     const outcome = await requestEndDate(deps, requesterOfCommand(command), args.user, operation, {
       until: args.until,
       reason: args.reason,
-      timeZone: await timeZoneOf(client, command.user_id),
+      timeZone: await timeZone(),
     });
     await respond(buildChangeReply(outcome, operation, accountNameOf(outcome, args.user)));
   };

@@ -17,7 +17,7 @@ export type PositionalArgs<W extends string, K extends string> = Record<W, strin
 export function parsePositionalArgs<W extends string, K extends string>(
   text: string,
   spec: PositionalSpec<W, K>,
-): { ok: true; args: PositionalArgs<W, K> } | { ok: false; problems: string[] } {
+): { ok: true; args: PositionalArgs<W, K> } | { ok: false; problems: string[]; read: Partial<Record<W | K, string>> } {
   const { tokens, problems } = tokenize(text);
   const words: string[] = [];
   const values: Record<string, string> = {};
@@ -42,20 +42,27 @@ export function parsePositionalArgs<W extends string, K extends string>(
     const extra = words.slice(spec.words.length).map((w) => quoteForMessage(w));
     problems.push(`${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} extra. Put values with spaces in quotes.`);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, args: values as PositionalArgs<W, K> };
+  if (problems.length > 0) return { ok: false, problems, read: values as Partial<Record<W | K, string>> };
+  return { ok: true, args: values as PositionalArgs<W, K> };
 }
 
-/** The parsed arguments, or undefined once the person has been told every problem and the usage. */
+/**
+ * The parsed arguments, or undefined once the person has been told every problem and the usage. `check` adds the
+ * problems of the values that could be read (a date, say), so that they come in the same reply as the text's.
+ */
 export async function readPositionalArgs<W extends string, K extends string>(
   { args, respond }: Pick<SubcommandContext, 'args' | 'respond'>,
   spec: PositionalSpec<W, K>,
+  check?: (read: Partial<Record<W | K, string>>) => Promise<string[]>,
 ): Promise<PositionalArgs<W, K> | undefined> {
   const parsed = parsePositionalArgs(args, spec);
-  if (parsed.ok) return parsed.args;
+  const more = check ? await check(parsed.ok ? parsed.args : parsed.read) : [];
+  if (parsed.ok && more.length === 0) return parsed.args;
+  const problems = [...(parsed.ok ? [] : parsed.problems), ...more];
   await respond(
     buildProblems(
       spec.usage,
-      parsed.problems.map((message) => ({ field: '*', message })),
+      problems.map((message) => ({ field: '*', message })),
     ),
   );
   return undefined;
