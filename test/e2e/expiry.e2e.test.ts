@@ -343,7 +343,7 @@ describe('the durable scheduler', () => {
     const t = await start(clock, { DATABASE_URL: database, PROTECTED_USERS: username });
     await deps(t).provisioning.runDueActions();
     const [expire] = (await actionsOf(t, id)).filter((a) => a.kind === 'expire');
-    expect(expire).toMatchObject({ state: 'failed', lastError: expect.stringContaining('PROTECTED_USERS') });
+    expect(expire).toMatchObject({ state: 'failed', lastError: expect.stringContaining('protected accounts') });
     expect(isSuspended(id)).toBe(false);
     expect(suspendCalls(id)).toBe(0);
     const card = await slack.waitForCall(

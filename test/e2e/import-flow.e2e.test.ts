@@ -120,7 +120,7 @@ describe('a CSV import from upload to result', () => {
     const { request, card } = await submitted(outcome);
     expect(request).toMatchObject({ operation: 'import', status: 'pending', reason: 'new term' });
     const cardText = blocksText(card);
-    for (const words of ['new staff.csv (3 rows)', 'new term', '3 new', 'TEST101 (2)', 'Approve…', 'Reject…']) {
+    for (const words of ['Import of 3 rows from new staff.csv', 'new term', '3 new', 'TEST101 (2)', 'Approve…', 'Reject…']) {
       expect(cardText).toContain(words);
     }
 
