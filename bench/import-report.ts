@@ -104,9 +104,9 @@ looked up before approval, and again right before sending).
 
 **Memory.** The 10,000-row case runs after a warm-up import of 500 rows, and its growth is the peak RSS (sampled
 every 20 ms) from before the file is made to the end of the execution, in the process that runs the core (the fakes
-run in another). What the rows themselves keep is small: the file's rows, their checks and plans during the preview
-(about 15 MB of live heap after a collection for 10,000 rows), then the rows of the run (about 8 MB). The rest of the
-growth is garbage V8 has not collected yet: its heap grows to about 120 MB before a full collection while each row is
+run in another). What the rows themselves keep is small: the file's rows, their checks and plans (about 14 MB of live
+heap after a full collection for 10,000 rows, measured once with --expose-gc), then the rows of the run. The rest of
+the growth is garbage V8 has not collected yet: its heap grows to about 120 MB before a full collection while each row is
 validated, looked up, stored and sent. Bringing the peak under 50 MB means producing less garbage per row (the
 preview's checks and the look-ups hold the whole file at once); it is not done yet.
 
