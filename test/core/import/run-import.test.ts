@@ -179,6 +179,21 @@ describe('an approved import', () => {
     expect(createdUsernames()).toHaveLength(39);
   });
 
+  it('is one request: the same file cannot be asked for twice while it waits, and its requester cannot approve it', async () => {
+    const svc = service();
+    const preview = await previewOf(svc, bulkFile('once', 3));
+    const id = await submitted(svc, preview);
+    expect(await svc.imports.submit({ userId: REQUESTER }, preview, undefined)).toEqual({
+      kind: 'refused',
+      reason: `This file is already being imported (request ${id}).`,
+      inFlight: id,
+    });
+    expect((await svc.approve(id, REQUESTER)).kind).toBe('refused');
+    expect(fake.calls.some((c) => c.wsfunction === 'core_user_create_users')).toBe(false);
+    const nothing = await previewOf(svc, 'firstname,lastname,email\nA,B,bad\n');
+    expect(await svc.imports.submit({ userId: REQUESTER }, nothing, undefined)).toMatchObject({ kind: 'invalid' });
+  });
+
   it('makes no account with a Moodle password once PASSWORD_MODE=generate is set after the preview', async () => {
     const preview = await previewOf(
       service(),
