@@ -206,6 +206,16 @@ describe('an approved import', () => {
     expect(result?.csv).toContain('PASSWORD_MODE=generate would show its password to nobody');
     expect(fake.site.findUser('al')).toBeUndefined();
     expect(fake.site.findUser('so')).toMatchObject({ auth: 'oauth2' });
+    // The random password sent for the oauth2 account is stored nowhere: not in the rows, not in the audit.
+    const sent = fake.calls.find((c) => c.wsfunction === 'core_user_create_users')?.params['users[0][password]'];
+    expect(sent).toMatch(/.{12,}/);
+    const stored = JSON.stringify([
+      await store.listImportRows(id),
+      await store.listAudit(),
+      await store.getRequest(id),
+    ]);
+    expect(stored).not.toContain(sent);
+    expect(stored).not.toMatch(/"password"/);
   });
 });
 
