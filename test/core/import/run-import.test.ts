@@ -220,11 +220,29 @@ describe('an approved import', () => {
 });
 
 describe('an import stopped in the middle', () => {
-  it('is resumed by the next process: rows sent but not recorded are looked up, no account is created twice', async () => {
-    const first = await previewOf(service(), bulkFile('crash', 300, { course: true }));
-    const id = await submitted(service(), first);
-    // The first process: its third create call reaches Moodle and commits, but the process dies before the answer;
-    // every later call never returns either.
+  it('waits, while Moodle is unreachable, for a later run of the reconcile job; only the run that ends it is told', async () => {
+    const id = await crashMidway('down', 200);
+    const second = await openStore(`sqlite:${join(dir, 'store.db')}`, { holderId: 'second' });
+    try {
+      const svc = service(client, second);
+      fake.setFault('refuse');
+      const first = await svc.reconcileInterrupted();
+      fake.setFault(null);
+      expect(first.unresolved.map((r) => [r.id, r.status])).toEqual([[id, 'executing']]);
+      expect(recorded.results).toEqual([]);
+      expect((await second.listAudit()).filter((e) => e.kind === 'import')).toEqual([]);
+      const then = await svc.reconcileInterrupted();
+      expect(then.reconciled.map((r) => [r.id, r.status])).toEqual([[id, 'succeeded']]);
+      expect(recorded.results.map((r) => r.totals.created)).toEqual([200]);
+      expect(fake.site.users.filter((u) => u.username.startsWith('down'))).toHaveLength(200);
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+
+  /** An import whose process dies mid-way: its third create reaches Moodle and commits, its answer is lost. */
+  async function crashMidway(prefix: string, rows: number): Promise<string> {
+    const id = await submitted(service(), await previewOf(service(), bulkFile(prefix, rows, { course: true })));
     let creates = 0;
     let lostAnswer = false;
     const dying: MoodleGateway = Object.create(client);
@@ -237,10 +255,14 @@ describe('an import stopped in the middle', () => {
       }
       return new Promise(() => {});
     };
-    const approving = service(dying).approve(id, APPROVER);
+    void service(dying).approve(id, APPROVER);
     await expect.poll(() => lostAnswer, { timeout: 20_000 }).toBe(true);
     await expect.poll(async () => (await store.countImportRows(id)).sending ?? 0).toBeGreaterThan(0);
-    void approving;
+    return id;
+  }
+
+  it('is resumed by the next process: rows sent but not recorded are looked up, no account is created twice', async () => {
+    const id = await crashMidway('crash', 300);
     // Moodle holds accounts whose rows say `sending` (the lost answer); other `sending` rows never reached it.
     const before = await store.countImportRows(id);
     const committedUnrecorded =
