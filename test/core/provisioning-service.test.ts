@@ -18,7 +18,6 @@ import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import { plainDirectory } from './import/harness.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
@@ -97,7 +96,22 @@ function build(
     gateway: options.gateway ?? gateway,
     requests,
     store,
-    permissions: createPermissions(roles, plainDirectory, { clock }),
+    permissions: createPermissions(
+      roles,
+      {
+        getUser: async (id) => ({
+          id,
+          isAdmin: false,
+          isOwner: false,
+          isBot: false,
+          isDeleted: false,
+          isRestricted: false,
+          isUltraRestricted: false,
+        }),
+        getGroupMembers: async () => [],
+      },
+      { clock },
+    ),
     notifier: recorder.notifier,
     clock,
     formatActor: (id) => `<@${id}>`,
