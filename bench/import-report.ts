@@ -37,7 +37,9 @@ export function importTableData(rows: ImportBenchRow[]): { headers: string[]; ce
       secs(r.wallMs / r.scale),
       r.created,
       r.failed,
-      r.rssGrowthMb === undefined ? '-' : round(r.rssGrowthMb, 1),
+      r.rssGrowthMb === undefined
+        ? '-'
+        : `${round(r.rssGrowthMb, 1)}${r.rssGrowthRepeatMb === undefined ? '' : ` (again: ${round(r.rssGrowthRepeatMb, 1)})`}`,
     ]),
   };
 }
@@ -63,8 +65,12 @@ function verdicts(rows: ImportBenchRow[]): string {
     );
   }
   if (memory?.rssGrowthMb !== undefined) {
+    const again =
+      memory.rssGrowthRepeatMb === undefined
+        ? ''
+        : `; a second import of 10,000 rows right after: ${round(memory.rssGrowthRepeatMb, 1)} MB`;
     lines.push(
-      `- 10,000 rows raise RSS by ${round(memory.rssGrowthMb, 1)} MB (target < 50 MB): ${memory.rssGrowthMb < 50 ? 'met' : '**missed**'}.`,
+      `- 10,000 rows raise RSS by ${round(memory.rssGrowthMb, 1)} MB the first time (target < 50 MB): ${memory.rssGrowthMb < 50 ? 'met' : '**missed**'}${again}.`,
     );
   }
   return lines.join('\n');
@@ -101,6 +107,15 @@ Enrolments go 500 a call (3 variables each, 1,500 variables, about 3 s of Moodle
 200; look-ups 2,000 values a call. Fewer, larger calls save Moodle's 100 ms fixed cost per call; bisection of a bad row
 in a batch of 250 costs about ⌈log2 250⌉ + 1 = 9 extra calls, which the preview makes rare (rows are checked and
 looked up before approval, and again right before sending).
+
+**Memory.** The 10,000-row case runs after a warm-up import of 500 rows, and its growth is the peak RSS (sampled
+every 20 ms) from before the file is made to the end of the execution, in the process that runs the core (the fakes
+run in another). What the rows themselves keep is small: the file's rows, their checks and plans (about 14 MB of live
+heap after a full collection for 10,000 rows, measured once with --expose-gc), then the rows of the run. The rest of
+the growth is V8 enlarging its heap for the garbage each row makes while it is validated, looked up, stored and sent
+(about 60 KB a row, measured with the sampling heap profiler: the row checks of user-record.ts about 15 KB, the
+Moodle client's form encoding about 13 KB); a second import finds the heap already grown. Bringing the first
+import's peak under 50 MB means less garbage per row in those two places; it is not done yet.
 
 **Why PASSWORD_MODE=email cannot match the CLI.** Web services offer one way to have Moodle mail a new user's
 password: \`createpassword=1\`, which generates, hashes and mails it inside the call (about 57 ms a user on the measured

@@ -102,7 +102,18 @@ export function encodeUpdateUser(user: UpdateUserInput): FormObject {
 
 /** How many form fields (PHP input variables) one user adds to a create call. */
 export function countCreateUserFields(user: CreateUserInput): number {
-  return flattenParams({ users: [encodeCreateUser(user)] }).length;
+  return countFields(encodeCreateUser(user));
+}
+
+/** How many form fields flattenParams would make of `value`, without making them (batches of thousands are planned). */
+function countFields(value: FormValue): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== 'object') return 1;
+  let n = 0;
+  for (const item of Array.isArray(value) ? (value as readonly FormValue[]) : Object.values(value as FormObject)) {
+    n += countFields(item);
+  }
+  return n;
 }
 
 /** Form fields whose value must never be kept or logged: the token and any password. */

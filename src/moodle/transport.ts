@@ -96,11 +96,18 @@ function prepareCall(
   const all = wireFields(wsfunction, params, token.reveal());
   const fields = all.slice(3);
   const secrets = [token.reveal(), ...fields.filter(([name]) => isSecretField(name)).map(([, value]) => value)];
+  // Built when an error reads it: a call of hundreds of users has thousands of fields, and most calls succeed.
+  let redactedParams: Record<string, string> | undefined;
   const redacted: RedactedRequest = {
     method: 'POST',
     url: endpoint,
     wsfunction,
-    params: Object.fromEntries(fields.map(([name, value]) => [name, isSecretField(name) ? '[redacted]' : value])),
+    get params() {
+      redactedParams ??= Object.fromEntries(
+        fields.map(([name, value]) => [name, isSecretField(name) ? '[redacted]' : value]),
+      );
+      return redactedParams;
+    },
   };
   const body = encodeFormBody(all);
   return { wsfunction, write, body, redacted, secrets };

@@ -109,7 +109,11 @@ async function applyUpdates(
         .set(setOf(u, at, scrub))
         .where('id', '=', importRowId(requestId, u.row))
         .execute();
-    } else plain.set(u.state, [...(plain.get(u.state) ?? []), u]);
+    } else {
+      const group = plain.get(u.state);
+      if (group) group.push(u);
+      else plain.set(u.state, [u]);
+    }
   }
   for (const [state, group] of plain) {
     for (let i = 0; i < group.length; i += UPDATE_CHUNK) {

@@ -76,6 +76,7 @@ export async function runImport(
   context: { gateway: MoodleGateway; settings: OperationSettings },
   deps: ImportRunDeps,
   request: ImportRunRequest,
+  options: { tellStop?: boolean } = {},
 ): Promise<ImportResult> {
   const stored = await deps.rows.listImportRows(request.id);
   if (stored.length !== request.payload.rows) {
@@ -99,6 +100,9 @@ export async function runImport(
   const stop = await runSteps(context.gateway, context.settings, deps, tracker);
   await tracker.finish();
   const result = buildImportResult(request.id, request.payload.fileName, [...tracker.byRow.values()]);
+  // A resume by the reconcile job that stops again is tried again a minute later: neither the audit nor the
+  // requester hear of each such try, only of the run that ends it.
+  if (stop && options.tellStop === false) throw stopError(stop, result.totals);
   await deps.rows.updateImportRows(
     request.id,
     [],

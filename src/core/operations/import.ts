@@ -33,9 +33,9 @@ function listed(names: string[]): string {
   return names.length > MAX_LISTED ? `${shown} and ${names.length - MAX_LISTED} more` : shown;
 }
 
-async function run(context: OperationContext, request: OperationRequest<ImportPayload>) {
+async function run(context: OperationContext, request: OperationRequest<ImportPayload>, tellStop = true) {
   if (!context.imports) throw new Error('imports are not wired in this process');
-  return runImport(context, context.imports, request);
+  return runImport(context, context.imports, request, { tellStop });
 }
 
 export const importUsers = {
@@ -87,7 +87,7 @@ export const importUsers = {
    */
   async lookUpOutcome(context, request) {
     try {
-      await run(context, request);
+      await run(context, request, false);
       return { applied: true };
     } catch (err) {
       if (err instanceof ImportStopped && err.code === 'import_rows_missing') return { applied: false };

@@ -179,6 +179,21 @@ describe('an approved import', () => {
     expect(createdUsernames()).toHaveLength(39);
   });
 
+  it('is one request: the same file cannot be asked for twice while it waits, and its requester cannot approve it', async () => {
+    const svc = service();
+    const preview = await previewOf(svc, bulkFile('once', 3));
+    const id = await submitted(svc, preview);
+    expect(await svc.imports.submit({ userId: REQUESTER }, preview, undefined)).toEqual({
+      kind: 'refused',
+      reason: `This file is already being imported (request ${id}).`,
+      inFlight: id,
+    });
+    expect((await svc.approve(id, REQUESTER)).kind).toBe('refused');
+    expect(fake.calls.some((c) => c.wsfunction === 'core_user_create_users')).toBe(false);
+    const nothing = await previewOf(svc, 'firstname,lastname,email\nA,B,bad\n');
+    expect(await svc.imports.submit({ userId: REQUESTER }, nothing, undefined)).toMatchObject({ kind: 'invalid' });
+  });
+
   it('makes no account with a Moodle password once PASSWORD_MODE=generate is set after the preview', async () => {
     const preview = await previewOf(
       service(),
@@ -191,15 +206,43 @@ describe('an approved import', () => {
     expect(result?.csv).toContain('PASSWORD_MODE=generate would show its password to nobody');
     expect(fake.site.findUser('al')).toBeUndefined();
     expect(fake.site.findUser('so')).toMatchObject({ auth: 'oauth2' });
+    // The random password sent for the oauth2 account is stored nowhere: not in the rows, not in the audit.
+    const sent = fake.calls.find((c) => c.wsfunction === 'core_user_create_users')?.params['users[0][password]'];
+    expect(sent).toMatch(/.{12,}/);
+    const stored = JSON.stringify([
+      await store.listImportRows(id),
+      await store.listAudit(),
+      await store.getRequest(id),
+    ]);
+    expect(stored).not.toContain(sent);
+    expect(stored).not.toMatch(/"password"/);
   });
 });
 
 describe('an import stopped in the middle', () => {
-  it('is resumed by the next process: rows sent but not recorded are looked up, no account is created twice', async () => {
-    const first = await previewOf(service(), bulkFile('crash', 300, { course: true }));
-    const id = await submitted(service(), first);
-    // The first process: its third create call reaches Moodle and commits, but the process dies before the answer;
-    // every later call never returns either.
+  it('waits, while Moodle is unreachable, for a later run of the reconcile job; only the run that ends it is told', async () => {
+    const id = await crashMidway('down', 200);
+    const second = await openStore(`sqlite:${join(dir, 'store.db')}`, { holderId: 'second' });
+    try {
+      const svc = service(client, second);
+      fake.setFault('refuse');
+      const first = await svc.reconcileInterrupted();
+      fake.setFault(null);
+      expect(first.unresolved.map((r) => [r.id, r.status])).toEqual([[id, 'executing']]);
+      expect(recorded.results).toEqual([]);
+      expect((await second.listAudit()).filter((e) => e.kind === 'import')).toEqual([]);
+      const then = await svc.reconcileInterrupted();
+      expect(then.reconciled.map((r) => [r.id, r.status])).toEqual([[id, 'succeeded']]);
+      expect(recorded.results.map((r) => r.totals.created)).toEqual([200]);
+      expect(fake.site.users.filter((u) => u.username.startsWith('down'))).toHaveLength(200);
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+
+  /** An import whose process dies mid-way: its third create reaches Moodle and commits, its answer is lost. */
+  async function crashMidway(prefix: string, rows: number): Promise<string> {
+    const id = await submitted(service(), await previewOf(service(), bulkFile(prefix, rows, { course: true })));
     let creates = 0;
     let lostAnswer = false;
     const dying: MoodleGateway = Object.create(client);
@@ -212,10 +255,14 @@ describe('an import stopped in the middle', () => {
       }
       return new Promise(() => {});
     };
-    const approving = service(dying).approve(id, APPROVER);
+    void service(dying).approve(id, APPROVER);
     await expect.poll(() => lostAnswer, { timeout: 20_000 }).toBe(true);
     await expect.poll(async () => (await store.countImportRows(id)).sending ?? 0).toBeGreaterThan(0);
-    void approving;
+    return id;
+  }
+
+  it('is resumed by the next process: rows sent but not recorded are looked up, no account is created twice', async () => {
+    const id = await crashMidway('crash', 300);
     // Moodle holds accounts whose rows say `sending` (the lost answer); other `sending` rows never reached it.
     const before = await store.countImportRows(id);
     const committedUnrecorded =
