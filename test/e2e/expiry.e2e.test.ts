@@ -351,7 +351,7 @@ describe('the durable scheduler', () => {
       (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(expire!.resultRequestId!),
     );
     expect(JSON.stringify(card.args.blocks)).toContain(ACTION_IDS.retryRequestButton);
-    expect(JSON.stringify(card.args.blocks)).toContain('PROTECTED_USERS');
+    expect(JSON.stringify(card.args.blocks)).toContain('protected accounts');
     // The card names the end date and the request that set it, not an approval nobody gave.
     const blocks = JSON.stringify(card.args.blocks);
     expect(blocks).toContain('reached its end date (<!date^');
