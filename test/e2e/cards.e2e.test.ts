@@ -265,6 +265,16 @@ describe('failures', () => {
     for (const detail of ['503', 'Site administration', 'MOODLE_', 'core_user']) expect(reply).not.toContain(detail);
   });
 
+  it('Moodle down before anything is stored: an admin also gets the technical detail, for the admins', async () => {
+    fake.setFault({ status: 503 });
+    const asked = await t.command('/moodle-adduser', 'kim.down2@example.org Kim Down', { userId: ADMIN });
+    const reply = JSON.stringify((await asked.waitForResponse()).body);
+    fake.setFault(null);
+    expect(reply).toContain('Moodle is in maintenance, so the app could not check which usernames are free.');
+    expect(reply).toContain('*For admins:* The Moodle site is in maintenance mode');
+    expect(reply).toContain('Site administration &gt; Server &gt; Maintenance mode');
+  });
+
   it('a refusal names the admins who can help by mention, never a setting', async () => {
     const asked = await t.command('/moodle-user', 'requests pending', { userId: REQUESTER });
     const text = String((await asked.waitForResponse()).body.text);

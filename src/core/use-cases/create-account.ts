@@ -67,10 +67,12 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
     canRequest: (userId) => submitter.requireRole(userId, 'requester', 'create'),
     submitCreate: async (requester, input, options = {}) => {
       const plan = await planCreate(ctx, submitter, requester, input, options.timeZone ?? 'UTC');
-      return plan.kind === 'planned' ? submitPlanned(submitter, plan) : plan;
+      return plan.kind === 'planned' ? submitPlanned(submitter, plan) : forReader(ctx, requester.userId, plan);
     },
-    planCreate: (requester, input, options = {}) =>
-      planCreate(ctx, submitter, requester, input, options.timeZone ?? 'UTC'),
+    planCreate: async (requester, input, options = {}) => {
+      const plan = await planCreate(ctx, submitter, requester, input, options.timeZone ?? 'UTC');
+      return plan.kind === 'planned' ? plan : forReader(ctx, requester.userId, plan);
+    },
     submitPlannedCreate: (plan) => submitPlanned(submitter, plan),
   };
 }
@@ -87,6 +89,19 @@ function validateCreate(ctx: UseCaseContext, input: Record<string, string | unde
 
 function submitPlanned(submitter: Submitter, plan: CreatePlan): Promise<SubmitOutcome> {
   return submitter.submitRequest(plan.requester, plan.target, plan.payload, plan.preflight, plan.reason);
+}
+
+/** Moodle could not be asked: plain words for everyone, the technical hint kept for approvers and admins. */
+function unavailable(err: unknown, what: string): Extract<SubmitOutcome, { kind: 'unavailable' }> {
+  return { kind: 'unavailable', message: describeUnavailable(err, what), detail: failureOf(err).hint };
+}
+
+/** Drops the technical detail of an unavailable outcome unless the person is an approver or an admin. */
+async function forReader(ctx: UseCaseContext, userId: string, outcome: SubmitOutcome): Promise<SubmitOutcome> {
+  if (outcome.kind !== 'unavailable' || outcome.detail === undefined) return outcome;
+  const roles = await ctx.permissions.rolesOf(userId).catch(() => new Set<string>());
+  if (roles.has('approver') || roles.has('admin')) return outcome;
+  return { kind: 'unavailable', message: outcome.message };
 }
 
 async function planCreate(
@@ -137,7 +152,7 @@ async function freeUsername(ctx: UseCaseContext, base: string): Promise<string |
     free = await pickFreeUsername(base, taken, USERNAME_TRIES);
   } catch (err) {
     ctx.log('warn', 'could not pick a free username', { code: failureOf(err).code, hint: failureOf(err).hint });
-    return { kind: 'unavailable', message: describeUnavailable(err, 'check which usernames are free') };
+    return unavailable(err, 'check which usernames are free');
   }
   if (free) return free;
   return {
@@ -183,7 +198,7 @@ async function preflightForPerson(
   } catch (err) {
     const detail = `create: username ${user.username}, email ${user.email}`;
     await recordLookup(store, clock, { actor, outcome: 'too_broad', detail });
-    return { kind: 'unavailable', message: describeUnavailable(err, 'check for existing accounts') };
+    return unavailable(err, 'check for existing accounts');
   }
   if (preflight.conflicts.length === 0) return preflight;
   for (const c of preflight.conflicts) {
@@ -231,6 +246,6 @@ async function resolveMemberships(
     return { ok: true, value };
   } catch (err) {
     ctx.log('warn', 'could not check courses and cohorts', { code: failureOf(err).code, hint: failureOf(err).hint });
-    return { kind: 'unavailable', message: describeUnavailable(err, 'check the courses and cohorts') };
+    return unavailable(err, 'check the courses and cohorts');
   }
 }

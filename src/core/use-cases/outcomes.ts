@@ -22,7 +22,8 @@ export type SubmitOutcome =
   | Refused
   | { kind: 'invalid'; problems: FieldProblem[] }
   | { kind: 'exists'; message: string; conflicts: PreflightSummary['conflicts'] }
-  | { kind: 'unavailable'; message: string }
+  /** `detail`: Moodle's technical words and what to fix, given only to approvers and admins. */
+  | { kind: 'unavailable'; message: string; detail?: string }
   /** `cardNotPosted`: the request is saved but its card could not be posted; approvers find it in the list. */
   | { kind: 'pending'; request: RequestRecord; cardNotPosted?: true }
   | { kind: 'executed'; execution: Execution }

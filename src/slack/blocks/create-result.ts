@@ -135,9 +135,11 @@ function renderExists(outcome: OutcomeOf<'exists'>, context: CreateResultContext
 
 function renderUnavailable(outcome: OutcomeOf<'unavailable'>): RenderedResult {
   const intro = 'Nothing was requested: Moodle could not be checked.';
+  // The core gives the technical detail only to approvers and admins.
+  const detail = outcome.detail ? `\n*For admins:* ${escapeMrkdwn(outcome.detail)}` : '';
   return {
-    text: `${intro} ${escapeMrkdwn(outcome.message)}`,
-    blocks: [section(`:warning: ${intro} ${escapeMrkdwn(outcome.message)}`)],
+    text: `${intro} ${escapeMrkdwn(outcome.message)}${detail}`,
+    blocks: [section(`:warning: ${intro} ${escapeMrkdwn(outcome.message)}${detail}`)],
   };
 }
 
