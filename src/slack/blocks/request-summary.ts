@@ -6,8 +6,9 @@ import type { types } from '@slack/bolt';
 import type { MoodleUser } from '../../core/moodle-gateway.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { RecordLine } from '../../core/operations/types.js';
+import { requestHeadline } from '../../core/request-words.js';
 import type { RequestPayload, RequestRecord } from '../../core/requests.js';
-import { approvalProgress, buildStatusText, describeTarget, reasonQuote, slackDate } from './approval-card.js';
+import { approvalProgress, buildStatusText, reasonQuote, slackDate } from './approval-card.js';
 import { fieldSections, fieldText } from './card-parts.js';
 import { importSummaryBlocks } from './import-summary.js';
 import { mrkdwn } from './text.js';
@@ -67,7 +68,7 @@ export function preflightLine(request: RequestRecord): string | undefined {
 export function requestSummaryBlocks(request: RequestRecord, options: SummaryOptions): types.KnownBlock[] {
   const operation = operationOf(request.operation);
   const head = [
-    `*${escapeMrkdwn(`${operation.words.title}: ${describeTarget(request)}`)}*`,
+    `*${escapeMrkdwn(requestHeadline(request))}*`,
     `Asked by <@${request.requester.userId}> ${slackDate(request.createdAt)}  ·  \`${request.id}\``,
   ];
   const blocks: types.KnownBlock[] = [{ type: 'section', text: mrkdwn(head.join('\n')) }];
