@@ -325,6 +325,13 @@ describe('requester message and notification line', () => {
     });
     expect(done.text).toContain('is done');
     expect(done.text).toContain('profile.php?id=42');
+    const direct = buildRequesterMessage(
+      makeRequest({ status: 'succeeded', decidedBy: 'U0REQ', result: { ok: true, moodleId: 42 } }),
+      'executed',
+      { moodleUrl: MOODLE },
+    );
+    expect(direct.text).toContain('Your request `R-7K3QX9` (New Moodle account for Jane Doe) is done: account created.');
+    expect(direct.text).not.toContain('approved');
     const rejected = buildRequesterMessage(makeRequest({ status: 'rejected', ...byStatus.rejected }), 'rejected', {
       moodleUrl: MOODLE,
     });
