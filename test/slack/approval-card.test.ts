@@ -330,7 +330,9 @@ describe('requester message and notification line', () => {
       'executed',
       { moodleUrl: MOODLE },
     );
-    expect(direct.text).toContain('Your request `R-7K3QX9` (New Moodle account for Jane Doe) is done: account created.');
+    expect(direct.text).toContain(
+      'Your request `R-7K3QX9` (New Moodle account for Jane Doe) is done: account created.',
+    );
     expect(direct.text).not.toContain('approved');
     const rejected = buildRequesterMessage(makeRequest({ status: 'rejected', ...byStatus.rejected }), 'rejected', {
       moodleUrl: MOODLE,
