@@ -153,6 +153,29 @@ describe('buildApprovalCard', () => {
     });
   });
 
+  it('names every approver of a quorum, and says when an admin did it directly', () => {
+    const first = (request: RequestRecord) =>
+      (buildApprovalCard(request, { moodleUrl: MOODLE }).blocks ?? [])[0] as { text: { text: string } };
+    const quorum = makeRequest({
+      status: 'succeeded',
+      ...decided,
+      approvalsNeeded: 2,
+      approvals: [
+        { by: 'U0APP1', at: decided.decidedAt },
+        { by: 'U0APP', at: decided.decidedAt },
+      ],
+      result: { ok: true, moodleId: 42 },
+    });
+    expect(first(quorum).text.text).toMatch(/^:white_check_mark: \*Approved by <@U0APP1> and <@U0APP>\* · /);
+    const direct = makeRequest({
+      status: 'succeeded',
+      decidedBy: 'U0REQ',
+      decidedAt: decided.decidedAt,
+      result: { ok: true },
+    });
+    expect(first(direct).text.text).toMatch(/^:white_check_mark: \*Done directly by <@U0REQ>\* · /);
+  });
+
   it('a deleted account gets no profile link, anywhere', () => {
     const done = makeRequest({ ...LEAVER, status: 'succeeded', ...decided, result: { ok: true, moodleId: 6 } });
     const card = buildApprovalCard(done, { moodleUrl: MOODLE });
