@@ -16,6 +16,10 @@ export interface Fakes extends FakesHello {
   activity(): Promise<number>;
   /** How long each fake Moodle call takes, its work included (FakeMoodleOptions.latencyMs). */
   setMoodleLatency(ms: number): Promise<void>;
+  /** The latency model of a real site ({ scale, cores }; null: back to the fixed latency). */
+  moodleModel(model: { scale: number; cores: number } | null): Promise<void>;
+  /** The calls the model served since the last time asked. */
+  moodleTimings(): Promise<Array<{ wsfunction: string; arrived: number; answered: number }>>;
   /** Waits (at most 10 s) until the fakes have seen no new call for 200 ms: the app's post-ack work is done. */
   waitForQuiet(): Promise<void>;
   close(): Promise<void>;
@@ -30,6 +34,8 @@ export async function startFakes(): Promise<Fakes> {
     reset: () => rpc.call('reset'),
     activity,
     setMoodleLatency: (ms) => rpc.call('moodleLatency', ms),
+    moodleModel: (model) => rpc.call('moodleModel', model),
+    moodleTimings: () => rpc.call('moodleTimings'),
     async waitForQuiet() {
       const deadline = performance.now() + 10_000;
       let last = -1;

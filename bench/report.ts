@@ -2,6 +2,8 @@
 // the explanations that do not change from run to run (how it is measured, why a target can be missed).
 import type { AckLatencyRow } from './ack-latency.js';
 import type { BulkRow } from './bulk-create.js';
+import { renderImportsSection } from './import-report.js';
+import type { ImportBenchRow } from './imports.js';
 import type { MemoryResult, StartupResult } from './process.js';
 import { formatMarkdownTable, type MachineInfo, round } from './stats.js';
 import { renderStoresSection, type StoreRow } from './stores.js';
@@ -15,6 +17,9 @@ export interface BenchReport {
   memory: MemoryResult[];
   /** (e); absent in reports written before the PostgreSQL store. */
   stores?: StoreRow[];
+  /** (f) imports against the fake and a real Moodle; absent in reports written before the import. */
+  imports?: ImportBenchRow[];
+  importsReal?: ImportBenchRow[];
   totalS: number;
 }
 
@@ -352,7 +357,7 @@ ${
 }
 
 ${PROCESS_NOTES}
-${renderStoresSection(report.stores)}`;
+${renderStoresSection(report.stores)}${renderImportsSection(report.imports, report.importsReal)}`;
 }
 
 const ACK_NOTES = `**Why "ours" misses 1.15 × bare, and why it is left so.** Both apps answer as soon as the listener calls \`ack()\`,

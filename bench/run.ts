@@ -10,6 +10,9 @@ import { parseArgs } from 'node:util';
 import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
 import { type Fakes, type LoadGenerator, startFakes, startLoadGenerator } from './apps.js';
 import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
+import { benchImportReal } from './import-real.js';
+import { importTableData } from './import-report.js';
+import { benchImports, type ImportBenchRow } from './imports.js';
 import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
 import { ackTableData, type BenchReport, bulkTableData, renderPerformanceDoc } from './report.js';
 import { describeMachine, formatTable, round } from './stats.js';
@@ -21,6 +24,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --real-users N        users per real-Moodle run (default 200)
   --yes                 do not ask before creating users on the real Moodle
   --quick               fewer rounds (a smoke run; figures are not written to docs/PERFORMANCE.md)
+  --only-imports        run only (f), the imports, and put its figures into the last run's report (as --only-stores)
+  --moodle-course NAME  with --moodle-url: the course the real-Moodle import enrols its rows in (default: none)
   --only-stores         run only (e), the stores (PostgreSQL from PG_TEST_URL), and put its figures into the
                         last run's docs/performance-results.json and docs/PERFORMANCE.md
   --no-doc              print only, do not write docs/PERFORMANCE.md
@@ -37,6 +42,8 @@ const { values } = parseArgs({
     'no-doc': { type: 'boolean', default: false },
     render: { type: 'boolean', default: false },
     'only-stores': { type: 'boolean', default: false },
+    'only-imports': { type: 'boolean', default: false },
+    'moodle-course': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -120,6 +127,44 @@ async function measureStores(fakes: Fakes, load: LoadGenerator): Promise<StoreRo
   return stores;
 }
 
+async function measureImports(fakes: Fakes): Promise<ImportBenchRow[]> {
+  log('\nrunning (f) bulk imports against the fake Moodle with the latency model of a real site…');
+  const rows = await benchImports(fakes, { repeats: quick ? 1 : 3, quick });
+  log('\n(f) Imports from approval to the last enrolment, fake Moodle modelled on a real site (median of runs)');
+  const table = importTableData(rows);
+  log(formatTable(table.headers, table.cells));
+  return rows;
+}
+
+async function measureRealImport(): Promise<ImportBenchRow[]> {
+  const moodleUrl = values['moodle-url'];
+  if (!moodleUrl || !moodleToken) return [];
+  const rows = Number(values['real-users']);
+  if (!(await confirmRealRun(moodleUrl, rows))) return [];
+  const real = await benchImportReal({
+    url: moodleUrl,
+    token: moodleToken,
+    rows,
+    course: values['moodle-course'],
+    log,
+  });
+  const table = importTableData(real);
+  log(`\n(f) ${rows} rows imported into ${new URL(moodleUrl).host}`);
+  log(formatTable(table.headers, table.cells));
+  return real;
+}
+
+/** (f) alone, its figures put into the last full run's report. */
+async function runImportsOnly(fakes: Fakes): Promise<void> {
+  const imports = await measureImports(fakes);
+  const importsReal = await measureRealImport();
+  if (quick || values['no-doc'] || !existsSync(RESULTS)) return;
+  const report = { ...(JSON.parse(readFileSync(RESULTS, 'utf8')) as BenchReport), imports, importsReal };
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(DOC, renderPerformanceDoc(report));
+  log(`wrote (f) into ${DOC.pathname} and ${RESULTS.pathname}`);
+}
+
 /** (e) alone, its figures put into the last full run's report. */
 async function runStoresOnly(fakes: Fakes, load: LoadGenerator): Promise<void> {
   const stores = await measureStores(fakes, load);
@@ -150,10 +195,21 @@ async function main(): Promise<void> {
     `moodle-provisioner benchmarks: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}`,
   );
 
-  const buildMs = ensureBuild();
+  // The imports run in this process, on the sources: they need no build.
+  const buildMs = values['only-imports'] ? 0 : ensureBuild();
   if (buildMs > 1_000) log(`built dist/ in ${(buildMs / 1000).toFixed(1)} s`);
 
   const fakes = await startFakes();
+  if (values['only-imports']) {
+    try {
+      await runImportsOnly(fakes);
+    } finally {
+      await fakes.close();
+    }
+    return;
+  }
+  // First, while this process has done nothing else: (f) measures the memory an import of 10,000 rows takes.
+  const imports = await measureImports(fakes);
   const load = await startLoadGenerator(fakes).catch(async (error: unknown) => {
     await fakes.close();
     throw error;
@@ -201,10 +257,11 @@ async function main(): Promise<void> {
     log('\n(c) skipped: give both --moodle-url and --moodle-token (or MOODLE_BENCH_TOKEN).');
   }
 
+  const importsReal = await measureRealImport();
   const totalS = (performance.now() - started) / 1000;
   log(`\nfinished in ${totalS.toFixed(0)} s`);
   if (!quick && !values['no-doc']) {
-    const report: BenchReport = { machine, ack, bulk, real, startup, memory, stores, totalS };
+    const report: BenchReport = { machine, ack, bulk, real, startup, memory, stores, imports, importsReal, totalS };
     writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(DOC, renderPerformanceDoc(report));
     log(`wrote ${DOC.pathname} and ${RESULTS.pathname}`);

@@ -2,6 +2,7 @@
 // reconciling executions whose replica died, expiring overdue requests, reminding approvers of waiting ones, and
 // posting the cards Slack did not take. A job that fails is logged; the others still run.
 import type { Jobs } from './core/use-cases/jobs.js';
+import type { ScheduledRunner } from './core/use-cases/scheduled.js';
 import type { LeasedJob } from './leased-jobs.js';
 import type { Logger } from './logger.js';
 
@@ -21,9 +22,20 @@ export interface BackgroundTimings {
   leaseTtlMs?: number;
   /** Called after each expiry run (tests wait for whole runs instead of for a time). */
   onExpiryCheck?: () => void;
+  /** How often due scheduled actions (end dates, their reminders) are looked for (SCHEDULE_INTERVAL_MS by default). */
+  scheduleIntervalMs?: number;
+  /** Called after each run of the scheduled actions, with what it settled. */
+  onScheduledRun?: (settled: number) => void;
 }
 
-export function buildBackgroundJobs(jobs: Jobs, logger: Logger, timings: BackgroundTimings): LeasedJob[] {
+/** How often due scheduled actions are looked for: an end date is a day, so a minute late is on time. */
+export const SCHEDULE_INTERVAL_MS = 60 * 1000;
+
+export function buildBackgroundJobs(
+  jobs: Jobs & ScheduledRunner,
+  logger: Logger,
+  timings: BackgroundTimings,
+): LeasedJob[] {
   const expiryIntervalMs = timings.expiryIntervalMs ?? EXPIRY_CHECK_INTERVAL_MS;
   return [
     {
@@ -57,6 +69,22 @@ export function buildBackgroundJobs(jobs: Jobs, logger: Logger, timings: Backgro
       run: async () => {
         const reminded = await jobs.remindDue();
         if (reminded.length > 0) logger.info({ requestIds: reminded.map((r) => r.id) }, 'reminded approvers');
+      },
+    },
+    {
+      // Actions due while the app was down run here at the next start: a job runs as soon as its lease is taken.
+      name: 'scheduled-actions',
+      intervalMs: timings.scheduleIntervalMs ?? SCHEDULE_INTERVAL_MS,
+      run: async () => {
+        let settled = 0;
+        try {
+          const actions = await jobs.runDueActions();
+          settled = actions.length;
+          if (settled > 0)
+            logger.info({ actions: actions.map((a) => `${a.kind}:${a.id}:${a.state}`) }, 'ran scheduled actions');
+        } finally {
+          timings.onScheduledRun?.(settled);
+        }
       },
     },
     {

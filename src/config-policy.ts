@@ -17,7 +17,15 @@ export const POLICY_SETTING_HELP: Record<string, string> = {
   REASON_REQUIRED: `comma-separated operations from ${POLICY_KEYS.join(',')} whose request needs a reason (or none)`,
   APPROVALS_REQUIRED: `comma-separated operation:count pairs, e.g. delete:2 (count 1 to ${MAX_APPROVALS}; others need 1)`,
   REMIND_AFTER_HOURS: 'hours a pending request waits before a reminder in its card’s thread, e.g. 24 (0: no reminders)',
+  EXPIRY_ACTION: 'suspend (the default) or delete: what happens to an account at its end date',
+  EXPIRY_REMIND_DAYS: 'days before an account’s end date its requester is reminded, e.g. 7 (0: no reminder)',
 };
+
+/** What happens to an account at its end date (EXPIRY_ACTION). */
+export const expiryAction = z
+  .string()
+  .optional()
+  .pipe(z.enum(['suspend', 'delete'], { error: 'EXPIRY_ACTION must be suspend or delete' }).default('suspend'));
 
 /** A comma-separated list of policy keys, or `none`; `fallback` when the variable is not set at all. */
 export const operationList = (name: string, fallback: readonly string[]) =>

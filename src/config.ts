@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { channelId, csv, intIn, optional, type RoleEntry, required, roleIds, roleList } from './config-parsers.js';
-import { approvalCounts, operationList } from './config-policy.js';
+import { approvalCounts, expiryAction, operationList } from './config-policy.js';
 import { PROXY_SETTINGS, readProxySettings } from './config-proxy.js';
 import type { ProxySettings } from './outbound-proxy.js';
 import { Secret } from './secret.js';
@@ -29,6 +29,8 @@ export interface Config {
     readonly appToken: Secret | undefined;
     /** Web API base URL ending in a slash, e.g. https://slack.com/api/ */
     readonly apiUrl: string | undefined;
+    /** Origin of Slack's file host (https://files.slack.com): the only place an attached file is downloaded from. */
+    readonly filesUrl: string;
   };
   readonly moodle: {
     /** Site root without a trailing slash. */
@@ -48,6 +50,9 @@ export interface Config {
   readonly approvalsRequired: Readonly<Record<Operation, number>>;
   /** Hours before a pending request's reminder (REMIND_AFTER_HOURS); 0: no reminders. */
   readonly remindAfterHours: number;
+  /** What an account's end date does (EXPIRY_ACTION), and how many days before it the requester hears of it. */
+  readonly expiryAction: 'suspend' | 'delete';
+  readonly expiryRemindDays: number;
   readonly approvalChannel: string;
   readonly notifyChannel: string;
   readonly requestTtlHours: number;
@@ -91,6 +96,9 @@ const schema = z.object({
   SLACK_API_URL: optional.refine((v) => v === undefined || URL.canParse(v), {
     error: 'SLACK_API_URL must be a URL such as http://127.0.0.1:4000/api/',
   }),
+  SLACK_FILES_URL: optional.refine((v) => v === undefined || isOrigin(v), {
+    error: 'SLACK_FILES_URL must be an origin such as http://127.0.0.1:4000 (no path, query or credentials)',
+  }),
   MOODLE_URL: required('MOODLE_URL').refine(
     (v) => {
       if (!URL.canParse(v)) return false;
@@ -110,6 +118,8 @@ const schema = z.object({
   REASON_REQUIRED: operationList('REASON_REQUIRED', ['delete']),
   APPROVALS_REQUIRED: approvalCounts,
   REMIND_AFTER_HOURS: intIn('REMIND_AFTER_HOURS', 0, 24 * 30, 24),
+  EXPIRY_ACTION: expiryAction,
+  EXPIRY_REMIND_DAYS: intIn('EXPIRY_REMIND_DAYS', 0, 365, 7),
   APPROVAL_CHANNEL: required('APPROVAL_CHANNEL').pipe(channelId('APPROVAL_CHANNEL')),
   NOTIFY_CHANNEL: optional.pipe(channelId('NOTIFY_CHANNEL').optional()),
   REQUEST_TTL_HOURS: intIn('REQUEST_TTL_HOURS', 1, 24 * 365, 72),
@@ -142,6 +152,12 @@ const schema = z.object({
     error: 'METRICS_TOKEN must be at least 16 printable characters without spaces (e.g. openssl rand -hex 24)',
   }),
 });
+
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const u = new URL(value);
+  return (u.protocol === 'https:' || u.protocol === 'http:') && `${u.origin}/` === u.href.replace(/\/?$/, '/');
+}
 
 /** Every variable the app reads (.env.example, the README's table and SETTING_HELP must name each; a test checks). */
 export const SETTING_NAMES: readonly string[] = [...Object.keys(schema.shape), ...PROXY_SETTINGS];
@@ -208,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
       signingSecret: e.SLACK_SIGNING_SECRET ? new Secret(e.SLACK_SIGNING_SECRET) : undefined,
       appToken: e.SLACK_APP_TOKEN ? new Secret(e.SLACK_APP_TOKEN) : undefined,
       apiUrl: e.SLACK_API_URL ? (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`) : undefined,
+      filesUrl: e.SLACK_FILES_URL ? new URL(e.SLACK_FILES_URL).origin : 'https://files.slack.com',
     },
     moodle: {
       url: e.MOODLE_URL.replace(/\/+$/, ''),
@@ -223,6 +240,8 @@ export function loadConfig(env: Record<string, string | undefined> = defaultEnv(
     reasonRequired: e.REASON_REQUIRED,
     approvalsRequired: e.APPROVALS_REQUIRED,
     remindAfterHours: e.REMIND_AFTER_HOURS,
+    expiryAction: e.EXPIRY_ACTION,
+    expiryRemindDays: e.EXPIRY_REMIND_DAYS,
     approvalChannel: e.APPROVAL_CHANNEL,
     notifyChannel: e.NOTIFY_CHANNEL ?? e.APPROVAL_CHANNEL,
     requestTtlHours: e.REQUEST_TTL_HOURS,

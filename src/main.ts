@@ -15,6 +15,7 @@ import { runDoctorForConfig } from './doctor/run-doctor.js';
 import { startLeasedJobs } from './leased-jobs.js';
 import { createLogger, type Logger, type SecretScrubber, toBoltLogger } from './logger.js';
 import { type AppMetrics, countStoreEvents, createAppMetrics, serveMetrics } from './metrics.js';
+import { createUsersInBatches } from './moodle/batch.js';
 import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
@@ -185,7 +186,13 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
     requests,
     store,
     permissions,
-    notifier: createSlackNotifier({ client, config, onRequestChanged: (request) => homeTabs.refresh(request) }),
+    notifier: createSlackNotifier({
+      client,
+      config,
+      onRequestChanged: (request) => homeTabs.refresh(request),
+      // Called only once the service below exists: when an import's card is redrawn.
+      importResult: (id) => provisioning.imports.result(id),
+    }),
     clock,
     formatActor: (id) => `<@${id}>`,
     settings: {
@@ -199,8 +206,12 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
       reasonRequired: config.reasonRequired,
       approvalsRequired: config.approvalsRequired,
       remindAfterHours: config.remindAfterHours,
+      expiryAction: config.expiryAction,
+      expiryRemindDays: config.expiryRemindDays,
     },
     log: (level, message, context) => logger[level](context ?? {}, message),
+    dryRun: () => gateway.dryRun(),
+    createInBatches: (batchClient, users, options) => createUsersInBatches(batchClient, users, { ...options, logger }),
   });
   return { permissions, requests, provisioning, homeTabs };
 }
@@ -222,8 +233,11 @@ function urlSecrets(config: Config): string[] {
 /** The overrides buildDependencies takes (time and the background jobs' timings), without the undefined ones. */
 function backgroundOptions(overrides: ApplicationOverrides): BackgroundTimings & { clock?: Clock } {
   const { clock, expiryIntervalMs, reconcileIntervalMs, leaseTtlMs, onExpiryCheck } = overrides;
+  const { scheduleIntervalMs, onScheduledRun } = overrides;
   return {
     ...(clock ? { clock } : {}),
+    ...(scheduleIntervalMs !== undefined ? { scheduleIntervalMs } : {}),
+    ...(onScheduledRun ? { onScheduledRun } : {}),
     ...(expiryIntervalMs !== undefined ? { expiryIntervalMs } : {}),
     ...(reconcileIntervalMs !== undefined ? { reconcileIntervalMs } : {}),
     ...(leaseTtlMs !== undefined ? { leaseTtlMs } : {}),

@@ -2,6 +2,7 @@
 // run several in one process), counted where things happen: the Moodle client, the Slack Web API client, the store
 // (requests, decisions) and the background jobs. The core knows nothing of it. Names and example alerts: README.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { FINAL_ROW_STATES } from './core/import/types.js';
 import type { RequestStatus } from './core/requests.js';
 import type { Store } from './core/store.js';
 import type { Secret } from './secret.js';
@@ -147,11 +148,16 @@ export function countStoreEvents(store: Store, metrics: AppMetrics): Store {
   metrics.countRequestsWith(() => store.countByStatus());
   return {
     ...store,
-    async createRequest(input, audit) {
-      const request = await store.createRequest(input, audit);
+    async createRequest(input, audit, importRows) {
+      const request = await store.createRequest(input, audit, importRows);
       metrics.requestOutcome(request.operation, 'submitted');
+      for (const row of importRows ?? []) if (row.state === 'skipped') metrics.importRow('skipped');
       if (request.status === 'approved') metrics.decision(request.operation, 'direct');
       return request;
+    },
+    async updateImportRows(requestId, updates, audit, options) {
+      await store.updateImportRows(requestId, updates, audit, options);
+      for (const u of updates) if (FINAL_ROW_STATES.has(u.state)) metrics.importRow(u.state);
     },
     async transition(id, change) {
       const result = await store.transition(id, change);

@@ -8,6 +8,7 @@ export const SETTING_HELP: Record<string, string> = {
   SLACK_APP_TOKEN:
     'api.slack.com/apps > your app > Basic Information > App-Level Tokens, with the connections:write scope (xapp-…)',
   SLACK_API_URL: 'leave unset in production; tests point it at a local fake',
+  SLACK_FILES_URL: 'leave unset in production (https://files.slack.com); tests point it at a local fake',
   MOODLE_URL: 'the address of your Moodle site, e.g. https://lms.example.org',
   MOODLE_TOKEN: 'Moodle: Site administration > Server > Web services > Manage tokens (32 hex characters)',
   MOODLE_TIMEOUT_MS: 'milliseconds to wait for one Moodle call, e.g. 15000',

@@ -44,6 +44,21 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c.roles)).toBe(true);
   });
 
+  it("downloads attached files from Slack's file host unless SLACK_FILES_URL names another origin", () => {
+    expect(loadConfig(valid).slack.filesUrl).toBe('https://files.slack.com');
+    expect(loadConfig({ ...valid, SLACK_FILES_URL: 'http://127.0.0.1:4000/' }).slack.filesUrl).toBe(
+      'http://127.0.0.1:4000',
+    );
+    for (const bad of [
+      'files.slack.com',
+      'https://files.slack.com/files-pri',
+      'https://u:p@files.slack.com',
+      'ftp://x',
+    ]) {
+      expect(problemsOf({ ...valid, SLACK_FILES_URL: bad }).join('\n')).toContain('SLACK_FILES_URL must be an origin');
+    }
+  });
+
   it('uses Socket Mode when SLACK_APP_TOKEN is set, without a signing secret', () => {
     const c = loadConfig({ ...valid, SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1-A0-1-abc' });
     expect(c.slack.mode).toBe('socket');

@@ -19,7 +19,7 @@ export async function runMigrateStore(argv: readonly string[], io: CliIo): Promi
   try {
     const report = await copyStore(from, to);
     io.stdout(
-      `Copied ${report.requests} requests and ${report.auditEvents} audit events from ${report.from} to ${report.to}; ` +
+      `Copied ${report.requests} requests, ${report.auditEvents} audit events, ${report.scheduledActions} scheduled actions and ${report.importRows} import rows from ${report.from} to ${report.to}; ` +
         'every row reads back the same. Point DATABASE_URL at the new database and start the app.\n',
     );
     return 0;

@@ -8,6 +8,7 @@ import {
   lookUpAccount,
   parseAccountRef,
 } from './account-ref.js';
+import { currentEndDate } from './account-schedule.js';
 import {
   type AccountView,
   keepHiddenFields,
@@ -72,6 +73,8 @@ export interface AccountShown {
   profileUrl: string;
   protection: Protection;
   courses: UserCourse[] | undefined;
+  /** The account's end date, when one is set (expire, extend, until= at creation). */
+  endsAt: Date | undefined;
 }
 
 export type ChangeOutcome = SubmitOutcome | NotOne | { kind: 'unchanged'; message: string };
@@ -262,9 +265,10 @@ export class AccountService {
     if (refused) return refused;
     const found = await this.resolve(requesterId, ref, 'show');
     if (found.kind !== 'found') return found;
-    const [protection, courses] = await Promise.all([
+    const [protection, courses, end] = await Promise.all([
       this.guard.protectionOf(found.user),
       this.gateway.getUserCourses(found.user.id).catch(() => undefined),
+      currentEndDate(this.deps.store, found.user.id),
     ]);
     return {
       kind: 'found',
@@ -272,6 +276,7 @@ export class AccountService {
       profileUrl: profileUrl(this.config.moodle.url, found.user.id),
       protection,
       courses,
+      endsAt: end?.endAt,
     };
   }
 

@@ -29,6 +29,13 @@ export const AUDIT_KINDS = [
    * target is the account when one was found, detail what was typed and for which command.
    */
   'lookup',
+  /** An import's run ended (outcome: finished | stopped); detail holds its totals. */
+  'import',
+  /**
+   * One row of an import reached its outcome (created | updated | partial | failed | skipped); the target is the
+   * row's account, detail the row number and message.
+   */
+  'import_row',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

@@ -16,6 +16,7 @@ import type {
   RequestService,
   RequestServiceOptions,
   SubmitInput,
+  SubmitOptions,
 } from './request-service.js';
 import { describeNotRetryable, describeSelfDecision, describeStatus, type FormatActor } from './request-words.js';
 import type {
@@ -139,8 +140,10 @@ class RequestLifecycle implements RequestService {
     }
   }
 
-  async submit(input: SubmitInput, submitOptions: { direct?: boolean } = {}): Promise<RequestRecord> {
+  async submit(input: SubmitInput, submitOptions: SubmitOptions = {}): Promise<RequestRecord> {
     const direct = submitOptions.direct === true;
+    // Who records it: the requester, or the system for what the scheduler asks on a requester's behalf.
+    const actor = submitOptions.actor ?? input.requester.userId;
     const now = this.clock.now();
     const draft: NewRequest = {
       requester: input.requester,
@@ -152,12 +155,12 @@ class RequestLifecycle implements RequestService {
     if (input.preflight) draft.preflight = input.preflight;
     if (input.reason !== undefined) draft.reason = input.reason;
     if (input.approvalsNeeded !== undefined && !direct) draft.approvalsNeeded = input.approvalsNeeded;
-    if (direct) draft.decidedBy = input.requester.userId;
+    if (direct) draft.decidedBy = actor;
     // The requester's reason goes into the audit too, so that the log alone says why (e.g. why a suspension).
     const reasonDetail = truncateDetail(input.reason?.trim() || undefined);
     const audit: RequestAuditDraft[] = [
       {
-        actor: input.requester.userId,
+        actor,
         kind: 'request',
         outcome: direct ? 'approved' : 'pending',
         ...(reasonDetail === undefined ? {} : { detail: `Reason: ${reasonDetail}` }),
@@ -165,13 +168,14 @@ class RequestLifecycle implements RequestService {
     ];
     if (direct) {
       audit.push({
-        actor: input.requester.userId,
+        actor,
         kind: 'direct_execution',
         outcome: 'allowed',
-        detail: `An admin may ${input.payload.operation} without approval (APPROVAL_REQUIRED).`,
+        detail:
+          submitOptions.directDetail ?? `An admin may ${input.payload.operation} without approval (APPROVAL_REQUIRED).`,
       });
     }
-    return this.store.createRequest(draft, audit);
+    return this.store.createRequest(draft, audit, input.importRows);
   }
 
   approve(id: string, actor: string, approveOptions: ApproveOptions = {}): Promise<LifecycleResult> {

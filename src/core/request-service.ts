@@ -1,5 +1,6 @@
 // The request lifecycle's contract: the service the use cases call, its inputs, and its one refusal shape.
 import type { Clock } from './clock.js';
+import type { ImportRowRecord } from './import/types.js';
 import type { FormatActor } from './request-words.js';
 import type {
   PreflightSummary,
@@ -57,6 +58,17 @@ export interface SubmitInput {
   reason?: string;
   /** Different approvers it needs (APPROVALS_REQUIRED); 1 when absent. */
   approvalsNeeded?: number;
+  /** An import's rows, stored with the request in one transaction. */
+  importRows?: readonly ImportRowRecord[];
+}
+
+export interface SubmitOptions {
+  /** An admin acting without approval, or the scheduler carrying out what a request set up. */
+  direct?: boolean;
+  /** Who records (and, direct, decides) it when not the requester: the system for a scheduled action. */
+  actor?: string;
+  /** Why it runs without approval, for the audit log (an admin's own by default). */
+  directDetail?: string;
 }
 
 /** New values an approver typed over the requested ones, by field. Empty string clears an optional field. */
@@ -92,7 +104,7 @@ export interface RequestServiceOptions {
 
 export interface RequestService {
   /** Stores a request (before anyone is told its id). `direct`: an admin acting without approval. */
-  submit(input: SubmitInput, options?: { direct?: boolean }): Promise<RequestRecord>;
+  submit(input: SubmitInput, options?: SubmitOptions): Promise<RequestRecord>;
   /**
    * Records `actor`'s approval; the request moves to approved with its last needed approval (APPROVALS_REQUIRED)
    * and stays pending, with the approval recorded, before that.

@@ -149,6 +149,8 @@ export interface RequesterContext {
   teamId?: string;
   /** Where the request was made, so that replies can go back there. */
   channelId?: string;
+  /** Only describe the Moodle calls the request would make: nothing is stored or changed. Never stored. */
+  dryRun?: boolean;
 }
 
 /** One approver's approval of a request that needs several (APPROVALS_REQUIRED). */

@@ -1,6 +1,8 @@
 // The Store port: durable requests, the audit log and leases, as the core and the background jobs need them.
 // src/store implements it once for SQLite (the default) and PostgreSQL (several replicas on one database).
 import type { AuditEvent, NewAuditEvent, RequestAuditDraft } from './audit.js';
+import type { ImportRowStore } from './import/ports.js';
+import type { ImportRowRecord } from './import/types.js';
 import type {
   InFlightStatus,
   MessageLocation,
@@ -10,6 +12,7 @@ import type {
   RequestRecord,
   RequestStatus,
 } from './requests.js';
+import type { ScheduleStore } from './scheduled-actions.js';
 
 export interface TransitionChange {
   /** The status the caller saw; the change happens only if the request still has it... */
@@ -62,9 +65,17 @@ export interface InFlightMatch {
   targetKeys?: readonly string[];
 }
 
-export interface Store {
-  /** Stores a new request with a fresh unique id, and its audit events, in one transaction. */
-  createRequest(input: NewRequest, audit?: RequestAuditDraft[]): Promise<RequestRecord>;
+/** Requests, audit, leases, the scheduled actions (ScheduleStore) and the rows of imports (ImportRowStore). */
+export interface Store extends ScheduleStore, ImportRowStore {
+  /**
+   * Stores a new request with a fresh unique id, its audit events and, for an import, its rows (their requestId is
+   * set from the new id), in one transaction.
+   */
+  createRequest(
+    input: NewRequest,
+    audit?: RequestAuditDraft[],
+    importRows?: readonly ImportRowRecord[],
+  ): Promise<RequestRecord>;
   getRequest(id: string): Promise<RequestRecord | undefined>;
   /** Atomic compare-and-set on id + status + version; exactly one of any number of concurrent callers wins. */
   transition(id: string, change: TransitionChange): Promise<TransitionResult>;

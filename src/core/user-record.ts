@@ -33,7 +33,7 @@ export type ValidationResult<T> = { ok: true; record: T } | { ok: false; problem
 export const PROFILE_FIELD_KEYS = PROFILE_FIELDS;
 
 /** Keys that belong to the request rather than the record; the validators skip them. */
-export const REQUEST_ONLY_KEYS = ['reason', 'courses', 'role', 'cohorts'] as const;
+export const REQUEST_ONLY_KEYS = ['reason', 'courses', 'role', 'cohorts', 'until'] as const;
 
 /** How Moodle's own forms name each field. */
 export const FIELD_LABELS: Readonly<Record<ProfileFieldKey, string>> = {

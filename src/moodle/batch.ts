@@ -37,6 +37,11 @@ export interface BatchCreateResult {
   roundTrips: number;
   /** How many batches the users were split into before any failure. */
   batches: number;
+  /**
+   * The error that stopped the run (transport, authentication, an outcome left unknown): the users failed with it
+   * were not all tried, unlike those failed for their own data.
+   */
+  stopped?: MoodleError;
 }
 
 type BatchClient = Pick<MoodleGateway, 'createUsers' | 'getUsersByField'>;
@@ -341,6 +346,7 @@ class BatchRun {
       failed: [...this.failed.values()].sort((a, b) => a.index - b.index),
       roundTrips: this.roundTrips,
       batches,
+      ...(this.stopError ? { stopped: this.stopError } : {}),
     };
     // Stryker disable all: log wording
     this.log?.info(

@@ -2,11 +2,13 @@
 // file per area on its one `call`, so retries, errors, logging and secret scrubbing live in one place.
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
+import type { DryRunGateway } from '../core/gateway/dry-run.js';
 import type { MoodleGateway } from '../core/moodle-gateway.js';
 import { createProxyDispatcher, describeProxyUrl, type ProxySettings, proxyFor } from '../outbound-proxy.js';
 import type { Secret } from '../secret.js';
 import { createCohortMethods } from './cohorts.js';
 import { createCourseMethods } from './courses.js';
+import { createDryRunGateway } from './dry-run.js';
 import { createEnrolmentMethods } from './enrolments.js';
 import type { MoodleCaller } from './method-kit.js';
 import { createSiteMethods, type SiteMethods } from './site.js';
@@ -38,6 +40,8 @@ export interface MoodleClientOptions {
 }
 
 export interface MoodleClient extends MoodleGateway, SiteMethods {
+  /** A gateway for one dry run: reads go to Moodle through this client, writes are recorded, never sent. */
+  dryRun(): DryRunGateway;
   /** The REST endpoint (no token in it). */
   readonly endpoint: string;
   /** See MoodleCaller.call. */
@@ -69,15 +73,19 @@ export function createMoodleClient(options: MoodleClientOptions): MoodleClient {
     retryMinDelayMs: options.retryMinDelayMs ?? 200,
     observe: options.observe,
   });
+  const methodsOver = (over: MoodleCaller) => ({
+    ...createSiteMethods(over),
+    ...createUserLookups(over),
+    ...createUserWrites(over, options.token),
+    ...createCourseMethods(over),
+    ...createEnrolmentMethods(over),
+    ...createCohortMethods(over),
+  });
   return {
     endpoint,
     call: caller.call,
-    ...createSiteMethods(caller),
-    ...createUserLookups(caller),
-    ...createUserWrites(caller, options.token),
-    ...createCourseMethods(caller),
-    ...createEnrolmentMethods(caller),
-    ...createCohortMethods(caller),
+    ...methodsOver(caller),
+    dryRun: () => createDryRunGateway(caller, methodsOver),
     async close(): Promise<void> {
       if (ownDispatcher) await dispatcher.close();
     },

@@ -70,12 +70,11 @@ async function callMoodle(
   });
 }
 
-function prepareCall(
-  { endpoint, token }: MoodleTransport,
-  wsfunction: string,
-  params: FormObject,
-  write: boolean,
-): PreparedCall {
+/**
+ * A call's form fields as Moodle receives them, after the token, the function and the format (which the client
+ * sets itself); refused before sending when the encoder cannot write them.
+ */
+export function wireFields(wsfunction: string, params: FormObject, token: string): Array<[string, string]> {
   let fields: Array<[string, string]>;
   try {
     fields = flattenParams(params);
@@ -85,6 +84,17 @@ function prepareCall(
   }
   const reserved = fields.find(([name]) => RESERVED_PARAMS.has(name));
   if (reserved) throw invalidRequestError(wsfunction, `${reserved[0]} is set by the client itself`);
+  return [['wstoken', token], ['wsfunction', wsfunction], ['moodlewsrestformat', 'json'], ...fields];
+}
+
+function prepareCall(
+  { endpoint, token }: MoodleTransport,
+  wsfunction: string,
+  params: FormObject,
+  write: boolean,
+): PreparedCall {
+  const all = wireFields(wsfunction, params, token.reveal());
+  const fields = all.slice(3);
   const secrets = [token.reveal(), ...fields.filter(([name]) => isSecretField(name)).map(([, value]) => value)];
   const redacted: RedactedRequest = {
     method: 'POST',
@@ -92,12 +102,7 @@ function prepareCall(
     wsfunction,
     params: Object.fromEntries(fields.map(([name, value]) => [name, isSecretField(name) ? '[redacted]' : value])),
   };
-  const body = encodeFormBody([
-    ['wstoken', token.reveal()],
-    ['wsfunction', wsfunction],
-    ['moodlewsrestformat', 'json'],
-    ...fields,
-  ]);
+  const body = encodeFormBody(all);
   return { wsfunction, write, body, redacted, secrets };
 }
 

@@ -23,6 +23,8 @@ export const REQUIRED_BOT_SCOPES = [
   'usergroups:read',
   'channels:read',
   'groups:read',
+  'files:read',
+  'files:write',
 ] as const;
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;

@@ -2,6 +2,7 @@
 // changes (the notifier calls refresh()), so that the tab is never stale. Remembers who has opened it since the app
 // started (a bounded set) and the setup check's last result for admins. A failure is logged, never thrown.
 import type { webApi } from '@slack/bolt';
+import { listExpiring } from '../core/account-end-dates.js';
 import type { Clock } from '../core/clock.js';
 import type { Permissions } from '../core/permissions.js';
 import type { RequestRecord } from '../core/requests.js';
@@ -41,6 +42,7 @@ export function createHomeTabs(deps: HomeTabsDeps): HomeTabs {
       viewer: userId,
       now,
       mine: await store.listRequests({ requester: userId, limit: HOME_LIST_LIMIT }),
+      ending: await listExpiring({ store, clock }, { requesterId: userId, limit: HOME_LIST_LIMIT }),
     };
     if (roles.has('approver')) {
       const pending = await store.listRequests({ statuses: ['pending'], limit: 100 });

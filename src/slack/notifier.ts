@@ -5,24 +5,31 @@
 import { type Logger as BoltLogger, LogLevel, webApi } from '@slack/bolt';
 import pRetry from 'p-retry';
 import type { Config } from '../config.js';
+import type { ImportResult } from '../core/import/types.js';
 import type { Notifier, RequestEvent } from '../core/provisioning.js';
 import type { MessageLocation, RequestRecord } from '../core/requests.js';
 import type { Secret } from '../secret.js';
 import { buildApprovalCard, buildNotificationLine, buildRequesterMessage } from './blocks/approval-card.js';
+import { buildEndDateReminder } from './blocks/end-dates.js';
+import { describeTotals } from './blocks/import-card.js';
 import { buildReminder } from './blocks/reminder.js';
+import { LIMITS, truncateText } from './blocks/text.js';
+import { createImportNotifications } from './import-notifier.js';
 import { buildWebClientOptions } from './web-client-options.js';
 
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
-  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> & {
-    passwordMode?: Config['passwordMode'];
-    moodle: { url: string };
-    roles: Pick<Config['roles'], 'approvers'>;
-  };
+  config: Pick<Config, 'approvalChannel' | 'notifyChannel'> &
+    Partial<Pick<Config, 'expiryAction' | 'passwordMode'>> & {
+      moodle: { url: string };
+      roles: Pick<Config['roles'], 'approvers'>;
+    };
   /** Told of every change a card shows, so that the Home tabs that list the request are republished. */
   onRequestChanged?: (request: RequestRecord) => Promise<void>;
   /** Longest Retry-After (seconds) worth waiting for in the background; longer waits fail the call. */
   maxRateLimitWaitSeconds?: number;
+  /** An import's totals and result file (imports.result), so that every redraw of its card shows the totals. */
+  importResult?: (requestId: string) => Promise<ImportResult | undefined>;
 }
 
 function rateLimitWait(error: unknown): number | undefined {
@@ -117,6 +124,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
   const render = { moodleUrl, passwordMode: config.passwordMode ?? 'email', approvalChannel: config.approvalChannel };
   const send = <T>(call: () => Promise<T>) => withRateLimitRetry(call, maxRateLimitWaitSeconds);
   const changed = (request: RequestRecord) => options.onRequestChanged?.(request) ?? Promise.resolve();
+  const imports = createImportNotifications({ client, moodleUrl, send, importResult: options.importResult });
+  const { finishedImport } = imports;
   return {
     async postApprovalCard(request: RequestRecord): Promise<MessageLocation> {
       const card = buildApprovalCard(request, render);
@@ -129,17 +138,20 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
     },
     async updateApprovalCard(request: RequestRecord): Promise<void> {
       try {
-        if (!request.approvalMessage) return;
-        const { channel, ts } = request.approvalMessage;
-        const card = buildApprovalCard(request, render);
-        await send(() => client.chat.update({ channel, ts, ...card }));
+        await imports.redrawCard(request);
       } finally {
         await changed(request);
       }
     },
+    importProgress: imports.importProgress,
+    importFinished: imports.importFinished,
     async notifyRequester(request: RequestRecord, event: RequestEvent): Promise<void> {
       // Only the requester can cancel, and they are answered where they typed the command.
       if (event === 'cancelled') return;
+      // An import whose rows ran was told by importFinished, with its totals and result file: one message, not two.
+      // One that never ran a row (its rows missing) gets the usual message.
+      const ran = event === 'executed' || event === 'failed' ? await finishedImport(request) : undefined;
+      if (ran && ran.totals.rows > 0) return;
       const message = buildRequesterMessage(request, event, render);
       // Posting to a user id writes in the app's DM with that person (chat:write; no conversations.open needed).
       await send(() => client.chat.postMessage({ channel: request.requester.userId, ...message, unfurl_links: false }));
@@ -150,10 +162,16 @@ export function createSlackNotifier(options: SlackNotifierOptions): Notifier {
       const reminder = buildReminder(request, config.roles.approvers);
       await send(() => client.chat.postMessage({ channel, thread_ts: ts, ...reminder, unfurl_links: false }));
     },
+    async remindEndDate(action) {
+      const reminder = buildEndDateReminder(action, config.expiryAction ?? 'suspend');
+      await send(() => client.chat.postMessage({ channel: action.requesterId, ...reminder, unfurl_links: false }));
+    },
     async announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined> {
       // NOTIFY_CHANNEL hears of executed, rejected, failed and expired requests; a withdrawn one is nobody's news.
       if (event === 'cancelled') return undefined;
-      const text = buildNotificationLine(request, event, render);
+      const line = buildNotificationLine(request, event, render);
+      const result = event === 'executed' || event === 'failed' ? await finishedImport(request) : undefined;
+      const text = result ? truncateText(`${line} (${describeTotals(result.totals)})`, LIMITS.messageText) : line;
       const res = await inChannel('NOTIFY_CHANNEL', config.notifyChannel, () =>
         send(() => client.chat.postMessage({ channel: config.notifyChannel, text, unfurl_links: false })),
       );

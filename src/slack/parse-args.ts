@@ -10,7 +10,7 @@ import { PROFILE_FIELDS } from '../core/moodle-gateway.js';
 /** A new account's courses (short names or ID numbers, comma-separated), their role, and its cohorts. */
 export const MEMBERSHIP_KEYS = ['courses', 'role', 'cohorts'] as const;
 
-export const USER_ARG_KEYS = [...PROFILE_FIELDS, 'reason', ...MEMBERSHIP_KEYS] as const;
+export const USER_ARG_KEYS = [...PROFILE_FIELDS, 'reason', ...MEMBERSHIP_KEYS, 'until'] as const;
 
 export type UserArgKey = (typeof USER_ARG_KEYS)[number];
 

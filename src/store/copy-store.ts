@@ -1,4 +1,4 @@
-// Copies the requests and the audit log from one database to another (SQLite to PostgreSQL when moving to several
+// Copies the requests, the audit log, the scheduled actions and the rows of imports from one database to another (SQLite to PostgreSQL when moving to several
 // replicas, or back), row for row with their ids, then verifies the copy by reading every row back from both sides
 // through the store's own decoders. Leases are not copied: they belong to running processes. The target must be
 // empty, so that nothing is overwritten and nothing mixed.
@@ -6,8 +6,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { type Kysely, sql } from 'kysely';
 import type { StoreDialect } from './dialect.js';
 import { StoreError } from './errors.js';
+import { decodeImportRow } from './import-rows.js';
 import { describeLocation, type OpenDialectOptions, openDialect } from './open-dialect.js';
 import { decodeAudit, decodeRequest } from './rows.js';
+import { decodeAction } from './schedule-queries.js';
 import type { Database } from './schema.js';
 
 export interface CopyReport {
@@ -15,13 +17,15 @@ export interface CopyReport {
   to: string;
   requests: number;
   auditEvents: number;
+  scheduledActions: number;
+  importRows: number;
 }
 
 const PAGE = 500;
 /** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement, and a request has 30 columns. */
 const CHUNK = 200;
 
-type Table = 'requests' | 'audit_events';
+type Table = 'requests' | 'audit_events' | 'scheduled_actions' | 'import_rows';
 
 /** A row as read from one dialect, as the other takes it: times as ISO text, JSON as its text. */
 function toInsertable(row: Record<string, unknown>): Record<string, unknown> {
@@ -36,6 +40,13 @@ function toInsertable(row: Record<string, unknown>): Record<string, unknown> {
     ]),
   );
 }
+
+const DECODERS: Record<Table, (raw: unknown) => unknown> = {
+  requests: decodeRequest,
+  audit_events: decodeAudit,
+  scheduled_actions: decodeAction,
+  import_rows: decodeImportRow,
+};
 
 async function countRows(db: Kysely<Database>, table: Table): Promise<number> {
   const row = await db
@@ -75,7 +86,7 @@ async function copyTable(from: StoreDialect, to: Kysely<Database>, table: Table)
 
 /** Reads both sides back through the decoders: the same records, in the same order, or a StoreError naming the first. */
 async function verifyTable(from: StoreDialect, to: StoreDialect, table: Table): Promise<void> {
-  const decode: (raw: unknown) => { id: string | number } = table === 'requests' ? decodeRequest : decodeAudit;
+  const decode: (raw: unknown) => unknown = DECODERS[table];
   const source = pagesOf(from.db, table);
   const target = pagesOf(to.db, table);
   for (;;) {
@@ -85,7 +96,7 @@ async function verifyTable(from: StoreDialect, to: StoreDialect, table: Table): 
     const right = b.done ? [] : b.value.map((row) => decode(row));
     const index = left.findIndex((record, i) => !isDeepStrictEqual(record, right[i]));
     if (index >= 0 || left.length !== right.length) {
-      const id = left[Math.max(index, 0)]?.id ?? right[0]?.id;
+      const id = (a.done ? b.value : a.value)?.[Math.max(index, 0)]?.id;
       throw new StoreError('copy_mismatch', `The copy of ${table} ${String(id)} does not read back the same.`);
     }
   }
@@ -97,6 +108,8 @@ export async function copyStore(fromUrl: string, toUrl: string, options: OpenDia
     to: describeLocation(toUrl),
     requests: 0,
     auditEvents: 0,
+    scheduledActions: 0,
+    importRows: 0,
   };
   if (report.from === report.to) {
     throw new StoreError('copy_refused', `The source and the target are the same database ${report.from}.`);
@@ -115,6 +128,8 @@ export async function copyStore(fromUrl: string, toUrl: string, options: OpenDia
       await to.writeTransaction(async (trx) => {
         report.requests = await copyTable(from, trx, 'requests');
         report.auditEvents = await copyTable(from, trx, 'audit_events');
+        report.scheduledActions = await copyTable(from, trx, 'scheduled_actions');
+        report.importRows = await copyTable(from, trx, 'import_rows');
         // New audit events must be numbered after the copied ones (SQLite's AUTOINCREMENT sees them by itself).
         if (to.kind === 'postgres') {
           await sql`SELECT setval(pg_get_serial_sequence('audit_events', 'id'), (SELECT max(id) FROM audit_events))`.execute(
@@ -125,6 +140,8 @@ export async function copyStore(fromUrl: string, toUrl: string, options: OpenDia
       await to.durable();
       await verifyTable(from, to, 'requests');
       await verifyTable(from, to, 'audit_events');
+      await verifyTable(from, to, 'scheduled_actions');
+      await verifyTable(from, to, 'import_rows');
       return report;
     } finally {
       await to.close();

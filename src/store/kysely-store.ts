@@ -9,10 +9,20 @@ import { canTransition, generateRequestId } from '../core/requests.js';
 import type { Store } from '../core/store.js';
 import type { StoreDialect } from './dialect.js';
 import { StoreError } from './errors.js';
+import { createImportRowQueries } from './import-rows.js';
 import { createLeaseQueries } from './lease-queries.js';
 import { decodeAudit } from './rows.js';
+import { createScheduleQueries } from './schedule-queries.js';
 import { createRequestReads } from './store-reads.js';
-import { claimReminder, createRequestIn, getRow, transitionIn, type WriteContext, writeAudit } from './store-writes.js';
+import {
+  claimReminder,
+  createRequestIn,
+  getRow,
+  transitionIn,
+  type WriteContext,
+  writeAudit,
+  writeAuditMany,
+} from './store-writes.js';
 
 export interface TextScrubber {
   scrub(text: string): string;
@@ -44,7 +54,7 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
   let closing: Promise<void> | undefined;
 
   return {
-    createRequest: (input, audit = []) => createRequestIn(ctx, input, audit),
+    createRequest: (input, audit = [], importRows = []) => createRequestIn(ctx, input, audit, importRows),
     getRequest: (id) => getRow(db, id),
     async transition(id, change) {
       if (!canTransition(change.from, change.to)) {
@@ -67,6 +77,7 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
     },
     claimReminder: (id, at, dueBefore) => claimReminder(dialect, id, at, dueBefore),
     ...createRequestReads(dialect),
+    ...createScheduleQueries(dialect, ctx.holderId, ctx.scrub),
     async appendAudit(event) {
       const written = await dialect.writeOne((q) => writeAudit(ctx, q, event));
       await dialect.durable();
@@ -79,6 +90,10 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
       if (query.limit !== undefined) select = select.limit(Math.max(0, query.limit));
       return (await select.orderBy('id').execute()).map((raw) => decodeAudit(raw));
     },
+    ...createImportRowQueries(dialect, {
+      writeAuditMany: (q, events) => writeAuditMany(ctx, q, events),
+      scrub: ctx.scrub,
+    }),
     acquireLease: leases.acquire,
     releaseLease: leases.release,
     findLeaseHolder: leases.findHolder,

@@ -170,6 +170,54 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    name: 'scheduled actions: account end dates and their reminders',
+    sql: `
+      CREATE TABLE scheduled_actions (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('expire', 'remind')),
+        moodle_id INTEGER NOT NULL,
+        username TEXT NOT NULL,
+        end_at TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        requester_id TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('scheduled', 'running', 'done', 'failed', 'cancelled')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try_at TEXT NOT NULL,
+        lease_holder TEXT,
+        lease_until TEXT,
+        last_error TEXT,
+        result_request_id TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX scheduled_actions_due ON scheduled_actions (state, next_try_at);
+      CREATE INDEX scheduled_actions_account ON scheduled_actions (moodle_id, state);
+    `,
+  },
+  {
+    version: 7,
+    name: 'the rows of bulk imports',
+    // One row per file row of an import request: its state (pending → sending → account_done → created | updated |
+    // partial | failed, or skipped), the account's id and a message; see src/core/import/types.ts.
+    sql: `
+      CREATE TABLE import_rows (
+        id TEXT PRIMARY KEY,
+        request_id TEXT NOT NULL,
+        row_number INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        action TEXT NOT NULL,
+        username TEXT NOT NULL,
+        moodle_id INTEGER,
+        message TEXT,
+        plan TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX import_rows_request_state ON import_rows (request_id, state);
+    `,
+  },
 ];
 
 /** The database was written by a newer release; it is left untouched. */

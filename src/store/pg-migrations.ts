@@ -88,6 +88,54 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN approvals_needed integer NOT NULL DEFAULT 1;
     `,
   },
+  {
+    version: 3,
+    name: 'scheduled actions: account end dates and their reminders',
+    // SQLite's migration 6.
+    sql: `
+      CREATE TABLE scheduled_actions (
+        id text PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('expire', 'remind')),
+        moodle_id bigint NOT NULL,
+        username text NOT NULL,
+        end_at timestamptz NOT NULL,
+        due_at timestamptz NOT NULL,
+        request_id text NOT NULL,
+        requester_id text NOT NULL,
+        state text NOT NULL CHECK (state IN ('scheduled', 'running', 'done', 'failed', 'cancelled')),
+        attempts integer NOT NULL DEFAULT 0,
+        next_try_at timestamptz NOT NULL,
+        lease_holder text,
+        lease_until timestamptz,
+        last_error text,
+        result_request_id text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE INDEX scheduled_actions_due ON scheduled_actions (state, next_try_at);
+      CREATE INDEX scheduled_actions_account ON scheduled_actions (moodle_id, state);
+    `,
+  },
+  {
+    version: 4,
+    name: 'the rows of bulk imports',
+    // SQLite's migration 7: one row per file row of an import request (src/core/import/types.ts).
+    sql: `
+      CREATE TABLE import_rows (
+        id text PRIMARY KEY,
+        request_id text NOT NULL,
+        row_number integer NOT NULL,
+        state text NOT NULL,
+        action text NOT NULL,
+        username text NOT NULL,
+        moodle_id bigint,
+        message text,
+        plan jsonb NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      CREATE INDEX import_rows_request_state ON import_rows (request_id, state);
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

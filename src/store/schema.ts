@@ -70,6 +70,43 @@ export interface LeasesTable {
   acquired_at: TimeColumn;
 }
 
+/** An account's end date and its reminder (src/core/scheduled-actions.ts); times from the app's clock. */
+export interface ScheduledActionsTable {
+  id: string;
+  kind: string;
+  moodle_id: number;
+  username: string;
+  end_at: TimeColumn;
+  due_at: TimeColumn;
+  request_id: string;
+  requester_id: string;
+  state: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_try_at: TimeColumn;
+  lease_holder: string | null;
+  lease_until: NullableTimeColumn;
+  last_error: string | null;
+  result_request_id: string | null;
+  created_at: TimeColumn;
+  updated_at: TimeColumn;
+}
+
+/** One row of a bulk import (operation `import`), tracked on its own so that a restart resumes where it stopped. */
+export interface ImportRowsTable {
+  /** `<request id>/<row number, zero-padded>`: one key that orders the rows of a request (and the copy's pages). */
+  id: string;
+  request_id: string;
+  row_number: number;
+  state: string;
+  action: string;
+  username: string;
+  moodle_id: number | null;
+  message: string | null;
+  /** What the row does (user record, changes, enrolments, cohorts), as JSON. */
+  plan: JsonColumn;
+  updated_at: TimeColumn;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -80,5 +117,7 @@ export interface Database {
   requests: RequestsTable;
   audit_events: AuditEventsTable;
   leases: LeasesTable;
+  scheduled_actions: ScheduledActionsTable;
+  import_rows: ImportRowsTable;
   schema_migrations: SchemaMigrationsTable;
 }

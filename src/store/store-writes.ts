@@ -4,11 +4,13 @@
 import type { Kysely } from 'kysely';
 import type { AuditEvent } from '../core/audit.js';
 import { type NewAuditEvent, type RequestAuditDraft, truncateDetail } from '../core/audit.js';
+import type { ImportRowRecord } from '../core/import/types.js';
 import { requestPayloadSchema } from '../core/operations/registry.js';
 import { type NewRequest, preflightSummarySchema, type RequestRecord, requestTargetSchema } from '../core/requests.js';
 import type { TransitionChange, TransitionResult } from '../core/store.js';
 import type { StoreDialect } from './dialect.js';
 import { StoreError } from './errors.js';
+import { insertImportRows } from './import-rows.js';
 import { buildUpdateSet, decodeAudit, decodeRequest, targetKeyOf } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -29,26 +31,45 @@ export async function getRow(q: Kysely<Database>, id: string): Promise<RequestRe
   return raw === undefined ? undefined : decodeRequest(raw);
 }
 
-export async function writeAudit(ctx: WriteContext, q: Kysely<Database>, event: NewAuditEvent): Promise<AuditEvent> {
+function auditValues(ctx: WriteContext, event: NewAuditEvent) {
   const target = requestTargetSchema.parse(event.target ?? {});
+  return {
+    at: event.at.toISOString(),
+    actor: ctx.scrub(event.actor),
+    kind: event.kind,
+    request_id: event.requestId ?? null,
+    operation: event.operation ?? null,
+    target_moodle_id: target.moodleId ?? null,
+    target_username: textOf(ctx, target.username),
+    target_email: textOf(ctx, target.email),
+    outcome: textOf(ctx, event.outcome),
+    moodle_id: event.moodleId ?? null,
+    detail: textOf(ctx, truncateDetail(event.detail)),
+  };
+}
+
+export async function writeAudit(ctx: WriteContext, q: Kysely<Database>, event: NewAuditEvent): Promise<AuditEvent> {
   const raw = await q
     .insertInto('audit_events')
-    .values({
-      at: event.at.toISOString(),
-      actor: ctx.scrub(event.actor),
-      kind: event.kind,
-      request_id: event.requestId ?? null,
-      operation: event.operation ?? null,
-      target_moodle_id: target.moodleId ?? null,
-      target_username: textOf(ctx, target.username),
-      target_email: textOf(ctx, target.email),
-      outcome: textOf(ctx, event.outcome),
-      moodle_id: event.moodleId ?? null,
-      detail: textOf(ctx, truncateDetail(event.detail)),
-    })
+    .values(auditValues(ctx, event))
     .returningAll()
     .executeTakeFirstOrThrow();
   return decodeAudit(raw);
+}
+
+/** Many events in a few statements (an import's rows), in the caller's transaction. */
+export async function writeAuditMany(
+  ctx: WriteContext,
+  q: Kysely<Database>,
+  events: readonly NewAuditEvent[],
+): Promise<void> {
+  // At most 11 parameters an event: 500 stay under PostgreSQL's 65,535 per statement.
+  for (let i = 0; i < events.length; i += 500) {
+    await q
+      .insertInto('audit_events')
+      .values(events.slice(i, i + 500).map((e) => auditValues(ctx, e)))
+      .execute();
+  }
 }
 
 /** The audit events of a request change, filled in from the request so that the two cannot disagree. */
@@ -108,6 +129,7 @@ export async function createRequestIn(
   ctx: WriteContext,
   input: NewRequest,
   audit: readonly RequestAuditDraft[],
+  importRows: readonly ImportRowRecord[] = [],
 ): Promise<RequestRecord> {
   const row = rowOf(ctx, input);
   // An id clash is rare (see generateRequestId) but must not lose the request: draw again.
@@ -122,6 +144,24 @@ export async function createRequestIn(
           .execute();
         const created = (await getRow(trx, id))!;
         await writeDrafts(ctx, trx, created, input.createdAt, audit);
+        await insertImportRows(trx, id, importRows, input.createdAt, ctx.scrub);
+        // Rows the preview left out have their outcome already: one audit event each, with the request.
+        await writeAuditMany(
+          ctx,
+          trx,
+          importRows
+            .filter((row) => row.state === 'skipped')
+            .map((r) => ({
+              at: input.createdAt,
+              actor: input.requester.userId,
+              kind: 'import_row' as const,
+              requestId: id,
+              operation: created.operation,
+              target: { username: r.username, ...(r.moodleId !== undefined ? { moodleId: r.moodleId } : {}) },
+              outcome: 'skipped',
+              detail: `row ${r.row}: ${r.message ?? r.action}`,
+            })),
+        );
         return created;
       });
     } catch (error) {

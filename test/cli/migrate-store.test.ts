@@ -12,6 +12,7 @@ import { createManualClock } from '../../src/core/clock.js';
 import { createRequestService } from '../../src/core/request-lifecycle.js';
 import type { Store } from '../../src/core/store.js';
 import { openStore } from '../../src/store/index.js';
+import { importRequest, importRowsOf } from '../store/contract/import-rows-contract.js';
 import { createPgTestSchema, type PgTestSchema } from '../store/pg-test-database.js';
 
 let dir: string;
@@ -82,7 +83,21 @@ async function fill(store: Store): Promise<string[]> {
   const rejected = await create('rejected');
   await service.reject(rejected.id, 'UAPPR', 'no such teacher');
   await service.recordRefusal('USTRANGER', { reason: 'permission', requestId: waiting.id, detail: 'not an approver' });
-  return [done.id, waiting.id, rejected.id];
+  // An end date: its reminder (due) and its expiry (later).
+  const endAt = new Date('2026-06-01T00:00:00Z');
+  const action = { moodleId: 4242, username: 'done', endAt, requestId: done.id, requesterId: 'UREQ' };
+  await store.replaceSchedule(
+    4242,
+    [
+      { ...action, kind: 'remind', dueAt: new Date('2026-05-25T00:00:00Z') },
+      { ...action, kind: 'expire', dueAt: endAt },
+    ],
+    new Date('2026-03-01T09:00:00Z'),
+  );
+  // An import with its rows, one of them moved on.
+  const imported = await store.createRequest(importRequest, [], importRowsOf(3));
+  await store.updateImportRows(imported.id, [{ row: 2, state: 'created', moodleId: 77 }]);
+  return [done.id, waiting.id, rejected.id, imported.id];
 }
 
 describe('moodle-provisioner migrate-store', () => {
@@ -91,16 +106,22 @@ describe('moodle-provisioner migrate-store', () => {
     const ids = await fill(source);
     const requests = await Promise.all(ids.map((id) => source.getRequest(id)));
     const audit = await source.listAudit();
+    const actions = await source.listActions({});
+    const importRows = await source.listImportRows(ids[3]!);
+    expect(importRows[0]).toMatchObject({ state: 'created', moodleId: 77 });
     await source.close();
 
     const { code, stdout } = await cli(['--to', pg.url]);
     expect(code).toBe(0);
-    expect(stdout).toContain(`Copied 3 requests and ${audit.length} audit events`);
+    expect(stdout).toContain(`Copied 4 requests, ${audit.length} audit events, 2 scheduled actions and 3 import rows`);
     expect(stdout).toContain('every row reads back the same');
 
     const target = await open(pg.url);
     expect(await Promise.all(ids.map((id) => target.getRequest(id)))).toEqual(requests);
     expect(await target.listAudit()).toEqual(audit);
+    expect(actions.map((a) => a.kind)).toEqual(['remind', 'expire']);
+    expect(await target.listActions({})).toEqual(actions);
+    expect(await target.listImportRows(ids[3]!)).toEqual(importRows);
     const next = await target.appendAudit({ at: new Date(), actor: 'system', kind: 'expiry' });
     expect(next.id).toBe(Math.max(...audit.map((e) => e.id)) + 1);
     const service = createRequestService({ store: target, clock: createManualClock(), ttlHours: 72 });
@@ -114,6 +135,10 @@ describe('moodle-provisioner migrate-store', () => {
     expect((await cli(['--from', pg.url, '--to', back])).code).toBe(0);
     const copy = await open(back);
     expect((await copy.getRequest(ids[0]!))?.result).toEqual({ ok: true, moodleId: 4242 });
+    expect(await copy.findDueActions(new Date('2026-05-26T00:00:00Z'), 10)).toMatchObject([
+      { kind: 'remind', moodleId: 4242, requestId: ids[0], state: 'scheduled' },
+    ]);
+    expect(await copy.countImportRows(ids[3]!)).toEqual({ created: 1, pending: 1, skipped: 1 });
     expect(await copy.getRequest(ids[1]!)).toMatchObject({
       approvalsNeeded: 2,
       approvals: [{ by: 'UAPPR', comment: 'one of two' }],
@@ -126,7 +151,7 @@ describe('moodle-provisioner migrate-store', () => {
     await fill(await open(pg.url));
     const full = await cli(['--to', pg.url]);
     expect(full.code).toBe(1);
-    expect(full.stderr).toContain('already holds 3 requests');
+    expect(full.stderr).toContain('already holds 4 requests');
 
     const missing = await cli(['--from', `sqlite:${join(dir, 'absent.db')}`, '--to', `sqlite:${join(dir, 'x.db')}`]);
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('There is no database') });
@@ -147,6 +172,6 @@ describe('moodle-provisioner migrate-store', () => {
       env: { ...process.env, DATABASE_URL: sqliteUrl },
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
     });
-    expect(stdout).toContain('Copied 3 requests');
+    expect(stdout).toContain('Copied 4 requests');
   });
 });

@@ -139,6 +139,9 @@ describe('the registry', () => {
       'unenrol',
       'cohort_add',
       'cohort_remove',
+      'expire',
+      'extend',
+      'import',
     ]);
     expect(POLICY_KEYS).toEqual([
       'create',
@@ -149,8 +152,12 @@ describe('the registry', () => {
       'unenrol',
       'cohort_add',
       'cohort_remove',
+      'expire',
+      'extend',
+      'import',
     ]);
     expect(policyOperation('unsuspend')).toBe('suspend');
+    expect(policyOperation('extend')).toBe('extend');
     expect(isRequestOperation('enrol')).toBe(true);
     expect(isRequestOperation('drop_table')).toBe(false);
     expect(() => operationOf('drop_table')).toThrow('unknown operation drop_table');
@@ -168,6 +175,7 @@ describe('payloads', () => {
         user: { ...jane, city: 'Paris' },
         enrolments: [enrolment(7, { from: '2026-09-01', until: '2027-07-01', timeStart: 1, timeEnd: 2 })],
         cohorts: [cohort(3)],
+        end: { until: '2027-07-31', endAt: '2027-07-31T22:00:00.000Z' },
       },
       { operation: 'update', changes: [{ field: 'city', before: 'Paris', after: 'Lyon' }] },
       { operation: 'suspend' },
@@ -177,6 +185,8 @@ describe('payloads', () => {
       { operation: 'unenrol', course: course(7) },
       { operation: 'cohort_add', cohort: cohort(3) },
       { operation: 'cohort_remove', cohort: cohort(3) },
+      { operation: 'expire', end: { until: '2027-07-31', endAt: '2027-07-31T22:00:00.000Z' } },
+      { operation: 'extend', end: { until: '2027-12-31', endAt: '2027-12-31T23:00:00.000Z' } },
     ];
     for (const payload of payloads) {
       expect(requestPayloadSchema.parse(JSON.parse(JSON.stringify(payload))), payload.operation).toEqual(payload);
@@ -680,9 +690,12 @@ describe('words', () => {
         ['unenrol', 'unenrol', 'Unenrol from a course', 'unenrolled', 'existing', false],
         ['cohort_add', 'add to a cohort', 'Add to a cohort', 'added to the cohort', 'existing', false],
         ['cohort_remove', 'remove from a cohort', 'Remove from a cohort', 'removed from the cohort', 'existing', false],
+        ['expire', 'set the end date of', 'Set end date', 'given an end date', 'existing', false],
+        ['extend', 'extend', 'Extend account', 'extended', 'existing', false],
+        ['import', 'import', 'Import accounts', 'imported', 'new', false],
       ],
     );
-    expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete']);
+    expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete', 'import']);
   });
 
   it('every operation has its person-first headline, its outcome and what is not done yet after a failure', () => {
@@ -697,6 +710,18 @@ describe('words', () => {
       unenrol: { operation: 'unenrol', course: course(7) },
       cohort_add: { operation: 'cohort_add', cohort: cohort(3) },
       cohort_remove: { operation: 'cohort_remove', cohort: { id: 4, idnumber: 'K4', name: '' } },
+      expire: { operation: 'expire', end: { until: '2027-07-31', endAt: '2027-08-01T00:00:00.000Z' } },
+      extend: { operation: 'extend', end: { until: '2028-07-31', endAt: '2028-08-01T00:00:00.000Z' } },
+      import: {
+        operation: 'import',
+        fileName: 'staff.csv',
+        sha256: 'a'.repeat(64),
+        mode: 'create',
+        rows: 3,
+        counts: { create: 3, update: 0, unchanged: 0, invalid: 0, duplicate: 0, exists: 0 },
+        courses: [],
+        cohorts: [],
+      },
     };
     const words = OPERATIONS.map((o) => {
       const definition = o as unknown as OperationDefinition<RequestPayload>;
@@ -735,6 +760,21 @@ describe('words', () => {
         'Remove Lee Ver from the cohort K4',
         'removed from the cohort',
         'the account isn’t out of the cohort yet',
+        false,
+      ],
+      ['expire', 'End date for Lee Ver: 2027-07-31', 'end date set', 'the end date isn’t set yet', false],
+      [
+        'extend',
+        'Extend Moodle account: Lee Ver until 2028-07-31',
+        'end date moved',
+        'the end date isn’t moved yet',
+        false,
+      ],
+      [
+        'import',
+        'Import Moodle accounts: staff.csv (3 rows)',
+        'import finished',
+        'the import isn’t finished yet',
         false,
       ],
     ]);

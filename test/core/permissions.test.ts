@@ -8,17 +8,7 @@ import {
   type Role,
   type SlackDirectory,
 } from '../../src/core/permissions.js';
-
-const person = (id: string, flags: Partial<DirectoryUser> = {}): DirectoryUser => ({
-  id,
-  isAdmin: false,
-  isOwner: false,
-  isBot: false,
-  isDeleted: false,
-  isRestricted: false,
-  isUltraRestricted: false,
-  ...flags,
-});
+import { person } from './core-doubles.js';
 
 /** An in-memory directory that counts calls and can be made to fail. */
 function fakeDirectory(

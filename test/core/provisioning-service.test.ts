@@ -1,7 +1,6 @@
 // The provisioning service end to end below Slack: the real Moodle client against the fake Moodle, an in-memory
 // SQLite store, a manual clock and a Notifier that records what it was asked to say.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
 import { createManualClock, HOUR_MS, type ManualClock } from '../../src/core/clock.js';
 import type { MoodleGateway } from '../../src/core/moodle-gateway.js';
 import { createPermissions } from '../../src/core/permissions.js';
@@ -18,20 +17,14 @@ import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { plainDirectory, testRoles } from './core-doubles.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
 const ADMIN = 'U0ADMIN';
 const STRANGER = 'U0STRANGER';
 
-const roles: Config['roles'] = {
-  requesters: [{ kind: 'everyone' }],
-  approvers: [
-    { kind: 'user', id: APPROVER },
-    { kind: 'user', id: ADMIN },
-  ],
-  admins: [{ kind: 'user', id: ADMIN }],
-};
+const roles = testRoles([APPROVER, ADMIN], [ADMIN]);
 
 /** Records every notification; `failing` makes every call throw, as a Slack outage would. */
 function recordingNotifier() {
@@ -96,22 +89,7 @@ function build(
     gateway: options.gateway ?? gateway,
     requests,
     store,
-    permissions: createPermissions(
-      roles,
-      {
-        getUser: async (id) => ({
-          id,
-          isAdmin: false,
-          isOwner: false,
-          isBot: false,
-          isDeleted: false,
-          isRestricted: false,
-          isUltraRestricted: false,
-        }),
-        getGroupMembers: async () => [],
-      },
-      { clock },
-    ),
+    permissions: createPermissions(roles, plainDirectory, { clock }),
     notifier: recorder.notifier,
     clock,
     formatActor: (id) => `<@${id}>`,

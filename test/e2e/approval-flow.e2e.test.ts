@@ -17,8 +17,10 @@ import {
   blocksText,
   cardTs,
   clickCard,
+  clickEditDetails,
   newPerson,
   openedView,
+  openedViewWithId,
   REQUESTER,
   requestAccount,
   SLACK_USERS,
@@ -114,24 +116,30 @@ describe('approve', () => {
     expect(createCallsFor(person.username)).toBe(1);
   });
 
-  it('an approver’s correction is checked inline, then shown as a diff on the card and in the audit', async () => {
+  it('an approver’s correction (Edit details) is checked inline, then shown as a diff on the card and in the audit', async () => {
     const person = newPerson();
     const { request, card } = await requestAccount(t, REQUESTER, person);
     const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
-    const view = await openedView(t, triggerId);
+    const summary = await openedViewWithId(t, triggerId);
+    const form = await clickEditDetails(t, APPROVER, summary);
 
-    const bad = await submitModal(t, APPROVER, view, { [userFieldIds('email').blockId]: 'not-an-email' });
+    const bad = await submitModal(t, APPROVER, form, { [userFieldIds('email').blockId]: 'not-an-email' });
     expect(bad.body).toMatchObject({
       response_action: 'errors',
       errors: { [userFieldIds('email').blockId]: expect.any(String) },
     });
     expect((await t.application.deps.listenerDeps.store.getRequest(request.id))?.status).toBe('pending');
 
-    const good = await submitModal(t, APPROVER, view, {
+    const good = await submitModal(t, APPROVER, form, {
       [userFieldIds('city').blockId]: 'Lyon',
       [userFieldIds('firstname').blockId]: 'Patricia',
     });
     expect(good.body).toBeUndefined();
+    const redrawn = await t.slack.waitForCall(
+      'views.update',
+      (c) => c.args.view_id === summary.viewId && JSON.stringify(c.args.view).includes('Pat → Patricia'),
+    );
+    expect((await submitModal(t, APPROVER, redrawn.args.view as Record<string, unknown>)).body).toBeUndefined();
     const updated = await waitForCard(t, cardTs(card), 'succeeded');
     expect(blocksText(updated)).toContain('Corrected by the approver');
     expect(blocksText(updated)).toContain('Pat → Patricia');

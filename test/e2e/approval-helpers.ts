@@ -2,10 +2,11 @@
 // card's buttons and submit the modals the app opened, as Slack would (signed requests through the harness).
 import { expect } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
-import { BLOCK_IDS } from '../../src/slack/ids.js';
+import { ACTION_IDS, BLOCK_IDS } from '../../src/slack/ids.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
-import type { AckResult, TestApp } from './harness.js';
+import { type AckResult, startTestApp, type TestApp } from './harness.js';
 
 export const REQUESTER = 'U0REQUESTER';
 export const APPROVER = 'U0APPROVER';
@@ -20,6 +21,17 @@ export const APPROVAL_ENV = {
   SLACK_ADMINS: ADMIN,
   APPROVAL_REQUIRED: 'create,delete',
 };
+
+/** One fake Moodle and one app for a test file, knowing the users above, with `env` on top of the Moodle token. */
+export async function startAppWithMoodle(env: Record<string, string>): Promise<{ fake: FakeMoodle; t: TestApp }> {
+  const fake = await startFakeMoodle();
+  const t = await startTestApp({
+    moodleUrl: fake.url,
+    env: { MOODLE_TOKEN: fake.token, ...env },
+    slack: { users: SLACK_USERS },
+  });
+  return { fake, t };
+}
 
 let counter = 0;
 /** A fresh person to create, so that tests sharing one app and one fake Moodle never collide. */
@@ -74,15 +86,31 @@ export async function clickCard(
   return { ack, triggerId };
 }
 
-type Block = { type: string; block_id?: string; element?: { action_id: string; initial_value?: string } };
+type Block = {
+  type: string;
+  block_id?: string;
+  element?: { type?: string; action_id: string; initial_value?: string; initial_option?: { value: string } };
+};
 
-/** The state Slack would submit for a view: every input's initial value, then `overrides` (block_id → value). */
+/**
+ * The state Slack would submit for a view: every input's initial value (a select's initial option), then
+ * `overrides` (block_id → typed value, or the chosen option's value for a select).
+ */
 export function stateOf(view: Record<string, unknown>, overrides: Record<string, string | null> = {}) {
   const values: Record<string, Record<string, unknown>> = {};
   for (const block of (view.blocks as Block[]) ?? []) {
     if (block.type !== 'input' || !block.block_id || !block.element) continue;
-    const value = block.block_id in overrides ? overrides[block.block_id] : (block.element.initial_value ?? null);
-    values[block.block_id] = { [block.element.action_id]: { type: 'plain_text_input', value } };
+    const { element } = block;
+    if (element.type === 'static_select') {
+      const chosen = block.block_id in overrides ? overrides[block.block_id] : element.initial_option?.value;
+      values[block.block_id] = {
+        [element.action_id]: { type: 'static_select', selected_option: chosen ? { value: chosen } : null },
+      };
+      continue;
+    }
+    const value = block.block_id in overrides ? overrides[block.block_id] : (element.initial_value ?? null);
+    const type = element.type === 'email_text_input' ? 'email_text_input' : 'plain_text_input';
+    values[block.block_id] = { [element.action_id]: { type, value } };
   }
   return values;
 }
@@ -92,6 +120,38 @@ export async function openedView(t: TestApp, triggerId: string): Promise<Record<
   const call = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
   expect(call.response?.ok).toBe(true);
   return call.args.view as Record<string, unknown>;
+}
+
+/** The modal opened with this trigger id, and the id Slack gave it (for Edit details and the redraws). */
+export async function openedViewWithId(
+  t: TestApp,
+  triggerId: string,
+): Promise<{ view: Record<string, unknown>; viewId: string }> {
+  const call = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
+  expect(call.response?.ok).toBe(true);
+  const viewId = String((call.response?.view as { id?: string } | undefined)?.id);
+  return { view: call.args.view as Record<string, unknown>, viewId };
+}
+
+/** Clicks Edit details on the approve summary `viewId`; returns the pushed corrections form. */
+export async function clickEditDetails(
+  t: TestApp,
+  user: string,
+  summary: { view: Record<string, unknown>; viewId: string },
+): Promise<Record<string, unknown>> {
+  const triggerId = t.slack.issueTriggerId();
+  const ack = await t.action(
+    buildBlockActions({
+      user: { id: user },
+      actions: [{ action_id: ACTION_IDS.approveEditDetailsButton, block_id: BLOCK_IDS.approveEditBlock, value: '' }],
+      triggerId,
+      view: { ...summary.view, id: summary.viewId },
+    }),
+  );
+  expect(ack.status).toBe(200);
+  const pushed = await t.slack.waitForCall('views.push', (c) => c.args.trigger_id === triggerId);
+  expect(pushed.response?.ok).toBe(true);
+  return pushed.args.view as Record<string, unknown>;
 }
 
 /** The view_submission Slack would send when `user` submits `view` (see stateOf for `overrides`). */

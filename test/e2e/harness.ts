@@ -100,6 +100,7 @@ export function buildTestEnv(slack: FakeSlack, options: StartTestAppOptions = {}
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
+    SLACK_FILES_URL: slack.url,
     MOODLE_URL: options.moodleUrl ?? UNREACHABLE_MOODLE_URL,
     MOODLE_TOKEN: TEST_MOODLE_TOKEN,
     MOODLE_TIMEOUT_MS: '2000',

@@ -2,8 +2,6 @@
 // the test as a round-robin load balancer in front: exactly one decision and one Moodle call however the approvals
 // are spread; each background job runs in one replica and moves to another when its holder is killed; an execution
 // whose replica is killed mid-call is reconciled by another replica by a look-up, never called again.
-import { type ChildProcess, fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord, RequestStatus } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
@@ -11,24 +9,15 @@ import { ACTION_IDS, BLOCK_IDS } from '../../src/slack/ids.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
 import { FakeSlack } from '../fakes/fake-slack/fake-slack.js';
-import {
-  buildBlockActions,
-  buildViewSubmission,
-  encodeInteractivity,
-  FORM_CONTENT_TYPE,
-  postSigned,
-} from '../fakes/sign.js';
+import { buildBlockActions } from '../fakes/sign.js';
 import { createPgTestSchema, type PgTestSchema } from '../store/pg-test-database.js';
-import { newPerson, REQUESTER, stateOf } from './approval-helpers.js';
-import type { ReplicaReady } from './fixtures/replica.js';
-import { buildTestEnv, TEST_SIGNING_SECRET } from './harness.js';
+import { newPerson, REQUESTER } from './approval-helpers.js';
+import { type ForkedApp, forkApp, postInteractivity, submissionOf } from './fixtures/forked-app.js';
+import { buildTestEnv } from './harness.js';
 
 const APPROVERS = Array.from({ length: 20 }, (_, i) => `U0APPR${String(i).padStart(2, '0')}`);
-const REPLICA = fileURLToPath(new URL('./fixtures/replica.ts', import.meta.url));
 
-interface Replica extends ReplicaReady {
-  child: ChildProcess;
-}
+type Replica = ForkedApp;
 
 let fake: FakeMoodle;
 let slack: FakeSlack;
@@ -36,17 +25,7 @@ let db: PgTestSchema;
 let store: Store;
 const replicas: Replica[] = [];
 
-function startReplica(env: Record<string, string | undefined>): Promise<Replica> {
-  const child = fork(REPLICA, [], {
-    execArgv: ['--import', 'tsx'],
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (ready) => resolve({ ...(ready as ReplicaReady), child }));
-    child.once('exit', (code) => reject(new Error(`replica exited with ${code} before it was ready`)));
-  });
-}
+const startReplica = (env: Record<string, string | undefined>): Promise<Replica> => forkApp(env);
 
 function kill(replica: Replica): Promise<void> {
   replicas.splice(replicas.indexOf(replica), 1);
@@ -93,11 +72,7 @@ afterAll(async () => {
 
 /** The load balancer: one signed interactivity payload to one replica. */
 async function post(replica: Replica, payload: Record<string, unknown>): Promise<number> {
-  const url = `http://127.0.0.1:${replica.port}/slack/events`;
-  const answer = await postSigned(url, encodeInteractivity(payload), FORM_CONTENT_TYPE, {
-    secret: TEST_SIGNING_SECRET,
-  });
-  return answer.status;
+  return (await postInteractivity(replica.port, payload)).status;
 }
 
 async function waitFor<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
@@ -152,16 +127,7 @@ async function openApproveModal(replica: Replica, request: RequestRecord, ts: st
   return opened.args.view as Record<string, unknown>;
 }
 
-function approval(view: Record<string, unknown>, approver: string): Record<string, unknown> {
-  return buildViewSubmission({
-    user: { id: approver },
-    callbackId: String(view.callback_id),
-    privateMetadata: String(view.private_metadata),
-    values: stateOf(view),
-    blocks: view.blocks as unknown[],
-    triggerId: slack.issueTriggerId(),
-  });
-}
+const approval = (view: Record<string, unknown>, approver: string) => submissionOf(slack, view, approver);
 
 const createsOf = (username: string) =>
   fake.calls.filter((c) => c.wsfunction === 'core_user_create_users' && Object.values(c.params).includes(username));
@@ -201,7 +167,7 @@ describe('three replicas on one PostgreSQL database', () => {
 
   it('each background job is held by one replica, and moves to another when its holder is killed', async () => {
     const live = new Set(replicas.map((r) => r.pid));
-    for (const job of ['reconcile', 'expiry', 'remind', 'missing-cards']) {
+    for (const job of ['reconcile', 'expiry', 'remind', 'missing-cards', 'scheduled-actions']) {
       expect(live).toContain(holderPid(await store.findLeaseHolder(`job:${job}`)));
     }
     const expiryHolder = holderPid(await store.findLeaseHolder('job:expiry'));

@@ -11,7 +11,7 @@ import {
   readRejectSubmission,
 } from '../../src/slack/blocks/decision-modals.js';
 import { buildRequestsList, formatAge } from '../../src/slack/blocks/requests-list.js';
-import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src/slack/ids.js';
 import { makeRequest } from './approval-fixtures.js';
 
 const MOODLE = 'https://lms.example.org';
@@ -19,6 +19,7 @@ const RULES = { allowedAuth: ['manual'], defaultAuth: 'manual' };
 const metadata = { requestId: 'R-7K3QX9', card: { channel: 'C0APPROVALS', ts: '1.000001' } };
 
 type Block = {
+  fields?: Array<{ text: string }>;
   type: string;
   block_id?: string;
   optional?: boolean;
@@ -47,42 +48,101 @@ describe('metadata', () => {
   });
 });
 
+const fieldsOf = (view: { blocks: unknown[] }) =>
+  (view.blocks as Array<{ fields?: Array<{ text: string }> }>).flatMap((b) => b.fields ?? []);
+
 describe('buildApproveModal', () => {
-  it('shows the record as inputs (required ones required), an optional comment, and fits Slack’s limits', () => {
+  const inputsOf = (view: { blocks: unknown[] }) => (view.blocks as Block[]).filter((b) => b.type === 'input');
+
+  it('is a read-only summary: the record as fields, the check in words, Edit details, an optional comment', () => {
     const view = buildApproveModal(makeRequest(), { moodleUrl: MOODLE, metadata });
     expect(view.callback_id).toBe(CALLBACK_IDS.approveRequestModal);
     expect(view.title.text.length).toBeLessThanOrEqual(24);
     expect(view.submit?.text).toBe('Approve');
-    const inputs = view.blocks.filter((b) => b.type === 'input') as Block[];
-    const email = inputs.find((b) => b.block_id === userFieldIds('email').blockId);
-    expect(email?.element?.initial_value).toBe('jane@example.org');
-    expect(email?.optional).toBe(false);
-    expect(inputs.find((b) => b.block_id === userFieldIds('city').blockId)?.optional).toBe(true);
-    expect(inputs.find((b) => b.block_id === BLOCK_IDS.approveCommentBlock)?.optional).toBe(true);
+    expect(inputsOf(view).map((b) => b.block_id)).toEqual([BLOCK_IDS.approveCommentBlock]);
+    expect(inputsOf(view)[0]?.optional).toBe(true);
+    const fields = fieldsOf(view).map((f) => f.text);
+    expect(fields).toContain('*Email address*\njane@example.org');
+    const json = JSON.stringify(view.blocks);
+    expect(json).toContain('no Moodle account has this username, email or ID number');
+    expect(json).toContain(ACTION_IDS.approveEditDetailsButton);
+    expect(json).toContain('new teacher');
     expect(parseDecisionMetadata(view.private_metadata ?? '')).toEqual(metadata);
-    expect(view.blocks.length).toBeLessThanOrEqual(100);
   });
 
-  it('for an update offers only the changed fields, with what Moodle has now as a hint', () => {
+  it('shows the corrections it carries, applied to the record, and keeps them in its metadata', () => {
+    const withCorrections = { ...metadata, corrections: { email: 'jane.doe@example.org' } };
+    const view = buildApproveModal(makeRequest(), { moodleUrl: MOODLE, metadata: withCorrections });
+    const json = JSON.stringify(view.blocks);
+    expect(json).toContain('Your corrections');
+    expect(json).toContain('jane@example.org → jane.doe@example.org');
+    expect(json).toContain('*Email address*\\njane.doe@example.org');
+    expect(parseDecisionMetadata(view.private_metadata ?? '')).toEqual(withCorrections);
+  });
+
+  it('shows a quorum in progress as "1 of 2 approvals" and who', () => {
+    const request = makeRequest({ approvalsNeeded: 2, approvals: [{ by: 'U0FIRST', at: new Date() }] });
+    const json = JSON.stringify(buildApproveModal(request, { moodleUrl: MOODLE, metadata }).blocks);
+    expect(json).toContain('1 of 2 approvals: <@U0FIRST>');
+  });
+
+  it('names clashes and an unchecked pre-flight in plain words', () => {
+    const clash = makeRequest({
+      preflight: { checked: true, notes: [], conflicts: [{ moodleId: 7, username: 'jd', matchedOn: 'email' }] },
+    });
+    expect(JSON.stringify(buildApproveModal(clash, { moodleUrl: MOODLE, metadata }).blocks)).toContain(
+      'jd (id 7) has the same email',
+    );
+  });
+
+  it('a delete shows the account (the stored facts, or Moodle’s when looked up), a warning and no Edit details', () => {
     const request = makeRequest({
-      operation: 'update',
-      payload: { operation: 'update', changes: [{ field: 'city', before: 'Paris', after: 'Lyon' }] },
+      operation: 'delete',
+      payload: { operation: 'delete' },
+      target: { moodleId: 6, username: 'leaver', email: 'lee@example.org' },
     });
-    const view = buildApproveModal(request, { moodleUrl: MOODLE, metadata });
-    const inputs = view.blocks.filter((b) => b.type === 'input');
-    expect(inputs.map((b) => b.block_id)).toEqual([userFieldIds('city').blockId, BLOCK_IDS.approveCommentBlock]);
-    expect(JSON.stringify(inputs[0])).toContain('Now in Moodle: Paris');
+    const plain = buildApproveModal(request, { moodleUrl: MOODLE, metadata });
+    expect(inputsOf(plain).map((b) => b.block_id)).toEqual([BLOCK_IDS.approveCommentBlock]);
+    expect(JSON.stringify(plain.blocks)).toContain('leaver');
+    expect(JSON.stringify(plain.blocks)).toContain('lee@example.org');
+    expect(JSON.stringify(plain.blocks)).toContain('cannot be undone');
+    expect(JSON.stringify(plain.blocks)).not.toContain(ACTION_IDS.approveEditDetailsButton);
+    const account = {
+      id: 6,
+      username: 'leaver',
+      firstname: 'Lee',
+      lastname: 'Ver',
+      fullname: 'Lee Ver',
+      email: 'lee@example.org',
+      auth: 'manual',
+      suspended: true,
+      confirmed: true,
+      lastaccess: 0,
+    };
+    const looked = JSON.stringify(buildApproveModal(request, { moodleUrl: MOODLE, metadata, account }).blocks);
+    expect(looked).toContain('Lee Ver');
+    expect(looked).toContain('Suspended');
+    expect(looked).toContain('Never');
   });
 
-  it('for a delete has no fields, a warning and the comment', () => {
-    const view = buildApproveModal(makeRequest({ operation: 'delete', payload: { operation: 'delete' } }), {
-      moodleUrl: MOODLE,
-      metadata,
+  it('cuts each field value, never the record', () => {
+    const long = makeRequest({
+      payload: {
+        operation: 'create',
+        user: {
+          username: 'jdoe',
+          email: 'j@x.org',
+          firstname: 'J',
+          lastname: 'D',
+          auth: 'manual',
+          address: 'a'.repeat(5000),
+        },
+      },
     });
-    expect(view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id)).toEqual([
-      BLOCK_IDS.approveCommentBlock,
-    ]);
-    expect(JSON.stringify(view.blocks)).toContain('cannot be undone');
+    const view = buildApproveModal(long, { moodleUrl: MOODLE, metadata });
+    const fields = fieldsOf(view);
+    for (const f of fields) expect(f.text.length).toBeLessThanOrEqual(2000);
+    expect(fields.map((f) => f.text.split('\n')[0])).toContain('*Address*');
   });
 });
 
@@ -90,48 +150,33 @@ describe('readApproveSubmission', () => {
   const request = makeRequest();
   const view = buildApproveModal(request, { moodleUrl: MOODLE, metadata });
 
-  it('unchanged fields give the request’s own values (no diff later) and no comment', () => {
-    const read = readApproveSubmission(request, submit(view), RULES);
-    expect(read).toMatchObject({ ok: true, comment: undefined });
-    if (read.ok) expect(read.corrections).toMatchObject({ username: 'jdoe', email: 'jane@example.org', city: '' });
+  it('without corrections gives none, and no comment when it is left empty', () => {
+    expect(readApproveSubmission(request, submit(view), undefined, RULES)).toEqual({
+      ok: true,
+      corrections: {},
+      comment: undefined,
+    });
   });
 
-  it('returns the corrected values and the trimmed comment', () => {
+  it('returns the carried corrections, normalised, and the trimmed comment', () => {
     const read = readApproveSubmission(
       request,
-      submit(view, { [userFieldIds('city').blockId]: ' Lyon ', [BLOCK_IDS.approveCommentBlock]: '  ok  ' }),
+      submit(view, { [BLOCK_IDS.approveCommentBlock]: '  ok  ' }),
+      { city: ' Lyon ', country: 'France' },
       RULES,
     );
-    expect(read).toMatchObject({ ok: true, comment: 'ok', corrections: { city: 'Lyon' } });
+    expect(read).toEqual({ ok: true, comment: 'ok', corrections: { city: 'Lyon', country: 'FR' } });
   });
 
-  it('checks corrections with Moodle’s rules and keys every error by the field’s block', () => {
-    const read = readApproveSubmission(
-      request,
-      submit(view, {
-        [userFieldIds('email').blockId]: 'not-an-email',
-        [userFieldIds('username').blockId]: 'Bad Name!',
-        [userFieldIds('auth').blockId]: 'ldap',
-      }),
-      RULES,
-    );
+  it('checks carried corrections again: a forged or outdated one is an error, nothing is approved', () => {
+    const read = readApproveSubmission(request, submit(view), { email: 'not-an-email', auth: 'ldap' }, RULES);
     expect(read.ok).toBe(false);
-    if (!read.ok) {
-      expect(Object.keys(read.errors).sort()).toEqual(
-        [userFieldIds('auth').blockId, userFieldIds('email').blockId, userFieldIds('username').blockId].sort(),
-      );
-    }
-  });
-
-  it('refuses to clear a required field', () => {
-    const read = readApproveSubmission(request, submit(view, { [userFieldIds('lastname').blockId]: null }), RULES);
-    expect(read.ok).toBe(false);
-    if (!read.ok) expect(read.errors[userFieldIds('lastname').blockId]).toBeDefined();
+    if (!read.ok) expect(read.errors[BLOCK_IDS.approveCommentBlock]).toContain('Edit details');
   });
 
   it('ignores malformed state instead of throwing', () => {
-    expect(readApproveSubmission(request, 'garbage', RULES)).toMatchObject({ ok: true });
-    expect(readApproveSubmission(request, { x: { y: { value: 3 } } }, RULES)).toMatchObject({ ok: true });
+    expect(readApproveSubmission(request, 'garbage', undefined, RULES)).toMatchObject({ ok: true });
+    expect(readApproveSubmission(request, { x: { y: { value: 3 } } }, undefined, RULES)).toMatchObject({ ok: true });
   });
 });
 

@@ -87,6 +87,18 @@ export const SAMPLE_PAYLOADS: Record<RequestOperation, RequestPayload> = {
   unenrol: { operation: 'unenrol', course },
   cohort_add: { operation: 'cohort_add', cohort },
   cohort_remove: { operation: 'cohort_remove', cohort },
+  expire: { operation: 'expire', end: { until: HOSTILE, endAt: '2027-07-01T00:00:00.000Z' } },
+  extend: { operation: 'extend', end: { until: LONG, endAt: '2027-07-01T00:00:00.000Z' } },
+  import: {
+    operation: 'import',
+    fileName: LONG.slice(0, 255),
+    sha256: 'a'.repeat(64),
+    mode: 'create_or_update',
+    rows: 100_000,
+    counts: { create: 90_000, update: 5000, unchanged: 1000, invalid: 2000, duplicate: 1000, exists: 1000 },
+    courses: Array.from({ length: 60 }, (_, i) => ({ id: i, shortname: LONG, enrolments: 1000 })),
+    cohorts: Array.from({ length: 60 }, (_, i) => ({ id: i, name: LONG, members: 1000 })),
+  },
 };
 
 const at = new Date('2026-03-02T09:00:00Z');

@@ -4,6 +4,7 @@ import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { COMMENT_MAX_LENGTH, REASON_MAX_LENGTH } from '../../src/core/free-text.js';
 import type { MoodleUser } from '../../src/core/moodle-gateway.js';
+import { buildCorrectionsModal } from '../../src/slack/blocks/approve-corrections.js';
 import {
   buildApproveModal,
   buildRejectModal,
@@ -72,6 +73,7 @@ describe('length caps', () => {
       }),
       buildApproveModal(makeRequest(), { moodleUrl: MOODLE, metadata }),
       buildApproveModal(update, { moodleUrl: MOODLE, metadata }),
+      buildCorrectionsModal(update, { metadata, rules: RULES }),
       buildRejectModal(makeRequest(), { moodleUrl: MOODLE, metadata }),
     ];
     for (const view of views) {
@@ -88,7 +90,12 @@ describe('length caps', () => {
   it('a forged Approve submission with a comment over 2000 characters gets an inline error', () => {
     const values = state(BLOCK_IDS.approveCommentBlock, INPUT_ACTION_IDS.approveCommentInput, 'x'.repeat(2001));
     expect(
-      readApproveSubmission(makeRequest({ operation: 'delete', payload: { operation: 'delete' } }), values, RULES),
+      readApproveSubmission(
+        makeRequest({ operation: 'delete', payload: { operation: 'delete' } }),
+        values,
+        undefined,
+        RULES,
+      ),
     ).toEqual({
       ok: false,
       errors: { [BLOCK_IDS.approveCommentBlock]: 'The comment is too long: 2001 characters, at most 2000.' },
@@ -122,7 +129,7 @@ describe('what the modals show', () => {
       operation: 'update',
       payload: { operation: 'update', changes: [{ field: 'city', before: 'Leeds\n:tada: *done*', after: 'York' }] },
     });
-    const view = buildApproveModal(update, { moodleUrl: MOODLE, metadata });
+    const view = buildCorrectionsModal(update, { metadata, rules: RULES });
     const city = blocksOf(view).find((b) => b.type === 'input' && b.block_id === userFieldIds('city').blockId);
     expect(city?.type === 'input' ? city.hint : undefined).toEqual({
       type: 'plain_text',

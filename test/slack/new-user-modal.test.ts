@@ -53,14 +53,22 @@ describe('buildNewUserModal', () => {
     expect(JSON.stringify(modal).length).toBeLessThan(250_000);
   });
 
-  it('has one input per field with block_id and action_id from userFieldIds, and the reason last', () => {
+  it('has one input per field with block_id and action_id from userFieldIds, the end date, and the reason last', () => {
     const blocks = inputs(modal.blocks);
     const expected = NEW_USER_MODAL_FIELDS.map((key) => userFieldIds(key));
-    expect(blocks.map((b) => b.block_id)).toEqual([...expected.map((e) => e.blockId), BLOCK_IDS.reasonBlock]);
+    expect(blocks.map((b) => b.block_id)).toEqual([
+      ...expected.map((e) => e.blockId),
+      BLOCK_IDS.endDateBlock,
+      BLOCK_IDS.reasonBlock,
+    ]);
     expect(blocks.map((b) => b.element?.action_id)).toEqual([
       ...expected.map((e) => e.actionId),
+      INPUT_ACTION_IDS.endDateInput,
       INPUT_ACTION_IDS.reasonInput,
     ]);
+    const end = blocks.at(-2);
+    expect(end?.element?.type).toBe('datepicker');
+    expect(end?.optional).toBe(true);
     const reason = blocks.at(-1);
     expect(reason?.element?.multiline).toBe(true);
     expect(reason?.optional).toBe(true);

@@ -69,6 +69,28 @@ it('keeps every secret out of the database files through a full lifecycle', asyn
   await service.recordRefusal('UX', { reason: 'permission', requestId: request.id, detail: 'not an approver' });
   await store.appendAudit({ at: new Date(), actor: 'system', kind: 'execution', detail: `Bearer ${BOT_TOKEN}` });
 
+  // A scheduled expiry whose try failed with a message that carries the token.
+  const endAt = new Date('2030-01-01T00:00:00Z');
+  const [action] = await store.replaceSchedule(
+    99,
+    [
+      {
+        kind: 'expire',
+        moodleId: 99,
+        username: 'jdoe',
+        endAt,
+        dueAt: endAt,
+        requestId: request.id,
+        requesterId: 'UREQ',
+      },
+    ],
+    new Date('2029-01-01T00:00:00Z'),
+  );
+  await store.claimAction(action!.id, endAt, new Date(endAt.getTime() + 60_000));
+  const lastError = `expiry-try: GET /webservice/rest/server.php?wstoken=${MOODLE_TOKEN} failed`;
+  expect(await store.settleAction(action!.id, { state: 'failed', lastError }, endAt)).toBe(true);
+  expect((await store.getAction(action!.id))?.lastError).toContain('wstoken=[redacted]');
+
   const stored = await store.getRequest(request.id);
   expect(stored).toMatchObject({ status: 'succeeded', reason: 'please, token is [redacted]' });
   await store.close();
@@ -79,6 +101,7 @@ it('keeps every secret out of the database files through a full lifecycle', asyn
   // The test would be worthless if the lifecycle had written nothing: check real content is there.
   expect(bytes.includes('jdoe@example.org')).toBe(true);
   expect(bytes.includes('Janet')).toBe(true);
+  expect(bytes.includes('expiry-try')).toBe(true);
   for (const secret of [MOODLE_TOKEN, BOT_TOKEN, PASSWORD, CORRECTED_PASSWORD]) {
     expect(bytes.includes(secret), secret).toBe(false);
     expect(bytes.includes(Buffer.from(secret, 'utf16le')), `${secret} (UTF-16)`).toBe(false);

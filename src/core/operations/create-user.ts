@@ -3,6 +3,7 @@
 // create whose answer is lost but which Moodle committed still has the password it sent.
 import { z } from 'zod';
 import type { Secret } from '../../secret.js';
+import { accountEndSchema, describeEnd } from '../account-schedule.js';
 import {
   type CreateUserInput,
   isGatewayError,
@@ -18,6 +19,7 @@ import { type FieldChange, PROFILE_FIELDS, type ProfileField, userProfileFieldsS
 import { authName, fieldValueWords } from '../record-words.js';
 import type { PreflightSummary } from '../requests.js';
 import { FIELD_LABELS } from '../user-record.js';
+import { hasEnd, scheduleEnd } from './account-end.js';
 import {
   addToCohorts,
   cohortRefSchema,
@@ -34,6 +36,8 @@ export const createPayloadSchema = z.object({
   /** Added after the account is made, in this order; a failure there leaves the account and says what is missing. */
   enrolments: z.array(enrolmentSpecSchema).exactOptional(),
   cohorts: z.array(cohortRefSchema).exactOptional(),
+  /** The account's end date (until=), scheduled once the account exists. */
+  end: accountEndSchema.exactOptional(),
 });
 export type CreatePayload = z.infer<typeof createPayloadSchema>;
 
@@ -155,6 +159,7 @@ export const createUser = {
         : [{ label: FIELD_LABELS[field], value: fieldValueWords(field, value) }];
     }),
     ...membershipLines(payload.enrolments ?? [], payload.cohorts ?? []),
+    ...(payload.end ? [{ label: 'End date', value: describeEnd(payload.end) }] : []),
   ],
 
   nextSteps: (payload, { passwordMode }) => {
@@ -197,15 +202,19 @@ export const createUser = {
       moodleId = created.id;
     }
     await addMemberships(context, request.payload, moodleId);
+    const { end, user } = request.payload;
+    if (end) await scheduleEnd(context, request, moodleId, user.username, end);
     return { moodleId };
   },
 
   /** The account by its username; with enrolments, also every course (cohorts cannot be read: re-sent on retry). */
-  async lookUpOutcome({ gateway }, request) {
+  async lookUpOutcome(context, request) {
+    const { gateway } = context;
     const [user] = await gateway.getUsersByField('username', [request.payload.user.username]);
     if (!user) return { applied: false };
-    const { enrolments = [], cohorts = [] } = request.payload;
+    const { enrolments = [], cohorts = [], end } = request.payload;
     if (cohorts.length > 0) return { applied: false, moodleId: user.id };
+    if (end && !(await hasEnd(context, user.id, end))) return { applied: false, moodleId: user.id };
     if (enrolments.length > 0) {
       const courses = await enrolledCourseIds(gateway, user.id);
       if (!enrolments.every((e) => courses.has(e.course.id))) return { applied: false, moodleId: user.id };
@@ -232,7 +241,7 @@ export const createUser = {
     return {
       ok: true,
       diff,
-      payload: { operation: 'create', user },
+      payload: { ...payload, user },
       target: { ...target, username: user.username, email: user.email },
     };
   },

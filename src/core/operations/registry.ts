@@ -1,10 +1,12 @@
 // The operation registry: the one list of operations. Adding an operation is adding its module here; the
 // lifecycle, store, cards and jobs find everything else through operationOf().
 import { z } from 'zod';
+import { expireUser, extendUser } from './account-end.js';
 import { addToCohort, removeFromCohort } from './cohort-membership.js';
 import { createUser } from './create-user.js';
 import { deleteUser } from './delete-user.js';
 import { enrolUser, unenrolUser } from './enrol.js';
+import { importUsers } from './import.js';
 import { suspendUser, unsuspendUser } from './suspension.js';
 import type { OperationDefinition } from './types.js';
 import { updateUser } from './update-user.js';
@@ -19,6 +21,9 @@ export const OPERATIONS = [
   unenrolUser,
   addToCohort,
   removeFromCohort,
+  expireUser,
+  extendUser,
+  importUsers,
 ] as const;
 
 export type RequestPayload = z.output<(typeof OPERATIONS)[number]['payloadSchema']>;

@@ -3,6 +3,8 @@
 // operations by name. See docs/ARCHITECTURE.md "Operations".
 import type { z } from 'zod';
 import type { Secret } from '../../secret.js';
+import type { AccountScheduler } from '../account-schedule.js';
+import type { ImportRunDeps } from '../import/run-import.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { FieldChange } from '../profile.js';
 import type { RequestTarget } from '../requests.js';
@@ -16,6 +18,10 @@ export interface OperationSettings {
 export interface OperationContext {
   gateway: MoodleGateway;
   settings: OperationSettings;
+  /** Where end dates are kept (create with until=, expire, extend). */
+  schedule?: AccountScheduler;
+  /** What an import's execution needs (its rows' store, the batch helper, progress); absent where none runs. */
+  imports?: ImportRunDeps;
 }
 
 /** Made before the Moodle call, so that a call whose answer is lost still has what it sent (a generated password). */
@@ -61,6 +67,8 @@ export interface OperationRequest<P> {
   readonly id: string;
   readonly payload: P;
   readonly target: RequestTarget;
+  /** Who asked (an end date's reminder goes to them). */
+  readonly requester?: { readonly userId: string };
 }
 
 export interface OperationDefinition<P extends { operation: string } = { operation: string }> {

@@ -2,6 +2,10 @@
 // per app (the announcer, the protected-account guard).
 import type { Config } from '../../config.js';
 import type { Clock } from '../clock.js';
+import type { DryRunGateway } from '../gateway/dry-run.js';
+import type { BatchCreator } from '../import/ports.js';
+import type { ImportTuning } from '../import/tuning.js';
+import type { ImportProgress, ImportResult } from '../import/types.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationContext } from '../operations/types.js';
 import type { Permissions } from '../permissions.js';
@@ -9,6 +13,7 @@ import type { AccountGuard } from '../protection.js';
 import type { RequestService } from '../request-service.js';
 import type { FormatActor } from '../request-words.js';
 import type { MessageLocation, RequestRecord } from '../requests.js';
+import type { ScheduledAction } from '../scheduled-actions.js';
 import type { Store } from '../store.js';
 
 /** What happened to a request, for the people who must hear of it. */
@@ -26,6 +31,15 @@ export interface Notifier {
   announce(request: RequestRecord, event: RequestEvent): Promise<string | undefined>;
   /** Reminds the approvers of a request still waiting, in its card's thread. */
   remindApprovers(request: RequestRecord): Promise<void>;
+  /** Tells an end date's requester it is near (EXPIRY_REMIND_DAYS), with Extend… and Let it expire. */
+  remindEndDate?(action: ScheduledAction): Promise<void>;
+  /** An import under way: redraw its card ("412 of 1,000 created"). At most every IMPORT_PROGRESS_INTERVAL_MS. */
+  importProgress?(request: RequestRecord, progress: ImportProgress): Promise<void>;
+  /**
+   * An import's execution ended (succeeded, or failed and retryable), after announceOutcome: DM the requester the
+   * totals and the result CSV. Called again after a retry or a resume ends.
+   */
+  importFinished?(request: RequestRecord, result: ImportResult): Promise<void>;
 }
 
 export type ProvisioningSettings = Pick<
@@ -35,7 +49,9 @@ export type ProvisioningSettings = Pick<
   moodleUrl: string;
   /** Moodle role ids by short name (ROLE_IDS), for a new account's enrolments. */
   roleIds?: Readonly<Record<string, number>>;
-} & Partial<Pick<Config, 'reasonRequired' | 'approvalsRequired' | 'remindAfterHours'>>;
+} & Partial<
+    Pick<Config, 'reasonRequired' | 'approvalsRequired' | 'remindAfterHours' | 'expiryAction' | 'expiryRemindDays'>
+  >;
 
 export type LogFn = (level: 'warn' | 'error', message: string, context?: Record<string, unknown>) => void;
 
@@ -51,10 +67,19 @@ export interface ProvisioningDeps {
   formatActor?: FormatActor;
   /** Where problems that reach nobody else are written (a failed DM, say). Never given secrets. */
   log?: LogFn;
+  /** A fresh gateway for a dry run (reads go to Moodle, writes are recorded); without it dry runs are refused. */
+  dryRun?: () => DryRunGateway;
+  /** src/moodle's createUsersInBatches, for imports (the core cannot import the adapter). */
+  createInBatches?: BatchCreator;
+  /** Overrides of how imports are cut into calls (the bench tries others). */
+  importTuning?: Partial<ImportTuning>;
 }
 
 /** The dependencies with their defaults filled in, and the helpers every use case shares. */
-export interface UseCaseContext extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log'>> {
+export interface UseCaseContext
+  extends Required<Omit<ProvisioningDeps, 'formatActor' | 'log' | 'dryRun' | 'createInBatches' | 'importTuning'>> {
+  dryRun: ProvisioningDeps['dryRun'];
+  createInBatches?: BatchCreator;
   formatActor: FormatActor;
   log: LogFn;
   guard: AccountGuard;

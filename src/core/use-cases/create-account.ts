@@ -1,6 +1,7 @@
 // Create an account: validate (deriving a free username when none is given), refuse a twin of a create already in
 // flight, look Moodle up for clashes, then submit. Input keys are the profile fields plus `reason`.
 
+import { readEndDate } from '../account-end-dates.js';
 import { mayReadDetails, recordLookup, viewConflicts } from '../account-view.js';
 import { checkReason } from '../free-text.js';
 import type { UserProfileFields } from '../moodle-gateway.js';
@@ -29,14 +30,24 @@ export interface AccountCreation {
   preflightCreate(user: UserProfileFields): Promise<PreflightSummary>;
   /** May this person use the create form at all? Checked before a form is opened. */
   canRequest(userId: string): Promise<{ ok: true } | { ok: false; reason: string }>;
-  submitCreate(requester: RequesterContext, input: Record<string, string | undefined>): Promise<SubmitOutcome>;
+  submitCreate(
+    requester: RequesterContext,
+    input: Record<string, string | undefined>,
+    options?: CreateOptions,
+  ): Promise<SubmitOutcome>;
   /** Every check of submitCreate, nothing stored: a form waits for it to keep itself open on a problem. */
   planCreate(
     requester: RequesterContext,
     input: Record<string, string | undefined>,
+    options?: CreateOptions,
   ): Promise<CreatePlan | SubmitOutcome>;
   /** Stores (or executes) a create planCreate returned. */
   submitPlannedCreate(plan: CreatePlan): Promise<SubmitOutcome>;
+}
+
+export interface CreateOptions {
+  /** The requester's time zone, in which an end date (until=) is read; UTC when not given. */
+  timeZone?: string;
 }
 
 /** A create checked against the rules, Moodle and the requests in flight, ready to be stored. */
@@ -54,11 +65,12 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
     validateCreate: (input) => validateCreate(ctx, input),
     preflightCreate: (user) => preflightCreate(ctx.gateway, user),
     canRequest: (userId) => submitter.requireRole(userId, 'requester', 'create'),
-    submitCreate: async (requester, input) => {
-      const plan = await planCreate(ctx, submitter, requester, input);
+    submitCreate: async (requester, input, options = {}) => {
+      const plan = await planCreate(ctx, submitter, requester, input, options.timeZone ?? 'UTC');
       return plan.kind === 'planned' ? submitPlanned(submitter, plan) : plan;
     },
-    planCreate: (requester, input) => planCreate(ctx, submitter, requester, input),
+    planCreate: (requester, input, options = {}) =>
+      planCreate(ctx, submitter, requester, input, options.timeZone ?? 'UTC'),
     submitPlannedCreate: (plan) => submitPlanned(submitter, plan),
   };
 }
@@ -82,14 +94,16 @@ async function planCreate(
   submitter: Submitter,
   requester: RequesterContext,
   input: Record<string, string | undefined>,
+  timeZone: string,
 ): Promise<CreatePlan | SubmitOutcome> {
   const allowed = await submitter.requireRole(requester.userId, 'requester', 'create');
   if (!allowed.ok) return { kind: 'refused', reason: allowed.reason };
   const validated = validateCreate(ctx, input);
+  const end = readEndDate(input.until, timeZone, ctx.clock.now());
   const memberships = await resolveMemberships(ctx, input);
   if ('kind' in memberships) return memberships;
-  if (!validated.ok || !memberships.ok) {
-    const problems = [...(validated.ok ? [] : validated.problems), ...(memberships.ok ? [] : memberships.problems)];
+  if (!validated.ok || !memberships.ok || !end.ok) {
+    const problems = [validated, memberships, end].flatMap((r) => (r.ok ? [] : r.problems));
     return { kind: 'invalid', problems };
   }
   let user = validated.record;
@@ -104,7 +118,7 @@ async function planCreate(
   if ('kind' in preflight) return preflight;
   const reason = input.reason?.trim() || undefined;
   const target = { username: user.username, email: user.email };
-  const payload: CreatePayload = { operation: 'create', user, ...memberships.value };
+  const payload: CreatePayload = { operation: 'create', user, ...memberships.value, ...end.value };
   return { kind: 'planned', requester, target, payload, preflight, reason };
 }
 

@@ -63,7 +63,12 @@ class ProtectionStop extends Error {
 }
 
 export interface Executor {
-  run(started: RequestRecord, previous: RequestRecord['result']): Promise<ExecutionOutcome>;
+  /** `holdFailure`: a failure is recorded but not announced; the caller (the scheduler) tries again or announces it. */
+  run(
+    started: RequestRecord,
+    previous: RequestRecord['result'],
+    options?: { holdFailure?: boolean },
+  ): Promise<ExecutionOutcome>;
 }
 
 /** Protection may have changed since the request was made (PROTECTED_USERS edited, the token changed). */
@@ -139,7 +144,7 @@ async function attempt(
 export function createExecutor(ctx: UseCaseContext, announcer: Announcer): Executor {
   const { requests, settings } = ctx;
   return {
-    async run(started, previous) {
+    async run(started, previous, options = {}) {
       // Prepared before the call, so that a create whose answer is lost but which Moodle committed still has the
       // password that was sent.
       const prepared = operationOf(started.operation).prepare?.(ctx.operations, started.payload);
@@ -147,7 +152,7 @@ export function createExecutor(ctx: UseCaseContext, announcer: Announcer): Execu
       if ('failure' in outcome) {
         const recorded = await requests.recordFailure(started.id, outcome.failure);
         const request = recorded.ok ? recorded.request : started;
-        await announcer.announceOutcome(request, 'failed');
+        if (!options.holdFailure) await announcer.announceOutcome(request, 'failed');
         const execution: Execution = { request };
         // The account was made before a later step failed: its password was sent and must be shown now or never.
         if (prepared?.password && outcome.fresh && outcome.failure.moodleId !== undefined) {

@@ -1,6 +1,7 @@
 // Background jobs: post the cards that could not be posted, expire overdue requests, remind approvers of waiting
 // ones, and reconcile the executions a crash interrupted by looking their outcome up in Moodle (never by calling
 // again blindly).
+import { SYSTEM_ACTOR } from '../audit.js';
 import { operationOf } from '../operations/registry.js';
 import type { Applied } from '../operations/types.js';
 import type { RequestRecord } from '../requests.js';
@@ -47,7 +48,9 @@ function warn(ctx: UseCaseContext, what: string, requestId: string, err: unknown
  * would post a second card (under load the sweep often ran there). */
 async function postMissingCards(ctx: UseCaseContext, announcer: Announcer): Promise<RequestRecord[]> {
   const missing = await announcer.cardGate.sweep(async () => {
-    const waiting = [...(await ctx.store.findByStatus('pending')), ...(await ctx.store.findByStatus('failed'))];
+    const pending = await ctx.store.findByStatus('pending');
+    const failed = await ctx.store.findByStatus('failed');
+    const waiting = [...pending, ...(await withoutScheduledRetries(ctx, failed))];
     return waiting.filter((request) => !request.approvalMessage && announcer.claim(request.id));
   });
   const posted: RequestRecord[] = [];
@@ -59,6 +62,24 @@ async function postMissingCards(ctx: UseCaseContext, announcer: Announcer): Prom
     for (const request of missing.slice(posted.length)) announcer.release(request.id);
   }
   return posted;
+}
+
+/** Failed expiries that their scheduled action will try again get their card after its last try, not before. */
+async function withoutScheduledRetries(ctx: UseCaseContext, failed: RequestRecord[]): Promise<RequestRecord[]> {
+  const kept: RequestRecord[] = [];
+  for (const request of failed) {
+    const { moodleId } = request.target;
+    if (!request.approvalMessage && request.decidedBy === SYSTEM_ACTOR && moodleId !== undefined) {
+      const open = await ctx.store.listActions({
+        moodleIds: [moodleId],
+        kind: 'expire',
+        states: ['scheduled', 'running'],
+      });
+      if (open.some((action) => action.resultRequestId === request.id)) continue;
+    }
+    kept.push(request);
+  }
+  return kept;
 }
 
 async function remindDue(ctx: UseCaseContext): Promise<RequestRecord[]> {

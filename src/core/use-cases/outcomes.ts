@@ -1,4 +1,5 @@
 // The results the use cases hand to the Slack layer: one refusal shape (kind 'refused' with a sentence) across them.
+import type { CallPlan } from '../operations/plan.js';
 import type { FailureInput } from '../request-service.js';
 import type { PreflightSummary, RequestRecord } from '../requests.js';
 import type { FieldProblem } from '../user-record.js';
@@ -25,7 +26,9 @@ export type SubmitOutcome =
   /** `cardNotPosted`: the request is saved but its card could not be posted; approvers find it in the list. */
   | { kind: 'pending'; request: RequestRecord; cardNotPosted?: true }
   | { kind: 'executed'; execution: Execution }
-  | { kind: 'failed'; execution: Execution; failure: FailureInput };
+  | { kind: 'failed'; execution: Execution; failure: FailureInput }
+  /** A dry run: the calls that would be made, nothing stored or changed; `direct`: it would run without approval. */
+  | ({ kind: 'preview'; direct: boolean; approvalsNeeded: number } & CallPlan);
 
 /** What an approver is about to do from the card: open the Approve or Reject form, or retry a failed request. */
 export type DecisionVerb = 'approve' | 'reject' | 'retry';

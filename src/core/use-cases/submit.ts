@@ -1,6 +1,8 @@
 // Submit: stores a request, then either executes it now (an admin, for an operation APPROVAL_REQUIRED does not
 // name) or posts it for approval. Every kind of request ends here; what is checked before depends on the kind.
 import { checkReason } from '../free-text.js';
+import type { ImportRowRecord } from '../import/types.js';
+import { planCalls } from '../operations/plan.js';
 import { policyOperation } from '../operations/registry.js';
 import type { Role } from '../permissions.js';
 import { approvalsNeededFor, checkReasonGiven } from '../policy.js';
@@ -8,6 +10,7 @@ import type {
   PreflightSummary,
   RequesterContext,
   RequestOperation,
+  RequestPayload,
   RequestRecord,
   RequestTarget,
 } from '../requests.js';
@@ -23,6 +26,7 @@ export interface Submitter {
     payload: RequestRecord['payload'],
     preflight: PreflightSummary | undefined,
     reason: string | undefined,
+    importRows?: readonly ImportRowRecord[],
   ): Promise<SubmitOutcome>;
   /** Checks a role, and audits a refusal. */
   requireRole(
@@ -58,15 +62,27 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
     return (await permissions.check(userId, 'admin')).ok;
   }
 
+  async function preview(
+    request: { payload: RequestPayload; target: RequestTarget },
+    direct: boolean,
+    approvalsNeeded: number,
+  ): Promise<SubmitOutcome> {
+    if (!ctx.dryRun) return { kind: 'unavailable', message: 'Dry runs are not available in this setup.' };
+    const plan = await planCalls(ctx.dryRun(), ctx.operations.settings, request);
+    return { kind: 'preview', direct, approvalsNeeded, ...plan };
+  }
+
   return {
     requireRole,
     mayActDirectly,
-    async submitRequest(requester, target, payload, preflight, reason) {
+    async submitRequest(requester, target, payload, preflight, reason, importRows) {
       // Every kind of request ends here, whatever path it came by: the one place the reason's length is enforced.
       const problem = checkReason(reason) ?? checkReasonGiven(settings, payload.operation, reason);
       if (problem) return { kind: 'invalid', problems: [problem] };
       const direct = await mayActDirectly(requester.userId, payload.operation);
       const approvalsNeeded = approvalsNeededFor(settings, payload.operation);
+      // A dry run stops here, with everything checked: nothing is stored, Moodle is only read.
+      if (requester.dryRun) return preview({ payload, target }, direct, approvalsNeeded);
       // From storing the request to its card (or, executed directly, the card of its failure): see CardGate.
       return announcer.cardGate.submit(async (): Promise<SubmitOutcome> => {
         const request = await requests.submit(
@@ -77,6 +93,7 @@ export function createSubmitter(ctx: UseCaseContext, announcer: Announcer, execu
             approvalsNeeded,
             ...(preflight ? { preflight } : {}),
             ...(reason ? { reason } : {}),
+            ...(importRows ? { importRows } : {}),
           },
           { direct },
         );

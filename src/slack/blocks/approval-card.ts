@@ -11,6 +11,7 @@ import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
 import { accountFields, fieldSections, fieldText, headerText, mention, profileLink, slackDate } from './card-parts.js';
+import { importSubject } from './import-card.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
 
@@ -23,6 +24,8 @@ export interface RenderOptions {
   passwordMode?: 'email' | 'generate';
   /** Where the cards are, for the notification line of a failure. */
   approvalChannel?: string;
+  /** Shown under the status: an import's progress or totals (import-card.ts). */
+  extraBlocks?: types.KnownBlock[];
 }
 
 export interface SlackMessage {
@@ -37,6 +40,8 @@ export function operationTitle(operation: RequestRecord['operation']): string {
 
 /** The account a request is about, for a person (raw: escape before putting it in mrkdwn). */
 export function describeTarget(request: RequestRecord): string {
+  const subject = importSubject(request);
+  if (subject !== undefined) return subject;
   const t = request.target;
   const name = t.username ?? t.email ?? (t.moodleId !== undefined ? `id ${t.moodleId}` : 'unknown account');
   return t.moodleId !== undefined && t.username ? `${name} (id ${t.moodleId})` : name;
@@ -195,10 +200,11 @@ function actionsBlock(request: RequestRecord): types.ActionsBlock | undefined {
 /** The whole approval card, from the request alone. Buttons carry the request id; everything else is looked up. */
 export function buildApprovalCard(request: RequestRecord, options: RenderOptions): SlackMessage {
   const status: types.SectionBlock = { type: 'section', text: mrkdwn(buildStatusText(request, options.moodleUrl)) };
+  const extra = options.extraBlocks ?? [];
   const blocks: types.KnownBlock[] =
     request.status === 'pending'
-      ? [...requestBlocks(request), status]
-      : [status, { type: 'divider' }, ...requestBlocks(request)];
+      ? [...requestBlocks(request), status, ...extra]
+      : [status, ...extra, { type: 'divider' }, ...requestBlocks(request)];
   const actions = actionsBlock(request);
   if (actions) blocks.push(actions);
   // The fallback (notifications, search): headline, username and id; ends with the status, cut before it if need be.

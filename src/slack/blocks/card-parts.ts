@@ -1,6 +1,7 @@
 // Pieces shared by the approval card and the messages about a request: mentions, dates, the profile link, and the
 // record as two-column fields, where each value is cut on its own so that no field is ever lost.
 import type { types } from '@slack/bolt';
+import { SYSTEM_ACTOR } from '../../core/audit.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { RecordLine } from '../../core/operations/types.js';
 import type { AccountSnapshot, RequestRecord } from '../../core/requests.js';
@@ -13,7 +14,8 @@ export function slackDate(at: Date): string {
 }
 
 export function mention(userId: string): string {
-  return `<@${userId}>`;
+  // The system acts for scheduled actions (an account's end date): not a Slack user to mention.
+  return userId === SYSTEM_ACTOR ? 'the app (scheduled)' : `<@${userId}>`;
 }
 
 function moodleIdOf(request: RequestRecord): number | undefined {

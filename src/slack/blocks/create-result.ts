@@ -5,6 +5,7 @@ import type { SubmitOutcome } from '../../core/provisioning.js';
 import { FIELD_LABELS, type FieldProblem, type ProfileFieldKey } from '../../core/user-record.js';
 import { deriveUsername } from '../../core/username.js';
 import type { Secret } from '../../secret.js';
+import { buildDryRunBlocks } from './dry-run.js';
 import type { EphemeralMessage } from './help.js';
 import { NEW_USER_MODAL_TITLE } from './new-user-modal.js';
 import { CARD_NOT_POSTED, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
@@ -53,7 +54,7 @@ export function describeProblem(problem: FieldProblem): string {
 }
 
 /** Blocks that list lines, each section kept under Slack's text limit, however many lines there are. */
-function listBlocks(lines: string[]): types.SectionBlock[] {
+export function listBlocks(lines: string[]): types.SectionBlock[] {
   const blocks: types.SectionBlock[] = [];
   let current = '';
   for (const line of lines) {
@@ -94,6 +95,8 @@ export function renderCreateOutcome(outcome: SubmitOutcome, context: CreateResul
       return renderExecuted(outcome, context);
     case 'failed':
       return renderFailed(outcome, context);
+    case 'preview':
+      return buildDryRunBlocks(outcome);
   }
 }
 

@@ -1,170 +1,98 @@
 // The Approve and Reject modals opened from an approval card, what their submissions mean, and the view shown when
-// a decision is refused. Approve shows the record as inputs (an approver may correct it; the same Moodle rules as
-// the request apply) and an optional comment; Reject asks for a required reason. private_metadata carries only the
-// request id and the card's location: who may decide is checked again at submission, never read from the view.
+// a decision is refused. Approve is a read-only summary with an optional comment; corrections come from the pushed
+// Edit details form (approve-corrections.ts) and ride in private_metadata until Approve, checked again there. Reject
+// asks for a required reason. Who may decide is checked again at submission, never read from the view.
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
 import { COMMENT_MAX_LENGTH, describeTooLong } from '../../core/free-text.js';
-import { PROFILE_FIELDS, type ProfileField } from '../../core/profile.js';
+import type { MoodleUser } from '../../core/moodle-gateway.js';
+import { operationOf } from '../../core/operations/registry.js';
+import { applyCorrections } from '../../core/request-corrections.js';
 import type { Corrections } from '../../core/request-service.js';
-import type { MessageLocation, RequestRecord } from '../../core/requests.js';
-import {
-  FIELD_LABELS,
-  FIELD_MAX_LENGTHS,
-  type FieldProblem,
-  type UserRecordOptions,
-  validateNewUser,
-  validateUserUpdate,
-} from '../../core/user-record.js';
-import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
-import {
-  buildStatusText,
-  describeTarget,
-  formatChange,
-  operationTitle,
-  reasonQuote,
-  slackDate,
-} from './approval-card.js';
+import type { RequestRecord } from '../../core/requests.js';
+import type { UserRecordOptions } from '../../core/user-record.js';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../ids.js';
+import { formatChange } from './approval-card.js';
+import { checkCorrections } from './approve-corrections.js';
+import { type DecisionMetadata, encodeDecisionMetadata, fitsMetadata } from './decision-metadata.js';
+import { requestSummaryBlocks } from './request-summary.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
-import { escapeMrkdwn, escapeSentence, plainData } from './untrusted.js';
+import { escapeSentence } from './untrusted.js';
+
+export {
+  type DecisionMetadata,
+  encodeDecisionMetadata,
+  fitsMetadata,
+  parseDecisionMetadata,
+} from './decision-metadata.js';
 
 /** Longest comment or rejection reason (the core's limit, so the form and the core agree). */
 export const DECISION_TEXT_MAX = COMMENT_MAX_LENGTH;
-
-// ---------------------------------------------------------------------------------------------------------------
-// private_metadata
-
-export interface DecisionMetadata {
-  requestId: string;
-  /** The card the button was on, so that replies can go to that channel. */
-  card?: MessageLocation;
-}
-
-const metadataSchema = z.object({
-  r: z.string().min(1).max(40),
-  c: z.string().min(1).max(40).optional(),
-  t: z.string().min(1).max(40).optional(),
-});
-
-export function encodeDecisionMetadata(metadata: DecisionMetadata): string {
-  return JSON.stringify({
-    r: metadata.requestId,
-    ...(metadata.card ? { c: metadata.card.channel, t: metadata.card.ts } : {}),
-  });
-}
-
-/** Undefined when the metadata is not ours (a forged or truncated view). */
-export function parseDecisionMetadata(text: string): DecisionMetadata | undefined {
-  if (typeof text !== 'string' || text.length > LIMITS.privateMetadata) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = metadataSchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  const { r, c, t } = parsed.data;
-  return { requestId: r, ...(c && t ? { card: { channel: c, ts: t } } : {}) };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Modals
 
 type ModalView = types.ModalView;
 
-function summaryBlocks(request: RequestRecord, moodleUrl: string): types.KnownBlock[] {
-  const lines = [
-    `*${escapeMrkdwn(`${operationTitle(request.operation)}: ${describeTarget(request)}`)}*  ·  \`${request.id}\``,
-    `Asked by <@${request.requester.userId}> ${slackDate(request.createdAt)}`,
+/** Shown on the summary after Edit details: each correction before → after, as it will be applied. */
+function correctionBlocks(request: RequestRecord, corrections: DecisionMetadata['corrections']): types.KnownBlock[] {
+  if (!corrections) return [];
+  const applied = applyCorrections(request, corrections);
+  if (!applied.ok || applied.diff.length === 0) return [];
+  return [
+    {
+      type: 'section',
+      text: mrkdwn(`*Your corrections* (applied when you approve):\n${applied.diff.map(formatChange).join('\n')}`),
+    },
   ];
-  const reason = reasonQuote(request.reason);
-  if (reason) lines.push(reason);
-  const pre = request.preflight;
-  if (pre) {
-    lines.push(
-      pre.checked && pre.conflicts.length === 0
-        ? `Pre-flight: ${escapeMrkdwn(pre.notes.join(' ') || 'no clash found.')}`
-        : `:warning: Pre-flight: ${escapeMrkdwn(
-            pre.conflicts.length > 0
-              ? `clashes with ${pre.conflicts.map((c) => `${c.username} (id ${c.moodleId}, same ${c.matchedOn})`).join(', ')}`
-              : pre.notes.join(' '),
-          )}`,
-    );
-  }
-  if (request.status !== 'pending') lines.push(buildStatusText(request, moodleUrl));
-  return [{ type: 'section', text: mrkdwn(lines.join('\n')) }];
 }
 
-/** Which fields the Approve modal lets an approver correct, with the value each input starts from. */
-export function correctableFields(request: RequestRecord): Array<{ field: ProfileField; value: string; was?: string }> {
-  const payload = request.payload;
-  if (payload.operation === 'create') {
-    return PROFILE_FIELDS.map((field) => ({ field, value: payload.user[field] ?? '' }));
-  }
-  if (payload.operation === 'update') {
-    return payload.changes.map((c) => ({ field: c.field, value: c.after, was: c.before }));
-  }
-  return [];
+/** The payload as it will be approved: the stored one with the carried corrections, when they apply. */
+export function correctedPayload(request: RequestRecord, corrections: DecisionMetadata['corrections']) {
+  if (!corrections) return request.payload;
+  const applied = applyCorrections(request, corrections);
+  return applied.ok ? applied.payload : request.payload;
 }
 
-const REQUIRED_ON_CREATE: ReadonlySet<ProfileField> = new Set(['username', 'email', 'firstname', 'lastname', 'auth']);
-
-function fieldInput(
-  request: RequestRecord,
-  entry: { field: ProfileField; value: string; was?: string },
-): types.InputBlock {
-  const { blockId, actionId } = userFieldIds(entry.field);
-  const label = FIELD_LABELS[entry.field];
-  const element: types.PlainTextInput = {
-    type: 'plain_text_input',
-    action_id: actionId,
-    max_length: FIELD_MAX_LENGTHS[entry.field],
-    ...(entry.value !== '' ? { initial_value: truncateText(entry.value, FIELD_MAX_LENGTHS[entry.field]) } : {}),
-    ...(entry.field === 'address' ? { multiline: true } : {}),
-  };
-  const block: types.InputBlock = {
-    type: 'input',
-    block_id: blockId,
-    label: plainText(label, LIMITS.inputLabel),
-    element,
-    optional: !(request.operation === 'create' && REQUIRED_ON_CREATE.has(entry.field)),
-  };
-  if (entry.was !== undefined) {
-    block.hint = plainData(`Now in Moodle: ${entry.was === '' ? '(empty)' : entry.was}`, LIMITS.inputHint);
-  }
-  return block;
-}
-
+/**
+ * The light approve step: a read-only summary, an optional comment and the Approve button. Corrections sit behind
+ * Edit details (operations that have some), which pushes a short form; they come back in private_metadata.
+ */
 export function buildApproveModal(
   request: RequestRecord,
-  options: { moodleUrl: string; metadata: DecisionMetadata },
+  options: { moodleUrl: string; metadata: DecisionMetadata; account?: MoodleUser },
 ): ModalView {
-  const blocks: types.KnownBlock[] = summaryBlocks(request, options.moodleUrl);
-  const fields = correctableFields(request);
-  if (fields.length > 0) {
+  // Corrections too long for the metadata could not be applied at Approve, so they are not shown either (the Edit
+  // details submission refuses them before this can happen).
+  const metadata = fitsMetadata(options.metadata) ? options.metadata : { ...options.metadata, corrections: {} };
+  const { corrections } = metadata;
+  const blocks: types.KnownBlock[] = [
+    ...requestSummaryBlocks(request, {
+      moodleUrl: options.moodleUrl,
+      payload: correctedPayload(request, corrections),
+      ...(options.account ? { account: options.account } : {}),
+    }),
+    ...correctionBlocks(request, corrections),
+  ];
+  if (operationOf(request.operation).correct) {
     blocks.push({
-      type: 'context',
+      type: 'actions',
+      block_id: BLOCK_IDS.approveEditBlock,
       elements: [
-        mrkdwn(
-          request.operation === 'create'
-            ? 'Correct any field before approving if needed; each change is recorded (before → after) on the card and in the audit log.'
-            : 'You may correct the new values before approving; each change is recorded on the card and in the audit log.',
-        ),
+        {
+          type: 'button',
+          action_id: ACTION_IDS.approveEditDetailsButton,
+          text: plainText('Edit details', LIMITS.buttonText),
+          value: request.id,
+        },
       ],
-    });
-    for (const entry of fields) blocks.push(fieldInput(request, entry));
-  } else if (request.operation === 'delete') {
-    blocks.push({
-      type: 'context',
-      elements: [mrkdwn(':warning: Approving deletes the account in Moodle at once. This cannot be undone.')],
     });
   }
   blocks.push({
     type: 'input',
     block_id: BLOCK_IDS.approveCommentBlock,
     optional: true,
-    label: plainText('Comment (optional)'),
+    label: plainText('Comment'),
     hint: plainText('Shown on the card and to the requester, and kept in the audit log.'),
     element: {
       type: 'plain_text_input',
@@ -176,7 +104,7 @@ export function buildApproveModal(
   return {
     type: 'modal',
     callback_id: CALLBACK_IDS.approveRequestModal,
-    private_metadata: truncateText(encodeDecisionMetadata(options.metadata), LIMITS.privateMetadata),
+    private_metadata: encodeDecisionMetadata(metadata),
     title: plainText('Approve request', LIMITS.modalTitle),
     submit: plainText('Approve', LIMITS.modalButton),
     close: plainText('Cancel', LIMITS.modalButton),
@@ -188,11 +116,7 @@ export function buildRejectModal(
   request: RequestRecord,
   options: { moodleUrl: string; metadata: DecisionMetadata },
 ): ModalView {
-  const blocks: types.KnownBlock[] = summaryBlocks(request, options.moodleUrl);
-  const p = request.payload;
-  if (p.operation === 'update' && p.changes.length > 0) {
-    blocks.push({ type: 'section', text: mrkdwn(p.changes.map(formatChange).join('\n')) });
-  }
+  const blocks: types.KnownBlock[] = requestSummaryBlocks(request, { moodleUrl: options.moodleUrl });
   blocks.push({
     type: 'input',
     block_id: BLOCK_IDS.rejectReasonBlock,
@@ -246,53 +170,34 @@ export type ApproveSubmission =
   | { ok: true; corrections: Corrections; comment: string | undefined }
   | { ok: false; errors: Record<string, string> };
 
-function errorsFrom(problems: FieldProblem[], fields: readonly ProfileField[]): Record<string, string> {
-  const errors: Record<string, string> = {};
-  const fallback = fields[0];
-  for (const problem of problems) {
-    const field = (fields as readonly string[]).includes(problem.field) ? (problem.field as ProfileField) : fallback;
-    const blockId = field ? userFieldIds(field).blockId : BLOCK_IDS.approveCommentBlock;
-    errors[blockId] = truncateText(errors[blockId] ? `${errors[blockId]} ${problem.message}` : problem.message, 2000);
-  }
-  return errors;
-}
-
 /**
- * Reads the Approve modal: the corrected record, checked with the same Moodle rules as the request itself (errors
- * keyed by the field's block_id, for `response_action: errors`), and the comment. Values are returned as the
- * validator normalised them; unchanged ones produce no correction later (applyCorrections keeps real changes only).
+ * Reads the approve summary: the comment, and the corrections carried from Edit details, checked again with the
+ * request's own Moodle rules (the metadata travelled through Slack, and the settings may have changed since).
  */
 export function readApproveSubmission(
   request: RequestRecord,
   values: unknown,
+  carried: DecisionMetadata['corrections'],
   options: UserRecordOptions,
 ): ApproveSubmission {
-  const comment = readInput(values, BLOCK_IDS.approveCommentBlock, INPUT_ACTION_IDS.approveCommentInput);
-  const fields = correctableFields(request).map((f) => f.field);
-  const typed: Partial<Record<ProfileField, string>> = {};
-  for (const field of fields) {
-    const { blockId, actionId } = userFieldIds(field);
-    const value = readInput(values, blockId, actionId);
-    if (value !== undefined) typed[field] = value;
-  }
-  const corrections: Record<string, string> = {};
-  if (request.payload.operation === 'create' && Object.keys(typed).length > 0) {
-    const candidate: Record<string, string | undefined> = {};
-    for (const field of fields)
-      candidate[field] = typed[field] === '' ? undefined : (typed[field] ?? request.payload.user[field]);
-    const checked = validateNewUser(candidate, options);
-    if (!checked.ok) return { ok: false, errors: errorsFrom(checked.problems, fields) };
-    for (const field of fields) corrections[field] = checked.record[field] ?? '';
-  } else if (request.payload.operation === 'update' && Object.keys(typed).length > 0) {
-    const checked = validateUserUpdate(typed, options);
-    if (!checked.ok) return { ok: false, errors: errorsFrom(checked.problems, fields) };
-    for (const field of Object.keys(typed) as ProfileField[])
-      corrections[field] = checked.record[field] ?? typed[field] ?? '';
-  }
+  const comment = readInput(values, BLOCK_IDS.approveCommentBlock, INPUT_ACTION_IDS.approveCommentInput) ?? '';
   // The form's max_length is the browser's word only: a forged submission is checked here.
   const tooLong = describeTooLong('The comment', comment, DECISION_TEXT_MAX);
   if (tooLong) return { ok: false, errors: { [BLOCK_IDS.approveCommentBlock]: tooLong } };
-  return { ok: true, corrections, comment: comment === '' ? undefined : comment };
+  const checked = checkCorrections(request, carried ?? {}, options);
+  if (!checked.ok) {
+    const problems = checked.problems.map((p) => p.message).join(' ');
+    return {
+      ok: false,
+      errors: {
+        [BLOCK_IDS.approveCommentBlock]: truncateText(
+          `Your corrections no longer pass: ${problems} Use Edit details.`,
+          2000,
+        ),
+      },
+    };
+  }
+  return { ok: true, corrections: checked.corrections, comment: comment === '' ? undefined : comment };
 }
 
 export type RejectSubmission = { ok: true; reason: string } | { ok: false; errors: Record<string, string> };

@@ -8,7 +8,8 @@ import { currentValue } from '../../core/account-changes.js';
 import { PRIVATE_FIELDS } from '../../core/account-view.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS, REQUIRED_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
-import { CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, type UserFieldKey, userFieldIds } from '../ids.js';
+import { previewButton } from './dry-run.js';
 import { buildReasonInput } from './reason-input.js';
 import { LIMITS, mrkdwn, plainText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
@@ -102,6 +103,7 @@ export function buildEditUserModal(
       hint: 'Shown to the approvers and kept in the audit log.',
       required: options.reasonRequired === true,
     }),
+    previewButton(BLOCK_IDS.editUserPreviewBlock, ACTION_IDS.editUserPreviewButton),
   ];
   return {
     type: 'modal',

@@ -21,7 +21,9 @@ const ADD_USER_HELP = [
   `• \`${A}\`  opens the form`,
   `• \`${A} jane.doe@example.org Jane Doe\`  email, first name, last name (the username becomes jane.doe)`,
   `• \`${A} jane.doe@example.org Jane "Doe Smith" username=jdoe city=Leeds courses=TEST101 role=teacher\``,
-  `Keys: ${USER_ARG_KEYS.join(' ')}. Put values with spaces in quotes. Passwords are never typed into Slack: ` +
+  `Many accounts at once: \`${A} import\` takes a CSV file with Moodle's Upload users columns, checked before anyone approves.`,
+  `Keys: ${USER_ARG_KEYS.join(' ')}. until=YYYY-MM-DD: the account is suspended when that day ends. ` +
+    'Put values with spaces in quotes. Passwords are never typed into Slack: ' +
     'Moodle emails one, or the app shows it once, privately.',
 ].join('\n');
 
@@ -32,9 +34,10 @@ const USER_HELP = [
   `• \`${U} update jdoe city="New York"\`  change fields (\`${U} update jdoe\` alone opens a form)`,
   `• \`${U} enrol jdoe TEST101 role=teacher until=2027-06-30\`  (\`${U} enrol jdoe\` alone opens a form)`,
   `Also: \`suspend <user> [reason="..."]\`, \`unsuspend <user>\`, \`delete <user>\` (asks you to confirm), ` +
-    '`unenrol <user> <course>`, `cohort add|remove <user> <cohort>`, `requests [mine | pending]`, ' +
+    '`unenrol <user> <course>`, `cohort add|remove <user> <cohort>`, `expire <user> until=YYYY-MM-DD` and ' +
+    '`extend <user> until=YYYY-MM-DD` (an end date), `expiring` (admins), `requests [mine | pending]`, ' +
     '`cancel <request id>`, `doctor` (admins).',
-  `Keys for update: those of ${A} except courses, role and cohorts; key="" clears an optional field. ` +
+  `Keys for update: those of ${A} except courses, role, cohorts and until; key="" clears an optional field. ` +
     'Changes may need an approver first; you get a direct message when they are done.',
 ].join('\n');
 

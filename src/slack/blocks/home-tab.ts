@@ -1,14 +1,17 @@
-// The App Home tab, per person: quick actions, their own requests (status, Cancel), for approvers the requests
-// awaiting them (Approve…/Reject…, the card's own action ids, so the same handlers and re-checks apply), and for
-// admins the recent activity and the setup check's last result. A pure function of what home-tabs.ts looked up.
+// The App Home tab, per person: quick actions (New account, Import CSV, Find a user), their own requests (status,
+// Cancel), for approvers the requests awaiting them (Approve…/Reject…, the card's own action ids, so the same
+// handlers and re-checks apply), and for admins the recent activity and the setup check's last result. A pure
+// function of what home-tabs.ts looked up.
 import type { types } from '@slack/bolt';
 import type { AuditEvent } from '../../core/audit.js';
 import { operationOf } from '../../core/operations/registry.js';
 import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestStatus } from '../../core/requests.js';
+import type { ScheduledAction } from '../../core/scheduled-actions.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import { ACTION_IDS } from '../ids.js';
 import { approvalProgress, describeTarget } from './approval-card.js';
+import { expiringLine } from './end-dates.js';
 import { formatAge } from './requests-list.js';
 import { LIMITS, mrkdwn, plainText } from './text.js';
 import { escapeMrkdwn } from './untrusted.js';
@@ -22,6 +25,8 @@ export interface HomeContent {
   mine: readonly RequestRecord[];
   /** Undefined: the viewer is not an approver. */
   awaiting?: readonly RequestRecord[];
+  /** Accounts the viewer asked for whose end date comes within 30 days. */
+  ending?: readonly ScheduledAction[];
   /** Undefined: the viewer is not an admin. */
   admin?: { activity: readonly AuditEvent[]; doctor: { report: DoctorReport; at: Date } | undefined };
 }
@@ -119,11 +124,21 @@ export function buildHomeView(content: HomeContent): types.HomeView {
       block_id: 'home_quick_actions',
       elements: [
         button(ACTION_IDS.homeNewAccountButton, 'New account', 'new', 'primary'),
+        button(ACTION_IDS.homeImportButton, 'Import CSV', 'import'),
         button(ACTION_IDS.homeFindUserButton, 'Find a user', 'find'),
       ],
     },
     ...myRequests(content),
   ];
+  if (content.ending && content.ending.length > 0) {
+    blocks.push(
+      { type: 'header', text: plainText('Your accounts that end soon', LIMITS.headerText) },
+      ...content.ending.slice(0, HOME_LIST_LIMIT).map((action) => ({
+        type: 'section' as const,
+        text: mrkdwn(expiringLine(action)),
+      })),
+    );
+  }
   if (content.awaiting) blocks.push({ type: 'divider' }, ...awaiting(content.awaiting, content.now));
   if (content.admin) blocks.push({ type: 'divider' }, ...adminPart(content.admin, content.now));
   return { type: 'home', blocks };

@@ -5,8 +5,10 @@ import type { types } from '@slack/bolt';
 import { listCountries } from '../../core/countries.js';
 import { authName } from '../../core/record-words.js';
 import { FIELD_LABELS, FIELD_MAX_LENGTHS } from '../../core/user-record.js';
-import { BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
+import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../ids.js';
 import { encodeNewUserMetadata, NEW_USER_MODAL_FIELDS, type NewUserMetadata } from '../views/new-user-values.js';
+import { previewButton } from './dry-run.js';
+import { endDateInput } from './end-dates.js';
 import { buildReasonInput } from './reason-input.js';
 import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 
@@ -39,7 +41,7 @@ const PLACEHOLDERS: Partial<Record<(typeof NEW_USER_MODAL_FIELDS)[number], strin
   country: 'Choose a country',
 };
 
-function option(text: string, value: string): types.PlainTextOption {
+export function option(text: string, value: string): types.PlainTextOption {
   return { text: plainText(text, LIMITS.optionText), value: truncateText(value, LIMITS.optionValue) };
 }
 
@@ -105,10 +107,11 @@ function emailInput(): types.InputBlock {
   };
 }
 
-function authSelect(allowed: readonly string[], defaultAuth: string): types.InputBlock {
+/** The auth select, starting on `selected` (the default auth on the request form, the request's on a correction). */
+export function authSelect(allowed: readonly string[], selected: string): types.InputBlock {
   const { blockId, actionId } = userFieldIds('auth');
   const options = allowed.slice(0, MAX_SELECT_OPTIONS).map((auth) => option(authName(auth), auth));
-  const initial = options.find((o) => o.value === defaultAuth);
+  const initial = options.find((o) => o.value === selected);
   return {
     type: 'input',
     block_id: blockId,
@@ -123,8 +126,11 @@ function authSelect(allowed: readonly string[], defaultAuth: string): types.Inpu
   };
 }
 
-function countrySelect(): types.InputBlock {
+/** The country select; `selected` is a country code the menu starts on. */
+export function countrySelect(selected?: string): types.InputBlock {
   const { blockId, actionId } = userFieldIds('country');
+  const groups = buildCountryOptionGroups();
+  const initial = groups.flatMap((g) => g.options).find((o) => o.value === selected);
   return {
     type: 'input',
     block_id: blockId,
@@ -134,7 +140,8 @@ function countrySelect(): types.InputBlock {
       type: 'static_select',
       action_id: actionId,
       placeholder: plainText(PLACEHOLDERS.country ?? '', LIMITS.placeholder),
-      option_groups: buildCountryOptionGroups(),
+      option_groups: groups,
+      ...(initial ? { initial_option: initial } : {}),
     },
   };
 }
@@ -184,6 +191,9 @@ export function showsAuthChoice(allowedAuth: readonly string[]): boolean {
   return allowedAuth.length > 1;
 }
 
+const END_DATE_HINT =
+  'For a guest, an intern or an examiner: the account is suspended when this day ends (your time zone). Leave empty for none.';
+
 export function buildNewUserModal(options: NewUserModalOptions): types.ModalView {
   const blocks: types.KnownBlock[] = [
     {
@@ -202,11 +212,13 @@ export function buildNewUserModal(options: NewUserModalOptions): types.ModalView
     else blocks.push(textInput(key));
   }
   if (options.roles && options.roles.length > 0) blocks.push(...membershipInputs(options.roles));
+  blocks.push(endDateInput({ optional: true, hint: END_DATE_HINT }));
   blocks.push(
     buildReasonInput('Reason', {
       placeholder: 'Why the account is needed (shown to the approvers)',
       required: options.reasonRequired === true,
     }),
+    previewButton(BLOCK_IDS.newUserPreviewBlock, ACTION_IDS.newUserPreviewButton),
   );
   return {
     type: 'modal',

@@ -15,7 +15,9 @@ import { authName, fieldValueWords } from '../../core/record-words.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { ACTION_IDS } from '../ids.js';
+import { slackDate } from './approval-card.js';
 import { fieldSections, fieldText, headerText, lastAccessText } from './card-parts.js';
+import { buildDryRunBlocks } from './dry-run.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, escapeSentence } from './untrusted.js';
 
@@ -72,7 +74,13 @@ function accountFieldsOf(view: AccountView): types.MrkdwnElement[] {
 /** The `show` card, person first: the name as a header, the account in two columns, courses, the profile link. */
 export function buildUserCard(
   view: AccountView,
-  options: { profileUrl: string; protection?: Protection; courses?: readonly UserCourse[] | undefined },
+  options: {
+    profileUrl: string;
+    protection?: Protection;
+    courses?: readonly UserCourse[] | undefined;
+    /** The account's end date, when it has one. */
+    endsAt?: Date | undefined;
+  },
 ): EphemeralReply {
   const user = view.user;
   const name = user.fullname.trim() || `${user.firstname} ${user.lastname}`.trim() || user.username;
@@ -87,6 +95,7 @@ export function buildUserCard(
     });
   }
   if (options.courses) blocks.push({ type: 'section', text: mrkdwn(coursesText(options.courses)) });
+  if (options.endsAt) blocks.push({ type: 'section', text: mrkdwn(`:hourglass: *Ends* ${slackDate(options.endsAt)}`) });
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
   if (options.protection && options.protection.protected === true) {
     context.push(`:lock: ${e(options.protection.reason)}`);
@@ -197,6 +206,8 @@ export function buildChangeOutcome(
         `Moodle did not carry out request ${outcome.execution.request.id} (${operation} ${account}): ${outcome.failure.hint} Once the cause is fixed, an approver can retry it with the Retry button on its card in the approval channel.`,
         ':x:',
       );
+    case 'preview':
+      return { response_type: 'ephemeral', ...buildDryRunBlocks(outcome) };
   }
 }
 

@@ -5,12 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { FakeMoodleDebug, RequestContext } from './errors.js';
+import { type CallTiming, CpuPool, countItems, type LatencyModel, sleepExact, waitUntil } from './latency.js';
 import { type FakeSiteName, SITE_PROFILES } from './profiles.js';
 import { type FakeResponse, handleRest, handleTokenPhp, parseRequest } from './server.js';
 import { FakeMoodleSite } from './site.js';
 
 export type { FakeCohort, FakeCourse, FakeEnrolment } from './catalogue.js';
 export type { FakeMoodleDebug } from './errors.js';
+export { type CallTiming, type LatencyModel, moodle45Model } from './latency.js';
 export {
   ALL_FUNCTIONS,
   API_USER_CAPABILITIES,
@@ -45,6 +47,10 @@ export interface FakeMoodleOptions {
    * work takes longer is answered when the work is done. Faults are answered after the same time, without work.
    */
   latencyMs?: number;
+  /** Instead of latencyMs: each call costs what the model says (latency.ts); its timings are kept in `timings`. */
+  latencyModel?: LatencyModel;
+  /** PHP's max_input_vars: POST variables past it are dropped (default 5,000, as on a Moodle site). */
+  maxInputVars?: number;
   host?: string;
   port?: number;
   /** Clock in epoch milliseconds (Moodle's time() is derived from it); defaults to Date.now. */
@@ -84,6 +90,10 @@ export interface FakeMoodle {
   setFault(fault: FakeMoodleFault | null, options?: { times?: number; wsfunction?: string }): void;
   /** See FakeMoodleOptions.latencyMs. */
   setLatency(ms: number): void;
+  /** See FakeMoodleOptions.latencyModel; null goes back to latencyMs. */
+  setLatencyModel(model: LatencyModel | null): void;
+  /** The calls served by the latency model, in the order they were answered (emptied by reset()). */
+  readonly timings: CallTiming[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -105,6 +115,9 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let latency = options.latencyMs ?? 0;
+  let model = options.latencyModel ?? null;
+  let cpu = new CpuPool(model?.cores ?? 1);
+  const timings: CallTiming[] = [];
   let fault: { fault: FakeMoodleFault; remaining: number | undefined; wsfunction: string | undefined } | null = null;
   let url = '';
 
@@ -138,7 +151,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
       send(res, { status: 404, headers: { 'Content-Type': 'text/plain' }, body: 'Not found' }, undefined);
       return;
     }
-    const parsed = await parseRequest(req, body);
+    const parsed = await parseRequest(req, body, options.maxInputVars);
     let call: FakeMoodleCall | undefined;
     if (isRest) {
       const params: Record<string, string> = {};
@@ -164,17 +177,7 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     // The answer goes out `latency` ms after the request arrived (or at once when that time has passed). Timers fire
     // up to a millisecond late, so the last stretch is waited out turn by turn: the injected latency is exact.
     const due = arrived + latency;
-    const waitOutLatency = () =>
-      new Promise<void>((resolve) => {
-        const spin = () => (performance.now() >= due || res.destroyed ? resolve() : setImmediate(spin));
-        const left = due - performance.now();
-        if (left <= 2) return spin();
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          spin();
-        }, left - 2);
-        timers.add(timer);
-      });
+    const waitOutLatency = () => waitUntil(due, timers, () => res.destroyed);
     if (active !== null) {
       await waitOutLatency();
       if (res.destroyed) return;
@@ -196,8 +199,16 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
       return;
     }
     const ctx: RequestContext = { site, debug: site.settings.debug, wwwroot: url, now: site.now() };
+    const working = performance.now();
     const response = isRest ? handleRest(ctx, parsed.vars) : handleTokenPhp(ctx, parsed.vars);
-    if (active === null) {
+    if (active === null && model && call) {
+      const cost = model.cost(call.wsfunction, parsed.pairs);
+      // The fake's own work counts as part of the modelled CPU time.
+      await cpu.run(Math.max(0, cost.cpuMs - (performance.now() - working)), timers);
+      await sleepExact(cost.waitMs, timers);
+      const items = countItems(parsed.pairs);
+      timings.push({ wsfunction: call.wsfunction, items, arrived, answered: performance.now(), ...cost });
+    } else if (active === null) {
       await waitOutLatency();
       if (res.destroyed) return;
     }
@@ -253,9 +264,15 @@ export async function startFakeMoodle(options: FakeMoodleOptions = {}): Promise<
     setLatency(ms) {
       latency = ms;
     },
+    setLatencyModel(next) {
+      model = next;
+      cpu = new CpuPool(next?.cores ?? 1);
+    },
+    timings,
     reset() {
       site.seed(initialDebug);
       calls.length = 0;
+      timings.length = 0;
       fault = null;
     },
     async close() {

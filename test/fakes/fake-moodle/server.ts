@@ -34,8 +34,22 @@ function splitPairs(query: string): Array<[string, string]> {
   return pairs;
 }
 
+/**
+ * PHP's max_input_vars: variables past the limit are dropped (with a warning in the log only), so a call carrying
+ * too many users reaches Moodle with its last users cut short and fails with the generic invalidparameter
+ * (docs/moodle/bulk-timings.md).
+ */
+function capVariables(text: string, maxInputVars: number): string {
+  let at = -1;
+  for (let n = 0; n < maxInputVars; n++) {
+    at = text.indexOf('&', at + 1);
+    if (at < 0) return text;
+  }
+  return text.slice(0, at);
+}
+
 /** Reads GET and POST variables like PHP: urlencoded and multipart bodies only; a JSON body is ignored (§1.1). */
-export async function parseRequest(req: IncomingMessage, body: Buffer): Promise<ParsedRequest> {
+export async function parseRequest(req: IncomingMessage, body: Buffer, maxInputVars = 5_000): Promise<ParsedRequest> {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const query = q === -1 ? '' : url.slice(q + 1);
@@ -44,9 +58,9 @@ export async function parseRequest(req: IncomingMessage, body: Buffer): Promise<
   let post: PhpArray = new Map();
   const contentType = (req.headers['content-type'] ?? '').toLowerCase();
   if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
-    const text = body.toString('latin1');
+    const text = capVariables(body.toString('latin1'), maxInputVars);
     post = parsePhpQuery(text);
-    pairs.push(...splitPairs(body.toString('utf8')));
+    pairs.push(...splitPairs(capVariables(body.toString('utf8'), maxInputVars)));
   } else if (req.method === 'POST' && contentType.startsWith('multipart/form-data')) {
     try {
       const form = await new Request('http://fake/', {

@@ -6,6 +6,9 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeSocketMode } from '../fake-socket-mode/fake-socket-mode.js';
+import { type FakeSlackFile, FakeSlackFiles, type FakeUpload, type HostFileOptions } from './fake-files.js';
+
+export type { FakeSlackFile, FakeUpload, HostFileOptions } from './fake-files.js';
 
 export const FAKE_BOT_TOKEN = 'xoxb-fake-bot-token-FAKEbotTOKENfortests';
 export const FAKE_APP_TOKEN = 'xapp-fake-A0TESTAPP-fakeapptokenfortests0000';
@@ -21,6 +24,8 @@ export const FAKE_DEFAULT_SCOPES = [
   'usergroups:read',
   'channels:read',
   'groups:read',
+  'files:read',
+  'files:write',
 ];
 
 export interface FakeSlackUser {
@@ -120,7 +125,7 @@ interface StoredView {
 
 type Json = Record<string, unknown>;
 
-const JSON_ARGS = ['view', 'blocks', 'attachments', 'metadata'];
+const JSON_ARGS = ['view', 'blocks', 'attachments', 'metadata', 'files'];
 const TRIGGER_LIFETIME_MS = 3_000;
 // Waits end at the event; the deadline only turns a call that never comes into a failure, and is generous because a
 // loaded machine can take seconds to get there.
@@ -142,6 +147,8 @@ export class FakeSlack {
   readonly users = new Map<string, FakeSlackUser>();
   readonly usergroups = new Map<string, string[]>();
   readonly channels = new Map<string, FakeSlackChannel>();
+  /** Files served at their url_private_download, uploads through files.uploadV2, and the downloads made. */
+  readonly files: FakeSlackFiles;
   /** 'plan_upgrade_required' makes every usergroups.* call fail as on a Free workspace. */
   usergroupsMode: 'ok' | 'plan_upgrade_required' = 'ok';
 
@@ -164,6 +171,13 @@ export class FakeSlack {
     this.botUserId = options.botUserId ?? 'U0BOTUSER';
     this.botId = options.botId ?? 'B0TESTBOT';
     this.#events.setMaxListeners(0);
+    this.files = new FakeSlackFiles({
+      url: () => this.#url,
+      teamId: this.team.id,
+      nextNumber: () => this.#nextNumber(),
+      changed: () => this.#events.emit('change'),
+      channelProblem: (channel) => this.#channelProblem(channel),
+    });
     for (const channel of [
       { id: 'C0APPROVALS', name: 'moodle-approvals', is_member: true },
       { id: 'C0NOTIFY', name: 'moodle-log', is_member: true },
@@ -218,6 +232,23 @@ export class FakeSlack {
     return id;
   }
 
+  /** A file a person uploaded in Slack: the object a file_input submits, its bytes behind the bot token. */
+  hostFile(options: HostFileOptions): FakeSlackFile {
+    return this.files.add(options);
+  }
+
+  /** Resolves with the first files.uploadV2 upload (past or future) completed and matching `predicate`. */
+  waitForUpload(
+    predicate: (upload: FakeUpload) => boolean = () => true,
+    timeoutMs = WAIT_DEADLINE_MS,
+  ): Promise<FakeUpload> {
+    return this.#waitFor(
+      () => this.files.uploads.find((u) => u.completed && predicate(u)),
+      timeoutMs,
+      () => `no completed upload matching within ${timeoutMs} ms; uploads so far: ${this.files.uploads.length}`,
+    );
+  }
+
   /** Makes a trigger_id expired, as if 3 s had passed. */
   expireTriggerId(id: string): void {
     const trigger = this.#triggers.get(id);
@@ -261,6 +292,7 @@ export class FakeSlack {
     this.responses.length = 0;
     this.messages.length = 0;
     this.views.clear();
+    this.files.reset();
     this.#faults.clear();
     this.#responseUrlStatus.clear();
     this.#responseUrlDelayMs = 0;
@@ -338,7 +370,17 @@ export class FakeSlack {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString('utf8');
+    if (req.method === 'GET' && path.startsWith('/files-pri/')) {
+      await this.files.serveDownload(path, this.#tokenKind(bearerOf(req)), res);
+      return;
+    }
+    if (req.method === 'GET' && path === '/signin') return this.files.serveSignIn(res);
+    if (req.method === 'POST' && path.startsWith('/upload/v1/')) {
+      await this.files.receiveUpload(path, req, bytes, res);
+      return;
+    }
     if (req.method === 'POST' && path.startsWith('/response/')) {
       await this.#handleResponseUrl(decodeURIComponent(path.slice('/response/'.length)), req, raw, res);
       return;
@@ -370,17 +412,9 @@ export class FakeSlack {
 
   async #handleApi(method: string, req: IncomingMessage, raw: string, res: ServerResponse): Promise<void> {
     const args = parseArgs(req.headers['content-type'] ?? '', raw);
-    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const presented = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
+    const presented = bearerOf(req) ?? (typeof args.token === 'string' ? args.token : undefined);
     delete args.token;
-    const token: TokenKind =
-      presented === undefined
-        ? 'none'
-        : presented === this.botToken
-          ? 'bot'
-          : presented === this.appToken
-            ? 'app'
-            : 'invalid';
+    const token = this.#tokenKind(presented);
     const headers = headerRecord(req);
     if (headers.authorization) headers.authorization = `Bearer [${token} token]`;
     const call: RecordedCall = { method, args, headers, token, status: 200, response: undefined, at: Date.now() };
@@ -421,6 +455,12 @@ export class FakeSlack {
     answer(200, result, extra);
   }
 
+  #tokenKind(presented: string | undefined): TokenKind {
+    if (presented === undefined) return 'none';
+    if (presented === this.botToken) return 'bot';
+    return presented === this.appToken ? 'app' : 'invalid';
+  }
+
   #dispatch(method: string, args: Json): Json {
     switch (method) {
       case 'auth.test':
@@ -459,6 +499,10 @@ export class FakeSlack {
         return this.#userInfo(args);
       case 'usergroups.users.list':
         return this.#usergroupMembers(args);
+      case 'files.getUploadURLExternal':
+        return this.files.getUploadUrl(args);
+      case 'files.completeUploadExternal':
+        return this.files.complete(args);
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -672,11 +716,15 @@ export class FakeSlack {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function bearerOf(req: IncomingMessage): string | undefined {
+  return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

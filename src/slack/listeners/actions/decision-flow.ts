@@ -168,6 +168,16 @@ export type DecisionModalBuilder = (
   options: { moodleUrl: string; metadata: DecisionMetadata },
 ) => types.ModalView;
 
+/** The modal a decision button opened: the checked request, the view (for a later update) and its metadata. */
+export interface OpenedDecision {
+  request: RequestRecord;
+  viewId: string | undefined;
+  hash: string | undefined;
+  metadata: DecisionMetadata;
+}
+
+const openedViewSchema = z.looseObject({ view: z.looseObject({ id: z.string(), hash: z.string().optional() }) });
+
 /**
  * Approve… / Reject…: after the ack, check who clicked and the request's state, then open the modal with the
  * click's trigger_id at once (it lives 3 s and works once). Everything is checked again at submission.
@@ -179,32 +189,37 @@ export async function openDecisionModal(
   body: unknown,
   verb: 'approve' | 'reject',
   build: DecisionModalBuilder,
-): Promise<void> {
+): Promise<OpenedDecision | undefined> {
   const click = readButtonClick(body);
   if (!click) {
     logger.warn({ verb }, 'decision click without the expected payload');
-    return;
+    return undefined;
   }
   const to = { user: click.userId, channel: click.channelId };
   if (!click.requestId) {
     await tellPrivately(client, logger, to, 'This button does not name a request; use the newest card.');
-    return;
+    return undefined;
   }
   try {
     const check = await deps.provisioning.checkDecision(click.requestId, click.userId, verb);
     if (!check.ok) {
       await tellPrivately(client, logger, to, `:no_entry_sign: ${escapeSentence(check.reason)}`);
       await refreshCard(deps, client, logger, check.current, click.card);
-      return;
+      return undefined;
     }
     const card = check.request.approvalMessage ?? click.card;
-    await client.views.open({
+    const metadata: DecisionMetadata = { requestId: check.request.id, ...(card ? { card } : {}) };
+    const opened = await client.views.open({
       trigger_id: click.triggerId,
-      view: build(check.request, {
-        moodleUrl: deps.config.moodle.url,
-        metadata: { requestId: check.request.id, ...(card ? { card } : {}) },
-      }),
+      view: build(check.request, { moodleUrl: deps.config.moodle.url, metadata }),
     });
+    const view = openedViewSchema.safeParse(opened);
+    return {
+      request: check.request,
+      viewId: view.success ? view.data.view.id : undefined,
+      hash: view.success ? view.data.view.hash : undefined,
+      metadata,
+    };
   } catch (err) {
     logger.error({ err, requestId: click.requestId, verb }, 'could not open the decision form');
     await tellPrivately(
@@ -213,6 +228,7 @@ export async function openDecisionModal(
       to,
       `Sorry, the ${verb === 'approve' ? 'Approve' : 'Reject'} form for ${click.requestId} could not be opened (Slack allows 3 seconds). Click the button again.`,
     );
+    return undefined;
   }
 }
 

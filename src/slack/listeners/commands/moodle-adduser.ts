@@ -1,10 +1,9 @@
-// /moodle-adduser: ask for a new Moodle account. `help` answers with the usage; text is parsed into fields and
-// handed to provisioning.submitCreate, whose outcome is the one private reply; no text opens the "New Moodle user"
-// modal (its submission is handled in views/new-user-submission.ts).
+// /moodle-adduser: ask for a new Moodle account. `help` answers with the usage; `import` opens the CSV import form
+// (import-form.ts); text is parsed into fields and handed to provisioning.submitCreate, whose outcome is the one
+// private reply; no text opens the "New Moodle user" modal (its submission is handled in views/new-user-submission.ts).
 
 import type { Middleware, SlackCommandMiddlewareArgs, webApi } from '@slack/bolt';
 import pLimit from 'p-limit';
-import type { PermissionCheck } from '../../../core/permissions.js';
 import { checkReasonGiven, isReasonRequired } from '../../../core/policy.js';
 import type { FieldProblem } from '../../../core/user-record.js';
 import type { Logger } from '../../../logger.js';
@@ -14,8 +13,12 @@ import { buildNewUserModal } from '../../blocks/new-user-modal.js';
 import { COMMANDS } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
 import { type ParsedUserArgs, parseUserArgs } from '../../parse-args.js';
+import { timeZoneOf } from '../../user-time-zone.js';
+import { within } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
+import { openImportForm } from '../import-form.js';
 import { requestLogger } from '../request-context.js';
+import { takeDryRun } from './dry-run-word.js';
 
 /**
  * How long the modal waits for the permission check. Slack's trigger_id lives 3 s from the keystroke; a cached or
@@ -40,18 +43,6 @@ async function reply(respond: Respond, message: Parameters<Respond>[0], logger: 
   }
 }
 
-async function checkWithin(check: Promise<PermissionCheck>, ms: number): Promise<PermissionCheck | 'slow'> {
-  let timer: NodeJS.Timeout | undefined;
-  const slow = new Promise<'slow'>((resolve) => {
-    timer = setTimeout(() => resolve('slow'), ms);
-  });
-  try {
-    return await Promise.race([check, slow]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function openModal(
   deps: ListenerDeps,
   command: SlackCommandMiddlewareArgs['command'],
@@ -62,7 +53,7 @@ async function openModal(
   const permission = deps.provisioning.canRequest(command.user_id);
   // The check is recorded either way; a late refusal is shown at submission.
   permission.catch(() => {});
-  const early = await checkWithin(permission, MODAL_PERMISSION_BUDGET_MS);
+  const early = await within(permission, MODAL_PERMISSION_BUDGET_MS);
   if (early !== 'slow' && !early.ok) {
     logger.warn({ requester: command.user_id, operation: 'create' }, 'permission refused');
     await reply(respond, ephemeral(`:no_entry: ${early.reason}`), logger);
@@ -109,17 +100,22 @@ function everyProblem(deps: ListenerDeps, parsed: ParsedUserArgs): (string | Fie
 async function createFromText(
   deps: ListenerDeps,
   command: SlackCommandMiddlewareArgs['command'],
+  client: webApi.WebClient,
   respond: Respond,
   logger: Logger,
 ): Promise<void> {
-  const parsed = parseUserArgs(command.text);
+  const { text, dryRun } = takeDryRun(command.text);
+  const parsed = parseUserArgs(text);
   if (parsed.problems.length > 0) {
     await reply(respond, buildArgumentProblemsReply(everyProblem(deps, parsed)), logger);
     return;
   }
+  // An end date is read in the person's Slack time zone (asked of Slack only when there is one).
+  const timeZone = parsed.fields.until ? await timeZoneOf(client, command.user_id) : 'UTC';
   const outcome = await deps.provisioning.submitCreate(
-    { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id },
+    { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id, ...(dryRun ? { dryRun } : {}) },
     parsed.fields,
+    { timeZone },
   );
   if (outcome.kind === 'refused') logger.warn({ requester: command.user_id, operation: 'create' }, 'create refused');
   else logger.info({ outcome: outcome.kind }, 'create submitted');
@@ -161,8 +157,24 @@ export function createMoodleAddUserCommand(deps: ListenerDeps): Middleware<Slack
         await openModal(deps, command, client, respond, logger);
       } else if (text.toLowerCase() === 'help') {
         await reply(respond, buildAddUserHelp(), logger);
+      } else if (text.toLowerCase() === 'import') {
+        const opened = await openImportForm(
+          deps,
+          client,
+          { triggerId: command.trigger_id, channelId: command.channel_id },
+          logger,
+        );
+        if (!opened.ok) {
+          await reply(
+            respond,
+            ephemeral(
+              `I could not open the import form (Slack said: ${opened.code}). Run ${COMMANDS.addUser} import again.`,
+            ),
+            logger,
+          );
+        }
       } else {
-        await creates(() => createFromText(deps, command, respond, logger));
+        await creates(() => createFromText(deps, command, client, respond, logger));
       }
     } catch (err) {
       // Never leave the person with silence: say what failed, log the detail (never the typed text).

@@ -5,11 +5,13 @@ import { buildUnknownSubcommand, buildUserHelp } from '../../blocks/help.js';
 import { COMMANDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
+import { takeDryRun } from './dry-run-word.js';
 import { firstWord } from './first-word.js';
 import { handleCancel } from './user/cancel.js';
 import { handleCohort } from './user/cohort.js';
 import { handleDelete } from './user/delete.js';
 import { handleDoctor } from './user/doctor.js';
+import { handleExpire, handleExpiring, handleExtend } from './user/end-date.js';
 import { handleEnrol, handleUnenrol } from './user/enrol.js';
 import { handleRequests } from './user/requests.js';
 import { handleShow } from './user/show.js';
@@ -30,12 +32,22 @@ export const USER_SUBCOMMANDS: Readonly<Record<string, SubcommandHandler>> = {
   requests: handleRequests,
   cancel: handleCancel,
   doctor: handleDoctor,
+  expire: handleExpire,
+  extend: handleExtend,
+  expiring: handleExpiring,
 };
+
+/** The subcommands that change nothing in Moodle, so there is nothing to dry-run. */
+const READ_ONLY_SUBCOMMANDS: ReadonlySet<string> = new Set(['show', 'requests', 'cancel', 'doctor']);
+const DRY_RUN_ONLY = `dry-run shows the Moodle calls of a change: use it with ${Object.keys(USER_SUBCOMMANDS)
+  .filter((word) => !READ_ONLY_SUBCOMMANDS.has(word))
+  .join(', ')}.`;
 
 export function createMoodleUserCommand(deps: ListenerDeps): Middleware<SlackCommandMiddlewareArgs> {
   return async ({ ack, respond, command, client, context }) => {
     await ack();
-    const word = firstWord(command.text);
+    const { text, dryRun } = takeDryRun(command.text);
+    const word = firstWord(text);
     const help = buildUserHelp();
     const handler = Object.hasOwn(USER_SUBCOMMANDS, word) ? USER_SUBCOMMANDS[word] : undefined;
     if (!handler) {
@@ -46,10 +58,14 @@ export function createMoodleUserCommand(deps: ListenerDeps): Middleware<SlackCom
       );
       return;
     }
-    const args = command.text.trim().slice(word.length).trim();
+    if (dryRun && READ_ONLY_SUBCOMMANDS.has(word)) {
+      await respond({ response_type: 'ephemeral', text: DRY_RUN_ONLY });
+      return;
+    }
+    const args = text.slice(word.length).trim();
     const logger = requestLogger(context, deps.logger);
     try {
-      await handler({ args, command, respond, client, deps, logger });
+      await handler({ args, command, respond, client, deps, logger, dryRun });
     } catch (err) {
       // Never leave the person with silence: say what failed, log the detail.
       logger.error({ err, subcommand: word }, 'subcommand failed');

@@ -1,6 +1,6 @@
-// The Approve modal's submission: re-checks everything (approver, not the requester, still pending), checks the
-// approver's corrections with the request's own Moodle rules (inline errors), then closes the modal and approves
-// through the core, which executes once and updates the card, the requester and the notification channel.
+// The approve summary's submission: re-checks everything (approver, not the requester, still pending), checks the
+// corrections carried from Edit details again with the request's own Moodle rules, then closes the modal and
+// approves through the core, which executes once and updates the card, the requester and the notification channel.
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { ApproveOptions } from '../../../core/request-service.js';
 import { readApproveSubmission } from '../../blocks/decision-modals.js';
@@ -11,8 +11,8 @@ export function createApproveRequestSubmission(deps: ListenerDeps): Middleware<S
   return createDecisionSubmission<ApproveOptions>(deps, {
     verb: 'approve',
     pastTense: 'approved',
-    read(request, values, { config }) {
-      const read = readApproveSubmission(request, values, {
+    read(request, values, { config }, metadata) {
+      const read = readApproveSubmission(request, values, metadata.corrections, {
         allowedAuth: config.allowedAuth,
         defaultAuth: config.defaultAuth,
       });

@@ -5,7 +5,11 @@
 import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import type { DecisionOutcome, DecisionVerb } from '../../../core/provisioning.js';
 import type { RequestRecord } from '../../../core/requests.js';
-import { buildDecisionRefusedView, parseDecisionMetadata } from '../../blocks/decision-modals.js';
+import {
+  buildDecisionRefusedView,
+  type DecisionMetadata,
+  parseDecisionMetadata,
+} from '../../blocks/decision-modals.js';
 import { refreshCard, reportOutcome, tellPrivately } from '../actions/decision-flow.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
@@ -16,7 +20,7 @@ export interface DecisionSubmission<A> {
   verb: Extract<DecisionVerb, 'approve' | 'reject'>;
   /** "approved" / "rejected", for the sentences that say nothing happened. */
   pastTense: string;
-  read(request: RequestRecord, values: unknown, deps: ListenerDeps): FormReading<A>;
+  read(request: RequestRecord, values: unknown, deps: ListenerDeps, metadata: DecisionMetadata): FormReading<A>;
   decide(deps: ListenerDeps, requestId: string, actor: string, args: A): Promise<DecisionOutcome>;
 }
 
@@ -43,7 +47,7 @@ export function createDecisionSubmission<A>(
         await refreshCard(deps, client, logger, check.current, metadata.card);
         return;
       }
-      const read = spec.read(check.request, view.state.values, deps);
+      const read = spec.read(check.request, view.state.values, deps, metadata);
       if (!read.ok) {
         await ack({ response_action: 'errors', errors: read.errors });
         return;

@@ -27,6 +27,7 @@ export function createFindUserSubmission(deps: ListenerDeps): Middleware<SlackVi
               profileUrl: result.profileUrl,
               protection: result.protection,
               courses: result.courses,
+              endsAt: result.endsAt,
             })
           : buildLookupFailure(result);
       await client.views.update({ view_id: view.id, view: buildFoundUserModal(reply.blocks, reply.text) });

@@ -35,6 +35,9 @@ function messageOf(outcome: ChangeOutcome): string {
     case 'executed':
     case 'failed':
       return 'The request was sent; you get a direct message with its outcome.';
+    case 'preview':
+      // The form never asks for a dry run; said plainly should one arrive.
+      return 'This was a dry run: nothing was stored and Moodle was not changed.';
     default:
       return outcome.message;
   }

@@ -5,6 +5,7 @@
 // execution or approval) by the result, through views.update. The result view is the only place a generated password
 // appears.
 import type { Middleware, SlackViewMiddlewareArgs, types, webApi } from '@slack/bolt';
+import { readEndDate } from '../../../core/account-end-dates.js';
 import { checkReasonGiven } from '../../../core/policy.js';
 import type { SubmitOutcome } from '../../../core/provisioning.js';
 import type { CreatePlan } from '../../../core/use-cases/create-account.js';
@@ -15,6 +16,7 @@ import { buildCheckingView, showsAuthChoice } from '../../blocks/new-user-modal.
 import { truncateText } from '../../blocks/text.js';
 import { BLOCK_IDS, userFieldIds } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
+import { timeZoneOf } from '../../user-time-zone.js';
 import {
   idsOf,
   MEMBERSHIP_FORM_FIELDS,
@@ -26,6 +28,8 @@ import {
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 import { PLAN_DEADLINE_MS, withinDeadline } from './edit-user-submission.js';
+import { readPickedDate } from './extend-end-date-submission.js';
+import { readSubmitter } from './submitter.js';
 
 /** Slack shows an inline error under one input; long texts are cut so that the whole ack stays valid. */
 const MAX_ERROR_LENGTH = 2_000;
@@ -38,6 +42,7 @@ function inputBlocks(allowedAuth: readonly string[], memberships: boolean): Map<
     blocks.set(key, userFieldIds(key).blockId);
   }
   blocks.set('reason', BLOCK_IDS.reasonBlock);
+  blocks.set('until', BLOCK_IDS.endDateBlock);
   if (memberships) for (const key of MEMBERSHIP_FORM_FIELDS) blocks.set(key, idsOf(key).blockId);
   return blocks;
 }
@@ -140,20 +145,20 @@ const UNEXPECTED: SubmitOutcome = {
 export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackViewMiddlewareArgs> {
   return async ({ ack, body, view, client, context }) => {
     const logger = requestLogger(context, deps.logger);
-    const userId = typeof body.user?.id === 'string' ? body.user.id : '';
-    if (userId === '') {
-      // Nobody to check or answer: close the modal rather than act for an unknown person.
-      logger.warn('view submission without a user id; ignored');
-      await ack();
-      return;
-    }
+    const userId = await readSubmitter(body, ack, logger);
+    if (userId === undefined) return;
     const { allowedAuth } = deps.config;
     const parsed = parseNewUserValues(view.state?.values);
     const local = parsed.problems.length > 0 ? undefined : deps.provisioning.validateCreate(parsed.fields);
     const reasonMissing = checkReasonGiven(deps.config, 'create', parsed.fields.reason);
+    // The end date's day is read in the person's Slack time zone (asked of Slack only when a day is picked).
+    const until = readPickedDate(view.state?.values);
+    const timeZone = until ? await timeZoneOf(client, userId) : 'UTC';
+    const end = readEndDate(until, timeZone, deps.clock.now());
     const problems = [
       ...(local && !local.ok ? local.problems : parsed.problems),
       ...(reasonMissing ? [reasonMissing] : []),
+      ...(end.ok ? [] : end.problems),
     ];
     const memberships = Object.keys(deps.config.roleIds).length > 0;
     if (problems.length > 0) {
@@ -167,8 +172,11 @@ export function createNewUserSubmission(deps: ListenerDeps): Middleware<SlackVie
       ...(body.team?.id ? { teamId: body.team.id } : {}),
       ...(channelId ? { channelId } : {}),
     };
-    const fields = parsed.fields as Record<NewUserFieldKey, string | undefined>;
-    const planning = deps.provisioning.planCreate(requester, fields).catch((err: unknown) => {
+    const fields = {
+      ...(parsed.fields as Record<NewUserFieldKey, string | undefined>),
+      ...(until ? { until } : {}),
+    };
+    const planning = deps.provisioning.planCreate(requester, fields, { timeZone }).catch((err: unknown) => {
       logger.error({ err }, 'new user submission failed');
       return UNEXPECTED;
     });

@@ -43,6 +43,11 @@ export async function readAccountArgs(
 }
 
 /** Who typed the command, and where, so that replies can go back there. */
-export function requesterOfCommand(command: SlashCommand): RequesterContext {
-  return { userId: command.user_id, teamId: command.team_id, channelId: command.channel_id };
+export function requesterOfCommand(command: SlashCommand, dryRun = false): RequesterContext {
+  return {
+    userId: command.user_id,
+    teamId: command.team_id,
+    channelId: command.channel_id,
+    ...(dryRun ? { dryRun } : {}),
+  };
 }

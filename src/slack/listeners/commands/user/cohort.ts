@@ -29,7 +29,7 @@ export async function handleCohort(ctx: SubcommandContext): Promise<void> {
   if (!args) return;
   const { command, respond, deps } = ctx;
   const outcome = await membershipServiceFor(deps).requestCohortChange(
-    requesterOfCommand(command),
+    requesterOfCommand(command, ctx.dryRun),
     args.user,
     operation,
     args.cohort,

@@ -40,14 +40,18 @@ export async function handleEnrol(ctx: SubcommandContext): Promise<void> {
   const args = await readPositionalArgs(ctx, spec);
   if (!args) return;
   const { command, respond, deps, client } = ctx;
-  const outcome = await membershipServiceFor(deps).requestEnrolment(requesterOfCommand(command), args.user, {
-    course: args.course,
-    role: args.role,
-    from: args.from,
-    until: args.until,
-    reason: args.reason,
-    timeZone: await timeZoneOf(client, command.user_id),
-  });
+  const outcome = await membershipServiceFor(deps).requestEnrolment(
+    requesterOfCommand(command, ctx.dryRun),
+    args.user,
+    {
+      course: args.course,
+      role: args.role,
+      from: args.from,
+      until: args.until,
+      reason: args.reason,
+      timeZone: await timeZoneOf(client, command.user_id),
+    },
+  );
   await respond(buildChangeReply(outcome, 'enrol', accountNameOf(outcome, args.user)));
 }
 
@@ -58,7 +62,7 @@ export async function handleUnenrol(ctx: SubcommandContext): Promise<void> {
   if (!args) return;
   const { command, respond, deps } = ctx;
   const outcome = await membershipServiceFor(deps).requestUnenrolment(
-    requesterOfCommand(command),
+    requesterOfCommand(command, ctx.dryRun),
     args.user,
     args.course,
     args.reason,

@@ -1,7 +1,10 @@
 // /moodle-user requests [mine|pending]: lists requests privately (id, operation, target, status, age). `mine` (the
 // default) is the person's own requests, with a Cancel button on the pending ones; `pending` is the approvers'
 // queue, for approvers and admins only, since it shows other people's requests.
+import { listExpiring } from '../../../../core/account-end-dates.js';
+import { expiringLine } from '../../../blocks/end-dates.js';
 import { buildRequestsList, REQUESTS_LIST_LIMIT, type RequestsScope } from '../../../blocks/requests-list.js';
+import { mrkdwn } from '../../../blocks/text.js';
 import { escapeMrkdwn } from '../../../blocks/untrusted.js';
 import { COMMANDS } from '../../../ids.js';
 import type { SubcommandContext } from './types.js';
@@ -33,7 +36,19 @@ export async function handleRequests(ctx: SubcommandContext): Promise<void> {
     ...(scope === 'pending' ? { statuses: ['pending'] as const } : { requester: viewer }),
     limit: REQUESTS_LIST_LIMIT + 1,
   });
-  await respond(
-    buildRequestsList(found, { scope, viewer, now: deps.clock.now(), more: found.length > REQUESTS_LIST_LIMIT }),
-  );
+  const list = buildRequestsList(found, {
+    scope,
+    viewer,
+    now: deps.clock.now(),
+    more: found.length > REQUESTS_LIST_LIMIT,
+  });
+  // The accounts whose end dates this person set and that end within 30 days: theirs to extend or let go.
+  const ending = scope === 'mine' ? await listExpiring(deps, { requesterId: viewer, limit: 10 }) : [];
+  if (ending.length > 0) {
+    list.blocks.push(
+      { type: 'section', text: mrkdwn('*Accounts you asked for that end in the next 30 days*') },
+      ...ending.map((action) => ({ type: 'section' as const, text: mrkdwn(expiringLine(action)) })),
+    );
+  }
+  await respond(list);
 }

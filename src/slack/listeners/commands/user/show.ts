@@ -24,6 +24,7 @@ export async function handleShow(ctx: SubcommandContext): Promise<void> {
           profileUrl: result.profileUrl,
           protection: result.protection,
           courses: result.courses,
+          endsAt: result.endsAt,
         })
       : buildLookupFailure(result),
   );

@@ -12,6 +12,8 @@ export interface SubcommandContext {
   client: webApi.WebClient;
   deps: ListenerDeps;
   logger: Logger;
+  /** The text said `dry-run`: describe the Moodle calls, store and change nothing. */
+  dryRun: boolean;
 }
 
 export type SubcommandHandler = (ctx: SubcommandContext) => Promise<void>;

@@ -12,7 +12,7 @@ export async function runSuspension(ctx: SubcommandContext, operation: 'suspend'
   const parsed = await readAccountArgs(ctx, { allowFields: false, allowReason: true, verb: operation, usage });
   if (!parsed) return;
   const { command, respond, deps } = ctx;
-  const requester = requesterOfCommand(command);
+  const requester = requesterOfCommand(command, ctx.dryRun);
   const outcome = await accountServiceFor(deps).requestSuspension(requester, parsed.user, operation, parsed.reason);
   await respond(buildChangeReply(outcome, operation, accountNameOf(outcome, parsed.user)));
 }

@@ -46,8 +46,12 @@ export async function handleUpdate(ctx: SubcommandContext): Promise<void> {
   if (!parsed) return;
   const { command, respond, deps } = ctx;
   const { user } = parsed;
-  const requester = requesterOfCommand(command);
+  const requester = requesterOfCommand(command, ctx.dryRun);
   const accounts = accountServiceFor(deps);
+  if (Object.keys(parsed.fields).length === 0 && ctx.dryRun) {
+    await respond(buildNotice('A dry run needs the fields to change, e.g. city="York".', undefined, UPDATE_USAGE));
+    return;
+  }
   if (Object.keys(parsed.fields).length === 0) {
     await openAccountModal(
       ctx,

@@ -1,0 +1,99 @@
+// The courses and cohorts of an import's rows, once their accounts exist: enrolments in large all-or-nothing calls
+// (enrol_manual_enrol_users; a failed call is split until the bad enrolment is alone), then cohort memberships
+// (Moodle adds per item and warns; a warning is treated as the call's failure and split the same way). Both are
+// idempotent in Moodle, so a resumed run simply sends them again. A row whose account exists but missed a course or
+// cohort ends `partial`, saying which.
+import type { CohortMembership } from '../gateway/cohorts.js';
+import type { EnrolmentInput } from '../gateway/enrolments.js';
+import type { MoodleGateway } from '../moodle-gateway.js';
+import { CohortAddError, type CohortRef, type EnrolmentSpec, enrolmentInput } from '../operations/memberships.js';
+import { chunk, sendWithBisection } from './bisect.js';
+import type { Stop } from './run-accounts.js';
+import type { ImportTracker } from './tracker.js';
+import type { ImportTuning } from './tuning.js';
+import type { ImportRowUpdate } from './types.js';
+
+interface Item<T> {
+  row: number;
+  what: string;
+  input: T;
+}
+
+async function sendItems<T>(
+  tracker: ImportTracker,
+  tuning: ImportTuning,
+  items: Item<T>[],
+  perCall: number,
+  call: (inputs: T[]) => Promise<void>,
+  missed: Map<number, string[]>,
+): Promise<Stop | undefined> {
+  if (items.length === 0) return undefined;
+  const result = await sendWithBisection(chunk(items, perCall), (batch) => call(batch.map((i) => i.input)), {
+    concurrency: tuning.concurrency,
+    onSettled: async (ok, failed) => {
+      for (const { item, error } of failed)
+        missed.set(item.row, [...(missed.get(item.row) ?? []), `${item.what} (${error.hint})`]);
+      tracker.countMemberships(ok.length + failed.length);
+    },
+  });
+  return result.stopped === undefined ? undefined : { error: result.stopped };
+}
+
+async function addCohortMembers(gateway: MoodleGateway, items: CohortMembership[]): Promise<void> {
+  const problems = (await gateway.addCohortMembers(items)).filter((w) => w.kind !== 'already_member');
+  if (problems.length > 0)
+    throw new CohortAddError(`Moodle did not add every account to its cohort: ${problems[0]?.message}`);
+}
+
+export async function runMemberships(
+  gateway: MoodleGateway,
+  tuning: ImportTuning,
+  tracker: ImportTracker,
+): Promise<Stop | undefined> {
+  const rows = tracker.rowsIn('account_done').filter((r) => r.moodleId !== undefined);
+  if (rows.length === 0) return undefined;
+  const missed = new Map<number, string[]>();
+  const enrolments: Item<EnrolmentInput>[] = rows.flatMap((r) =>
+    ((r.plan.enrolments ?? []) as EnrolmentSpec[]).map((spec) => ({
+      row: r.row,
+      what: `course ${spec.course.shortname}`,
+      input: enrolmentInput(r.moodleId as number, spec),
+    })),
+  );
+  tracker.startPhase('enrolments');
+  const enrolStop = await sendItems(
+    tracker,
+    tuning,
+    enrolments,
+    tuning.enrolmentsPerCall,
+    (inputs) => gateway.enrolUsers(inputs),
+    missed,
+  );
+  if (enrolStop) return enrolStop;
+  const cohorts: Item<CohortMembership>[] = rows.flatMap((r) =>
+    ((r.plan.cohorts ?? []) as CohortRef[]).map((c) => ({
+      row: r.row,
+      what: `cohort ${c.name}`,
+      input: { cohortId: c.id, userId: r.moodleId as number },
+    })),
+  );
+  tracker.startPhase('cohorts');
+  const cohortStop = await sendItems(
+    tracker,
+    tuning,
+    cohorts,
+    tuning.cohortMembersPerCall,
+    (inputs) => addCohortMembers(gateway, inputs),
+    missed,
+  );
+  if (cohortStop) return cohortStop;
+  const updates: ImportRowUpdate[] = rows.map((r) => {
+    const done = r.action === 'update' ? 'updated' : 'created';
+    const lacking = missed.get(r.row);
+    if (!lacking) return { row: r.row, state: done };
+    const message = `The account was ${done} (id ${r.moodleId}), but not added to ${lacking.join('; ')}.`;
+    return { row: r.row, state: 'partial', message };
+  });
+  await tracker.update(updates);
+  return undefined;
+}

@@ -1,0 +1,30 @@
+// Doubles the core's service tests share: role lists of the test people, and a Slack directory in which everyone is
+// a plain member (no workspace admin, no guest, no bot).
+import type { Config } from '../../src/config.js';
+import type { DirectoryUser, SlackDirectory } from '../../src/core/permissions.js';
+
+/** Everyone may ask; `approvers` approve and `admins` act directly. */
+export function testRoles(approvers: readonly string[], admins: readonly string[]): Config['roles'] {
+  return {
+    requesters: [{ kind: 'everyone' }],
+    approvers: approvers.map((id) => ({ kind: 'user' as const, id })),
+    admins: admins.map((id) => ({ kind: 'user' as const, id })),
+  };
+}
+
+/** A workspace member: no admin, no guest, no bot, unless `flags` says so. */
+export const person = (id: string, flags: Partial<DirectoryUser> = {}): DirectoryUser => ({
+  id,
+  isAdmin: false,
+  isOwner: false,
+  isBot: false,
+  isDeleted: false,
+  isRestricted: false,
+  isUltraRestricted: false,
+  ...flags,
+});
+
+export const plainDirectory: SlackDirectory = {
+  getUser: async (id) => person(id),
+  getGroupMembers: async () => [],
+};

@@ -1,0 +1,244 @@
+// The durable scheduler below Slack: an end date set by a create (and replaced by expire), its reminder and its
+// expiry run from the store as the clock moves (never by waiting), each once; a failed expiry is tried again after
+// a stored backoff and shown to the approvers after its last try; an account protected after the date was set is
+// refused at run time. The real Moodle client against the fake Moodle, an in-memory SQLite store, a manual clock.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createManualClock, type ManualClock } from '../../src/core/clock.js';
+import { parseDay } from '../../src/core/dates.js';
+import { createPermissions } from '../../src/core/permissions.js';
+import { createProvisioningService, type Notifier, type ProvisioningService } from '../../src/core/provisioning.js';
+import { createRequestService } from '../../src/core/request-lifecycle.js';
+import type { Store } from '../../src/core/store.js';
+import { FIRST_RETRY_MS, MAX_ACTION_TRIES } from '../../src/core/use-cases/scheduled.js';
+import { createMoodleClient } from '../../src/moodle/client.js';
+import { Secret } from '../../src/secret.js';
+import { openStore } from '../../src/store/index.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { plainDirectory, testRoles } from './core-doubles.js';
+
+const ADMIN = 'U0ADMIN';
+const APPROVER = 'U0APPROVER';
+const roles = testRoles([ADMIN, APPROVER], [ADMIN]);
+
+let fake: FakeMoodle;
+let store: Store;
+let clock: ManualClock;
+let client: ReturnType<typeof createMoodleClient>;
+let provisioning: ProvisioningService;
+let told: string[];
+
+beforeAll(async () => {
+  fake = await startFakeMoodle();
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+function recordingNotifier(): Notifier {
+  const note = (what: string) => async () => {
+    told.push(what);
+  };
+  return {
+    postApprovalCard: async (request) => {
+      told.push(`card ${request.operation} ${request.status}`);
+      return { channel: 'C0APPROVALS', ts: '1700000000.000001' };
+    },
+    updateApprovalCard: async (request) => {
+      told.push(`update ${request.operation} ${request.status}`);
+    },
+    notifyRequester: async (request, event) => {
+      told.push(`dm ${request.requester.userId} ${request.operation} ${event}`);
+    },
+    announce: async (request, event) => {
+      told.push(`announce ${request.operation} ${event}`);
+      return undefined;
+    },
+    remindApprovers: note('approvers reminded'),
+    remindEndDate: async (action) => {
+      told.push(`end date reminder ${action.requesterId} ${action.username}`);
+    },
+  };
+}
+
+function build(protectedUsers: string[] = []): void {
+  provisioning = createProvisioningService({
+    gateway: client,
+    requests: createRequestService({ store, clock, ttlHours: 72 }),
+    store,
+    permissions: createPermissions(roles, plainDirectory, { clock }),
+    notifier: recordingNotifier(),
+    clock,
+    settings: {
+      approvalRequired: new Set(['delete']),
+      passwordMode: 'email',
+      allowedAuth: ['manual'],
+      defaultAuth: 'manual',
+      protectedUsers,
+      moodleUrl: fake.url,
+      expiryRemindDays: 7,
+    },
+  });
+}
+
+beforeEach(async () => {
+  fake.reset();
+  store = await openStore('sqlite::memory:');
+  clock = createManualClock(new Date('2027-03-01T08:00:00.000Z'));
+  client = createMoodleClient({ url: fake.url, token: new Secret(fake.token), timeoutMs: 2000, readRetries: 0 });
+  told = [];
+  build();
+});
+afterEach(async () => {
+  fake.setFault(null);
+  await client.close();
+  await store.close();
+});
+
+function endOf(day: string) {
+  const read = parseDay(day, { timeZone: 'Europe/Berlin', now: clock.now(), edge: 'end', what: 'The end date' });
+  if (!read.ok) throw new Error(read.message);
+  return { until: day, endAt: read.at.toISOString() };
+}
+
+/** An admin creates an account with an end date (directly: create is not in APPROVAL_REQUIRED). */
+async function createWithEnd(username: string, day: string): Promise<number> {
+  const user = { username, email: `${username}@example.org`, firstname: 'Guest', lastname: 'Lecturer', auth: 'manual' };
+  const outcome = await provisioning.submitRequest(
+    { userId: ADMIN },
+    { username, email: user.email },
+    { operation: 'create', user, end: endOf(day) },
+    undefined,
+    undefined,
+  );
+  if (outcome.kind !== 'executed') throw new Error(`not executed: ${outcome.kind}`);
+  return outcome.execution.moodleId!;
+}
+
+const suspended = (id: number) => fake.site.users.find((u) => u.id === id)?.suspended;
+const updates = () => fake.calls.filter((c) => c.wsfunction === 'core_user_update_users').length;
+
+describe('the scheduler', () => {
+  it('reminds once before the end date and suspends once at it, as the system on the requester’s behalf', async () => {
+    const id = await createWithEnd('guest.one', '2027-03-31');
+    const actions = await store.listActions({ moodleIds: [id] });
+    expect(actions.map((a) => [a.kind, a.state, a.requesterId])).toEqual([
+      ['remind', 'scheduled', ADMIN],
+      ['expire', 'scheduled', ADMIN],
+    ]);
+    // 2027-03-31 in Berlin ends at 22:00 UTC (summer time from 28 March).
+    expect(actions[1]?.dueAt.toISOString()).toBe('2027-03-31T22:00:00.000Z');
+    expect(actions[0]?.dueAt.toISOString()).toBe('2027-03-24T22:00:00.000Z');
+
+    clock.set(new Date('2027-03-24T21:59:59.000Z'));
+    expect(await provisioning.runDueActions()).toEqual([]);
+    clock.set(new Date('2027-03-24T22:00:00.000Z'));
+    expect((await provisioning.runDueActions()).map((a) => [a.kind, a.state])).toEqual([['remind', 'done']]);
+    expect(await provisioning.runDueActions()).toEqual([]);
+    expect(told.filter((t) => t.startsWith('end date reminder'))).toEqual([`end date reminder ${ADMIN} guest.one`]);
+    expect(suspended(id)).toBe(false);
+
+    clock.set(new Date('2027-04-02T08:00:00.000Z'));
+    const [expired] = await provisioning.runDueActions();
+    expect(expired).toMatchObject({ kind: 'expire', state: 'done', resultRequestId: expect.any(String) });
+    expect(suspended(id)).toBe(true);
+    expect(await provisioning.runDueActions()).toEqual([]);
+    expect(updates()).toBe(1);
+
+    const request = await store.getRequest(expired!.resultRequestId!);
+    expect(request).toMatchObject({ operation: 'suspend', status: 'succeeded', decidedBy: 'system' });
+    expect(request?.requester.userId).toBe(ADMIN);
+    const audit = (await store.listAudit()).filter((e) => e.requestId === request?.id);
+    expect(audit.map((e) => [e.actor, e.kind, e.outcome])).toEqual([
+      ['system', 'request', 'approved'],
+      ['system', 'direct_execution', 'allowed'],
+      ['system', 'execution', 'started'],
+      ['system', 'execution', 'succeeded'],
+    ]);
+    expect(audit[0]?.detail).toContain(ADMIN);
+    expect(told).toEqual(expect.arrayContaining([`dm ${ADMIN} suspend executed`, 'announce suspend executed']));
+  });
+
+  it('replaces an end date whole: expire moves it, and only the new date runs', async () => {
+    const id = await createWithEnd('guest.two', '2027-03-20');
+    const outcome = await provisioning.submitRequest(
+      { userId: ADMIN },
+      { moodleId: id, username: 'guest.two' },
+      { operation: 'expire', end: endOf('2027-06-30') },
+      undefined,
+      undefined,
+    );
+    expect(outcome.kind).toBe('executed');
+    clock.set(new Date('2027-03-25T00:00:00.000Z'));
+    expect(await provisioning.runDueActions()).toEqual([]);
+    expect(suspended(id)).toBe(false);
+    clock.set(new Date('2027-07-01T00:00:00.000Z'));
+    expect((await provisioning.runDueActions()).map((a) => [a.kind, a.state])).toEqual([
+      ['remind', 'done'],
+      ['expire', 'done'],
+    ]);
+    expect(suspended(id)).toBe(true);
+  });
+
+  it('tries a failed expiry again after a stored, growing wait, and shows it to approvers after the last try', async () => {
+    const id = await createWithEnd('guest.three', '2027-03-05');
+    clock.set(new Date('2027-03-06T00:00:00.000Z'));
+    fake.setFault({ status: 503 }, { times: 100, wsfunction: 'core_user_update_users' });
+    const [first] = await provisioning.runDueActions();
+    expect(first).toMatchObject({ state: 'scheduled', attempts: 1, lastError: expect.any(String) });
+    expect(first && 'nextTryAt' in first && first.nextTryAt).toEqual(new Date(clock.now().getTime() + FIRST_RETRY_MS));
+    // Not shown yet: no card, no DM, and the missing-cards sweep leaves it alone while it will be tried again.
+    expect(told.filter((t) => t.includes('suspend'))).toEqual([]);
+    expect(await provisioning.postMissingCards()).toEqual([]);
+
+    clock.advance(FIRST_RETRY_MS - 1);
+    expect(await provisioning.runDueActions()).toEqual([]);
+    let waited = FIRST_RETRY_MS;
+    for (let attempt = 2; attempt <= MAX_ACTION_TRIES; attempt++) {
+      clock.advance(1);
+      const [next] = await provisioning.runDueActions();
+      expect(next).toMatchObject({ attempts: attempt, state: attempt < MAX_ACTION_TRIES ? 'scheduled' : 'failed' });
+      waited *= 2;
+      clock.advance(waited - 1);
+    }
+    expect(told).toEqual(expect.arrayContaining(['card suspend failed', `dm ${ADMIN} suspend failed`]));
+    expect(suspended(id)).toBe(false);
+    // An approver's Retry on the card (not the requester's: nobody retries their own request) then succeeds; the next run closes the action.
+    fake.setFault(null);
+    const [action] = await store.listActions({ moodleIds: [id], kind: 'expire' });
+    const retried = await provisioning.retry(action!.resultRequestId!, APPROVER);
+    expect(retried.kind).toBe('executed');
+    await provisioning.runDueActions();
+    expect(await store.getAction(action!.id)).toMatchObject({ state: 'done' });
+    expect(suspended(id)).toBe(true);
+  });
+
+  it('refuses at run time an account protected after its end date was set, and shows it to approvers at once', async () => {
+    const id = await createWithEnd('guest.four', '2027-03-05');
+    build(['guest.four']);
+    clock.set(new Date('2027-03-06T00:00:00.000Z'));
+    const [refused] = await provisioning.runDueActions();
+    expect(refused).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      lastError: expect.stringContaining('list of protected accounts'),
+    });
+    expect(updates()).toBe(0);
+    expect(suspended(id)).toBe(false);
+    expect(told).toEqual(expect.arrayContaining(['card suspend failed']));
+    const request = await store.getRequest(refused!.resultRequestId!);
+    expect(request?.result).toMatchObject({ ok: false, code: 'protected' });
+  });
+
+  it('sends no reminder once the end date has passed, and leaves an account deleted in the meantime alone', async () => {
+    const id = await createWithEnd('guest.five', '2027-03-20');
+    fake.site.users = fake.site.users.filter((u) => u.id !== id);
+    clock.set(new Date('2027-03-25T00:00:00.000Z'));
+    expect((await provisioning.runDueActions()).map((a) => [a.kind, a.state])).toEqual([
+      ['remind', 'done'],
+      ['expire', 'done'],
+    ]);
+    expect(told.filter((t) => t.startsWith('end date reminder'))).toEqual([]);
+    expect(updates()).toBe(0);
+    expect(await store.listRequests({ operation: 'suspend', limit: 5 })).toEqual([]);
+  });
+});
