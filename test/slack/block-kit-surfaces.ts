@@ -53,6 +53,7 @@ import {
   buildUserCard,
 } from '../../src/slack/blocks/user-card.js';
 import { makeRequest } from './approval-fixtures.js';
+import { type Hostile, moreMessages, moreViews } from './block-kit-surfaces-more.js';
 
 /** Everything Slack reads as markup, a mention, a link, an entity and a quote, in one value. */
 export const HOSTILE =
@@ -289,7 +290,18 @@ function audit(i: number): AuditEvent {
 
 /** Every message and reply, named. */
 export function allMessages(): Array<[string, Message]> {
-  return [...requestMessages(), ...replies()];
+  return [...requestMessages(), ...replies(), ...moreMessages(hostile())];
+}
+
+/** What block-kit-surfaces-more.ts builds its surfaces from. */
+function hostile(): Hostile {
+  return {
+    HOSTILE,
+    LONG,
+    operations: Object.keys(SAMPLE_PAYLOADS) as RequestOperation[],
+    request: hostileRequest,
+    user: hostileUser,
+  };
 }
 
 /** Every modal and Home tab, named. */
@@ -356,5 +368,5 @@ export function allViews(): Array<[string, View]> {
     }),
   ]);
   out.push(['home plain', buildHomeView({ viewer: 'U0REQ', now: at, mine: [] })]);
-  return out;
+  return [...out, ...moreViews(hostile())];
 }
