@@ -3,11 +3,14 @@
 // test/docs/screens.test.ts renders them again and fails when a committed picture no longer matches the app.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { viewAccount } from '../src/core/account-view.js';
+import type { MoodleUser } from '../src/core/moodle-gateway.js';
 import type { RequestRecord } from '../src/core/requests.js';
 import { buildApprovalCard, buildRequesterMessage } from '../src/slack/blocks/approval-card.js';
 import { buildApproveModal } from '../src/slack/blocks/decision-modals.js';
 import { buildHomeView } from '../src/slack/blocks/home-tab.js';
 import { buildNewUserModal } from '../src/slack/blocks/new-user-modal.js';
+import { buildUserCard } from '../src/slack/blocks/user-card.js';
 import { makeRequest } from '../test/slack/approval-fixtures.js';
 import type { Frame } from './screens/block-kit-svg.js';
 import { renderHome, renderMessage, renderModal } from './screens/frames.js';
@@ -98,6 +101,29 @@ const failed = request({
   },
 });
 
+/** The leaver as Moodle holds them, for `/moodle-user show lee.ver` by an approver. */
+const lee: MoodleUser = {
+  id: 87,
+  username: 'lee.ver',
+  firstname: 'Lee',
+  lastname: 'Ver',
+  fullname: 'Lee Ver',
+  email: 'lee.ver@school.example',
+  auth: 'manual',
+  suspended: false,
+  confirmed: true,
+  department: 'Science',
+  city: 'Leeds',
+  country: 'GB',
+  lang: 'en',
+  timezone: 'Europe/London',
+  lastaccess: 1_782_864_000,
+};
+const showOptions = {
+  profileUrl: `${MOODLE}/user/profile.php?id=87`,
+  courses: [{ id: 2, shortname: 'SCI7', fullname: 'Science, year 7' }],
+};
+
 /** Every picture: its file name and its SVG. */
 export function buildScreens(): Array<{ name: string; svg: string }> {
   const metadata = { requestId: 'R-X2VY9Z', card: { channel: 'C0APPROVALS', ts: '1.000001' } };
@@ -134,6 +160,7 @@ export function buildScreens(): Array<{ name: string; svg: string }> {
     },
     { name: 'home-tab.svg', svg: renderHome(home as never, FRAME) },
     { name: 'request-form.svg', svg: renderModal(form as never, FRAME) },
+    { name: 'show-card.svg', svg: renderMessage(buildUserCard(viewAccount(lee, true), showOptions), FRAME) },
   ];
 }
 

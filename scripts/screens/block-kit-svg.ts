@@ -64,7 +64,11 @@ function token(inner: string, frame: Frame): Run {
   if (inner.startsWith('!date^')) {
     const [spec, fallback] = inner.split('|');
     const shown = dateText(fallback ?? '');
-    return { text: spec?.includes('{time}') ? shown : shown.replace(/ \d\d:\d\d$/, '') };
+    const day = new Date(fallback ?? '');
+    const withYear = Number.isNaN(day.getTime())
+      ? (fallback ?? '')
+      : day.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    return { text: spec?.includes('{time}') ? shown : withYear };
   }
   if (inner.startsWith('!subteam^')) return { text: '@approvers', link: true };
   const [url, label] = inner.split('|');

@@ -20,8 +20,7 @@ import { buildWebClientOptions } from './web-client-options.js';
 export interface SlackNotifierOptions {
   client: webApi.WebClient;
   config: Pick<Config, 'approvalChannel' | 'notifyChannel'> &
-    Partial<Pick<Config, 'expiryAction'>> & {
-      passwordMode?: Config['passwordMode'];
+    Partial<Pick<Config, 'expiryAction' | 'passwordMode'>> & {
       moodle: { url: string };
       roles: Pick<Config['roles'], 'approvers'>;
     };

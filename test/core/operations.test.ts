@@ -24,7 +24,7 @@ import {
   requestPayloadSchema,
 } from '../../src/core/operations/registry.js';
 import { suspendUser, unsuspendUser } from '../../src/core/operations/suspension.js';
-import type { OperationContext } from '../../src/core/operations/types.js';
+import type { OperationContext, OperationDefinition } from '../../src/core/operations/types.js';
 import { updateUser } from '../../src/core/operations/update-user.js';
 import type { RequestPayload } from '../../src/core/requests.js';
 
@@ -696,5 +696,92 @@ describe('words', () => {
       ],
     );
     expect(OPERATIONS.filter((o) => !o.keepsAccount).map((o) => o.name)).toEqual(['delete', 'import']);
+  });
+
+  it('every operation has its person-first headline, its outcome and what is not done yet after a failure', () => {
+    const enrolment = { course: course(7), role: { shortname: 'student', id: 5 } };
+    const payloads: Record<string, RequestPayload> = {
+      create: { operation: 'create', user: jane },
+      update: { operation: 'update', changes: [] },
+      suspend: { operation: 'suspend' },
+      unsuspend: { operation: 'unsuspend' },
+      delete: { operation: 'delete' },
+      enrol: { operation: 'enrol', enrolment },
+      unenrol: { operation: 'unenrol', course: course(7) },
+      cohort_add: { operation: 'cohort_add', cohort: cohort(3) },
+      cohort_remove: { operation: 'cohort_remove', cohort: { id: 4, idnumber: 'K4', name: '' } },
+      expire: { operation: 'expire', end: { until: '2027-07-31', endAt: '2027-08-01T00:00:00.000Z' } },
+      extend: { operation: 'extend', end: { until: '2028-07-31', endAt: '2028-08-01T00:00:00.000Z' } },
+      import: {
+        operation: 'import',
+        fileName: 'staff.csv',
+        sha256: 'a'.repeat(64),
+        mode: 'create',
+        rows: 3,
+        counts: { create: 3, update: 0, unchanged: 0, invalid: 0, duplicate: 0, exists: 0 },
+        courses: [],
+        cohorts: [],
+      },
+    };
+    const words = OPERATIONS.map((o) => {
+      const definition = o as unknown as OperationDefinition<RequestPayload>;
+      const p = payloads[o.name] as RequestPayload;
+      return [
+        o.name,
+        definition.headline(p, 'Lee Ver'),
+        o.words.outcome,
+        o.words.notYet,
+        definition.destructive === true,
+      ];
+    });
+    expect(words).toEqual([
+      ['create', 'New Moodle account for Lee Ver', 'account created', 'the account isn’t created yet', false],
+      ['update', 'Update Moodle account: Lee Ver', 'account updated', 'the account isn’t updated yet', false],
+      ['suspend', 'Suspend Moodle account: Lee Ver', 'account suspended', 'the account isn’t suspended yet', true],
+      [
+        'unsuspend',
+        'Unsuspend Moodle account: Lee Ver',
+        'account active again',
+        'the account isn’t active again yet',
+        false,
+      ],
+      ['delete', 'Delete Moodle account: Lee Ver', 'account deleted', 'the account isn’t deleted yet', true],
+      ['enrol', 'Enrol Lee Ver in C7', 'enrolled', 'the enrolment isn’t made yet', false],
+      ['unenrol', 'Unenrol Lee Ver from C7', 'unenrolled', 'the enrolment isn’t removed yet', false],
+      [
+        'cohort_add',
+        'Add Lee Ver to the cohort Cohort 3',
+        'added to the cohort',
+        'the account isn’t in the cohort yet',
+        false,
+      ],
+      [
+        'cohort_remove',
+        'Remove Lee Ver from the cohort K4',
+        'removed from the cohort',
+        'the account isn’t out of the cohort yet',
+        false,
+      ],
+      ['expire', 'End date for Lee Ver: 2027-07-31', 'end date set', 'the end date isn’t set yet', false],
+      [
+        'extend',
+        'Extend Moodle account: Lee Ver until 2028-07-31',
+        'end date moved',
+        'the end date isn’t moved yet',
+        false,
+      ],
+      [
+        'import',
+        'Import Moodle accounts: staff.csv (3 rows)',
+        'import finished',
+        'the import isn’t finished yet',
+        false,
+      ],
+    ]);
+    // Only a new account's payload names its person; a name of spaces falls back to the username.
+    expect(OPERATIONS.filter((o) => 'personOf' in o).map((o) => o.name)).toEqual(['create']);
+    expect(createUser.personOf({ operation: 'create', user: { ...jane, firstname: ' ', lastname: '' } })).toBe('jdoe');
+    expect(createUser.personOf({ operation: 'create', user: jane })).toBe('Jane Doe');
+    expect(OPERATIONS.filter((o) => 'nextSteps' in o).map((o) => o.name)).toEqual(['create']);
   });
 });

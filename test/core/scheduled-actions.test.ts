@@ -220,7 +220,7 @@ describe('the scheduler', () => {
     expect(refused).toMatchObject({
       state: 'failed',
       attempts: 1,
-      lastError: expect.stringContaining('protected accounts'),
+      lastError: expect.stringContaining('list of protected accounts'),
     });
     expect(updates()).toBe(0);
     expect(suspended(id)).toBe(false);

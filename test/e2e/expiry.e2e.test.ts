@@ -343,7 +343,7 @@ describe('the durable scheduler', () => {
     const t = await start(clock, { DATABASE_URL: database, PROTECTED_USERS: username });
     await deps(t).provisioning.runDueActions();
     const [expire] = (await actionsOf(t, id)).filter((a) => a.kind === 'expire');
-    expect(expire).toMatchObject({ state: 'failed', lastError: expect.stringContaining('protected accounts') });
+    expect(expire).toMatchObject({ state: 'failed', lastError: expect.stringContaining('list of protected accounts') });
     expect(isSuspended(id)).toBe(false);
     expect(suspendCalls(id)).toBe(0);
     const card = await slack.waitForCall(
@@ -351,7 +351,7 @@ describe('the durable scheduler', () => {
       (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(expire!.resultRequestId!),
     );
     expect(JSON.stringify(card.args.blocks)).toContain(ACTION_IDS.retryRequestButton);
-    expect(JSON.stringify(card.args.blocks)).toContain('protected accounts');
+    expect(JSON.stringify(card.args.blocks)).toContain('list of protected accounts');
     // The card names the end date and the request that set it, not an approval nobody gave.
     const blocks = JSON.stringify(card.args.blocks);
     expect(blocks).toContain('reached its end date (<!date^');

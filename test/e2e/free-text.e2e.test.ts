@@ -150,8 +150,9 @@ describe('forged lines stay the requester’s', () => {
       city: 'Leeds\n> *Approve here*',
     });
     const card = await reply('/moodle-user', 'show mallory', APPROVER);
-    expect(card).toContain('Mal ∗∶white_check_mark: Approved by @admin∗ Lory');
-    expect(card).toContain('*City/town*: Leeds &gt; ∗Approve here∗');
+    // The name is the plain-text header (one line, no emoji, the shortcode's colon broken); fields are escaped.
+    expect(card).toContain('"text":"Mal *∶white_check_mark: Approved by @admin* Lory","emoji":false');
+    expect(card).toContain('*City/town*\\nLeeds &gt; ∗Approve here∗');
     expect(card).not.toContain('*:white_check_mark: Approved');
     expect(card).not.toContain('Mal\\n');
   });

@@ -120,7 +120,14 @@ describe('a CSV import from upload to result', () => {
     const { request, card } = await submitted(outcome);
     expect(request).toMatchObject({ operation: 'import', status: 'pending', reason: 'new term' });
     const cardText = blocksText(card);
-    for (const words of ['Import of 3 rows from new staff.csv', 'new term', '3 new', 'TEST101 (2)', 'Approve…', 'Reject…']) {
+    for (const words of [
+      'Import of 3 rows from new staff.csv',
+      'new term',
+      '3 new',
+      'TEST101 (2)',
+      'Approve…',
+      'Reject…',
+    ]) {
       expect(cardText).toContain(words);
     }
 
@@ -165,7 +172,7 @@ describe('a CSV import from upload to result', () => {
     expect(lines).toHaveLength(4);
     expect(lines.find((l) => l.includes('imp.jane'))).toContain(String(jane?.id));
     const line = await t.slack.waitForCall('chat.postMessage', (c) => c.args.channel === 'C0NOTIFY');
-    expect(String(line.args.text)).toMatch(/Import of 3 rows from new staff\.csv.*3 created/);
+    expect(String(line.args.text)).toMatch(/Import Moodle accounts: new staff\.csv \(3 rows\).*3 created/);
     // No generic "your request is done" DM besides the result file.
     expect(t.slack.callsTo('chat.postMessage').filter((c) => c.args.channel === REQUESTER)).toEqual([]);
     expect(t.leakedSecrets()).toEqual([]);

@@ -66,8 +66,8 @@ describe('least privilege for reading', () => {
   it('a requester sees that the account exists, its username, name and status, and no contact details', async () => {
     const reply = await run('/moodle-user', 'show gt_bob', REQUESTER);
     expect(reply.all).toContain('Bob Brown');
-    expect(reply.all).toContain('`gt_bob`');
-    expect(reply.all).toContain('Active');
+    expect(reply.all).toContain('*Username*\\ngt_bob (id ');
+    expect(reply.all).toContain('*Status*\\nActive');
     for (const hidden of CONTACT) expect(reply.all).not.toContain(hidden);
     expect(reply.all).not.toContain('Last access');
   });

@@ -66,9 +66,9 @@ describe('show', () => {
     expect(reply.body.response_type).toBe('ephemeral');
     expect(reply.all).toContain(`Pat Tester`);
     expect(reply.all).toContain(p.email);
-    expect(reply.all).toContain('Active');
-    expect(reply.all).toContain('signs in with Moodle login');
-    expect(reply.all).toContain('Last access: never');
+    expect(reply.all).toContain('*Status*\\nActive');
+    expect(reply.all).toContain('*Signs in with*\\nMoodle login');
+    expect(reply.all).toContain('*Last access*\\nNever');
     expect(reply.all).toContain(`${fake.url}/user/profile.php?id=${p.id}`);
     const stored = fake.site.getUser(p.id);
     expect(reply.all).not.toContain(String(stored?.privateaccesskey));

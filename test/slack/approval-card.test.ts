@@ -153,6 +153,29 @@ describe('buildApprovalCard', () => {
     });
   });
 
+  it('names every approver of a quorum, and says when an admin did it directly', () => {
+    const first = (request: RequestRecord) =>
+      (buildApprovalCard(request, { moodleUrl: MOODLE }).blocks ?? [])[0] as { text: { text: string } };
+    const quorum = makeRequest({
+      status: 'succeeded',
+      ...decided,
+      approvalsNeeded: 2,
+      approvals: [
+        { by: 'U0APP1', at: decided.decidedAt },
+        { by: 'U0APP', at: decided.decidedAt },
+      ],
+      result: { ok: true, moodleId: 42 },
+    });
+    expect(first(quorum).text.text).toMatch(/^:white_check_mark: \*Approved by <@U0APP1> and <@U0APP>\* · /);
+    const direct = makeRequest({
+      status: 'succeeded',
+      decidedBy: 'U0REQ',
+      decidedAt: decided.decidedAt,
+      result: { ok: true },
+    });
+    expect(first(direct).text.text).toMatch(/^:white_check_mark: \*Done directly by <@U0REQ>\* · /);
+  });
+
   it('a deleted account gets no profile link, anywhere', () => {
     const done = makeRequest({ ...LEAVER, status: 'succeeded', ...decided, result: { ok: true, moodleId: 6 } });
     const card = buildApprovalCard(done, { moodleUrl: MOODLE });
@@ -325,6 +348,15 @@ describe('requester message and notification line', () => {
     });
     expect(done.text).toContain('is done');
     expect(done.text).toContain('profile.php?id=42');
+    const direct = buildRequesterMessage(
+      makeRequest({ status: 'succeeded', decidedBy: 'U0REQ', result: { ok: true, moodleId: 42 } }),
+      'executed',
+      { moodleUrl: MOODLE },
+    );
+    expect(direct.text).toContain(
+      'Your request `R-7K3QX9` (New Moodle account for Jane Doe) is done: account created.',
+    );
+    expect(direct.text).not.toContain('approved');
     const rejected = buildRequesterMessage(makeRequest({ status: 'rejected', ...byStatus.rejected }), 'rejected', {
       moodleUrl: MOODLE,
     });

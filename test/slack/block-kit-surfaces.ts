@@ -53,6 +53,7 @@ import {
   buildUserCard,
 } from '../../src/slack/blocks/user-card.js';
 import { makeRequest } from './approval-fixtures.js';
+import { type Hostile, moreMessages, moreViews } from './block-kit-surfaces-more.js';
 
 /** Everything Slack reads as markup, a mention, a link, an entity and a quote, in one value. */
 export const HOSTILE =
@@ -87,17 +88,17 @@ export const SAMPLE_PAYLOADS: Record<RequestOperation, RequestPayload> = {
   unenrol: { operation: 'unenrol', course },
   cohort_add: { operation: 'cohort_add', cohort },
   cohort_remove: { operation: 'cohort_remove', cohort },
-  expire: { operation: 'expire', end: { until: '2027-01-31', endAt: '2027-01-31T23:00:00.000Z' } },
-  extend: { operation: 'extend', end: { until: '2027-06-30', endAt: '2027-06-30T22:00:00.000Z' } },
+  expire: { operation: 'expire', end: { until: HOSTILE, endAt: '2027-07-01T00:00:00.000Z' } },
+  extend: { operation: 'extend', end: { until: LONG, endAt: '2027-07-01T00:00:00.000Z' } },
   import: {
     operation: 'import',
-    fileName: `${HOSTILE.slice(0, 200)}.csv`,
+    fileName: LONG.slice(0, 255),
     sha256: 'a'.repeat(64),
     mode: 'create_or_update',
-    rows: 10_000,
-    counts: { create: 9_000, update: 500, unchanged: 100, invalid: 200, duplicate: 100, exists: 100 },
-    courses: Array.from({ length: 40 }, (_, i) => ({ id: i + 1, shortname: `${HOSTILE}${i}`, enrolments: 250 })),
-    cohorts: Array.from({ length: 40 }, (_, i) => ({ id: i + 1, name: `${LONG}${i}`, members: 250 })),
+    rows: 100_000,
+    counts: { create: 90_000, update: 5000, unchanged: 1000, invalid: 2000, duplicate: 1000, exists: 1000 },
+    courses: Array.from({ length: 60 }, (_, i) => ({ id: i, shortname: LONG, enrolments: 1000 })),
+    cohorts: Array.from({ length: 60 }, (_, i) => ({ id: i, name: LONG, members: 1000 })),
   },
 };
 
@@ -289,7 +290,18 @@ function audit(i: number): AuditEvent {
 
 /** Every message and reply, named. */
 export function allMessages(): Array<[string, Message]> {
-  return [...requestMessages(), ...replies()];
+  return [...requestMessages(), ...replies(), ...moreMessages(hostile())];
+}
+
+/** What block-kit-surfaces-more.ts builds its surfaces from. */
+function hostile(): Hostile {
+  return {
+    HOSTILE,
+    LONG,
+    operations: Object.keys(SAMPLE_PAYLOADS) as RequestOperation[],
+    request: hostileRequest,
+    user: hostileUser,
+  };
 }
 
 /** Every modal and Home tab, named. */
@@ -356,5 +368,5 @@ export function allViews(): Array<[string, View]> {
     }),
   ]);
   out.push(['home plain', buildHomeView({ viewer: 'U0REQ', now: at, mine: [] })]);
-  return out;
+  return [...out, ...moreViews(hostile())];
 }

@@ -143,6 +143,11 @@ class Checker {
       case 'radio_buttons':
       case 'checkboxes':
         return this.choices(path, e);
+      case 'file_input': {
+        const max = typeof e.max_files === 'number' ? e.max_files : 10;
+        if (max < 1 || max > 10) this.fail(path, `max_files ${max}`);
+        return;
+      }
       case 'datepicker':
         if (e.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(e.initial_date))) {
           this.fail(path, `initial_date ${String(e.initial_date)} is not YYYY-MM-DD`);
@@ -193,6 +198,22 @@ class Checker {
     if (initial && !values.has(String(initial.value))) this.fail(path, 'initial_option is not one of the options');
   }
 
+  /** Rich text: sections, lists, quotes and preformatted runs of non-empty text elements (shown literally). */
+  richText(path: string, b: Json) {
+    const parts = (b.elements as Json[] | undefined) ?? [];
+    if (parts.length === 0) this.fail(path, 'rich_text without elements');
+    for (const [i, part] of parts.entries()) {
+      const kinds = ['rich_text_section', 'rich_text_preformatted', 'rich_text_quote', 'rich_text_list'];
+      if (!kinds.includes(String(part.type)))
+        this.fail(`${path}.elements[${i}]`, `rich text type ${String(part.type)}`);
+      for (const [j, run] of ((part.elements as Json[] | undefined) ?? []).entries()) {
+        if (run.type === 'text' && (typeof run.text !== 'string' || run.text === '')) {
+          this.fail(`${path}.elements[${i}].elements[${j}]`, 'empty text');
+        }
+      }
+    }
+  }
+
   block(path: string, b: Json, blockIds: Set<string>) {
     this.id(path, b.block_id, blockIds, 'block_id', false);
     const actionIds = new Set<string>();
@@ -232,6 +253,8 @@ class Checker {
         return this.element(`${path}.element`, b.element as Json, actionIds);
       case 'divider':
         return;
+      case 'rich_text':
+        return this.richText(path, b);
       default:
         this.fail(path, `block type ${String(b.type)} is not checked here: add it to the validator`);
     }

@@ -150,10 +150,14 @@ describe('what the modals show', () => {
       { detail: 'full', user: moodleUser },
       { profileUrl: `${MOODLE}/user/profile.php?id=50` },
     );
-    const lines = (card.blocks ?? []).flatMap((b) => (b.type === 'section' && b.text ? b.text.text.split('\n') : []));
-    expect(lines.filter((l) => l.includes('Approved') || l.includes('quoted'))).toEqual([
-      '*Jane ∗∶white_check_mark: Approved∗ Doe*  ·  `jdoe`  ·  id 50',
-      '*City/town*: Leeds &gt; quoted',
-    ]);
+    const lines = (card.blocks ?? []).flatMap((b) =>
+      b.type === 'section' ? (b.fields ?? []).flatMap((f) => f.text.split('\n')) : [],
+    );
+    expect(lines.filter((l) => l.includes('Approved') || l.includes('quoted'))).toEqual(['Leeds &gt; quoted']);
+    // The name is the card's header: plain text on one line, no emoji, the shortcode's colon broken.
+    expect((card.blocks ?? [])[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'Jane *∶white_check_mark: Approved* Doe', emoji: false },
+    });
   });
 });

@@ -50,13 +50,23 @@ describe('buildUserCard', () => {
     );
     const text = JSON.stringify(card.blocks);
     expect(card.response_type).toBe('ephemeral');
-    expect(text).toContain('&lt;!channel&gt; Doe');
-    expect(text).not.toContain('<!channel>');
-    expect(text).toContain('Suspended');
-    expect(text).toContain('signs in with Moodle login');
+    // Person first: the name as a plain-text header (nothing in it can mention), the account in two columns.
+    expect((card.blocks ?? [])[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: '<!channel> Doe', emoji: false },
+    });
+    const fields = (card.blocks ?? [])
+      .flatMap((b) => (b.type === 'section' ? (b.fields ?? []) : []))
+      .map((f) => f.text);
+    expect(fields).toEqual([
+      '*Username*\njdoe (id 42)',
+      '*Status*\nSuspended',
+      '*Signs in with*\nMoodle login',
+      '*Last access*\n<!date^1700000000^{date_short_pretty}|2023-11-14T22:13:20.000Z>',
+      '*Email address*\njane@example.org',
+      '*City/town*\nLeeds',
+    ]);
     expect(text).not.toContain('manual');
-    expect(text).toContain('<!date^1700000000^');
-    expect(text).toContain('City/town*: Leeds');
     expect(text).toContain('https://lms.example.org/user/profile.php?id=42|Open the Moodle profile');
     expect(card.text).toContain('suspended');
   });
@@ -83,8 +93,8 @@ describe('buildUserCard for a plain requester', () => {
     const card = buildUserCard(viewAccount(full, false), { profileUrl: 'https://x' });
     const text = JSON.stringify(card);
     expect(text).toContain('Jane Doe');
-    expect(text).toContain('`jdoe`');
-    expect(text).toContain('Suspended');
+    expect(text).toContain('*Username*\\njdoe (id 42)');
+    expect(text).toContain('*Status*\\nSuspended');
     expect(text).toContain('approvers and admins only');
     for (const hidden of ['jane@example.org', 'S-1234', '+44 113', '1 Lane', 'Leeds', 'Maths', '<!date^', 'manual']) {
       expect(text).not.toContain(hidden);

@@ -39,7 +39,6 @@ export async function hasEnd(context: OperationContext, moodleId: number, end: A
 function endDateOperation<P extends { operation: 'expire' | 'extend'; end: AccountEnd }>(
   schema: z.ZodType<P> & { shape: { operation: z.ZodLiteral<P['operation']> } },
   words: OperationDefinition['words'],
-  headline: (person: string) => string,
 ) {
   const name = schema.shape.operation.value;
   return {
@@ -50,7 +49,10 @@ function endDateOperation<P extends { operation: 'expire' | 'extend'; end: Accou
     correctable: false,
     words,
     keepsAccount: true,
-    headline: (_payload: P, person: string) => headline(person),
+    headline: (payload: P, person: string) =>
+      name === 'extend'
+        ? `Extend Moodle account: ${person} until ${payload.end.until}`
+        : `End date for ${person}: ${payload.end.until}`,
     describe: (payload: P) => [{ label: 'End date', value: describeEnd(payload.end) }],
     // Apart from the account's other changes: a suspension may be asked for while a new end date waits.
     targetKey: (_payload: P, target) => `end:${accountKey(target)}`,
@@ -66,25 +68,17 @@ function endDateOperation<P extends { operation: 'expire' | 'extend'; end: Accou
   } satisfies OperationDefinition<P>;
 }
 
-export const expireUser = endDateOperation(
-  expirePayloadSchema,
-  {
-    verb: 'set the end date of',
-    title: 'Set end date',
-    done: 'given an end date',
-    outcome: 'end date set',
-    notYet: 'the end date isn’t set yet',
-  },
-  (person) => `End date for the Moodle account of ${person}`,
-);
-export const extendUser = endDateOperation(
-  extendPayloadSchema,
-  {
-    verb: 'extend',
-    title: 'Extend account',
-    done: 'extended',
-    outcome: 'end date moved',
-    notYet: 'the end date isn’t moved yet',
-  },
-  (person) => `Extend the Moodle account of ${person}`,
-);
+export const expireUser = endDateOperation(expirePayloadSchema, {
+  verb: 'set the end date of',
+  title: 'Set end date',
+  done: 'given an end date',
+  outcome: 'end date set',
+  notYet: 'the end date isn’t set yet',
+});
+export const extendUser = endDateOperation(extendPayloadSchema, {
+  verb: 'extend',
+  title: 'Extend account',
+  done: 'extended',
+  outcome: 'end date moved',
+  notYet: 'the end date isn’t moved yet',
+});

@@ -49,10 +49,12 @@ export const importUsers = {
     title: 'Import accounts',
     done: 'imported',
     outcome: 'import finished',
-    notYet: 'the accounts aren’t imported yet',
+    notYet: 'the import isn’t finished yet',
   },
   keepsAccount: false,
-  headline: (p) => `Import of ${p.rows.toLocaleString('en')} rows from ${p.fileName}`,
+  // The subject is a file, not a person.
+  headline: (p) =>
+    `Import Moodle accounts: ${p.fileName} (${p.rows.toLocaleString('en')} row${p.rows === 1 ? '' : 's'})`,
 
   describe: (p) => {
     const n = (x: number) => x.toLocaleString('en');

@@ -24,7 +24,9 @@ function doneText(request: RequestRecord, options: RenderOptions, what: string, 
   const definition = operationOf(request.operation);
   const steps = definition.nextSteps?.(request.payload, { passwordMode: options.passwordMode ?? 'email' }) ?? [];
   const link = profileLink(request, options.moodleUrl, 'Open it in Moodle');
-  const lines = [`:white_check_mark: Your request ${what} was approved${by} and is done: ${definition.words.outcome}.`];
+  // An admin's direct execution was approved by nobody: it is simply done.
+  const how = by ? `was approved${by} and is done` : 'is done';
+  const lines = [`:white_check_mark: Your request ${what} ${how}: ${definition.words.outcome}.`];
   if (steps.length > 0) lines.push(escapeMrkdwn(steps.join(' ')));
   if (link) lines.push(link);
   return lines.join('\n') + approverWords(request, 'Comment from');

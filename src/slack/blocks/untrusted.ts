@@ -87,11 +87,12 @@ function renderLine(line: string): string {
 }
 
 /**
- * Untrusted text as one run of mrkdwn: cut to `max` characters first, line breaks become spaces, and no character
- * of it can format, link, mention or hide. The only way untrusted text enters a mrkdwn string.
+ * Untrusted text as one run of mrkdwn, at most `max` characters once escaped (entities are longer than what they
+ * stand for; the cut never splits one): line breaks become spaces, and no character of it can format, link, mention
+ * or hide. The only way untrusted text enters a mrkdwn string.
  */
 export function escapeMrkdwn(text: string, max: number = LIMITS.sectionText): string {
-  return renderLine(truncateText(text, max).replace(LINE_BREAKS, ' '));
+  return truncateText(renderLine(truncateText(text, max).replace(LINE_BREAKS, ' ')), max);
 }
 
 /**
@@ -122,6 +123,6 @@ export function plainData(text: string, max: number): types.PlainTextElement {
 export function escapeSentence(text: string, max: number = LIMITS.sectionText): string {
   return truncateText(text, max)
     .split(/(<@[UW][A-Z0-9]{2,20}>)/)
-    .map((part, i) => (i % 2 === 1 ? part : escapeMrkdwn(part, Math.max(1, part.length))))
+    .map((part, i) => (i % 2 === 1 ? part : renderLine(part.replace(LINE_BREAKS, ' '))))
     .join('');
 }

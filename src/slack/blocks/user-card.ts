@@ -16,6 +16,7 @@ import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { ACTION_IDS } from '../ids.js';
 import { slackDate } from './approval-card.js';
+import { fieldSections, fieldText, headerText, lastAccessText } from './card-parts.js';
 import { buildDryRunBlocks } from './dry-run.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, escapeSentence } from './untrusted.js';
@@ -49,6 +50,28 @@ function coursesText(courses: readonly UserCourse[]): string {
   return `*Courses*: ${names.join(', ')}`;
 }
 
+/** The account in two columns: who and how they sign in, then (for approvers and admins) every filled field. */
+function accountFieldsOf(view: AccountView): types.MrkdwnElement[] {
+  const user = view.user;
+  const status = user.suspended ? 'Suspended' : 'Active';
+  const fields = [fieldText({ label: 'Username', value: `${user.username} (id ${user.id})` })];
+  if (view.detail !== 'full') return [...fields, fieldText({ label: 'Status', value: status })];
+  const full = view.user;
+  fields.push(
+    fieldText({ label: 'Status', value: full.confirmed ? status : `${status}, not confirmed` }),
+    fieldText({ label: 'Signs in with', value: authName(full.auth) }),
+    mrkdwn(`*Last access*\n${lastAccessText(full.lastaccess)}`, LIMITS.sectionField),
+  );
+  for (const key of CARD_FIELDS) {
+    const value = full[key];
+    if (typeof value === 'string' && value.trim() !== '') {
+      fields.push(fieldText({ label: FIELD_LABELS[key], value: fieldValueWords(key, value) }));
+    }
+  }
+  return fields;
+}
+
+/** The `show` card, person first: the name as a header, the account in two columns, courses, the profile link. */
 export function buildUserCard(
   view: AccountView,
   options: {
@@ -60,31 +83,17 @@ export function buildUserCard(
   },
 ): EphemeralReply {
   const user = view.user;
-  const state = user.suspended ? ':no_entry: *Suspended*' : ':white_check_mark: Active';
-  const header = [
-    `*${e(user.fullname.trim() || `${user.firstname} ${user.lastname}`.trim() || user.username)}*  ·  \`${e(user.username)}\`  ·  id ${user.id}`,
-  ];
-  let details = '_Contact details and identifiers are shown to approvers and admins only._';
-  if (view.detail === 'full') {
-    const full = view.user;
-    header.push(
-      `${state}  ·  signs in with ${e(authName(full.auth))}${full.confirmed ? '' : '  ·  not confirmed'}`,
-      `Last access: ${formatMoodleTime(full.lastaccess)}  ·  first access: ${formatMoodleTime(full.firstaccess)}`,
-    );
-    const fields = CARD_FIELDS.flatMap((key) => {
-      const value = full[key];
-      return typeof value === 'string' && value.trim() !== ''
-        ? [`*${FIELD_LABELS[key]}*: ${e(fieldValueWords(key, value))}`]
-        : [];
-    });
-    details = fields.join('\n') || '_No other profile fields are filled in._';
-  } else {
-    header.push(state);
-  }
+  const name = user.fullname.trim() || `${user.firstname} ${user.lastname}`.trim() || user.username;
   const blocks: types.KnownBlock[] = [
-    { type: 'section', text: mrkdwn(header.join('\n')) },
-    { type: 'section', text: mrkdwn(details) },
+    { type: 'header', text: headerText(name) },
+    ...fieldSections(accountFieldsOf(view)),
   ];
+  if (view.detail !== 'full') {
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn('_Contact details and identifiers are shown to approvers and admins only._')],
+    });
+  }
   if (options.courses) blocks.push({ type: 'section', text: mrkdwn(coursesText(options.courses)) });
   if (options.endsAt) blocks.push({ type: 'section', text: mrkdwn(`:hourglass: *Ends* ${slackDate(options.endsAt)}`) });
   const context = [`<${options.profileUrl}|Open the Moodle profile>`];
