@@ -121,7 +121,7 @@ describe('a CSV import from upload to result', () => {
     expect(request).toMatchObject({ operation: 'import', status: 'pending', reason: 'new term' });
     const cardText = blocksText(card);
     for (const words of [
-      'Import of 3 rows from new staff.csv',
+      'Import Moodle accounts: new staff.csv (3 rows)',
       'new term',
       '3 new',
       'TEST101 (2)',

@@ -59,6 +59,9 @@ describe('an expiry request', () => {
 
   it('leaves every other request to the usual words', () => {
     const plain = makeRequest({ operation: 'suspend', status: 'succeeded', payload: { operation: 'suspend' } });
-    expect(buildRequesterMessage(plain, 'executed', options).text).toContain('was approved');
+    const text = buildRequesterMessage(plain, 'executed', options).text;
+    expect(text).toContain(`Your request \`${plain.id}\``);
+    expect(text).toContain('is done: account suspended.');
+    expect(text).not.toContain('end date');
   });
 });
