@@ -124,6 +124,23 @@ describe('approve and reject', () => {
     expect((await store.getRequest(id))?.status).toBe('pending');
   });
 
+  it('refuses corrections to a request without fields, and ignores fields given no value', async () => {
+    const { id } = await service.submit(deleteInput);
+    expect(await service.approve(id, APPROVER, { corrections: { firstname: 'Janet' } })).toEqual({
+      ok: false,
+      code: 'invalid_corrections',
+      message: 'A delete request has no fields to correct.',
+      current: expect.objectContaining({ id, status: 'pending' }),
+    });
+    const approved = ok(await service.approve(id, APPROVER, { corrections: { firstname: undefined } }));
+    expect(approved).toMatchObject({ status: 'approved', payload: { operation: 'delete' } });
+    expect(approved.corrections).toBeUndefined();
+    const created = await service.submit(createInput);
+    const unchanged = ok(await service.approve(created.id, APPROVER, { corrections: { lastname: undefined } }));
+    expect(unchanged.payload).toEqual(createInput.payload);
+    expect((await store.listAudit()).filter((e) => e.kind === 'correction')).toEqual([]);
+  });
+
   it('refuses the requester deciding their own request, either way', async () => {
     const { id } = await service.submit(createInput);
     const approve = await service.approve(id, REQUESTER);
