@@ -78,6 +78,14 @@ describe('submit', () => {
     expect((await auditOf(request.id)).map((e) => e.kind)).toEqual(['request', 'direct_execution']);
     expect(ok(await service.startExecution(request.id, REQUESTER)).status).toBe('executing');
   });
+
+  it('a direct execution needs no quorum: it is approved by the admin alone, whatever APPROVALS_REQUIRED says', async () => {
+    const direct = await service.submit({ ...deleteInput, approvalsNeeded: 2 }, { direct: true });
+    expect(direct).toMatchObject({ status: 'approved', approvalsNeeded: 1, decidedBy: REQUESTER });
+    const quorum = await service.submit({ ...deleteInput, approvalsNeeded: 2 });
+    expect(quorum).toMatchObject({ status: 'pending', approvalsNeeded: 2 });
+    expect(quorum.decidedBy).toBeUndefined();
+  });
 });
 
 describe('approve and reject', () => {
@@ -250,6 +258,23 @@ describe('execution and retry', () => {
     expect(execution.map((e) => [e.outcome, e.moodleId])).toEqual([
       ['started', undefined],
       ['succeeded', 314],
+    ]);
+  });
+
+  it('records a success or failure only while executing', async () => {
+    const { id } = await service.submit(deleteInput);
+    const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
+    expect(await service.recordFailure(id, failure)).toMatchObject({
+      ok: false,
+      code: 'not_executing',
+      message: `${id} is still waiting for a decision.`,
+      current: { status: 'pending' },
+    });
+    expect(await service.recordSuccess(id)).toMatchObject({ ok: false, code: 'not_executing' });
+    expect(await store.getRequest(id)).toMatchObject({ status: 'pending', version: 1 });
+    expect((await auditOf(id)).filter((e) => e.kind === 'refusal')).toEqual([
+      { kind: 'refusal', outcome: 'not_executing', actor: 'system' },
+      { kind: 'refusal', outcome: 'not_executing', actor: 'system' },
     ]);
   });
 
