@@ -154,7 +154,7 @@ class RequestLifecycle implements RequestService {
     // Stryker disable next-line ConditionalExpression: the store reads an undefined reason as none
     if (input.reason !== undefined) draft.reason = input.reason;
     // A direct execution is decided by the admin alone (the store records them as its decider).
-    if (input.approvalsNeeded !== undefined && !direct) draft.approvalsNeeded = input.approvalsNeeded;
+    if (!direct) draft.approvalsNeeded = input.approvalsNeeded ?? 1;
     // The requester's reason goes into the audit too, so that the log alone says why (e.g. why a suspension).
     const reasonDetail = truncateDetail(input.reason?.trim() || undefined);
     const audit: RequestAuditDraft[] = [
@@ -368,7 +368,8 @@ class RequestLifecycle implements RequestService {
         event.target = request.target;
       }
     }
-    if (refusal.operation !== undefined && event.operation === undefined) event.operation = refusal.operation;
+    // The request's own operation wins over the caller's.
+    event.operation ??= refusal.operation;
     await this.store.appendAudit(event);
   }
 }
