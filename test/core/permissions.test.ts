@@ -245,7 +245,9 @@ describe('createPermissions: directory failures become refusals', () => {
       'UX',
       'requester',
     );
-    expect(!b.ok && b.reason).toContain('Slack does not know your account');
+    expect(!b.ok && b.reason).toBe(
+      "I could not check whether you are a requester: Slack does not know your account to this app. Ask your Moodle provisioner admin to check the app's installation.",
+    );
 
     const down = fakeDirectory([], {}, { user: new DirectoryError('unavailable', 'timeout') });
     const c = await createPermissions(roles({ admins: [{ kind: 'workspace_admins' }] }), down.directory).check(
