@@ -1,45 +1,34 @@
 // APPROVALS_REQUIRED=2: a request needs two different approvers. The lifecycle over a real (in-memory SQLite)
 // store and a manual clock; races are made deterministic by running a competitor just before the first write.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createManualClock, type ManualClock } from '../../src/core/clock.js';
 import { createRequestService } from '../../src/core/request-lifecycle.js';
-import type { LifecycleResult, RequestService, SubmitInput } from '../../src/core/request-service.js';
-import type { RequestRecord } from '../../src/core/requests.js';
+import type { RequestService, SubmitInput } from '../../src/core/request-service.js';
 import type { Store } from '../../src/core/store.js';
-import { openStore } from '../../src/store/index.js';
+import {
+  createInput,
+  APPROVER as FIRST,
+  type Lifecycle,
+  ok,
+  openLifecycle,
+  REQUESTER,
+  racing as raceWith,
+  OTHER as SECOND,
+} from './lifecycle-fixtures.js';
 
-const REQUESTER = 'UREQUEST1';
-const FIRST = 'UAPPROVE1';
-const SECOND = 'UAPPROVE2';
 const THIRD = 'UAPPROVE3';
+const twoNeeded: SubmitInput = { ...createInput, approvalsNeeded: 2 };
 
-const twoNeeded: SubmitInput = {
-  requester: { userId: REQUESTER, teamId: 'T1', channelId: 'C1' },
-  target: { username: 'jdoe', email: 'jane.doe@example.org' },
-  payload: {
-    operation: 'create',
-    user: { username: 'jdoe', email: 'jane.doe@example.org', firstname: 'Jane', lastname: 'Doe', auth: 'manual' },
-  },
-  approvalsNeeded: 2,
-};
-
+let lifecycle: Lifecycle;
 let store: Store;
-let clock: ManualClock;
 let service: RequestService;
 
 beforeEach(async () => {
-  store = await openStore('sqlite::memory:');
-  clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
-  service = createRequestService({ store, clock, ttlHours: 72 });
+  lifecycle = await openLifecycle();
+  ({ store, service } = lifecycle);
 });
 afterEach(async () => {
   await store.close();
 });
-
-function ok(result: LifecycleResult): RequestRecord {
-  if (!result.ok) throw new Error(`expected success, got ${result.code}: ${result.message}`);
-  return result.request;
-}
 
 /** The decisions and refusals of a request, as [kind, outcome, actor, detail]. */
 async function decisionsOf(id: string): Promise<Array<[string, string | undefined, string, string | undefined]>> {
@@ -48,32 +37,22 @@ async function decisionsOf(id: string): Promise<Array<[string, string | undefine
     .map((e) => [e.kind, e.outcome, e.actor, e.detail]);
 }
 
-/** The service over a store on which `competitor` runs just before the first write, which then finds it changed. */
-function racing(competitor: () => Promise<unknown>): { service: RequestService; writes: () => number } {
-  const racer: Store = Object.create(store);
-  let writes = 0;
-  racer.transition = async (id, change) => {
-    writes += 1;
-    if (writes === 1) await competitor();
-    return store.transition(id, change);
-  };
-  return { service: createRequestService({ store: racer, clock, ttlHours: 72 }), writes: () => writes };
-}
+const racing = (competitor: () => Promise<unknown>) => raceWith(lifecycle, competitor);
 
 describe('a request that needs two approvals', () => {
   it('stays pending after the first, is approved by the second, and says so in the audit', async () => {
     const { id } = await service.submit(twoNeeded);
-    clock.advance(60_000);
+    lifecycle.clock.advance(60_000);
     const first = ok(await service.approve(id, FIRST, { comment: ' looks right ' }));
     expect(first).toMatchObject({ status: 'pending', version: 2, approvals: [{ by: FIRST, comment: 'looks right' }] });
-    expect(first.approvals[0]?.at).toEqual(clock.now());
+    expect(first.approvals[0]?.at).toEqual(lifecycle.clock.now());
     expect(first.decidedBy).toBeUndefined();
     expect(first.decidedAt).toBeUndefined();
     expect(first.decisionComment).toBeUndefined();
-    clock.advance(60_000);
+    lifecycle.clock.advance(60_000);
     const second = ok(await service.approve(id, SECOND, { comment: 'ok' }));
     expect(second).toMatchObject({ status: 'approved', decidedBy: SECOND, decisionComment: 'ok' });
-    expect(second.decidedAt).toEqual(clock.now());
+    expect(second.decidedAt).toEqual(lifecycle.clock.now());
     expect(second.approvals.map((a) => a.by)).toEqual([FIRST, SECOND]);
     expect(await decisionsOf(id)).toEqual([
       ['decision', 'approval_recorded', FIRST, '1 of 2 approvals: looks right'],
@@ -180,7 +159,7 @@ describe('two approvals at once', () => {
       ok(await service.approve(requestId, `UOTHER${writes}`));
       return store.transition(requestId, change);
     };
-    const result = await createRequestService({ store: busy, clock, ttlHours: 72 }).approve(id, FIRST);
+    const result = await createRequestService({ store: busy, clock: lifecycle.clock, ttlHours: 72 }).approve(id, FIRST);
     expect(result).toMatchObject({ ok: false, code: 'not_pending', current: { status: 'pending' } });
     expect(writes).toBe(3);
     expect((await store.getRequest(id))?.approvals.map((a) => a.by)).toEqual(['UOTHER1', 'UOTHER2', 'UOTHER3']);

@@ -1,51 +1,34 @@
 // The lifecycle service over a real (in-memory SQLite) store and a manual clock.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/core/audit.js';
-import { createManualClock, HOUR_MS, type ManualClock } from '../../src/core/clock.js';
+import { HOUR_MS, type ManualClock } from '../../src/core/clock.js';
 import { createRequestService } from '../../src/core/request-lifecycle.js';
 import type { LifecycleResult, RequestService, SubmitInput } from '../../src/core/request-service.js';
-import type { RequestRecord } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
-import { openStore } from '../../src/store/index.js';
+import {
+  APPROVER,
+  createInput,
+  deleteInput,
+  type Lifecycle,
+  OTHER,
+  ok,
+  openLifecycle,
+  REQUESTER,
+  racing as raceWith,
+} from './lifecycle-fixtures.js';
 
-const REQUESTER = 'UREQUEST1';
-const APPROVER = 'UAPPROVE1';
-const OTHER = 'UAPPROVE2';
-
-const createInput: SubmitInput = {
-  requester: { userId: REQUESTER, teamId: 'T1', channelId: 'C1' },
-  target: { username: 'jdoe', email: 'jane.doe@example.org' },
-  payload: {
-    operation: 'create',
-    user: { username: 'jdoe', email: 'jane.doe@example.org', firstname: 'Jane', lastname: 'Doe', auth: 'manual' },
-  },
-  preflight: { checked: true, notes: ['No account uses this username or email.'], conflicts: [] },
-  reason: 'new teacher',
-};
-const deleteInput: SubmitInput = {
-  requester: { userId: REQUESTER },
-  target: { moodleId: 42, username: 'old', email: 'old@example.org' },
-  payload: { operation: 'delete' },
-  reason: 'left the school',
-};
-
+let lifecycle: Lifecycle;
 let store: Store;
 let clock: ManualClock;
 let service: RequestService;
 
 beforeEach(async () => {
-  store = await openStore('sqlite::memory:');
-  clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
-  service = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
+  lifecycle = await openLifecycle((id) => `<@${id}>`);
+  ({ store, clock, service } = lifecycle);
 });
 afterEach(async () => {
   await store.close();
 });
-
-function ok(result: LifecycleResult): RequestRecord {
-  if (!result.ok) throw new Error(`expected success, got ${result.code}: ${result.message}`);
-  return result.request;
-}
 
 async function auditOf(id: string): Promise<Array<Pick<AuditEvent, 'kind' | 'outcome' | 'actor'>>> {
   return (await store.listAudit())
@@ -583,19 +566,7 @@ describe('what the audit log says, step by step', () => {
 });
 
 describe('two steps at once: exactly one wins, the other is told what happened', () => {
-  /** The service over a store on which `competitor` runs just before the first write, which then finds it changed. */
-  function racing(competitor: () => Promise<unknown>): RequestService {
-    const racer: Store = Object.create(store);
-    let raced = false;
-    racer.transition = async (id, change) => {
-      if (!raced) {
-        raced = true;
-        await competitor();
-      }
-      return store.transition(id, change);
-    };
-    return createRequestService({ store: racer, clock, ttlHours: 72 });
-  }
+  const racing = (competitor: () => Promise<unknown>) => raceWith(lifecycle, competitor).service;
   const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
   const codeOf = (result: LifecycleResult) => (result.ok ? 'ok' : result.code);
 
