@@ -6,9 +6,30 @@
  */
 export const staticTests = {
   'src/core/permissions.ts': ['test/core/permissions.test.ts'],
-  'src/core/request-lifecycle.ts': ['test/core/requests-service.test.ts', 'test/core/requests.test.ts'],
+  'src/core/request-lifecycle.ts': [
+    'test/core/requests-service.test.ts',
+    'test/core/requests-quorum.test.ts',
+    'test/core/requests.test.ts',
+  ],
+  'src/core/request-service.ts': [
+    'test/core/requests-service.test.ts',
+    'test/core/requests-quorum.test.ts',
+    'test/core/requests.test.ts',
+  ],
+  'src/core/request-approval.ts': [
+    'test/core/requests-service.test.ts',
+    'test/core/requests-quorum.test.ts',
+    'test/core/requests.test.ts',
+  ],
+  'src/core/request-corrections.ts': [
+    'test/core/requests-service.test.ts',
+    'test/core/requests.test.ts',
+    'test/core/operations.test.ts',
+  ],
   'src/core/user-record.ts': ['test/core/user-record.test.ts', 'test/fuzz/user-record.fuzz.test.ts'],
+  'src/core/field-formats.ts': ['test/core/linear-patterns.test.ts', 'test/core/user-record.test.ts'],
   'src/moodle/batch.ts': ['test/moodle/batch.test.ts'],
+  'src/moodle/batch-plan.ts': ['test/moodle/batch.test.ts'],
   'src/core/operations/': ['test/core/operations.test.ts', 'test/core/requests.test.ts'],
 };
 
@@ -24,8 +45,13 @@ export default {
   mutate: [
     'src/core/permissions.ts',
     'src/core/request-lifecycle.ts',
+    'src/core/request-service.ts',
+    'src/core/request-approval.ts',
+    'src/core/request-corrections.ts',
     'src/core/user-record.ts',
+    'src/core/field-formats.ts',
     'src/moodle/batch.ts',
+    'src/moodle/batch-plan.ts',
     'src/core/operations/*.ts',
     // The CSV import's row state joins here when it lands (with its suites in staticTests).
   ],

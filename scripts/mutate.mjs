@@ -3,7 +3,7 @@
 // written into a scratch copy of the project and the tests of its module are run against it. Prints the score of
 // every file and exits non-zero when one is under the `low` threshold of stryker.config.mjs.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import config, { staticTests } from '../stryker.config.mjs';
 
@@ -21,14 +21,19 @@ function runStryker(args) {
   if (run.status !== 0) process.exit(run.status ?? 1);
 }
 
-/** A copy of what the tests need, so that a mutated source never touches the work tree. */
+/** What the scratch copy leaves out: the dependencies (linked instead), history, and outputs of earlier runs. */
+const NOT_COPIED = new Set(['node_modules', '.git', '.stryker-tmp', 'reports', 'coverage', 'dist', 'data']);
+
+/**
+ * A copy of the whole project (sources, tests and their fixtures, configs, docs the tests read), so that a mutated
+ * source never touches the work tree and a test finds every file it imports, statically or dynamically.
+ */
 function makeScratch() {
   rmSync(SCRATCH, { recursive: true, force: true });
   mkdirSync(SCRATCH, { recursive: true });
-  for (const entry of ['src', 'test', 'bench', 'package.json', 'tsconfig.json', 'vitest.config.ts']) {
-    cpSync(path.join(ROOT, entry), path.join(SCRATCH, entry), { recursive: true });
+  for (const entry of readdirSync(ROOT)) {
+    if (!NOT_COPIED.has(entry)) cpSync(path.join(ROOT, entry), path.join(SCRATCH, entry), { recursive: true });
   }
-  cpSync(path.join(ROOT, 'vitest.mutate.config.ts'), path.join(SCRATCH, 'vitest.mutate.config.ts'));
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(SCRATCH, 'node_modules'), 'dir');
 }
 
@@ -62,15 +67,37 @@ function mutateSource(source, mutant) {
   return source.slice(0, start) + mutant.replacement + source.slice(end);
 }
 
+/**
+ * A static mutant counts only if the tests load the mutated copy: a file that throws when loaded must fail them.
+ * Otherwise (the tests never import it, or reach it another way) every one of its mutants would pass as survived.
+ */
+function assertLoaded(file, source, tests) {
+  const target = path.join(SCRATCH, file);
+  writeFileSync(target, `throw new Error('scripts/mutate.mjs: ${file} was loaded');\n${source}`);
+  const outcome = runTests(tests, 300_000);
+  writeFileSync(target, source);
+  if (outcome !== 'failed') throw new Error(`${tests.join(' ')} never load ${file}: name its tests in staticTests`);
+}
+
+/**
+ * Whether scripts/mutate.mjs runs the mutant: the module-level mutants Stryker skipped, and those it ran without
+ * killing because a test loaded their module itself (e.g. through the CLI's dynamic import of a command): that
+ * test's coverage makes the mutant look reachable, but vitest keeps the module loaded, so Stryker never switched
+ * the mutant on and it "survived" for nothing.
+ */
+function needsStaticRun(mutant) {
+  if (mutant.status === 'Ignored') return STATIC_REASON.test(mutant.statusReason ?? '');
+  return mutant.static === true && (mutant.status === 'Survived' || mutant.status === 'NoCoverage');
+}
+
 function runStaticMutants(report) {
   const work = Object.entries(report.files).flatMap(([file, { source, mutants }]) =>
-    mutants
-      .filter((m) => m.status === 'Ignored' && STATIC_REASON.test(m.statusReason ?? ''))
-      .map((mutant) => ({ file, source, mutant })),
+    mutants.filter(needsStaticRun).map((mutant) => ({ file, source, mutant })),
   );
   if (work.length === 0) return;
   makeScratch();
   const baselines = new Map();
+  const loaded = new Set();
   for (const [i, { file, source, mutant }] of work.entries()) {
     const tests = testsFor(file);
     const key = tests.join(' ');
@@ -78,6 +105,10 @@ function runStaticMutants(report) {
       const started = Date.now();
       if (runTests(tests, 300_000) !== 'passed') throw new Error(`the tests of ${file} fail without any mutant`);
       baselines.set(key, Date.now() - started);
+    }
+    if (!loaded.has(file)) {
+      assertLoaded(file, source, tests);
+      loaded.add(file);
     }
     const target = path.join(SCRATCH, file);
     writeFileSync(target, mutateSource(source, mutant));

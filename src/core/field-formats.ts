@@ -38,9 +38,9 @@ const EMAIL_MAX_CHECKED = 320;
  * < or >, no line breaks. One deliberate difference: IPv6 domain literals (a@[IPv6:…]) are refused.
  */
 export function isValidEmail(address: string): boolean {
-  if (address === '' || address.length > EMAIL_MAX_CHECKED || /[<>\r\n]/.test(address)) return false;
+  if (address.length > EMAIL_MAX_CHECKED || /[<>\r\n]/.test(address)) return false;
+  // No @ (-1) or an empty local part (0) needs no guard: the pattern refuses both.
   const at = address.lastIndexOf('@');
-  if (at < 1) return false;
   const localUnits = address
     .slice(0, at)
     .replace(/\\[\s\S]/g, 'x')

@@ -9,7 +9,7 @@ import type { Approval, RequestPatch, RequestRecord, RequestStatus } from './req
 /** What a decision changes: the patch and audit of its compare-and-set, and the status it moves to. */
 export type BuildDecision = (
   request: RequestRecord,
-) => Refusal | { patch: RequestPatch; audit: RequestAuditDraft[]; to?: RequestStatus };
+) => Refusal | { patch: RequestPatch; audit: RequestAuditDraft[]; to: RequestStatus };
 
 /** An approval: the last one needed approves the request; an earlier one is recorded and it stays pending. */
 export function buildApproval(

@@ -303,9 +303,10 @@ function run(
   }
   const result = schemaFor(mode, options).safeParse(picked);
   if (!result.success) {
-    // Stryker disable next-line StringLiteral: equivalent, every issue of this schema has a field as its path
-    for (const issue of result.error.issues)
+    for (const issue of result.error.issues) {
+      // Stryker disable next-line StringLiteral: equivalent, every issue of this schema has a field as its path
       problems.push({ field: String(issue.path[0] ?? '*'), message: issue.message });
+    }
     return { problems, values: {} };
   }
   const values: Partial<Record<ProfileFieldKey, string>> = {};

@@ -60,9 +60,10 @@ describe('PARAM_TIMEZONE, linear', () => {
   });
 
   it('keeps the known cases', () => {
-    for (const ok of ['Europe/London', 'America/Argentina/Buenos_Aires', 'UTC', 'Port-au-Prince', '99', '-5.5', '+13'])
+    const offsets = ['99', '-5.5', '+13', '12.5', '-10.5', '+11.5', '13.0', '9.0'];
+    for (const ok of ['Europe/London', 'America/Argentina/Buenos_Aires', 'UTC', 'Port-au-Prince', ...offsets])
       expect(isParamTimezone(ok), ok).toBe(true);
-    for (const bad of ['a', 'Etc/GMT+5', 'Europe//London', 'Europe/', '', '14', 'a1'])
+    for (const bad of ['a', 'Etc/GMT+5', 'Europe//London', 'Europe/', '', '14', 'a1', '13.5', '14.0', '12.0.5'])
       expect(isParamTimezone(bad), bad).toBe(false);
   });
 });

@@ -1,51 +1,34 @@
 // The lifecycle service over a real (in-memory SQLite) store and a manual clock.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/core/audit.js';
-import { createManualClock, HOUR_MS, type ManualClock } from '../../src/core/clock.js';
+import { HOUR_MS, type ManualClock } from '../../src/core/clock.js';
 import { createRequestService } from '../../src/core/request-lifecycle.js';
 import type { LifecycleResult, RequestService, SubmitInput } from '../../src/core/request-service.js';
-import type { RequestRecord } from '../../src/core/requests.js';
 import type { Store } from '../../src/core/store.js';
-import { openStore } from '../../src/store/index.js';
+import {
+  APPROVER,
+  createInput,
+  deleteInput,
+  type Lifecycle,
+  OTHER,
+  ok,
+  openLifecycle,
+  REQUESTER,
+  racing as raceWith,
+} from './lifecycle-fixtures.js';
 
-const REQUESTER = 'UREQUEST1';
-const APPROVER = 'UAPPROVE1';
-const OTHER = 'UAPPROVE2';
-
-const createInput: SubmitInput = {
-  requester: { userId: REQUESTER, teamId: 'T1', channelId: 'C1' },
-  target: { username: 'jdoe', email: 'jane.doe@example.org' },
-  payload: {
-    operation: 'create',
-    user: { username: 'jdoe', email: 'jane.doe@example.org', firstname: 'Jane', lastname: 'Doe', auth: 'manual' },
-  },
-  preflight: { checked: true, notes: ['No account uses this username or email.'], conflicts: [] },
-  reason: 'new teacher',
-};
-const deleteInput: SubmitInput = {
-  requester: { userId: REQUESTER },
-  target: { moodleId: 42, username: 'old', email: 'old@example.org' },
-  payload: { operation: 'delete' },
-  reason: 'left the school',
-};
-
+let lifecycle: Lifecycle;
 let store: Store;
 let clock: ManualClock;
 let service: RequestService;
 
 beforeEach(async () => {
-  store = await openStore('sqlite::memory:');
-  clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
-  service = createRequestService({ store, clock, ttlHours: 72, formatActor: (id) => `<@${id}>` });
+  lifecycle = await openLifecycle((id) => `<@${id}>`);
+  ({ store, clock, service } = lifecycle);
 });
 afterEach(async () => {
   await store.close();
 });
-
-function ok(result: LifecycleResult): RequestRecord {
-  if (!result.ok) throw new Error(`expected success, got ${result.code}: ${result.message}`);
-  return result.request;
-}
 
 async function auditOf(id: string): Promise<Array<Pick<AuditEvent, 'kind' | 'outcome' | 'actor'>>> {
   return (await store.listAudit())
@@ -77,6 +60,14 @@ describe('submit', () => {
     expect(request.decidedAt).toEqual(clock.now());
     expect((await auditOf(request.id)).map((e) => e.kind)).toEqual(['request', 'direct_execution']);
     expect(ok(await service.startExecution(request.id, REQUESTER)).status).toBe('executing');
+  });
+
+  it('a direct execution needs no quorum: it is approved by the admin alone, whatever APPROVALS_REQUIRED says', async () => {
+    const direct = await service.submit({ ...deleteInput, approvalsNeeded: 2 }, { direct: true });
+    expect(direct).toMatchObject({ status: 'approved', approvalsNeeded: 1, decidedBy: REQUESTER });
+    const quorum = await service.submit({ ...deleteInput, approvalsNeeded: 2 });
+    expect(quorum).toMatchObject({ status: 'pending', approvalsNeeded: 2 });
+    expect(quorum.decidedBy).toBeUndefined();
   });
 });
 
@@ -122,6 +113,23 @@ describe('approve and reject', () => {
       code: 'invalid_corrections',
     });
     expect((await store.getRequest(id))?.status).toBe('pending');
+  });
+
+  it('refuses corrections to a request without fields, and ignores fields given no value', async () => {
+    const { id } = await service.submit(deleteInput);
+    expect(await service.approve(id, APPROVER, { corrections: { firstname: 'Janet' } })).toEqual({
+      ok: false,
+      code: 'invalid_corrections',
+      message: 'A delete request has no fields to correct.',
+      current: expect.objectContaining({ id, status: 'pending' }),
+    });
+    const approved = ok(await service.approve(id, APPROVER, { corrections: { firstname: undefined } }));
+    expect(approved).toMatchObject({ status: 'approved', payload: { operation: 'delete' } });
+    expect(approved.corrections).toBeUndefined();
+    const created = await service.submit(createInput);
+    const unchanged = ok(await service.approve(created.id, APPROVER, { corrections: { lastname: undefined } }));
+    expect(unchanged.payload).toEqual(createInput.payload);
+    expect((await store.listAudit()).filter((e) => e.kind === 'correction')).toEqual([]);
   });
 
   it('refuses the requester deciding their own request, either way', async () => {
@@ -233,6 +241,23 @@ describe('execution and retry', () => {
     expect(execution.map((e) => [e.outcome, e.moodleId])).toEqual([
       ['started', undefined],
       ['succeeded', 314],
+    ]);
+  });
+
+  it('records a success or failure only while executing', async () => {
+    const { id } = await service.submit(deleteInput);
+    const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
+    expect(await service.recordFailure(id, failure)).toMatchObject({
+      ok: false,
+      code: 'not_executing',
+      message: `${id} is still waiting for a decision.`,
+      current: { status: 'pending' },
+    });
+    expect(await service.recordSuccess(id)).toMatchObject({ ok: false, code: 'not_executing' });
+    expect(await store.getRequest(id)).toMatchObject({ status: 'pending', version: 1 });
+    expect((await auditOf(id)).filter((e) => e.kind === 'refusal')).toEqual([
+      { kind: 'refusal', outcome: 'not_executing', actor: 'system' },
+      { kind: 'refusal', outcome: 'not_executing', actor: 'system' },
     ]);
   });
 
@@ -541,19 +566,7 @@ describe('what the audit log says, step by step', () => {
 });
 
 describe('two steps at once: exactly one wins, the other is told what happened', () => {
-  /** The service over a store on which `competitor` runs just before the first write, which then finds it changed. */
-  function racing(competitor: () => Promise<unknown>): RequestService {
-    const racer: Store = Object.create(store);
-    let raced = false;
-    racer.transition = async (id, change) => {
-      if (!raced) {
-        raced = true;
-        await competitor();
-      }
-      return store.transition(id, change);
-    };
-    return createRequestService({ store: racer, clock, ttlHours: 72 });
-  }
+  const racing = (competitor: () => Promise<unknown>) => raceWith(lifecycle, competitor).service;
   const failure = { code: 'x', message: 'm', hint: 'h', outcomeUnknown: false };
   const codeOf = (result: LifecycleResult) => (result.ok ? 'ok' : result.code);
 

@@ -252,6 +252,17 @@ describe('validateNewUser: every problem at once', () => {
     expect(problems.find((p) => p.field === 'username')?.message).toContain('(not space)');
   });
 
+  it('past twice the column size reports only the length; up to it, every problem', () => {
+    const twice = `${'a\t'.repeat(99)}aa`;
+    expect(problemsOf({ ...valid, firstname: twice }).map((p) => p.message)).toEqual([
+      'First name may not contain line breaks, tabs or control characters.',
+      'First name is too long: 200 characters, at most 100.',
+    ]);
+    expect(onlyProblem({ ...valid, firstname: `${twice}\ta` }).message).toBe(
+      'First name is too long: 202 characters, at most 100.',
+    );
+  });
+
   it('reports every problem of one field too', () => {
     const problems = problemsOf({ ...valid, firstname: `<${'x'.repeat(100)}` });
     expect(problems.map((p) => p.message)).toEqual([
