@@ -33,21 +33,43 @@ function clashOf(inputs: PlanInputs, user: UserProfileFields, self: MoodleUser |
   return undefined;
 }
 
+// One enrolment (course and role) and one cohort reference for every row that names them, not one per row: a file
+// of 10,000 rows in the same course keeps one object, not 10,000 (docs/PERFORMANCE.md (f), "Memory").
+const sharedEnrolments = new WeakMap<object, Map<string, EnrolmentSpec>>();
+const sharedCohorts = new WeakMap<MoodleCohort, CohortRef>();
+
+function enrolmentOf(found: { course: EnrolmentSpec['course'] }, role: CheckedRow['courses'][number]['role']) {
+  let byRole = sharedEnrolments.get(found);
+  if (!byRole) {
+    byRole = new Map();
+    sharedEnrolments.set(found, byRole);
+  }
+  const key = `${role.id}/${role.shortname}`;
+  let spec = byRole.get(key);
+  if (!spec) {
+    const { id, shortname, fullname } = found.course;
+    spec = { course: { id, shortname, fullname }, role: { shortname: role.shortname, id: role.id } };
+    byRole.set(key, spec);
+  }
+  return spec;
+}
+
 function memberships(inputs: PlanInputs, row: CheckedRow, problems: string[]) {
   const enrolments: EnrolmentSpec[] = [];
   for (const { course, role } of row.courses) {
     const found = inputs.courses.get(course);
     if (!found || 'problem' in found) problems.push(found?.problem ?? `No Moodle course ${course}.`);
-    else {
-      const { id, shortname, fullname } = found.course;
-      enrolments.push({ course: { id, shortname, fullname }, role });
-    }
+    else enrolments.push(enrolmentOf(found, role));
   }
   const cohorts: CohortRef[] = [];
   for (const name of row.cohorts) {
     const cohort = inputs.cohorts.get(name);
     if (!cohort) problems.push(`No Moodle cohort has the ID number or name ${name}.`);
-    else cohorts.push({ id: cohort.id, idnumber: cohort.idnumber, name: cohort.name });
+    else {
+      const ref = sharedCohorts.get(cohort) ?? { id: cohort.id, idnumber: cohort.idnumber, name: cohort.name };
+      sharedCohorts.set(cohort, ref);
+      cohorts.push(ref);
+    }
   }
   return { enrolments, cohorts };
 }
