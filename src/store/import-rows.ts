@@ -66,7 +66,7 @@ export function decodeImportRow(raw: unknown): ImportRowRecord {
     }
     r = parsed.data;
   }
-  const plan = typeof r.plan === 'string' ? JSON.parse(r.plan) : r.plan;
+  const plan = typeof r.plan === 'string' ? JSON.parse(r.plan) : (r.plan ?? {});
   return {
     requestId: r.request_id,
     row: r.row_number,
@@ -112,6 +112,35 @@ export interface ImportRowWrites {
 
 /** Rows read per query. */
 const LIST_PAGE = 1_000;
+const ROW_COLUMNS = [
+  'id',
+  'request_id',
+  'row_number',
+  'state',
+  'action',
+  'username',
+  'moodle_id',
+  'message',
+] as const satisfies ReadonlyArray<keyof Database['import_rows']>;
+
+/**
+ * The rows of one file name the same few courses and cohorts: each is kept once (a run holds every row of a
+ * 10,000-row import), not once a row as JSON.parse makes them.
+ */
+function shareMemberships(record: ImportRowRecord, shared: Map<string, unknown>): ImportRowRecord {
+  const share = <T>(items: T[]): T[] =>
+    items.map((item) => {
+      const key = JSON.stringify(item);
+      const known = shared.get(key) as T | undefined;
+      if (known !== undefined) return known;
+      shared.set(key, item);
+      return item;
+    });
+  const { plan } = record;
+  if (plan.enrolments) plan.enrolments = share(plan.enrolments);
+  if (plan.cohorts) plan.cohorts = share(plan.cohorts);
+  return record;
+}
 
 /** Rows per UPDATE: two parameters each in the CASE, one in the IN list. */
 const UPDATE_CHUNK = 400;
@@ -176,16 +205,17 @@ export function createImportRowQueries(dialect: StoreDialect, writes: ImportRowW
       if (options.states?.length === 0) return [];
       // A page at a time: the raw rows of a 10,000-row import are never all held at once beside their records.
       const rows: ImportRowRecord[] = [];
+      const shared = new Map<string, unknown>();
       let after = '';
       for (;;) {
         let query = db
           .selectFrom('import_rows')
-          .selectAll()
+          .select(options.plans === false ? ROW_COLUMNS : [...ROW_COLUMNS, 'plan'])
           .where('request_id', '=', requestId)
           .where('id', '>', after);
         if (options.states) query = query.where('state', 'in', options.states as ImportRowState[]);
         const page = await query.orderBy('id').limit(LIST_PAGE).execute();
-        for (const raw of page) rows.push(decodeImportRow(raw));
+        for (const raw of page) rows.push(shareMemberships(decodeImportRow(raw), shared));
         if (page.length < LIST_PAGE) return rows;
         after = (page[page.length - 1] as { id: string }).id;
       }

@@ -85,34 +85,37 @@ function changesOf(row: CheckedRow, user: UserProfileFields, existing: MoodleUse
   return changes;
 }
 
-/** A valid, unique row against Moodle. */
+/** A valid, unique row against Moodle. Objects of one shape, no spreads: a preview keeps one for every row. */
 function planValidRow(inputs: PlanInputs, row: CheckedRow, user: UserProfileFields): PlannedRow {
-  const base = { row: row.row, username: user.username };
-  const existing = inputs.accounts.byUsername.get(user.username);
+  const { username } = user;
+  const existing = inputs.accounts.byUsername.get(username);
   if (existing && inputs.mode === 'create') {
     const message = `An account with this username exists (${describeAccount(existing)}). Choose “add new and update existing” to update it.`;
-    return { ...base, action: 'exists', moodleId: existing.id, message };
+    return { row: row.row, username, action: 'exists', moodleId: existing.id, message };
   }
   const problems: string[] = [];
   const clash = clashOf(inputs, user, existing);
   const protection = existing ? inputs.isProtected(existing) : undefined;
   const { enrolments, cohorts } = memberships(inputs, row, problems);
   if (problems.length > 0 || protection) {
-    return { ...base, action: 'invalid', message: [protection, ...problems].filter(Boolean).join(' ') };
+    return { row: row.row, username, action: 'invalid', message: [protection, ...problems].filter(Boolean).join(' ') };
   }
-  if (clash) return { ...base, action: 'exists', message: clash };
-  const extra = {
-    ...(enrolments.length > 0 ? { enrolments } : {}),
-    ...(cohorts.length > 0 ? { cohorts } : {}),
-  };
-  if (!existing) return { ...base, action: 'create', user, ...extra };
-  const changes = changesOf(row, user, existing);
-  if (changes.length === 0 && enrolments.length + cohorts.length === 0) {
-    return { ...base, action: 'unchanged', moodleId: existing.id, message: 'The account already has these values.' };
+  if (clash) return { row: row.row, username, action: 'exists', message: clash };
+  let planned: PlannedRow;
+  if (!existing) planned = { row: row.row, username, action: 'create', user };
+  else {
+    const changes = changesOf(row, user, existing);
+    if (changes.length === 0 && enrolments.length + cohorts.length === 0) {
+      const message = 'The account already has these values.';
+      return { row: row.row, username, action: 'unchanged', moodleId: existing.id, message };
+    }
+    const update = { username } as UserProfileFields;
+    for (const c of changes) Object.assign(update, { [c.field]: c.after });
+    planned = { row: row.row, username, action: 'update', moodleId: existing.id, user: update, changes };
   }
-  const update = { username: user.username } as UserProfileFields;
-  for (const c of changes) Object.assign(update, { [c.field]: c.after });
-  return { ...base, action: 'update', moodleId: existing.id, user: update, changes, ...extra };
+  if (enrolments.length > 0) planned.enrolments = enrolments;
+  if (cohorts.length > 0) planned.cohorts = cohorts;
+  return planned;
 }
 
 export function planRow(inputs: PlanInputs, row: CheckedRow): PlannedRow {
