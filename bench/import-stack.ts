@@ -2,7 +2,7 @@
 // Notifier that only counts progress: what bench/imports.ts measures, against the fake or a real Moodle.
 
 import { systemClock } from '../src/core/clock.js';
-import { createBatchSize, DEFAULT_IMPORT_TUNING } from '../src/core/import/tuning.js';
+import { createBatchSize, DEFAULT_IMPORT_TUNING, ROWS_PER_PART } from '../src/core/import/tuning.js';
 import { createPermissions } from '../src/core/permissions.js';
 import { createProvisioningService, type ProvisioningService } from '../src/core/provisioning.js';
 import { createRequestService } from '../src/core/request-lifecycle.js';
@@ -55,7 +55,8 @@ export async function createImportStack(options: {
       announce: async () => undefined,
       remindApprovers: async () => {},
       importProgress: async () => {},
-      importFinished: async () => {},
+      // The app uploads the result file: it is written here too, so that its cost is measured.
+      importFinished: async (_request, result) => void result.csv.length,
     },
     clock: systemClock,
     settings: {
@@ -71,8 +72,13 @@ export async function createImportStack(options: {
   return {
     concurrency: DEFAULT_IMPORT_TUNING.concurrency,
     provisioning,
+    // Accounts are created a part at a time: the batch size is that of a part.
     batchSize: (rows, auth) =>
-      createBatchSize(rows, auth === 'manual' && options.passwordMode === 'email', DEFAULT_IMPORT_TUNING),
+      createBatchSize(
+        Math.min(rows, ROWS_PER_PART),
+        auth === 'manual' && options.passwordMode === 'email',
+        DEFAULT_IMPORT_TUNING,
+      ),
     async submit(data) {
       const read = provisioning.imports.readFile(data, 'bench.csv');
       if (!read.ok) throw new Error(read.error.message);

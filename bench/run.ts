@@ -11,7 +11,7 @@ import { type AckLatencyRow, benchAckLatency } from './ack-latency.js';
 import { type Fakes, type LoadGenerator, startFakes, startLoadGenerator } from './apps.js';
 import { type BulkRow, benchBulkFake, benchBulkReal } from './bulk-create.js';
 import { benchImportReal } from './import-real.js';
-import { importTableData } from './import-report.js';
+import { importTableData, memoryVerdict } from './import-report.js';
 import { benchImports, type ImportBenchRow } from './imports.js';
 import { benchMemory, benchStartup, ensureBuild, type MemoryResult, type StartupResult } from './process.js';
 import { ackTableData, type BenchReport, bulkTableData, renderPerformanceDoc } from './report.js';
@@ -133,6 +133,8 @@ async function measureImports(fakes: Fakes): Promise<ImportBenchRow[]> {
   log('\n(f) Imports from approval to the last enrolment, fake Moodle modelled on a real site (median of runs)');
   const table = importTableData(rows);
   log(formatTable(table.headers, table.cells));
+  const memory = memoryVerdict(rows);
+  if (memory) log(memory.replaceAll('**', ''));
   return rows;
 }
 

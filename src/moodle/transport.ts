@@ -49,14 +49,24 @@ export function createMoodleCaller(transport: MoodleTransport): MoodleCaller {
   };
 }
 
-async function callMoodle(
+/** Not async: once the call is prepared nothing holds `params` (hundreds of encoded users) while it is in flight. */
+function callMoodle(
   transport: MoodleTransport,
   wsfunction: string,
   params: FormObject = {},
   options: { kind?: CallKind } = {},
 ): Promise<unknown> {
   const kind = options.kind ?? (/_get_/.test(wsfunction) ? 'read' : 'write');
-  const prepared = prepareCall(transport, wsfunction, params, kind === 'write');
+  let prepared: PreparedCall;
+  try {
+    prepared = prepareCall(transport, wsfunction, params, kind === 'write');
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return sendPrepared(transport, prepared);
+}
+
+async function sendPrepared(transport: MoodleTransport, prepared: PreparedCall): Promise<unknown> {
   const attempt = (attemptNumber: number) => attemptLogged(transport, prepared, attemptNumber);
   const { readRetries, retryMinDelayMs } = transport;
   if (prepared.write || readRetries <= 0) return attempt(1);
@@ -87,6 +97,15 @@ export function wireFields(wsfunction: string, params: FormObject, token: string
   return [['wstoken', token], ['wsfunction', wsfunction], ['moodlewsrestformat', 'json'], ...fields];
 }
 
+/** The fields of a sent body, without the token, function and format, secrets replaced by [redacted]. */
+function redactedFields(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (!RESERVED_PARAMS.has(name)) out[name] = isSecretField(name) ? '[redacted]' : value;
+  }
+  return out;
+}
+
 function prepareCall(
   { endpoint, token }: MoodleTransport,
   wsfunction: string,
@@ -94,22 +113,24 @@ function prepareCall(
   write: boolean,
 ): PreparedCall {
   const all = wireFields(wsfunction, params, token.reveal());
-  const fields = all.slice(3);
-  const secrets = [token.reveal(), ...fields.filter(([name]) => isSecretField(name)).map(([, value]) => value)];
-  // Built when an error reads it: a call of hundreds of users has thousands of fields, and most calls succeed.
+  const secrets = [token.reveal()];
+  for (let i = 3; i < all.length; i++) {
+    const [name, value] = all[i] as [string, string];
+    if (isSecretField(name)) secrets.push(value);
+  }
+  const body = encodeFormBody(all);
+  // Built when an error reads it, from the body: a call of hundreds of users has thousands of fields, most calls
+  // succeed, and keeping the fields while the call is in flight would keep them past the young generation.
   let redactedParams: Record<string, string> | undefined;
   const redacted: RedactedRequest = {
     method: 'POST',
     url: endpoint,
     wsfunction,
     get params() {
-      redactedParams ??= Object.fromEntries(
-        fields.map(([name, value]) => [name, isSecretField(name) ? '[redacted]' : value]),
-      );
+      redactedParams ??= redactedFields(body);
       return redactedParams;
     },
   };
-  const body = encodeFormBody(all);
   return { wsfunction, write, body, redacted, secrets };
 }
 

@@ -33,17 +33,40 @@ export function importRowId(requestId: string, row: number): string {
   return `${requestId}/${String(row).padStart(7, '0')}`;
 }
 
+const ROW_STATES: ReadonlySet<unknown> = new Set(IMPORT_ROW_STATES);
+const ROW_ACTIONS: ReadonlySet<unknown> = new Set(rowPlanSchema.shape.action.options);
+
+/** The schema's own test, without its per-row objects (a run reads 10,000 rows); the schema words a failure. */
+function isWellFormed(raw: unknown): raw is z.infer<typeof importRowSchema> {
+  const r = raw as Record<string, unknown> | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.request_id === 'string' &&
+    Number.isInteger(r.row_number) &&
+    ROW_STATES.has(r.state) &&
+    ROW_ACTIONS.has(r.action) &&
+    typeof r.username === 'string' &&
+    (r.moodle_id === null || Number.isInteger(r.moodle_id)) &&
+    (r.message === null || typeof r.message === 'string')
+  );
+}
+
 export function decodeImportRow(raw: unknown): ImportRowRecord {
-  const parsed = importRowSchema.safeParse(raw);
-  if (!parsed.success) {
-    const id = (raw as { id?: unknown } | null)?.id;
-    throw new StoreError(
-      'corrupt_row',
-      `The import row ${String(id)} cannot be read: ${parsed.error.issues[0]?.message}`,
-    );
+  let r: z.infer<typeof importRowSchema>;
+  if (isWellFormed(raw)) r = raw;
+  else {
+    const parsed = importRowSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = (raw as { id?: unknown } | null)?.id;
+      throw new StoreError(
+        'corrupt_row',
+        `The import row ${String(id)} cannot be read: ${parsed.error.issues[0]?.message}`,
+      );
+    }
+    r = parsed.data;
   }
-  const r = parsed.data;
-  const plan = typeof r.plan === 'string' ? JSON.parse(r.plan) : r.plan;
+  const plan = typeof r.plan === 'string' ? JSON.parse(r.plan) : (r.plan ?? {});
   return {
     requestId: r.request_id,
     row: r.row_number,
@@ -85,6 +108,38 @@ export async function insertImportRows(
 export interface ImportRowWrites {
   writeAuditMany(q: Kysely<Database>, events: readonly NewAuditEvent[]): Promise<void>;
   scrub(text: string): string;
+}
+
+/** Rows read per query. */
+const LIST_PAGE = 1_000;
+const ROW_COLUMNS = [
+  'id',
+  'request_id',
+  'row_number',
+  'state',
+  'action',
+  'username',
+  'moodle_id',
+  'message',
+] as const satisfies ReadonlyArray<keyof Database['import_rows']>;
+
+/**
+ * The rows of one file name the same few courses and cohorts: each is kept once (a run holds every row of a
+ * 10,000-row import), not once a row as JSON.parse makes them.
+ */
+function shareMemberships(record: ImportRowRecord, shared: Map<string, unknown>): ImportRowRecord {
+  const share = <T>(items: T[]): T[] =>
+    items.map((item) => {
+      const key = JSON.stringify(item);
+      const known = shared.get(key) as T | undefined;
+      if (known !== undefined) return known;
+      shared.set(key, item);
+      return item;
+    });
+  const { plan } = record;
+  if (plan.enrolments) plan.enrolments = share(plan.enrolments);
+  if (plan.cohorts) plan.cohorts = share(plan.cohorts);
+  return record;
 }
 
 /** Rows per UPDATE: two parameters each in the CASE, one in the IN list. */
@@ -147,12 +202,23 @@ export function createImportRowQueries(dialect: StoreDialect, writes: ImportRowW
       await dialect.durable();
     },
     async listImportRows(requestId, options = {}) {
-      let query = db.selectFrom('import_rows').selectAll().where('request_id', '=', requestId);
-      if (options.states) {
-        if (options.states.length === 0) return [];
-        query = query.where('state', 'in', options.states as ImportRowState[]);
+      if (options.states?.length === 0) return [];
+      // A page at a time: the raw rows of a 10,000-row import are never all held at once beside their records.
+      const rows: ImportRowRecord[] = [];
+      const shared = new Map<string, unknown>();
+      let after = '';
+      for (;;) {
+        let query = db
+          .selectFrom('import_rows')
+          .select(options.plans === false ? ROW_COLUMNS : [...ROW_COLUMNS, 'plan'])
+          .where('request_id', '=', requestId)
+          .where('id', '>', after);
+        if (options.states) query = query.where('state', 'in', options.states as ImportRowState[]);
+        const page = await query.orderBy('id').limit(LIST_PAGE).execute();
+        for (const raw of page) rows.push(shareMemberships(decodeImportRow(raw), shared));
+        if (page.length < LIST_PAGE) return rows;
+        after = (page[page.length - 1] as { id: string }).id;
       }
-      return (await query.orderBy('id').execute()).map((raw) => decodeImportRow(raw));
     },
     async updateImportRows(requestId, updates, audit = [], options = {}) {
       if (updates.length === 0 && audit.length === 0) return;

@@ -130,6 +130,19 @@ describe('encodeCreateUser', () => {
     expect(countCreateUserFields(alice)).toBe(6);
     expect(countCreateUserFields({ ...alice, customfields: [{ type: 't', value: 'v' }] })).toBe(8);
   });
+
+  it('counts exactly the fields the encoder makes, for every kind of user', () => {
+    const users: CreateUserInput[] = [
+      alice,
+      { ...alice, createpassword: true, password: 'ignored' },
+      { ...alice, password: 'S3cret!pass' },
+      { ...alice, city: 'Paris', country: 'FR', department: '', idnumber: 'A1', lang: 'fr', timezone: '99' },
+      { ...alice, preferences: [{ type: 'auth_forcepasswordchange', value: '1' }], customfields: [] },
+    ];
+    for (const user of users) {
+      expect(countCreateUserFields(user)).toBe(flattenParams(encodeCreateUser(user)).length);
+    }
+  });
 });
 
 describe('encodeUpdateUser', () => {

@@ -29,6 +29,21 @@ export interface CheckedRow {
   duplicateOf?: { row: number; on: 'username' | 'email' | 'ID number' };
 }
 
+// One role object for every row that names it: a preview keeps 10,000 rows (docs/PERFORMANCE.md (f), "Memory").
+const sharedRoles = new WeakMap<object, Map<string, { shortname: string; id: number }>>();
+
+function roleOf(rules: RowRules, shortname: string, id: number): { shortname: string; id: number } {
+  let roles = sharedRoles.get(rules.roleIds);
+  if (!roles) {
+    roles = new Map();
+    sharedRoles.set(rules.roleIds, roles);
+  }
+  const known = roles.get(shortname);
+  const role = known?.id === id ? known : { shortname, id };
+  roles.set(shortname, role);
+  return role;
+}
+
 function checkRoles(rules: RowRules, row: ImportFileRow, problems: string[]): CheckedRow['courses'] {
   const courses: CheckedRow['courses'] = [];
   for (const { course, role } of row.courses) {
@@ -38,7 +53,7 @@ function checkRoles(rules: RowRules, row: ImportFileRow, problems: string[]): Ch
       problems.push(
         `The role ${shortname} (for ${course}) is not one this app can assign; use one of ${Object.keys(rules.roleIds).join(', ')}.`,
       );
-    } else if (!courses.some((c) => c.course === course)) courses.push({ course, role: { shortname, id } });
+    } else if (!courses.some((c) => c.course === course)) courses.push({ course, role: roleOf(rules, shortname, id) });
   }
   return courses;
 }
@@ -62,7 +77,7 @@ export function checkRow(rules: RowRules, row: ImportFileRow): CheckedRow {
     ...(validation.ok && problems.length === 0 ? { user: validation.record } : {}),
     given: Object.keys(row.fields) as Array<keyof UserProfileFields>,
     courses,
-    cohorts: [...new Set(row.cohorts)],
+    cohorts: row.cohorts.length < 2 ? row.cohorts : [...new Set(row.cohorts)],
     problems,
   };
 }

@@ -33,21 +33,43 @@ function clashOf(inputs: PlanInputs, user: UserProfileFields, self: MoodleUser |
   return undefined;
 }
 
+// One enrolment (course and role) and one cohort reference for every row that names them, not one per row: a file
+// of 10,000 rows in the same course keeps one object, not 10,000 (docs/PERFORMANCE.md (f), "Memory").
+const sharedEnrolments = new WeakMap<object, Map<string, EnrolmentSpec>>();
+const sharedCohorts = new WeakMap<MoodleCohort, CohortRef>();
+
+function enrolmentOf(found: { course: EnrolmentSpec['course'] }, role: CheckedRow['courses'][number]['role']) {
+  let byRole = sharedEnrolments.get(found);
+  if (!byRole) {
+    byRole = new Map();
+    sharedEnrolments.set(found, byRole);
+  }
+  const key = `${role.id}/${role.shortname}`;
+  let spec = byRole.get(key);
+  if (!spec) {
+    const { id, shortname, fullname } = found.course;
+    spec = { course: { id, shortname, fullname }, role: { shortname: role.shortname, id: role.id } };
+    byRole.set(key, spec);
+  }
+  return spec;
+}
+
 function memberships(inputs: PlanInputs, row: CheckedRow, problems: string[]) {
   const enrolments: EnrolmentSpec[] = [];
   for (const { course, role } of row.courses) {
     const found = inputs.courses.get(course);
     if (!found || 'problem' in found) problems.push(found?.problem ?? `No Moodle course ${course}.`);
-    else {
-      const { id, shortname, fullname } = found.course;
-      enrolments.push({ course: { id, shortname, fullname }, role });
-    }
+    else enrolments.push(enrolmentOf(found, role));
   }
   const cohorts: CohortRef[] = [];
   for (const name of row.cohorts) {
     const cohort = inputs.cohorts.get(name);
     if (!cohort) problems.push(`No Moodle cohort has the ID number or name ${name}.`);
-    else cohorts.push({ id: cohort.id, idnumber: cohort.idnumber, name: cohort.name });
+    else {
+      const ref = sharedCohorts.get(cohort) ?? { id: cohort.id, idnumber: cohort.idnumber, name: cohort.name };
+      sharedCohorts.set(cohort, ref);
+      cohorts.push(ref);
+    }
   }
   return { enrolments, cohorts };
 }
@@ -63,34 +85,37 @@ function changesOf(row: CheckedRow, user: UserProfileFields, existing: MoodleUse
   return changes;
 }
 
-/** A valid, unique row against Moodle. */
+/** A valid, unique row against Moodle. Objects of one shape, no spreads: a preview keeps one for every row. */
 function planValidRow(inputs: PlanInputs, row: CheckedRow, user: UserProfileFields): PlannedRow {
-  const base = { row: row.row, username: user.username };
-  const existing = inputs.accounts.byUsername.get(user.username);
+  const { username } = user;
+  const existing = inputs.accounts.byUsername.get(username);
   if (existing && inputs.mode === 'create') {
     const message = `An account with this username exists (${describeAccount(existing)}). Choose “add new and update existing” to update it.`;
-    return { ...base, action: 'exists', moodleId: existing.id, message };
+    return { row: row.row, username, action: 'exists', moodleId: existing.id, message };
   }
   const problems: string[] = [];
   const clash = clashOf(inputs, user, existing);
   const protection = existing ? inputs.isProtected(existing) : undefined;
   const { enrolments, cohorts } = memberships(inputs, row, problems);
   if (problems.length > 0 || protection) {
-    return { ...base, action: 'invalid', message: [protection, ...problems].filter(Boolean).join(' ') };
+    return { row: row.row, username, action: 'invalid', message: [protection, ...problems].filter(Boolean).join(' ') };
   }
-  if (clash) return { ...base, action: 'exists', message: clash };
-  const extra = {
-    ...(enrolments.length > 0 ? { enrolments } : {}),
-    ...(cohorts.length > 0 ? { cohorts } : {}),
-  };
-  if (!existing) return { ...base, action: 'create', user, ...extra };
-  const changes = changesOf(row, user, existing);
-  if (changes.length === 0 && enrolments.length + cohorts.length === 0) {
-    return { ...base, action: 'unchanged', moodleId: existing.id, message: 'The account already has these values.' };
+  if (clash) return { row: row.row, username, action: 'exists', message: clash };
+  let planned: PlannedRow;
+  if (!existing) planned = { row: row.row, username, action: 'create', user };
+  else {
+    const changes = changesOf(row, user, existing);
+    if (changes.length === 0 && enrolments.length + cohorts.length === 0) {
+      const message = 'The account already has these values.';
+      return { row: row.row, username, action: 'unchanged', moodleId: existing.id, message };
+    }
+    const update = { username } as UserProfileFields;
+    for (const c of changes) Object.assign(update, { [c.field]: c.after });
+    planned = { row: row.row, username, action: 'update', moodleId: existing.id, user: update, changes };
   }
-  const update = { username: user.username } as UserProfileFields;
-  for (const c of changes) Object.assign(update, { [c.field]: c.after });
-  return { ...base, action: 'update', moodleId: existing.id, user: update, changes, ...extra };
+  if (enrolments.length > 0) planned.enrolments = enrolments;
+  if (cohorts.length > 0) planned.cohorts = cohorts;
+  return planned;
 }
 
 export function planRow(inputs: PlanInputs, row: CheckedRow): PlannedRow {

@@ -19,8 +19,11 @@ import type {
 export interface ImportRowStore {
   /** Stores the rows of a new import (in one transaction with the request: see Store.createRequest). */
   addImportRows(requestId: string, rows: readonly ImportRowRecord[]): Promise<void>;
-  /** Rows in row order; `states` filters. */
-  listImportRows(requestId: string, options?: { states?: readonly ImportRowState[] }): Promise<ImportRowRecord[]>;
+  /** Rows in row order; `states` filters; `plans: false` leaves each row's plan empty (for totals and results). */
+  listImportRows(
+    requestId: string,
+    options?: { states?: readonly ImportRowState[]; plans?: false },
+  ): Promise<ImportRowRecord[]>;
   /**
    * Several rows' new states, with the audit events of the rows that ended, in one transaction. `durable: false`
    * resolves at the commit, before the flush to disk: for what a crash may lose because it is looked up again

@@ -1,9 +1,9 @@
 // The preview of an import: every row checked as a single create would be, rows repeating each other found, and one
 // pre-flight against Moodle for the whole file (accounts, courses, cohorts). Nothing is stored or changed.
-import { stringify } from 'csv-stringify/sync';
 import { isGatewayError, type MoodleGateway, type MoodleUser } from '../moodle-gateway.js';
 import type { AccountGuard } from '../protection.js';
 import { type CheckedRow, checkRows, type RowRules } from './check-rows.js';
+import { csvOf } from './csv-out.js';
 import { lookUpAccounts, lookUpCohorts, lookUpCourses } from './lookups.js';
 import { countActions, firstProblems, membershipTotals, planRow } from './plan-rows.js';
 import type { ImportFile, ImportMode, ImportPreview, PlannedRow } from './types.js';
@@ -105,9 +105,10 @@ function changesText(row: PlannedRow): string {
 
 /** The full check: one line per row of the file. */
 export function previewCsv(preview: ImportPreview): string {
-  return stringify([
+  return csvOf(
     ['row', 'username', 'action', 'moodle_id', 'changes', 'courses', 'cohorts', 'message'],
-    ...preview.rows.map((row) => [
+    preview.rows,
+    (row) => [
       row.row,
       safeCell(row.username),
       row.action,
@@ -116,6 +117,6 @@ export function previewCsv(preview: ImportPreview): string {
       safeCell((row.enrolments ?? []).map((e) => `${e.course.shortname} (${e.role.shortname})`).join('; ')),
       safeCell((row.cohorts ?? []).map((c) => c.name).join('; ')),
       safeCell(row.message),
-    ]),
-  ]);
+    ],
+  );
 }

@@ -1,6 +1,6 @@
 // The outcome of an import as people read it: totals, and the result CSV (row, username, Moodle id, status,
 // message in plain words). Built from the stored rows, so it is the same whenever it is asked for.
-import { stringify } from 'csv-stringify/sync';
+import { csvOf } from './csv-out.js';
 import { safeCell } from './preview.js';
 import type { ImportResult, ImportRowRecord, ImportRowState, ImportTotals } from './types.js';
 
@@ -40,14 +40,26 @@ export function statusOf(row: Pick<ImportRowRecord, 'state' | 'action'>): string
   return `skipped: ${SKIP_WORDS[row.action] ?? row.action}`;
 }
 
+/** The CSV is written when read (the upload reads it; a card's redraw needs only the totals). */
 export function buildImportResult(requestId: string, fileName: string, rows: readonly ImportRowRecord[]): ImportResult {
   const counts: Partial<Record<ImportRowState, number>> = {};
   for (const row of rows) counts[row.state] = (counts[row.state] ?? 0) + 1;
-  const csv = stringify([
-    ['row', 'username', 'moodle_id', 'status', 'message'],
-    ...rows.map((row) => [row.row, safeCell(row.username), row.moodleId ?? '', statusOf(row), safeCell(row.message)]),
-  ]);
-  return { requestId, fileName, totals: totalsOf(counts), csv };
+  let csv: string | undefined;
+  return {
+    requestId,
+    fileName,
+    totals: totalsOf(counts),
+    get csv() {
+      csv ??= csvOf(['row', 'username', 'moodle_id', 'status', 'message'], rows, (row) => [
+        row.row,
+        safeCell(row.username),
+        row.moodleId ?? '',
+        statusOf(row),
+        safeCell(row.message),
+      ]);
+      return csv;
+    },
+  };
 }
 
 /** "980 created, 12 updated, 8 failed, 40 skipped" for logs and the audit event. */

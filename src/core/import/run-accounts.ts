@@ -15,7 +15,7 @@ import { lookUpAccounts } from './lookups.js';
 import type { BatchCreator } from './ports.js';
 import { LOCAL_PASSWORD_AUTHS } from './preview.js';
 import type { ImportTracker } from './tracker.js';
-import { createBatchSize, type ImportTuning } from './tuning.js';
+import { createBatchSize, type ImportTuning, ROWS_PER_PART } from './tuning.js';
 import type { ImportRowRecord, ImportRowUpdate } from './types.js';
 
 export interface AccountsDeps {
@@ -115,12 +115,28 @@ function recordingClient(deps: AccountsDeps, tracker: ImportTracker, byUsername:
   };
 }
 
+/**
+ * New accounts, ROWS_PER_PART rows at a time: each part is checked for new clashes, marked `sending` and created
+ * before the next, so that what a part needs (its look-ups, inputs, batches) is dropped before the next is made
+ * (docs/PERFORMANCE.md (f), "Memory"). A stop leaves the later parts `pending`, resumed as any other row.
+ */
 export async function runCreates(deps: AccountsDeps, tracker: ImportTracker): Promise<Stop | undefined> {
   const pending = tracker.rowsIn('pending').filter((r) => r.action === 'create' && r.plan.user);
-  if (pending.length === 0) return undefined;
+  for (let i = 0; i < pending.length; i += ROWS_PER_PART) {
+    const stop = await createPart(deps, tracker, pending.slice(i, i + ROWS_PER_PART));
+    if (stop) return stop;
+  }
+  return undefined;
+}
+
+async function createPart(
+  deps: AccountsDeps,
+  tracker: ImportTracker,
+  pending: ImportRowRecord[],
+): Promise<Stop | undefined> {
   const rows = await failNewClashes(deps, tracker, await refuseGeneratedPasswords(deps, tracker, pending));
-  // Every row is `sending` on disk before the first call (one write, not one a call): a crash from here on has
-  // them looked up, and those not found are sent again.
+  // Every row of the part is `sending` on disk before its first call (one write, not one a call): a crash from
+  // here on has them looked up, and those not found are sent again.
   await tracker.update(rows.map((r) => ({ row: r.row, state: 'sending' })));
   const inputs = rows.map((r) => createInputFor(r.plan.user as UserProfileFields, deps.settings.passwordMode).input);
   const byUsername = new Map(rows.map((r) => [r.username, r]));

@@ -10,8 +10,8 @@ import { CohortAddError, type CohortRef, type EnrolmentSpec, enrolmentInput } fr
 import { chunk, sendWithBisection } from './bisect.js';
 import type { Stop } from './run-accounts.js';
 import type { ImportTracker } from './tracker.js';
-import type { ImportTuning } from './tuning.js';
-import type { ImportRowUpdate } from './types.js';
+import { type ImportTuning, ROWS_PER_PART } from './tuning.js';
+import type { ImportRowRecord, ImportRowUpdate } from './types.js';
 
 interface Item<T> {
   row: number;
@@ -45,6 +45,39 @@ async function addCohortMembers(gateway: MoodleGateway, items: CohortMembership[
     throw new CohortAddError(`Moodle did not add every account to its cohort: ${problems[0]?.message}`);
 }
 
+function enrolmentItems(rows: readonly ImportRowRecord[]): Item<EnrolmentInput>[] {
+  return rows.flatMap((r) =>
+    ((r.plan.enrolments ?? []) as EnrolmentSpec[]).map((spec) => ({
+      row: r.row,
+      what: `course ${spec.course.shortname}`,
+      input: enrolmentInput(r.moodleId as number, spec),
+    })),
+  );
+}
+
+function cohortItems(rows: readonly ImportRowRecord[]): Item<CohortMembership>[] {
+  return rows.flatMap((r) =>
+    ((r.plan.cohorts ?? []) as CohortRef[]).map((c) => ({
+      row: r.row,
+      what: `cohort ${c.name}`,
+      input: { cohortId: c.id, userId: r.moodleId as number },
+    })),
+  );
+}
+
+/** The items of ROWS_PER_PART rows at a time (see tuning.ts), each part sent before the next is made. */
+async function sendParts<T>(
+  rows: readonly ImportRowRecord[],
+  itemsOf: (part: readonly ImportRowRecord[]) => Item<T>[],
+  send: (items: Item<T>[]) => Promise<Stop | undefined>,
+): Promise<Stop | undefined> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_PART) {
+    const stop = await send(itemsOf(rows.slice(i, i + ROWS_PER_PART)));
+    if (stop) return stop;
+  }
+  return undefined;
+}
+
 export async function runMemberships(
   gateway: MoodleGateway,
   tuning: ImportTuning,
@@ -53,38 +86,21 @@ export async function runMemberships(
   const rows = tracker.rowsIn('account_done').filter((r) => r.moodleId !== undefined);
   if (rows.length === 0) return undefined;
   const missed = new Map<number, string[]>();
-  const enrolments: Item<EnrolmentInput>[] = rows.flatMap((r) =>
-    ((r.plan.enrolments ?? []) as EnrolmentSpec[]).map((spec) => ({
-      row: r.row,
-      what: `course ${spec.course.shortname}`,
-      input: enrolmentInput(r.moodleId as number, spec),
-    })),
-  );
   tracker.startPhase('enrolments');
-  const enrolStop = await sendItems(
-    tracker,
-    tuning,
-    enrolments,
-    tuning.enrolmentsPerCall,
-    (inputs) => gateway.enrolUsers(inputs),
-    missed,
+  const enrolStop = await sendParts(rows, enrolmentItems, (items) =>
+    sendItems(tracker, tuning, items, tuning.enrolmentsPerCall, (inputs) => gateway.enrolUsers(inputs), missed),
   );
   if (enrolStop) return enrolStop;
-  const cohorts: Item<CohortMembership>[] = rows.flatMap((r) =>
-    ((r.plan.cohorts ?? []) as CohortRef[]).map((c) => ({
-      row: r.row,
-      what: `cohort ${c.name}`,
-      input: { cohortId: c.id, userId: r.moodleId as number },
-    })),
-  );
   tracker.startPhase('cohorts');
-  const cohortStop = await sendItems(
-    tracker,
-    tuning,
-    cohorts,
-    tuning.cohortMembersPerCall,
-    (inputs) => addCohortMembers(gateway, inputs),
-    missed,
+  const cohortStop = await sendParts(rows, cohortItems, (items) =>
+    sendItems(
+      tracker,
+      tuning,
+      items,
+      tuning.cohortMembersPerCall,
+      (inputs) => addCohortMembers(gateway, inputs),
+      missed,
+    ),
   );
   if (cohortStop) return cohortStop;
   const updates: ImportRowUpdate[] = rows.map((r) => {

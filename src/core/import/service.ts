@@ -15,21 +15,24 @@ import { buildImportResult } from './result.js';
 import { DEFAULT_IMPORT_LIMITS, type ImportLimits, type ImportPreview, type ImportRowRecord } from './types.js';
 
 function rowsOf(preview: ImportPreview): ImportRowRecord[] {
-  return preview.rows.map((r) => ({
-    requestId: '',
-    row: r.row,
-    state: r.action === 'create' || r.action === 'update' ? 'pending' : 'skipped',
-    action: r.action,
-    username: r.username,
-    moodleId: r.moodleId,
-    message: r.message,
-    plan: {
-      ...(r.user ? { user: r.user } : {}),
-      ...(r.changes ? { changes: r.changes } : {}),
-      ...(r.enrolments ? { enrolments: r.enrolments } : {}),
-      ...(r.cohorts ? { cohorts: r.cohorts } : {}),
-    },
-  }));
+  return preview.rows.map((r) => {
+    // Only the keys a row has, without spreads: one plan is made for every row of the file.
+    const plan: ImportRowRecord['plan'] = {};
+    if (r.user) plan.user = r.user;
+    if (r.changes) plan.changes = r.changes;
+    if (r.enrolments) plan.enrolments = r.enrolments;
+    if (r.cohorts) plan.cohorts = r.cohorts;
+    return {
+      requestId: '',
+      row: r.row,
+      state: r.action === 'create' || r.action === 'update' ? 'pending' : 'skipped',
+      action: r.action,
+      username: r.username,
+      moodleId: r.moodleId,
+      message: r.message,
+      plan,
+    };
+  });
 }
 
 function payloadOf(preview: ImportPreview): ImportPayload {
@@ -111,7 +114,8 @@ export function createImportService(
     async result(requestId) {
       const request = await ctx.store.getRequest(requestId);
       if (request?.payload.operation !== 'import') return undefined;
-      return buildImportResult(requestId, request.payload.fileName, await ctx.store.listImportRows(requestId));
+      const rows = await ctx.store.listImportRows(requestId, { plans: false });
+      return buildImportResult(requestId, request.payload.fileName, rows);
     },
   };
 }

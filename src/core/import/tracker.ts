@@ -12,6 +12,9 @@ import {
   type ImportRowUpdate,
 } from './types.js';
 
+/** Rows written in one transaction. */
+const ROWS_PER_WRITE = 500;
+
 export interface TrackerDeps {
   rows: ImportRowStore;
   clock: Clock;
@@ -39,13 +42,27 @@ export class ImportTracker {
     return [...this.byRow.values()].filter((r) => states.includes(r.state));
   }
 
-  /** Writes the changes (and the audit events of rows that end) in one transaction, then keeps them. */
+  /**
+   * Writes the changes (and the audit events of rows that end), then keeps them: a few hundred rows a transaction,
+   * so that a change of 10,000 rows never holds all their statements and events at once (docs/PERFORMANCE.md (f)).
+   */
   async update(updates: readonly ImportRowUpdate[]): Promise<void> {
     const changed = updates.filter((u) => {
       const row = this.byRow.get(u.row);
       return row !== undefined && (row.state !== u.state || (u.moodleId !== undefined && row.moodleId !== u.moodleId));
     });
     if (changed.length === 0) return;
+    // Only a row about to be sent must be on disk first; anything else a crash loses is looked up or redone. The
+    // flush after the last part covers the parts before it.
+    const durable = changed.some((u) => u.state === 'sending');
+    for (let i = 0; i < changed.length; i += ROWS_PER_WRITE) {
+      const last = i + ROWS_PER_WRITE >= changed.length;
+      await this.write(changed.slice(i, i + ROWS_PER_WRITE), durable && last);
+    }
+    this.tick();
+  }
+
+  private async write(changed: readonly ImportRowUpdate[], durable: boolean): Promise<void> {
     const at = this.deps.clock.now();
     const audit: NewAuditEvent[] = [];
     for (const u of changed) {
@@ -64,8 +81,6 @@ export class ImportTracker {
         detail: `row ${row.row}${u.message ? `: ${u.message}` : ''}`,
       });
     }
-    // Only a row about to be sent must be on disk first; anything else a crash loses is looked up or redone.
-    const durable = changed.some((u) => u.state === 'sending');
     await this.deps.rows.updateImportRows(this.requestId, changed, audit, { durable });
     for (const u of changed) {
       const row = this.byRow.get(u.row) as ImportRowRecord;
@@ -73,7 +88,6 @@ export class ImportTracker {
       if (u.moodleId !== undefined) row.moodleId = u.moodleId;
       if (u.message !== undefined) row.message = u.message;
     }
-    this.tick();
   }
 
   startPhase(phase: ImportPhase): void {

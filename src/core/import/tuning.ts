@@ -20,6 +20,13 @@ export interface ImportTuning {
   progressIntervalMs: number;
 }
 
+/**
+ * Rows carried out at a time (accounts, then courses and cohorts): what one part needs is dropped before the next
+ * is made, so a large file never holds its inputs, batches and calls for every row at once. 1,000 rows keep the
+ * four slots busy (4 create calls of 250, 2 enrolment calls of 500) and make one part of a 1,000-row file.
+ */
+export const ROWS_PER_PART = 1_000;
+
 export const DEFAULT_IMPORT_TUNING: ImportTuning = {
   concurrency: 4,
   maxFieldsPerCall: 4_500,

@@ -209,6 +209,6 @@ export interface ImportResult {
   requestId: string;
   fileName: string;
   totals: ImportTotals;
-  /** UTF-8 text with a header row; the Slack side uploads it as `<file>-result.csv`. */
-  csv: string;
+  /** UTF-8 text with a header row; the Slack side uploads it as `<file>-result.csv`. Written when first read. */
+  readonly csv: string;
 }

@@ -51,6 +51,33 @@ export function describeImportRowsContract(target: ContractTarget): void {
       store = await ctx.open();
     });
 
+    it('are listed whole past a page of 1,000 rows, in row order, by state, and without plans when asked', async () => {
+      const many = importRowsOf(2_501).map((r, i) =>
+        i % 2 === 0
+          ? r
+          : {
+              ...r,
+              plan: {
+                ...r.plan,
+                enrolments: [
+                  { course: { id: 2, shortname: 'T', fullname: 'T' }, role: { shortname: 'student', id: 5 } },
+                ],
+              },
+            },
+      );
+      const request = await store.createRequest(importRequest, [], many);
+      const rows = await store.listImportRows(request.id);
+      expect(rows.map((r) => r.row)).toEqual(many.map((r) => r.row));
+      expect(rows[2_499]?.plan.user?.email).toBe('u2499@example.org');
+      // Equal courses and cohorts come back as one object, not one a row.
+      expect(rows[1]?.plan.enrolments?.[0]).toBe(rows[2_001]?.plan.enrolments?.[0]);
+      expect((await store.listImportRows(request.id, { states: ['pending'] })).length).toBe(2_500);
+      const plain = await store.listImportRows(request.id, { plans: false });
+      expect(plain.length).toBe(2_501);
+      expect(plain.every((r) => Object.keys(r.plan).length === 0)).toBe(true);
+      expect(plain[2_500]).toMatchObject({ state: 'skipped', message: 'Email: not an email address.' });
+    });
+
     it('are stored with their request, listed in row order and by state, the skipped ones audited at once', async () => {
       const request = await store.createRequest(importRequest, [], importRowsOf(3));
       const rows = await store.listImportRows(request.id);
