@@ -1,6 +1,6 @@
 // Helpers for the approval-workflow end-to-end tests: submit a request through the running app's core, click the
 // card's buttons and submit the modals the app opened, as Slack would (signed requests through the harness).
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../../src/slack/ids.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
@@ -31,6 +31,24 @@ export async function startAppWithMoodle(env: Record<string, string>): Promise<{
     slack: { users: SLACK_USERS },
   });
   return { fake, t };
+}
+
+export interface AppWithMoodle {
+  fake: FakeMoodle;
+  t: TestApp;
+}
+
+/** Starts one fake Moodle and one app before a test file's tests and stops both after them; `use` gets the pair. */
+export function appForFile(start: () => Promise<AppWithMoodle>, use: (app: AppWithMoodle) => void): void {
+  let app: AppWithMoodle | undefined;
+  beforeAll(async () => {
+    app = await start();
+    use(app);
+  });
+  afterAll(async () => {
+    await app?.t.stop();
+    await app?.fake.close();
+  });
 }
 
 let counter = 0;

@@ -1,7 +1,7 @@
 // The light approve step end to end over signed HTTP: Approve… opens a read-only summary; Approve with a comment;
 // Edit details pushes a short form whose corrections (checked inline) come back to the summary and are applied by
 // Approve; the requester can neither approve nor edit; a delete's summary shows the account as Moodle has it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, userFieldIds } from '../../src/slack/ids.js';
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildBlockActions } from '../fakes/sign.js';
@@ -9,6 +9,7 @@ import {
   ADMIN,
   APPROVER,
   addAccount,
+  appForFile,
   auditOf,
   blocksText,
   cardTs,
@@ -27,19 +28,19 @@ import type { TestApp } from './harness.js';
 let fake: FakeMoodle;
 let t: TestApp;
 
-beforeAll(async () => {
-  ({ fake, t } = await startAppWithMoodle({
-    SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
-    SLACK_ADMINS: ADMIN,
-    APPROVAL_REQUIRED: 'create,delete',
-    ALLOWED_AUTH: 'manual,oauth2',
-    APPROVALS_REQUIRED: 'delete:2',
-  }));
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+appForFile(
+  () =>
+    startAppWithMoodle({
+      SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
+      SLACK_ADMINS: ADMIN,
+      APPROVAL_REQUIRED: 'create,delete',
+      ALLOWED_AUTH: 'manual,oauth2',
+      APPROVALS_REQUIRED: 'delete:2',
+    }),
+  (app) => {
+    ({ fake, t } = app);
+  },
+);
 
 type View = Record<string, unknown>;
 type Block = { type: string; block_id?: string; element?: { type: string }; fields?: Array<{ text: string }> };

@@ -2,48 +2,43 @@
 // record in two columns, who asked, when, the id), delete and suspend cards that show the account with a dangerous
 // Approve, the outcome first once decided, values in words, failures in plain words for the requester with the
 // technical detail on the card only, and the requester's DM saying what happens next.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import {
   ADMIN,
   APPROVER,
   accountModalOf,
+  appForFile,
   cardTs,
   clickCard,
   openedView,
   REQUESTER,
-  SLACK_USERS,
+  startAppWithMoodle,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
 import { blockKitProblemsReceived } from './block-kit-received.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 let counter = 0;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
+appForFile(
+  () =>
+    startAppWithMoodle({
       MOODLE_TIMEOUT_MS: '5000',
       SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
       SLACK_ADMINS: ADMIN,
       APPROVAL_REQUIRED: 'create,suspend,delete',
-    },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+    }),
+  (app) => {
+    ({ fake, t } = app);
+  },
+);
 beforeEach(() => fake.setFault(null));
 
 type Element = { action_id?: string; style?: string; text?: { text: string } };

@@ -2,41 +2,36 @@
 // a name and a rejection comment that forge an "Approved" line and a link stay quoted and inert on the card, in the
 // requester's DM and in the notification; names hiding invisible characters are refused, naming the character; and
 // every free-text field is capped on every path, forged modal submissions included.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildViewSubmission } from '../fakes/sign.js';
 import {
   APPROVAL_ENV,
   APPROVER,
+  appForFile,
   cardTs,
   clickCard,
   newPerson,
   openedView,
   REQUESTER,
   requestAccount,
-  SLACK_USERS,
+  startAppWithMoodle,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: { MOODLE_TOKEN: fake.token, ...APPROVAL_ENV },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+appForFile(
+  () => startAppWithMoodle(APPROVAL_ENV),
+  (app) => {
+    ({ fake, t } = app);
+  },
+);
 
 /** Every line of every text a recorded message carries: the fallback text and each block's mrkdwn. */
 function linesOf(call: RecordedCall): string[] {

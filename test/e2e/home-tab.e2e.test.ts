@@ -1,43 +1,41 @@
 // The App Home end to end over signed HTTP: published on app_home_opened and again when a request it lists changes;
 // a requester's requests with Cancel, an approver's waiting requests with the card's own Approve…/Reject… (same
 // handlers and re-checks), an admin's recent activity and setup check; the quick actions open their forms.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import type { RecordedCall } from '../fakes/fake-slack/fake-slack.js';
 import { buildAppHomeOpened, buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
 import {
   ADMIN,
   APPROVAL_ENV,
   APPROVER,
+  appForFile,
   cardTs,
   newPerson,
   openedView,
   REQUESTER,
   requestAccount,
-  SLACK_USERS,
+  startAppWithMoodle,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
 import { blockKitProblemsReceived } from './block-kit-received.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  fake.site.seedRecordingUsers();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: { MOODLE_TOKEN: fake.token, ...APPROVAL_ENV },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+appForFile(
+  async () => {
+    const app = await startAppWithMoodle(APPROVAL_ENV);
+    app.fake.site.seedRecordingUsers();
+    return app;
+  },
+  (app) => {
+    ({ fake, t } = app);
+  },
+);
 
 const text = (call: RecordedCall) => JSON.stringify(call.args.view);
 

@@ -1,33 +1,27 @@
 // Look-ups end to end over signed HTTP (issue "Security and privacy hardening", points 1, 2 and 6): typed LIKE
 // wildcards match literally so Moodle hands out no other account, a plain requester reads no contact details while
 // an approver does, every look-up is in the audit log, and /moodle-adduser refuses an ID number another account has.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeMoodle, startFakeMoodle, usernamesHandedOut } from '../fakes/fake-moodle/index.js';
-import { ADMIN, APPROVER, REQUESTER, SLACK_USERS } from './approval-helpers.js';
-import { startTestApp, type TestApp } from './harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type FakeMoodle, usernamesHandedOut } from '../fakes/fake-moodle/index.js';
+import { ADMIN, APPROVER, appForFile, REQUESTER, startAppWithMoodle } from './approval-helpers.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 let bob: number;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
+appForFile(
+  () =>
+    startAppWithMoodle({
       SLACK_REQUESTERS: 'everyone',
       SLACK_APPROVERS: APPROVER,
       SLACK_ADMINS: ADMIN,
       APPROVAL_REQUIRED: 'create,delete',
-    },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+    }),
+  (app) => {
+    ({ fake, t } = app);
+  },
+);
 beforeEach(() => {
   fake.reset();
   ({ bob } = fake.site.seedRecordingUsers());

@@ -2,12 +2,12 @@
 // <user>` and by the show card's button, submitted as Slack would (radio buttons, selects, date pickers), checked
 // against the fake Moodle before the ack (an unknown course stays in the form as an inline error), then approved
 // from the card and carried out in the fake Moodle.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS } from '../../src/slack/ids.js';
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildBlockActions, buildViewSubmission } from '../fakes/sign.js';
-import { accountModalOf, addAccount, REQUESTER } from './approval-helpers.js';
+import { accountModalOf, addAccount, appForFile, REQUESTER } from './approval-helpers.js';
 import { blockKitProblemsReceived } from './block-kit-received.js';
 import type { TestApp } from './harness.js';
 import { approveFromCard, startMembershipApp } from './membership-helpers.js';
@@ -15,12 +15,8 @@ import { approveFromCard, startMembershipApp } from './membership-helpers.js';
 let fake: FakeMoodle;
 let t: TestApp;
 
-beforeAll(async () => {
-  ({ fake, t } = await startMembershipApp());
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
+appForFile(startMembershipApp, (app) => {
+  ({ fake, t } = app);
 });
 
 type View = Record<string, unknown>;

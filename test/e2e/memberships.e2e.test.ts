@@ -1,7 +1,7 @@
 // /moodle-user enrol, unenrol and cohort add|remove end to end over signed HTTP against the fake Slack and the fake
 // Moodle (which replays the recorded enrolment behaviour): checked before anyone approves, approved from the card,
 // executed once, announced and audited; an admin acts directly where APPROVAL_REQUIRED allows it.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS, BLOCK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
@@ -10,6 +10,7 @@ import {
   ADMIN,
   APPROVER,
   addAccount,
+  appForFile,
   auditOf,
   blocksText,
   cardTs,
@@ -27,12 +28,8 @@ import { approveFromCard, startMembershipApp } from './membership-helpers.js';
 let fake: FakeMoodle;
 let t: TestApp;
 
-beforeAll(async () => {
-  ({ fake, t } = await startMembershipApp());
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
+appForFile(startMembershipApp, (app) => {
+  ({ fake, t } = app);
 });
 
 const person = () => addAccount(fake, 'learner');

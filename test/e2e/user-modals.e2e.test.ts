@@ -1,50 +1,47 @@
 // /moodle-user update without fields (the edit modal) and /moodle-user delete (the confirmation modal) end to end
 // over signed HTTP: "Looking up…" opened at once with the trigger_id and replaced after the look-up; inline errors;
 // the deletion approved through the card's Approve… button and the approve modal; protected accounts refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS, INPUT_ACTION_IDS, userFieldIds } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { buildViewSubmission } from '../fakes/sign.js';
 import {
   ADMIN,
   APPROVER,
   accountModalOf,
+  appForFile,
   auditOf,
   blocksText,
   cardTs,
   clickCard,
   openedView,
   REQUESTER,
-  SLACK_USERS,
+  startAppWithMoodle,
   stateOf,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
 import { blockKitProblemsReceived } from './block-kit-received.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 let counter = 0;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  fake.site.seedRecordingUsers();
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
+appForFile(
+  async () => {
+    const app = await startAppWithMoodle({
       MOODLE_TIMEOUT_MS: '5000',
       SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
       SLACK_ADMINS: ADMIN,
-    },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+    });
+    app.fake.site.seedRecordingUsers();
+    return app;
+  },
+  (app) => {
+    ({ fake, t } = app);
+  },
+);
 
 function person() {
   counter += 1;
