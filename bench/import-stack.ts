@@ -11,7 +11,7 @@ import { createUsersInBatches } from '../src/moodle/batch.js';
 import { createMoodleClient } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
 import { openStore } from '../src/store/index.js';
-import { plainDirectory } from '../test/core/import/harness.js';
+import { plainDirectory } from '../test/core/core-doubles.js';
 
 export const BENCH_REQUESTER = 'U0REQUESTER';
 export const BENCH_APPROVER = 'U0APPROVER';

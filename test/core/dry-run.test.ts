@@ -11,6 +11,7 @@ import { createMoodleClient, type MoodleClient } from '../../src/moodle/client.j
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import { plainDirectory, testRoles } from './core-doubles.js';
 
 const ADMIN = 'U0ADMIN';
 const REQUESTER = 'U0REQUESTER';
@@ -45,28 +46,11 @@ function service(dryRun?: () => DryRunGateway): ProvisioningService {
     announce: async () => undefined,
     remindApprovers: async () => {},
   };
-  const directory = {
-    getUser: async (id: string) => ({
-      id,
-      isAdmin: false,
-      isOwner: false,
-      isBot: false,
-      isDeleted: false,
-      isRestricted: false,
-      isUltraRestricted: false,
-    }),
-    getGroupMembers: async () => [],
-  };
-  const roles = {
-    requesters: [{ kind: 'everyone' as const }],
-    approvers: [{ kind: 'user' as const, id: ADMIN }],
-    admins: [{ kind: 'user' as const, id: ADMIN }],
-  };
   return createProvisioningService({
     gateway: client,
     requests: createRequestService({ store, clock, ttlHours: 72 }),
     store,
-    permissions: createPermissions(roles, directory, { clock }),
+    permissions: createPermissions(testRoles([ADMIN], [ADMIN]), plainDirectory, { clock }),
     notifier,
     clock,
     settings: {

@@ -1,6 +1,5 @@
 // The import below Slack: the real Moodle client and batch helper against the fake Moodle, a real store, a manual
 // clock, and a Notifier that records progress and results. Each build() is one "process" over the same store.
-import type { Config } from '../../../src/config.js';
 import type { Clock } from '../../../src/core/clock.js';
 import type { ImportProgress, ImportResult } from '../../../src/core/import/types.js';
 import type { MoodleGateway } from '../../../src/core/moodle-gateway.js';
@@ -9,15 +8,12 @@ import { createProvisioningService, type Notifier, type ProvisioningService } fr
 import { createRequestService } from '../../../src/core/request-lifecycle.js';
 import type { Store } from '../../../src/core/store.js';
 import { createUsersInBatches } from '../../../src/moodle/batch.js';
+import { plainDirectory, testRoles } from '../core-doubles.js';
 
 export const REQUESTER = 'U0REQUESTER';
 export const APPROVER = 'U0APPROVER';
 
-const roles: Config['roles'] = {
-  requesters: [{ kind: 'everyone' }],
-  approvers: [{ kind: 'user', id: APPROVER }],
-  admins: [],
-};
+const roles = testRoles([APPROVER], []);
 
 export interface Recorded {
   progress: ImportProgress[];
@@ -51,20 +47,6 @@ export function recordingNotifier(recorded: Recorded): Notifier {
     },
   };
 }
-
-/** A Slack directory where everyone is a plain member. */
-export const plainDirectory = {
-  getUser: async (id: string) => ({
-    id,
-    isAdmin: false,
-    isOwner: false,
-    isBot: false,
-    isDeleted: false,
-    isRestricted: false,
-    isUltraRestricted: false,
-  }),
-  getGroupMembers: async () => [],
-};
 
 export function buildService(
   parts: { store: Store; gateway: MoodleGateway; clock: Clock; recorded: Recorded; moodleUrl: string },
