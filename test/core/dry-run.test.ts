@@ -1,16 +1,16 @@
 // A dry run through the provisioning service: every check of the real request runs, then submitRequest stops with
 // the plan of calls; nothing is stored, no card is posted, Moodle is only read. Without a dry-run gateway it refuses.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
 import type { DryRunGateway } from '../../src/core/gateway/dry-run.js';
 import { createPermissions } from '../../src/core/permissions.js';
 import { createProvisioningService, type Notifier, type ProvisioningService } from '../../src/core/provisioning.js';
 import { createRequestService } from '../../src/core/request-lifecycle.js';
 import type { Store } from '../../src/core/store.js';
-import { createMoodleClient, type MoodleClient } from '../../src/moodle/client.js';
-import { Secret } from '../../src/secret.js';
+import type { MoodleClient } from '../../src/moodle/client.js';
 import { openStore } from '../../src/store/index.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
+import { moodleClientForFile } from '../fakes/fake-moodle-per-file.js';
 import { plainDirectory, testRoles } from './core-doubles.js';
 
 const ADMIN = 'U0ADMIN';
@@ -21,13 +21,8 @@ let client: MoodleClient;
 let store: Store;
 let posted: string[];
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  client = createMoodleClient({ url: fake.url, token: new Secret(fake.token), timeoutMs: 3000, retryMinDelayMs: 5 });
-});
-afterAll(async () => {
-  await client?.close();
-  await fake?.close();
+moodleClientForFile((parts) => {
+  ({ fake, client } = parts);
 });
 beforeEach(async () => {
   store = await openStore('sqlite::memory:');

@@ -1,7 +1,7 @@
 // Look-ups by people (issue "Security and privacy hardening", points 1, 2 and 6), below Slack: the real client
 // against the fake Moodle, an in-memory store. Typed wildcards match literally, a plain requester reads only the
 // summary of an account, every look-up is audited, and an ID number clash is refused like a username clash.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { type AccountService, createAccountService } from '../../src/core/accounts.js';
 import { createManualClock } from '../../src/core/clock.js';
@@ -12,7 +12,8 @@ import type { Store } from '../../src/core/store.js';
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
-import { type FakeMoodle, startFakeMoodle, usernamesHandedOut } from '../fakes/fake-moodle/index.js';
+import { type FakeMoodle, usernamesHandedOut } from '../fakes/fake-moodle/index.js';
+import { fakeMoodleForFile } from '../fakes/fake-moodle-per-file.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
@@ -32,14 +33,10 @@ let accounts: AccountService;
 let ids: { alice: number; bob: number };
 const clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-});
-afterAll(async () => {
-  await fake.close();
+fakeMoodleForFile((started) => {
+  fake = started;
 });
 beforeEach(async () => {
-  fake.reset();
   ids = fake.site.seedRecordingUsers();
   Object.assign(fake.site.getUser(ids.bob) ?? {}, {
     idnumber: 'S-1001',

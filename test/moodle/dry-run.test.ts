@@ -1,24 +1,19 @@
 // The dry run against the fake Moodle: each operation's own prepare and execute run on a gateway that reads from
 // Moodle and records writes as the exact form fields they would send, token and passwords masked; nothing changes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planCalls } from '../../src/core/operations/plan.js';
 import type { OperationSettings } from '../../src/core/operations/types.js';
 import type { RequestPayload, RequestTarget } from '../../src/core/requests.js';
-import { createMoodleClient, type MoodleClient } from '../../src/moodle/client.js';
+import type { MoodleClient } from '../../src/moodle/client.js';
 import { MASK } from '../../src/moodle/dry-run.js';
-import { Secret } from '../../src/secret.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
+import { moodleClientForFile } from '../fakes/fake-moodle-per-file.js';
 
 let fake: FakeMoodle;
 let client: MoodleClient;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  client = createMoodleClient({ url: fake.url, token: new Secret(fake.token), timeoutMs: 3000, retryMinDelayMs: 5 });
-});
-afterAll(async () => {
-  await client?.close();
-  await fake?.close();
+moodleClientForFile((parts) => {
+  ({ fake, client } = parts);
 });
 
 const SETTINGS: OperationSettings = { passwordMode: 'generate', moodleUrl: 'https://lms.example.org' };

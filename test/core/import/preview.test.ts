@@ -1,6 +1,6 @@
 // The preview of an import against the fake Moodle: each kind of bad row with its reason, duplicates inside the
 // file, clashes with Moodle, the update mode, PASSWORD_MODE=generate, the check CSV, and how few calls it makes.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../src/core/clock.js';
 import type { ImportPreview } from '../../../src/core/import/types.js';
 import type { ProvisioningService } from '../../../src/core/provisioning.js';
@@ -8,21 +8,18 @@ import type { Store } from '../../../src/core/store.js';
 import { createMoodleClient } from '../../../src/moodle/client.js';
 import { Secret } from '../../../src/secret.js';
 import { openStore } from '../../../src/store/index.js';
-import { type FakeMoodle, startFakeMoodle } from '../../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../../fakes/fake-moodle/index.js';
+import { fakeMoodleForFile } from '../../fakes/fake-moodle-per-file.js';
 import { buildService, bulkFile, csv, REQUESTER } from './harness.js';
 
 let fake: FakeMoodle;
 let store: Store;
 let client: ReturnType<typeof createMoodleClient>;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-});
-afterAll(async () => {
-  await fake.close();
+fakeMoodleForFile((started) => {
+  fake = started;
 });
 beforeEach(async () => {
-  fake.reset();
   store = await openStore('sqlite::memory:');
   client = createMoodleClient({ url: fake.url, token: new Secret(fake.token), timeoutMs: 5_000, readRetries: 0 });
 });

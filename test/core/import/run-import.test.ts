@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock, type ManualClock } from '../../../src/core/clock.js';
 import type { ImportPreview } from '../../../src/core/import/types.js';
 import type { MoodleGateway } from '../../../src/core/moodle-gateway.js';
@@ -14,7 +14,8 @@ import type { Store } from '../../../src/core/store.js';
 import { createMoodleClient } from '../../../src/moodle/client.js';
 import { Secret } from '../../../src/secret.js';
 import { openStore } from '../../../src/store/index.js';
-import { type FakeMoodle, startFakeMoodle } from '../../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../../fakes/fake-moodle/index.js';
+import { fakeMoodleForFile } from '../../fakes/fake-moodle-per-file.js';
 import { APPROVER, buildService, bulkFile, csv, REQUESTER, type Recorded } from './harness.js';
 
 let fake: FakeMoodle;
@@ -24,14 +25,10 @@ let clock: ManualClock;
 let client: ReturnType<typeof createMoodleClient>;
 let recorded: Recorded;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-});
-afterAll(async () => {
-  await fake.close();
+fakeMoodleForFile((started) => {
+  fake = started;
 });
 beforeEach(async () => {
-  fake.reset();
   dir = mkdtempSync(join(tmpdir(), 'import-'));
   store = await openStore(`sqlite:${join(dir, 'store.db')}`);
   clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
