@@ -1,7 +1,8 @@
 // Doubles the core's service tests share: role lists of the test people, and a Slack directory in which everyone is
-// a plain member (no workspace admin, no guest, no bot).
+// a plain member (no workspace admin, no guest, no bot), and the service settings most of them start from.
 import type { Config } from '../../src/config.js';
 import type { DirectoryUser, SlackDirectory } from '../../src/core/permissions.js';
+import type { ProvisioningSettings } from '../../src/core/provisioning.js';
 
 /** Everyone may ask; `approvers` approve and `admins` act directly. */
 export function testRoles(approvers: readonly string[], admins: readonly string[]): Config['roles'] {
@@ -28,3 +29,16 @@ export const plainDirectory: SlackDirectory = {
   getUser: async (id) => person(id),
   getGroupMembers: async () => [],
 };
+
+/** Only deletions need approval, passwords go by email, manual auth, nobody protected; `overrides` on top. */
+export function testSettings(moodleUrl: string, overrides: Partial<ProvisioningSettings> = {}): ProvisioningSettings {
+  return {
+    approvalRequired: new Set(['delete']),
+    passwordMode: 'email',
+    allowedAuth: ['manual'],
+    defaultAuth: 'manual',
+    protectedUsers: [],
+    moodleUrl,
+    ...overrides,
+  };
+}

@@ -11,7 +11,7 @@ import type { MoodleClient } from '../../src/moodle/client.js';
 import { openStore } from '../../src/store/index.js';
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { moodleClientForFile } from '../fakes/fake-moodle-per-file.js';
-import { plainDirectory, testRoles } from './core-doubles.js';
+import { plainDirectory, testRoles, testSettings } from './core-doubles.js';
 
 const ADMIN = 'U0ADMIN';
 const REQUESTER = 'U0REQUESTER';
@@ -48,14 +48,7 @@ function service(dryRun?: () => DryRunGateway): ProvisioningService {
     permissions: createPermissions(testRoles([ADMIN], [ADMIN]), plainDirectory, { clock }),
     notifier,
     clock,
-    settings: {
-      approvalRequired: new Set(['delete']),
-      passwordMode: 'email',
-      allowedAuth: ['manual'],
-      defaultAuth: 'manual',
-      protectedUsers: [],
-      moodleUrl: fake.url,
-    },
+    settings: testSettings(fake.url),
     ...(dryRun ? { dryRun } : {}),
   });
 }

@@ -17,7 +17,7 @@ import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import { plainDirectory, testRoles } from './core-doubles.js';
+import { plainDirectory, testRoles, testSettings } from './core-doubles.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
@@ -93,14 +93,10 @@ function build(
     notifier: recorder.notifier,
     clock,
     formatActor: (id) => `<@${id}>`,
-    settings: {
-      approvalRequired: new Set(['delete']),
+    settings: testSettings(fake.url, {
       passwordMode: options.passwordMode ?? 'email',
-      allowedAuth: ['manual'],
-      defaultAuth: 'manual',
       protectedUsers: options.protectedUsers ?? [],
-      moodleUrl: fake.url,
-    },
+    }),
     log: (level, message, context) => logs.push(`${level} ${message} ${JSON.stringify(context ?? {})}`),
   });
 }

@@ -14,7 +14,7 @@ import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import { plainDirectory, testRoles } from './core-doubles.js';
+import { plainDirectory, testRoles, testSettings } from './core-doubles.js';
 
 const ADMIN = 'U0ADMIN';
 const APPROVER = 'U0APPROVER';
@@ -68,15 +68,7 @@ function build(protectedUsers: string[] = []): void {
     permissions: createPermissions(roles, plainDirectory, { clock }),
     notifier: recordingNotifier(),
     clock,
-    settings: {
-      approvalRequired: new Set(['delete']),
-      passwordMode: 'email',
-      allowedAuth: ['manual'],
-      defaultAuth: 'manual',
-      protectedUsers,
-      moodleUrl: fake.url,
-      expiryRemindDays: 7,
-    },
+    settings: testSettings(fake.url, { protectedUsers, expiryRemindDays: 7 }),
   });
 }
 
