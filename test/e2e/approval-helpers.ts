@@ -22,13 +22,16 @@ export const APPROVAL_ENV = {
   APPROVAL_REQUIRED: 'create,delete',
 };
 
-/** One fake Moodle and one app for a test file, knowing the users above, with `env` on top of the Moodle token. */
-export async function startAppWithMoodle(env: Record<string, string>): Promise<{ fake: FakeMoodle; t: TestApp }> {
+/** One fake Moodle and one app for a test file, knowing `users` (the ones above), `env` on top of the token. */
+export async function startAppWithMoodle(
+  env: Record<string, string>,
+  users: Array<{ id: string; tz?: string }> = SLACK_USERS,
+): Promise<{ fake: FakeMoodle; t: TestApp }> {
   const fake = await startFakeMoodle();
   const t = await startTestApp({
     moodleUrl: fake.url,
     env: { MOODLE_TOKEN: fake.token, ...env },
-    slack: { users: SLACK_USERS },
+    slack: { users },
   });
   return { fake, t };
 }

@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import type { RequestRecord } from '../../src/core/requests.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import {
   ADMIN,
   APPROVER,
@@ -12,25 +12,22 @@ import {
   openedView,
   REQUESTER,
   SLACK_USERS,
+  startAppWithMoodle,
   submitModal,
   waitForCard,
 } from './approval-helpers.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
-export async function startMembershipApp(): Promise<{ fake: FakeMoodle; t: TestApp }> {
-  const fake = await startFakeMoodle();
-  const t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
+export function startMembershipApp(): Promise<{ fake: FakeMoodle; t: TestApp }> {
+  return startAppWithMoodle(
+    {
       SLACK_REQUESTERS: `${REQUESTER},${APPROVER},${ADMIN}`,
       SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
       SLACK_ADMINS: ADMIN,
       APPROVAL_REQUIRED: 'create,delete,enrol,cohort_add',
     },
-    slack: { users: SLACK_USERS.map((u) => ({ ...u, tz: 'Europe/London' })) },
-  });
-  return { fake, t };
+    SLACK_USERS.map((u) => ({ ...u, tz: 'Europe/London' })),
+  );
 }
 
 /** Approves the request from its card (Approve…, then the modal) and waits until the card says it succeeded. */

@@ -1,38 +1,34 @@
 // /moodle-user show, update (text), suspend and unsuspend end to end over signed HTTP against the fake Slack and the
 // fake Moodle: look-ups by username, email and id; changes stored for approval or executed directly for an admin;
 // clashes and protected accounts refused before anything is stored; Moodle's update warnings shown in words.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
-import { ADMIN, APPROVER, REQUESTER, SLACK_USERS, STRANGER } from './approval-helpers.js';
+import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
+import { ADMIN, APPROVER, appForFile, REQUESTER, STRANGER, startAppWithMoodle } from './approval-helpers.js';
 import { blockKitProblemsReceived } from './block-kit-received.js';
-import { startTestApp, type TestApp } from './harness.js';
+import type { TestApp } from './harness.js';
 
 let fake: FakeMoodle;
 let t: TestApp;
 let counter = 0;
 
-beforeAll(async () => {
-  fake = await startFakeMoodle();
-  fake.site.seedRecordingUsers();
-  fake.site.addUser({ username: 'keepme', firstname: 'Keep', lastname: 'Me', email: 'keepme@example.org' });
-  t = await startTestApp({
-    moodleUrl: fake.url,
-    env: {
-      MOODLE_TOKEN: fake.token,
+appForFile(
+  async () => {
+    const app = await startAppWithMoodle({
       SLACK_REQUESTERS: `${REQUESTER},${APPROVER},${ADMIN}`,
       SLACK_APPROVERS: `${APPROVER},${ADMIN}`,
       SLACK_ADMINS: ADMIN,
       APPROVAL_REQUIRED: 'create,delete',
       PROTECTED_USERS: 'keepme',
-    },
-    slack: { users: SLACK_USERS },
-  });
-});
-afterAll(async () => {
-  await t?.stop();
-  await fake?.close();
-});
+    });
+    app.fake.site.seedRecordingUsers();
+    app.fake.site.addUser({ username: 'keepme', firstname: 'Keep', lastname: 'Me', email: 'keepme@example.org' });
+    return app;
+  },
+  (app) => {
+    ({ fake, t } = app);
+  },
+);
 
 /** A fresh Moodle account for one test. */
 function person(overrides: { email?: string } = {}) {
