@@ -21,6 +21,24 @@ appForFile(startMembershipApp, (app) => {
 
 type View = Record<string, unknown>;
 
+/** The requester clicks the account's membership form button, in a message or inside a modal; its trigger_id. */
+async function clickFormButton(
+  moodleId: number,
+  where: { channelId: string } | { view: Record<string, unknown> },
+): Promise<string> {
+  const triggerId = t.slack.issueTriggerId();
+  const click = await t.action(
+    buildBlockActions({
+      user: { id: REQUESTER },
+      actions: [{ action_id: ACTION_IDS.membershipFormButton, block_id: 'x', value: String(moodleId) }],
+      triggerId,
+      ...where,
+    }),
+  );
+  expect(click.status).toBe(200);
+  return triggerId;
+}
+
 interface FormInput {
   action: string;
   courses?: string;
@@ -135,16 +153,7 @@ describe('courses and cohorts form', () => {
     const shown = await t.command('/moodle-user', `show ${p.username}`, { userId: REQUESTER });
     const card = JSON.stringify((await shown.waitForResponse()).body);
     expect(card).toContain(ACTION_IDS.membershipFormButton);
-    const triggerId = t.slack.issueTriggerId();
-    const click = await t.action(
-      buildBlockActions({
-        user: { id: REQUESTER },
-        actions: [{ action_id: ACTION_IDS.membershipFormButton, block_id: 'x', value: String(p.id) }],
-        triggerId,
-        channelId: 'C0GENERAL',
-      }),
-    );
-    expect(click.status).toBe(200);
+    const triggerId = await clickFormButton(p.id, { channelId: 'C0GENERAL' });
     const open = await t.slack.waitForCall('views.open', (c) => c.args.trigger_id === triggerId);
     const viewId = String((open.response?.view as { id?: string } | undefined)?.id);
     const update = await t.slack.waitForCall('views.update', (c) => c.args.view_id === viewId);
@@ -179,16 +188,7 @@ describe('courses and cohorts form', () => {
 
   it('clicked inside a modal (the Home tab\'s "Find a user" result), the form is pushed onto it', async () => {
     const p = addAccount(fake, 'formlearner');
-    const triggerId = t.slack.issueTriggerId();
-    const click = await t.action(
-      buildBlockActions({
-        user: { id: REQUESTER },
-        actions: [{ action_id: ACTION_IDS.membershipFormButton, block_id: 'x', value: String(p.id) }],
-        triggerId,
-        view: { id: 'V0FOUND', callback_id: CALLBACK_IDS.findUserModal },
-      }),
-    );
-    expect(click.status).toBe(200);
+    const triggerId = await clickFormButton(p.id, { view: { id: 'V0FOUND', callback_id: CALLBACK_IDS.findUserModal } });
     const pushed = await t.slack.waitForCall('views.push', (c) => c.args.trigger_id === triggerId);
     expect(pushed.response?.ok).toBe(true);
     const viewId = String((pushed.response?.view as { id?: string } | undefined)?.id);
