@@ -11,7 +11,7 @@ import { buildApproveModal } from '../src/slack/blocks/decision-modals.js';
 import { buildHomeView } from '../src/slack/blocks/home-tab.js';
 import { buildNewUserModal } from '../src/slack/blocks/new-user-modal.js';
 import { buildUserCard } from '../src/slack/blocks/user-card.js';
-import { makeRequest } from '../test/slack/approval-fixtures.js';
+import { deleteOf, makeRequest } from '../test/slack/approval-fixtures.js';
 import type { Frame } from './screens/block-kit-svg.js';
 import { renderHome, renderMessage, renderModal } from './screens/frames.js';
 
@@ -69,22 +69,14 @@ const approved = request({
 
 const leaver = request({
   id: 'R-7K3QX9',
-  operation: 'delete',
-  payload: { operation: 'delete' },
-  target: { moodleId: 87, username: 'lee.ver', email: 'lee.ver@school.example' },
+  ...deleteOf({
+    moodleId: 87,
+    username: 'lee.ver',
+    email: 'lee.ver@school.example',
+    fullname: 'Lee Ver',
+    lastaccess: 1_782_864_000,
+  }),
   reason: 'Left the school in July.',
-  preflight: {
-    checked: true,
-    notes: [],
-    conflicts: [],
-    account: {
-      fullname: 'Lee Ver',
-      username: 'lee.ver',
-      email: 'lee.ver@school.example',
-      suspended: false,
-      lastaccess: 1_782_864_000,
-    },
-  },
 });
 
 const failed = request({

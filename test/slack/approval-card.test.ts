@@ -7,7 +7,7 @@ import {
   buildRequesterMessage,
 } from '../../src/slack/blocks/approval-card.js';
 import { ACTION_IDS } from '../../src/slack/ids.js';
-import { makeRequest } from './approval-fixtures.js';
+import { deleteOf, makeRequest } from './approval-fixtures.js';
 
 const MOODLE = 'https://lms.example.org';
 
@@ -52,23 +52,13 @@ function blockTexts(block: NonNullable<ReturnType<typeof buildApprovalCard>['blo
   return all;
 }
 
-const LEAVER = {
-  operation: 'delete' as const,
-  payload: { operation: 'delete' as const },
-  target: { moodleId: 6, username: 'leaver', email: 'lee@example.org' },
-  preflight: {
-    checked: true,
-    notes: [],
-    conflicts: [],
-    account: {
-      fullname: 'Lee Ver',
-      username: 'leaver',
-      email: 'lee@example.org',
-      suspended: false,
-      lastaccess: 1767225600,
-    },
-  },
-};
+const LEAVER = deleteOf({
+  moodleId: 6,
+  username: 'leaver',
+  email: 'lee@example.org',
+  fullname: 'Lee Ver',
+  lastaccess: 1767225600,
+});
 
 describe('buildApprovalCard', () => {
   it.each(REQUEST_STATUSES)(

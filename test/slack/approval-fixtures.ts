@@ -33,3 +33,25 @@ export function makeRequest(overrides: Partial<RequestRecord> = {}): RequestReco
     ...overrides,
   };
 }
+
+/** The fields of a delete request for an account Moodle has (the preflight shows it, not suspended). */
+export function deleteOf(account: {
+  moodleId: number;
+  username: string;
+  email: string;
+  fullname: string;
+  lastaccess: number;
+}): Partial<RequestRecord> {
+  const { moodleId, username, email, fullname, lastaccess } = account;
+  return {
+    operation: 'delete',
+    payload: { operation: 'delete' },
+    target: { moodleId, username, email },
+    preflight: {
+      checked: true,
+      notes: [],
+      conflicts: [],
+      account: { fullname, username, email, suspended: false, lastaccess },
+    },
+  };
+}
