@@ -251,7 +251,7 @@ describe('the result', () => {
 });
 
 describe('the words of a row', () => {
-  it('say why a row was skipped, and that a row not finished is not done yet, whatever step it stopped at', () => {
+  it('say why a row was skipped, and that a row not finished is not done yet (and counted so), whatever step it stopped at', () => {
     expect(
       (['pending', 'sending', 'account_done', 'created', 'updated', 'failed'] as const).map((state) =>
         statusOf({ state, action: 'create' }),
@@ -271,6 +271,7 @@ describe('the words of a row', () => {
     expect(describeTotals(totalsOf({ created: 1, partial: 2, updated: 3, skipped: 4 }))).toBe(
       '1 created, 3 updated, 2 without all courses or cohorts, 0 failed, 4 skipped (of 10 rows)',
     );
+    expect(totalsOf({ pending: 1, sending: 1, account_done: 2 }).unfinished).toBe(4);
   });
 });
 
