@@ -358,6 +358,56 @@ describe('the scheduler', () => {
     expect(suspended(id)).toBe(false);
   });
 
+  it('logs nothing more for a failed reminder when the approvers have no channel to be told in', async () => {
+    await createWithEnd('guest.fifteen', '2027-03-31');
+    const logged: unknown[][] = [];
+    const notifier = { remindEndDate: async () => Promise.reject(new Error('down')), endDateReminderFailed: undefined };
+    build([], { notifier: notifier as unknown as Partial<Notifier>, log: (...args) => logged.push(args) });
+    expect((await failReminderToTheEnd('guest.fifteen')).at(-1)).toBe('remind failed 5');
+    expect(logged.filter(([level]) => level === 'error')).toEqual([]);
+  });
+
+  it('does not start an expiry again that another process started since it was read', async () => {
+    await createWithEnd('guest.sixteen', '2027-03-05');
+    clock.set(new Date('2027-03-06T00:00:00.000Z'));
+    fake.setFault({ status: 503 }, { times: 100, wsfunction: 'core_user_update_users' });
+    const [first] = await provisioning.runDueActions();
+    const requestId = first!.resultRequestId!;
+    const stale = await store.getRequest(requestId);
+    const lifecycle = createRequestService({ store, clock, ttlHours: 72 });
+    expect((await lifecycle.retry(requestId, APPROVER)).ok).toBe(true);
+    const realGet = store.getRequest.bind(store);
+    store.getRequest = async (id) => (id === requestId ? stale : realGet(id));
+    clock.advance(FIRST_RETRY_MS);
+    const [refused] = await provisioning.runDueActions();
+    store.getRequest = realGet;
+    const refusal = await lifecycle.retry(requestId, 'system');
+    expect(refusal.ok).toBe(false);
+    expect(refused).toMatchObject({ state: 'scheduled', attempts: 2, lastError: expect.stringContaining(requestId) });
+    expect(!refusal.ok && refusal.message).toContain(refused?.lastError);
+  });
+
+  it('gives up an expiry whose account could not be looked up, and goes on running the others', async () => {
+    const id = await createWithEnd('guest.thirteen', '2027-03-05');
+    clock.set(new Date('2027-03-06T00:00:00.000Z'));
+    fake.setFault({ status: 503 }, { times: 100, wsfunction: 'core_user_get_users_by_field' });
+    const states: string[] = [];
+    for (let attempt = 1; attempt <= MAX_ACTION_TRIES; attempt++) {
+      states.push(...(await provisioning.runDueActions()).map((a) => `${a.kind} ${a.state}`));
+      clock.advance(retryDelayMs(attempt));
+    }
+    expect(states).toEqual([...Array(4).fill('expire scheduled'), 'expire failed']);
+    const [expire] = await store.listActions({ moodleIds: [id], kind: 'expire' });
+    expect(expire).toMatchObject({ state: 'failed', resultRequestId: undefined });
+    fake.setFault(null);
+    const other = await createWithEnd('guest.fourteen', '2027-03-10');
+    clock.set(new Date('2027-03-11T00:00:00.000Z'));
+    expect((await provisioning.runDueActions()).map((a) => [a.moodleId, a.kind, a.state])).toEqual([
+      [other, 'expire', 'done'],
+    ]);
+    expect(await store.getAction(expire!.id)).toMatchObject({ state: 'failed' });
+  });
+
   it('waits 5 minutes after the first failed try (never less), and doubles the wait with each try', () => {
     expect([0, 1, 2, 3, 4].map(retryDelayMs)).toEqual([5, 5, 10, 20, 40].map((minutes) => minutes * 60_000));
   });
