@@ -206,22 +206,19 @@ export function createImportRowQueries(dialect: StoreDialect, writes: ImportRowW
       // A page at a time: the raw rows of a 10,000-row import are never all held at once beside their records.
       const rows: ImportRowRecord[] = [];
       const shared = new Map<string, unknown>();
-      const limit = options.limit ?? Number.POSITIVE_INFINITY;
-      let after = options.afterRow === undefined ? '' : importRowId(requestId, options.afterRow);
-      while (rows.length < limit) {
-        const size = Math.min(LIST_PAGE, limit - rows.length);
+      let after = '';
+      for (;;) {
         let query = db
           .selectFrom('import_rows')
           .select(options.plans === false ? ROW_COLUMNS : [...ROW_COLUMNS, 'plan'])
           .where('request_id', '=', requestId)
           .where('id', '>', after);
         if (options.states) query = query.where('state', 'in', options.states as ImportRowState[]);
-        const page = await query.orderBy('id').limit(size).execute();
+        const page = await query.orderBy('id').limit(LIST_PAGE).execute();
         for (const raw of page) rows.push(shareMemberships(decodeImportRow(raw), shared));
-        if (page.length < size) return rows;
+        if (page.length < LIST_PAGE) return rows;
         after = (page[page.length - 1] as { id: string }).id;
       }
-      return rows;
     },
     async updateImportRows(requestId, updates, audit = [], options = {}) {
       if (updates.length === 0 && audit.length === 0) return;

@@ -19,13 +19,10 @@ import type {
 export interface ImportRowStore {
   /** Stores the rows of a new import (in one transaction with the request: see Store.createRequest). */
   addImportRows(requestId: string, rows: readonly ImportRowRecord[]): Promise<void>;
-  /**
-   * Rows in row order; `states` filters; `plans: false` leaves each row's plan empty (for totals and results);
-   * `afterRow` and `limit` read a part: at most `limit` rows numbered above `afterRow`.
-   */
+  /** Rows in row order; `states` filters; `plans: false` leaves each row's plan empty (for totals and results). */
   listImportRows(
     requestId: string,
-    options?: { states?: readonly ImportRowState[]; plans?: false; afterRow?: number; limit?: number },
+    options?: { states?: readonly ImportRowState[]; plans?: false },
   ): Promise<ImportRowRecord[]>;
   /**
    * Several rows' new states, with the audit events of the rows that ended, in one transaction. `durable: false`

@@ -15,7 +15,7 @@ import { lookUpAccounts } from './lookups.js';
 import type { BatchCreator } from './ports.js';
 import { LOCAL_PASSWORD_AUTHS } from './preview.js';
 import type { ImportTracker } from './tracker.js';
-import { createBatchSize, type ImportTuning } from './tuning.js';
+import { createBatchSize, type ImportTuning, ROWS_PER_PART } from './tuning.js';
 import type { ImportRowRecord, ImportRowUpdate } from './types.js';
 
 export interface AccountsDeps {
@@ -41,9 +41,8 @@ function accountDone(row: ImportRowRecord, moodleId: number): ImportRowUpdate {
 
 /** Rows left `sending` by a stop or a crash: created (found under their username and email) or not sent. */
 export async function reconcileSending(deps: AccountsDeps, tracker: ImportTracker): Promise<void> {
-  if (tracker.rowsIn('sending').length === 0) return;
-  // At most a part's rows (each part's are sent before the next is marked), read with their emails.
-  const sending = await tracker.read(['sending']);
+  const sending = tracker.rowsIn('sending');
+  if (sending.length === 0) return;
   const updates: ImportRowUpdate[] = sending
     .filter((r) => r.action === 'update')
     .map((r) => ({ row: r.row, state: 'pending' }));
@@ -121,11 +120,13 @@ function recordingClient(deps: AccountsDeps, tracker: ImportTracker, byUsername:
  * before the next, so that what a part needs (its look-ups, inputs, batches) is dropped before the next is made
  * (docs/PERFORMANCE.md (f), "Memory"). A stop leaves the later parts `pending`, resumed as any other row.
  */
-export function runCreates(deps: AccountsDeps, tracker: ImportTracker): Promise<Stop | undefined> {
-  return tracker.eachPart(['pending'], async (part) => {
-    const pending = part.filter((r) => r.action === 'create' && r.plan.user);
-    return pending.length === 0 ? undefined : createPart(deps, tracker, pending);
-  });
+export async function runCreates(deps: AccountsDeps, tracker: ImportTracker): Promise<Stop | undefined> {
+  const pending = tracker.rowsIn('pending').filter((r) => r.action === 'create' && r.plan.user);
+  for (let i = 0; i < pending.length; i += ROWS_PER_PART) {
+    const stop = await createPart(deps, tracker, pending.slice(i, i + ROWS_PER_PART));
+    if (stop) return stop;
+  }
+  return undefined;
 }
 
 async function createPart(
@@ -147,8 +148,7 @@ async function createPart(
   });
   const updates: ImportRowUpdate[] = result.created.flatMap((c) => {
     const row = rows[c.index];
-    const state = row && tracker.stateOf(row.row);
-    return row && state !== 'created' && state !== 'account_done' ? [accountDone(row, c.id)] : [];
+    return row && row.state !== 'created' && row.state !== 'account_done' ? [accountDone(row, c.id)] : [];
   });
   for (const f of result.failed) {
     const row = rows[f.index];
@@ -161,21 +161,8 @@ async function createPart(
   return result.stopped ? { error: result.stopped } : undefined;
 }
 
-export function runUpdates(deps: AccountsDeps, tracker: ImportTracker): Promise<Stop | undefined> {
-  return tracker.eachPart(['pending'], (part) =>
-    updatePart(
-      deps,
-      tracker,
-      part.filter((r) => r.action === 'update' && r.moodleId !== undefined),
-    ),
-  );
-}
-
-async function updatePart(
-  deps: AccountsDeps,
-  tracker: ImportTracker,
-  rows: ImportRowRecord[],
-): Promise<Stop | undefined> {
+export async function runUpdates(deps: AccountsDeps, tracker: ImportTracker): Promise<Stop | undefined> {
+  const rows = tracker.rowsIn('pending').filter((r) => r.action === 'update' && r.moodleId !== undefined);
   if (rows.length === 0) return undefined;
   const input = (row: ImportRowRecord): UpdateUserInput => {
     const changed: Record<string, string> = {};

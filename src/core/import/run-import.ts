@@ -78,8 +78,7 @@ export async function runImport(
   request: ImportRunRequest,
   options: { tellStop?: boolean } = {},
 ): Promise<ImportResult> {
-  // Without their plans: each step reads the rows it sends, with their plans, a part at a time (tracker.eachPart).
-  const stored = await deps.rows.listImportRows(request.id, { plans: false });
+  const stored = await deps.rows.listImportRows(request.id);
   if (stored.length !== request.payload.rows) {
     throw new ImportStopped(
       `The import holds ${stored.length} rows in the store but was asked for ${request.payload.rows}.`,

@@ -10,7 +10,7 @@ import { CohortAddError, type CohortRef, type EnrolmentSpec, enrolmentInput } fr
 import { chunk, sendWithBisection } from './bisect.js';
 import type { Stop } from './run-accounts.js';
 import type { ImportTracker } from './tracker.js';
-import type { ImportTuning } from './tuning.js';
+import { type ImportTuning, ROWS_PER_PART } from './tuning.js';
 import type { ImportRowRecord, ImportRowUpdate } from './types.js';
 
 interface Item<T> {
@@ -65,13 +65,17 @@ function cohortItems(rows: readonly ImportRowRecord[]): Item<CohortMembership>[]
   );
 }
 
-/** The items of the rows whose accounts exist, a part at a time (tracker.eachPart), each part sent before the next is read. */
-function sendParts<T>(
-  tracker: ImportTracker,
+/** The items of ROWS_PER_PART rows at a time (see tuning.ts), each part sent before the next is made. */
+async function sendParts<T>(
+  rows: readonly ImportRowRecord[],
   itemsOf: (part: readonly ImportRowRecord[]) => Item<T>[],
   send: (items: Item<T>[]) => Promise<Stop | undefined>,
 ): Promise<Stop | undefined> {
-  return tracker.eachPart(['account_done'], (part) => send(itemsOf(part.filter((r) => r.moodleId !== undefined))));
+  for (let i = 0; i < rows.length; i += ROWS_PER_PART) {
+    const stop = await send(itemsOf(rows.slice(i, i + ROWS_PER_PART)));
+    if (stop) return stop;
+  }
+  return undefined;
 }
 
 export async function runMemberships(
@@ -83,12 +87,12 @@ export async function runMemberships(
   if (rows.length === 0) return undefined;
   const missed = new Map<number, string[]>();
   tracker.startPhase('enrolments');
-  const enrolStop = await sendParts(tracker, enrolmentItems, (items) =>
+  const enrolStop = await sendParts(rows, enrolmentItems, (items) =>
     sendItems(tracker, tuning, items, tuning.enrolmentsPerCall, (inputs) => gateway.enrolUsers(inputs), missed),
   );
   if (enrolStop) return enrolStop;
   tracker.startPhase('cohorts');
-  const cohortStop = await sendParts(tracker, cohortItems, (items) =>
+  const cohortStop = await sendParts(rows, cohortItems, (items) =>
     sendItems(
       tracker,
       tuning,

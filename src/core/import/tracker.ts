@@ -3,7 +3,6 @@
 import { type NewAuditEvent, SYSTEM_ACTOR } from '../audit.js';
 import type { Clock } from '../clock.js';
 import type { ImportRowStore } from './ports.js';
-import { ROWS_PER_PART } from './tuning.js';
 import {
   FINAL_ROW_STATES,
   type ImportPhase,
@@ -39,42 +38,8 @@ export class ImportTracker {
     for (const row of rows) this.byRow.set(row.row, row);
   }
 
-  /** The rows in these states as kept here: without their plans (see runImport). */
   rowsIn(...states: ImportRowState[]): ImportRowRecord[] {
     return [...this.byRow.values()].filter((r) => states.includes(r.state));
-  }
-
-  stateOf(row: number): ImportRowState | undefined {
-    return this.byRow.get(row)?.state;
-  }
-
-  /** Every row in these states, with its plan. */
-  read(states: readonly ImportRowState[]): Promise<ImportRowRecord[]> {
-    return this.deps.rows.listImportRows(this.requestId, { states });
-  }
-
-  /**
-   * The rows in these states with their plans, read from the store ROWS_PER_PART at a time in row order, each part
-   * handled before the next is read, so that a run never holds every row's plan at once (docs/PERFORMANCE.md (f)).
-   * Stops at the first part whose handling returns something.
-   */
-  async eachPart<T>(
-    states: readonly ImportRowState[],
-    handle: (part: ImportRowRecord[]) => Promise<T | undefined>,
-  ): Promise<T | undefined> {
-    let afterRow: number | undefined;
-    for (;;) {
-      const part = await this.deps.rows.listImportRows(this.requestId, {
-        states,
-        limit: ROWS_PER_PART,
-        ...(afterRow === undefined ? {} : { afterRow }),
-      });
-      const last = part[part.length - 1];
-      if (!last) return undefined;
-      afterRow = last.row;
-      const stop = await handle(part);
-      if (stop !== undefined) return stop;
-    }
   }
 
   /**
