@@ -10,10 +10,19 @@ import type { FieldChange } from '../../core/profile.js';
 import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord, RequestResult } from '../../core/requests.js';
 import { ACTION_IDS, BLOCK_IDS } from '../ids.js';
-import { accountFields, fieldSections, fieldText, headerText, mention, profileLink, slackDate } from './card-parts.js';
+import {
+  accountFields,
+  button,
+  fieldSections,
+  fieldText,
+  headerText,
+  mention,
+  profileLink,
+  slackDate,
+} from './card-parts.js';
 import { endReachedStatus, endReachedWords } from './expiry-words.js';
 import { importSubject } from './import-card.js';
-import { LIMITS, mrkdwn, plainText, truncateText } from './text.js';
+import { LIMITS, mrkdwn, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
 
 export { buildNotificationLine, buildRequesterMessage } from './request-messages.js';
@@ -177,16 +186,6 @@ function requestBlocks(request: RequestRecord): types.KnownBlock[] {
     ],
   });
   return blocks;
-}
-
-function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): types.Button {
-  return {
-    type: 'button',
-    action_id: actionId,
-    text: plainText(text, LIMITS.buttonText),
-    value,
-    ...(style ? { style } : {}),
-  };
 }
 
 /** Approve… and Reject… while pending (a destructive approval is the dangerous one), Retry once failed. */

@@ -6,7 +6,7 @@ import { SYSTEM_ACTOR } from '../../core/audit.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { RecordLine } from '../../core/operations/types.js';
 import type { AccountSnapshot, RequestRecord } from '../../core/requests.js';
-import { LIMITS, mrkdwn } from './text.js';
+import { LIMITS, mrkdwn, plainText } from './text.js';
 import { escapeMrkdwn, plainData } from './untrusted.js';
 
 /** `<!date^…>` renders in each reader's time zone; the fallback is UTC ISO. */
@@ -87,4 +87,15 @@ export function accountFields(request: RequestRecord): types.MrkdwnElement[] {
   fields.push(fieldText({ label: 'Status', value: account.suspended ? 'Suspended' : 'Active' }));
   fields.push(mrkdwn(`*Last access*\n${lastAccessText(account.lastaccess)}`, LIMITS.sectionField));
   return fields;
+}
+
+/** A button carrying a request id (or another value), styled when it is the main or the dangerous one. */
+export function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): types.Button {
+  return {
+    type: 'button',
+    action_id: actionId,
+    text: plainText(text, LIMITS.buttonText),
+    value,
+    ...(style ? { style } : {}),
+  };
 }

@@ -3,6 +3,7 @@
 // approval-card.ts asks here first and falls back to its own words for every other request.
 import type { RequestEvent } from '../../core/provisioning.js';
 import type { RequestRecord } from '../../core/requests.js';
+import { slackDate } from './card-parts.js';
 import { escapeMrkdwn } from './untrusted.js';
 
 export interface EndReachedWords {
@@ -21,7 +22,7 @@ export function endReachedWords(request: RequestRecord): EndReachedWords | undef
   const payload = request.payload;
   if ((payload.operation !== 'suspend' && payload.operation !== 'delete') || !payload.endReached) return undefined;
   const at = new Date(payload.endReached.endAt);
-  const date = `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString()}>`;
+  const date = slackDate(at);
   const name = request.target.username ?? `account ${request.target.moodleId ?? '?'}`;
   return {
     account: `${escapeMrkdwn(name, 200)}'s Moodle account`,

@@ -11,6 +11,7 @@ import type { ScheduledAction } from '../../core/scheduled-actions.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import { ACTION_IDS } from '../ids.js';
 import { approvalProgress, describeTarget } from './approval-card.js';
+import { button } from './card-parts.js';
 import { expiringLine } from './end-dates.js';
 import { formatAge } from './requests-list.js';
 import { LIMITS, mrkdwn, plainText } from './text.js';
@@ -47,16 +48,6 @@ const destructive = (request: RequestRecord) => operationOf(request.operation).d
 function summary(request: RequestRecord, now: Date): string {
   const what = `*${escapeMrkdwn(requestHeadline(request))}* · ${escapeMrkdwn(describeTarget(request))}`;
   return `${what}\n${STATUS[request.status]} · asked ${formatAge(request.createdAt, now)} · \`${request.id}\``;
-}
-
-function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger'): types.Button {
-  return {
-    type: 'button',
-    action_id: actionId,
-    text: plainText(text, LIMITS.buttonText),
-    value,
-    ...(style ? { style } : {}),
-  };
 }
 
 function myRequests(content: HomeContent): types.KnownBlock[] {

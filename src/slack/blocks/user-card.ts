@@ -5,7 +5,7 @@
 import type { types } from '@slack/bolt';
 import { describeAccount } from '../../core/account-ref.js';
 import type { AccountSummary, AccountView } from '../../core/account-view.js';
-import type { ChangeOutcome, NotOne, Refusal } from '../../core/accounts.js';
+import type { AccountShown, ChangeOutcome, NotOne, Refusal } from '../../core/accounts.js';
 import type { UserCourse } from '../../core/gateway/enrolments.js';
 import { type MoodleUser, OPTIONAL_PROFILE_FIELDS } from '../../core/moodle-gateway.js';
 import { operationOf } from '../../core/operations/registry.js';
@@ -15,8 +15,7 @@ import { authName, fieldValueWords } from '../../core/record-words.js';
 import type { RequestOperation } from '../../core/requests.js';
 import { FIELD_LABELS, type FieldProblem } from '../../core/user-record.js';
 import { ACTION_IDS } from '../ids.js';
-import { slackDate } from './approval-card.js';
-import { fieldSections, fieldText, headerText, lastAccessText } from './card-parts.js';
+import { fieldSections, fieldText, headerText, lastAccessText, slackDate } from './card-parts.js';
 import { buildDryRunBlocks } from './dry-run.js';
 import { CARD_NOT_POSTED, encodeEntities, LIMITS, mrkdwn, plainText, truncateText } from './text.js';
 import { escapeMrkdwn, escapeSentence } from './untrusted.js';
@@ -36,8 +35,7 @@ const e = (text: string, max?: number) => escapeMrkdwn(text, max);
 /** Slack renders the time in the reader's own time zone; the fallback is ISO. */
 export function formatMoodleTime(epochSeconds: number | undefined): string {
   if (!epochSeconds || epochSeconds <= 0) return 'never';
-  const iso = new Date(epochSeconds * 1000).toISOString();
-  return `<!date^${Math.floor(epochSeconds)}^{date_short_pretty} {time}|${iso}>`;
+  return slackDate(new Date(Math.floor(epochSeconds) * 1000));
 }
 
 /** The card draws what the core handed out: the whole account for approvers and admins, else the summary. */
@@ -254,4 +252,11 @@ export function accountNameOf(outcome: ChangeOutcome, typed: string): string {
         : undefined;
   const t = request?.target;
   return t?.username ? `${t.username}${t.moodleId !== undefined ? ` (id ${t.moodleId})` : ''}` : typed;
+}
+
+/** What `show` (the command, or the Find-a-user form) answers: the account's card, or why there is none. */
+export function buildShowReply(result: Refusal | NotOne | AccountShown): EphemeralReply {
+  if (result.kind !== 'found') return buildLookupFailure(result);
+  const { profileUrl, protection, courses, endsAt } = result;
+  return buildUserCard(result.view, { profileUrl, protection, courses, endsAt });
 }

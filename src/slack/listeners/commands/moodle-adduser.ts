@@ -15,7 +15,7 @@ import { COMMANDS } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
 import { type ParsedUserArgs, parseUserArgs } from '../../parse-args.js';
 import { timeZoneOf } from '../../user-time-zone.js';
-import { within } from '../deadline.js';
+import { withinDeadline } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
 import { openImportForm } from '../import-form.js';
 import { requestLogger } from '../request-context.js';
@@ -54,13 +54,13 @@ async function openModal(
   const permission = deps.provisioning.canRequest(command.user_id);
   // The check is recorded either way; a late refusal is shown at submission.
   permission.catch(() => {});
-  const early = await within(permission, MODAL_PERMISSION_BUDGET_MS);
-  if (early !== 'slow' && !early.ok) {
+  const early = await withinDeadline(permission, MODAL_PERMISSION_BUDGET_MS);
+  if (early.done && !early.value.ok) {
     logger.warn({ requester: command.user_id, operation: 'create' }, 'permission refused');
-    await reply(respond, ephemeral(`:no_entry: ${early.reason}`), logger);
+    await reply(respond, ephemeral(`:no_entry: ${early.value.reason}`), logger);
     return;
   }
-  if (early === 'slow') logger.info('permission check slower than the modal allows; it is repeated at submission');
+  if (!early.done) logger.info('permission check slower than the modal allows; it is repeated at submission');
   const view = buildNewUserModal({
     allowedAuth: deps.config.allowedAuth,
     defaultAuth: deps.config.defaultAuth,

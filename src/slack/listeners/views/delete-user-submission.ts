@@ -10,16 +10,10 @@ import { checkReasonGiven } from '../../../core/policy.js';
 import { buildNoticeModal, decodeAccountMetadata } from '../../blocks/edit-user-modal.js';
 import { buildChangeOutcome, buildNotice } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS } from '../../ids.js';
+import { PLAN_DEADLINE_MS, withinDeadline } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
-import {
-  createDirectMessage,
-  guardSubmission,
-  PLAN_DEADLINE_MS,
-  readText,
-  requesterOf,
-  withinDeadline,
-} from './edit-user-submission.js';
+import { createDirectMessage, guardSubmission, readText, requesterOf } from './edit-user-submission.js';
 
 const TITLE = 'Delete Moodle user';
 

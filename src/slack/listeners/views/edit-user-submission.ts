@@ -19,12 +19,12 @@ import {
 } from '../../blocks/edit-user-modal.js';
 import { buildChangeOutcome, type EphemeralReply } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS, USER_FIELD_KEYS, type UserFieldKey, userFieldIds } from '../../ids.js';
+import { PLAN_DEADLINE_MS, withinDeadline } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 
 const TITLE = 'Edit Moodle user';
 /** How long the submission may wait for Moodle before answering Slack (which gives up after 3 s). */
-export const PLAN_DEADLINE_MS = 2_300;
 
 const textStateSchema = z.object({ value: z.string().nullish() }).loose();
 const stateSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
@@ -62,20 +62,6 @@ export function inlineErrors(problems: readonly FieldProblem[]): Record<string, 
 function messageOf(outcome: Exclude<PlanOutcome, { kind: 'planned' }>): string {
   if (outcome.kind === 'problems') return `Nothing was stored. ${outcome.problems.map((p) => p.message).join(' ')}`;
   return outcome.kind === 'refused' ? outcome.reason : outcome.message;
-}
-
-type Timed<T> = { done: true; value: T } | { done: false };
-
-export async function withinDeadline<T>(work: Promise<T>, ms: number): Promise<Timed<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Timed<T>>((resolve) => {
-    timer = setTimeout(() => resolve({ done: false }), ms);
-  });
-  try {
-    return await Promise.race([work.then((value) => ({ done: true as const, value })), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 type ViewArgs = SlackViewMiddlewareArgs & AllMiddlewareArgs;

@@ -4,7 +4,7 @@ import type { Middleware, SlackViewMiddlewareArgs } from '@slack/bolt';
 import { accountServiceFor } from '../../../core/accounts.js';
 import { buildLoadingModal } from '../../blocks/edit-user-modal.js';
 import { buildFoundUserModal } from '../../blocks/find-user-modal.js';
-import { buildLookupFailure, buildUserCard } from '../../blocks/user-card.js';
+import { buildShowReply } from '../../blocks/user-card.js';
 import { BLOCK_IDS, INPUT_ACTION_IDS } from '../../ids.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
@@ -21,15 +21,7 @@ export function createFindUserSubmission(deps: ListenerDeps): Middleware<SlackVi
     await ack({ response_action: 'update', view: buildLoadingModal('Find a Moodle user', 'the account') });
     try {
       const result = await accountServiceFor(deps).show(body.user.id, ref);
-      const reply =
-        result.kind === 'found'
-          ? buildUserCard(result.view, {
-              profileUrl: result.profileUrl,
-              protection: result.protection,
-              courses: result.courses,
-              endsAt: result.endsAt,
-            })
-          : buildLookupFailure(result);
+      const reply = buildShowReply(result);
       await client.views.update({ view_id: view.id, view: buildFoundUserModal(reply.blocks, reply.text) });
     } catch (err) {
       logger.error({ err }, 'finding a user from the Home tab failed');

@@ -23,7 +23,7 @@ import {
   parseImportMetadata,
   parseImportValues,
 } from '../../views/import-values.js';
-import { within } from '../deadline.js';
+import { withinDeadline } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 import { replaceView } from './replace-view.js';
@@ -92,13 +92,13 @@ export function createImportSubmission(deps: ListenerDeps): Middleware<SlackView
       return;
     }
     const loading = loadImportFile(deps.config, imports, attached);
-    const early = await within(loading, IMPORT_ACK_BUDGET_MS);
-    if (early !== 'slow' && !early.ok) {
-      logger.info({ problem: early.code }, 'import file refused');
-      await ack({ response_action: 'errors', errors: inlineErrors([{ field: 'file', message: early.message }]) });
+    const early = await withinDeadline(loading, IMPORT_ACK_BUDGET_MS);
+    if (early.done && !early.value.ok) {
+      logger.info({ problem: early.value.code }, 'import file refused');
+      await ack({ response_action: 'errors', errors: inlineErrors([{ field: 'file', message: early.value.message }]) });
       return;
     }
-    const rows = early === 'slow' ? undefined : early.file.rows.length;
+    const rows = early.done && early.value.ok ? early.value.file.rows.length : undefined;
     await ack({ response_action: 'update', view: buildImportCheckingView(attached.name, rows) });
 
     const requester = {
@@ -110,7 +110,7 @@ export function createImportSubmission(deps: ListenerDeps): Middleware<SlackView
       client,
       view.id,
       async () => {
-        const loaded = early === 'slow' ? await loading : early;
+        const loaded = early.done ? early.value : await loading;
         if (!loaded.ok) return buildImportFileProblemView(attached.name, loaded.message);
         logger.info({ rows: loaded.file.rows.length, mode: values.mode }, 'import file read');
         return previewView(imports, requester, loaded, metadata);

@@ -14,15 +14,10 @@ import { accountNameOf, buildChangeReply } from '../../blocks/user-card.js';
 import { BLOCK_IDS } from '../../ids.js';
 import { timeZoneOf } from '../../user-time-zone.js';
 import { membershipErrors, readMembershipValues } from '../../views/membership-values.js';
+import { PLAN_DEADLINE_MS, withinDeadline } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
-import {
-  createDirectMessage,
-  guardSubmission,
-  PLAN_DEADLINE_MS,
-  requesterOf,
-  withinDeadline,
-} from './edit-user-submission.js';
+import { createDirectMessage, guardSubmission, requesterOf } from './edit-user-submission.js';
 
 /** Why nothing was planned, in a sentence for the notice modal. */
 function messageOf(outcome: ChangeOutcome): string {

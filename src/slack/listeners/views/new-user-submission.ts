@@ -25,9 +25,9 @@ import {
   parseNewUserMetadata,
   parseNewUserValues,
 } from '../../views/new-user-values.js';
+import { PLAN_DEADLINE_MS, withinDeadline } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
-import { PLAN_DEADLINE_MS, withinDeadline } from './edit-user-submission.js';
 import { readPickedDate } from './extend-end-date-submission.js';
 import { readSubmitter } from './submitter.js';
 

@@ -1,7 +1,7 @@
 // /moodle-user show <username | email | id>: the account's card, privately. Requesters and above; the core decides
 // how much of the account this reader may see.
 import { accountServiceFor } from '../../../../core/accounts.js';
-import { buildLookupFailure, buildUserCard } from '../../../blocks/user-card.js';
+import { buildShowReply } from '../../../blocks/user-card.js';
 import { COMMANDS } from '../../../ids.js';
 import { readAccountArgs } from './account-args.js';
 import type { SubcommandContext } from './types.js';
@@ -18,14 +18,5 @@ export async function handleShow(ctx: SubcommandContext): Promise<void> {
   if (!parsed) return;
   const { command, respond, deps } = ctx;
   const result = await accountServiceFor(deps).show(command.user_id, parsed.user);
-  await respond(
-    result.kind === 'found'
-      ? buildUserCard(result.view, {
-          profileUrl: result.profileUrl,
-          protection: result.protection,
-          courses: result.courses,
-          endsAt: result.endsAt,
-        })
-      : buildLookupFailure(result),
-  );
+  await respond(buildShowReply(result));
 }
