@@ -43,6 +43,7 @@ EXPOSE 3000
 # No curl in the slim image: node itself asks /healthz on the configured port.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Arguments after the image name pick the command (doctor, audit …); without any, the app starts.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/cli/main.js"]
+# Arguments after the image name pick the command (doctor, audit …); without any, the app starts. The heap limit is
+# that of `npm start` (package.json): V8 sizes its heap growth by it (docs/PERFORMANCE.md (f), "Memory").
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-old-space-size=512", "/app/dist/cli/main.js"]
 CMD ["start"]

@@ -18,10 +18,10 @@ export interface ChildRpc {
   close(): Promise<void>;
 }
 
-/** Forks `script` with tsx, waits (at most 20 s) for its first message, then serves calls. */
-export async function startChild(script: URL): Promise<ChildRpc> {
+/** Forks `script` with tsx (and `nodeFlags`), waits (at most 20 s) for its first message, then serves calls. */
+export async function startChild(script: URL, nodeFlags: readonly string[] = []): Promise<ChildRpc> {
   const child = fork(script.pathname, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...nodeFlags, '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -71,16 +71,26 @@ function verdicts(rows: ImportBenchRow[]): string {
   return lines.join('\n');
 }
 
-/** The memory case against its target, for the console and the doc. */
+/** The memory case against its target (every run under it, not only the median), for the console and the doc. */
 export function memoryVerdict(rows: readonly ImportBenchRow[]): string | undefined {
   const memory = rows.find((r) => r.rssGrowthMb !== undefined);
   if (memory?.rssGrowthMb === undefined) return undefined;
+  const runs = memory.rssGrowthRunsMb ?? [memory.rssGrowthMb];
+  const worst = Math.max(...runs);
   const again =
     memory.rssGrowthRepeatMb === undefined
       ? ''
-      : `; a second import of 10,000 rows right after: ${round(memory.rssGrowthRepeatMb, 1)} MB`;
-  const verdict = memory.rssGrowthMb < MEMORY_TARGET_MB ? 'met' : '**missed**';
-  return `- 10,000 rows raise RSS by ${round(memory.rssGrowthMb, 1)} MB the first time (target < ${MEMORY_TARGET_MB} MB): ${verdict}${again}.`;
+      : `; a second import of 10,000 rows right after, in the same process: ${round(memory.rssGrowthRepeatMb, 1)} MB`;
+  const verdict = worst < MEMORY_TARGET_MB ? 'met' : '**missed**';
+  const each =
+    runs.length > 1
+      ? ` (runs, each in a fresh process: ${runs.map((r) => round(r, 1)).join(', ')} MB; worst ${round(worst, 1)} MB)`
+      : '';
+  const heap =
+    memory.heapLimitMb === undefined
+      ? ''
+      : `, in a process started as \`npm start\` starts the app (V8 heap limit ${memory.heapLimitMb} MB)`;
+  return `- 10,000 rows raise RSS by ${round(memory.rssGrowthMb, 1)} MB the first time, median${each}${heap} (target < ${MEMORY_TARGET_MB} MB in every run): ${verdict}${again}.`;
 }
 
 export function renderImportsSection(rows: ImportBenchRow[] | undefined, real: ImportBenchRow[] | undefined): string {
@@ -117,7 +127,8 @@ looked up before approval, and again right before sending).
 
 **Memory.** The 10,000-row case runs after a warm-up import of 500 rows, and its growth is the peak RSS (sampled
 every 20 ms) from before the file is made to the end of the execution and the reading of its result, in the process
-that runs the core (the fakes run in another). What the rows themselves keep is small (about 14 MB of live heap
+that runs the core (the fakes run in another; every case's imports run in a process of their own started as \`npm
+start\` starts the app). What the rows themselves keep is small (about 14 MB of live heap
 after a full collection); the growth is V8's old generation filling with what outlives two young collections until
 its first full collection, whose limit is set by the heap of the warm-up. Measured with \`--trace-gc-nvp\` (bytes
 promoted per phase), \`--trace-pretenuring-statistics\` and the sampling heap profiler (objects kept until a full
@@ -136,7 +147,17 @@ collection), what filled it and what was done:
   250, 2 enrolment calls of 500), so a part's look-ups, inputs and batches are dropped before the next is made; row
   changes are written 500 a transaction with their audit events;
 - the preview's plans and the stored rows are made without object spreads, with one role, enrolment and cohort object
-  per course or cohort.
+  per course or cohort;
+- the heap limit. With Node's defaults on a 24 GB machine (a heap limit of about 4 GB) V8 lets its old generation
+  grow to about four times what was live after its last full collection before it collects again, and a 10,000-row
+  import ended before any full collection (\`--trace-gc\`: from 21 to 66 MB of heap, no mark-compact): the growth
+  measured was all that the run had promoted, live or not (49.5, 51.3, 47.3, 46.6 and 44.6 MB in five runs). \`npm
+  start\` and the Docker image now start Node with \`--max-old-space-size=512\` (a test keeps the two the same): V8
+  then grows its heap by a smaller factor and collects twice during such an import (live heap about 37 MB at its
+  peak, including the app's 18 MB before it). 512 MB is ten times what the app holds with a 10,000-row import in
+  flight. A container given a memory limit gets a comparable heap limit from Node itself, which sizes its heap by the
+  memory it may use. The memory case therefore runs in a child process started with the flags of \`npm start\`
+  (bench/import-process.ts), three times, each in a fresh process, and the target is checked against the worst run.
 
 **Why PASSWORD_MODE=email cannot match the CLI.** Web services offer one way to have Moodle mail a new user's
 password: \`createpassword=1\`, which generates, hashes and mails it inside the call (about 57 ms a user on the measured

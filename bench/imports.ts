@@ -1,12 +1,12 @@
 // (f) Bulk imports, from approval to the last enrolment, through the real core (preview, one request, approval,
 // execution with the batch helper, the SQLite store) against the fake Moodle running the latency model of
 // docs/moodle/bulk-timings.md (fixed + per-user CPU on 2 cores, createpassword's mail wait), and the same against
-// a real Moodle with --moodle-url. Wall ÷ Moodle-busy time is what the app adds: the time no Moodle call was in flight.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// a real Moodle with --moodle-url. The imports run in a child process started as `npm start` starts the app
+// (bench/import-process.ts). Wall ÷ Moodle-busy time is what the app adds: the time no Moodle call was in flight.
 import type { Fakes } from './apps.js';
-import { createImportStack, type ImportStack } from './import-stack.js';
+import { startChild } from './child.js';
+import { startNodeFlags } from './import-file.js';
+import type { ImportArgs, ImportDone, ImportProcessHello } from './import-process.js';
 
 /** Moodle's own CLI upload of 1,000 users with a course1 column on the measured site (bulk-timings.md). */
 export const CLI_BASELINE_MS = 12_100;
@@ -40,6 +40,10 @@ export interface ImportBenchRow extends Omit<CaseSpec, 'memory'> {
   rssGrowthMb?: number;
   /** The same for a second import of as many rows, right after. */
   rssGrowthRepeatMb?: number;
+  /** The memory case: every run's growth, in the order measured sorted (the row is the median's). */
+  rssGrowthRunsMb?: number[];
+  /** The V8 heap limit of the process the imports ran in (set by the flags of `npm start`). */
+  heapLimitMb?: number;
 }
 
 interface Timing {
@@ -65,77 +69,69 @@ export function busyTime(timings: readonly Timing[]): number {
   return busy;
 }
 
-export function importFile(prefix: string, rows: number, options: { course: boolean; auth: string }): string {
-  const head = `username,firstname,lastname,email,auth${options.course ? ',course1,role1' : ''}`;
-  const lines = Array.from(
-    { length: rows },
-    (_, i) =>
-      `${prefix}${i},Bench,User ${i},${prefix}${i}@example.org,${options.auth}${options.course ? ',TEST101,student' : ''}`,
-  );
-  return `${head}\n${lines.join('\n')}\n`;
+/** The process the imports run in, with the flags of `npm start`. */
+interface ImportProcess {
+  heapLimitMb: number;
+  call<T>(op: string, args?: unknown): Promise<T>;
+  close(): Promise<void>;
 }
 
-async function runCase(fakes: Fakes, spec: CaseSpec, stack: ImportStack, run: number): Promise<ImportBenchRow> {
+async function startImportProcess(): Promise<ImportProcess> {
+  const rpc = await startChild(new URL('./import-process.ts', import.meta.url), startNodeFlags());
+  return { heapLimitMb: (rpc.hello as ImportProcessHello).heapLimitMb, call: rpc.call, close: rpc.close };
+}
+
+async function runCase(fakes: Fakes, spec: CaseSpec, app: ImportProcess, run: number): Promise<ImportBenchRow> {
   const rpc = fakes;
   await fakes.reset();
+  const { concurrency } = await app.call<{ concurrency: number }>('open', {
+    moodle: fakes.moodle,
+    passwordMode: spec.passwordMode,
+  });
   await rpc.moodleModel({ scale: spec.scale, cores: 2 });
-  // A warm-up import first: what is measured is what the rows cost a running app, not the first-use costs of the
-  // code (compiling it, building the schemas), which a process pays once whatever the size of its first import.
-  if (spec.memory)
-    await stack.approve(await stack.submit(new TextEncoder().encode(importFile(`warm${run}_`, 500, spec))));
-  global.gc?.();
-  const rssBefore = process.memoryUsage.rss();
-  let rssPeak = rssBefore;
-  const sampler = spec.memory
-    ? setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 20)
-    : undefined;
+  const submit = (prefix: string, rows: number, sampleMemory: boolean) =>
+    app.call<string>('submit', {
+      prefix,
+      rows,
+      course: spec.course,
+      auth: spec.auth,
+      sampleMemory,
+    } satisfies ImportArgs);
+  const imports = async (prefix: string, rows: number, sampleMemory: boolean) =>
+    app.call<ImportDone>('approve', await submit(prefix, rows, sampleMemory));
   try {
-    const text = importFile(`bi${run}_`, spec.rows, spec);
-    const id = await stack.submit(new TextEncoder().encode(text));
+    // A warm-up import first: what is measured is what the rows cost a running app, not the first-use costs of the
+    // code (compiling it, building the schemas), which a process pays once whatever the size of its first import.
+    if (spec.memory) await imports(`warm${run}_`, 500, false);
+    const id = await submit(`bi${run}_`, spec.rows, spec.memory === true);
     await rpc.moodleTimings();
-    const started = performance.now();
-    await stack.approve(id);
-    const wallMs = performance.now() - started;
-    const outcome = await stack.totals(id);
+    const done = await app.call<ImportDone>('approve', id);
     const timings = await rpc.moodleTimings();
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
     const calls: Record<string, number> = {};
     for (const t of timings) calls[t.wsfunction] = (calls[t.wsfunction] ?? 0) + 1;
     const busyMs = busyTime(timings);
     return {
       ...spec,
-      batchSize: stack.batchSize(spec.rows, spec.auth),
-      concurrency: stack.concurrency,
+      batchSize: await app.call<number>('batchSize', { rows: spec.rows, auth: spec.auth }),
+      concurrency,
       calls,
-      wallMs,
+      wallMs: done.wallMs,
       busyMs,
-      ratio: wallMs / busyMs,
+      ratio: done.wallMs / busyMs,
       ...(spec.course && spec.rows === 1_000 ? { baselineMs: CLI_BASELINE_MS * spec.scale } : {}),
-      created: outcome.created,
-      failed: outcome.failed,
+      created: done.created,
+      failed: done.failed,
+      heapLimitMb: app.heapLimitMb,
       ...(spec.memory
         ? {
-            rssGrowthMb: (rssPeak - rssBefore) / (1024 * 1024),
-            rssGrowthRepeatMb: await repeatGrowth(stack, spec, run),
+            rssGrowthMb: done.rssGrowthMb ?? Number.NaN,
+            // A second import of the same size in the same process: what the rows cost once V8's heap has grown.
+            rssGrowthRepeatMb: (await imports(`again${run}_`, spec.rows, true)).rssGrowthMb ?? Number.NaN,
           }
         : {}),
     };
   } finally {
-    clearInterval(sampler);
     await rpc.moodleModel(null);
-  }
-}
-
-/** A second import of the same size in the same process: what the rows cost once V8's heap has grown for them. */
-async function repeatGrowth(stack: ImportStack, spec: CaseSpec, run: number): Promise<number> {
-  const before = process.memoryUsage.rss();
-  let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
-  try {
-    await stack.approve(await stack.submit(new TextEncoder().encode(importFile(`again${run}_`, spec.rows, spec))));
-    return (Math.max(peak, process.memoryUsage.rss()) - before) / (1024 * 1024);
-  } finally {
-    clearInterval(sampler);
   }
 }
 
@@ -176,7 +172,10 @@ const CASES = (quick: boolean): CaseSpec[] => [
   },
 ];
 
-/** Each case `repeats` times (the median run by wall time is kept), each in a fresh store. */
+/**
+ * Each case `repeats` times, each run in a fresh import process (its own store); the median run is kept: by wall
+ * time, or for the memory case by RSS growth, with every run's growth beside it.
+ */
 export async function benchImports(
   fakes: Fakes,
   options: { repeats: number; quick: boolean },
@@ -185,19 +184,19 @@ export async function benchImports(
   let run = 0;
   for (const spec of CASES(options.quick)) {
     const runs: ImportBenchRow[] = [];
-    for (let i = 0; i < (spec.memory ? 1 : options.repeats); i++) {
-      const dir = mkdtempSync(join(tmpdir(), 'bench-import-'));
-      const stack = await createImportStack({ fakes, dbPath: join(dir, 'store.db'), passwordMode: spec.passwordMode });
+    for (let i = 0; i < options.repeats; i++) {
+      const app = await startImportProcess();
       try {
         run += 1;
-        runs.push(await runCase(fakes, spec, stack, run));
+        runs.push(await runCase(fakes, spec, app, run));
       } finally {
-        await stack.close();
-        rmSync(dir, { recursive: true, force: true });
+        await app.close();
       }
     }
-    const sorted = runs.sort((a, b) => a.wallMs - b.wallMs);
-    rows.push(sorted[Math.floor(sorted.length / 2)] as ImportBenchRow);
+    const key = (r: ImportBenchRow) => (spec.memory ? (r.rssGrowthMb ?? 0) : r.wallMs);
+    const sorted = runs.sort((a, b) => key(a) - key(b));
+    const kept = sorted[Math.floor(sorted.length / 2)] as ImportBenchRow;
+    rows.push(spec.memory ? { ...kept, rssGrowthRunsMb: runs.map((r) => r.rssGrowthMb ?? Number.NaN) } : kept);
   }
   return rows;
 }

@@ -21,7 +21,9 @@ describe('package.json', () => {
   });
 
   it.each(['start', 'doctor', 'audit'])('npm run %s goes through the bin, built first when needed', (name) => {
-    expect(pkg.scripts[name]).toBe(`node ${pkg.bin['moodle-provisioner']} ${name}`);
+    // start runs with the app's Node flags (checked against the Docker image below).
+    const flags = name === 'start' ? '--max-old-space-size=512 ' : '';
+    expect(pkg.scripts[name]).toBe(`node ${flags}${pkg.bin['moodle-provisioner']} ${name}`);
     expect(pkg.scripts[`pre${name}`]).toBe('node scripts/ensure-build.mjs');
   });
 });
@@ -63,7 +65,17 @@ describe('Dockerfile', () => {
     const bin = pkg.bin['moodle-provisioner'];
     expect(bin).toBe('dist/cli/main.js');
     // `docker run … moodle-provisioner doctor` replaces CMD: the arguments pick the command.
-    expect(text).toMatch(new RegExp(`^ENTRYPOINT \\["/usr/bin/tini", "--", "node", "/app/${bin}"\\]$`, 'm'));
+    // The same Node flags as `npm start` (the V8 heap limit that keeps a large import's memory bounded, measured
+    // by the import benchmark in a process started with them).
+    const flags = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/cli\/main\.js start$/
+      .exec(pkg.scripts.start ?? '')?.[1]
+      ?.trim();
+    expect(flags).toBe('--max-old-space-size=512');
+    const args = (flags ?? '')
+      .split(' ')
+      .map((f) => `"${f}", `)
+      .join('');
+    expect(text).toContain(`ENTRYPOINT ["/usr/bin/tini", "--", "node", ${args}"/app/${bin}"]\n`);
     expect(text).toMatch(/^CMD \["start"\]$/m);
     // `docker exec <container> moodle-provisioner audit`: the bin on PATH, executable.
     expect(text).toContain(`ln -s /app/${bin} /usr/local/bin/moodle-provisioner`);
