@@ -9,11 +9,6 @@ import { badResponseError } from './response-errors.js';
 import { createUsersResponseSchema, deleteUsersResponseSchema, updateUsersResponseSchema } from './schemas.js';
 import { scrubMoodleError } from './scrub.js';
 
-/** Not async: the encoded users are dropped once the body is made, not kept by an awaiting frame. */
-function sendCreate(call: MoodleCaller['call'], users: CreateUserInput[]): Promise<unknown> {
-  return call('core_user_create_users', { users: users.map(encodeCreateUser) }, { kind: 'write' });
-}
-
 type UserWrites = Pick<MoodleGateway, 'createUsers' | 'updateUsers' | 'deleteUsers'>;
 
 /** `token` is scrubbed, with the passwords sent, from the warnings error (its text comes from Moodle). */
@@ -22,7 +17,7 @@ export function createUserWrites({ call, parse }: MoodleCaller, token: Secret): 
     async createUsers(users: CreateUserInput[]): Promise<CreatedUser[]> {
       const fn = 'core_user_create_users';
       if (users.length === 0) return [];
-      const body = await sendCreate(call, users);
+      const body = await call(fn, { users: users.map(encodeCreateUser) }, { kind: 'write' });
       const created = parse(createUsersResponseSchema, body, fn, true);
       if (created.length !== users.length) {
         throw badResponseError(`${created.length} users returned for ${users.length} sent`, {
