@@ -12,6 +12,7 @@ import { createInputFor } from '../operations/create-user.js';
 import type { OperationSettings } from '../operations/types.js';
 import { chunk, type ItemError, sendWithBisection } from './bisect.js';
 import { lookUpAccounts } from './lookups.js';
+import type { MembershipPipeline } from './pipeline.js';
 import type { BatchCreator } from './ports.js';
 import { LOCAL_PASSWORD_AUTHS } from './preview.js';
 import type { ImportTracker } from './tracker.js';
@@ -23,6 +24,8 @@ export interface AccountsDeps {
   settings: OperationSettings;
   createInBatches: BatchCreator;
   tuning: ImportTuning;
+  /** Takes the rows of each create call with createpassword=1 as it answers, for their courses and cohorts. */
+  pipeline?: Pick<MembershipPipeline, 'offer'>;
 }
 
 /** What stopped a run (a failure of the site, not of a row); the rows it left are resumed later. */
@@ -99,17 +102,27 @@ async function refuseGeneratedPasswords(deps: AccountsDeps, tracker: ImportTrack
   return rows.filter((r) => !refused.includes(r));
 }
 
-/** The batch helper's client: each call's rows are recorded done as soon as it answers. */
-function recordingClient(deps: AccountsDeps, tracker: ImportTracker, byUsername: Map<string, ImportRowRecord>) {
+/**
+ * The batch helper's client: each call's rows are recorded done as soon as it answers, and handed to `onDone` (the
+ * membership pipeline) once recorded.
+ */
+function recordingClient(
+  deps: AccountsDeps,
+  tracker: ImportTracker,
+  byUsername: Map<string, ImportRowRecord>,
+  onDone?: (rows: readonly ImportRowRecord[]) => void,
+) {
   return {
     getUsersByField: deps.gateway.getUsersByField.bind(deps.gateway),
     async createUsers(users: CreateUserInput[]): Promise<CreatedUser[]> {
       const created = await deps.gateway.createUsers(users);
-      const rows = users.flatMap((u) => byUsername.get(u.username) ?? []);
       const ids = new Map(created.map((c) => [c.username, c.id]));
-      await tracker.update(
-        rows.flatMap((r) => (ids.has(r.username) ? [accountDone(r, ids.get(r.username) as number)] : [])),
-      );
+      const rows = users.flatMap((u) => {
+        const row = byUsername.get(u.username);
+        return row && ids.has(u.username) ? [row] : [];
+      });
+      await tracker.update(rows.map((r) => accountDone(r, ids.get(r.username) as number)));
+      onDone?.(rows);
       return created;
     },
   };
@@ -141,14 +154,19 @@ async function createPart(
   const inputs = rows.map((r) => createInputFor(r.plan.user as UserProfileFields, deps.settings.passwordMode).input);
   const byUsername = new Map(rows.map((r) => [r.username, r]));
   const withCreatePassword = inputs.some((i) => i.createpassword === true);
-  const result = await deps.createInBatches(recordingClient(deps, tracker, byUsername), inputs, {
+  // Plain creates keep Moodle's CPU busy: their memberships wait for the last create, as sending them alongside
+  // would only share the same cores (docs/PERFORMANCE.md (f)).
+  const onDone = withCreatePassword ? deps.pipeline?.offer.bind(deps.pipeline) : undefined;
+  const result = await deps.createInBatches(recordingClient(deps, tracker, byUsername, onDone), inputs, {
     maxUsersPerBatch: createBatchSize(inputs.length, withCreatePassword, deps.tuning),
     maxFieldsPerBatch: deps.tuning.maxFieldsPerCall,
-    concurrency: deps.tuning.concurrency,
+    concurrency: withCreatePassword ? deps.tuning.mailConcurrency : deps.tuning.concurrency,
   });
+  // Rows still `sending` were made by a call whose answer was lost and found by the batch helper's look-up; the
+  // others were recorded as their call answered (and may have moved on since, in the pipeline).
   const updates: ImportRowUpdate[] = result.created.flatMap((c) => {
     const row = rows[c.index];
-    return row && row.state !== 'created' && row.state !== 'account_done' ? [accountDone(row, c.id)] : [];
+    return row?.state === 'sending' ? [accountDone(row, c.id)] : [];
   });
   for (const f of result.failed) {
     const row = rows[f.index];

@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from '../audit.js';
 import type { Clock } from '../clock.js';
 import type { MoodleGateway } from '../moodle-gateway.js';
 import type { OperationSettings } from '../operations/types.js';
+import { MembershipPipeline } from './pipeline.js';
 import type { BatchCreator, ImportRowStore } from './ports.js';
 import { buildImportResult, describeTotals } from './result.js';
 import { reconcileSending, runCreates, runUpdates, type Stop } from './run-accounts.js';
@@ -57,16 +58,21 @@ async function runSteps(
   deps: ImportRunDeps,
   tracker: ImportTracker,
 ): Promise<Stop | undefined> {
-  const accounts = { gateway, settings, createInBatches: deps.createInBatches, tuning: deps.tuning };
+  const pipeline = new MembershipPipeline(gateway, deps.tuning, tracker);
+  const accounts = { gateway, settings, createInBatches: deps.createInBatches, tuning: deps.tuning, pipeline };
   try {
     await reconcileSending(accounts, tracker);
+    const createStop = await runCreates(accounts, tracker);
+    const pipelineStop = await pipeline.drain();
     return (
-      (await runCreates(accounts, tracker)) ??
+      createStop ??
+      pipelineStop ??
       (await runUpdates(accounts, tracker)) ??
       (await runMemberships(gateway, deps.tuning, tracker))
     );
   } catch (error) {
-    // A look-up or a store write failed: the rows keep the states recorded so far.
+    // A look-up or a store write failed: the rows keep the states recorded so far; nothing is left running.
+    await pipeline.drain();
     return { error };
   }
 }

@@ -28,7 +28,10 @@ async function sendItems<T>(
   missed: Map<number, string[]>,
 ): Promise<Stop | undefined> {
   if (items.length === 0) return undefined;
-  const result = await sendWithBisection(chunk(items, perCall), (batch) => call(batch.map((i) => i.input)), {
+  // Spread over the slots (a call runs on one of the site's cores), in calls of at least 50 (each call costs Moodle
+  // about 100 ms whatever it carries) and at most perCall.
+  const size = Math.min(perCall, Math.max(50, Math.ceil(items.length / tuning.concurrency)));
+  const result = await sendWithBisection(chunk(items, size), (batch) => call(batch.map((i) => i.input)), {
     concurrency: tuning.concurrency,
     onSettled: async (ok, failed) => {
       for (const { item, error } of failed)
@@ -78,20 +81,28 @@ async function sendParts<T>(
   return undefined;
 }
 
+/**
+ * The courses and cohorts of `rows` (by default every row whose account is done), then their end states. `phases`
+ * false: sent while accounts are still being created (pipeline.ts), so the progress stays in its accounts phase.
+ */
 export async function runMemberships(
   gateway: MoodleGateway,
   tuning: ImportTuning,
   tracker: ImportTracker,
+  options: { rows?: readonly ImportRowRecord[]; phases?: boolean } = {},
 ): Promise<Stop | undefined> {
-  const rows = tracker.rowsIn('account_done').filter((r) => r.moodleId !== undefined);
+  const rows = (options.rows ?? tracker.rowsIn('account_done')).filter(
+    (r) => r.state === 'account_done' && r.moodleId !== undefined,
+  );
   if (rows.length === 0) return undefined;
+  const phases = options.phases ?? true;
   const missed = new Map<number, string[]>();
-  tracker.startPhase('enrolments');
+  if (phases) tracker.startPhase('enrolments');
   const enrolStop = await sendParts(rows, enrolmentItems, (items) =>
     sendItems(tracker, tuning, items, tuning.enrolmentsPerCall, (inputs) => gateway.enrolUsers(inputs), missed),
   );
   if (enrolStop) return enrolStop;
-  tracker.startPhase('cohorts');
+  if (phases) tracker.startPhase('cohorts');
   const cohortStop = await sendParts(rows, cohortItems, (items) =>
     sendItems(
       tracker,

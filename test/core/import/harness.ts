@@ -1,6 +1,7 @@
 // The import below Slack: the real Moodle client and batch helper against the fake Moodle, a real store, a manual
 // clock, and a Notifier that records progress and results. Each build() is one "process" over the same store.
 import type { Clock } from '../../../src/core/clock.js';
+import type { ImportTuning } from '../../../src/core/import/tuning.js';
 import type { ImportProgress, ImportResult } from '../../../src/core/import/types.js';
 import type { MoodleGateway } from '../../../src/core/moodle-gateway.js';
 import { createPermissions } from '../../../src/core/permissions.js';
@@ -50,7 +51,7 @@ export function recordingNotifier(recorded: Recorded): Notifier {
 
 export function buildService(
   parts: { store: Store; gateway: MoodleGateway; clock: Clock; recorded: Recorded; moodleUrl: string },
-  options: { passwordMode?: 'email' | 'generate'; concurrency?: number } = {},
+  options: { passwordMode?: 'email' | 'generate'; concurrency?: number; tuning?: Partial<ImportTuning> } = {},
 ): ProvisioningService {
   const { store, gateway, clock } = parts;
   return createProvisioningService({
@@ -69,7 +70,7 @@ export function buildService(
       moodleUrl: parts.moodleUrl,
     },
     createInBatches: (client, users, o) => createUsersInBatches(client, users, o),
-    importTuning: { concurrency: options.concurrency ?? 2 },
+    importTuning: { concurrency: options.concurrency ?? 2, ...options.tuning },
   });
 }
 

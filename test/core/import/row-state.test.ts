@@ -277,9 +277,14 @@ describe('the words of a row', () => {
 
 describe('the batch size of creates', () => {
   it('keeps every slot busy, stays in the time budget, and never goes under 25', () => {
+    // One round of 4 calls (450 users would fit 5 s at 11 ms a user).
     expect(createBatchSize(1_000, false, DEFAULT_IMPORT_TUNING)).toBe(250);
-    expect(createBatchSize(1_000, true, DEFAULT_IMPORT_TUNING)).toBe(87);
-    expect(createBatchSize(10_000, false, DEFAULT_IMPORT_TUNING)).toBe(454);
+    // createpassword: 87 users fit 5 s at 57 ms, so 12 calls; 8 in flight make that two rounds, evened to 16 of 63.
+    expect(createBatchSize(1_000, true, DEFAULT_IMPORT_TUNING)).toBe(63);
+    expect(createBatchSize(1_000, true, { ...DEFAULT_IMPORT_TUNING, mailConcurrency: 4 })).toBe(84);
+    // 23 calls of at most 454 users: six rounds of 4, evened to 24 calls of 417.
+    expect(createBatchSize(10_000, false, DEFAULT_IMPORT_TUNING)).toBe(417);
     expect(createBatchSize(40, false, DEFAULT_IMPORT_TUNING)).toBe(25);
+    expect(createBatchSize(10, true, DEFAULT_IMPORT_TUNING)).toBe(25);
   });
 });
