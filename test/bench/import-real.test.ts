@@ -1,0 +1,72 @@
+// The real-Moodle import benchmark (bench/import-real.ts) run against the fake Moodle, which answers as the recorded
+// Moodle 4.5 site: every row is created (and enrolled when a course is given), the accounts are deleted afterwards,
+// and the token never reaches the log.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { benchImportReal } from '../../bench/import-real.js';
+import { type FakeMoodle, startFakeMoodle } from '../fakes/fake-moodle/index.js';
+
+const ROWS = 200;
+const TEST101 = 2; // The fake's course id of TEST101 (catalogue.ts).
+
+let fake: FakeMoodle;
+let logged: string[];
+// The bench_import_* accounts as they were when the first deletion arrived: [id, username, enrolled in TEST101].
+let beforeDeletion: Array<[number, string, boolean]> | undefined;
+
+beforeAll(async () => {
+  fake = await startFakeMoodle();
+});
+
+beforeEach(() => {
+  fake.reset();
+  logged = [];
+  beforeDeletion = undefined;
+  // A call is recorded before it is served: the state seen here is the one the deletion finds.
+  const record = fake.calls.push.bind(fake.calls);
+  fake.calls.push = (...calls) => {
+    if (!beforeDeletion && calls.some((c) => c.wsfunction === 'core_user_delete_users')) {
+      const now = fake.site.now();
+      beforeDeletion = fake.site.users
+        .filter((u) => u.username.startsWith('bench_import_') && !u.deleted)
+        .map((u) => [u.id, u.username, fake.site.catalogue.isActivelyEnrolled(u.id, TEST101, now)]);
+    }
+    return record(...calls);
+  };
+});
+
+afterAll(async () => {
+  await fake.close();
+});
+
+const run = (course: string | undefined) =>
+  benchImportReal({ url: fake.url, token: fake.token, rows: ROWS, course, log: (line) => logged.push(line) });
+
+function expectCleanedUp() {
+  expect(fake.site.users.filter((u) => u.username.startsWith('bench_import_') && !u.deleted)).toEqual([]);
+  expect(fake.site.users.filter((u) => u.deleted)).toHaveLength(ROWS);
+  expect(logged).toContain(`deleted ${ROWS} bench_import_* accounts`);
+  for (const line of logged) expect(line).not.toContain(fake.token);
+}
+
+describe('benchImportReal against the fake Moodle', () => {
+  it('creates every row, enrols each in the course, then deletes them', async () => {
+    const [row] = await run('TEST101');
+    expect(row).toMatchObject({ rows: ROWS, created: ROWS, failed: 0, course: true, auth: 'nologin' });
+    expect(row?.wallMs).toBeGreaterThan(0);
+    expect(beforeDeletion).toHaveLength(ROWS);
+    expect(beforeDeletion?.filter(([, , enrolled]) => !enrolled)).toEqual([]);
+    const usernames = new Set(beforeDeletion?.map(([, username]) => username));
+    expect(usernames.size).toBe(ROWS);
+    expect(fake.calls.filter((c) => c.wsfunction === 'enrol_manual_enrol_users').length).toBeGreaterThan(0);
+    expectCleanedUp();
+  });
+
+  it('without a course: creates every row, enrols none, then deletes them', async () => {
+    const [row] = await run(undefined);
+    expect(row).toMatchObject({ rows: ROWS, created: ROWS, failed: 0, course: false });
+    expect(beforeDeletion).toHaveLength(ROWS);
+    expect(beforeDeletion?.filter(([, , enrolled]) => enrolled)).toEqual([]);
+    expect(fake.calls.filter((c) => c.wsfunction === 'enrol_manual_enrol_users')).toEqual([]);
+    expectCleanedUp();
+  });
+});
