@@ -85,7 +85,12 @@ export async function createImportStack(options: {
       const preview = await provisioning.imports.preview({ userId: BENCH_REQUESTER }, read.file, 'create');
       if (preview.kind !== 'preview') throw new Error(JSON.stringify(preview));
       const outcome = await provisioning.imports.submit({ userId: BENCH_REQUESTER }, preview.preview, undefined);
-      if (outcome.kind !== 'pending') throw new Error(JSON.stringify(outcome).slice(0, 500));
+      if (outcome.kind !== 'pending') {
+        // The rows' own problems (an unknown course, say) say more than "no row would create an account".
+        const first = preview.preview.problems[0];
+        const why = first ? `\nrow ${first.row}: ${first.message}` : '';
+        throw new Error(`${JSON.stringify(outcome).slice(0, 500)}${why}`);
+      }
       return outcome.request.id;
     },
     async approve(id) {

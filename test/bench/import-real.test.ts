@@ -70,3 +70,49 @@ describe('benchImportReal against the fake Moodle', () => {
     expectCleanedUp();
   });
 });
+
+describe('benchImportReal on a site with a low max_input_vars', () => {
+  it('looks up the accounts to delete a part at a time, so none is left behind', async () => {
+    // 1,600 variables a request hold the import's own calls (250 users, 1,000 look-ups), not 1,700 usernames.
+    const small = await startFakeMoodle({ maxInputVars: 1_600 });
+    try {
+      const lines: string[] = [];
+      const [row] = await benchImportReal({
+        url: small.url,
+        token: small.token,
+        rows: 1_700,
+        course: undefined,
+        log: (line) => lines.push(line),
+      });
+      expect(row).toMatchObject({ created: 1_700, failed: 0 });
+      expect(small.site.users.filter((u) => u.username.startsWith('bench_import_') && !u.deleted)).toEqual([]);
+      expect(lines).toContain('deleted 1700 bench_import_* accounts');
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('benchImportReal when the import cannot run', () => {
+  it("throws the import's own error, tells that the clean-up failed, and keeps the token out of the log", async () => {
+    // The limited token may not look users up: the preview fails, and so does the clean-up's look-up.
+    const failure = benchImportReal({
+      url: fake.url,
+      token: fake.limitedToken,
+      rows: 5,
+      course: 'TEST101',
+      log: (line) => logged.push(line),
+    });
+    await expect(failure).rejects.toThrow(/"kind":"unavailable".*Could not check the file against Moodle/);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(
+      /^could not delete the bench_import_\w+_\* accounts, delete them by hand: .*accessexception/,
+    );
+    expect(logged[0]).not.toContain(fake.limitedToken);
+  });
+
+  it('names the row problem when no row can be imported (an unknown course)', async () => {
+    const failure = benchImportReal({ url: fake.url, token: fake.token, rows: 5, course: 'NOPE', log: () => {} });
+    await expect(failure).rejects.toThrow(/row 2: No Moodle course has the short name or ID number NOPE/);
+  });
+});
