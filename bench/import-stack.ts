@@ -8,7 +8,7 @@ import { createProvisioningService, type ProvisioningService } from '../src/core
 import { createRequestService } from '../src/core/request-lifecycle.js';
 import type { Store } from '../src/core/store.js';
 import { createUsersInBatches } from '../src/moodle/batch.js';
-import { createMoodleClient } from '../src/moodle/client.js';
+import { createMoodleClient, type MoodleClientOptions } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
 import { openStore } from '../src/store/index.js';
 import { plainDirectory } from '../test/core/core-doubles.js';
@@ -34,11 +34,18 @@ export async function createImportStack(options: {
   moodle?: { url: string; token: string };
   dbPath: string;
   passwordMode: 'email' | 'generate';
+  /** Told of every Moodle call the stack makes (each retry is one). */
+  observe?: MoodleClientOptions['observe'];
 }): Promise<ImportStack> {
   const moodle = options.moodle ?? options.fakes?.moodle;
   if (!moodle) throw new Error('no Moodle to import into');
   const store: Store = await openStore(`sqlite:${options.dbPath}`);
-  const client = createMoodleClient({ url: moodle.url, token: new Secret(moodle.token), timeoutMs: 60_000 });
+  const client = createMoodleClient({
+    url: moodle.url,
+    token: new Secret(moodle.token),
+    timeoutMs: 60_000,
+    observe: options.observe,
+  });
   const provisioning = createProvisioningService({
     gateway: client,
     requests: createRequestService({ store, clock: systemClock, ttlHours: 72 }),
