@@ -159,7 +159,7 @@ async function measureRealImport(): Promise<ImportBenchRow[]> {
     log,
   });
   const table = importTableData(real);
-  log(`\n(f) ${rows} rows imported into ${new URL(moodleUrl).host}`);
+  log(`\n(f) ${rows.toLocaleString('en-US')} rows imported into ${new URL(moodleUrl).host}`);
   log(formatTable(table.headers, table.cells));
   return real;
 }
