@@ -8,7 +8,7 @@ import { createProvisioningService, type ProvisioningService } from '../src/core
 import { createRequestService } from '../src/core/request-lifecycle.js';
 import type { Store } from '../src/core/store.js';
 import { createUsersInBatches } from '../src/moodle/batch.js';
-import { createMoodleClient } from '../src/moodle/client.js';
+import { createMoodleClient, type MoodleClientOptions } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
 import { openStore } from '../src/store/index.js';
 import { plainDirectory } from '../test/core/core-doubles.js';
@@ -34,11 +34,18 @@ export async function createImportStack(options: {
   moodle?: { url: string; token: string };
   dbPath: string;
   passwordMode: 'email' | 'generate';
+  /** Told of every Moodle call the stack makes (each retry is one). */
+  observe?: MoodleClientOptions['observe'];
 }): Promise<ImportStack> {
   const moodle = options.moodle ?? options.fakes?.moodle;
   if (!moodle) throw new Error('no Moodle to import into');
   const store: Store = await openStore(`sqlite:${options.dbPath}`);
-  const client = createMoodleClient({ url: moodle.url, token: new Secret(moodle.token), timeoutMs: 60_000 });
+  const client = createMoodleClient({
+    url: moodle.url,
+    token: new Secret(moodle.token),
+    timeoutMs: 60_000,
+    observe: options.observe,
+  });
   const provisioning = createProvisioningService({
     gateway: client,
     requests: createRequestService({ store, clock: systemClock, ttlHours: 72 }),
@@ -85,7 +92,12 @@ export async function createImportStack(options: {
       const preview = await provisioning.imports.preview({ userId: BENCH_REQUESTER }, read.file, 'create');
       if (preview.kind !== 'preview') throw new Error(JSON.stringify(preview));
       const outcome = await provisioning.imports.submit({ userId: BENCH_REQUESTER }, preview.preview, undefined);
-      if (outcome.kind !== 'pending') throw new Error(JSON.stringify(outcome).slice(0, 500));
+      if (outcome.kind !== 'pending') {
+        // The rows' own problems (an unknown course, say) say more than "no row would create an account".
+        const first = preview.preview.problems[0];
+        const why = first ? `\nrow ${first.row}: ${first.message}` : '';
+        throw new Error(`${JSON.stringify(outcome).slice(0, 500)}${why}`);
+      }
       return outcome.request.id;
     },
     async approve(id) {

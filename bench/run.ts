@@ -2,8 +2,8 @@
 // two replicas on PostgreSQL), prints a table and writes
 // docs/PERFORMANCE.md with the figures and the machine they were measured on. Everything runs on 127.0.0.1 against
 // the fake Slack and fake Moodle, bounded in count and time (a few minutes on 2 cores). With --moodle-url and
-// --moodle-token it also runs the bulk benchmark against a real Moodle (creates and deletes bench_* users; asks
-// first unless --yes). Not part of the test run.
+// --moodle-token it also runs the bulk benchmark and an import against a real Moodle (creates and deletes bench_*
+// users; asks first unless --yes). Not part of the test run.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,7 @@ import { benchStores, type StoreRow, storeTableData } from './stores.js';
 const USAGE = `Usage: npm run bench -- [options]
   --moodle-url URL      also run the bulk benchmark against this Moodle (creates and deletes bench_* users)
   --moodle-token TOKEN  its web-service token (or MOODLE_BENCH_TOKEN)
-  --real-users N        users per real-Moodle run (default 200)
+  --real-users N        users per real-Moodle run, rows of its import (default 200)
   --yes                 do not ask before creating users on the real Moodle
   --quick               fewer rounds (a smoke run; figures are not written to docs/PERFORMANCE.md)
   --only-imports        run only (f), the imports, and put its figures into the last run's report (as --only-stores)
@@ -56,17 +56,21 @@ if (values.help) {
 const log = (line: string) => console.log(line);
 const quick = values.quick;
 const moodleToken = values['moodle-token'] ?? process.env.MOODLE_BENCH_TOKEN;
+const realUsers = Number(values['real-users']);
+if (!Number.isSafeInteger(realUsers) || realUsers < 1) {
+  console.error(`--real-users must be a whole number of at least 1, got "${values['real-users']}"\n\n${USAGE}`);
+  process.exit(2);
+}
 
-async function confirmRealRun(url: string, users: number): Promise<boolean> {
+/** `accounts`: what the run creates, e.g. "up to 800 users named bench_*". */
+async function confirmRealRun(url: string, accounts: string): Promise<boolean> {
   if (values.yes) return true;
   if (!process.stdin.isTTY) {
     log('Not asking on a non-interactive terminal: add --yes to run against the real Moodle.');
     return false;
   }
   const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await rl.question(
-    `This creates up to ${users * 4} users named bench_* on ${url} and deletes them afterwards. Continue? [y/N] `,
-  );
+  const answer = await rl.question(`This creates ${accounts} on ${url} and deletes them afterwards. Continue? [y/N] `);
   rl.close();
   return /^y(es)?$/i.test(answer.trim());
 }
@@ -140,9 +144,13 @@ async function measureImports(fakes: Fakes): Promise<ImportBenchRow[]> {
 
 async function measureRealImport(): Promise<ImportBenchRow[]> {
   const moodleUrl = values['moodle-url'];
-  if (!moodleUrl || !moodleToken) return [];
-  const rows = Number(values['real-users']);
-  if (!(await confirmRealRun(moodleUrl, rows))) return [];
+  if (!moodleUrl || !moodleToken) {
+    if (moodleUrl || moodleToken)
+      log('\n(f) real Moodle skipped: give both --moodle-url and --moodle-token (or MOODLE_BENCH_TOKEN).');
+    return [];
+  }
+  const rows = realUsers;
+  if (!(await confirmRealRun(moodleUrl, `${rows} users named bench_import_* (auth nologin)`))) return [];
   const real = await benchImportReal({
     url: moodleUrl,
     token: moodleToken,
@@ -151,7 +159,7 @@ async function measureRealImport(): Promise<ImportBenchRow[]> {
     log,
   });
   const table = importTableData(real);
-  log(`\n(f) ${rows} rows imported into ${new URL(moodleUrl).host}`);
+  log(`\n(f) ${rows.toLocaleString('en-US')} rows imported into ${new URL(moodleUrl).host}`);
   log(formatTable(table.headers, table.cells));
   return real;
 }
@@ -250,8 +258,8 @@ async function main(): Promise<void> {
   let real: BulkRow[] = [];
   const moodleUrl = values['moodle-url'];
   if (moodleUrl && moodleToken) {
-    const users = Number(values['real-users']);
-    if (await confirmRealRun(moodleUrl, users)) {
+    const users = realUsers;
+    if (await confirmRealRun(moodleUrl, `up to ${users * 4} users named bench_*`)) {
       real = await benchBulkReal({ url: moodleUrl, token: moodleToken, users, log });
       printBulk(`(c) ${users} users through createUsersInBatches against ${new URL(moodleUrl).host}`, real);
     }
