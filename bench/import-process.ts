@@ -85,12 +85,12 @@ serveParent(
       const { moodle, passwordMode } = args as { moodle: { url: string; token: string }; passwordMode: 'email' };
       dir = mkdtempSync(join(tmpdir(), 'bench-import-'));
       stack = await createImportStack({ moodle, dbPath: join(dir, 'store.db'), passwordMode });
-      return { concurrency: stack.concurrency };
+      return null;
     },
-    batchSize: (args) => {
+    tuning: (args) => {
       const { rows, auth } = args as { rows: number; auth: string };
       if (!stack) throw new Error('open first');
-      return stack.batchSize(rows, auth);
+      return stack.tuning(rows, auth);
     },
     submit: (args) => submit(args as ImportArgs),
     approve: (args) => approve(args as string),

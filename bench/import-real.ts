@@ -52,8 +52,7 @@ export async function benchImportReal(options: {
         auth: 'nologin',
         passwordMode: 'email',
         scale: 1,
-        batchSize: stack.batchSize(options.rows, 'nologin'),
-        concurrency: stack.concurrency,
+        ...stack.tuning(options.rows, 'nologin'),
         calls,
         wallMs,
         // Moodle's own time cannot be observed from outside: left out of the overhead figure.

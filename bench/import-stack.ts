@@ -17,14 +17,14 @@ export const BENCH_REQUESTER = 'U0REQUESTER';
 export const BENCH_APPROVER = 'U0APPROVER';
 
 export interface ImportStack {
-  readonly concurrency: number;
   /** Reads, previews and submits a file; returns the pending request's id. */
   submit(data: Uint8Array): Promise<string>;
   /** Approves it: resolves when its execution has ended. */
   approve(id: string): Promise<void>;
   /** What the import did. */
   totals(id: string): Promise<{ created: number; failed: number }>;
-  batchSize(rows: number, auth: string): number;
+  /** Users per create call, and create calls in flight, for an import of `rows` accounts with this auth. */
+  tuning(rows: number, auth: string): { batchSize: number; concurrency: number };
   readonly provisioning: ProvisioningService;
   close(): Promise<void>;
 }
@@ -77,15 +77,15 @@ export async function createImportStack(options: {
     createInBatches: (c, users, o) => createUsersInBatches(c, users, o),
   });
   return {
-    concurrency: DEFAULT_IMPORT_TUNING.concurrency,
     provisioning,
     // Accounts are created a part at a time: the batch size is that of a part.
-    batchSize: (rows, auth) =>
-      createBatchSize(
-        Math.min(rows, ROWS_PER_PART),
-        auth === 'manual' && options.passwordMode === 'email',
-        DEFAULT_IMPORT_TUNING,
-      ),
+    tuning: (rows, auth) => {
+      const mailed = auth === 'manual' && options.passwordMode === 'email';
+      return {
+        batchSize: createBatchSize(Math.min(rows, ROWS_PER_PART), mailed, DEFAULT_IMPORT_TUNING),
+        concurrency: mailed ? DEFAULT_IMPORT_TUNING.mailConcurrency : DEFAULT_IMPORT_TUNING.concurrency,
+      };
+    },
     async submit(data) {
       const read = provisioning.imports.readFile(data, 'bench.csv');
       if (!read.ok) throw new Error(read.error.message);

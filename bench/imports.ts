@@ -84,7 +84,7 @@ async function startImportProcess(): Promise<ImportProcess> {
 async function runCase(fakes: Fakes, spec: CaseSpec, app: ImportProcess, run: number): Promise<ImportBenchRow> {
   const rpc = fakes;
   await fakes.reset();
-  const { concurrency } = await app.call<{ concurrency: number }>('open', {
+  await app.call('open', {
     moodle: fakes.moodle,
     passwordMode: spec.passwordMode,
   });
@@ -112,8 +112,7 @@ async function runCase(fakes: Fakes, spec: CaseSpec, app: ImportProcess, run: nu
     const busyMs = busyTime(timings);
     return {
       ...spec,
-      batchSize: await app.call<number>('batchSize', { rows: spec.rows, auth: spec.auth }),
-      concurrency,
+      ...(await app.call<{ batchSize: number; concurrency: number }>('tuning', { rows: spec.rows, auth: spec.auth })),
       calls,
       wallMs: done.wallMs,
       busyMs,
