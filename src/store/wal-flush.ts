@@ -34,7 +34,10 @@ export function createWalFlusher(walPath: string, options: WalFlusherOptions = {
       handle ??= open(walPath, 'r+');
       await sync(await handle);
     } catch (cause) {
+      // The next commit opens the file anew; this descriptor is closed now, not left to the garbage collector.
+      const failed = handle;
       handle = undefined;
+      await failed?.then((h) => h.close()).catch(() => undefined);
       throw new StoreError(
         'durability_failed',
         `The database's write-ahead log ${walPath} could not be flushed to disk (${

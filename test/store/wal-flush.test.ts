@@ -102,19 +102,25 @@ describe('createWalFlusher', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path, '');
     let fail = true;
+    const handles: FileHandle[] = [];
     const flusher = createWalFlusher(path, {
-      sync: async () => {
+      sync: async (handle) => {
+        handles.push(handle);
         if (fail) throw Object.assign(new Error('I/O error'), { code: 'EIO' });
       },
     });
     const error = await flusher.afterCommit().catch((e: unknown) => e);
+    // The failed flush's descriptor is closed (a FileHandle left open warns when garbage-collected).
+    expect(handles[0]?.fd).toBe(-1);
     expect(error).toMatchObject({ code: 'durability_failed' });
     expect((error as Error).message).toContain(path);
     expect((error as Error).message).toContain('EIO');
     expect((error as Error).message).toMatch(/power cut.*Check the disk/);
     fail = false;
     await expect(flusher.afterCommit()).resolves.toBeUndefined();
+    expect(handles[1]).not.toBe(handles[0]);
     await flusher.close();
+    expect(handles[1]?.fd).toBe(-1);
   });
 });
 
