@@ -87,6 +87,68 @@ describe('invisible characters in one-line profile fields', () => {
   });
 });
 
+describe('characters that show as blank in names and other one-line fields', () => {
+  it.each([
+    ['firstname', '\u3164', 'a character that shows as blank (U+3164 HANGUL FILLER)'],
+    ['firstname', 'Ja\u115Fne', 'a character that shows as blank (U+115F HANGUL CHOSEONG FILLER)'],
+    ['lastname', 'Doe\u1160', 'a character that shows as blank (U+1160 HANGUL JUNGSEONG FILLER)'],
+    ['lastname', '\uFFA0Doe', 'a character that shows as blank (U+FFA0 HALFWIDTH HANGUL FILLER)'],
+    ['firstname', 'Jane\u2800', 'a character that shows as blank (U+2800 BRAILLE PATTERN BLANK)'],
+    ['firstname', 'Ja\u{1D159}ne', 'a character that shows as blank (U+1D159 MUSICAL SYMBOL NULL NOTEHEAD)'],
+    ['lastname', 'D\u2065oe', 'a character that shows as blank (U+2065)'],
+    ['lastname', 'Do\u034Fe', 'an invisible formatting character (U+034F COMBINING GRAPHEME JOINER)'],
+    ['firstname', 'Jane\uFE00', 'an invisible formatting character (U+FE00 VARIATION SELECTOR-1)'],
+    ['firstname', 'Jane\uFE0F', 'an invisible formatting character (U+FE0F VARIATION SELECTOR-16)'],
+    ['lastname', 'Doe\u{E0100}', 'an invisible formatting character (U+E0100 VARIATION SELECTOR-17)'],
+    ['lastname', 'Doe\u180B', 'an invisible formatting character (U+180B MONGOLIAN FREE VARIATION SELECTOR ONE)'],
+    ['lastname', 'Doe\u{E0000}', 'a character that shows as blank (U+E0000)'],
+    ['institution', 'School\u17B4', 'an invisible formatting character (U+17B4 KHMER VOWEL INHERENT AQ)'],
+  ])('refuses %s = %j, naming the character', (field, value, what) => {
+    expect(problemsOf({ [field]: value })).toContain(
+      `${FIELD_LABELS[field as 'firstname']} contains ${what}; remove it.`,
+    );
+  });
+
+  it('a name made of a Hangul filler alone is refused on create and on update', () => {
+    expect(problemsOf({ firstname: '\u3164', lastname: '\u3164' })).toEqual([
+      'First name contains a character that shows as blank (U+3164 HANGUL FILLER); remove it.',
+      'Last name contains a character that shows as blank (U+3164 HANGUL FILLER); remove it.',
+    ]);
+    const update = validateUserUpdate({ lastname: 'Kim\u3164' }, OPTIONS);
+    expect(update.ok ? [] : update.problems.map((p) => p.message)).toEqual([
+      'Last name contains a character that shows as blank (U+3164 HANGUL FILLER); remove it.',
+    ]);
+  });
+
+  it('accepts real Korean names, typed as syllables or as jamo that compose into them', () => {
+    expect(validateNewUser({ ...JANE, firstname: '민준', lastname: '김' }, OPTIONS).ok).toBe(true);
+    expect(validateNewUser({ ...JANE, firstname: '김민준', lastname: '서연' }, OPTIONS).ok).toBe(true);
+    // 김 as conjoining jamo (U+1100 U+1175 U+11B7): NFC makes it the syllable.
+    const jamo = validateNewUser({ ...JANE, lastname: '\u1100\u1175\u11B7' }, OPTIONS);
+    expect(jamo.ok && jamo.record.lastname).toBe('김');
+  });
+
+  it('keeps one variation selector where it picks a form: an emoji style, a Han variant, a Mongolian letter', () => {
+    const accepted = (department: string) => validateNewUser({ ...JANE, department }, OPTIONS).ok;
+    expect(accepted('Maths \u2764\uFE0F')).toBe(true);
+    expect(accepted('Maths \u2764\uFE0F\u200D\u{1F525}')).toBe(true);
+    expect(accepted('\u845B\u{E0100}\u98FE')).toBe(true);
+    expect(accepted('\u1820\u180B')).toBe(true);
+    // A second selector selects nothing: the way bytes are smuggled behind one emoji.
+    expect(accepted('Maths \u2764\uFE0F\uFE01')).toBe(false);
+    expect(accepted('\u{1F600}\u{E0101}\u{E0102}')).toBe(false);
+    expect(accepted('\uFE0FMaths')).toBe(false);
+  });
+
+  it('blank characters are shown as the hidden mark on the way out too (isHiddenCharacter)', () => {
+    for (const ch of ['\u3164', '\u115F', '\u1160', '\uFFA0', '\u2800', '\u180E', '\u206F', '\uFE00', '\u{E0001}']) {
+      expect(isHiddenCharacter(['a', ch, 'b'], 1)).toBe(true);
+    }
+    for (const ch of ['김', '민', '\u1100', 'a', ' ', '\u3000'])
+      expect(isHiddenCharacter(['a', ch, 'b'], 1)).toBe(false);
+  });
+});
+
 describe('reason length', () => {
   it('allows 500 characters, counted as a person counts them', () => {
     expect(checkReason('x'.repeat(REASON_MAX_LENGTH))).toBeUndefined();

@@ -176,6 +176,27 @@ describe('invisible characters in names', () => {
       },
     });
   });
+
+  it('the text command and the modal refuse a Hangul filler for a name, and accept a Korean name', async () => {
+    const before = await requestCount();
+    const answer = await reply('/moodle-adduser', 'filler.name@example.org \u3164 Kim');
+    expect(answer).toContain('First name contains a character that shows as blank (U+3164 HANGUL FILLER); remove it.');
+    expect(await requestCount()).toBe(before);
+    const ack = await submitNewUser({
+      [userFieldIds('firstname').blockId]: 'Min',
+      [userFieldIds('lastname').blockId]: 'Park\uFFA0',
+      [userFieldIds('email').blockId]: 'filler.modal@example.org',
+    });
+    expect(ack.body).toMatchObject({
+      response_action: 'errors',
+      errors: {
+        [userFieldIds('lastname').blockId]:
+          'Last name contains a character that shows as blank (U+FFA0 HALFWIDTH HANGUL FILLER); remove it.',
+      },
+    });
+    expect(await reply('/moodle-adduser', 'minjun.kim@example.org 민준 김')).not.toContain('remove it');
+    expect(await requestCount()).toBe(before + 1);
+  });
 });
 
 describe('length caps on every path', () => {

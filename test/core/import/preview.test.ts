@@ -95,6 +95,25 @@ describe('the preview of a file with every kind of bad row', () => {
     expect(p.cohorts).toEqual([{ id: 1, name: 'Cohort 1', members: 1 }]);
   });
 
+  it('refuses a row whose name is a Hangul filler or a braille blank, naming the character; Korean names pass', async () => {
+    const p = await ok(
+      [
+        'firstname,lastname,email',
+        '\u3164,Kim,filler@example.org',
+        'Min\u2800,Park,braille@example.org',
+        '민준,김,minjun.kim@example.org',
+      ].join('\n'),
+    );
+    const why = p.rows.map((r) => `${r.action}: ${r.message ?? ''}`);
+    expect(why[0]).toBe(
+      'invalid: First name contains a character that shows as blank (U+3164 HANGUL FILLER); remove it.',
+    );
+    expect(why[1]).toBe(
+      'invalid: First name contains a character that shows as blank (U+2800 BRAILLE PATTERN BLANK); remove it.',
+    );
+    expect(why[2]).toBe('create: ');
+  });
+
   it('derives a missing username from the email, as for one account', async () => {
     const p = await ok('firstname,lastname,email\nJosé,Diaz,Jose.Diaz+staff@example.org\n');
     expect(p.rows[0]).toMatchObject({ action: 'create', username: 'jose.diaz' });
