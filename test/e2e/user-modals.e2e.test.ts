@@ -116,6 +116,51 @@ describe('edit modal', () => {
     expect(blocksText(card)).toContain('Leeds → York');
   });
 
+  it('a requester’s change of email and phone: the approval card shows before → after; nothing the requester receives holds the old values', async () => {
+    counter += 1;
+    const username = `mod${counter}`;
+    const old = { email: `${username}@example.org`, phone1: '+44 113 496 0001' };
+    const id = fake.site.addUser({ username, firstname: 'Mo', lastname: `Dal${counter}`, ...old });
+    const from = t.slack.calls.length;
+    const { view } = await modalOf(`update ${username}`);
+    const ack = await submitModal(t, REQUESTER, view, {
+      [userFieldIds('email').blockId]: `new.${username}@example.org`,
+      [userFieldIds('phone1').blockId]: '+44 113 496 0999',
+      [BLOCK_IDS.reasonBlock]: 'new contact details',
+    });
+    expect(ack).toEqual({ status: 200, body: undefined });
+    const dm = await dmTo(REQUESTER, `update ${username}`);
+    const requestId = String(/R-[A-Z0-9]{6}/.exec(String(dm.args.text))?.[0]);
+    const card = await t.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.args.channel === 'C0APPROVALS' && String(c.args.text).includes(requestId),
+    );
+    expect(blocksText(card)).toContain(`${old.email} → new.${username}@example.org`);
+    expect(blocksText(card)).toContain(`${old.phone1} → +44 113 496 0999`);
+
+    const request = await t.application.deps.listenerDeps.store.getRequest(requestId);
+    if (!request) throw new Error('no request');
+    const { triggerId } = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
+    const summary = JSON.stringify(await openedView(t, triggerId));
+    expect(summary).toContain(`${old.email} → new.${username}@example.org`);
+    expect(await submitModal(t, APPROVER, JSON.parse(summary))).toEqual({ status: 200, body: undefined });
+    await waitForCard(t, cardTs(card), 'succeeded');
+    expect(fake.site.getUser(id)?.email).toBe(`new.${username}@example.org`);
+    await dmTo(REQUESTER, 'is done');
+
+    // Everything the requester was shown: their modal's views, replies and DMs, ephemeral messages, their Home tab.
+    const theirs = t.slack.calls.slice(from).filter((c) => {
+      const a = c.args;
+      if (c.method.startsWith('views.') && c.method !== 'views.publish') return c.at < Number(card.at) + 1;
+      return a.channel === REQUESTER || a.user === REQUESTER || a.user_id === REQUESTER;
+    });
+    expect(theirs.map((c) => c.method)).toEqual(expect.arrayContaining(['views.open', 'chat.postMessage']));
+    const seen = JSON.stringify([theirs.map((c) => c.args), t.slack.responses]);
+    expect(seen).toContain(requestId);
+    expect(seen).not.toContain(old.email);
+    expect(seen).not.toContain(old.phone1);
+  });
+
   it('shows problems inline under their fields, a rename onto another account included, and stores nothing', async () => {
     const p = person();
     const { view } = await modalOf(`update ${p.username}`);

@@ -144,6 +144,8 @@ describe('reading and checking corrections', () => {
     });
     expect(checkCorrections(update, { city: 'Nice' }, RULES)).toEqual({ ok: true, corrections: { city: 'Nice' } });
     expect(checkCorrections(update, { email: 'x@example.org' }, RULES).ok).toBe(false);
+    // Approved as asked: no corrections is not "nothing to change".
+    expect(checkCorrections(update, {}, RULES)).toEqual({ ok: true, corrections: {} });
     const del = makeRequest({ operation: 'delete', payload: { operation: 'delete' } });
     expect(checkCorrections(del, {}, RULES)).toEqual({ ok: true, corrections: {} });
     expect(checkCorrections(del, { city: 'x' }, RULES).ok).toBe(false);

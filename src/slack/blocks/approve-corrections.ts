@@ -176,6 +176,8 @@ export function checkCorrections(
     if (unknown.length > 0) {
       return { ok: false, problems: unknown.map((field) => ({ field, message: 'The request does not change this.' })) };
     }
+    // No corrections: the request is approved as asked (the validator would call an empty update "nothing to change").
+    if (Object.keys(typed).length === 0) return { ok: true, corrections };
     const checked = validateUserUpdate(typed, rules);
     if (!checked.ok) return { ok: false, problems: checked.problems };
     for (const change of payload.changes) {
