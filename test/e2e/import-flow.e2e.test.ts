@@ -291,6 +291,33 @@ describe('a CSV import from upload to result', () => {
     ).toEqual([['users[0][city]', 'users[0][id]']]);
   });
 
+  it('in "add new and update existing", a requester changing an email sees the new one, never the old: preview and full check', async () => {
+    const existing = addAccount(fake, 'impmail');
+    const before = fake.site.findUser(existing.username);
+    const old = String(before?.email);
+    const file = hostCsv(
+      t,
+      'emails.csv',
+      csv(HEADER, [`${existing.username},${before?.firstname},${before?.lastname},new.${old},Leeds,,,`]),
+    );
+    const { form, preview } = await previewFile(t, REQUESTER, file, { mode: 'create_or_update' });
+    const shown = JSON.stringify(preview);
+    expect(shown).toContain(`${existing.username}: email changed to new.${old}; city (empty) → Leeds`);
+    expect(shown).not.toContain(`${old} →`);
+    await clickCheck(t, REQUESTER, form.viewId, preview);
+    const check = (await t.slack.waitForUpload((u) => u.filename === 'emails-check.csv')).content?.toString('utf8');
+    expect(check).toContain(`email: changed to new.${old}`);
+    expect(check?.replaceAll(`new.${old}`, '')).not.toContain(old);
+    const { request, card } = await submitted(await submitPreview(t, REQUESTER, form.viewId, preview));
+    await approve(request, card);
+    expect(fake.site.findUser(existing.username)?.email).toBe(`new.${old}`);
+    const seen = JSON.stringify([
+      t.slack.calls.filter((c) => c.args.channel === REQUESTER || c.args.user === REQUESTER).map((c) => c.args),
+      t.slack.responses,
+    ]);
+    expect(seen.replaceAll(`new.${old}`, '')).not.toContain(old);
+  });
+
   it('runs at once for an admin whom no approval binds, and sends the result to them', async () => {
     const file = hostCsv(t, 'direct.csv', csv(HEADER, ['imp.direct,Dee,Rect,imp.direct@example.org,,TEST102,,']));
     const { form, preview } = await previewFile(t, 'U0ADMIN', file);

@@ -249,6 +249,23 @@ describe('buildImportPreviewView', () => {
     expect(json).toContain('…and 2 more in the full check.');
   });
 
+  it('a change whose old value the core left out (a plain requester) shows only the new value', () => {
+    const rows = [
+      {
+        row: 2,
+        action: 'update' as const,
+        username: 'ray',
+        changes: [
+          { field: 'email' as const, after: 'ray.new@example.org' },
+          { field: 'city' as const, before: 'Oslo', after: 'Bergen' },
+        ],
+      },
+    ];
+    const counts = { create: 0, update: 1, unchanged: 0, invalid: 0, duplicate: 0, exists: 0 };
+    const json = JSON.stringify(buildImportPreviewView(previewOf({ rows, counts, problems: [] }), metadata));
+    expect(json).toContain('Row 2 · ray: email changed to ray.new@example.org; city Oslo → Bergen');
+  });
+
   it('offers no Submit when nothing would change Moodle or Moodle could not be checked', () => {
     const nothing = previewOf({ counts: { create: 0, update: 0, unchanged: 2, invalid: 1, duplicate: 0, exists: 4 } });
     expect(buildImportPreviewView(nothing, metadata).submit).toBeUndefined();

@@ -1,12 +1,13 @@
 // The preview of an import: every row checked as a single create would be, rows repeating each other found, and one
 // pre-flight against Moodle for the whole file (accounts, courses, cohorts). Nothing is stored or changed.
+import { PRIVATE_FIELDS } from '../account-view.js';
 import { isGatewayError, type MoodleGateway, type MoodleUser } from '../moodle-gateway.js';
 import type { AccountGuard } from '../protection.js';
 import { type CheckedRow, checkRows, type RowRules } from './check-rows.js';
 import { csvOf } from './csv-out.js';
 import { lookUpAccounts, lookUpCohorts, lookUpCourses } from './lookups.js';
 import { countActions, firstProblems, membershipTotals, planRow } from './plan-rows.js';
-import type { ImportFile, ImportMode, ImportPreview, PlannedRow } from './types.js';
+import type { ImportFile, ImportMode, ImportPreview, PlannedRow, RowChange } from './types.js';
 
 export interface PreviewDeps {
   gateway: MoodleGateway;
@@ -99,8 +100,31 @@ export function safeCell(value: string | number | undefined): string {
   return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
+/** "city: Oslo → Bergen", or "email: changed to …" when the reader may not see the old value. */
+function changeText(c: RowChange): string {
+  const after = c.after || '(empty)';
+  return c.before === undefined ? `${c.field}: changed to ${after}` : `${c.field}: ${c.before || '(empty)'} → ${after}`;
+}
+
 function changesText(row: PlannedRow): string {
-  return (row.changes ?? []).map((c) => `${c.field}: ${c.before || '(empty)'} → ${c.after || '(empty)'}`).join('; ');
+  return (row.changes ?? []).map(changeText).join('; ');
+}
+
+const HIDDEN_FIELDS: ReadonlySet<string> = new Set(PRIVATE_FIELDS);
+
+/**
+ * The preview as this reader may see it: for a plain requester, an update's old value of a contact field or
+ * identifier is left out (its new value is theirs), so neither the preview, the check CSV nor the rows they submit
+ * hold it. Rows without such a change are the same objects.
+ */
+export function previewForReader(preview: ImportPreview, full: boolean): ImportPreview {
+  if (full) return preview;
+  const rows = preview.rows.map((row) => {
+    if (!row.changes?.some((c) => HIDDEN_FIELDS.has(c.field))) return row;
+    const changes = row.changes.map((c) => (HIDDEN_FIELDS.has(c.field) ? { field: c.field, after: c.after } : c));
+    return { ...row, changes };
+  });
+  return { ...preview, rows };
 }
 
 /** The full check: one line per row of the file. */

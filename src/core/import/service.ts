@@ -1,6 +1,7 @@
 // The import service the Slack side calls (ProvisioningService.imports): read a file, preview it against Moodle,
 // submit it as one request with its rows, read an import's result. See docs/ARCHITECTURE.md "Imports".
 
+import { mayReadDetails } from '../account-view.js';
 import type { ImportPayload } from '../operations/import.js';
 import { operationOf } from '../operations/registry.js';
 import type { RequesterContext } from '../requests.js';
@@ -9,7 +10,7 @@ import type { SubmitOutcome } from '../use-cases/outcomes.js';
 import { DEFAULT_ROLE_IDS } from '../use-cases/resolve-memberships.js';
 import type { Submitter } from '../use-cases/submit.js';
 import type { ImportService } from './ports.js';
-import { previewCsv, previewImport } from './preview.js';
+import { previewCsv, previewForReader, previewImport } from './preview.js';
 import { readImportFile } from './read-file.js';
 import { buildImportResult } from './result.js';
 import { DEFAULT_IMPORT_LIMITS, type ImportLimits, type ImportPreview, type ImportRowRecord } from './types.js';
@@ -104,7 +105,10 @@ export function createImportService(
         file,
         mode,
       );
-      if (result.ok) return { kind: 'preview', preview: result.preview };
+      if (result.ok) {
+        const full = await mayReadDetails(ctx.permissions, requester.userId);
+        return { kind: 'preview', preview: previewForReader(result.preview, full) };
+      }
       return 'refused' in result
         ? { kind: 'refused', reason: result.refused }
         : { kind: 'unavailable', message: result.unavailable };

@@ -68,7 +68,8 @@ export type RowAction = 'create' | 'update' | 'unchanged' | 'invalid' | 'duplica
 
 export interface RowChange {
   field: keyof UserProfileFields;
-  before: string;
+  /** Absent when the reader may not see it: a contact field's old value for a plain requester (docs/SECURITY.md). */
+  before?: string;
   after: string;
 }
 
@@ -148,7 +149,9 @@ export const FINAL_ROW_STATES: ReadonlySet<ImportRowState> = new Set([
 export const rowPlanSchema = z.object({
   action: z.enum(['create', 'update', 'unchanged', 'invalid', 'duplicate', 'exists']),
   user: z.record(z.string(), z.string()).exactOptional(),
-  changes: z.array(z.object({ field: z.string(), before: z.string(), after: z.string() })).exactOptional(),
+  changes: z
+    .array(z.object({ field: z.string(), before: z.string().exactOptional(), after: z.string() }))
+    .exactOptional(),
   enrolments: z.array(z.unknown()).exactOptional(),
   cohorts: z.array(z.unknown()).exactOptional(),
 });

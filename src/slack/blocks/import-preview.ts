@@ -3,7 +3,7 @@
 // courses and cohorts named, a button that sends the full check as a CSV file, and "Submit for approval". Then the
 // view that says what the submission became. Everything from the file or from Moodle is escaped.
 import type { types } from '@slack/bolt';
-import type { ImportCounts, ImportPreview, RowAction } from '../../core/import/types.js';
+import type { ImportCounts, ImportPreview, RowAction, RowChange } from '../../core/import/types.js';
 import type { SubmitOutcome } from '../../core/use-cases/outcomes.js';
 import { ACTION_IDS, BLOCK_IDS, CALLBACK_IDS } from '../ids.js';
 import { encodeImportMetadata, type ImportMetadata } from '../views/import-values.js';
@@ -66,13 +66,19 @@ function problemLines(preview: ImportPreview): string[] {
 /** Updates shown in the modal, with their changed fields; the full check has them all. */
 export const PREVIEW_UPDATE_LINES = 10;
 
-/** "• Row 5 · jdoe: city York → Leeds; department (empty) → Science", for the first updates. */
+/** "city York → Leeds", or "email changed to …" when the core left the old value out for this reader. */
+function changeLine(c: RowChange): string {
+  const after = escapeMrkdwn(c.after || '(empty)', 80);
+  return c.before === undefined
+    ? `${c.field} changed to ${after}`
+    : `${c.field} ${escapeMrkdwn(c.before || '(empty)', 80)} → ${after}`;
+}
+
+/** "• Row 5 · jdoe: city York → Leeds; email changed to jd@x.org", for the first updates. */
 function updateLines(preview: ImportPreview): string[] {
   const updates = preview.rows.filter((row) => row.action === 'update');
   const shown = updates.slice(0, PREVIEW_UPDATE_LINES).map((row) => {
-    const changes = (row.changes ?? [])
-      .map((c) => `${c.field} ${escapeMrkdwn(c.before || '(empty)', 80)} → ${escapeMrkdwn(c.after || '(empty)', 80)}`)
-      .join('; ');
+    const changes = (row.changes ?? []).map(changeLine).join('; ');
     return `• Row ${row.row} · ${escapeMrkdwn(row.username, 100)}: ${changes}`;
   });
   if (updates.length > shown.length)

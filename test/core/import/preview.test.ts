@@ -10,7 +10,7 @@ import { Secret } from '../../../src/secret.js';
 import { openStore } from '../../../src/store/index.js';
 import type { FakeMoodle } from '../../fakes/fake-moodle/index.js';
 import { fakeMoodleForFile } from '../../fakes/fake-moodle-per-file.js';
-import { buildService, bulkFile, csv, REQUESTER } from './harness.js';
+import { APPROVER, buildService, bulkFile, csv, REQUESTER } from './harness.js';
 
 let fake: FakeMoodle;
 let store: Store;
@@ -144,6 +144,63 @@ describe('the update mode', () => {
     expect(p.rows.map((r) => r.action)).toEqual(['update', 'unchanged', 'invalid']);
     expect(p.rows[0]?.changes).toEqual([{ field: 'lastname', before: 'Old', after: 'New' }]);
     expect(p.rows[2]?.message).toContain('web-service token belongs to');
+  });
+});
+
+describe('the update mode and what the reader may see', () => {
+  const FILE = 'username,firstname,lastname,email,phone1,city\nray,Ray,Old,ray.new@example.org,0113 496 0999,Bergen\n';
+
+  async function previewAs(userId: string, svc: ProvisioningService): Promise<ImportPreview> {
+    const read = svc.imports.readFile(csv(FILE), 'f.csv');
+    if (!read.ok) throw new Error(read.error.message);
+    const outcome = await svc.imports.preview({ userId }, read.file, 'create_or_update');
+    if (outcome.kind !== 'preview') throw new Error(JSON.stringify(outcome));
+    return outcome.preview;
+  }
+
+  beforeEach(() => {
+    if (fake.site.findUser('ray')) return;
+    fake.site.addUser({
+      username: 'ray',
+      firstname: 'Ray',
+      lastname: 'Old',
+      email: 'ray.old@example.org',
+      phone1: '0113 496 0001',
+      city: 'Oslo',
+    });
+  });
+
+  it('a plain requester reads the new value of a contact field, never the old one: preview, check CSV, stored rows', async () => {
+    const svc = service();
+    const p = await previewAs(REQUESTER, svc);
+    expect(p.rows[0]?.changes).toEqual([
+      { field: 'email', after: 'ray.new@example.org' },
+      { field: 'phone1', after: '0113 496 0999' },
+      { field: 'city', before: 'Oslo', after: 'Bergen' },
+    ]);
+    const check = svc.imports.checkCsv(p);
+    expect(check).toContain(
+      'email: changed to ray.new@example.org; phone1: changed to 0113 496 0999; city: Oslo → Bergen',
+    );
+    expect(check).not.toContain('ray.old@example.org');
+    expect(check).not.toContain('0113 496 0001');
+    const outcome = await svc.imports.submit({ userId: REQUESTER }, p, 'new numbers');
+    if (outcome.kind !== 'pending') throw new Error(JSON.stringify(outcome));
+    const stored = JSON.stringify(await store.listImportRows(outcome.request.id));
+    expect(stored).toContain('ray.new@example.org');
+    expect(stored).not.toContain('ray.old@example.org');
+    expect(stored).not.toContain('0113 496 0001');
+  });
+
+  it('an approver reads before → after for every field', async () => {
+    const svc = service();
+    const p = await previewAs(APPROVER, svc);
+    expect(p.rows[0]?.changes).toEqual([
+      { field: 'email', before: 'ray.old@example.org', after: 'ray.new@example.org' },
+      { field: 'phone1', before: '0113 496 0001', after: '0113 496 0999' },
+      { field: 'city', before: 'Oslo', after: 'Bergen' },
+    ]);
+    expect(svc.imports.checkCsv(p)).toContain('email: ray.old@example.org → ray.new@example.org');
   });
 });
 
