@@ -1,6 +1,8 @@
 // The background jobs of a replica, each run under a lease (leased-jobs.ts) so that one replica at a time runs it:
 // reconciling executions whose replica died, expiring overdue requests, reminding approvers of waiting ones, and
-// posting the cards Slack did not take. A job that fails is logged; the others still run.
+// posting the cards Slack did not take; with several replicas, forgetting the signatures of Slack requests whose
+// timestamps have left the window. A job that fails is logged; the others still run.
+import type { Store } from './core/store.js';
 import type { Jobs } from './core/use-cases/jobs.js';
 import type { ScheduledRunner } from './core/use-cases/scheduled.js';
 import type { LeasedJob } from './leased-jobs.js';
@@ -30,6 +32,25 @@ export interface BackgroundTimings {
 
 /** How often due scheduled actions are looked for: an end date is a day, so a minute late is on time. */
 export const SCHEDULE_INTERVAL_MS = 60 * 1000;
+/** How often the signatures of requests taken are cleaned up (replicas only): the table holds ~11 minutes of them. */
+export const SIGNATURE_PRUNE_INTERVAL_MS = 60 * 1000;
+/**
+ * A signature is forgotten this long after its timestamp left the window, by the clock of the replica that cleans
+ * up: a replica whose clock is behind the cleaner's by less than this still finds every claim its window accepts.
+ */
+export const SIGNATURE_PRUNE_MARGIN_MS = 5 * 60 * 1000;
+
+/** The job that forgets expired signatures (SQLite keeps them in memory only: no job there). */
+export function signaturePruneJob(store: Pick<Store, 'pruneSignatures'>, logger: Logger): LeasedJob {
+  return {
+    name: 'seen-signatures',
+    intervalMs: SIGNATURE_PRUNE_INTERVAL_MS,
+    run: async () => {
+      const deleted = await store.pruneSignatures(new Date(Date.now() - SIGNATURE_PRUNE_MARGIN_MS));
+      if (deleted > 0) logger.debug({ deleted }, 'forgot the signatures of expired Slack requests');
+    },
+  };
+}
 
 export function buildBackgroundJobs(
   jobs: Jobs & ScheduledRunner,

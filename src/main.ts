@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import type { webApi } from '@slack/bolt';
 import type { DestinationStream } from 'pino';
-import { type BackgroundTimings, buildBackgroundJobs, LEASE_TTL_MS } from './background-jobs.js';
+import { type BackgroundTimings, buildBackgroundJobs, LEASE_TTL_MS, signaturePruneJob } from './background-jobs.js';
 import { doctorFactories } from './cli/doctor.js';
 import type { Config } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -96,6 +96,7 @@ export async function buildDependencies(
   const core = buildCoreServices({ config, logger, store, gateway, client, clock });
   const { permissions, requests, provisioning, homeTabs } = core;
   const jobs = buildBackgroundJobs(provisioning, logger, options);
+  if (store.sharedAcrossProcesses) jobs.push(signaturePruneJob(store, logger));
   return {
     listenerDeps: {
       config,

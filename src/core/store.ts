@@ -122,6 +122,19 @@ export interface Store extends ScheduleStore, ImportRowStore {
   releaseLease(name: string, holder: string): Promise<void>;
   /** The live holder of `name`; undefined when it is free or expired. */
   findLeaseHolder(name: string): Promise<string | undefined>;
+  /**
+   * True when several processes may share this store (PostgreSQL): what one records, the others see at once. A SQLite
+   * file serves one process.
+   */
+  readonly sharedAcrossProcesses: boolean;
+  /**
+   * Records a one-time key (the hash of a signed request taken) until `expiresAt`. True for the first claim, and for
+   * a key whose claim had expired by `now` (the caller's clock); false while another claim is live. Atomic across
+   * processes: of any number of concurrent claims of one key, exactly one is true.
+   */
+  claimSignature(hash: string, expiresAt: Date, now: Date): Promise<boolean>;
+  /** Forgets the claims that expired before `before`; returns how many. */
+  pruneSignatures(before: Date): Promise<number>;
   /** For /readyz: true while the database answers. */
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;

@@ -331,11 +331,15 @@ async function verifyBotToken(state: AppState): Promise<void> {
 async function start(state: AppState): Promise<void> {
   const { deps, log, socketReceiver, httpReceiver } = state;
   const { config } = deps;
+  const { store } = deps.listenerDeps;
   await verifyBotToken(state);
   const listener = httpReceiver
     ? createSlackHttpListener({
         receiver: httpReceiver,
-        guard: createSlackRequestGuard({ signingSecret: config.slack.signingSecret?.reveal() ?? '' }),
+        guard: createSlackRequestGuard({
+          signingSecret: config.slack.signingSecret?.reveal() ?? '',
+          shared: store.sharedAcrossProcesses ? store : undefined,
+        }),
         log,
         boltLogger: state.boltLogger,
         logMalformed: state.logMalformed,

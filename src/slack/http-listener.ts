@@ -28,7 +28,15 @@ export function createSlackHttpListener(options: SlackHttpListenerOptions): Slac
       return;
     }
     if (verdict.ok === false) {
-      log.warn({ errorCode: verdict.code, status: verdict.status }, 'Slack request refused before parsing');
+      if (verdict.cause === undefined) {
+        log.warn({ errorCode: verdict.code, status: verdict.status }, 'Slack request refused before parsing');
+      } else {
+        // Our fault, not the sender's: the shared replay check could not be made (docs/SECURITY.md, fail closed).
+        log.error(
+          { errorCode: verdict.code, status: verdict.status, cause: verdict.cause },
+          `Slack request refused before parsing: the replay check in the shared database failed (${verdict.cause})`,
+        );
+      }
       // An unread body would be drained to keep the connection alive; closing it costs us nothing.
       res.writeHead(verdict.status, verdict.bodyRead ? {} : { connection: 'close' }).end();
       return;

@@ -1,9 +1,11 @@
 // The bounds every HTTP request to POST /slack/events passes before Bolt sees it (docs/SECURITY.md): a body size cap
 // (413), the v0 signature checked over the raw bytes before anything parses them, a timestamp within 5 minutes either
-// way, and a memory of recent signatures so that a captured request cannot be replayed. Refusals cost the sender
-// more than us: headers are judged before the body is read, and a body is never read past the cap.
+// way, and a memory of recent signatures so that a captured request cannot be replayed (with several replicas, a
+// claim in the shared store as well: shared-replay.ts). Refusals cost the sender more than us: headers are judged
+// before the body is read, and a body is never read past the cap.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { claimAcrossReplicas, type SharedReplayLedger } from './shared-replay.js';
 
 /**
  * Slack's largest payload is a modal submission: the view (at most 250 KB, Slack's limit) echoed with its state,
@@ -30,13 +32,15 @@ export type GuardRefusalCode =
   | 'timestamp_stale'
   | 'timestamp_future'
   | 'signature_mismatch'
-  | 'replayed';
+  | 'replayed'
+  /** The shared replay check (several replicas) could not be made: refused rather than let a replay through. */
+  | 'replay_check_unavailable';
 
 export type GuardResult =
   | { ok: true; rawBody: Buffer }
   /** Slack's unsigned SSL check: answer 200, run nothing. */
   | { ok: 'ssl_check' }
-  | { ok: false; status: 400 | 401 | 413; code: GuardRefusalCode; bodyRead: boolean };
+  | { ok: false; status: 400 | 401 | 413 | 503; code: GuardRefusalCode; bodyRead: boolean; cause?: string };
 
 export interface SlackRequestGuardOptions {
   signingSecret: string;
@@ -44,6 +48,10 @@ export interface SlackRequestGuardOptions {
   replayCacheSize?: number;
   /** Seconds since the epoch (tests move it). */
   nowSeconds?: () => number;
+  /** The store shared by the replicas (PostgreSQL); absent when one process serves the database (SQLite). */
+  shared?: SharedReplayLedger | undefined;
+  /** How long the shared check may take before the request is refused (SHARED_REPLAY_TIMEOUT_MS). */
+  sharedTimeoutMs?: number;
 }
 
 /** Signatures seen in the window; each is forgotten once its timestamp could no longer pass the window check. */
@@ -147,7 +155,7 @@ function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
   );
 }
 
-const refuse = (status: 400 | 401 | 413, code: GuardRefusalCode, bodyRead: boolean): GuardResult => ({
+const refuse = (status: 400 | 401 | 413 | 503, code: GuardRefusalCode, bodyRead: boolean): GuardResult => ({
   ok: false,
   status,
   code,
@@ -179,8 +187,20 @@ export function createSlackRequestGuard(options: SlackRequestGuardOptions): Slac
       return refuse(401, 'signature_mismatch', true);
     }
     // Remembered until the timestamp leaves the window, after which the timestamp check refuses it anyway.
-    if (replayCache.seen(headers.signature, headers.timestamp + SIGNATURE_WINDOW_SECONDS, now)) {
-      return refuse(401, 'replayed', true);
+    const expiresAt = headers.timestamp + SIGNATURE_WINDOW_SECONDS;
+    if (replayCache.seen(headers.signature, expiresAt, now)) return refuse(401, 'replayed', true);
+    if (options.shared) {
+      const claim = await claimAcrossReplicas(
+        options.shared,
+        headers.signature,
+        expiresAt,
+        now,
+        options.sharedTimeoutMs,
+      );
+      if (claim.kind === 'replayed') return refuse(401, 'replayed', true);
+      if (claim.kind === 'unavailable') {
+        return { ok: false, status: 503, code: 'replay_check_unavailable', bodyRead: true, cause: claim.cause };
+      }
     }
     return { ok: true, rawBody: read.body };
   }

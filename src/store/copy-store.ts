@@ -1,7 +1,8 @@
-// Copies the requests, the audit log, the scheduled actions and the rows of imports from one database to another (SQLite to PostgreSQL when moving to several
-// replicas, or back), row for row with their ids, then verifies the copy by reading every row back from both sides
-// through the store's own decoders. Leases are not copied: they belong to running processes. The target must be
-// empty, so that nothing is overwritten and nothing mixed.
+// Copies the requests, the audit log, the scheduled actions and the rows of imports from one database to another
+// (SQLite to PostgreSQL when moving to several replicas, or back), row for row with their ids, then verifies the copy
+// by reading every row back from both sides through the store's own decoders. Leases and seen signatures are not
+// copied: they belong to running processes. The target must be empty, so that nothing is overwritten and nothing
+// mixed.
 import { isDeepStrictEqual } from 'node:util';
 import { type Kysely, sql } from 'kysely';
 import type { StoreDialect } from './dialect.js';

@@ -13,6 +13,7 @@ import { createImportRowQueries } from './import-rows.js';
 import { createLeaseQueries } from './lease-queries.js';
 import { decodeAudit } from './rows.js';
 import { createScheduleQueries } from './schedule-queries.js';
+import { createSeenSignatureQueries } from './seen-signatures.js';
 import { createRequestReads } from './store-reads.js';
 import {
   claimReminder,
@@ -97,6 +98,8 @@ export function createKyselyStore(dialect: StoreDialect, options: StoreOptions =
     acquireLease: leases.acquire,
     releaseLease: leases.release,
     findLeaseHolder: leases.findHolder,
+    sharedAcrossProcesses: dialect.kind === 'postgres',
+    ...createSeenSignatureQueries(dialect),
     async isHealthy() {
       if (closing) return false;
       try {

@@ -218,6 +218,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX import_rows_request_state ON import_rows (request_id, state);
     `,
   },
+  {
+    version: 8,
+    name: 'signatures of the Slack requests taken, for replay refusal across replicas',
+    // PostgreSQL's migration 5. A SQLite file serves one process, whose replay memory is enough: the table stays
+    // empty here, and exists so that both dialects keep one schema (migrate-store, the store's types).
+    sql: `
+      CREATE TABLE seen_signatures (
+        hash TEXT PRIMARY KEY,
+        expires_at TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at);
+    `,
+  },
 ];
 
 /** The database was written by a newer release; it is left untouched. */

@@ -136,6 +136,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX import_rows_request_state ON import_rows (request_id, state);
     `,
   },
+  {
+    version: 5,
+    name: 'signatures of the Slack requests taken, for replay refusal across replicas',
+    // SQLite's migration 8: the SHA-256 of each taken request's signature (hex), until its timestamp leaves Slack's
+    // window. The primary key makes exactly one replica's insert win; expires_at serves the clean-up job.
+    sql: `
+      CREATE TABLE seen_signatures (
+        hash text PRIMARY KEY,
+        expires_at timestamptz NOT NULL
+      );
+      CREATE INDEX seen_signatures_expires ON seen_signatures (expires_at);
+    `,
+  },
 ];
 
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -107,6 +107,15 @@ export interface ImportRowsTable {
   updated_at: TimeColumn;
 }
 
+/**
+ * Signed Slack requests already taken, by the SHA-256 of their signature (never the signature), until their timestamp
+ * leaves Slack's window: a replay sent to another replica finds its row (src/store/seen-signatures.ts).
+ */
+export interface SeenSignaturesTable {
+  hash: string;
+  expires_at: TimeColumn;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string;
@@ -119,5 +128,6 @@ export interface Database {
   leases: LeasesTable;
   scheduled_actions: ScheduledActionsTable;
   import_rows: ImportRowsTable;
+  seen_signatures: SeenSignaturesTable;
   schema_migrations: SchemaMigrationsTable;
 }

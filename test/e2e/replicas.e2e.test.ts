@@ -167,7 +167,7 @@ describe('three replicas on one PostgreSQL database', () => {
 
   it('each background job is held by one replica, and moves to another when its holder is killed', async () => {
     const live = new Set(replicas.map((r) => r.pid));
-    for (const job of ['reconcile', 'expiry', 'remind', 'missing-cards', 'scheduled-actions']) {
+    for (const job of ['reconcile', 'expiry', 'remind', 'missing-cards', 'scheduled-actions', 'seen-signatures']) {
       expect(live).toContain(holderPid(await store.findLeaseHolder(`job:${job}`)));
     }
     const expiryHolder = holderPid(await store.findLeaseHolder('job:expiry'));

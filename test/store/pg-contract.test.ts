@@ -4,6 +4,7 @@ import { describeInFlightContract } from './contract/in-flight-contract.js';
 import { describeConcurrencyContract } from './contract/leases-contract.js';
 import { describeRequestsContract } from './contract/requests-contract.js';
 import { describeScheduleContract } from './contract/schedule-contract.js';
+import { describeSeenSignaturesContract } from './contract/seen-signatures-contract.js';
 import { postgresTarget } from './contract/targets.js';
 
 describeRequestsContract(postgresTarget);
@@ -11,3 +12,4 @@ describeInFlightContract(postgresTarget);
 describeConcurrencyContract(postgresTarget);
 describeScheduleContract(postgresTarget);
 describeImportRowsContract(postgresTarget);
+describeSeenSignaturesContract(postgresTarget);
