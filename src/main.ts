@@ -19,6 +19,7 @@ import { createUsersInBatches } from './moodle/batch.js';
 import { createMoodleClient, type MoodleClient } from './moodle/client.js';
 import { describeProxy } from './outbound-proxy.js';
 import { createSlackApp, type SlackApp } from './slack/app.js';
+import { mention } from './slack/blocks/card-parts.js';
 import type { MetricsEndpoint, ReadinessCheck } from './slack/health.js';
 import { createHomeTabs } from './slack/home-tabs.js';
 import type { ListenerDeps } from './slack/listeners/index.js';
@@ -173,14 +174,14 @@ interface CoreServiceParts {
 function buildCoreServices({ config, logger, store, gateway, client, clock }: CoreServiceParts) {
   const permissions = createPermissions(config.roles, createSlackDirectory(client), {
     clock,
-    formatActor: (id) => `<@${id}>`,
+    formatActor: mention,
   });
   const homeTabs = createHomeTabs({ client, store, permissions, clock, logger });
   const requests = createRequestService({
     store,
     clock,
     ttlHours: config.requestTtlHours,
-    formatActor: (id) => `<@${id}>`,
+    formatActor: mention,
   });
   const provisioning = createProvisioningService({
     gateway,
@@ -195,7 +196,7 @@ function buildCoreServices({ config, logger, store, gateway, client, clock }: Co
       importResult: (id) => provisioning.imports.result(id),
     }),
     clock,
-    formatActor: (id) => `<@${id}>`,
+    formatActor: mention,
     settings: {
       approvalRequired: config.approvalRequired,
       passwordMode: config.passwordMode,

@@ -6,33 +6,44 @@ import type { RequestRecord } from './requests.js';
 
 export type FormatActor = (actorId: string) => string;
 
-/** One sentence that explains why a request can no longer be decided, e.g. "R-7K3QX9 was already approved by U123." */
+/** A request as a person knows it: its id and what it asks for, e.g. "R-7K3QX9 (New Moodle account for Nora Teach)". */
+export function requestLabel(request: RequestRecord): string {
+  return `${request.id} (${requestHeadline(request)})`;
+}
+
+const NOTHING_LEFT = 'nothing is left for you to do';
+
+/**
+ * Why a request can no longer be decided and what is left to do, e.g. "R-7K3QX9 (New Moodle account for Nora
+ * Teach) was already approved by U123 and is done; nothing is left for you to do."
+ */
 export function describeStatus(request: RequestRecord, formatActor: FormatActor = (id) => id): string {
   const by = request.decidedBy ? ` by ${formatActor(request.decidedBy)}` : '';
+  const what = requestLabel(request);
   switch (request.status) {
     case 'pending':
-      return `${request.id} is still waiting for a decision.`;
+      return `${what} is still waiting for a decision; approve or reject it on its card.`;
     case 'approved':
-      return `${request.id} was already approved${by}.`;
+      return `${what} was already approved${by}; ${NOTHING_LEFT}.`;
     case 'executing':
-      return `${request.id} was already approved${by} and is being carried out now.`;
+      return `${what} was already approved${by} and is being carried out now; its card shows the result shortly.`;
     case 'succeeded':
-      return `${request.id} was already approved${by} and carried out.`;
+      return `${what} was already approved${by} and is done; ${NOTHING_LEFT}.`;
     case 'failed':
-      return `${request.id} was approved${by} but failed in Moodle; an approver can retry it.`;
+      return `${what} was approved${by} but failed in Moodle; once the cause is fixed, an approver can use Retry on its card.`;
     case 'rejected':
-      return `${request.id} was already rejected${by}.`;
+      return `${what} was already rejected${by}; ${NOTHING_LEFT}.`;
     case 'cancelled':
-      return `${request.id} was cancelled by its requester.`;
+      return `${what} was withdrawn by its requester; ${NOTHING_LEFT}.`;
     case 'expired':
-      return `${request.id} expired without a decision.`;
+      return `${what} expired without a decision; the requester can ask again if it is still needed.`;
   }
 }
 
 /** Why the requester cannot approve or reject their own request; the lifecycle and the early check say the same. */
 export function describeSelfDecision(request: RequestRecord, verb: 'approve' | 'reject' | 'retry'): string {
   return (
-    `You asked for ${request.id} yourself, so another approver has to ${verb} it.` +
+    `You asked for ${requestLabel(request)} yourself, so another approver has to ${verb} it.` +
     (request.status === 'pending' ? ' To withdraw it, cancel it instead.' : '')
   );
 }
@@ -40,12 +51,20 @@ export function describeSelfDecision(request: RequestRecord, verb: 'approve' | '
 /** Why an approver of a request that needs several approvers cannot approve it twice. */
 export function describeAlreadyApproved(request: RequestRecord): string {
   const missing = request.approvalsNeeded - request.approvals.length;
-  return `You have already approved ${request.id}; it needs ${missing} more approval${missing === 1 ? '' : 's'} from someone else.`;
+  return (
+    `You have already approved ${requestLabel(request)}; it runs once ${missing} more approver${missing === 1 ? '' : 's'} ` +
+    `approve${missing === 1 ? 's' : ''} it, so ${NOTHING_LEFT}.`
+  );
 }
 
 /** Why a request that is not failed cannot be retried. */
 export function describeNotRetryable(request: RequestRecord, formatActor: FormatActor = (id) => id): string {
   return `Only a failed request can be retried. ${describeStatus(request, formatActor)}`;
+}
+
+/** Why a protected account's request cannot go ahead, and what the approver can do instead. */
+export function describeProtected(reason: string, verb: 'approve' | 'retry'): string {
+  return `${reason} Nothing was changed${verb === 'approve' ? '; reject the request to close it' : ''}.`;
 }
 
 /** Who a request is about, by name: the new account's person, else the account as looked up, else its username. */

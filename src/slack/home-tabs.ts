@@ -3,12 +3,14 @@
 // started (a bounded set) and the setup check's last result for admins. A failure is logged, never thrown.
 import type { webApi } from '@slack/bolt';
 import { listExpiring } from '../core/account-end-dates.js';
+import type { AuditEvent } from '../core/audit.js';
 import type { Clock } from '../core/clock.js';
 import type { Permissions } from '../core/permissions.js';
 import type { RequestRecord } from '../core/requests.js';
 import type { Store } from '../core/store.js';
 import type { DoctorReport } from '../doctor/checklist.js';
 import type { Logger } from '../logger.js';
+import { mayConcernEndDate } from './blocks/activity-words.js';
 import { buildHomeView, HOME_LIST_LIMIT, type HomeContent } from './blocks/home-tab.js';
 
 export interface HomeTabs {
@@ -29,6 +31,17 @@ export interface HomeTabsDeps {
 /** Homes kept fresh: the most recent viewers, so that memory stays bounded on a large workspace. */
 const MAX_VIEWERS = 500;
 const ACTIVITY_DAYS = 7;
+
+/** The requests the end-date events among `activity` name, so that the list can say which date and who asked. */
+async function endDateRequests(store: Store, activity: readonly AuditEvent[]): Promise<Map<string, RequestRecord>> {
+  const ids = new Set(activity.filter(mayConcernEndDate).map((event) => event.requestId ?? ''));
+  const found = new Map<string, RequestRecord>();
+  for (const id of ids) {
+    const request = await store.getRequest(id);
+    if (request) found.set(id, request);
+  }
+  return found;
+}
 
 export function createHomeTabs(deps: HomeTabsDeps): HomeTabs {
   const viewers = new Set<string>();
@@ -53,7 +66,7 @@ export function createHomeTabs(deps: HomeTabsDeps): HomeTabs {
     if (roles.has('admin')) {
       const since = new Date(now.getTime() - ACTIVITY_DAYS * 24 * 60 * 60 * 1000);
       const activity = (await store.listAudit({ since })).slice(-HOME_LIST_LIMIT).reverse();
-      content.admin = { activity, doctor };
+      content.admin = { activity, doctor, requests: await endDateRequests(store, activity) };
     }
     return content;
   }

@@ -408,7 +408,10 @@ describe('decisions', () => {
     await provisioning.reject(request.id, APPROVER, 'no');
     const late = await provisioning.checkDecision(request.id, ADMIN, 'approve');
     expect(late).toMatchObject({ ok: false, code: 'not_pending' });
-    if (!late.ok) expect(late.reason).toBe(`${request.id} was already rejected by <@${APPROVER}>.`);
+    if (!late.ok)
+      expect(late.reason).toBe(
+        `${request.id} (New Moodle account for Jane Doe) was already rejected by <@${APPROVER}>; nothing is left for you to do.`,
+      );
     expect(await provisioning.checkDecision('R-ZZZZZZ', APPROVER, 'approve')).toMatchObject({ code: 'not_found' });
     const refusals = (await store.listAudit()).filter((e) => e.kind === 'refusal').map((e) => e.outcome);
     expect(refusals).toEqual(['permission', 'not_failed', 'not_pending', 'not_found']);
@@ -569,6 +572,11 @@ describe('re-checks whenever something is about to change Moodle', () => {
     build({ protectedUsers: ['Leaver'] });
     const outcome = await provisioning.approve(request.id, APPROVER);
     expect(outcome).toMatchObject({ kind: 'refused', reason: expect.stringContaining('list of protected accounts') });
+    if (outcome.kind === 'refused') {
+      expect(outcome.reason).toMatch(
+        /never updated, suspended or deleted from here\. Nothing was changed; reject the request to close it\.$/,
+      );
+    }
     expect(updates()).toBe(0);
     expect((await store.getRequest(request.id))?.status).toBe('pending');
     expect(await provisioning.checkDecision(request.id, APPROVER, 'approve')).toMatchObject({
@@ -585,7 +593,10 @@ describe('re-checks whenever something is about to change Moodle', () => {
     build({ gateway: maintenanceOnFirst('updateUsers') });
     expect((await provisioning.approve(request.id, APPROVER)).kind).toBe('failed');
     build({ protectedUsers: ['leaver'] });
-    expect(await provisioning.retry(request.id, ADMIN)).toMatchObject({ kind: 'refused' });
+    expect(await provisioning.retry(request.id, ADMIN)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/list of protected accounts.* Nothing was changed\.$/),
+    });
     expect(updates()).toBe(1);
     expect(fake.site.findUser('leaver')?.suspended).toBe(false);
   });

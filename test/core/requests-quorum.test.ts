@@ -82,7 +82,7 @@ describe('a request that needs two approvals', () => {
     expect(again).toEqual({
       ok: false,
       code: 'already_approved',
-      message: `You have already approved ${id}; it needs 1 more approval from someone else.`,
+      message: `You have already approved ${id} (New Moodle account for Jane Doe); it runs once 1 more approver approves it, so nothing is left for you to do.`,
       current: expect.objectContaining({ status: 'pending', version: 2 }),
     });
     expect(await store.getRequest(id)).toMatchObject({ status: 'pending', version: 2, approvals: [{ by: FIRST }] });
@@ -133,13 +133,18 @@ describe('two approvals at once', () => {
     expect(loser).toMatchObject({
       ok: false,
       code: 'not_pending',
-      message: `${id} was already approved by ${SECOND}.`,
+      message: `${id} (New Moodle account for Jane Doe) was already approved by ${SECOND}; nothing is left for you to do.`,
       current: { status: 'approved', decidedBy: SECOND },
     });
     expect(await store.getRequest(id)).toMatchObject({ approvals: [{ by: FIRST }, { by: SECOND }] });
     const decisions = await decisionsOf(id);
     expect(decisions.filter(([kind, outcome]) => kind === 'decision' && outcome === 'approved')).toHaveLength(1);
-    expect(decisions.at(-1)).toEqual(['refusal', 'not_pending', THIRD, `${id} was already approved by ${SECOND}.`]);
+    expect(decisions.at(-1)).toEqual([
+      'refusal',
+      'not_pending',
+      THIRD,
+      `${id} (New Moodle account for Jane Doe) was already approved by ${SECOND}; nothing is left for you to do.`,
+    ]);
   });
 
   it('the same approver twice at once counts once', async () => {

@@ -87,7 +87,7 @@ describe('approve and reject', () => {
     expect(again).toMatchObject({
       ok: false,
       code: 'not_pending',
-      message: `${id} was already approved by <@${APPROVER}>.`,
+      message: `${id} (New Moodle account for Jane Doe) was already approved by <@${APPROVER}>; nothing is left for you to do.`,
       current: { status: 'approved', decidedBy: APPROVER },
     });
     expect(await auditOf(id)).toEqual([
@@ -157,7 +157,7 @@ describe('approve and reject', () => {
     expect(await service.approve(id, OTHER)).toMatchObject({
       ok: false,
       code: 'not_pending',
-      message: `${id} was already rejected by <@${APPROVER}>.`,
+      message: `${id} (New Moodle account for Jane Doe) was already rejected by <@${APPROVER}>; nothing is left for you to do.`,
     });
   });
 
@@ -215,7 +215,7 @@ describe('cancel', () => {
     expect(await service.approve(id, APPROVER)).toMatchObject({
       ok: false,
       code: 'not_pending',
-      message: `${id} was cancelled by its requester.`,
+      message: `${id} (New Moodle account for Jane Doe) was withdrawn by its requester; nothing is left for you to do.`,
     });
 
     const second = await service.submit(createInput);
@@ -250,7 +250,7 @@ describe('execution and retry', () => {
     expect(await service.recordFailure(id, failure)).toMatchObject({
       ok: false,
       code: 'not_executing',
-      message: `${id} is still waiting for a decision.`,
+      message: `${id} (Delete Moodle account: old) is still waiting for a decision; approve or reject it on its card.`,
       current: { status: 'pending' },
     });
     expect(await service.recordSuccess(id)).toMatchObject({ ok: false, code: 'not_executing' });
@@ -316,7 +316,7 @@ describe('expiry', () => {
     expect(await service.approve(old.id, APPROVER)).toMatchObject({
       ok: false,
       code: 'not_pending',
-      message: `${old.id} expired without a decision.`,
+      message: `${old.id} (New Moodle account for Jane Doe) expired without a decision; the requester can ask again if it is still needed.`,
     });
     expect(await auditOf(old.id)).toContainEqual({ kind: 'expiry', outcome: 'expired', actor: 'system' });
   });
@@ -455,7 +455,7 @@ describe('what the audit log says, step by step', () => {
     });
     expect(await service.reject(id, REQUESTER, 'no')).toMatchObject({
       code: 'self_decision',
-      message: `You asked for ${id} yourself, so another approver has to reject it. To withdraw it, cancel it instead.`,
+      message: `You asked for ${id} (New Moodle account for Jane Doe) yourself, so another approver has to reject it. To withdraw it, cancel it instead.`,
     });
     ok(await service.reject(id, APPROVER, ' duplicate '));
     expect((await detailsOf(id)).at(-1)).toEqual(['decision', 'rejected', 'duplicate', undefined]);
@@ -507,7 +507,7 @@ describe('what the audit log says, step by step', () => {
     expect(await service.retry(id, REQUESTER)).toMatchObject({
       ok: false,
       code: 'self_decision',
-      message: `You asked for ${id} yourself, so another approver has to retry it.`,
+      message: `You asked for ${id} (Delete Moodle account: old) yourself, so another approver has to retry it.`,
     });
     expect((await store.getRequest(id))?.status).toBe('failed');
   });
@@ -618,6 +618,8 @@ describe('two steps at once: exactly one wins, the other is told what happened',
     const plain = createRequestService({ store, clock, ttlHours: 72 });
     const { id } = await plain.submit(createInput);
     ok(await plain.approve(id, APPROVER));
-    expect(await plain.approve(id, OTHER)).toMatchObject({ message: `${id} was already approved by ${APPROVER}.` });
+    expect(await plain.approve(id, OTHER)).toMatchObject({
+      message: `${id} (New Moodle account for Jane Doe) was already approved by ${APPROVER}; nothing is left for you to do.`,
+    });
   });
 });

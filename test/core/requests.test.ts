@@ -2,7 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { policyOperation, requestPayloadSchema } from '../../src/core/operations/registry.js';
 import { applyCorrections } from '../../src/core/request-corrections.js';
-import { describeStatus } from '../../src/core/request-words.js';
+import {
+  describeAlreadyApproved,
+  describeNotRetryable,
+  describeProtected,
+  describeSelfDecision,
+  describeStatus,
+} from '../../src/core/request-words.js';
 import {
   canTransition,
   generateRequestId,
@@ -178,14 +184,53 @@ describe('applyCorrections', () => {
 });
 
 describe('describeStatus', () => {
+  const what = 'R-AAAAAA (New Moodle account for Jane Doe)';
+  it.each([
+    ['pending', `${what} is still waiting for a decision; approve or reject it on its card.`],
+    ['approved', `${what} was already approved by U1; nothing is left for you to do.`],
+    [
+      'executing',
+      `${what} was already approved by U1 and is being carried out now; its card shows the result shortly.`,
+    ],
+    ['succeeded', `${what} was already approved by U1 and is done; nothing is left for you to do.`],
+    [
+      'failed',
+      `${what} was approved by U1 but failed in Moodle; once the cause is fixed, an approver can use Retry on its card.`,
+    ],
+    ['rejected', `${what} was already rejected by U1; nothing is left for you to do.`],
+    ['cancelled', `${what} was withdrawn by its requester; nothing is left for you to do.`],
+  ] as const)('says what a %s request is and what is left to do', (status, sentence) => {
+    const decidedBy = status === 'pending' || status === 'cancelled' ? undefined : 'U1';
+    expect(describeStatus(record({ status, decidedBy }))).toBe(sentence);
+  });
+
+  it('tells the requester to cancel rather than decide, an approver not to approve twice, and why not retry', () => {
+    expect(describeSelfDecision(record({}), 'approve')).toBe(
+      'You asked for R-AAAAAA (New Moodle account for Jane Doe) yourself, so another approver has to approve it. To withdraw it, cancel it instead.',
+    );
+    const twoOfThree = record({ approvalsNeeded: 3, approvals: [{ by: 'U1', at: new Date(0) }] });
+    expect(describeAlreadyApproved(twoOfThree)).toBe(
+      'You have already approved R-AAAAAA (New Moodle account for Jane Doe); it runs once 2 more approvers approve it, so nothing is left for you to do.',
+    );
+    expect(describeNotRetryable(record({ status: 'succeeded', decidedBy: 'U1' }))).toBe(
+      `Only a failed request can be retried. ${what} was already approved by U1 and is done; nothing is left for you to do.`,
+    );
+    expect(describeProtected('jdoe is protected.', 'approve')).toBe(
+      'jdoe is protected. Nothing was changed; reject the request to close it.',
+    );
+    expect(describeProtected('jdoe is protected.', 'retry')).toBe('jdoe is protected. Nothing was changed.');
+  });
+
   it('names who decided, through the caller’s formatter', () => {
     const mention = (id: string) => `<@${id}>`;
     expect(describeStatus(record({ status: 'approved', decidedBy: 'U123' }), mention)).toBe(
-      'R-AAAAAA was already approved by <@U123>.',
+      'R-AAAAAA (New Moodle account for Jane Doe) was already approved by <@U123>; nothing is left for you to do.',
     );
     expect(describeStatus(record({ status: 'rejected', decidedBy: 'U9' }))).toBe(
-      'R-AAAAAA was already rejected by U9.',
+      'R-AAAAAA (New Moodle account for Jane Doe) was already rejected by U9; nothing is left for you to do.',
     );
-    expect(describeStatus(record({ status: 'expired' }))).toBe('R-AAAAAA expired without a decision.');
+    expect(describeStatus(record({ status: 'expired' }))).toBe(
+      'R-AAAAAA (New Moodle account for Jane Doe) expired without a decision; the requester can ask again if it is still needed.',
+    );
   });
 });

@@ -245,7 +245,7 @@ describe('generated passwords', () => {
       (c) => c.args.user === APPROVER && String(c.args.text).includes(request.id),
     );
     expect(shown.args.channel).toBe('C0APPROVALS');
-    const password = /`([^`]+)`/.exec(String(shown.args.text))?.[1] ?? '';
+    const password = /\) is `([^`]+)`/.exec(String(shown.args.text))?.[1] ?? '';
     expect(password.length).toBeGreaterThanOrEqual(8);
     expect(fake.site.findUser(person.username)?.passwordHash).not.toBe('');
 

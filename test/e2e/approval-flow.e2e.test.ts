@@ -203,7 +203,7 @@ describe('refusals', () => {
     const person = newPerson();
     const { request, card } = await requestAccount(t, ADMIN, person);
     const { triggerId } = await clickCard(t, ADMIN, ACTION_IDS.approveRequestButton, request, cardTs(card));
-    await ephemeralTo(ADMIN, 'yourself');
+    await ephemeralTo(ADMIN, 'yourself, so another approver has to approve it. To withdraw it, cancel it instead.');
     expect(t.slack.callsTo('views.open').some((c) => c.args.trigger_id === triggerId)).toBe(false);
 
     // A forged submission (the modal was never opened for them) is refused as well.
@@ -239,7 +239,7 @@ describe('refusals', () => {
     await waitForCard(t, cardTs(card), 'rejected');
     const before = t.slack.callsTo('chat.update').length;
     await clickCard(t, APPROVER2, ACTION_IDS.approveRequestButton, request, cardTs(card));
-    await ephemeralTo(APPROVER2, `${request.id} was already rejected by <@${APPROVER}>`);
+    await ephemeralTo(APPROVER2, `was already rejected by <@${APPROVER}>; nothing is left for you to do.`);
     await t.slack.waitForCall(
       'chat.update',
       (c) => c.args.ts === cardTs(card) && t.slack.callsTo('chat.update').indexOf(c) >= before,
@@ -257,7 +257,7 @@ describe('failure and retry', () => {
     const failed = await waitForCard(t, cardTs(card), 'failed');
     expect(blocksText(failed)).toContain(ACTION_IDS.retryRequestButton);
     expect(blocksText(failed)).toContain('maintenance');
-    await ephemeralTo(APPROVER, 'failed in Moodle');
+    await ephemeralTo(APPROVER, 'is not done: Moodle refused it.');
     fake.setFault(null);
 
     await clickCard(t, STRANGER, ACTION_IDS.retryRequestButton, request, cardTs(card));

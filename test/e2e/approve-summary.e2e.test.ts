@@ -234,7 +234,7 @@ describe('the approve summary', () => {
     expect((await submitModal(t, APPROVER, first.view)).body).toBeUndefined();
     await t.slack.waitForCall(
       'chat.postEphemeral',
-      (c) => c.args.user === APPROVER && String(c.args.text).includes('(1 of 2)'),
+      (c) => c.args.user === APPROVER && String(c.args.text).includes('is recorded: 1 of 2.'),
     );
     const second = await openSummary(ADMIN, request, ts);
     expect(JSON.stringify(second.view.blocks)).toContain(`1 of 2 approvals: <@${APPROVER}>`);

@@ -400,6 +400,9 @@ describe('end dates in the commands', () => {
     );
     expect(JSON.stringify(home.args.view)).toContain('Your accounts that end soon');
     expect(JSON.stringify(home.args.view)).toContain(username);
+    // The admin's recent activity says it in words, with the date as Slack shows it.
+    expect(JSON.stringify(home.args.view)).toMatch(new RegExp(`End date of ${username} set to <!date\\^\\d+\\^`));
+    expect(JSON.stringify(home.args.view)).toContain(`by <@${ADMIN}> · \`R-`);
 
     clock.set(new Date('2026-03-14T08:00:00.000Z'));
     await deps(t).provisioning.runDueActions();
@@ -435,6 +438,15 @@ describe('end dates in the commands', () => {
         detail: expect.stringContaining(formatEnd(expiry!)),
       }),
     ]);
+    const later = slack.callsTo('views.publish').length;
+    await t.postRaw(JSON.stringify(buildAppHomeOpened(ADMIN)), 'application/json');
+    const again = await slack.waitForCall(
+      'views.publish',
+      (c) => c.args.user_id === ADMIN && slack.callsTo('views.publish').indexOf(c) >= later,
+    );
+    expect(JSON.stringify(again.args.view)).toContain(
+      `<@${ADMIN}> chose to let ${username}'s account end on its end date (<!date^`,
+    );
   });
 });
 

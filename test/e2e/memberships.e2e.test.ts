@@ -17,6 +17,7 @@ import {
   clickCard,
   openedView,
   REQUESTER,
+  STRANGER,
   stateOf,
   submitModal,
   waitForCard,
@@ -203,6 +204,43 @@ describe('courses and cohorts with a new account', () => {
     expect(text).toContain('The role boss');
     expect(text).toContain('No Moodle cohort has the ID number or name NOPE');
     expect((await requests()).length).toBe(before);
+  });
+
+  it('a text problem and a course Moodle does not have come in one reply; a stranger is told neither of courses', async () => {
+    const before = (await requests()).length;
+    const text = 'nobody@example.org Nobody Here colour=red courses=TEST101,NOPE101 cohorts=NOPE';
+    const result = await t.command('/moodle-adduser', text, { userId: REQUESTER });
+    const reply = JSON.stringify((await result.waitForResponse()).body);
+    await t.idle();
+    expect(t.slack.responses.filter((r) => r.id === result.responseUrlId)).toHaveLength(1);
+    expect(reply).toContain('3 things need fixing');
+    expect(reply).toContain('Unknown key \\"colour');
+    expect(reply).toContain('NOPE101');
+    expect(reply).toContain('No Moodle cohort has the ID number or name NOPE');
+    expect((await requests()).length).toBe(before);
+
+    const looked = fake.calls.length;
+    const stranger = await t.command('/moodle-adduser', text, { userId: STRANGER });
+    const refused = JSON.stringify((await stranger.waitForResponse()).body);
+    expect(refused).toContain('Unknown key \\"colour');
+    expect(refused).not.toContain('NOPE101');
+    expect(fake.calls.length).toBe(looked);
+  });
+
+  it('a Moodle that does not answer the course look-up does not hold back the text problems', async () => {
+    fake.setFault('hang');
+    try {
+      const started = Date.now();
+      const result = await t.command('/moodle-adduser', 'a@example.org A B colour=red courses=NOPE101', {
+        userId: REQUESTER,
+      });
+      const reply = JSON.stringify((await result.waitForResponse()).body);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(reply).toContain('Unknown key \\"colour');
+      expect(reply).toContain('one thing needs fixing');
+    } finally {
+      fake.setFault(null);
+    }
   });
 
   it('an enrolment that fails after the account is made: the request says so, and Retry adds only what is missing', async () => {

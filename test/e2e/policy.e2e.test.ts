@@ -112,7 +112,9 @@ describe('APPROVALS_REQUIRED', () => {
     expect(blocksText(progress)).toContain(ACTION_IDS.approveRequestButton);
     await t.slack.waitForCall(
       'chat.postEphemeral',
-      (c) => c.args.user === APPROVER && String(c.args.text).includes('recorded (1 of 2)'),
+      (c) =>
+        c.args.user === APPROVER &&
+        String(c.args.text).includes('is recorded: 1 of 2. It runs once 1 more approver approves it'),
     );
     expect(createCalls(person.username)).toBe(0);
     expect((await store().getRequest(request.id))?.status).toBe('pending');
@@ -121,7 +123,7 @@ describe('APPROVALS_REQUIRED', () => {
     const again = await clickCard(t, APPROVER, ACTION_IDS.approveRequestButton, request, cardTs(card));
     await t.slack.waitForCall(
       'chat.postEphemeral',
-      (c) => c.args.user === APPROVER && String(c.args.text).includes('already approved'),
+      (c) => c.args.user === APPROVER && String(c.args.text).includes('You have already approved'),
     );
     expect(t.slack.callsTo('views.open').some((c) => c.args.trigger_id === again.triggerId)).toBe(false);
 

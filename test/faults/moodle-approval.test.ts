@@ -91,9 +91,10 @@ describe('a Moodle fault on the create call of an approved request', () => {
       expect(cardText).toMatch(words);
       expect(JSON.stringify(failed.args.blocks)).toContain(ACTION_IDS.retryRequestButton);
 
-      const approverTold = await privateTo(APPROVER, `${id} failed in Moodle`);
+      const approverTold = await privateTo(APPROVER, `\`${id}\``);
       expectHumane(String(approverTold.args.text));
       expect(String(approverTold.args.text)).toMatch(words);
+      expect(String(approverTold.args.text)).toContain('is not done: Moodle refused it.');
       expect(String(approverTold.args.text)).toContain('Retry');
       const requesterTold = await dmTo(REQUESTER, id);
       expectHumane(String(requesterTold.args.text));

@@ -368,5 +368,28 @@ export function allViews(): Array<[string, View]> {
     }),
   ]);
   out.push(['home plain', buildHomeView({ viewer: 'U0REQ', now: at, mine: [] })]);
+  const ends = (['extend', 'expire', 'suspend', 'delete'] as const).map((op, i) => ({
+    ...hostileRequest(op, 'succeeded'),
+    id: `R-END00${i}`,
+  }));
+  const endEvents = ends.flatMap((r, i): AuditEvent[] => [
+    {
+      ...audit(i),
+      kind: 'execution',
+      outcome: i % 2 ? 'failed' : 'succeeded',
+      operation: r.operation,
+      requestId: r.id,
+    },
+    { ...audit(i), kind: 'end_date', outcome: i % 2 ? 'reminder_failed' : 'left_to_expire', requestId: r.id },
+  ]);
+  out.push([
+    'home admin end dates',
+    buildHomeView({
+      viewer: 'U0REQ',
+      now: at,
+      mine: [],
+      admin: { activity: endEvents, doctor: undefined, requests: new Map(ends.map((r) => [r.id, r])) },
+    }),
+  ]);
   return [...out, ...moreViews(hostile())];
 }

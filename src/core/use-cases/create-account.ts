@@ -41,6 +41,11 @@ export interface AccountCreation {
     input: Record<string, string | undefined>,
     options?: CreateOptions,
   ): Promise<CreatePlan | SubmitOutcome>;
+  /**
+   * The problems of courses= and cohorts= (a course Moodle does not have), looked up in Moodle, for a reply that
+   * lists the text's other problems too; undefined when the person may not ask for accounts or Moodle could not say.
+   */
+  checkMemberships(userId: string, input: Record<string, string | undefined>): Promise<FieldProblem[] | undefined>;
   /** Stores (or executes) a create planCreate returned. */
   submitPlannedCreate(plan: CreatePlan): Promise<SubmitOutcome>;
 }
@@ -74,6 +79,13 @@ export function createAccountCreation(ctx: UseCaseContext, submitter: Submitter)
       return plan.kind === 'planned' ? plan : forReader(ctx, requester.userId, plan);
     },
     submitPlannedCreate: (plan) => submitPlanned(submitter, plan),
+    checkMemberships: async (userId, input) => {
+      // Unaudited: the submission that follows checks (and audits) the role; nobody else learns which courses exist.
+      if (!(await ctx.permissions.check(userId, 'requester')).ok) return undefined;
+      const resolved = await resolveMemberships(ctx, input);
+      if ('kind' in resolved) return undefined;
+      return resolved.ok ? [] : resolved.problems;
+    },
   };
 }
 

@@ -7,6 +7,7 @@ import type { ApproveOptions, LifecycleResult } from '../request-service.js';
 import {
   describeAlreadyApproved,
   describeNotRetryable,
+  describeProtected,
   describeSelfDecision,
   describeStatus,
 } from '../request-words.js';
@@ -56,7 +57,7 @@ export function createDecisionCheck(ctx: UseCaseContext, submitter: Submitter): 
     const request = await store.getRequest(requestId);
     if (!request) {
       await requests.recordRefusal(actor, { reason: 'not_found', detail: `asked to ${verb} ${requestId}` });
-      return { ok: false, code: 'not_found', reason: `There is no request ${requestId}.` };
+      return { ok: false, code: 'not_found', reason: `There is no request ${requestId}; use the newest card.` };
     }
     const refuse = async (code: Exclude<DecisionCheck, { ok: true }>['code'], reason: string, detail = reason) => {
       await requests.recordRefusal(actor, { reason: code, requestId, detail });
@@ -76,7 +77,7 @@ export function createDecisionCheck(ctx: UseCaseContext, submitter: Submitter): 
     }
     if (verb !== 'reject') {
       const protectedReason = await protectionRefusal(request);
-      if (protectedReason) return refuse('protected', protectedReason);
+      if (protectedReason) return refuse('protected', describeProtected(protectedReason, verb), protectedReason);
     }
     return { ok: true, request };
   }

@@ -10,6 +10,7 @@ import type { RequestRecord, RequestStatus } from '../../core/requests.js';
 import type { ScheduledAction } from '../../core/scheduled-actions.js';
 import type { DoctorReport } from '../../doctor/checklist.js';
 import { ACTION_IDS } from '../ids.js';
+import { endDateActivity } from './activity-words.js';
 import { approvalProgress, describeTarget } from './approval-card.js';
 import { button } from './card-parts.js';
 import { expiringLine } from './end-dates.js';
@@ -29,7 +30,12 @@ export interface HomeContent {
   /** Accounts the viewer asked for whose end date comes within 30 days. */
   ending?: readonly ScheduledAction[];
   /** Undefined: the viewer is not an admin. */
-  admin?: { activity: readonly AuditEvent[]; doctor: { report: DoctorReport; at: Date } | undefined };
+  admin?: {
+    activity: readonly AuditEvent[];
+    doctor: { report: DoctorReport; at: Date } | undefined;
+    /** The requests that end-date events name (see activity-words.ts), by id: their dates and who asked. */
+    requests?: ReadonlyMap<string, RequestRecord>;
+  };
 }
 
 const STATUS: Readonly<Record<RequestStatus, string>> = {
@@ -86,15 +92,20 @@ function awaiting(requests: readonly RequestRecord[], now: Date): types.KnownBlo
   return blocks;
 }
 
-function activityLine(event: AuditEvent, now: Date): string {
+function activityLine(event: AuditEvent, now: Date, requests: HomeAdmin['requests']): string {
+  const request = event.requestId ? requests?.get(event.requestId) : undefined;
+  const words = endDateActivity(event, request);
+  if (words) return `${formatAge(event.at, now)} · ${words}`;
   const target = event.target.username ?? event.target.email ?? '';
   const what = [event.kind, event.outcome, event.requestId, target].filter(Boolean).map((t) => escapeMrkdwn(String(t)));
   const who = event.actor === 'system' ? 'the app' : `<@${event.actor}>`;
   return `${formatAge(event.at, now)} · ${who} · ${what.join(' · ')}`;
 }
 
-function adminPart(admin: NonNullable<HomeContent['admin']>, now: Date): types.KnownBlock[] {
-  const lines = admin.activity.map((event) => activityLine(event, now));
+type HomeAdmin = NonNullable<HomeContent['admin']>;
+
+function adminPart(admin: HomeAdmin, now: Date): types.KnownBlock[] {
+  const lines = admin.activity.map((event) => activityLine(event, now, admin.requests));
   const doctor = admin.doctor;
   const failed = doctor?.report.results.filter((r) => r.status === 'fail').length ?? 0;
   const check = !doctor

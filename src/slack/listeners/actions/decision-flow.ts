@@ -8,7 +8,16 @@ import { type MessageLocation, parseRequestId, type RequestRecord } from '../../
 import type { Logger } from '../../../logger.js';
 import { buildApprovalCard } from '../../blocks/approval-card.js';
 import type { DecisionMetadata } from '../../blocks/decision-modals.js';
-import { escapeMrkdwn, escapeSentence } from '../../blocks/untrusted.js';
+import {
+  approvalRecordedReply,
+  failedReply,
+  formNotOpenedReply,
+  NO_REQUEST_REPLY,
+  passwordNotShownReply,
+  passwordReply,
+  passwordUnknownNote,
+  refusedReply,
+} from '../../blocks/decision-replies.js';
 import { sendPasswordPrivately, sendPrivately } from '../../notifier.js';
 import type { ListenerDeps } from '../deps.js';
 
@@ -105,38 +114,23 @@ export async function reportOutcome(
 ): Promise<void> {
   switch (outcome.kind) {
     case 'refused':
-      await tellPrivately(client, logger, to, `:no_entry_sign: ${escapeSentence(outcome.reason)}`);
+      await tellPrivately(client, logger, to, refusedReply(outcome.reason));
       await refreshCard(deps, client, logger, outcome.current);
       return;
     case 'rejected':
       return;
-    case 'approval_recorded': {
-      const { request } = outcome;
-      const missing = request.approvalsNeeded - request.approvals.length;
-      await tellPrivately(
-        client,
-        logger,
-        to,
-        `:ballot_box_with_check: Your approval of ${request.id} is recorded (${request.approvals.length} of ${request.approvalsNeeded}). ` +
-          `It runs once ${missing} more approver${missing === 1 ? '' : 's'} approve${missing === 1 ? 's' : ''}.`,
-      );
+    case 'approval_recorded':
+      await tellPrivately(client, logger, to, approvalRecordedReply(outcome.request));
       return;
-    }
-    case 'failed': {
-      const { request } = outcome.execution;
-      await tellPrivately(
-        client,
-        logger,
-        to,
-        `:x: ${request.id} failed in Moodle: ${escapeMrkdwn(outcome.failure.hint)} Use *Retry* on the card when the cause is fixed.`,
-      );
+    case 'failed':
+      await tellPrivately(client, logger, to, failedReply(outcome.execution.request, outcome.failure.hint));
       return;
-    }
     case 'executed': {
       const { execution } = outcome;
-      const username = execution.username ?? execution.request.target.username ?? 'the new account';
+      const { request } = execution;
+      const username = execution.username ?? request.target.username ?? 'the new account';
       if (execution.passwordUnknown) {
-        await tellPrivately(client, logger, to, passwordUnknownNote(execution.request.id, username));
+        await tellPrivately(client, logger, to, passwordUnknownNote(request, username));
         return;
       }
       if (!execution.password) return;
@@ -145,18 +139,11 @@ export async function reportOutcome(
           user: to.user,
           ...(to.channel ? { channel: to.channel } : {}),
           password: execution.password,
-          text: (password) =>
-            `:key: ${execution.request.id}: the password for *${escapeMrkdwn(username)}* is \`${password}\`\n` +
-            'Shown only to you, only this once, and stored nowhere. Pass it on privately; Moodle asks for a new one at first login.',
+          text: (password) => passwordReply(request, username, password),
         });
       } catch (err) {
-        logger.error({ err, requestId: execution.request.id }, 'could not show the generated password');
-        await tellPrivately(
-          client,
-          logger,
-          to,
-          `:warning: ${execution.request.id}: the account ${escapeMrkdwn(username)} was created, but Slack refused the private message with its password. Reset the password in Moodle (Site administration > Users > Browse list of users).`,
-        );
+        logger.error({ err, requestId: request.id }, 'could not show the generated password');
+        await tellPrivately(client, logger, to, passwordNotShownReply(request, username));
       }
       return;
     }
@@ -197,13 +184,13 @@ export async function openDecisionModal(
   }
   const to = { user: click.userId, channel: click.channelId };
   if (!click.requestId) {
-    await tellPrivately(client, logger, to, 'This button does not name a request; use the newest card.');
+    await tellPrivately(client, logger, to, NO_REQUEST_REPLY);
     return undefined;
   }
   try {
     const check = await deps.provisioning.checkDecision(click.requestId, click.userId, verb);
     if (!check.ok) {
-      await tellPrivately(client, logger, to, `:no_entry_sign: ${escapeSentence(check.reason)}`);
+      await tellPrivately(client, logger, to, refusedReply(check.reason));
       await refreshCard(deps, client, logger, check.current, click.card);
       return undefined;
     }
@@ -222,21 +209,7 @@ export async function openDecisionModal(
     };
   } catch (err) {
     logger.error({ err, requestId: click.requestId, verb }, 'could not open the decision form');
-    await tellPrivately(
-      client,
-      logger,
-      to,
-      `Sorry, the ${verb === 'approve' ? 'Approve' : 'Reject'} form for ${click.requestId} could not be opened (Slack allows 3 seconds). Click the button again.`,
-    );
+    await tellPrivately(client, logger, to, formNotOpenedReply(click.requestId, verb));
     return undefined;
   }
-}
-
-/** For an account made by an earlier attempt whose answer (and so its generated password) was lost. */
-export function passwordUnknownNote(requestId: string, username: string): string {
-  return (
-    `:warning: ${requestId}: the account ${escapeMrkdwn(username)} had already been created by an earlier attempt whose answer was lost, ` +
-    'so its generated password was never shown and is stored nowhere. Set a new password in Moodle ' +
-    '(Site administration > Users > Browse list of users > the account > Edit profile).'
-  );
 }

@@ -3,7 +3,7 @@
 // never created twice). The card, DM and notification follow from the core; the clicker hears of a refusal, a new
 // failure or a generated password privately.
 import type { Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { escapeSentence } from '../../blocks/untrusted.js';
+import { decisionFailedReply, NO_REQUEST_REPLY, refusedReply } from '../../blocks/decision-replies.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
 import { readButtonClick, refreshCard, reportOutcome, tellPrivately } from './decision-flow.js';
@@ -19,13 +19,13 @@ export function createRetryRequestAction(deps: ListenerDeps): Middleware<SlackAc
     }
     const to = { user: click.userId, channel: click.channelId };
     if (!click.requestId) {
-      await tellPrivately(client, logger, to, 'This button does not name a request; use the newest card.');
+      await tellPrivately(client, logger, to, NO_REQUEST_REPLY);
       return;
     }
     try {
       const check = await deps.provisioning.checkDecision(click.requestId, click.userId, 'retry');
       if (!check.ok) {
-        await tellPrivately(client, logger, to, `:no_entry_sign: ${escapeSentence(check.reason)}`);
+        await tellPrivately(client, logger, to, refusedReply(check.reason));
         await refreshCard(deps, client, logger, check.current, click.card);
         return;
       }
@@ -33,12 +33,7 @@ export function createRetryRequestAction(deps: ListenerDeps): Middleware<SlackAc
       await reportOutcome(deps, client, logger, outcome, to);
     } catch (err) {
       logger.error({ err, requestId: click.requestId }, 'retry failed unexpectedly');
-      await tellPrivately(
-        client,
-        logger,
-        to,
-        `Sorry, retrying ${click.requestId} failed unexpectedly. Look at the card before trying again; an admin can check the app's log.`,
-      );
+      await tellPrivately(client, logger, to, decisionFailedReply(click.requestId, 'retry'));
     }
   };
 }

@@ -15,7 +15,7 @@ import { COMMANDS } from '../../ids.js';
 import { slackFailureCode } from '../../notifier.js';
 import { type ParsedUserArgs, parseUserArgs } from '../../parse-args.js';
 import { timeZoneOf } from '../../user-time-zone.js';
-import { withinDeadline } from '../deadline.js';
+import { PLAN_DEADLINE_MS, withinDeadline } from '../deadline.js';
 import type { ListenerDeps } from '../deps.js';
 import { openImportForm } from '../import-form.js';
 import { requestLogger } from '../request-context.js';
@@ -85,14 +85,38 @@ async function openModal(
 }
 
 /**
+ * The courses and cohorts the text names, looked up in Moodle, so that a course that does not exist is in the same
+ * reply as the text's problems. Bounded: past PLAN_DEADLINE_MS, or when Moodle cannot say, the reply lists the other
+ * problems alone (the submission checks the courses again), so a slow Moodle never holds them back.
+ */
+async function membershipProblems(
+  deps: ListenerDeps,
+  parsed: ParsedUserArgs,
+  userId: string,
+  logger: Logger,
+): Promise<FieldProblem[]> {
+  const { courses, cohorts, role } = parsed.fields;
+  if (!courses?.trim() && !cohorts?.trim() && !role?.trim()) return [];
+  const check = deps.provisioning.checkMemberships(userId, parsed.fields).catch((err: unknown) => {
+    logger.warn({ err }, 'could not check the courses and cohorts of a text with problems');
+    return undefined;
+  });
+  const timed = await withinDeadline(check, PLAN_DEADLINE_MS);
+  if (!timed.done) logger.info('courses and cohorts not checked in time; the reply lists the other problems');
+  return (timed.done && timed.value) || [];
+}
+
+/**
  * The text's problems and, in the same reply, what Moodle's rules say of the fields that could be read (an upper-case
- * username, a missing last name), leaving out fields a text problem already names.
+ * username, a missing last name, a course Moodle does not have), leaving out fields a text problem already names.
  */
 async function everyProblem(
   deps: ListenerDeps,
   parsed: ParsedUserArgs,
   timeZone: () => Promise<string>,
+  asker: { userId: string; logger: Logger },
 ): Promise<(string | FieldProblem)[]> {
+  const memberships = membershipProblems(deps, parsed, asker.userId, asker.logger);
   const checked = deps.provisioning.validateCreate(parsed.fields);
   const reasonMissing = checkReasonGiven(deps.config, 'create', parsed.fields.reason);
   const until = parsed.fields.until;
@@ -104,6 +128,7 @@ async function everyProblem(
     ...(checked.ok ? [] : checked.problems),
     ...(reasonMissing ? [reasonMissing] : []),
     ...(end && !end.ok ? end.problems : []),
+    ...(await memberships),
   ];
   return [...parsed.problems, ...more.filter((p) => !said.has(p.field))];
 }
@@ -120,7 +145,8 @@ async function createFromText(
   // An end date is read in the person's Slack time zone (asked of Slack only when there is one).
   const zone = () => (parsed.fields.until ? timeZoneOf(client, command.user_id) : Promise.resolve('UTC'));
   if (parsed.problems.length > 0) {
-    await reply(respond, buildArgumentProblemsReply(await everyProblem(deps, parsed, zone)), logger);
+    const problems = await everyProblem(deps, parsed, zone, { userId: command.user_id, logger });
+    await reply(respond, buildArgumentProblemsReply(problems), logger);
     return;
   }
   const timeZone = await zone();

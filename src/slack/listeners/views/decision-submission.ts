@@ -10,6 +10,7 @@ import {
   type DecisionMetadata,
   parseDecisionMetadata,
 } from '../../blocks/decision-modals.js';
+import { decisionFailedReply } from '../../blocks/decision-replies.js';
 import { refreshCard, reportOutcome, tellPrivately } from '../actions/decision-flow.js';
 import type { ListenerDeps } from '../deps.js';
 import { requestLogger } from '../request-context.js';
@@ -70,12 +71,7 @@ export function createDecisionSubmission<A>(
       await reportOutcome(deps, client, logger, outcome, to);
     } catch (err) {
       logger.error({ err, requestId: metadata.requestId }, `${spec.verb} failed unexpectedly`);
-      await tellPrivately(
-        client,
-        logger,
-        to,
-        `Sorry, ${spec.verb === 'approve' ? 'approving' : 'rejecting'} ${metadata.requestId} failed unexpectedly. Look at the card before trying again; an admin can check the app's log.`,
-      );
+      await tellPrivately(client, logger, to, decisionFailedReply(metadata.requestId, spec.verb));
     }
   };
 }
