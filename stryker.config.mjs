@@ -33,6 +33,8 @@ export const staticTests = {
   'src/core/operations/': ['test/core/operations.test.ts', 'test/core/requests.test.ts'],
   'src/core/import/tracker.ts': ['test/core/import/row-state.test.ts', 'test/core/import/run-import.test.ts'],
   'src/core/import/result.ts': ['test/core/import/row-state.test.ts', 'test/core/import/run-import.test.ts'],
+  'src/core/import/pipeline.ts': ['test/core/import/pipeline.test.ts', 'test/core/import/run-import.test.ts'],
+  'src/core/import/tuning.ts': ['test/core/import/row-state.test.ts'],
   'src/core/use-cases/scheduled.ts': ['test/core/scheduled-actions.test.ts'],
 };
 
@@ -59,6 +61,9 @@ export default {
     // The CSV import's row state: its states in memory and what is written, and the totals and words of the result.
     'src/core/import/tracker.ts',
     'src/core/import/result.ts',
+    // How an import's calls are cut and sent: batch sizes, and courses sent while accounts are still being created.
+    'src/core/import/tuning.ts',
+    'src/core/import/pipeline.ts',
     // The scheduler's decisions: what a try of a due action leads to (done, again after a growing wait, given up).
     'src/core/use-cases/scheduled.ts',
   ],

@@ -12,6 +12,8 @@ import type { ImportTuning } from './tuning.js';
 import type { ImportRowRecord } from './types.js';
 
 export class MembershipPipeline {
+  // Stryker disable next-line ArrayDeclaration: runMemberships keeps only rows still `account_done`; anything else
+  // waiting is dropped there.
   private waiting: ImportRowRecord[] = [];
   private running: Promise<void> | undefined;
   private stop: Stop | undefined;
@@ -22,11 +24,14 @@ export class MembershipPipeline {
     private readonly tracker: ImportTracker,
   ) {}
 
-  /** Rows whose accounts were just made: their memberships go out next (none once a membership call stopped). */
+  /**
+   * Rows whose accounts were just made: their memberships go out next (none once a membership call stopped).
+   * runMemberships keeps only the rows still `account_done`, so rows without courses or cohorts need no sorting here.
+   */
   offer(rows: readonly ImportRowRecord[]): void {
     if (this.stop) return;
-    for (const row of rows) if (row.state === 'account_done') this.waiting.push(row);
-    if (this.waiting.length > 0) this.running ??= this.work();
+    this.waiting.push(...rows);
+    this.running ??= this.work();
   }
 
   /** Waits for every membership handed over; the stop of one of them, if any. */

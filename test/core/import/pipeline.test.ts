@@ -37,13 +37,21 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Two create calls in flight at most, whatever the kind of account (300 rows with createpassword: 4 calls of 75). */
-function service(gateway: MoodleGateway): ProvisioningService {
+/**
+ * Two create calls in flight at most, whatever the kind of account (300 rows with createpassword: 4 calls of 75);
+ * every change of progress is told.
+ */
+function service(gateway: MoodleGateway, s: Store = store): ProvisioningService {
   const clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
   return buildService(
-    { store, gateway, clock, recorded, moodleUrl: fake.url },
-    { concurrency: 2, tuning: { mailConcurrency: 2 } },
+    { store: s, gateway, clock, recorded, moodleUrl: fake.url },
+    { concurrency: 2, tuning: { mailConcurrency: 2, progressIntervalMs: 0 } },
   );
+}
+
+/** Lets `turns` turns of the event loop pass: what the run would do meanwhile, it has done. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 }
 
 function file(prefix: string, rows: number, auth: 'manual' | 'oauth2'): Uint8Array {
@@ -82,8 +90,8 @@ function watched(log: string[], creates: number): MoodleGateway {
     const last = started === creates;
     if (last) {
       const othersDone = (async () => {
-        while (answered < creates - 1) await new Promise((r) => setImmediate(r));
-        for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+        while (answered < creates - 1) await turns(1);
+        await turns(50);
       })();
       await Promise.race([enrolArrived, othersDone]);
     }
@@ -112,9 +120,9 @@ describe('courses while accounts are created', () => {
     expect(users).toHaveLength(300);
     expect(users.every((u) => fake.site.catalogue.isActivelyEnrolled(u.id, 2, fake.site.now()))).toBe(true);
     expect((await svc.imports.result(id))?.totals).toMatchObject({ created: 300, partial: 0, unfinished: 0 });
-    // The progress stayed in its accounts phase while courses went out alongside.
-    const phases = recorded.progress.map((p) => p.phase);
-    expect(phases.slice(0, phases.lastIndexOf('accounts') + 1).every((p) => p === 'accounts')).toBe(true);
+    // The progress stays in its accounts phase while courses go out alongside (and every change was told).
+    expect(recorded.progress.filter((p) => p.phase === 'accounts' && p.done > 0).length).toBeGreaterThan(1);
+    expect(recorded.progress.filter((p) => p.phase !== 'accounts' && p.done < p.total)).toEqual([]);
   });
 
   it('with plain creates (single sign-on), sends courses only once the last create has answered', async () => {
@@ -164,5 +172,69 @@ describe('courses while accounts are created', () => {
       failed: 0,
       unfinished: 0,
     });
+  });
+
+  it('waits, before the run goes on, for the courses still being sent: each account is enrolled once', async () => {
+    const gateway: MoodleGateway = Object.create(client);
+    let createsAnswered = 0;
+    let enrolCalls = 0;
+    const enrolled: number[] = [];
+    gateway.createUsers = async (users) => {
+      const created = await client.createUsers(users);
+      createsAnswered += 1;
+      return created;
+    };
+    gateway.enrolUsers = async (items) => {
+      enrolCalls += 1;
+      enrolled.push(...items.map((i) => i.userId));
+      // The first group's courses answer only once every create has, and the run has had time to go on.
+      if (enrolCalls === 1) {
+        while (createsAnswered < 4) await turns(1);
+        await turns(50);
+      }
+      return client.enrolUsers(items);
+    };
+    const svc = service(gateway);
+    const id = await submitted(svc, file('held', 300, 'manual'));
+    expect((await svc.approve(id, APPROVER)).kind).toBe('executed');
+    expect(enrolled).toHaveLength(300);
+    expect(new Set(enrolled).size).toBe(300);
+    expect((await svc.imports.result(id))?.totals).toMatchObject({ created: 300, partial: 0, unfinished: 0 });
+  });
+
+  it('a store write that fails in the pipeline stops the run; Retry finishes it, no account twice', async () => {
+    let failed = false;
+    const failing = new Proxy(store, {
+      get(target, property) {
+        if (property === 'updateImportRows') {
+          return async (...args: Parameters<Store['updateImportRows']>) => {
+            if (!failed && args[1].some((change) => change.state === 'created')) {
+              failed = true;
+              throw Object.assign(new Error('SQLITE_FULL: database or disk is full'), {
+                code: 'store_write_failed',
+                hint: 'Free some disk space.',
+              });
+            }
+            return target.updateImportRows(...args);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const svc = service(client, failing);
+    const id = await submitted(svc, file('full', 300, 'manual'));
+    const first = await svc.approve(id, APPROVER);
+    expect(failed).toBe(true);
+    // The failure carries the write's own code and hint, with what Retry does.
+    expect(first).toMatchObject({ kind: 'failed', failure: { code: 'store_write_failed' } });
+    expect(JSON.stringify(first)).toContain('Free some disk space.');
+    expect((await svc.retry(id, APPROVER)).kind).toBe('executed');
+    const creates = fake.calls.filter((c) => c.wsfunction === 'core_user_create_users' && c.status === 200);
+    const sent = creates.flatMap((c) => Object.keys(c.params).filter((k) => /^users\[\d+\]\[username\]$/.test(k)));
+    expect(sent).toHaveLength(300);
+    const users = fake.site.users.filter((u) => u.username.startsWith('full'));
+    expect(users.every((u) => fake.site.catalogue.isActivelyEnrolled(u.id, 2, fake.site.now()))).toBe(true);
+    expect((await svc.imports.result(id))?.totals).toMatchObject({ created: 300, partial: 0, unfinished: 0 });
   });
 });
