@@ -1,7 +1,7 @@
 // What a person may read of a Moodle account, and the audit of every look-up a person makes. A plain requester
 // learns that an account exists, its username, name and status; contact details and identifiers (email, ID
-// number, phones, address, institution, department, access times) are for approvers and admins. The core hands
-// out the reduced object itself, so no renderer can show what it was never given.
+// number, phones, address, institution, department, access times) and the sign-in method (auth) are for approvers
+// and admins. The core hands out the reduced object itself, so no renderer can show what it was never given.
 import { truncateDetail } from './audit.js';
 import type { Clock } from './clock.js';
 import { LOOKUP_TOO_BROAD, type MoodleUser } from './moodle-gateway.js';
@@ -19,7 +19,10 @@ export function summarizeAccount(user: AccountSummary): AccountSummary {
   return { id, username, firstname, lastname, fullname, suspended };
 }
 
-/** The profile fields that are contact details or identifiers: approvers and admins only. */
+/**
+ * The profile fields a plain requester may not read: contact details, identifiers and the sign-in method. Approvers
+ * and admins only; the edit form and an import's preview both hide exactly these.
+ */
 export const PRIVATE_FIELDS = [
   'email',
   'idnumber',
@@ -28,12 +31,14 @@ export const PRIVATE_FIELDS = [
   'address',
   'institution',
   'department',
-] as const;
+  'auth',
+] as const satisfies readonly (keyof MoodleUser)[];
 
 /** The account for a plain requester's edit form: its private fields blank (left blank, they are kept). */
 export function redactForEdit(user: MoodleUser): MoodleUser {
-  const { idnumber: _i, phone1: _p1, phone2: _p2, address: _a, institution: _in, department: _d, ...rest } = user;
-  return { ...rest, email: '' };
+  const redacted = { ...user };
+  for (const field of PRIVATE_FIELDS) redacted[field] = '';
+  return redacted;
 }
 
 /** A plain requester's edit form shows private fields blank; blank there means "keep", so such a blank is dropped. */

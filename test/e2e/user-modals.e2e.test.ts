@@ -43,12 +43,14 @@ appForFile(
   },
 );
 
+/** An account to edit; its sign-in method is oauth2 (not the default), so a form showing it can be told apart. */
 function person() {
   counter += 1;
   const username = `mod${counter}`;
   const email = `${username}@example.org`;
-  const id = fake.site.addUser({ username, firstname: 'Mo', lastname: `Dal${counter}`, email, city: 'Leeds' });
-  return { id, username, email };
+  const auth = 'oauth2';
+  const id = fake.site.addUser({ username, firstname: 'Mo', lastname: `Dal${counter}`, email, auth, city: 'Leeds' });
+  return { id, username, email, auth };
 }
 
 type View = Record<string, unknown>;
@@ -74,20 +76,23 @@ function dmTo(user: string, includes: string) {
 }
 
 describe('edit modal', () => {
-  it('shows an approver every current value, contact details included', async () => {
+  it('shows an approver every current value, contact details and sign-in method included', async () => {
     const p = person();
     const { view } = await modalOf(`update ${p.username}`, APPROVER);
     expect(inputValue(view, userFieldIds('email').blockId)).toBe(p.email);
+    expect(inputValue(view, userFieldIds('auth').blockId)).toBe(p.auth);
     expect(JSON.stringify(view)).not.toContain('Only approvers and admins see the current value');
   });
 
-  it('opens filled with the values a requester may see (contact details blank: kept unless typed); a change is stored as before → after', async () => {
+  it('opens filled with the values a requester may see (contact details and sign-in method blank: kept unless typed); a change is stored as before → after', async () => {
     const p = person();
     const { view } = await modalOf(`update ${p.username}`);
     expect(view.callback_id).toBe(CALLBACK_IDS.editUserModal);
     expect(inputValue(view, userFieldIds('username').blockId)).toBe(p.username);
     expect(inputValue(view, userFieldIds('email').blockId)).toBeUndefined();
     expect(JSON.stringify(view)).not.toContain(p.email);
+    expect(inputValue(view, userFieldIds('auth').blockId)).toBeUndefined();
+    expect(JSON.stringify(view)).not.toContain(p.auth);
     expect(JSON.stringify(view)).toContain('Only approvers and admins see the current value');
     expect(inputValue(view, userFieldIds('city').blockId)).toBe('Leeds');
 
@@ -116,10 +121,10 @@ describe('edit modal', () => {
     expect(blocksText(card)).toContain('Leeds → York');
   });
 
-  it('a requester’s change of email and phone: the approval card shows before → after; nothing the requester receives holds the old values', async () => {
+  it('a requester’s change of email and phone: the approval card shows before → after; nothing the requester receives holds the old values; the sign-in method they never saw is kept', async () => {
     counter += 1;
     const username = `mod${counter}`;
-    const old = { email: `${username}@example.org`, phone1: '+44 113 496 0001' };
+    const old = { email: `${username}@example.org`, phone1: '+44 113 496 0001', auth: 'oauth2' };
     const id = fake.site.addUser({ username, firstname: 'Mo', lastname: `Dal${counter}`, ...old });
     const from = t.slack.calls.length;
     const { view } = await modalOf(`update ${username}`);
@@ -146,6 +151,12 @@ describe('edit modal', () => {
     expect(await submitModal(t, APPROVER, JSON.parse(summary))).toEqual({ status: 200, body: undefined });
     await waitForCard(t, cardTs(card), 'succeeded');
     expect(fake.site.getUser(id)?.email).toBe(`new.${username}@example.org`);
+    // The sign-in method the requester never saw (its input blank) is kept, neither cleared nor reset.
+    expect(fake.site.getUser(id)?.auth).toBe(old.auth);
+    expect(request.payload).toEqual({
+      operation: 'update',
+      changes: expect.not.arrayContaining([expect.objectContaining({ field: 'auth' })]),
+    });
     await dmTo(REQUESTER, 'is done');
 
     // Everything the requester was shown: their modal's views, replies and DMs, ephemeral messages, their Home tab.
@@ -159,6 +170,7 @@ describe('edit modal', () => {
     expect(seen).toContain(requestId);
     expect(seen).not.toContain(old.email);
     expect(seen).not.toContain(old.phone1);
+    expect(seen).not.toContain(old.auth);
   });
 
   it('shows problems inline under their fields, a rename onto another account included, and stores nothing', async () => {

@@ -113,9 +113,9 @@ function changesText(row: PlannedRow): string {
 const HIDDEN_FIELDS: ReadonlySet<string> = new Set(PRIVATE_FIELDS);
 
 /**
- * The preview as this reader may see it: for a plain requester, an update's old value of a contact field or
- * identifier is left out (its new value is theirs), so neither the preview, the check CSV nor the rows they submit
- * hold it. Rows without such a change are the same objects.
+ * The preview as this reader may see it: for a plain requester, an update's old value of a contact field, an
+ * identifier or the sign-in method (PRIVATE_FIELDS) is left out (its new value is theirs), so neither the preview,
+ * the check CSV nor the rows they submit hold it. Rows without such a change are the same objects.
  */
 export function previewForReader(preview: ImportPreview, full: boolean): ImportPreview {
   if (full) return preview;

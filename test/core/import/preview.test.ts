@@ -148,7 +148,8 @@ describe('the update mode', () => {
 });
 
 describe('the update mode and what the reader may see', () => {
-  const FILE = 'username,firstname,lastname,email,phone1,city\nray,Ray,Old,ray.new@example.org,0113 496 0999,Bergen\n';
+  const FILE =
+    'username,firstname,lastname,email,phone1,auth,city\nray,Ray,Old,ray.new@example.org,0113 496 0999,manual,Bergen\n';
 
   async function previewAs(userId: string, svc: ProvisioningService): Promise<ImportPreview> {
     const read = svc.imports.readFile(csv(FILE), 'f.csv');
@@ -166,30 +167,34 @@ describe('the update mode and what the reader may see', () => {
       lastname: 'Old',
       email: 'ray.old@example.org',
       phone1: '0113 496 0001',
+      auth: 'oauth2',
       city: 'Oslo',
     });
   });
 
-  it('a plain requester reads the new value of a contact field, never the old one: preview, check CSV, stored rows', async () => {
+  it('a plain requester reads the new value of a contact field or the sign-in method, never the old one: preview, check CSV, stored rows', async () => {
     const svc = service();
     const p = await previewAs(REQUESTER, svc);
     expect(p.rows[0]?.changes).toEqual([
       { field: 'email', after: 'ray.new@example.org' },
       { field: 'phone1', after: '0113 496 0999' },
+      { field: 'auth', after: 'manual' },
       { field: 'city', before: 'Oslo', after: 'Bergen' },
     ]);
     const check = svc.imports.checkCsv(p);
     expect(check).toContain(
-      'email: changed to ray.new@example.org; phone1: changed to 0113 496 0999; city: Oslo → Bergen',
+      'email: changed to ray.new@example.org; phone1: changed to 0113 496 0999; auth: changed to manual; city: Oslo → Bergen',
     );
     expect(check).not.toContain('ray.old@example.org');
     expect(check).not.toContain('0113 496 0001');
+    expect(check).not.toContain('oauth2');
     const outcome = await svc.imports.submit({ userId: REQUESTER }, p, 'new numbers');
     if (outcome.kind !== 'pending') throw new Error(JSON.stringify(outcome));
     const stored = JSON.stringify(await store.listImportRows(outcome.request.id));
     expect(stored).toContain('ray.new@example.org');
     expect(stored).not.toContain('ray.old@example.org');
     expect(stored).not.toContain('0113 496 0001');
+    expect(stored).not.toContain('oauth2');
   });
 
   it('an approver reads before → after for every field', async () => {
@@ -198,9 +203,11 @@ describe('the update mode and what the reader may see', () => {
     expect(p.rows[0]?.changes).toEqual([
       { field: 'email', before: 'ray.old@example.org', after: 'ray.new@example.org' },
       { field: 'phone1', before: '0113 496 0001', after: '0113 496 0999' },
+      { field: 'auth', before: 'oauth2', after: 'manual' },
       { field: 'city', before: 'Oslo', after: 'Bergen' },
     ]);
     expect(svc.imports.checkCsv(p)).toContain('email: ray.old@example.org → ray.new@example.org');
+    expect(svc.imports.checkCsv(p)).toContain('auth: oauth2 → manual');
   });
 });
 
