@@ -37,7 +37,7 @@ export const AUDIT_KINDS = [
    */
   'import_row',
   /**
-   * An account's end date, without a request (outcome: left_to_expire | reminder_failed); the target is the account,
+   * An account's end date, without a request (outcome: reminder_sent | reminder_failed | left_to_expire); the target is the account,
    * the request id the one that set the date, detail the end date.
    */
   'end_date',

@@ -1,13 +1,13 @@
-// What happens to an end date outside any request, for the audit log: its requester chose to let it expire, or its
-// reminder could not be delivered after the last try. Either way the expiry itself still runs on the date.
+// What happens to an end date outside any request, for the audit log: its reminder was delivered, or could not be
+// after the last try, or its requester chose to let it expire. Either way the expiry itself still runs on the date.
 import { truncateDetail } from './audit.js';
 import type { Clock } from './clock.js';
 import type { ScheduledAction } from './scheduled-actions.js';
 import type { Store } from './store.js';
 
-export type EndDateAuditOutcome = 'left_to_expire' | 'reminder_failed';
+export type EndDateAuditOutcome = 'left_to_expire' | 'reminder_sent' | 'reminder_failed';
 
-/** Writes who let `action`'s account expire (or why its reminder failed), naming the request that set the date. */
+/** Writes what became of `action`'s end date (reminded, reminder failed, let expire), naming the request that set it. */
 export async function recordEndDateEvent(
   deps: { store: Pick<Store, 'appendAudit'>; clock: Clock },
   event: { actor: string; outcome: EndDateAuditOutcome; action: ScheduledAction; detail?: string },

@@ -2,7 +2,8 @@
 // reminder DM, is extended from the reminder's Extend… (through approval), reminded again, and suspended in the fake
 // Moodle at its new end date; an end date that passed while the app was stopped is carried out once at the next
 // start; two app instances on one PostgreSQL database carry one expiry out once; an account protected after its end
-// date was set is refused at run time and shown to the approvers with Retry.
+// date was set is refused at run time and shown to the approvers with Retry; a delivered reminder is audited and shown
+// in the admin's Home.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -426,9 +427,17 @@ describe('end dates in the commands', () => {
     expect(JSON.stringify((await slack.waitForResponse(responseUrlId)).body)).toContain('will be suspended');
     const expiry = (await actionsOf(t, id)).find((a) => a.kind === 'expire');
     expect(expiry?.state).toBe('scheduled');
-    // The choice is audited: who, which account, which end date, and the request that set it.
+    // The delivered reminder and the choice are audited: who, which account, which end date, the request that set it.
     const audited = (await deps(t).store.listAudit()).filter((e) => e.kind === 'end_date');
     expect(audited).toEqual([
+      expect.objectContaining({
+        actor: 'system',
+        outcome: 'reminder_sent',
+        moodleId: id,
+        requestId: expiry!.requestId,
+        target: expect.objectContaining({ username }),
+        detail: expect.stringContaining(formatEnd(expiry!)),
+      }),
       expect.objectContaining({
         actor: ADMIN,
         outcome: 'left_to_expire',
@@ -446,6 +455,9 @@ describe('end dates in the commands', () => {
     );
     expect(JSON.stringify(again.args.view)).toContain(
       `<@${ADMIN}> chose to let ${username}'s account end on its end date (<!date^`,
+    );
+    expect(JSON.stringify(again.args.view)).toContain(
+      `<@${ADMIN}> was reminded that ${username}'s account ends on <!date^`,
     );
   });
 });

@@ -78,7 +78,7 @@ describe('end-date events in the recent activity', () => {
     );
   });
 
-  it('let run by its requester, or a reminder that could not be delivered', () => {
+  it('let run by its requester, or a reminder delivered or not', () => {
     const left = event({ kind: 'end_date', actor: 'U0REQ', outcome: 'left_to_expire', operation: undefined });
     expect(endDateActivity(left, extend)).toBe(
       `<@U0REQ> chose to let jdoe's account end on its end date (${endToken}) · \`R-END001\``,
@@ -86,6 +86,13 @@ describe('end-date events in the recent activity', () => {
     const reminder = { ...left, actor: 'system', outcome: 'reminder_failed' };
     expect(endDateActivity(reminder, extend)).toBe(
       `The reminder of jdoe's end date (${endToken}) could not be delivered to <@U0REQ>; the account still ends then · \`R-END001\``,
+    );
+    const delivered = { ...left, actor: 'system', outcome: 'reminder_sent' };
+    expect(endDateActivity(delivered, extend)).toBe(
+      `<@U0REQ> was reminded that jdoe's account ends on ${endToken} · \`R-END001\``,
+    );
+    expect(endDateActivity(delivered, undefined)).toBe(
+      "The requester was reminded that jdoe's account ends on its end date · `R-END001`",
     );
     // The request that set the date is gone: the sentence stands without its date.
     expect(endDateActivity(reminder, undefined)).toBe(

@@ -31,7 +31,7 @@ export interface ScheduledRunner {
 }
 
 type Try =
-  | { ok: true; resultRequestId?: string }
+  | { ok: true; resultRequestId?: string; delivered?: boolean }
   | { ok: false; error: string; final: boolean; request?: RequestRecord };
 
 export function createScheduledRunner(ctx: UseCaseContext, announcer: Announcer, executor: Executor): ScheduledRunner {
@@ -58,6 +58,8 @@ export function createScheduledRunner(ctx: UseCaseContext, announcer: Announcer,
           if (settlement.state === 'failed' && action.kind === 'remind') {
             await reportFailedReminder(ctx, action, settlement.lastError);
           }
+          // Only the settling holder writes it: a try whose claim was lost, then retried, leaves one event.
+          if (outcome.ok && outcome.delivered) await recordDeliveredReminder(ctx, action);
         }
       }
       return settled;
@@ -82,8 +84,9 @@ async function tryAction(ctx: UseCaseContext, executor: Executor, action: Schedu
   try {
     if (action.kind === 'remind') {
       // Past its end date (the app was stopped) a reminder could only announce what the expiry is doing.
-      if (action.endAt.getTime() > ctx.clock.now().getTime()) await ctx.notifier.remindEndDate?.(action);
-      return { ok: true };
+      if (action.endAt.getTime() <= ctx.clock.now().getTime() || !ctx.notifier.remindEndDate) return { ok: true };
+      await ctx.notifier.remindEndDate(action);
+      return { ok: true, delivered: true };
     }
     return await tryExpiry(ctx, executor, action);
   } catch (err) {
@@ -148,6 +151,13 @@ async function reportFailedReminder(ctx: UseCaseContext, action: ScheduledAction
     const message = err instanceof Error ? err.message : String(err);
     ctx.log('error', 'could not tell the approvers of a failed end-date reminder', { actionId: action.id, message });
   }
+}
+
+/** A reminder delivered to its requester: audited (actor the system, the account, the request that set the date). */
+async function recordDeliveredReminder(ctx: UseCaseContext, action: ScheduledAction): Promise<void> {
+  const tries = action.attempts > 1 ? ` (try ${action.attempts})` : '';
+  const detail = `The reminder was delivered to ${action.requesterId}${tries}.`;
+  await recordEndDateEvent(ctx, { actor: SYSTEM_ACTOR, outcome: 'reminder_sent', action, detail });
 }
 
 /** A failed expiry whose request an approver has since retried with success is done. */

@@ -1,6 +1,6 @@
 // The admin's recent activity, for what happens to an account's end date: set or extended by a request, reached
-// (the account suspended or deleted), let run by its requester, or its reminder undelivered. Said in words with the
-// date as Slack renders it; every other event keeps the Home tab's generic line. `request` is the one the event
+// (the account suspended or deleted), its reminder delivered or not, or let run by its requester. Said in words with
+// the date as Slack renders it; every other event keeps the Home tab's generic line. `request` is the one the event
 // names: for an `end_date` event the request that set the date, else the request the event is about.
 import type { AuditEvent } from '../../core/audit.js';
 import type { RequestRecord } from '../../core/requests.js';
@@ -31,6 +31,10 @@ function endDateEvent(event: AuditEvent, user: string, request: RequestRecord | 
   const on = end ? ` (${slackDate(end)})` : '';
   if (event.outcome === 'left_to_expire') {
     return `${mention(event.actor)} chose to let ${user}'s account end on its end date${on}`;
+  }
+  if (event.outcome === 'reminder_sent') {
+    const who = request ? mention(request.requester.userId) : 'The requester';
+    return `${who} was reminded that ${user}'s account ends ${end ? `on ${slackDate(end)}` : 'on its end date'}`;
   }
   if (event.outcome === 'reminder_failed') {
     const to = request ? ` to ${mention(request.requester.userId)}` : '';
