@@ -11,7 +11,7 @@ import { createUsersInBatches } from '../src/moodle/batch.js';
 import { createMoodleClient, type MoodleClientOptions } from '../src/moodle/client.js';
 import { Secret } from '../src/secret.js';
 import { openStore } from '../src/store/index.js';
-import { plainDirectory } from '../test/core/core-doubles.js';
+import { plainDirectory, silentNotifier } from '../test/core/core-doubles.js';
 
 export const BENCH_REQUESTER = 'U0REQUESTER';
 export const BENCH_APPROVER = 'U0APPROVER';
@@ -55,16 +55,11 @@ export async function createImportStack(options: {
       plainDirectory,
       { clock: systemClock },
     ),
-    notifier: {
-      postApprovalCard: async () => ({ channel: 'C0BENCH', ts: '1700000000.000001' }),
-      updateApprovalCard: async () => {},
-      notifyRequester: async () => {},
-      announce: async () => undefined,
-      remindApprovers: async () => {},
+    notifier: silentNotifier({
       importProgress: async () => {},
       // The app uploads the result file: it is written here too, so that its cost is measured.
       importFinished: async (_request, result) => void result.csv.length,
-    },
+    }),
     clock: systemClock,
     settings: {
       approvalRequired: new Set(['import']),

@@ -155,12 +155,12 @@ function isSslCheck(req: IncomingMessage, body: Buffer): boolean {
   );
 }
 
-const refuse = (status: 400 | 401 | 413 | 503, code: GuardRefusalCode, bodyRead: boolean): GuardResult => ({
-  ok: false,
-  status,
-  code,
-  bodyRead,
-});
+const refuse = (
+  status: 400 | 401 | 413 | 503,
+  code: GuardRefusalCode,
+  bodyRead: boolean,
+  cause?: string,
+): GuardResult => ({ ok: false, status, code, bodyRead, ...(cause === undefined ? {} : { cause }) });
 
 export interface SlackRequestGuard {
   check(req: IncomingMessage): Promise<GuardResult>;
@@ -198,9 +198,7 @@ export function createSlackRequestGuard(options: SlackRequestGuardOptions): Slac
         options.sharedTimeoutMs,
       );
       if (claim.kind === 'replayed') return refuse(401, 'replayed', true);
-      if (claim.kind === 'unavailable') {
-        return { ok: false, status: 503, code: 'replay_check_unavailable', bodyRead: true, cause: claim.cause };
-      }
+      if (claim.kind === 'unavailable') return refuse(503, 'replay_check_unavailable', true, claim.cause);
     }
     return { ok: true, rawBody: read.body };
   }

@@ -2,7 +2,7 @@
 // a plain member (no workspace admin, no guest, no bot), and the service settings most of them start from.
 import type { Config } from '../../src/config.js';
 import type { DirectoryUser, SlackDirectory } from '../../src/core/permissions.js';
-import type { ProvisioningSettings } from '../../src/core/provisioning.js';
+import type { Notifier, ProvisioningSettings } from '../../src/core/provisioning.js';
 
 /** Everyone may ask; `approvers` approve and `admins` act directly. */
 export function testRoles(approvers: readonly string[], admins: readonly string[]): Config['roles'] {
@@ -39,6 +39,18 @@ export function testSettings(moodleUrl: string, overrides: Partial<ProvisioningS
     defaultAuth: 'manual',
     protectedUsers: [],
     moodleUrl,
+    ...overrides,
+  };
+}
+
+/** A Notifier that posts nowhere (the card is "posted" at a fixed place); `overrides` replace any of its parts. */
+export function silentNotifier(overrides: Partial<Notifier> = {}): Notifier {
+  return {
+    postApprovalCard: async () => ({ channel: 'C0APPROVALS', ts: '1700000000.000001' }),
+    updateApprovalCard: async () => {},
+    notifyRequester: async () => {},
+    announce: async () => undefined,
+    remindApprovers: async () => {},
     ...overrides,
   };
 }

@@ -4,14 +4,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/core/clock.js';
 import type { DryRunGateway } from '../../src/core/gateway/dry-run.js';
 import { createPermissions } from '../../src/core/permissions.js';
-import { createProvisioningService, type Notifier, type ProvisioningService } from '../../src/core/provisioning.js';
+import { createProvisioningService, type ProvisioningService } from '../../src/core/provisioning.js';
 import { createRequestService } from '../../src/core/request-lifecycle.js';
 import type { Store } from '../../src/core/store.js';
 import type { MoodleClient } from '../../src/moodle/client.js';
 import { openStore } from '../../src/store/index.js';
 import type { FakeMoodle } from '../fakes/fake-moodle/index.js';
 import { moodleClientForFile } from '../fakes/fake-moodle-per-file.js';
-import { plainDirectory, testRoles, testSettings } from './core-doubles.js';
+import { plainDirectory, silentNotifier, testRoles, testSettings } from './core-doubles.js';
 
 const ADMIN = 'U0ADMIN';
 const REQUESTER = 'U0REQUESTER';
@@ -31,16 +31,12 @@ beforeEach(async () => {
 
 function service(dryRun?: () => DryRunGateway): ProvisioningService {
   const clock = createManualClock(new Date('2026-03-02T08:00:00.000Z'));
-  const notifier: Notifier = {
+  const notifier = silentNotifier({
     postApprovalCard: async (request) => {
       posted.push(request.id);
       return { channel: 'C0APPROVALS', ts: '1.1' };
     },
-    updateApprovalCard: async () => {},
-    notifyRequester: async () => {},
-    announce: async () => undefined,
-    remindApprovers: async () => {},
-  };
+  });
   return createProvisioningService({
     gateway: client,
     requests: createRequestService({ store, clock, ttlHours: 72 }),

@@ -14,6 +14,7 @@ import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
 import { type FakeMoodle, usernamesHandedOut } from '../fakes/fake-moodle/index.js';
 import { fakeMoodleForFile } from '../fakes/fake-moodle-per-file.js';
+import { silentNotifier } from './core-doubles.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
@@ -49,13 +50,7 @@ beforeEach(async () => {
   const directory = { getUser: () => Promise.reject(new Error('unused')), getGroupMembers: async () => [] };
   const permissions = createPermissions(roles, directory, { clock });
   const requests = createRequestService({ store, clock, ttlHours: 72 });
-  const notifier = {
-    postApprovalCard: async () => ({ channel: 'C0APPROVALS', ts: '1700000000.000001' }),
-    updateApprovalCard: async () => {},
-    notifyRequester: async () => {},
-    announce: async () => undefined,
-    remindApprovers: async () => {},
-  };
+  const notifier = silentNotifier();
   const settings = {
     approvalRequired: new Set(['delete'] as const),
     passwordMode: 'email' as const,

@@ -15,7 +15,7 @@ import { ACTION_LEASE_MS, retryDelayMs } from '../../src/core/use-cases/schedule
 import { createMoodleClient } from '../../src/moodle/client.js';
 import { Secret } from '../../src/secret.js';
 import { openStore } from '../../src/store/index.js';
-import { plainDirectory, testRoles, testSettings } from './core-doubles.js';
+import { plainDirectory, silentNotifier, testRoles, testSettings } from './core-doubles.js';
 
 const ADMIN = 'U0ADMIN';
 const END = new Date('2027-03-31T22:00:00.000Z');
@@ -27,15 +27,10 @@ let client: ReturnType<typeof createMoodleClient>;
 let sent: string[];
 
 function build(remindEndDate: Notifier['remindEndDate']): ProvisioningService {
-  const notifier: Notifier = {
-    postApprovalCard: async () => ({ channel: 'C0APPROVALS', ts: '1700000000.000001' }),
-    updateApprovalCard: async () => {},
-    notifyRequester: async () => {},
-    announce: async () => undefined,
-    remindApprovers: async () => {},
+  const notifier = silentNotifier({
     endDateReminderFailed: async () => {},
     ...(remindEndDate ? { remindEndDate } : {}),
-  };
+  });
   return createProvisioningService({
     gateway: client,
     requests: createRequestService({ store, clock, ttlHours: 72 }),

@@ -5,6 +5,7 @@ import type { types } from '@slack/bolt';
 import { SYSTEM_ACTOR } from '../../core/audit.js';
 import { operationOf } from '../../core/operations/registry.js';
 import type { RecordLine } from '../../core/operations/types.js';
+import { requestHeadline } from '../../core/request-words.js';
 import type { AccountSnapshot, RequestRecord } from '../../core/requests.js';
 import { LIMITS, mrkdwn, plainText } from './text.js';
 import { escapeMrkdwn, plainData } from './untrusted.js';
@@ -12,6 +13,11 @@ import { escapeMrkdwn, plainData } from './untrusted.js';
 /** `<!date^…>` renders in each reader's time zone; the fallback is UTC ISO. */
 export function slackDate(at: Date): string {
   return `<!date^${Math.floor(at.getTime() / 1000)}^{date_short_pretty} {time}|${at.toISOString()}>`;
+}
+
+/** "`R-7K3QX9` (New Moodle account for Nora Teach)": a request as the messages about it name it. */
+export function requestRef(request: RequestRecord): string {
+  return `\`${request.id}\` (${escapeMrkdwn(requestHeadline(request))})`;
 }
 
 export function mention(userId: string): string {

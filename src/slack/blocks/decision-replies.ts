@@ -1,19 +1,17 @@
 // What an approver hears privately from the approval buttons and decision forms: a refusal, one approval of
 // several, a failure in Moodle, a generated password, or a form Slack did not open. Each says what happened to
 // which request, in words, and what the person can do next. Pure functions, tested on their text.
-import { requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord } from '../../core/requests.js';
+import { requestRef } from './card-parts.js';
 import { escapeMrkdwn, escapeSentence } from './untrusted.js';
-
-/** "`R-7K3QX9` (New Moodle account for Nora Teach)", as the requester's messages name a request. */
-export function requestWords(request: RequestRecord): string {
-  return `\`${request.id}\` (${escapeMrkdwn(requestHeadline(request), 200)})`;
-}
 
 /** A refusal's sentence from the core (it names the request and what is left to do); mentions stay mentions. */
 export function refusedReply(reason: string): string {
   return `:no_entry_sign: ${escapeSentence(reason)}`;
 }
+
+const RESET_PASSWORD =
+  'Set a new one in Moodle (Site administration > Users > Browse list of users > the account > Edit profile).';
 
 /** A click on a button whose value is not a request id (an old or forged card). */
 export const NO_REQUEST_REPLY =
@@ -24,7 +22,7 @@ export function approvalRecordedReply(request: RequestRecord): string {
   const given = request.approvals.length;
   const missing = request.approvalsNeeded - given;
   return (
-    `:ballot_box_with_check: Your approval of ${requestWords(request)} is recorded: ${given} of ${request.approvalsNeeded}. ` +
+    `:ballot_box_with_check: Your approval of ${requestRef(request)} is recorded: ${given} of ${request.approvalsNeeded}. ` +
     `It runs once ${missing} more approver${missing === 1 ? '' : 's'} approve${missing === 1 ? 's' : ''} it; nothing else is needed from you.`
   );
 }
@@ -32,7 +30,7 @@ export function approvalRecordedReply(request: RequestRecord): string {
 /** The request was approved (or retried) and Moodle refused it; the hint is for approvers, who can fix the cause. */
 export function failedReply(request: RequestRecord, hint: string): string {
   return (
-    `:x: ${requestWords(request)} is not done: Moodle refused it. ${escapeMrkdwn(hint)} ` +
+    `:x: ${requestRef(request)} is not done: Moodle refused it. ${escapeMrkdwn(hint)} ` +
     'Once the cause is fixed, use *Retry* on its card; nothing is done twice.'
   );
 }
@@ -40,7 +38,7 @@ export function failedReply(request: RequestRecord, hint: string): string {
 /** The generated password, shown once to the approver who made the account. */
 export function passwordReply(request: RequestRecord, username: string, password: string): string {
   return (
-    `:key: The password for *${escapeMrkdwn(username)}* (${requestWords(request)}) is \`${password}\`\n` +
+    `:key: The password for *${escapeMrkdwn(username)}* (${requestRef(request)}) is \`${password}\`\n` +
     'Shown only to you, only this once, and stored nowhere. Pass it on privately; Moodle asks for a new one at first login.'
   );
 }
@@ -48,18 +46,16 @@ export function passwordReply(request: RequestRecord, username: string, password
 /** Slack refused the private message carrying the password: the account exists, its password must be reset. */
 export function passwordNotShownReply(request: RequestRecord, username: string): string {
   return (
-    `:warning: The account *${escapeMrkdwn(username)}* (${requestWords(request)}) was created, but Slack refused the ` +
-    'private message with its password, so nobody has it. Set a new one in Moodle ' +
-    '(Site administration > Users > Browse list of users > the account > Edit profile).'
+    `:warning: The account *${escapeMrkdwn(username)}* (${requestRef(request)}) was created, but Slack refused the ` +
+    `private message with its password, so nobody has it. ${RESET_PASSWORD}`
   );
 }
 
 /** For an account made by an earlier attempt whose answer (and so its generated password) was lost. */
 export function passwordUnknownNote(request: RequestRecord, username: string): string {
   return (
-    `:warning: The account *${escapeMrkdwn(username)}* (${requestWords(request)}) had already been made by an earlier ` +
-    'attempt whose answer was lost, so its password was never shown and is stored nowhere. Set a new one in Moodle ' +
-    '(Site administration > Users > Browse list of users > the account > Edit profile).'
+    `:warning: The account *${escapeMrkdwn(username)}* (${requestRef(request)}) had already been made by an earlier ` +
+    `attempt whose answer was lost, so its password was never shown and is stored nowhere. ${RESET_PASSWORD}`
   );
 }
 

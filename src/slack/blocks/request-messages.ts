@@ -7,7 +7,7 @@ import type { RequestEvent } from '../../core/provisioning.js';
 import { plainFailure, requestHeadline } from '../../core/request-words.js';
 import type { RequestRecord } from '../../core/requests.js';
 import type { RenderOptions, SlackMessage } from './approval-card.js';
-import { mention, profileLink } from './card-parts.js';
+import { mention, profileLink, requestRef } from './card-parts.js';
 import { endReachedLine, endReachedRequesterText, endReachedWords } from './expiry-words.js';
 import { LIMITS, truncateText } from './text.js';
 import { escapeMrkdwn, quoteMrkdwn } from './untrusted.js';
@@ -38,7 +38,7 @@ export function buildRequesterMessage(
   event: RequestEvent,
   options: RenderOptions,
 ): SlackMessage {
-  const what = `\`${request.id}\` (${escapeMrkdwn(requestHeadline(request))})`;
+  const what = requestRef(request);
   const by =
     request.decidedBy && request.decidedBy !== request.requester.userId ? ` by ${mention(request.decidedBy)}` : '';
   // An account's end date: nobody approved it, so the DM says the end date was reached.
